@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "ketacare.accounts"
+    label = "accounts"
+    verbose_name = "Accounts, roles and two-factor authentication"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from ketacare.accounts import signals  # noqa: F401  (login/logout audit)
+
+        post_migrate.connect(_create_cache_table, sender=self)
+
+
+def _create_cache_table(using: str, **kwargs) -> None:
+    # The database cache (shared rate limits) needs its table; `migrate` makes it.
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)

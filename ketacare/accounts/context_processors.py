@@ -1,0 +1,19 @@
+from django.conf import settings
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import user_may
+
+
+def navigation(request):
+    """What the navigation bar may offer this user (the role matrix decides)."""
+    user = getattr(request, "user", None)
+    return {
+        "demo_mode": settings.DEMO_MODE,
+        "nav": {
+            "inbox": user_may(user, Permission.INQUIRY_VIEW),
+            "patients": user_may(user, Permission.PATIENT_LIST),
+            "audit": user_may(user, Permission.AUDIT_VIEW),
+            "clinic_pages": user_may(user, Permission.CLINIC_PAGES_EDIT),
+            "portal": user_may(user, Permission.OWN_RECORD_VIEW),
+        },
+    }

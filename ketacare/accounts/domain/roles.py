@@ -1,0 +1,93 @@
+"""The role matrix: the one place that decides which role may do what.
+
+Pure Python so it can be read, reviewed and tested on its own. Deny by default:
+a permission not listed here is granted to nobody, and a role not listed for a
+permission does not have it. Organisation scoping (staff see only their own
+organisation, a patient only their own record) is applied by the selectors on
+top of this matrix.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FRONT_DESK = "front_desk"
+    NURSE = "nurse"
+    PRESCRIBER = "prescriber"
+    THERAPIST = "therapist"
+    CLINIC_ADMIN = "clinic_admin"
+    PATIENT = "patient"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.FRONT_DESK: "Front desk",
+    Role.NURSE: "Nurse",
+    Role.PRESCRIBER: "Prescriber",
+    Role.THERAPIST: "Therapist",
+    Role.CLINIC_ADMIN: "Clinic admin",
+    Role.PATIENT: "Patient",
+}
+
+STAFF_ROLES = frozenset(
+    {Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN}
+)
+# Two-factor authentication is mandatory for these roles (unless demo mode).
+TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN})
+
+
+class Permission(StrEnum):
+    INQUIRY_VIEW = "inquiry.view"
+    INQUIRY_TRIAGE = "inquiry.triage"
+    INQUIRY_CONVERT = "inquiry.convert"
+    PATIENT_LIST = "patient.list"
+    PATIENT_VIEW = "patient.view"
+    PATIENT_REGISTER = "patient.register"
+    PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
+    PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
+    PATIENT_EXPORT = "patient.export"
+    OWN_RECORD_VIEW = "own_record.view"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    CLINIC_PAGES_EDIT = "clinic_pages.edit"
+    ORGANISATION_SETTINGS = "organisation.settings"
+
+
+_ALL_STAFF = STAFF_ROLES
+
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.INQUIRY_VIEW: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.INQUIRY_TRIAGE: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    Permission.INQUIRY_CONVERT: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    Permission.PATIENT_LIST: _ALL_STAFF,
+    Permission.PATIENT_VIEW: _ALL_STAFF,
+    Permission.PATIENT_REGISTER: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    Permission.PATIENT_EDIT_DEMOGRAPHICS: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # Diagnoses, allergies, medications and weights are entered by clinicians.
+    Permission.PATIENT_EDIT_CLINICAL: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Permission.PATIENT_EXPORT: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.OWN_RECORD_VIEW: frozenset({Role.PATIENT}),
+    Permission.AUDIT_VIEW: frozenset({Role.CLINIC_ADMIN}),
+    Permission.AUDIT_EXPORT: frozenset({Role.CLINIC_ADMIN}),
+    Permission.CLINIC_PAGES_EDIT: frozenset({Role.CLINIC_ADMIN}),
+    Permission.ORGANISATION_SETTINGS: frozenset({Role.CLINIC_ADMIN}),
+}
+
+
+def role_may(role: str | None, permission: Permission) -> bool:
+    """True when the role holds the permission; unknown roles hold nothing."""
+    if role is None:
+        return False
+    try:
+        return Role(role) in MATRIX.get(permission, frozenset())
+    except ValueError:
+        return False
+
+
+def requires_two_factor(role: str | None, *, demo_mode: bool) -> bool:
+    if demo_mode or role is None:
+        return False
+    return role in TWO_FACTOR_REQUIRED_ROLES

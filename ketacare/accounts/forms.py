@@ -1,0 +1,11 @@
+from django import forms
+from django.core.validators import RegexValidator
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="6-digit code",
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", "Enter the 6 digits shown in your authenticator app.")],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )

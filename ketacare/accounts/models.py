@@ -1,0 +1,81 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from ketacare.accounts.domain.roles import ROLE_LABELS, STAFF_ROLES, Permission, Role, role_may
+from ketacare.clinics.models import Organisation
+
+
+class User(AbstractUser):
+    """A person who signs in: a staff member of one organisation, or a patient.
+
+    `role` drives every permission through the role matrix
+    (accounts/domain/roles.py). Django's own is_staff/is_superuser flags are
+    not used for access: there is no admin site.
+    """
+
+    ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    title = models.CharField(max_length=80, blank=True, help_text="e.g. RN, MD, NP, LCSW")
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(Role(self.role), self.role) if self.role in Role else self.role
+
+    def may(self, permission: Permission) -> bool:
+        return self.is_active and role_may(self.role, permission)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_secret() -> str:
+        return "kc_" + secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return _hash_token(token)

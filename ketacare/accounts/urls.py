@@ -1,0 +1,11 @@
+from django.urls import path
+
+from ketacare.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("verify/", views.verify, name="verify"),
+    path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
+]

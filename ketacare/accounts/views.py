@@ -1,0 +1,84 @@
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketacare.accounts.forms import TokenForm
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def _safe_next(request, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or fallback
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+@login_required
+def verify(request):
+    """Second step of sign-in: a code from the user's authenticator app."""
+    devices = list(devices_for_user(request.user, confirmed=True))
+    if not devices:
+        return redirect("accounts:two_factor_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        device = next((d for d in devices if d.verify_token(token)), None)
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", "That code is not right or has expired. Enter the current 6-digit code.")
+    return render(request, "accounts/verify.html", {"form": form, "next": _safe_next(request)})
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@login_required
+def two_factor_setup(request):
+    """Enrol an authenticator app (TOTP, RFC 6238)."""
+    user = request.user
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        messages.info(request, "Two-factor sign-in is already set up for your account.")
+        return redirect("home")
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            record_event(user, AuditAction.SECURITY, user, detail={"event": "two_factor_enrolled"})
+            otp_login(request, device)
+            messages.success(request, "Two-factor sign-in is set up.")
+            return redirect("home")
+        form.add_error("token", "That code does not match. Check your phone's clock and try the current code.")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": base64.b32encode(device.bin_key).decode()},
+    )
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "accounts:login"

@@ -1,0 +1,57 @@
+"""The REST API (django-ninja), mounted at /api/v1/; each app contributes a router."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from ketacare.accounts.api_auth import ApiTokenAuth, SessionAuth
+
+api = NinjaAPI(
+    title="KetaCare API",
+    version="1",
+    description=(
+        "REST API of KetaCare. Authenticate with a session cookie (plus CSRF token) or "
+        "`Authorization: Bearer <token>`. Errors carry a `detail` list naming each field."
+    ),
+    auth=[ApiTokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    return api.create_response(request, {"detail": validation_details(exc)}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc: PermissionDenied):
+    return api.create_response(request, {"detail": str(exc) or "Permission denied"}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "Authentication required"}, status=401)
+
+
+def validation_details(exc: ValidationError) -> list[dict]:
+    """Django ValidationError -> [{"loc": [...], "msg": ...}] like ninja's own 422s."""
+    if hasattr(exc, "error_dict"):
+        return [
+            {"loc": ["body", field], "msg": message}
+            for field, errors in exc.message_dict.items()
+            for message in errors
+        ]
+    return [{"loc": ["body"], "msg": message} for message in exc.messages]
+
+
+def _register_routers() -> None:
+    from ketacare.audit.api import router as audit_router
+    from ketacare.inquiries.api import router as inquiries_router
+    from ketacare.patients.api import router as patients_router
+
+    api.add_router("/inquiries", inquiries_router)
+    api.add_router("/patients", patients_router)
+    api.add_router("/audit", audit_router)
+
+
+_register_routers()

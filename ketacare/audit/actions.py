@@ -1,0 +1,78 @@
+"""Writing the audit trail. Every other app records through record_event()."""
+
+import ipaddress
+import json
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from ketacare.audit.context import current_source_address
+from ketacare.audit.domain.chain import GENESIS_HASH, entry_hash
+from ketacare.audit.models import AuditAction, AuditEntry
+
+# Any constant: serialises appends to the chain across processes on PostgreSQL.
+_CHAIN_LOCK_KEY = 7_285_001
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    # SQLite: transactions start with BEGIN IMMEDIATE (settings), which already
+    # holds the database write lock here.
+
+
+def _valid_address(address: str | None) -> str | None:
+    if not address:
+        return None
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def record_event(
+    actor,
+    action: AuditAction | str,
+    obj: models.Model | None = None,
+    *,
+    patient=None,
+    organisation=None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict[str, Any] | None = None,
+    source_address: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit trail, chained to the one before it.
+
+    Call it inside the action's transaction, so the entry and the change it
+    records commit or roll back together.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    if organisation is None:
+        organisation = getattr(patient, "organisation", None) or getattr(actor_user, "organisation", None)
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEntry.objects.order_by("-sequence").only("sequence", "entry_hash").first()
+        entry = AuditEntry(
+            sequence=(last.sequence + 1) if last else 1,
+            occurred_at=timezone.now(),
+            actor=actor_user,
+            actor_username=actor_user.get_username() if actor_user else "",
+            organisation=organisation,
+            action=str(action),
+            object_type=object_type,
+            object_id=str(object_id),
+            patient=patient,
+            source_address=_valid_address(source_address or current_source_address.get()),
+            # Stored as JSON; normalise first so the hash matches what is read back.
+            detail=json.loads(json.dumps(detail or {}, default=str)),
+            previous_hash=last.entry_hash if last else GENESIS_HASH,
+        )
+        entry.entry_hash = entry_hash(entry.hashed_content(), entry.previous_hash)
+        entry.save(force_insert=True)
+    return entry

@@ -1,0 +1,199 @@
+"""KetaCare settings, read from environment variables (docs/configuration.md).
+
+Nothing here reads the database; clinic-level settings that differ between
+clinics (minimum age, crisis line, ...) live on the Organisation model so a
+clinic admin edits them without a deploy.
+"""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ketacare.lib.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    sqlite_database,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("KETACARE_VAR_DIR", str(BASE_DIR.parent / "var")))
+
+DEBUG = env_bool("KETACARE_DEBUG", False)
+# Demo mode: seeded demo clinic, two-factor not enforced, demo logins shown.
+DEMO_MODE = env_bool("KETACARE_DEMO_MODE", False)
+
+
+def _secret_key() -> str:
+    key = env_secret("KETACARE_SECRET_KEY")
+    if key:
+        return key
+    if not (DEBUG or DEMO_MODE):
+        raise ImproperlyConfigured(
+            "KETACARE_SECRET_KEY is required unless KETACARE_DEBUG or KETACARE_DEMO_MODE is on"
+        )
+    # Development and demo: one key per checkout, kept under var/.
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("KETACARE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("KETACARE_CSRF_TRUSTED_ORIGINS", [])
+# Behind a reverse proxy, the client address comes from X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env_bool("KETACARE_TRUST_X_FORWARDED_FOR", False)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "ketacare.clinics",
+    "ketacare.accounts",
+    "ketacare.audit",
+    "ketacare.patients",
+    "ketacare.inquiries",
+    "ketacare.scheduling",
+    "ketacare.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ketacare.audit.middleware.AuditContextMiddleware",
+    "ketacare.accounts.middleware.StaffIdleTimeoutMiddleware",
+    "ketacare.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Axes last: it turns a lockout raised during authentication into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "ketacare.urls"
+WSGI_APPLICATION = "ketacare.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ketacare.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+_database_url = env_str("DATABASE_URL")
+DATABASES = {
+    "default": database_from_url(_database_url)
+    if _database_url
+    else sqlite_database(str(VAR_DIR / "ketacare.sqlite3"))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+# Lockout after repeated failed logins (django-axes), per username.
+AXES_FAILURE_LIMIT = env_int("KETACARE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KETACARE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Lockout protects the account, so it is keyed by username alone on purpose.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Automatic logoff (HIPAA 164.312(a)(2)(iii)): staff sessions end after this idle time.
+STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("KETACARE_STAFF_IDLE_MINUTES", 15, minimum=1))
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("KETACARE_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+OTP_TOTP_ISSUER = env_str("KETACARE_OTP_ISSUER", "KetaCare")
+
+CACHES = {
+    "default": {
+        # The database cache is shared by every app process, so rate limits hold
+        # across workers without another service to run.
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ketacare_cache",
+    }
+}
+RATELIMIT_USE_CACHE = "default"
+# Consultation requests accepted per client address per hour.
+INQUIRY_RATE_LIMIT = env_str("KETACARE_INQUIRY_RATE_LIMIT", "10/h")
+
+EMAIL_BACKEND = env_str("KETACARE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("KETACARE_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("KETACARE_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("KETACARE_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("KETACARE_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("KETACARE_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("KETACARE_FROM_EMAIL", "KetaCare <no-reply@ketacare.local>")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,7 @@
+"""Settings for the test suite: production settings with a throwaway secret key."""
+
+import os
+
+os.environ.setdefault("KETACARE_SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from ketacare.settings import *  # noqa: E402,F401,F403
