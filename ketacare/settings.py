@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "ketacare.lib",
     "ketacare.clinics",
     "ketacare.accounts",
     "ketacare.audit",

@@ -1,0 +1,38 @@
+# KetaCare: `make run` serves the demo clinic; `make test` runs the whole suite
+# on SQLite and on a throwaway PostgreSQL, with the browser tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: run test test-sqlite test-postgres install lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@KETACARE_DEMO_MODE=true $(VENV)/bin/ketacare migrate --noinput -v0
+	@KETACARE_DEMO_MODE=true $(VENV)/bin/ketacare seed-demo
+	@echo "Serving the demo clinic on http://127.0.0.1:$(PORT)/  (Ctrl-C stops)"
+	@KETACARE_DEMO_MODE=true $(VENV)/bin/ketacare serve --port $(PORT)
+
+test: $(VENV)/.installed-test
+	@scripts/ensure-browser.sh
+	@scripts/test.sh
+
+test-sqlite: $(VENV)/.installed-test
+	$(PY) -m pytest
+
+test-postgres: $(VENV)/.installed-test
+	@scripts/test.sh postgres
+
+clean:
+	rm -rf $(VENV) var

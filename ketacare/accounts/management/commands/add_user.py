@@ -1,0 +1,75 @@
+import getpass
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from ketacare.accounts.domain.roles import Role
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.clinics.models import Location, Organisation
+
+
+def _fail(message: str):
+    raise CommandError(message, returncode=2)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a staff account. With --create-organisation it also creates the organisation and "
+        "its first location (the first clinic admin of a new installation). The password comes "
+        "from KETACARE_NEW_USER_PASSWORD or is asked for."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--organisation", required=True, help="organisation slug")
+        parser.add_argument("--role", required=True, choices=[r.value for r in Role if r != Role.PATIENT])
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--email", default="")
+        parser.add_argument("--first-name", default="")
+        parser.add_argument("--last-name", default="")
+        parser.add_argument("--create-organisation", metavar="NAME", help="create the organisation with this name")
+        parser.add_argument("--location", metavar="NAME", help="first location's name (with --create-organisation)")
+        parser.add_argument("--time-zone", default="America/New_York", help="first location's IANA time zone")
+
+    def handle(self, *args, **options):
+        password = os.environ.get("KETACARE_NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+        try:
+            with transaction.atomic():
+                organisation = self._organisation(options)
+                user = get_user_model()(
+                    username=options["username"], email=options["email"], role=options["role"],
+                    first_name=options["first_name"], last_name=options["last_name"],
+                    organisation=organisation,
+                )
+                user.full_clean(exclude=["password"])
+                validate_password(password, user)
+                user.set_password(password)
+                user.save()
+                record_event(None, AuditAction.CREATE, user, organisation=organisation,
+                             detail={"via": "ketacare add_user", "role": user.role})
+        except ValidationError as exc:
+            fields = getattr(exc, "message_dict", {"password": exc.messages})
+            _fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in fields.items()))
+        self.stdout.write(f"created {user.role} {user.username} in {organisation.name}")
+
+    def _organisation(self, options) -> Organisation:
+        slug = options["organisation"]
+        if not options["create_organisation"]:
+            organisation = Organisation.objects.filter(slug=slug).first()
+            if organisation is None:
+                _fail(f"organisation: no organisation with slug {slug!r} (use --create-organisation NAME)")
+            return organisation
+        if not options["location"]:
+            _fail("location: --location is required with --create-organisation")
+        organisation = Organisation(name=options["create_organisation"], slug=slug)
+        organisation.full_clean()
+        organisation.save()
+        location = Location(organisation=organisation, name=options["location"], time_zone=options["time_zone"])
+        location.full_clean()
+        location.save()
+        record_event(None, AuditAction.CREATE, organisation, organisation=organisation)
+        return organisation

@@ -1,0 +1,39 @@
+"""Schemathesis over the whole OpenAPI schema: no input may cause a server error.
+
+Runs through the WSGI app in-process (the test database), once anonymously and
+once with a clinic admin's bearer token so the authenticated endpoints are
+exercised past their auth check.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+
+from ketacare.accounts.models import ApiToken
+from ketacare.wsgi import application
+
+
+# Loading the schema needs no database: /api/v1/openapi.json is static.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def admin_token(staff, patient):
+    secret = ApiToken.new_secret()
+    ApiToken.objects.create(user=staff["clinic_admin"], name="fuzz", token_sha256=ApiToken.hash(secret), prefix=secret[:8])
+    return secret
+
+
+@schema.parametrize()
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error_anonymous(case, db):
+    response = case.call()
+    case.validate_response(response, checks=[not_a_server_error])
+
+
+@schema.parametrize()
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_error_as_clinic_admin(case, admin_token):
+    response = case.call(headers={"Authorization": f"Bearer {admin_token}"})
+    case.validate_response(response, checks=[not_a_server_error])
