@@ -10,7 +10,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Public pages of one organisation, no sign-in: /c/<org>/ and /c/<org>/request/
     path("c/<slug:org_slug>/request/", include((inquiry_public_urls, "inquiry_public"))),
-    path("c/", include("ketacare.clinics.urls")),
+    # Public clinic pages at /c/<org>/..., their management at /clinic/... (see clinics/urls.py).
+    path("", include("ketacare.clinics.urls")),
     path("inquiries/", include("ketacare.inquiries.urls")),
     path("patients/", include("ketacare.patients.urls")),
     path("audit/", include("ketacare.audit.urls")),

@@ -36,6 +36,9 @@ class Organisation(models.Model):
             "the nearest emergency department."
         )
     )
+    # Set only on the demo clinic made by `ketacare seed-demo`: the seed its
+    # fictional data was drawn from, so a demo can be rebuilt identically.
+    demo_seed = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,14 @@ from django.urls import path
 from ketacare.clinics import views
 
 app_name = "clinics"
+# Mounted at the site root. Everything under /c/ is public and exempt from the
+# two-factor step (accounts/middleware.py); management lives under /clinic/ so
+# that exemption never reaches it.
 urlpatterns = [
-    path("manage/pages/", views.pages_manage, name="pages_manage"),
-    path("<slug:org_slug>/", views.pages, name="pages"),
+    path("c/<slug:org_slug>/", views.pages, name="pages"),
+    path("c/<slug:org_slug>/<slug:page_slug>/", views.page, name="page"),
+    path("clinic/pages/", views.pages_manage, name="pages_manage"),
+    path("clinic/pages/new/", views.page_create, name="page_create"),
+    path("clinic/pages/<int:pk>/edit/", views.page_edit, name="page_edit"),
+    path("clinic/settings/", views.organisation_settings, name="settings"),
 ]

@@ -1,9 +1,79 @@
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import permission_required, user_may
+from ketacare.clinics.actions import do_save_clinic_page, do_update_organisation_settings
+from ketacare.clinics.forms import ClinicPageForm, OrganisationSettingsForm, add_action_errors
+from ketacare.clinics.selectors import (
+    access_organisation_for_settings,
+    access_page_for_editing_by_id,
+    access_pages_for_editing,
+    access_public_clinic_by_slug,
+    access_public_page_by_slug,
+)
 
 
-def pages(request, org_slug):  # replaced by the clinic pages work
-    return HttpResponse("clinic pages")
+def pages(request, org_slug):
+    """An organisation's public index: contact, locations, pages, the way to ask for a consultation."""
+    clinic = access_public_clinic_by_slug(org_slug)
+    return render(request, "clinics/index.html", {
+        "org": clinic.organisation, "locations": clinic.locations, "pages": clinic.pages,
+    })
 
 
+def page(request, org_slug, page_slug):
+    clinic_page = access_public_page_by_slug(org_slug, page_slug)
+    return render(request, "clinics/page.html", {"org": clinic_page.organisation, "page": clinic_page})
+
+
+@permission_required(Permission.CLINIC_PAGES_EDIT)
 def pages_manage(request):
-    return HttpResponse("manage pages")
+    return render(request, "clinics/manage_pages.html", {
+        "org": request.user.organisation, "pages": access_pages_for_editing(request.user),
+        "may_edit_settings": user_may(request.user, Permission.ORGANISATION_SETTINGS),
+    })
+
+
+def _page_form(request, clinic_page):
+    if clinic_page is None:
+        form = ClinicPageForm(request.POST or None)
+    else:
+        form = ClinicPageForm.for_page(clinic_page, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = do_save_clinic_page(
+                request.user, organisation=request.user.organisation, page=clinic_page, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, f"Saved “{saved.title}”.")
+            return redirect("clinics:pages_manage")
+    return render(request, "clinics/page_form.html", {"form": form, "page": clinic_page})
+
+
+@permission_required(Permission.CLINIC_PAGES_EDIT)
+def page_create(request):
+    return _page_form(request, None)
+
+
+@permission_required(Permission.CLINIC_PAGES_EDIT)
+def page_edit(request, pk):
+    return _page_form(request, access_page_for_editing_by_id(request.user, pk))
+
+
+@permission_required(Permission.ORGANISATION_SETTINGS)
+def organisation_settings(request):
+    organisation = access_organisation_for_settings(request.user)
+    form = OrganisationSettingsForm.for_organisation(organisation, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_update_organisation_settings(request.user, organisation, **form.cleaned_data)
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("clinics:settings")
+    return render(request, "clinics/settings.html", {"form": form, "org": organisation})
