@@ -1,10 +1,10 @@
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from ketacare.accounts.domain.roles import requires_two_factor
 
@@ -24,10 +24,12 @@ class StaffIdleTimeoutMiddleware:
             last_seen = request.session.get(_LAST_SEEN_KEY)
             if last_seen is not None and now - last_seen > settings.STAFF_IDLE_TIMEOUT.total_seconds():
                 logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+                # The login page says why (idle=1): this runs before MessageMiddleware,
+                # so django.contrib.messages is not available yet.
+                query = urlencode({"next": request.get_full_path(), "idle": "1"})
+                return redirect(f"{reverse('accounts:login')}?{query}")
             request.session[_LAST_SEEN_KEY] = now
         return self.get_response(request)
 
@@ -39,7 +41,11 @@ class TwoFactorRequiredMiddleware:
     clinic admins without one are sent to set one up (unless demo mode).
     """
 
-    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/c/", "/api/")
+    # The sign-in steps themselves; every other /accounts/ page (API tokens) needs two-factor done.
+    EXEMPT_PREFIXES = (
+        "/accounts/login/", "/accounts/logout/", "/accounts/verify/", "/accounts/two-factor/",
+        "/static/", "/c/", "/api/",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

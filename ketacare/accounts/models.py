@@ -41,7 +41,11 @@ class User(AbstractUser):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(Role(self.role), self.role) if self.role in Role else self.role
+        # `str in Role` raises TypeError on Python 3.11, so look the value up instead.
+        try:
+            return Role(self.role).label
+        except ValueError:
+            return self.role
 
     def may(self, permission: Permission) -> bool:
         return self.is_active and role_may(self.role, permission)

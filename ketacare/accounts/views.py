@@ -6,13 +6,21 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts.forms import TokenForm
+from ketacare.accounts.actions import do_create_api_token, do_revoke_api_token
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.forms import ApiTokenForm, TokenForm
+from ketacare.accounts.models import ApiToken
+from ketacare.accounts.permissions import permission_required
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 
@@ -20,6 +28,10 @@ from ketacare.audit.models import AuditAction
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Set by StaffIdleTimeoutMiddleware, which runs before messages are available.
+        return super().get_context_data(**kwargs, signed_out_idle=self.request.GET.get("idle") == "1")
 
 
 def _safe_next(request, fallback: str = "/") -> str:
@@ -82,3 +94,41 @@ def two_factor_setup(request):
 
 class LogoutView(auth_views.LogoutView):
     next_page = "accounts:login"
+
+
+@never_cache  # the page shows a new token's secret, once
+@permission_required(Permission.API_TOKEN_MANAGE)
+def tokens(request):
+    """The user's REST API tokens: create one (its secret is shown once) or revoke one."""
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = do_create_api_token(request.user, form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiTokenForm()
+    return render(
+        request, "accounts/tokens.html",
+        {
+            "form": form,
+            "created": created,
+            # Active tokens first on both databases (their NULL ordering differs).
+            "tokens": ApiToken.objects.filter(user=request.user).order_by(
+                F("revoked_at").asc(nulls_first=True), "-created_at"
+            ),
+        },
+    )
+
+
+@require_POST
+@permission_required(Permission.API_TOKEN_MANAGE)
+def token_revoke(request, token_id: int):
+    try:
+        token = do_revoke_api_token(request.user, token_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Token “{token.name}” is revoked; requests using it are refused from now on.")
+    return redirect("accounts:tokens")

@@ -54,6 +54,7 @@ class Permission(StrEnum):
     AUDIT_EXPORT = "audit.export"
     CLINIC_PAGES_EDIT = "clinic_pages.edit"
     ORGANISATION_SETTINGS = "organisation.settings"
+    API_TOKEN_MANAGE = "api_token.manage"
 
 
 _ALL_STAFF = STAFF_ROLES
@@ -74,6 +75,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.AUDIT_EXPORT: frozenset({Role.CLINIC_ADMIN}),
     Permission.CLINIC_PAGES_EDIT: frozenset({Role.CLINIC_ADMIN}),
     Permission.ORGANISATION_SETTINGS: frozenset({Role.CLINIC_ADMIN}),
+    # Staff create and revoke their own REST API tokens; the portal has no API.
+    Permission.API_TOKEN_MANAGE: _ALL_STAFF,
 }
 
 

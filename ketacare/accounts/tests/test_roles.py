@@ -1,0 +1,88 @@
+"""The role matrix (accounts/domain/roles.py): pure rules, no database."""
+
+from enum import StrEnum
+
+import pytest
+
+from ketacare.accounts.domain.roles import (
+    MATRIX,
+    STAFF_ROLES,
+    Permission,
+    Role,
+    requires_two_factor,
+    role_may,
+)
+
+FD, NU, PR, TH, CA, PA = (
+    Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN, Role.PATIENT,
+)
+
+# The matrix for the permissions that guard patient data, the audit trail and settings.
+# A change to the matrix must change this table too, on purpose.
+PINNED = {
+    Permission.INQUIRY_VIEW: {FD, NU, PR, CA},
+    Permission.INQUIRY_TRIAGE: {FD, CA},
+    Permission.INQUIRY_CONVERT: {FD, CA},
+    Permission.PATIENT_LIST: {FD, NU, PR, TH, CA},
+    Permission.PATIENT_VIEW: {FD, NU, PR, TH, CA},
+    Permission.PATIENT_REGISTER: {FD, CA},
+    Permission.PATIENT_EDIT_DEMOGRAPHICS: {FD, NU, PR, CA},
+    Permission.PATIENT_EDIT_CLINICAL: {NU, PR},
+    Permission.PATIENT_EXPORT: {PR, CA},
+    Permission.OWN_RECORD_VIEW: {PA},
+    Permission.AUDIT_VIEW: {CA},
+    Permission.AUDIT_EXPORT: {CA},
+    Permission.CLINIC_PAGES_EDIT: {CA},
+    Permission.ORGANISATION_SETTINGS: {CA},
+    Permission.API_TOKEN_MANAGE: {FD, NU, PR, TH, CA},
+}
+
+
+def test_every_permission_is_granted_to_at_least_one_role():
+    for permission in Permission:
+        assert MATRIX.get(permission), f"{permission} is granted to nobody"
+
+
+@pytest.mark.parametrize(("permission", "allowed"), sorted(PINNED.items()))
+def test_the_matrix_is_pinned(permission, allowed):
+    for role in Role:
+        assert role_may(role.value, permission) is (role in allowed), (role, permission)
+
+
+def test_patients_hold_nothing_but_their_own_record():
+    held = {permission for permission in Permission if role_may(Role.PATIENT.value, permission)}
+    assert held == {Permission.OWN_RECORD_VIEW}
+
+
+def test_no_staff_role_sees_the_portal():
+    assert not any(role_may(role.value, Permission.OWN_RECORD_VIEW) for role in STAFF_ROLES)
+
+
+@pytest.mark.parametrize("role", [None, "", "superuser", "admin", "CLINIC_ADMIN", "clinic_admin "])
+def test_an_unknown_role_holds_nothing(role):
+    assert not any(role_may(role, permission) for permission in Permission)
+
+
+def test_a_permission_missing_from_the_matrix_is_denied_to_everyone():
+    class Unlisted(StrEnum):
+        NEW = "something.new"
+
+    assert not any(role_may(role.value, Unlisted.NEW) for role in Role)
+
+
+@pytest.mark.parametrize(
+    ("role", "demo_mode", "required"),
+    [
+        ("prescriber", False, True),
+        ("clinic_admin", False, True),
+        ("prescriber", True, False),
+        ("clinic_admin", True, False),
+        ("front_desk", False, False),
+        ("nurse", False, False),
+        ("therapist", False, False),
+        ("patient", False, False),
+        (None, False, False),
+    ],
+)
+def test_two_factor_is_required_for_prescribers_and_admins_outside_demo_mode(role, demo_mode, required):
+    assert requires_two_factor(role, demo_mode=demo_mode) is required

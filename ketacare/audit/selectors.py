@@ -1,0 +1,213 @@
+"""Access-checked reads of the audit trail, for clinic admins.
+
+Rules, one per line so each is tested:
+- reading the trail needs AUDIT_VIEW, exporting it AUDIT_EXPORT (clinic admins);
+- an admin sees only entries of their own organisation;
+- a patient's history is reachable only for a patient of that organisation (404 otherwise).
+
+Reading the trail is itself audited (list, view, export). A listing returns
+only entries written before its own audit entry, so a page never lists itself.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import asdict, dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.audit.actions import record_event
+from ketacare.audit.domain.chain import ChainReport, verify_chain
+from ketacare.audit.management.commands.audit import entries_in_sequence
+from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.clinics.models import Location
+from ketacare.patients.domain.records import record_number_from_query
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_patient_by_id
+
+# Reads of the trail are recorded against this object type.
+AUDIT_OBJECT_TYPE = "audit.auditentry"
+
+DISCLOSURE_COLUMNS = (
+    "sequence", "occurred_at_utc", "actor_username", "actor_role",
+    "action", "object_type", "object_id", "source_address",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What an admin narrows the trail to; dates are whole days in the display zone."""
+
+    action: str = ""
+    actor: str = ""
+    record_number: str = ""
+    object_type: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def validate(self) -> None:
+        errors: dict[str, str] = {}
+        if self.action and self.action not in AuditAction.values:
+            errors["action"] = "Choose one of the listed actions."
+        for field in ("actor", "record_number", "object_type"):
+            if "\x00" in getattr(self, field):
+                errors[field] = "Remove the null character from this field."
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            errors["date_to"] = "The end date is before the start date."
+        if errors:
+            raise ValidationError(errors)
+
+    def as_detail(self) -> dict[str, str]:
+        """The filters that were set, for the audit entry of the search."""
+        return {key: str(value) for key, value in asdict(self).items() if value}
+
+
+@dataclass(frozen=True)
+class DisplayZone:
+    """Where times are shown and date filters are read: the organisation's first location."""
+
+    zone: dt.tzinfo
+    location_name: str
+
+    @property
+    def label(self) -> str:
+        if not self.location_name:
+            return "UTC"
+        return f"{self.zone} (time zone of {self.location_name})"
+
+
+@dataclass(frozen=True)
+class AuditListing:
+    entries: QuerySet[AuditEntry]
+    display: DisplayZone
+    patient: Patient | None = None
+
+
+@dataclass(frozen=True)
+class DisclosureReport:
+    patient: Patient
+    header: tuple[str, ...]
+    rows: list[list[str]]
+
+
+def display_zone(user) -> DisplayZone:
+    """The organisation's first location (active ones first, by name); UTC without one."""
+    location = (
+        Location.objects.filter(organisation_id=user.organisation_id)
+        .order_by("-is_active", "name", "pk")
+        .only("name", "time_zone")
+        .first()
+    )
+    if location is None:
+        return DisplayZone(dt.UTC, "")
+    return DisplayZone(zoneinfo.ZoneInfo(location.time_zone), location.name)
+
+
+def _organisation_entries(user) -> QuerySet[AuditEntry]:
+    if user.organisation_id is None:
+        # filter(organisation_id=None) would match every entry without an organisation.
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(organisation_id=user.organisation_id)
+
+
+def _start_of_day(day: dt.date, zone: dt.tzinfo, *, days_later: int = 0) -> dt.datetime | None:
+    """Midnight of `day` (+ days_later) in `zone`, as UTC.
+
+    None beyond the range datetime can hold: such a bound excludes nothing.
+    """
+    try:
+        return dt.datetime.combine(day + dt.timedelta(days=days_later), dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+def _filtered(entries: QuerySet[AuditEntry], filters: AuditFilters, zone: dt.tzinfo) -> QuerySet[AuditEntry]:
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.actor:
+        entries = entries.filter(actor_username__icontains=filters.actor)
+    if filters.record_number:
+        entries = entries.filter(patient__record_number=record_number_from_query(filters.record_number))
+    if filters.object_type:
+        entries = entries.filter(object_type__icontains=filters.object_type)
+    if filters.date_from and (start := _start_of_day(filters.date_from, zone)):
+        entries = entries.filter(occurred_at__gte=start)
+    if filters.date_to and (end := _start_of_day(filters.date_to, zone, days_later=1)):
+        entries = entries.filter(occurred_at__lt=end)
+    return entries
+
+
+def _for_display(entries: QuerySet[AuditEntry], before: AuditEntry) -> QuerySet[AuditEntry]:
+    return (
+        entries.filter(sequence__lt=before.sequence)
+        .select_related("actor", "patient")
+        .order_by("-occurred_at", "-sequence")
+    )
+
+
+def access_audit_entries(user, filters: AuditFilters | None = None) -> AuditListing:
+    """The organisation's audit entries, newest first, narrowed by `filters` (audited as a list)."""
+    require_permission(user, Permission.AUDIT_VIEW)
+    filters = filters or AuditFilters()
+    filters.validate()
+    display = display_zone(user)
+    entries = _filtered(_organisation_entries(user), filters, display.zone)
+    read = record_event(
+        user, AuditAction.LIST, object_type=AUDIT_OBJECT_TYPE,
+        detail={"filters": filters.as_detail()},
+    )
+    return AuditListing(_for_display(entries, read), display)
+
+
+def access_patient_audit_entries(user, patient_id: int) -> AuditListing:
+    """Every entry about one patient of the admin's organisation, newest first (audited as a view)."""
+    require_permission(user, Permission.AUDIT_VIEW)
+    patient = access_patient_by_id(user, patient_id, audit=False)
+    read = record_event(
+        user, AuditAction.VIEW, object_type=AUDIT_OBJECT_TYPE, patient=patient,
+        detail={"report": "patient_access_history"},
+    )
+    entries = AuditEntry.objects.filter(patient=patient)
+    return AuditListing(_for_display(entries, read), display_zone(user), patient)
+
+
+def _csv_safe(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _disclosure_row(entry: AuditEntry) -> list[str]:
+    return [
+        str(entry.sequence),
+        entry.occurred_at.astimezone(dt.UTC).isoformat(),
+        _csv_safe(entry.actor_username),
+        _csv_safe(entry.actor.role if entry.actor else ""),
+        _csv_safe(entry.action),
+        _csv_safe(entry.object_type),
+        _csv_safe(entry.object_id),
+        entry.source_address or "",
+    ]
+
+
+@transaction.atomic
+def export_patient_disclosures(user, patient_id: int) -> DisclosureReport:
+    """One patient's access report (HIPAA accounting of disclosures), oldest first; audited as an export."""
+    require_permission(user, Permission.AUDIT_EXPORT)
+    patient = access_patient_by_id(user, patient_id, audit=False)
+    entries = AuditEntry.objects.filter(patient=patient).select_related("actor").order_by("sequence")
+    rows = [_disclosure_row(entry) for entry in entries]
+    record_event(
+        user, AuditAction.EXPORT, object_type=AUDIT_OBJECT_TYPE, patient=patient,
+        detail={"report": "accounting_of_disclosures", "format": "csv", "rows": len(rows)},
+    )
+    return DisclosureReport(patient, DISCLOSURE_COLUMNS, rows)
+
+
+def verify_audit_chain(user) -> ChainReport:
+    """The same end-to-end check as `ketacare audit verify`."""
+    require_permission(user, Permission.AUDIT_VIEW)
+    return verify_chain(entries_in_sequence())
