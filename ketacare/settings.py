@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "ketacare.audit",
     "ketacare.patients",
     "ketacare.inquiries",
+    "ketacare.candidacy",
+    "ketacare.measures",
+    "ketacare.protocols",
     "ketacare.scheduling",
     "ketacare.portal",
 ]
@@ -185,6 +188,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,6 +1,11 @@
-from django.db import models
+import zoneinfo
 
-from ketacare.clinics.models import Location, Organisation
+from django.db import models
+from django.utils import timezone
+
+from ketacare.clinics.models import Location, Organisation, validate_time_zone
+from ketacare.inquiries.domain.validation import format_window
+from ketacare.patients.domain.demographics import age_on
 
 
 class InquiryStatus(models.TextChoices):
@@ -31,7 +36,10 @@ class Inquiry(models.Model):
     preferred_location = models.ForeignKey(
         Location, on_delete=models.PROTECT, null=True, blank=True, related_name="inquiries"
     )
-    reasons = models.JSONField(default=list, help_text="HelpReason values")
+    # The zone the requester's day/time windows were given in: the preferred
+    # location's, else the organisation's first location's at the time.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    reasons = models.JSONField(default=list, blank=True, help_text="HelpReason values")
     reason_other = models.CharField(max_length=200, blank=True)
     current_treatment = models.TextField(blank=True)
     heard_about = models.CharField(max_length=200, blank=True)
@@ -49,15 +57,46 @@ class Inquiry(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name_plural = "inquiries"
-        indexes = [models.Index(fields=["organisation", "status", "submitted_at"], name="inquiry_inbox")]
+        indexes = [
+            models.Index(fields=["organisation", "status", "submitted_at"], name="inquiry_inbox"),
+            # Finding a repeat submission of the same person within a day.
+            models.Index(fields=["organisation", "date_of_birth", "submitted_at"], name="inquiry_repeat"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.get_status_display()})"
 
     @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
     def reason_labels(self) -> list[str]:
         labels = dict(HelpReason.choices)
         return [labels.get(reason, reason) for reason in self.reasons]
+
+    @property
+    def mentions_suicidal_thoughts(self) -> bool:
+        return HelpReason.SUICIDAL_THOUGHTS in self.reasons
+
+    @property
+    def reason_items(self) -> list[tuple[str, bool]]:
+        """(label, is_urgent) per reason: staff see suicidal thoughts flagged where they read the list."""
+        labels = dict(HelpReason.choices)
+        return [(labels.get(reason, reason), reason == HelpReason.SUICIDAL_THOUGHTS) for reason in self.reasons]
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def age_years(self) -> int:
+        return age_on(self.date_of_birth, timezone.now().astimezone(self.zone).date())
+
+    @property
+    def window_labels(self) -> list[str]:
+        """The windows as the location's clock shows them (prefetch `windows` for lists)."""
+        return [format_window(window.starts_at, window.ends_at, self.zone) for window in self.windows.all()]
 
 
 class PreferredWindow(models.Model):

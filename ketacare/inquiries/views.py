@@ -1,9 +1,95 @@
-from django.http import HttpResponse
+"""Pages: the public request form of each organisation, and the staff inbox."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-def inbox(request):
-    return HttpResponse("inbox")
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import permission_required, user_may
+from ketacare.clinics.selectors import access_public_clinic_by_slug
+from ketacare.inquiries.actions import do_change_inquiry_status, do_convert_inquiry, do_submit_inquiry
+from ketacare.inquiries.forms import InquiryForm, InquiryStatusForm
+from ketacare.inquiries.models import HelpReason
+from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_inbox, first_location
+from ketacare.inquiries.throttle import submission_rate_limited
 
 
 def request_form(request, org_slug):
-    return HttpResponse("form")
+    """The public consultation request page of one organisation (no sign-in)."""
+    clinic = access_public_clinic_by_slug(org_slug)
+    org = clinic.organisation
+    form = InquiryForm(request.POST if request.method == "POST" else None, locations=clinic.locations)
+    context = {"org": org, "form": form, "first_location": first_location(clinic.locations)}
+    if request.method == "POST":
+        if submission_rate_limited(request):
+            return render(request, "inquiries/request_form.html", {**context, "rate_limited": True}, status=429)
+        if form.is_valid():
+            submission = form.submission()
+            try:
+                do_submit_inquiry(request.user, organisation=org, submission=submission)
+            except ValidationError as error:
+                form.show_errors(error)
+            else:
+                # The same page whether stored, merged into a repeat, or dropped by the honeypot.
+                return render(request, "inquiries/request_received.html", {
+                    "org": org,
+                    "first_name": submission.first_name.strip(),
+                    "email_given": bool(submission.email.strip()),
+                    "show_crisis": HelpReason.SUICIDAL_THOUGHTS in submission.reasons,
+                })
+    return render(request, "inquiries/request_form.html", context)
+
+
+@permission_required(Permission.INQUIRY_VIEW)
+def inbox(request):
+    return render(request, "inquiries/inbox.html", {
+        "inbox": access_inquiry_inbox(
+            request.user, status=request.GET.get("status"), page_number=request.GET.get("page")
+        ),
+    })
+
+
+def _detail(request, inquiry, status_form):
+    return render(request, "inquiries/detail.html", {
+        "inquiry": inquiry,
+        "status_form": status_form,
+        "may_triage": user_may(request.user, Permission.INQUIRY_TRIAGE),
+        "may_convert": user_may(request.user, Permission.INQUIRY_CONVERT),
+    })
+
+
+@permission_required(Permission.INQUIRY_VIEW)
+def detail(request, pk):
+    inquiry = access_inquiry_by_id(request.user, pk)
+    return _detail(request, inquiry, InquiryStatusForm(initial={"status": inquiry.status}))
+
+
+@permission_required(Permission.INQUIRY_TRIAGE)
+@require_POST
+def change_status(request, pk):
+    form = InquiryStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            inquiry = do_change_inquiry_status(
+                request.user, pk, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            form.show_errors(error)
+        else:
+            messages.success(request, f"Marked as “{inquiry.get_status_display()}”.")
+            return redirect("inquiries:detail", pk=inquiry.pk)
+    return _detail(request, access_inquiry_by_id(request.user, pk), form)
+
+
+@permission_required(Permission.INQUIRY_CONVERT)
+@require_POST
+def convert(request, pk):
+    try:
+        patient = do_convert_inquiry(request.user, pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("inquiries:detail", pk=pk)
+    messages.success(request, f"Registered {patient.full_name} as patient {patient.record_number}.")
+    return redirect(reverse("patients:detail", args=[patient.pk]))

@@ -1,9 +1,24 @@
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from ketacare.clinics.models import Location, Organisation
+from ketacare.patients.domain.codes import normalise_icd10_cm
+from ketacare.patients.domain.contacts import normalise_phone
+from ketacare.patients.domain.demographics import age_on, date_of_birth_problem
 from ketacare.patients.domain.names import search_key
+from ketacare.patients.domain.status import (
+    ALLERGY_TRANSITIONS,
+    DIAGNOSIS_TRANSITIONS,
+    MEDICATION_TRANSITIONS,
+)
+
+FUTURE_DATE_MESSAGE = "The date cannot be in the future."
+PHONE_FIELDS = ("phone", "emergency_contact_phone", "referring_clinician_phone")
 
 
 class CareStage(models.TextChoices):
@@ -14,6 +29,11 @@ class CareStage(models.TextChoices):
     MAINTENANCE = "maintenance", "Maintenance"
     DISCHARGED = "discharged", "Discharged"
     NOT_ELIGIBLE = "not_eligible", "Not eligible"
+
+
+def _next_statuses(choices: type[models.TextChoices], transitions, current: str) -> list[tuple[str, str]]:
+    allowed = transitions.get(current, frozenset())
+    return [(choice.value, choice.label) for choice in choices if choice.value in allowed]
 
 
 class Patient(models.Model):
@@ -85,10 +105,6 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.record_number})"
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
     def save(self, *args, **kwargs):
         self.first_name_key = search_key(self.first_name)
         self.last_name_key = search_key(self.last_name)
@@ -100,6 +116,58 @@ class Patient(models.Model):
                 fields.add("last_name_key")
             kwargs["update_fields"] = fields
         super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        for field in ("first_name", "last_name"):
+            if getattr(self, field) and not search_key(getattr(self, field)):
+                errors[field] = "Enter a name with at least one letter."
+        # A value that failed its field's own check is still the raw input here.
+        if isinstance(self.date_of_birth, dt.date):
+            problem = date_of_birth_problem(self.date_of_birth, self.today())
+            if problem:
+                errors["date_of_birth"] = problem
+        for field in PHONE_FIELDS:
+            try:
+                setattr(self, field, normalise_phone(getattr(self, field) or ""))
+            except ValueError as exc:
+                errors[field] = str(exc)
+        if self.home_location_id and self.organisation_id:
+            # A location that does not exist at all is reported by the field's own check.
+            location_org = (
+                Location.objects.filter(pk=self.home_location_id).values_list("organisation_id", flat=True).first()
+            )
+            if location_org is not None and location_org != self.organisation_id:
+                errors["home_location"] = "Choose one of this clinic's locations."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def age_years(self) -> int:
+        return age_on(self.date_of_birth, self.today())
+
+    @property
+    def zone_name(self) -> str:
+        """The time zone the chart's times are shown in."""
+        return self.home_location.time_zone if self.home_location_id else settings.TIME_ZONE
+
+    def today(self) -> dt.date:
+        """Today where the patient is seen.
+
+        Without a home location this is the latest date anywhere (UTC+14), so a
+        date that is already today somewhere is never refused as "in the future".
+        """
+        try:
+            location = self.home_location
+        except Location.DoesNotExist:  # a wrong location id is reported by the field's own check
+            location = None
+        if location is not None:
+            return timezone.localdate(timezone=location.zone)
+        return (timezone.now() + dt.timedelta(hours=14)).date()
 
 
 class PatientRecordCounter(models.Model):
@@ -133,6 +201,21 @@ class Diagnosis(models.Model):
     def __str__(self) -> str:
         return f"{self.icd10_code} {self.description}"
 
+    def clean(self):
+        errors = {}
+        if isinstance(self.icd10_code, str):
+            try:
+                self.icd10_code = normalise_icd10_cm(self.icd10_code)
+            except ValueError as exc:
+                errors["icd10_code"] = str(exc)
+        if self.patient_id and isinstance(self.onset_date, dt.date) and self.onset_date > self.patient.today():
+            errors["onset_date"] = FUTURE_DATE_MESSAGE
+        if errors:
+            raise ValidationError(errors)
+
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return _next_statuses(DiagnosisStatus, DIAGNOSIS_TRANSITIONS, self.status)
+
 
 class AllergyStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -160,6 +243,9 @@ class Allergy(models.Model):
     def __str__(self) -> str:
         return self.substance
 
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return _next_statuses(AllergyStatus, ALLERGY_TRANSITIONS, self.status)
+
 
 class MedicationStatus(models.TextChoices):
     ACTIVE = "active", "Taking"
@@ -186,6 +272,25 @@ class Medication(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.dose}".strip()
 
+    def clean(self):
+        errors = {}
+        today = self.patient.today() if self.patient_id else None
+        started = self.started_on if isinstance(self.started_on, dt.date) else None
+        stopped = self.stopped_on if isinstance(self.stopped_on, dt.date) else None
+        if today and started and started > today:
+            errors["started_on"] = FUTURE_DATE_MESSAGE
+        if today and stopped and stopped > today:
+            errors["stopped_on"] = FUTURE_DATE_MESSAGE
+        elif started and stopped and stopped < started:
+            errors["stopped_on"] = "The stop date cannot be before the start date."
+        if self.status == MedicationStatus.STOPPED and self.stopped_on is None:
+            errors["stopped_on"] = "Enter the date the medication was stopped."
+        if errors:
+            raise ValidationError(errors)
+
+    def next_statuses(self) -> list[tuple[str, str]]:
+        return _next_statuses(MedicationStatus, MEDICATION_TRANSITIONS, self.status)
+
 
 class WeightMeasurement(models.Model):
     """A dated body weight; weight-based doses use the latest recent one."""
@@ -204,3 +309,11 @@ class WeightMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weight_kg} kg on {self.measured_on}"
+
+    def clean(self):
+        if not (self.patient_id and isinstance(self.measured_on, dt.date)):
+            return
+        if self.measured_on > self.patient.today():
+            raise ValidationError({"measured_on": FUTURE_DATE_MESSAGE})
+        if self.measured_on < self.patient.date_of_birth:
+            raise ValidationError({"measured_on": "The date cannot be before the date of birth."})

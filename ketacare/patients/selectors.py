@@ -8,18 +8,32 @@ Rules, one per line so each is tested:
 """
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet
+from django.db.models.lookups import StartsWith
 from django.http import Http404
 
 from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.inquiries.models import Inquiry
 from ketacare.patients.domain.names import search_key
-from ketacare.patients.models import Patient
+from ketacare.patients.domain.records import record_number_from_query
+from ketacare.patients.models import Allergy, Diagnosis, Medication, Patient, WeightMeasurement
 
 SEARCH_LIMIT = 50
+# Longer input is not a name, date or record number; the cap bounds the query built from it.
+SEARCH_MAX_CHARS = 100
+SEARCH_MAX_WORDS = 4
+NAME_ORDER = ("last_name_key", "first_name_key", "id")
+# A one- or two-letter name prefix matches a good share of the registry: reading
+# the name index in order and stopping at SEARCH_LIMIT beats sorting the matches.
+SHORT_PREFIX = 3
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _visible_patients(user) -> QuerySet[Patient]:
@@ -47,8 +61,44 @@ def access_patient_by_id(user, patient_id: int, *, audit: bool = True) -> Patien
     return patient
 
 
+@dataclass(frozen=True)
+class PatientChart:
+    """A patient's record with its clinical lists, loaded in one query per list."""
+
+    patient: Patient
+    diagnoses: list[Diagnosis]
+    allergies: list[Allergy]
+    medications: list[Medication]
+    weights: list[WeightMeasurement]  # newest first
+    inquiries: list[Inquiry]
+
+
+def _load_chart(patient: Patient) -> PatientChart:
+    return PatientChart(
+        patient=patient,
+        diagnoses=list(patient.diagnoses.select_related("recorded_by")),
+        allergies=list(patient.allergies.select_related("recorded_by")),
+        medications=list(patient.medications.select_related("recorded_by")),
+        weights=list(patient.weights.select_related("recorded_by").order_by("-measured_on", "-recorded_at")),
+        inquiries=list(patient.inquiries.select_related("preferred_location").order_by("-submitted_at")),
+    )
+
+
+def access_chart_by_patient_id(user, patient_id: int) -> PatientChart:
+    """The whole record for the chart page or the API (audited as one view); 404 if not visible."""
+    return _load_chart(access_patient_by_id(user, patient_id))
+
+
+def access_export_by_patient_id(user, patient_id: int) -> PatientChart:
+    """The whole record for a download, audited as an export rather than a view."""
+    require_permission(user, Permission.PATIENT_EXPORT)
+    patient = access_patient_by_id(user, patient_id, audit=False)
+    record_event(user, AuditAction.EXPORT, patient, patient=patient, detail={"format": "json"})
+    return _load_chart(patient)
+
+
 def search_patients(user, query: str = "", *, limit: int = SEARCH_LIMIT) -> list[Patient]:
-    """Staff search by name prefix, date of birth (YYYY-MM-DD) or record number.
+    """Staff search by name prefix, date of birth (YYYY-MM-DD) or record number ("123" = KC-000123).
 
     One query for the rows plus one audit entry for the search, however many
     patients there are (indexed prefix lookups; see Patient.Meta.indexes).
@@ -56,10 +106,15 @@ def search_patients(user, query: str = "", *, limit: int = SEARCH_LIMIT) -> list
     if not user.may(Permission.PATIENT_LIST):
         raise PermissionDenied("Your role may not list patients.")
     patients = _visible_patients(user).select_related("home_location")
-    query = query.strip()
+    # NUL is never part of a name or number, and PostgreSQL refuses it in text.
+    query = query.replace("\x00", "").strip()[:SEARCH_MAX_CHARS]
+    order_by = NAME_ORDER
     if query:
-        patients = patients.filter(_search_filter(query))
-    results = list(patients.order_by("last_name_key", "first_name_key", "id")[:limit])
+        condition, narrow = _search_filter(query)
+        patients = patients.filter(condition)
+        if narrow:
+            order_by = (_Unindexed(F("last_name_key")), _Unindexed(F("first_name_key")), "id")
+    results = list(patients.order_by(*order_by)[:limit])
     record_event(
         user, AuditAction.LIST, object_type="patients.patient", organisation=user.organisation,
         detail={"query": query, "results": len(results)},
@@ -67,20 +122,64 @@ def search_patients(user, query: str = "", *, limit: int = SEARCH_LIMIT) -> list
     return results
 
 
-def _search_filter(query: str) -> Q:
-    try:
-        return Q(date_of_birth=dt.date.fromisoformat(query))
-    except ValueError:
-        pass
+class _Unindexed(Func):
+    """The column as it is, written `+column` on SQLite so no index can supply its order.
+
+    Without ANALYZE statistics (a fresh SQLite file has none) SQLite satisfies
+    ORDER BY name ... LIMIT by walking the whole organisation's name index, even
+    when the date-of-birth or a prefix range would find a handful of rows. For
+    narrow searches the order is taken away from the index, so the selective
+    index is used and only the matches are sorted. PostgreSQL plans by its own
+    statistics and gets the plain column.
+    """
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+class _KeyStartsWith(StartsWith):
+    """A prefix match on a search key that a plain B-tree index serves on both databases.
+
+    PostgreSQL runs LIKE 'abc%' on the varchar_pattern_ops indexes. SQLite's
+    LIKE is case-insensitive, so it never uses an ordinary (BINARY) index;
+    GLOB is case-sensitive and does, and the keys are already case-folded.
+    """
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} GLOB %s", [*lhs_params, _glob_literal(self.rhs) + "*"]
+
+
+def _glob_literal(text: str) -> str:
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+def _prefix(field: str, text: str) -> Q:
+    return Q(_KeyStartsWith(F(field), text))
+
+
+def _search_filter(query: str) -> tuple[Q, bool]:
+    """The condition for a typed query, and whether it finds few rows (see _Unindexed)."""
+    if _ISO_DATE.match(query):
+        try:
+            return Q(date_of_birth=dt.date.fromisoformat(query)), True
+        except ValueError:
+            return Q(pk__in=[]), True
     if any(ch.isdigit() for ch in query):
-        return Q(record_number__iexact=query)
-    words = search_key(query).split()
+        return Q(record_number=record_number_from_query(query)), True
+    words = search_key(query).split()[:SEARCH_MAX_WORDS]
     if not words:
-        return Q(pk__in=[])
+        return Q(pk__in=[]), True
     if len(words) == 1:
-        return Q(last_name_key__startswith=words[0]) | Q(first_name_key__startswith=words[0])
-    # "Jane Doe" or "Doe Jane"
-    first, last = words[0], words[-1]
-    return (Q(first_name_key__startswith=first) & Q(last_name_key__startswith=last)) | (
-        Q(last_name_key__startswith=first) & Q(first_name_key__startswith=last)
-    )
+        word = words[0]
+        return _prefix("last_name_key", word) | _prefix("first_name_key", word), len(word) >= SHORT_PREFIX
+    # Every split of the words into first and last name, in either order:
+    # "Jane Doe", "Doe Jane", "Mary Ann Smith", "Jane van der Berg".
+    condition = Q()
+    for split in range(1, len(words)):
+        head, tail = " ".join(words[:split]), " ".join(words[split:])
+        condition |= _prefix("first_name_key", head) & _prefix("last_name_key", tail)
+        condition |= _prefix("last_name_key", head) & _prefix("first_name_key", tail)
+    return condition, True

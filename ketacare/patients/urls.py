@@ -3,4 +3,17 @@ from django.urls import path
 from ketacare.patients import views
 
 app_name = "patients"
-urlpatterns = [path("", views.list, name="list")]
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_create, name="create"),
+    path("<int:pk>/", views.patient_detail, name="detail"),
+    path("<int:pk>/edit/", views.patient_edit, name="edit"),
+    path("<int:pk>/export.json", views.patient_export, name="export"),
+    path("<int:pk>/diagnoses/", views.diagnosis_add, name="diagnosis_add"),
+    path("<int:pk>/diagnoses/<int:entry_id>/status/", views.diagnosis_status, name="diagnosis_status"),
+    path("<int:pk>/allergies/", views.allergy_add, name="allergy_add"),
+    path("<int:pk>/allergies/<int:entry_id>/status/", views.allergy_status, name="allergy_status"),
+    path("<int:pk>/medications/", views.medication_add, name="medication_add"),
+    path("<int:pk>/medications/<int:entry_id>/status/", views.medication_status, name="medication_status"),
+    path("<int:pk>/weights/", views.weight_add, name="weight_add"),
+]

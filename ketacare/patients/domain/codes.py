@@ -1,8 +1,11 @@
-"""ICD-10-CM code shape (CMS ICD-10-CM tabular list: letter, digit, alphanumeric, then up to four more)."""
+"""ICD-10-CM code shape (CMS ICD-10-CM tabular list: letter, digit, alphanumeric, then up to four more).
+
+U is included: ICD-10-CM uses it for emergency codes (U07.1 COVID-19, U09.9 post COVID-19 condition).
+"""
 
 import re
 
-ICD10_CM_PATTERN = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+ICD10_CM_PATTERN = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 def normalise_icd10_cm(code: str) -> str:

@@ -1,0 +1,103 @@
+"""Access-checked reads of consultation requests for the staff inbox. Every read is audited.
+
+Rules, one per line so each is tested:
+- only roles with INQUIRY_VIEW read requests (others: PermissionDenied, 403);
+- staff see only their own organisation's requests;
+- anything else is a 404, so request numbers do not leak.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.clinics.models import Location
+from ketacare.inquiries.models import Inquiry, InquiryStatus
+
+INBOX_PAGE_SIZE = 25
+# Largest primary key (bigint); larger ids from a URL or the API cannot exist
+# and would overflow some database drivers.
+DB_ID_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class StatusTab:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Inbox:
+    page: Page
+    status: str | None
+    tabs: list[StatusTab]
+
+    @property
+    def total(self) -> int:
+        return sum(tab.count for tab in self.tabs)
+
+
+def first_location(locations: Iterable[Location]) -> Location | None:
+    """The organisation's first location: windows without a preferred location are read in its zone.
+
+    The oldest active one, so renaming sites never moves that zone.
+    """
+    return min(locations, key=lambda location: location.pk, default=None)
+
+
+def _own_inquiries(user) -> QuerySet[Inquiry]:
+    require_permission(user, Permission.INQUIRY_VIEW)
+    if user.organisation_id is None:
+        return Inquiry.objects.none()
+    return Inquiry.objects.filter(organisation_id=user.organisation_id)
+
+
+def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> Inbox:
+    """One page of the organisation's requests, newest first; an unknown status shows all.
+
+    Four queries whatever the page holds (counts, page count, rows, windows)
+    plus one audit entry for the listing.
+    """
+    inquiries = _own_inquiries(user)
+    if status not in InquiryStatus.values:
+        status = None
+    counts = dict(inquiries.order_by().values_list("status").annotate(n=Count("id")))
+    tabs = [StatusTab(value, label, counts.get(value, 0)) for value, label in InquiryStatus.choices]
+    listed = inquiries if status is None else inquiries.filter(status=status)
+    listed = (
+        listed.select_related("preferred_location", "patient")
+        .prefetch_related("windows")
+        .order_by("-submitted_at", "-pk")
+    )
+    page = Paginator(listed, INBOX_PAGE_SIZE).get_page(page_number)
+    page.object_list = list(page.object_list)
+    record_event(
+        user, AuditAction.LIST, object_type="inquiries.inquiry", organisation=user.organisation,
+        detail={"status": status or "all", "page": page.number, "results": len(page.object_list)},
+    )
+    return Inbox(page=page, status=status, tabs=tabs)
+
+
+def access_inquiry_by_id(user, inquiry_id: int, *, audit: bool = True) -> Inquiry:
+    """One of the organisation's requests (audited as a view); 404 for anyone else's."""
+    inquiries = _own_inquiries(user)
+    if not 0 < inquiry_id <= DB_ID_MAX:
+        raise Http404("No such consultation request")
+    inquiry = (
+        inquiries.select_related("organisation", "preferred_location", "patient")
+        .prefetch_related("windows")
+        .filter(pk=inquiry_id)
+        .first()
+    )
+    if inquiry is None:
+        raise Http404("No such consultation request")
+    if audit:
+        record_event(user, AuditAction.VIEW, inquiry, organisation=inquiry.organisation, patient=inquiry.patient)
+    return inquiry

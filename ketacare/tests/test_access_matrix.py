@@ -1,0 +1,168 @@
+"""Every page, for every persona, against the role matrix (accounts/domain/roles.py).
+
+PAGES classifies every named URL of the site; a URL missing from it fails
+test_every_page_is_classified, so a new page cannot ship unchecked. Each
+protected page is then requested as: anonymous; each staff role of the
+patient's organisation; each staff role of another organisation; a patient.
+Allowed roles get through (200 for pages, anything but 403/404 for POST
+actions), other roles get 403, anonymous users are sent to sign in, and staff
+of another organisation get 404 for this organisation's objects.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ketacare.accounts.domain.roles import Role
+from ketacare.conftest import sign_in
+from ketacare.inquiries.models import Inquiry
+from ketacare.patients.models import Allergy, Diagnosis, Medication
+
+ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
+INQUIRY_VIEWERS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
+INQUIRY_TRIAGE = {"front_desk", "clinic_admin"}
+CLINICAL_EDITORS = {"nurse", "prescriber"}
+DEMOGRAPHIC_EDITORS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
+ADMIN = {"clinic_admin"}
+
+
+@dataclass(frozen=True)
+class Page:
+    roles: frozenset = frozenset()  # who may; empty with public=True means anyone
+    public: bool = False
+    method: str = "get"
+    kwargs: tuple = ()  # names of World attributes filling the URL's arguments
+    owned: bool = field(default=False)  # belongs to the organisation: other orgs get 404
+
+
+def staff(roles, **kw):
+    return Page(roles=frozenset(roles), **kw)
+
+
+PUBLIC = Page(public=True)
+# Sign-in steps, sign-out and personal tokens are covered by accounts/tests; not role pages.
+AUTH_FLOW = None
+
+PAGES = {
+    "home": PUBLIC,
+    "accounts:login": PUBLIC,
+    "accounts:logout": AUTH_FLOW,
+    "accounts:verify": AUTH_FLOW,
+    "accounts:two_factor_setup": AUTH_FLOW,
+    "accounts:tokens": staff(ALL_STAFF),
+    # Tokens are personal: only their owner revokes them (accounts/tests/test_api_tokens.py).
+    "accounts:token_revoke": AUTH_FLOW,
+    "inquiry_public:form": Page(public=True, kwargs=(("org_slug", "org_slug"),)),
+    "clinics:pages": Page(public=True, kwargs=(("org_slug", "org_slug"),)),
+    "clinics:page": Page(public=True, kwargs=(("org_slug", "org_slug"), ("page_slug", "page_slug"))),
+    "clinics:pages_manage": staff(ADMIN),
+    "clinics:page_create": staff(ADMIN),
+    "clinics:page_edit": staff(ADMIN, kwargs=(("pk", "clinic_page"),), owned=True),
+    "clinics:settings": staff(ADMIN),
+    "inquiries:inbox": staff(INQUIRY_VIEWERS),
+    "inquiries:detail": staff(INQUIRY_VIEWERS, kwargs=(("pk", "inquiry"),), owned=True),
+    "inquiries:status": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
+    "inquiries:convert": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
+    "patients:list": staff(ALL_STAFF),
+    "patients:create": staff({"front_desk", "clinic_admin"}),
+    "patients:detail": staff(ALL_STAFF, kwargs=(("pk", "patient"),), owned=True),
+    "patients:edit": staff(DEMOGRAPHIC_EDITORS, kwargs=(("pk", "patient"),), owned=True),
+    "patients:export": staff({"prescriber", "clinic_admin"}, kwargs=(("pk", "patient"),), owned=True),
+    "patients:diagnosis_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
+    "patients:diagnosis_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "diagnosis")), owned=True),
+    "patients:allergy_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
+    "patients:allergy_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "allergy")), owned=True),
+    "patients:medication_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
+    "patients:medication_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "medication")), owned=True),
+    "patients:weight_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
+    "audit:list": staff(ADMIN),
+    "audit:verify": staff(ADMIN),
+    "audit:patient_history": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
+    "audit:patient_disclosures": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
+    "portal:home": Page(roles=frozenset({"patient"})),
+}
+
+
+def named_urls(patterns=None, namespace=""):
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "api":
+                continue  # the API has its own matrix test
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from named_urls(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_page_is_classified():
+    assert sorted(set(named_urls()) - set(PAGES)) == []
+
+
+class World:
+    """One organisation's objects that the pages are asked about."""
+
+    def __init__(self, org, staff_users, patient):
+        nurse = staff_users["nurse"]
+        self.org_slug = org.slug
+        page = org.pages.create(slug="safety", title="Safety", body="Blood pressure is checked.")
+        self.page_slug = page.slug
+        self.clinic_page = page.pk
+        self.patient = patient.pk
+        self.inquiry = Inquiry.objects.create(
+            organisation=org, first_name="Ina", last_name="Query", date_of_birth="1990-01-01",
+            email="ina@example.org", consent_to_contact=True,
+        ).pk
+        self.diagnosis = Diagnosis.objects.create(patient=patient, icd10_code="F33.2", description="MDD", recorded_by=nurse).pk
+        self.allergy = Allergy.objects.create(patient=patient, substance="Latex", recorded_by=nurse).pk
+        self.medication = Medication.objects.create(patient=patient, name="Sertraline", recorded_by=nurse).pk
+
+    def url(self, name: str, page: Page) -> str:
+        return reverse(name, kwargs={arg: getattr(self, attr) for arg, attr in page.kwargs})
+
+
+PROTECTED = sorted(name for name, page in PAGES.items() if page is not None and not page.public)
+PERSONAS = ["anonymous", *sorted(ALL_STAFF), "patient", *(f"other_org_{role}" for role in sorted(ALL_STAFF))]
+
+
+@pytest.fixture
+def world(org, staff, patient):
+    return World(org, staff, patient)
+
+
+def request(client, page: Page, url: str):
+    return client.post(url) if page.method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, page in PAGES.items() if page is not None and page.public))
+def test_public_pages_need_no_sign_in(client, world, name):
+    page = PAGES[name]
+    assert request(client, page, world.url(name, page)).status_code == 200
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", PROTECTED)
+def test_protected_page_against_the_matrix(client, world, staff, other_staff, patient, persona, name):
+    page = PAGES[name]
+    url = world.url(name, page)
+    if persona == "anonymous":
+        response = request(client, page, url)
+        assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+        return
+    if persona == "patient":
+        role, user, same_org = Role.PATIENT.value, patient.user, True
+    elif persona.startswith("other_org_"):
+        role = persona.removeprefix("other_org_")
+        user, same_org = other_staff[role], False
+    else:
+        role, user, same_org = persona, staff[persona], True
+    sign_in(client, user)
+    status = request(client, page, url).status_code
+    if role not in page.roles:
+        assert status == 403, f"{persona} must be refused {name}"
+    elif not same_org and page.owned:
+        assert status == 404, f"{persona} must not find another organisation's {name}"
+    elif page.method == "get":
+        assert status == 200, f"{persona} must reach {name}"
+    else:
+        assert status not in (403, 404, 405) and status < 500, f"{persona} must be allowed {name}"
