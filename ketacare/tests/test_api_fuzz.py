@@ -6,12 +6,27 @@ exercised past their auth check.
 """
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 import schemathesis
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 
 from ketacare.accounts.models import ApiToken
 from ketacare.wsgi import application
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI app directly, which fires request_started and
+    request_finished; their close_old_connections would close the connection that
+    holds the test's transaction (on PostgreSQL). Django's own test client detaches
+    it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 # Loading the schema needs no database: /api/v1/openapi.json is static.
