@@ -8,6 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.audit.selectors import AuditFilters, access_audit_entries, access_patient_audit_entries
+from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 
 router = Router(tags=["audit"])
 
@@ -21,12 +22,6 @@ class AuditPagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=2**62)
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[dict[str, Any]]
 
 
 class AuditEntryOut(Schema):

@@ -9,7 +9,7 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import ClinicPage, Organisation
-from ketacare.patients.domain.contacts import normalise_phone
+from ketacare.lib.phones import normalise_phone
 
 PAGE_FIELDS = ("title", "slug", "body", "position", "is_published")
 SETTINGS_FIELDS = ("name", "phone", "email", "website", "minimum_age_years", "crisis_line", "crisis_text")

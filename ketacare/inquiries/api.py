@@ -19,21 +19,12 @@ from ketacare.inquiries.domain.validation import InquirySubmission, WindowReques
 from ketacare.inquiries.models import Inquiry, InquiryStatus
 from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_inbox
 from ketacare.inquiries.throttle import submission_rate_limited
+from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 
 router = Router(tags=["inquiries"])
 
 
-class ErrorOut(Schema):
-    detail: str
 
-
-class FieldErrorOut(Schema):
-    loc: list[str | int]
-    msg: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[FieldErrorOut]
 
 
 class WindowIn(Schema):

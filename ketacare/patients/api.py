@@ -4,13 +4,13 @@ from decimal import Decimal
 
 from ninja import Path, Router
 
+from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 from ketacare.patients import actions
 from ketacare.patients.schemas import (
     AllergyIn,
     AllergyOut,
     DiagnosisIn,
     DiagnosisOut,
-    ErrorOut,
     MedicationIn,
     MedicationOut,
     MedicationStatusIn,
@@ -21,7 +21,6 @@ from ketacare.patients.schemas import (
     PatientSummaryOut,
     StageIn,
     StatusIn,
-    ValidationErrorOut,
     WeightIn,
     WeightOut,
     record_out,

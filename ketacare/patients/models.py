@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ketacare.clinics.models import Location, Organisation
 from ketacare.patients.domain.codes import normalise_icd10_cm
-from ketacare.patients.domain.contacts import normalise_phone
+from ketacare.lib.phones import normalise_phone
 from ketacare.patients.domain.demographics import age_on, date_of_birth_problem
 from ketacare.patients.domain.names import search_key
 from ketacare.patients.domain.status import (

@@ -12,17 +12,7 @@ from ketacare.patients.selectors import PatientChart
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 
 
-class ErrorOut(Schema):
-    detail: str
 
-
-class FieldErrorOut(Schema):
-    loc: list[str | int]
-    msg: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[FieldErrorOut]
 
 
 class LocationOut(Schema):

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from ketacare.patients.domain.contacts import normalise_phone
+from ketacare.lib.phones import normalise_phone
 from ketacare.patients.domain.demographics import age_on, date_of_birth_problem
 
 MAX_WINDOWS = 5
