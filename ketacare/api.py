@@ -46,12 +46,18 @@ def validation_details(exc: ValidationError) -> list[dict]:
 
 def _register_routers() -> None:
     from ketacare.audit.api import router as audit_router
+    from ketacare.candidacy.api import router as candidacy_router
+    from ketacare.measures.api import router as measures_router
+    from ketacare.protocols.api import router as protocols_router
     from ketacare.inquiries.api import router as inquiries_router
     from ketacare.patients.api import router as patients_router
 
     api.add_router("/inquiries", inquiries_router)
     api.add_router("/patients", patients_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/measures", measures_router)
+    api.add_router("/candidacy", candidacy_router)
+    api.add_router("/protocols", protocols_router)
 
 
 _register_routers()

@@ -16,4 +16,7 @@ urlpatterns = [
     path("patients/", include("ketacare.patients.urls")),
     path("audit/", include("ketacare.audit.urls")),
     path("portal/", include("ketacare.portal.urls")),
+    path("measures/", include("ketacare.measures.urls")),
+    path("candidacy/", include("ketacare.candidacy.urls")),
+    path("protocols/", include("ketacare.protocols.urls")),
 ]
