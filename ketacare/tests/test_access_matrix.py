@@ -9,14 +9,17 @@ actions), other roles get 403, anonymous users are sent to sign in, and staff
 of another organisation get 404 for this organisation's objects.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.conftest import sign_in
 from ketacare.inquiries.models import Inquiry
+from ketacare.measures import actions as measures_actions
 from ketacare.patients.models import Allergy, Diagnosis, Medication
 
 ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
@@ -25,6 +28,8 @@ INQUIRY_TRIAGE = {"front_desk", "clinic_admin"}
 CLINICAL_EDITORS = {"nurse", "prescriber"}
 DEMOGRAPHIC_EDITORS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
 ADMIN = {"clinic_admin"}
+MEASURE_RECORDERS = {"nurse", "prescriber", "therapist"}
+ALERT_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,25 @@ PAGES = {
     "audit:patient_history": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
     "audit:patient_disclosures": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
     "portal:home": Page(roles=frozenset({"patient"})),
+    "measures:patient": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "measures:assign": staff(ALL_STAFF, method="post", kwargs=(("patient_id", "patient"),), owned=True),
+    "measures:enter": staff(MEASURE_RECORDERS, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True),
+    "measures:amend": staff(MEASURE_RECORDERS, kwargs=(("response_id", "response"),), owned=True),
+    "measures:cancel": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
+    "measures:alerts": staff(ALERT_VIEWERS),
+    "measures:acknowledge": staff({"nurse", "prescriber"}, method="post", kwargs=(("alert_id", "alert"),), owned=True),
+    "measures:settings": staff(ADMIN),
+    "measures:tablet": staff(ALL_STAFF, kwargs=(("assignment_id", "assignment"),), owned=True),
+    "measures:tablet_save": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
+    "measures:tablet_submit": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
+    "measures:portal": Page(roles=frozenset({"patient"})),
+    "measures:portal_answer": Page(roles=frozenset({"patient"}), kwargs=(("assignment_id", "assignment"),)),
+    "measures:portal_answer_save": Page(roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)),
+    "measures:portal_answer_submit": Page(roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)),
+    # One-time questionnaire links: the token is the key (measures/tests/test_pages.py).
+    "measures:link": AUTH_FLOW,
+    "measures:link_save": AUTH_FLOW,
+    "measures:link_submit": AUTH_FLOW,
 }
 
 
@@ -116,6 +140,15 @@ class World:
         self.diagnosis = Diagnosis.objects.create(patient=patient, icd10_code="F33.2", description="MDD", recorded_by=nurse).pk
         self.allergy = Allergy.objects.create(patient=patient, substance="Latex", recorded_by=nurse).pk
         self.medication = Medication.objects.create(patient=patient, name="Sertraline", recorded_by=nurse).pk
+        self.clinician_instrument = "madrs"
+        assignment = measures_actions.do_assign_questionnaire(
+            nurse, patient, "phq9", timezone.now() + dt.timedelta(days=1)
+        ).assignment
+        self.assignment = assignment.pk
+        # A PHQ-9 with item 9 above 0: a submitted response and an open safety alert.
+        response = measures_actions.do_enter_response(staff_users["prescriber"], patient, "phq9", dict(enumerate([1] * 9, 1)))
+        self.response = response.pk
+        self.alert = response.alerts.get().pk
 
     def url(self, name: str, page: Page) -> str:
         return reverse(name, kwargs={arg: getattr(self, attr) for arg, attr in page.kwargs})

@@ -55,6 +55,17 @@ class Permission(StrEnum):
     CLINIC_PAGES_EDIT = "clinic_pages.edit"
     ORGANISATION_SETTINGS = "organisation.settings"
     API_TOKEN_MANAGE = "api_token.manage"
+    PROTOCOLS_MANAGE = "protocols.manage"
+    PLANS_MANAGE = "plans.manage"
+    PLANS_VIEW = "plans.view"
+    MEASURES_VIEW = "measures.view"
+    MEASURES_ASSIGN = "measures.assign"
+    MEASURES_RECORD = "measures.record"
+    MEASURES_ALERTS_VIEW = "measures.alerts_view"
+    MEASURES_ALERTS_ACKNOWLEDGE = "measures.alerts_acknowledge"
+    CANDIDACY_VIEW = "candidacy.view"
+    CANDIDACY_EDIT = "candidacy.edit"
+    CANDIDACY_DECIDE = "candidacy.decide"
 
 
 _ALL_STAFF = STAFF_ROLES
@@ -77,6 +88,20 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ORGANISATION_SETTINGS: frozenset({Role.CLINIC_ADMIN}),
     # Staff create and revoke their own REST API tokens; the portal has no API.
     Permission.API_TOKEN_MANAGE: _ALL_STAFF,
+    # Protocol templates are clinic policy; treatment plans and doses are prescribing.
+    Permission.PROTOCOLS_MANAGE: frozenset({Role.CLINIC_ADMIN}),
+    Permission.PLANS_MANAGE: frozenset({Role.PRESCRIBER}),
+    Permission.PLANS_VIEW: _ALL_STAFF,
+    # Candidacy intake is entered by clinicians; only a prescriber decides on a route.
+    Permission.CANDIDACY_VIEW: _ALL_STAFF,
+    Permission.CANDIDACY_EDIT: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Permission.CANDIDACY_DECIDE: frozenset({Role.PRESCRIBER}),
+    Permission.MEASURES_VIEW: _ALL_STAFF,
+    Permission.MEASURES_ASSIGN: _ALL_STAFF,
+    # Staff-entered and amended scores are clinical entries; safety alerts go to clinicians.
+    Permission.MEASURES_RECORD: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
+    Permission.MEASURES_ALERTS_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.MEASURES_ALERTS_ACKNOWLEDGE: frozenset({Role.NURSE, Role.PRESCRIBER}),
 }
 
 

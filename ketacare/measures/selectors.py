@@ -1,0 +1,142 @@
+"""Access-checked reads of questionnaires, responses and alerts.
+
+- staff see only their own organisation's patients (via patients.selectors), with MEASURES_VIEW;
+- a patient sees only their own questionnaires;
+- an emailed link opens exactly its own assignment, and only while the link is valid;
+- anything else is a 404, so ids do not leak.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission, user_may
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.measures.models import (
+    Alert,
+    AlertStatus,
+    AssignmentStatus,
+    QuestionnaireAssignment,
+    QuestionnaireResponse,
+    hash_link_token,
+)
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_patient_by_id
+
+DB_ID_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class PatientMeasures:
+    patient: Patient
+    assignments: list[QuestionnaireAssignment]
+    responses: list[QuestionnaireResponse]  # newest first; in-progress ones last
+    alerts: list[Alert]
+
+
+def _valid_id(value: int) -> bool:
+    return 0 < value <= DB_ID_MAX
+
+
+def access_measures_by_patient_id(user, patient_id: int) -> PatientMeasures:
+    """A patient's questionnaires, responses and alerts for staff (audited as a view of the chart)."""
+    require_permission(user, Permission.MEASURES_VIEW)
+    if not _valid_id(patient_id):
+        raise Http404("No such patient")
+    patient = access_patient_by_id(user, patient_id)
+    return PatientMeasures(
+        patient=patient,
+        assignments=list(patient.questionnaire_assignments.select_related("assigned_by")),
+        responses=list(patient.questionnaire_responses.select_related("entered_by", "amends")),
+        alerts=list(patient.measure_alerts.select_related("acknowledged_by", "response")),
+    )
+
+
+def access_response_by_id(user, response_id: int, *, audit: bool = True) -> QuestionnaireResponse:
+    """One response of the staff member's organisation; 404 for anyone else's."""
+    require_permission(user, Permission.MEASURES_VIEW)
+    response = (
+        QuestionnaireResponse.objects.select_related("patient__organisation")
+        .filter(pk=response_id if _valid_id(response_id) else 0, patient__organisation_id=user.organisation_id)
+        .first()
+    )
+    if response is None:
+        raise Http404("No such response")
+    if audit:
+        record_event(user, AuditAction.VIEW, response, patient=response.patient)
+    return response
+
+
+def access_assignment_by_token(token: str) -> QuestionnaireAssignment | None:
+    """The assignment an emailed link opens, whatever its state (the page says done/expired); None if unknown."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        QuestionnaireAssignment.objects.select_related("patient__organisation")
+        .filter(link_token_sha256=hash_link_token(token))
+        .first()
+    )
+
+
+def link_is_open(assignment: QuestionnaireAssignment) -> bool:
+    return (
+        assignment.status == AssignmentStatus.PENDING
+        and assignment.link_expires_at is not None
+        and assignment.link_expires_at > timezone.now()
+    )
+
+
+def access_own_assignments(user) -> list[QuestionnaireAssignment]:
+    """The signed-in patient's pending questionnaires (portal list), soonest due first."""
+    require_permission(user, Permission.OWN_RECORD_VIEW)
+    assignments = list(
+        QuestionnaireAssignment.objects.filter(patient__user=user, status=AssignmentStatus.PENDING)
+        .select_related("patient__organisation", "patient__home_location")
+        .order_by("due_at", "id")
+    )
+    patient = assignments[0].patient if assignments else Patient.objects.filter(user=user).first()
+    record_event(user, AuditAction.LIST, object_type="measures.questionnaireassignment", patient=patient,
+                 organisation=user.organisation, detail={"results": len(assignments)})
+    return assignments
+
+
+def access_assignment_for_answering(user, assignment_id: int) -> QuestionnaireAssignment:
+    """An assignment the signed-in user may answer: a patient their own (portal), staff their
+    organisation's (tablet check-in, MEASURES_ASSIGN). 404 otherwise."""
+    assignments = QuestionnaireAssignment.objects.select_related("patient__organisation")
+    if user_may(user, Permission.OWN_RECORD_VIEW):
+        assignments = assignments.filter(patient__user=user)
+    elif user_may(user, Permission.MEASURES_ASSIGN) and user.organisation_id is not None:
+        assignments = assignments.filter(patient__organisation_id=user.organisation_id)
+    else:
+        assignments = assignments.none()
+    assignment = assignments.filter(pk=assignment_id if _valid_id(assignment_id) else 0).first()
+    if assignment is None:
+        raise Http404("No such questionnaire")
+    return assignment
+
+
+def _org_alerts(user) -> QuerySet[Alert]:
+    require_permission(user, Permission.MEASURES_ALERTS_VIEW)
+    return Alert.objects.filter(patient__organisation_id=user.organisation_id).select_related(
+        "patient__home_location", "response", "acknowledged_by"
+    )
+
+
+def open_alerts(user) -> list[Alert]:
+    """The safety dashboard: the organisation's open alerts, oldest first (audited as a list)."""
+    alerts = list(_org_alerts(user).filter(status=AlertStatus.OPEN).order_by("raised_at", "id"))
+    record_event(user, AuditAction.LIST, object_type="measures.alert", organisation=user.organisation,
+                 detail={"open": len(alerts)})
+    return alerts
+
+
+def access_alert_by_id(user, alert_id: int) -> Alert:
+    alert = _org_alerts(user).filter(pk=alert_id if _valid_id(alert_id) else 0).first()
+    if alert is None:
+        raise Http404("No such alert")
+    return alert
