@@ -15,6 +15,7 @@ def navigation(request):
             "audit": user_may(user, Permission.AUDIT_VIEW),
             "clinic_pages": user_may(user, Permission.CLINIC_PAGES_EDIT),
             "portal": user_may(user, Permission.OWN_RECORD_VIEW),
+            "plans": user_may(user, Permission.PLANS_VIEW),
             "alerts": user_may(user, Permission.MEASURES_ALERTS_VIEW),
             "measures_settings": user_may(user, Permission.ORGANISATION_SETTINGS),
         },

@@ -1,3 +1,75 @@
-from ninja import Router
+"""REST endpoints of protocols and treatment plans (/api/v1/protocols): the same actions and selectors as the pages."""
+
+from ninja import Path, Router
+
+from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
+from ketacare.protocols import actions
+from ketacare.protocols.schemas import (
+    AdjunctIn,
+    AdjunctOut,
+    DoseIn,
+    DoseOut,
+    OverrideIn,
+    PlanIn,
+    PlanOut,
+    StatusIn,
+    TemplateIn,
+    TemplateOut,
+    dose_out,
+    plan_out,
+)
+from ketacare.protocols.selectors import access_plan_detail_by_id, list_current_templates, load_plan_detail
 
 router = Router(tags=["protocols"])
+
+# Ids beyond the database's integer range are simply not found, rather than an error.
+Id = Path(..., ge=1, le=2**63 - 1)
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut, 422: ValidationErrorOut}
+
+
+@router.get("/templates", response={200: list[TemplateOut], 401: ErrorOut, 403: ErrorOut})
+def list_templates(request):
+    """The current version of each template the clinic can use (built-ins and its own)."""
+    return list_current_templates(request.auth)
+
+
+@router.post("/templates", response={201: TemplateOut, **WRITE_ERRORS})
+def create_template(request, payload: TemplateIn):
+    """A new clinic template, version 1 (clinic admins)."""
+    return 201, actions.do_create_template(request.auth, **payload.action_fields())
+
+
+@router.post("/patients/{patient_id}/plans", response={201: PlanOut, **WRITE_ERRORS})
+def create_plan(request, payload: PlanIn, patient_id: int = Id):
+    """A proposed plan from a template, with its course windows (prescribers)."""
+    plan = actions.do_create_plan_from_template(request.auth, patient_id, **payload.dict())
+    return 201, plan_out(load_plan_detail(plan))
+
+
+@router.get("/plans/{plan_id}", response={200: PlanOut, **READ_ERRORS, 422: ValidationErrorOut})
+def get_plan(request, plan_id: int = Id):
+    return plan_out(access_plan_detail_by_id(request.auth, plan_id))
+
+
+@router.post("/plans/{plan_id}/status", response={200: PlanOut, **WRITE_ERRORS})
+def change_status(request, payload: StatusIn, plan_id: int = Id):
+    plan = actions.do_change_plan_status(request.auth, plan_id, status=payload.status, reason=payload.reason)
+    return plan_out(load_plan_detail(plan))
+
+
+@router.post("/plans/{plan_id}/adjuncts", response={201: AdjunctOut, **WRITE_ERRORS})
+def add_adjunct(request, payload: AdjunctIn, plan_id: int = Id):
+    return 201, actions.do_add_adjunct_item(request.auth, plan_id, **payload.dict())
+
+
+@router.post("/plans/{plan_id}/dose", response={200: DoseOut, **WRITE_ERRORS})
+def calculate_dose(request, payload: DoseIn, plan_id: int = Id):
+    """The plan's dose for the patient's latest weight; `blocked` says whether an override is needed."""
+    return dose_out(actions.do_calculate_dose(request.auth, plan_id, **payload.dict()))
+
+
+@router.post("/plans/{plan_id}/dose-override", response={200: DoseOut, **WRITE_ERRORS})
+def override_dose(request, payload: OverrideIn, plan_id: int = Id):
+    """A prescriber lifts the block on a dose above the protocol maximum, with a reason (audited)."""
+    return dose_out(actions.do_override_dose(request.auth, plan_id, **payload.dict()))

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ketacare.protocols import views
 
 app_name = "protocols"
-urlpatterns: list = []
+urlpatterns = [
+    path("templates/", views.template_list, name="template_list"),
+    path("templates/<int:pk>/", views.template_detail, name="template_detail"),
+    path("patients/<int:patient_id>/plans/", views.plan_list, name="plan_list"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/status/", views.plan_status, name="plan_status"),
+    path("plans/<int:pk>/adjuncts/", views.adjunct_add, name="adjunct_add"),
+    path("plans/<int:pk>/dose-override/", views.dose_override, name="dose_override"),
+]

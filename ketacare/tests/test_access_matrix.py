@@ -20,6 +20,8 @@ from ketacare.accounts.domain.roles import Role
 from ketacare.conftest import sign_in
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
+from ketacare.protocols import actions as protocols_actions
+from ketacare.protocols.models import ProtocolTemplate
 from ketacare.patients.models import Allergy, Diagnosis, Medication
 
 ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
@@ -101,6 +103,13 @@ PAGES = {
     "measures:portal_answer": Page(roles=frozenset({"patient"}), kwargs=(("assignment_id", "assignment"),)),
     "measures:portal_answer_save": Page(roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)),
     "measures:portal_answer_submit": Page(roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)),
+    "protocols:template_list": staff(ALL_STAFF),
+    "protocols:template_detail": staff(ALL_STAFF, kwargs=(("pk", "template"),)),
+    "protocols:plan_list": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "protocols:plan_detail": staff(ALL_STAFF, kwargs=(("pk", "plan"),), owned=True),
+    "protocols:plan_status": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
+    "protocols:adjunct_add": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
+    "protocols:dose_override": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     # One-time questionnaire links: the token is the key (measures/tests/test_pages.py).
     "measures:link": AUTH_FLOW,
     "measures:link_save": AUTH_FLOW,
@@ -149,6 +158,10 @@ class World:
         response = measures_actions.do_enter_response(staff_users["prescriber"], patient, "phq9", dict(enumerate([1] * 9, 1)))
         self.response = response.pk
         self.alert = response.alerts.get().pk
+        self.template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine").pk
+        self.plan = protocols_actions.do_create_plan_from_template(
+            staff_users["prescriber"], patient.pk, template_id=self.template, start_date=patient.today()
+        ).pk
 
     def url(self, name: str, page: Page) -> str:
         return reverse(name, kwargs={arg: getattr(self, attr) for arg, attr in page.kwargs})

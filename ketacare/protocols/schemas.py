@@ -1,0 +1,221 @@
+"""API shapes of protocol templates, treatment plans and dose calculations."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from ketacare.protocols.domain.dosing import DoseResult
+from ketacare.protocols.selectors import PlanDetail
+
+# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=5000)]
+ShortText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=200)]
+MgPerKg = Annotated[Decimal, Field(gt=0, le=100, decimal_places=3)]
+Mg = Annotated[Decimal, Field(gt=0, le=9999, decimal_places=3)]
+# Fixed schedules are in whole mg (esketamine devices hold 28 mg).
+WholeMg = Annotated[int, Field(ge=1, le=9999)]
+Minutes = Annotated[int, Field(ge=0, le=1440)]
+Count = Annotated[int, Field(ge=1, le=365)]
+Mmhg = Annotated[int, Field(ge=1, le=400)]
+Route = Literal["iv", "im", "sublingual", "intranasal_esketamine"]
+Drug = Literal["ketamine_racemic", "esketamine"]
+
+
+class FixedDosePhase(Schema):
+    phase: ShortText
+    weeks: ShortText = ""
+    frequency: ShortText = ""
+    first_dose_mg: WholeMg | None = None
+    dose_mg_options: list[WholeMg] = Field(default_factory=list, max_length=10)
+
+
+class QuestionnaireDue(Schema):
+    instrument: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
+    timing: ShortText
+
+
+class TemplateIn(Schema):
+    code: Annotated[str, StringConstraints(pattern=r"^[-a-z0-9_]{1,60}$")]
+    name: ShortText
+    route: Route
+    drug: Drug
+    dose_mg_per_kg: MgPerKg | None = None
+    fixed_dose_schedule: list[FixedDosePhase] = Field(default_factory=list, max_length=10)
+    min_dose_mg_per_kg: MgPerKg | None = None
+    max_dose_mg_per_kg: MgPerKg | None = None
+    hard_cap_dose_mg_per_kg: MgPerKg | None = None
+    min_dose_mg_per_session: Mg | None = None
+    max_dose_mg_per_session: Mg | None = None
+    titration_steps_mg_per_kg: list[MgPerKg] = Field(default_factory=list, max_length=10)
+    concentration_mg_per_ml: Mg | None = None
+    infusion_min: Annotated[int, Field(ge=1, le=1440)] | None = None
+    induction_session_count: Annotated[int, Field(ge=1, le=60)]
+    induction_window_days: Count
+    sessions_per_week_min: Annotated[int, Field(ge=1, le=7)]
+    sessions_per_week_max: Annotated[int, Field(ge=1, le=7)]
+    min_days_between: Annotated[int, Field(ge=1, le=60)] = 1
+    maintenance_description: Text = ""
+    session_length_min: Annotated[int, Field(ge=1, le=1440)]
+    vital_check_times_min: list[Minutes] = Field(default_factory=list, max_length=50)
+    bp_delay_systolic_mmhg: Mmhg | None = None
+    bp_delay_diastolic_mmhg: Mmhg | None = None
+    bp_stop_systolic_mmhg: Mmhg | None = None
+    bp_stop_diastolic_mmhg: Mmhg | None = None
+    preparation_instructions: Text = ""
+    questionnaires_due: list[QuestionnaireDue] = Field(default_factory=list, max_length=20)
+    source: Text = ""
+
+    def action_fields(self) -> dict:
+        fields = self.dict()
+        # JSON columns store plain JSON: decimals as strings.
+        fields["titration_steps_mg_per_kg"] = [str(step) for step in self.titration_steps_mg_per_kg]
+        fields["fixed_dose_schedule"] = [phase.dict() for phase in self.fixed_dose_schedule]
+        return fields
+
+
+class TemplateOut(Schema):
+    id: int
+    organisation_id: int | None
+    code: str
+    name: str
+    version: int
+    route: str
+    drug: str
+    dose_mg_per_kg: Decimal | None
+    fixed_dose_schedule: list[dict]
+    min_dose_mg_per_kg: Decimal | None
+    max_dose_mg_per_kg: Decimal | None
+    hard_cap_dose_mg_per_kg: Decimal | None
+    min_dose_mg_per_session: Decimal | None
+    max_dose_mg_per_session: Decimal | None
+    titration_steps_mg_per_kg: list[str]
+    concentration_mg_per_ml: Decimal | None
+    rounding_mg: Decimal
+    volume_rounding_ml: Decimal
+    max_weight_age_days: int
+    infusion_min: int | None
+    induction_session_count: int
+    induction_window_days: int
+    sessions_per_week_min: int
+    sessions_per_week_max: int
+    min_days_between: int
+    maintenance_description: str
+    session_length_min: int
+    vital_check_times_min: list[int]
+    bp_delay_systolic_mmhg: int | None
+    bp_delay_diastolic_mmhg: int | None
+    bp_stop_systolic_mmhg: int | None
+    bp_stop_diastolic_mmhg: int | None
+    preparation_instructions: str
+    questionnaires_due: list[dict]
+    source: str
+    is_active: bool
+    created_at: dt.datetime
+
+
+class PlanIn(Schema):
+    template_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    start_date: dt.date
+    dose_mg_per_kg: MgPerKg | None = None
+
+
+class StatusIn(Schema):
+    status: Literal["proposed", "active", "paused", "completed", "stopped"]
+    reason: Text
+
+
+class AdjunctIn(Schema):
+    kind: Literal["integration_therapy", "psychotherapy", "nutrition", "functional_medicine", "referral", "other"]
+    description: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=500)]
+
+
+class DoseIn(Schema):
+    concentration_mg_per_ml: Mg | None = None
+
+
+class OverrideIn(Schema):
+    reason: Text
+    dose_mg_per_kg: MgPerKg | None = None
+
+
+class SessionOut(Schema):
+    sequence: int
+    window_start: dt.date
+    window_end: dt.date
+
+
+class AdjunctOut(Schema):
+    id: int
+    kind: str
+    description: str
+    status: str
+    created_at: dt.datetime
+
+
+class RevisionOut(Schema):
+    revision_number: int
+    changed_by: str
+    changed_at: dt.datetime
+    reason: str
+
+
+class PlanOut(Schema):
+    id: int
+    patient_id: int
+    template_id: int
+    template_code: str
+    template_version: int
+    status: str
+    start_date: dt.date
+    dose_mg_per_kg: Decimal | None
+    dose_override_reason: str
+    created_at: dt.datetime
+    sessions: list[SessionOut]
+    adjuncts: list[AdjunctOut]
+    revisions: list[RevisionOut]
+
+
+class DoseOut(Schema):
+    dose_mg_per_kg: Decimal
+    weight_kg: Decimal
+    weight_measured_on: dt.date
+    exact_dose_mg: Decimal
+    dose_mg: Decimal
+    rounding_mg: Decimal
+    concentration_mg_per_ml: Decimal | None
+    volume_ml: Decimal | None
+    blocked: bool
+    block_reasons: list[str]
+    overridden: bool
+    override_reason: str
+    notes: list[str]
+
+
+def plan_out(detail: PlanDetail) -> dict:
+    plan = detail.plan
+    return {
+        "id": plan.pk, "patient_id": plan.patient_id, "template_id": plan.template_id,
+        "template_code": plan.template.code, "template_version": plan.template.version,
+        "status": plan.status, "start_date": plan.start_date, "dose_mg_per_kg": plan.dose_mg_per_kg,
+        "dose_override_reason": plan.dose_override_reason, "created_at": plan.created_at,
+        "sessions": detail.sessions, "adjuncts": detail.adjuncts,
+        "revisions": [
+            {"revision_number": r.revision_number, "changed_by": r.changed_by.get_username(),
+             "changed_at": r.changed_at, "reason": r.reason}
+            for r in detail.revisions
+        ],
+    }
+
+
+def dose_out(result: DoseResult) -> dict:
+    return {
+        "dose_mg_per_kg": result.dose_mg_per_kg, "weight_kg": result.weight_kg,
+        "weight_measured_on": result.weight_measured_on, "exact_dose_mg": result.exact_dose_mg,
+        "dose_mg": result.dose_mg, "rounding_mg": result.rounding_mg,
+        "concentration_mg_per_ml": result.concentration_mg_per_ml, "volume_ml": result.volume_ml,
+        "blocked": result.blocked, "block_reasons": list(result.block_reasons),
+        "overridden": result.overridden, "override_reason": result.override_reason, "notes": list(result.notes),
+    }

@@ -1,0 +1,109 @@
+"""Access-checked reads of protocol templates and treatment plans.
+
+- templates: staff see the built-ins and their own organisation's;
+- plans: staff with PLANS_VIEW see only their own organisation's patients' plans (audited);
+- anyone else: 404 (or 403 for a role without the permission).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.models import (
+    AdjunctCareItem,
+    PlannedSession,
+    PlanRevision,
+    ProtocolTemplate,
+    TreatmentPlan,
+)
+
+
+def visible_templates(user) -> QuerySet[ProtocolTemplate]:
+    """Built-ins and the user's organisation's templates (every version)."""
+    require_permission(user, Permission.PLANS_VIEW)
+    return ProtocolTemplate.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id)
+    ).select_related("organisation", "created_by")
+
+
+def list_current_templates(user) -> list[ProtocolTemplate]:
+    """The newest active version of each template the user's clinic can use.
+
+    A clinic's own version of a code hides the built-in of the same code.
+    """
+    rows = list(visible_templates(user).filter(is_active=True).order_by("code", "-version"))
+    own_codes = {t.code for t in rows if not t.is_builtin}
+    newest: dict[str, ProtocolTemplate] = {}
+    for template in rows:
+        if template.is_builtin and template.code in own_codes:
+            continue
+        newest.setdefault(template.code, template)
+    return list(newest.values())
+
+
+def access_template_by_id(user, template_id: int) -> ProtocolTemplate:
+    template = visible_templates(user).filter(pk=template_id).first()
+    if template is None:
+        raise Http404("No such protocol template")
+    return template
+
+
+def _visible_plans(user) -> QuerySet[TreatmentPlan]:
+    require_permission(user, Permission.PLANS_VIEW)
+    if user.organisation_id is None:
+        return TreatmentPlan.objects.none()
+    return TreatmentPlan.objects.filter(patient__organisation_id=user.organisation_id).select_related(
+        "patient", "patient__organisation", "template", "created_by", "dose_overridden_by"
+    )
+
+
+def access_plan_by_id(user, plan_id: int, *, audit: bool = True, for_update: bool = False) -> TreatmentPlan:
+    plans = _visible_plans(user)
+    if for_update:
+        plans = plans.select_for_update(of=("self",))
+    plan = plans.filter(pk=plan_id).first()
+    if plan is None:
+        raise Http404("No such treatment plan")
+    if audit:
+        record_event(user, AuditAction.VIEW, plan, patient=plan.patient)
+    return plan
+
+
+@dataclass(frozen=True)
+class PlanDetail:
+    plan: TreatmentPlan
+    sessions: list[PlannedSession]
+    adjuncts: list[AdjunctCareItem]
+    revisions: list[PlanRevision]
+
+
+def load_plan_detail(plan: TreatmentPlan) -> PlanDetail:
+    """The lists of a plan the caller already holds (fetched through a selector or an action)."""
+    return PlanDetail(
+        plan=plan,
+        sessions=list(plan.sessions.all()),
+        adjuncts=list(plan.adjuncts.select_related("created_by")),
+        revisions=list(plan.revisions.select_related("changed_by")),
+    )
+
+
+def access_plan_detail_by_id(user, plan_id: int) -> PlanDetail:
+    """A plan with its sessions, adjuncts and revisions (audited as a view)."""
+    return load_plan_detail(access_plan_by_id(user, plan_id))
+
+
+def access_plans_by_patient_id(user, patient_id: int) -> tuple[Patient, list[TreatmentPlan]]:
+    """A patient's plans, newest first (audited as one list); 404 for another organisation's patient."""
+    require_permission(user, Permission.PLANS_VIEW)
+    patient = access_patient_by_id(user, patient_id, audit=False)
+    plans = list(_visible_plans(user).filter(patient=patient))
+    record_event(user, AuditAction.LIST, object_type="protocols.treatmentplan", patient=patient,
+                 detail={"results": len(plans)})
+    return patient, plans

@@ -1,0 +1,177 @@
+"""Protocol template and treatment plan pages.
+
+Thin: each view parses a form, calls one action or selector and renders or redirects. Errors an
+action raises are shown on the form, naming the field.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import permission_required, require_permission, user_may
+from ketacare.protocols import actions
+from ketacare.protocols.domain.pharmacokinetics import PharmacokineticsError
+from ketacare.protocols.domain.plan_status import next_plan_statuses
+from ketacare.protocols.forms import AdjunctForm, ChartForm, OverrideForm, PlanForm, StatusForm, TemplateEditForm
+from ketacare.protocols.pk_chart import ESKETAMINE_FIRST_DOSE_MG, build_pk_chart
+from ketacare.protocols.selectors import (
+    access_plan_detail_by_id,
+    access_plans_by_patient_id,
+    access_template_by_id,
+    list_current_templates,
+)
+
+
+def _show_errors(form, exc: ValidationError) -> None:
+    """Put an action's errors on the form: on the field they name, else at the top."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, field_messages in errors.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@permission_required(Permission.PLANS_VIEW)
+@require_GET
+def template_list(request):
+    return render(request, "protocols/template_list.html", {
+        "templates": list_current_templates(request.user),
+        "may_manage": user_may(request.user, Permission.PROTOCOLS_MANAGE),
+    })
+
+
+@permission_required(Permission.PLANS_VIEW)
+def template_detail(request, pk: int):
+    """The template; clinic admins edit it here, which saves a new version."""
+    user = request.user
+    template = access_template_by_id(user, pk)
+    may_manage = user_may(user, Permission.PROTOCOLS_MANAGE)
+    form = None
+    if may_manage:
+        form = TemplateEditForm(request.POST if request.method == "POST" else None, instance=template)
+        if form.is_bound and form.is_valid():
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            try:
+                new = actions.do_edit_template(user, pk, **changes)
+            except ValidationError as exc:
+                _show_errors(form, exc)
+            else:
+                messages.success(request, f"Saved as version {new.version}.")
+                return redirect("protocols:template_detail", pk=new.pk)
+    elif request.method == "POST":
+        require_permission(user, Permission.PROTOCOLS_MANAGE)
+    return render(request, "protocols/template_detail.html", {"template": template, "form": form})
+
+
+def _plan_list(request, patient_id: int, form=None):
+    user = request.user
+    patient, plans = access_plans_by_patient_id(user, patient_id)
+    may_manage = user_may(user, Permission.PLANS_MANAGE)
+    if may_manage and form is None:
+        form = PlanForm(templates=list_current_templates(user), initial={"start_date": patient.today()})
+    return render(request, "protocols/plan_list.html", {
+        "patient": patient, "plans": plans, "form": form if may_manage else None,
+    })
+
+
+@permission_required(Permission.PLANS_VIEW)
+def plan_list(request, patient_id: int):
+    """A patient's plans; prescribers create a plan from a template here."""
+    if request.method != "POST":
+        return _plan_list(request, patient_id)
+    user = request.user
+    require_permission(user, Permission.PLANS_MANAGE)
+    form = PlanForm(request.POST, templates=list_current_templates(user))
+    if form.is_valid():
+        try:
+            plan = actions.do_create_plan_from_template(user, patient_id, **form.cleaned_data)
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, "Plan created.")
+            return redirect("protocols:plan_detail", pk=plan.pk)
+    return _plan_list(request, patient_id, form)
+
+
+def _first_fixed_dose_mg(template) -> float:
+    for phase in template.fixed_dose_schedule:
+        if isinstance(phase, dict) and isinstance(phase.get("first_dose_mg"), int | float):
+            return phase["first_dose_mg"]
+    return ESKETAMINE_FIRST_DOSE_MG
+
+
+def _render_plan(request, pk: int, **bound_forms):
+    user = request.user
+    detail = access_plan_detail_by_id(user, pk)
+    plan = detail.plan
+    chart_form = ChartForm(request.GET or None)
+    options = chart_form.cleaned_data if chart_form.is_valid() else {}
+    dose, dose_error, chart = None, "", None
+    if plan.template.is_weight_based:
+        try:
+            dose = actions.do_calculate_dose(
+                user, pk, concentration_mg_per_ml=options.get("concentration_mg_per_ml"), audit=False
+            )
+        except ValidationError as exc:
+            dose_error = " ".join(exc.messages)
+    try:
+        if dose is not None:
+            chart = build_pk_chart(route=plan.template.route, dose_mg=dose.dose_mg, weight_kg=dose.weight_kg,
+                                   infusion_min=plan.template.infusion_min, model_key=options.get("model") or "domino")
+        elif not plan.template.is_weight_based:
+            # Fixed esketamine dosing: the first dose of the schedule (label day 1: 56 mg); the
+            # label-derived model has no weight covariate, so the weight is nominal.
+            chart = build_pk_chart(route=plan.template.route, dose_mg=_first_fixed_dose_mg(plan.template),
+                                   weight_kg=70, infusion_min=None)
+    except PharmacokineticsError:
+        chart = None  # an unusable template value: the page still shows the plan
+    may_manage = user_may(user, Permission.PLANS_MANAGE)
+    return render(request, "protocols/plan_detail.html", {
+        "detail": detail, "plan": plan, "patient": plan.patient, "template": plan.template,
+        "dose": dose, "dose_error": dose_error, "chart": chart, "chart_form": chart_form,
+        "may_manage": may_manage,
+        "status_form": bound_forms.get("status_form") or StatusForm(),
+        "next_statuses": next_plan_statuses(plan.status),
+        "adjunct_form": bound_forms.get("adjunct_form") or AdjunctForm(),
+        "override_form": bound_forms.get("override_form") or OverrideForm(),
+    })
+
+
+@permission_required(Permission.PLANS_VIEW)
+@require_GET
+def plan_detail(request, pk: int):
+    return _render_plan(request, pk)
+
+
+def _plan_post(request, pk: int, form, form_name: str, action, done: str, section: str):
+    if form.is_valid():
+        try:
+            action(request.user, pk, **form.cleaned_data)
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(f"{reverse('protocols:plan_detail', args=[pk])}#{section}")
+    return _render_plan(request, pk, **{form_name: form})
+
+
+@permission_required(Permission.PLANS_MANAGE)
+@require_POST
+def plan_status(request, pk: int):
+    return _plan_post(request, pk, StatusForm(request.POST), "status_form",
+                      actions.do_change_plan_status, "Status changed.", "status")
+
+
+@permission_required(Permission.PLANS_MANAGE)
+@require_POST
+def adjunct_add(request, pk: int):
+    return _plan_post(request, pk, AdjunctForm(request.POST), "adjunct_form",
+                      actions.do_add_adjunct_item, "Adjunct care added.", "adjuncts")
+
+
+@permission_required(Permission.PLANS_MANAGE)
+@require_POST
+def dose_override(request, pk: int):
+    return _plan_post(request, pk, OverrideForm(request.POST), "override_form",
+                      actions.do_override_dose, "Dose override recorded.", "dose")
