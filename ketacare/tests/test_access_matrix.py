@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Role
+from ketacare.candidacy import actions as candidacy_actions
 from ketacare.conftest import sign_in
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
@@ -110,6 +111,14 @@ PAGES = {
     "protocols:plan_status": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     "protocols:adjunct_add": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     "protocols:dose_override": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
+    "candidacy:detail": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "candidacy:decide": staff({"prescriber"}, method="post", kwargs=(("patient_id", "patient"),), owned=True),
+    "candidacy:intake": staff(CLINICAL_EDITORS, kwargs=(("patient_id", "patient"),), owned=True),
+    "candidacy:intake_confirm": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
+    "candidacy:trial_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
+    "candidacy:trial_remove": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"), ("trial_id", "trial")), owned=True),
+    "candidacy:portal_intake": Page(roles=frozenset({"patient"})),
+    "candidacy:policy": staff(ADMIN),
     # One-time questionnaire links: the token is the key (measures/tests/test_pages.py).
     "measures:link": AUTH_FLOW,
     "measures:link_save": AUTH_FLOW,
@@ -158,6 +167,10 @@ class World:
         response = measures_actions.do_enter_response(staff_users["prescriber"], patient, "phq9", dict(enumerate([1] * 9, 1)))
         self.response = response.pk
         self.alert = response.alerts.get().pk
+        intake = candidacy_actions.do_save_intake(nurse, patient.pk, psychosis="none")
+        self.trial = intake.trials.create(
+            drug="sertraline", daily_dose_mg=50, start_date="2026-01-01", adherence="good", percent_improvement=10
+        ).pk
         self.template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine").pk
         self.plan = protocols_actions.do_create_plan_from_template(
             staff_users["prescriber"], patient.pk, template_id=self.template, start_date=patient.today()

@@ -289,6 +289,23 @@ def parse_case(
     )
 
 
+# The parts of a case a form stores on its own, each read exactly as parse_case reads it.
+_PART_READERS: Mapping[str, Callable[[object, str], object]] = {
+    "trial": _trial,
+    "psychotherapy": lambda v, p: _list(v, p, _psychotherapy),
+    "ect": _neuromodulation,
+    "tms": _neuromodulation,
+    "prior_ketamine": lambda v, p: _list(v, p, _prior_ketamine),
+    "substance_use_disorders": lambda v, p: _list(v, p, _substance_use),
+    "baseline_vitals": _vitals,
+}
+
+
+def parse_part(name: str, value: object) -> object:
+    """Read one part of a case (a key of _PART_READERS); a CaseError's path starts with `name`."""
+    return _PART_READERS[name](value, name)
+
+
 def _no_constants(name: str) -> float:
     raise ValueError(f"{name} is not allowed")
 
