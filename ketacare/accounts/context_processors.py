@@ -16,6 +16,7 @@ def navigation(request):
             "clinic_pages": user_may(user, Permission.CLINIC_PAGES_EDIT),
             "portal": user_may(user, Permission.OWN_RECORD_VIEW),
             "plans": user_may(user, Permission.PLANS_VIEW),
+            "outcomes": user_may(user, Permission.MEASURES_DASHBOARD),
             "alerts": user_may(user, Permission.MEASURES_ALERTS_VIEW),
             "measures_settings": user_may(user, Permission.ORGANISATION_SETTINGS),
         },

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
-from ketacare.measures import actions
+from ketacare.measures import actions, outcomes
+from ketacare.measures.domain.instruments import MeasureError, Rater
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.forms import AcknowledgeForm, AssignForm, SettingsForm, answers_from_post
 from ketacare.measures.models import AssignmentStatus, MeasurementSettings, QuestionnaireResponse, ResponseChannel
@@ -73,6 +74,7 @@ def patient_measures(request, patient_id: int):
         "may_assign": user_may(request.user, Permission.MEASURES_ASSIGN),
         "may_record": user_may(request.user, Permission.MEASURES_RECORD),
         "instruments": INSTRUMENTS.values(),
+        "trends": outcomes.trends_for_chart(request.user, patient),
     })
 
 
@@ -252,7 +254,10 @@ def link_submit(request, token: str):
 @permission_required(Permission.OWN_RECORD_VIEW)
 @require_GET
 def portal(request):
-    return render(request, "measures/portal.html", {"assignments": access_own_assignments(request.user)})
+    return render(request, "measures/portal.html", {
+        "assignments": access_own_assignments(request.user),
+        "patient_instruments": [i for i in INSTRUMENTS.values() if i.rater == Rater.PATIENT],
+    })
 
 
 @permission_required(Permission.OWN_RECORD_VIEW)
@@ -325,3 +330,37 @@ def settings_page(request):
             messages.success(request, "Settings saved.")
             return redirect("measures:settings")
     return render(request, "measures/settings.html", {"form": form}, status=422 if form.errors else 200)
+
+
+# ---------------------------------------------------------------- outcomes (trajectories, dashboard)
+
+
+@permission_required(Permission.MEASURES_VIEW)
+@require_GET
+def trend(request, patient_id: int, instrument: str):
+    return render(request, "measures/trend.html", {
+        "trend": outcomes.access_trend_by_patient_id(request.user, patient_id, instrument),
+    })
+
+
+@permission_required(Permission.OWN_RECORD_VIEW)
+@require_GET
+def portal_trend(request, instrument: str):
+    return render(request, "measures/trend.html", {
+        "trend": outcomes.access_own_trend(request.user, instrument), "portal": True,
+    })
+
+
+@permission_required(Permission.MEASURES_DASHBOARD)
+@require_GET
+def dashboard(request):
+    code = request.GET.get("instrument") or outcomes.DEFAULT_DASHBOARD_INSTRUMENT
+    error = ""
+    try:
+        result = outcomes.clinic_outcomes(request.user, code)
+    except MeasureError as exc:
+        error, result = f"Instrument: {exc}", None
+    return render(request, "measures/dashboard.html", {
+        "dashboard": result, "error": error, "selected": code,
+        "instruments": outcomes.dashboard_instruments(),
+    }, status=400 if error else 200)

@@ -22,16 +22,23 @@ from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.domain.course import plan_course
 from ketacare.protocols.domain.dosing import DoseResult, DosingError, calculate_dose, check_dose_in_range, to_decimal
 from ketacare.protocols.domain.errors import ProtocolRuleError
+from ketacare.protocols.domain.maintenance import Decision
 from ketacare.protocols.domain.plan_status import PlanStatus, check_plan_transition
 from ketacare.protocols.models import (
     AdjunctCareItem,
     AdjunctKind,
+    MaintenanceDecision,
     PlannedSession,
     PlanRevision,
     ProtocolTemplate,
     TreatmentPlan,
 )
-from ketacare.protocols.selectors import access_plan_by_id, access_template_by_id
+from ketacare.protocols.selectors import (
+    DEFAULT_MAINTENANCE_INSTRUMENT,
+    access_plan_by_id,
+    access_template_by_id,
+    build_maintenance_review,
+)
 
 # What a clinic admin may set on a template; the rest (organisation, version, ...) is managed here.
 TEMPLATE_FIELDS = frozenset(
@@ -301,3 +308,63 @@ def do_override_dose(actor, plan_id: int, *, reason: str, dose_mg_per_kg=None) -
         "block_reasons": list(result.block_reasons),
     })
     return _calculate(plan)
+
+
+# ---------------------------------------------------------------------------
+# Maintenance decisions
+
+
+@transaction.atomic
+def do_record_maintenance_decision(
+    actor, plan_id: int, *, decision: str, instrument: str = DEFAULT_MAINTENANCE_INSTRUMENT,
+    interval_weeks: int | None = None, note: str = "",
+) -> MaintenanceDecision:
+    """The prescriber's end-of-induction decision, kept with the proposal it was made against.
+
+    The proposal is computed here from the stored scores, never taken from the client. Deciding
+    otherwise than proposed (or when the data were insufficient) needs a note. Stop completes the plan.
+    """
+    require_permission(actor, Permission.PLANS_MANAGE)
+    plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
+    if plan.status not in (PlanStatus.ACTIVE, PlanStatus.PAUSED, PlanStatus.COMPLETED):
+        raise ValidationError({"decision": f"The plan is {plan.status}: a maintenance decision follows a started induction."})
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise ValidationError({"decision": f"Choose one of: {', '.join(d.value for d in Decision)}."}) from None
+    review = build_maintenance_review(plan, instrument)
+    proposal = review.proposal
+    note = (note or "").strip()
+    if len(note) > REASON_MAX_CHARS:
+        raise ValidationError({"note": f"Keep the note under {REASON_MAX_CHARS} characters."})
+    if chosen != proposal.decision and not note:
+        proposed = proposal.proposal.value.replace("_", " ")
+        raise ValidationError({"note": f"The proposal was {proposed}: a note is required to decide {chosen.value}."})
+    if chosen == Decision.CONTINUE:
+        interval_weeks = interval_weeks if interval_weeks is not None else proposal.interval_weeks_min
+        if interval_weeks is None:
+            raise ValidationError({"interval_weeks": "Enter the maintenance interval in weeks."})
+    elif interval_weeks is not None:
+        raise ValidationError({"interval_weeks": "An interval is only set when continuing to maintenance."})
+    record = MaintenanceDecision(
+        plan=plan, proposal=proposal.as_dict(), decision=chosen.value, interval_weeks=interval_weeks,
+        note=note, decided_by=actor,
+    )
+    record.full_clean(exclude=["plan", "decided_by"])
+    record.save(force_insert=True)
+    before = plan.status
+    if chosen == Decision.STOP and before != PlanStatus.COMPLETED:
+        # The induction ran its course: completed from active; a paused plan can only be stopped.
+        plan.status = PlanStatus.COMPLETED if before == PlanStatus.ACTIVE else PlanStatus.STOPPED
+        plan.save(update_fields=["status"])
+    interval = f", every {interval_weeks} weeks" if interval_weeks else ""
+    reason = f"Maintenance decision: {chosen.value}{interval} (proposal: {proposal.proposal.value})"
+    _add_revision(actor, plan, f"{reason}. {note}" if note else reason)
+    record_event(actor, AuditAction.CREATE, record, patient=plan.patient, detail={
+        "plan": plan.pk, "decision": chosen.value, "proposal": proposal.proposal.value, "instrument": instrument,
+        "interval_weeks": interval_weeks, "overrides_proposal": chosen != proposal.decision,
+    })
+    if plan.status != before:
+        record_event(actor, AuditAction.STATUS_CHANGE, plan, patient=plan.patient,
+                     detail={"from": before, "to": plan.status, "reason": reason})
+    return record

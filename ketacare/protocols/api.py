@@ -1,6 +1,6 @@
 """REST endpoints of protocols and treatment plans (/api/v1/protocols): the same actions and selectors as the pages."""
 
-from ninja import Path, Router
+from ninja import Path, Query, Router
 
 from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 from ketacare.protocols import actions
@@ -9,6 +9,10 @@ from ketacare.protocols.schemas import (
     AdjunctOut,
     DoseIn,
     DoseOut,
+    MaintenanceDecisionIn,
+    MaintenanceDecisionOut,
+    MaintenanceInstrument,
+    MaintenanceProposalOut,
     OverrideIn,
     PlanIn,
     PlanOut,
@@ -16,9 +20,16 @@ from ketacare.protocols.schemas import (
     TemplateIn,
     TemplateOut,
     dose_out,
+    maintenance_decision_out,
+    maintenance_proposal_out,
     plan_out,
 )
-from ketacare.protocols.selectors import access_plan_detail_by_id, list_current_templates, load_plan_detail
+from ketacare.protocols.selectors import (
+    access_maintenance_review_by_plan_id,
+    access_plan_detail_by_id,
+    list_current_templates,
+    load_plan_detail,
+)
 
 router = Router(tags=["protocols"])
 
@@ -73,3 +84,17 @@ def calculate_dose(request, payload: DoseIn, plan_id: int = Id):
 def override_dose(request, payload: OverrideIn, plan_id: int = Id):
     """A prescriber lifts the block on a dose above the protocol maximum, with a reason (audited)."""
     return dose_out(actions.do_override_dose(request.auth, plan_id, **payload.dict()))
+
+
+@router.get("/plans/{plan_id}/maintenance-proposal",
+            response={200: MaintenanceProposalOut, **READ_ERRORS, 422: ValidationErrorOut})
+def maintenance_proposal(request, plan_id: int = Id, instrument: MaintenanceInstrument = Query("phq9")):
+    """End-of-induction proposal (continue to maintenance, extend, stop) with its reasons and numbers."""
+    return maintenance_proposal_out(access_maintenance_review_by_plan_id(request.auth, plan_id, instrument))
+
+
+@router.post("/plans/{plan_id}/maintenance-decision", response={201: MaintenanceDecisionOut, **WRITE_ERRORS})
+def maintenance_decision(request, payload: MaintenanceDecisionIn, plan_id: int = Id):
+    """The prescriber's decision; a decision other than the proposal needs a note (audited)."""
+    record = actions.do_record_maintenance_decision(request.auth, plan_id, **payload.dict())
+    return 201, maintenance_decision_out(record)

@@ -3,7 +3,7 @@
 from django import forms
 
 from ketacare.protocols.domain.plan_status import PlanStatus
-from ketacare.protocols.models import AdjunctKind, ProtocolTemplate
+from ketacare.protocols.models import AdjunctKind, MaintenanceDecisionChoice, ProtocolTemplate
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DOSE_KWARGS = {"max_digits": 7, "decimal_places": 3, "min_value": 0}
@@ -71,3 +71,16 @@ class ChartForm(forms.Form):
     concentration_mg_per_ml = forms.DecimalField(
         label="Concentration (mg/mL)", required=False, max_digits=7, decimal_places=3, min_value=0.001
     )
+
+
+class MaintenanceDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=MaintenanceDecisionChoice.choices)
+    interval_weeks = forms.IntegerField(
+        label="Interval (weeks)", required=False, min_value=1, max_value=52,
+        help_text="Continue only; blank: the proposed shortest interval.",
+    )
+    note = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the decision differs from the proposal.",
+    )
+    instrument = forms.CharField(widget=forms.HiddenInput, max_length=40)

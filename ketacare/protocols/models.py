@@ -252,3 +252,26 @@ class PlanRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "revision_number"], name="plan_revision_plan_number")
         ]
+
+
+class MaintenanceDecisionChoice(models.TextChoices):
+    CONTINUE = "continue", "Continue to maintenance"
+    EXTEND = "extend", "Extend the induction"
+    STOP = "stop", "Stop"
+
+
+class MaintenanceDecision(models.Model):
+    """A prescriber's end-of-induction decision, with the proposal (reasons and numbers) it was made against."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.CASCADE, related_name="maintenance_decisions")
+    proposal = models.JSONField(default=dict)
+    decision = models.CharField(max_length=20, choices=MaintenanceDecisionChoice.choices)
+    interval_weeks = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]

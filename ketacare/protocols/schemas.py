@@ -219,3 +219,73 @@ def dose_out(result: DoseResult) -> dict:
         "blocked": result.blocked, "block_reasons": list(result.block_reasons),
         "overridden": result.overridden, "override_reason": result.override_reason, "notes": list(result.notes),
     }
+
+
+MaintenanceInstrument = Literal["phq9", "gad7", "qids_sr16", "pcl5", "madrs"]
+
+
+class ScorePointOut(Schema):
+    on: dt.date
+    total: int
+
+
+class MaintenanceProposalOut(Schema):
+    """The end-of-induction proposal; `proposal` is continue_to_maintenance, extend_induction, stop or insufficient_data."""
+
+    plan_id: int
+    instrument: str
+    first_treatment_on: dt.date
+    induction_end_on: dt.date
+    proposal: Literal["continue_to_maintenance", "extend_induction", "stop", "insufficient_data"]
+    proposed_decision: Literal["continue", "extend", "stop"] | None
+    reasons: list[str]
+    baseline_on: dt.date | None
+    baseline_total: int | None
+    latest_on: dt.date | None
+    latest_total: int | None
+    percent_change: float | None
+    response: bool
+    remission: bool | None
+    interval_weeks_min: int | None
+    interval_weeks_max: int | None
+    interval_source: str
+    scores: list[ScorePointOut]
+
+
+class MaintenanceDecisionIn(Schema):
+    decision: Literal["continue", "extend", "stop"]
+    instrument: MaintenanceInstrument = "phq9"
+    interval_weeks: Annotated[int, Field(ge=1, le=52)] | None = None
+    note: Text = ""
+
+
+class MaintenanceDecisionOut(Schema):
+    id: int
+    plan_id: int
+    plan_status: str
+    decision: str
+    interval_weeks: int | None
+    note: str
+    proposal: dict
+    decided_by_id: int
+    decided_at: dt.datetime
+
+
+def maintenance_proposal_out(review) -> dict:
+    proposal = review.proposal
+    return {
+        **proposal.as_dict(),
+        "plan_id": review.plan.pk,
+        "first_treatment_on": review.first_treatment_on,
+        "induction_end_on": review.induction_end_on,
+        "proposed_decision": proposal.decision.value if proposal.decision else None,
+        "scores": [{"on": on, "total": total} for on, total in review.series.points],
+    }
+
+
+def maintenance_decision_out(record) -> dict:
+    return {
+        "id": record.pk, "plan_id": record.plan_id, "plan_status": record.plan.status, "decision": record.decision,
+        "interval_weeks": record.interval_weeks, "note": record.note, "proposal": record.proposal,
+        "decided_by_id": record.decided_by_id, "decided_at": record.decided_at,
+    }

@@ -5,8 +5,11 @@
 - anyone else: 404 (or 403 for a role without the permission).
 """
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -14,13 +17,27 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.measures.domain.library import INSTRUMENTS, get_instrument
+from ketacare.measures.models import MeasurementSettings
+from ketacare.measures.outcomes import effective_responses, remission_max
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.domain.errors import ProtocolRuleError
+from ketacare.protocols.domain.maintenance import (
+    ESKETAMINE_PARAMETERS,
+    IV_PARAMETERS,
+    MaintenanceParameters,
+    MaintenanceProposal,
+    ScoreSeries,
+    propose_maintenance,
+)
 from ketacare.protocols.models import (
     AdjunctCareItem,
+    MaintenanceDecision,
     PlannedSession,
     PlanRevision,
     ProtocolTemplate,
+    Route,
     TreatmentPlan,
 )
 
@@ -107,3 +124,69 @@ def access_plans_by_patient_id(user, patient_id: int) -> tuple[Patient, list[Tre
     record_event(user, AuditAction.LIST, object_type="protocols.treatmentplan", patient=patient,
                  detail={"results": len(plans)})
     return patient, plans
+
+
+# ---------------------------------------------------------------------------
+# Maintenance decision support
+
+# Instruments an end-of-induction proposal can use: those with a response rule.
+MAINTENANCE_INSTRUMENTS = {code: instrument.name for code, instrument in INSTRUMENTS.items() if instrument.response}
+DEFAULT_MAINTENANCE_INSTRUMENT = "phq9"
+
+
+@dataclass(frozen=True)
+class MaintenanceReview:
+    plan: TreatmentPlan
+    series: ScoreSeries
+    first_treatment_on: dt.date
+    induction_end_on: dt.date
+    proposal: MaintenanceProposal
+    decisions: list[MaintenanceDecision]
+
+
+def score_series(patient: Patient, instrument: str) -> ScoreSeries:
+    """The patient's effective submitted totals of one instrument (an amendment replaces what it
+    amends, at that response's time), each on the patient's local day."""
+    zone = ZoneInfo(patient.zone_name)
+    rows = effective_responses().filter(patient=patient, instrument=instrument, total__isnull=False).order_by(
+        "taken_at", "id"
+    ).values_list("taken_at", "total")
+    return ScoreSeries(instrument, [(taken_at.astimezone(zone).date(), total) for taken_at, total in rows])
+
+
+def maintenance_parameters(plan: TreatmentPlan, instrument: str) -> MaintenanceParameters:
+    """The route's defaults, with the clinic's remission threshold (MADRS: clinic settings, CLINICAL.md §3)."""
+    defaults = ESKETAMINE_PARAMETERS if plan.template.route == Route.INTRANASAL_ESKETAMINE else IV_PARAMETERS
+    settings_row = MeasurementSettings.for_organisation(plan.patient.organisation)
+    return replace(defaults, remission_max_total=remission_max(get_instrument(instrument), settings_row))
+
+
+def build_maintenance_review(plan: TreatmentPlan, instrument: str) -> MaintenanceReview:
+    """The proposal for a plan the caller already holds (fetched through a selector or an action)."""
+    if instrument not in MAINTENANCE_INSTRUMENTS:
+        raise ValidationError({"instrument": f"Choose one of: {', '.join(MAINTENANCE_INSTRUMENTS)}."})
+    sessions = list(plan.sessions.all())
+    first_treatment_on = sessions[0].window_start if sessions else plan.start_date
+    induction_end_on = sessions[-1].window_end if sessions else plan.start_date
+    parameters = maintenance_parameters(plan, instrument)
+    series = score_series(plan.patient, instrument)
+    try:
+        proposal = propose_maintenance(series, first_treatment_on, induction_end_on, parameters)
+    except ProtocolRuleError as error:
+        raise ValidationError({error.field: error.problem}) from None
+    return MaintenanceReview(
+        plan=plan, series=series, first_treatment_on=first_treatment_on, induction_end_on=induction_end_on,
+        proposal=proposal, decisions=list(plan.maintenance_decisions.select_related("decided_by")),
+    )
+
+
+def access_maintenance_review_by_plan_id(user, plan_id: int, instrument: str = DEFAULT_MAINTENANCE_INSTRUMENT
+                                         ) -> MaintenanceReview:
+    """The end-of-induction proposal from the patient's scores (audited as a view of the plan)."""
+    require_permission(user, Permission.MEASURES_VIEW)
+    plan = access_plan_by_id(user, plan_id, audit=False)
+    review = build_maintenance_review(plan, instrument)
+    record_event(user, AuditAction.VIEW, plan, patient=plan.patient, detail={
+        "maintenance_proposal": review.proposal.proposal.value, "instrument": instrument,
+    })
+    return review

@@ -15,9 +15,20 @@ from ketacare.accounts.permissions import permission_required, require_permissio
 from ketacare.protocols import actions
 from ketacare.protocols.domain.pharmacokinetics import PharmacokineticsError
 from ketacare.protocols.domain.plan_status import next_plan_statuses
-from ketacare.protocols.forms import AdjunctForm, ChartForm, OverrideForm, PlanForm, StatusForm, TemplateEditForm
+from ketacare.protocols.forms import (
+    AdjunctForm,
+    ChartForm,
+    MaintenanceDecisionForm,
+    OverrideForm,
+    PlanForm,
+    StatusForm,
+    TemplateEditForm,
+)
 from ketacare.protocols.pk_chart import ESKETAMINE_FIRST_DOSE_MG, build_pk_chart
 from ketacare.protocols.selectors import (
+    DEFAULT_MAINTENANCE_INSTRUMENT,
+    MAINTENANCE_INSTRUMENTS,
+    access_maintenance_review_by_plan_id,
     access_plan_detail_by_id,
     access_plans_by_patient_id,
     access_template_by_id,
@@ -175,3 +186,44 @@ def adjunct_add(request, pk: int):
 def dose_override(request, pk: int):
     return _plan_post(request, pk, OverrideForm(request.POST), "override_form",
                       actions.do_override_dose, "Dose override recorded.", "dose")
+
+
+def _render_maintenance(request, pk: int, instrument: str, form=None):
+    user = request.user
+    if instrument not in MAINTENANCE_INSTRUMENTS:
+        instrument = DEFAULT_MAINTENANCE_INSTRUMENT  # an unknown choice in the address falls back to PHQ-9
+    review = access_maintenance_review_by_plan_id(user, pk, instrument)
+    proposal = review.proposal
+    if form is None:
+        form = MaintenanceDecisionForm(initial={
+            "instrument": instrument, "decision": proposal.decision.value if proposal.decision else None,
+            "interval_weeks": proposal.interval_weeks_min,
+        })
+    return render(request, "protocols/maintenance.html", {
+        "review": review, "plan": review.plan, "patient": review.plan.patient, "proposal": proposal,
+        "instrument": instrument, "instruments": MAINTENANCE_INSTRUMENTS.items(),
+        "may_manage": user_may(user, Permission.PLANS_MANAGE), "form": form,
+    })
+
+
+@permission_required(Permission.PLANS_VIEW)
+@require_GET
+def maintenance(request, pk: int):
+    """The end-of-induction proposal with its reasons; prescribers record the decision here."""
+    return _render_maintenance(request, pk, request.GET.get("instrument", DEFAULT_MAINTENANCE_INSTRUMENT))
+
+
+@permission_required(Permission.PLANS_MANAGE)
+@require_POST
+def maintenance_decide(request, pk: int):
+    form = MaintenanceDecisionForm(request.POST)
+    instrument = request.POST.get("instrument", DEFAULT_MAINTENANCE_INSTRUMENT)
+    if form.is_valid():
+        try:
+            actions.do_record_maintenance_decision(request.user, pk, **form.cleaned_data)
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, "Maintenance decision recorded.")
+            return redirect(f"{reverse('protocols:maintenance', args=[pk])}?instrument={form.cleaned_data['instrument']}")
+    return _render_maintenance(request, pk, instrument, form)

@@ -119,6 +119,11 @@ PAGES = {
     "candidacy:trial_remove": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"), ("trial_id", "trial")), owned=True),
     "candidacy:portal_intake": Page(roles=frozenset({"patient"})),
     "candidacy:policy": staff(ADMIN),
+    "measures:trend": staff(ALL_STAFF, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True),
+    "measures:dashboard": staff({"prescriber", "clinic_admin"}),
+    "measures:portal_trend": Page(roles=frozenset({"patient"}), kwargs=(("instrument", "patient_instrument"),)),
+    "protocols:maintenance": staff(ALL_STAFF, kwargs=(("pk", "plan"),), owned=True),
+    "protocols:maintenance_decide": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     # One-time questionnaire links: the token is the key (measures/tests/test_pages.py).
     "measures:link": AUTH_FLOW,
     "measures:link_save": AUTH_FLOW,
@@ -159,6 +164,7 @@ class World:
         self.allergy = Allergy.objects.create(patient=patient, substance="Latex", recorded_by=nurse).pk
         self.medication = Medication.objects.create(patient=patient, name="Sertraline", recorded_by=nurse).pk
         self.clinician_instrument = "madrs"
+        self.patient_instrument = "phq9"
         assignment = measures_actions.do_assign_questionnaire(
             nurse, patient, "phq9", timezone.now() + dt.timedelta(days=1)
         ).assignment

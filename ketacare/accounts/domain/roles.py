@@ -63,6 +63,7 @@ class Permission(StrEnum):
     MEASURES_RECORD = "measures.record"
     MEASURES_ALERTS_VIEW = "measures.alerts_view"
     MEASURES_ALERTS_ACKNOWLEDGE = "measures.alerts_acknowledge"
+    MEASURES_DASHBOARD = "measures.dashboard"
     CANDIDACY_VIEW = "candidacy.view"
     CANDIDACY_EDIT = "candidacy.edit"
     CANDIDACY_DECIDE = "candidacy.decide"
@@ -102,6 +103,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MEASURES_RECORD: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
     Permission.MEASURES_ALERTS_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     Permission.MEASURES_ALERTS_ACKNOWLEDGE: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    # Clinic-wide outcome rates are for running the clinic and prescribing, not every chart reader.
+    Permission.MEASURES_DASHBOARD: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
 }
 
 
