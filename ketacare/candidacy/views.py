@@ -15,17 +15,8 @@ from ketacare.candidacy import actions
 from ketacare.candidacy.domain.report import DISCLAIMER
 from ketacare.candidacy.forms import DecisionForm, IntakeForm, PolicyForm, PortalIntakeForm, TrialForm
 from ketacare.candidacy.selectors import access_candidacy_by_patient_id, access_own_intake, access_policy_setting
+from ketacare.lib.forms import show_errors
 
-
-def _show_errors(form, exc: ValidationError) -> None:
-    """Put an action's errors on the form: on the field they name, else at the top."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, field_messages in errors.items():
-        if field in form.fields:
-            form.add_error(field, field_messages)
-        else:
-            label = "" if field in (None, "__all__") else f"{field.replace('_', ' ')}: "
-            form.add_error(None, [f"{label}{message}" for message in field_messages])
 
 
 def _candidacy_page(request, candidacy, *, decision_form=None, status=200):
@@ -53,7 +44,7 @@ def record_decision(request, patient_id: int):
         try:
             actions.do_record_decision(request.user, patient_id, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, "Decision recorded.")
             return redirect("candidacy:detail", patient_id)
@@ -69,7 +60,7 @@ def intake_edit(request, patient_id: int):
         try:
             actions.do_save_intake(request.user, patient_id, **form.answers())
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, "Intake saved and marked reviewed.")
             return redirect("candidacy:intake", patient_id)
@@ -98,7 +89,7 @@ def trial_add(request, patient_id: int):
         try:
             actions.do_add_trial(request.user, patient_id, **form.answers())
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, "Trial added.")
             return redirect("candidacy:intake", patient_id)
@@ -125,7 +116,7 @@ def portal_intake(request):
         try:
             actions.do_save_own_intake(request.user, **form.answers())
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(
                 request, "Thank you. Your answers are saved; the clinic team will go through them with you."
@@ -144,7 +135,7 @@ def policy_edit(request):
         try:
             actions.do_update_candidacy_policy(request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, "Candidacy policy saved.")
             return redirect("candidacy:policy")

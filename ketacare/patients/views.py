@@ -36,13 +36,8 @@ from ketacare.patients.selectors import (
     access_patient_by_id,
     search_patients,
 )
+from ketacare.lib.forms import show_errors
 
-
-def _show_errors(form, exc: ValidationError) -> None:
-    """Put an action's errors on the form: on the field they name, else at the top."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, field_messages in errors.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -75,7 +70,7 @@ def patient_create(request):
         try:
             patient = actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, f"Registered {patient.full_name} as {patient.record_number}.")
             return redirect("patients:detail", pk=patient.pk)
@@ -91,7 +86,7 @@ def patient_edit(request, pk: int):
             try:
                 actions.do_update_patient(user, pk, **form.cleaned_data)
             except ValidationError as exc:
-                _show_errors(form, exc)
+                show_errors(form, exc)
             else:
                 messages.success(request, "Changes saved.")
                 return redirect("patients:detail", pk=pk)
@@ -133,7 +128,7 @@ def _add_to_chart(request, pk: int, form, form_name: str, action: Callable, done
         try:
             action(request.user, pk, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect(_chart_url(pk, section))

@@ -34,13 +34,8 @@ from ketacare.protocols.selectors import (
     access_template_by_id,
     list_current_templates,
 )
+from ketacare.lib.forms import show_errors
 
-
-def _show_errors(form, exc: ValidationError) -> None:
-    """Put an action's errors on the form: on the field they name, else at the top."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, field_messages in errors.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 @permission_required(Permission.PLANS_VIEW)
@@ -66,7 +61,7 @@ def template_detail(request, pk: int):
             try:
                 new = actions.do_edit_template(user, pk, **changes)
             except ValidationError as exc:
-                _show_errors(form, exc)
+                show_errors(form, exc)
             else:
                 messages.success(request, f"Saved as version {new.version}.")
                 return redirect("protocols:template_detail", pk=new.pk)
@@ -98,7 +93,7 @@ def plan_list(request, patient_id: int):
         try:
             plan = actions.do_create_plan_from_template(user, patient_id, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, "Plan created.")
             return redirect("protocols:plan_detail", pk=plan.pk)
@@ -160,7 +155,7 @@ def _plan_post(request, pk: int, form, form_name: str, action, done: str, sectio
         try:
             action(request.user, pk, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect(f"{reverse('protocols:plan_detail', args=[pk])}#{section}")
@@ -222,7 +217,7 @@ def maintenance_decide(request, pk: int):
         try:
             actions.do_record_maintenance_decision(request.user, pk, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             messages.success(request, "Maintenance decision recorded.")
             return redirect(f"{reverse('protocols:maintenance', args=[pk])}?instrument={form.cleaned_data['instrument']}")
