@@ -19,7 +19,9 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.patients.models import WeightMeasurement
 from ketacare.patients.selectors import access_patient_by_id
-from ketacare.protocols.domain.course import plan_course
+from ketacare.measures.actions import do_assign_questionnaire
+from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
+from ketacare.protocols.domain.course import plan_course, questionnaire_schedule
 from ketacare.protocols.domain.dosing import DoseResult, DosingError, calculate_dose, check_dose_in_range, to_decimal
 from ketacare.protocols.domain.errors import ProtocolRuleError
 from ketacare.protocols.domain.maintenance import Decision
@@ -216,7 +218,25 @@ def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> T
     _add_revision(actor, plan, reason)
     record_event(actor, AuditAction.STATUS_CHANGE, plan, patient=plan.patient,
                  detail={"from": before, "to": new_status.value, "reason": reason})
+    if new_status == PlanStatus.ACTIVE and before == PlanStatus.PROPOSED:
+        _assign_protocol_questionnaires(actor, plan)
     return plan
+
+
+PATIENT_RATED_INSTRUMENTS = frozenset(code for code, _name in PATIENT_INSTRUMENT_CHOICES)
+# Questionnaires fall due at this local time on the first day of a session's window.
+QUESTIONNAIRE_DUE_TIME = dt.time(8, 0)
+
+
+def _assign_protocol_questionnaires(actor, plan: TreatmentPlan) -> None:
+    """The protocol's self-report questionnaires, one per planned session (the first is the baseline)."""
+    sessions = [(s.window_start, s.window_end) for s in plan.sessions.order_by("sequence")]
+    schedule = questionnaire_schedule(plan.template.questionnaires_due, sessions, PATIENT_RATED_INSTRUMENTS)
+    location = plan.patient.home_location
+    zone = location.zone if location else dt.UTC
+    for item in schedule:
+        due_at = dt.datetime.combine(item.due_on, QUESTIONNAIRE_DUE_TIME, tzinfo=zone)
+        do_assign_questionnaire(actor, plan.patient, item.instrument, due_at, item.reason)
 
 
 @transaction.atomic

@@ -82,3 +82,28 @@ def plan_course(start_date: dt.date, schedule: InductionSchedule) -> list[Sessio
         )
         for i, (low, high) in enumerate(zip(earliest, latest, strict=True))
     ]
+
+
+# The timings a template's questionnaires_due may name that are sent to the patient ahead of
+# time; others ("after dosing") are rated in the session itself.
+BEFORE_EACH_SESSION = "before each session"
+
+
+@dataclass(frozen=True)
+class QuestionnaireDue:
+    instrument: str
+    due_on: dt.date
+    reason: str  # "baseline" for the first session, else "before_session"
+
+
+def questionnaire_schedule(questionnaires_due: list[dict], session_windows: list[tuple[dt.date, dt.date]],
+                           patient_rated: frozenset[str]) -> list[QuestionnaireDue]:
+    """One self-report questionnaire per patient-rated instrument before each planned session,
+    due on the first day of the session's window; the first one is the baseline."""
+    due = []
+    for entry in questionnaires_due:
+        if entry.get("timing") != BEFORE_EACH_SESSION or entry.get("instrument") not in patient_rated:
+            continue
+        for number, (window_start, _window_end) in enumerate(session_windows):
+            due.append(QuestionnaireDue(entry["instrument"], window_start, "baseline" if number == 0 else "before_session"))
+    return sorted(due, key=lambda item: (item.due_on, item.instrument))
