@@ -22,7 +22,14 @@ from ketacare.patients.selectors import access_patient_by_id
 from ketacare.measures.actions import do_assign_questionnaire
 from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
 from ketacare.protocols.domain.course import plan_course, questionnaire_schedule
-from ketacare.protocols.domain.dosing import DoseResult, DosingError, calculate_dose, check_dose_in_range, to_decimal
+from ketacare.protocols.domain.dosing import (
+    DoseResult,
+    DosingError,
+    calculate_dose,
+    check_dose_in_range,
+    next_titration_step,
+    to_decimal,
+)
 from ketacare.protocols.domain.errors import ProtocolRuleError
 from ketacare.protocols.domain.maintenance import Decision
 from ketacare.protocols.domain.plan_status import PlanStatus, check_plan_transition
@@ -328,6 +335,49 @@ def do_override_dose(actor, plan_id: int, *, reason: str, dose_mg_per_kg=None) -
         "block_reasons": list(result.block_reasons),
     })
     return _calculate(plan)
+
+
+@transaction.atomic
+def do_change_plan_dose(actor, plan_id: int, *, dose_mg_per_kg=None, reason: str) -> DoseResult:
+    """A prescriber changes the planned dose within the protocol's limits, e.g. titrating
+    0.5 → 0.75 mg/kg after non-response. Without a dose it takes the template's next
+    titration step. A dose above the protocol maximum goes through do_override_dose instead."""
+    require_permission(actor, Permission.PLANS_MANAGE)
+    reason = _required_reason(reason)
+    plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
+    if plan.status in (PlanStatus.COMPLETED, PlanStatus.STOPPED):
+        raise ValidationError({"dose_mg_per_kg": f"The plan is {plan.status}; its dose cannot change."})
+    if dose_mg_per_kg in (None, ""):
+        dose_mg_per_kg = next_titration_step_for(plan)
+    new_dose = _dose_mg_per_kg(dose_mg_per_kg, plan.template)
+    if new_dose == plan.dose_mg_per_kg:
+        raise ValidationError({"dose_mg_per_kg": "That is already the planned dose."})
+    result = _calculate(plan, dose_mg_per_kg=new_dose, override_reason="")
+    if result.block_reasons:
+        raise ValidationError({"dose_mg_per_kg": "This dose is above the protocol's maximum: "
+                                                 "a prescriber overrides it with a reason instead."})
+    before = plan.dose_mg_per_kg
+    plan.dose_mg_per_kg = new_dose
+    # An earlier override was for an earlier dose; it does not carry over.
+    plan.dose_override_reason, plan.dose_overridden_by, plan.dose_overridden_at = "", None, None
+    plan.save(update_fields=["dose_mg_per_kg", "dose_override_reason", "dose_overridden_by", "dose_overridden_at"])
+    _add_revision(actor, plan, reason)
+    record_event(actor, AuditAction.UPDATE, plan, patient=plan.patient, detail={
+        "fields": ["dose_mg_per_kg"], "from": str(before), "to": str(new_dose), "reason": reason,
+    })
+    return _calculate(plan)
+
+
+def next_titration_step_for(plan: TreatmentPlan) -> Decimal:
+    """The template's next titration step above the plan's dose (ValidationError at the top)."""
+    steps = plan.template.titration_steps_mg_per_kg
+    try:
+        step = next_titration_step(plan.dose_mg_per_kg, steps) if steps and plan.dose_mg_per_kg else None
+    except DosingError as error:
+        raise _rule_error(error) from None
+    if step is None:
+        raise ValidationError({"dose_mg_per_kg": "The protocol has no higher titration step: give a dose."})
+    return step
 
 
 # ---------------------------------------------------------------------------

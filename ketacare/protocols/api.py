@@ -7,6 +7,7 @@ from ketacare.protocols import actions
 from ketacare.protocols.schemas import (
     AdjunctIn,
     AdjunctOut,
+    DoseChangeIn,
     DoseIn,
     DoseOut,
     MaintenanceDecisionIn,
@@ -84,6 +85,12 @@ def calculate_dose(request, payload: DoseIn, plan_id: int = Id):
 def override_dose(request, payload: OverrideIn, plan_id: int = Id):
     """A prescriber lifts the block on a dose above the protocol maximum, with a reason (audited)."""
     return dose_out(actions.do_override_dose(request.auth, plan_id, **payload.dict()))
+
+
+@router.post("/plans/{plan_id}/dose-change", response={200: DoseOut, **WRITE_ERRORS})
+def change_dose(request, payload: DoseChangeIn, plan_id: int = Id):
+    """A prescriber changes the dose within the protocol's limits (no dose: the next titration step)."""
+    return dose_out(actions.do_change_plan_dose(request.auth, plan_id, **payload.dict()))
 
 
 @router.get("/plans/{plan_id}/maintenance-proposal",

@@ -65,6 +65,13 @@ class OverrideForm(forms.Form):
     )
 
 
+class DoseChangeForm(forms.Form):
+    dose_mg_per_kg = forms.DecimalField(
+        label="New dose (mg/kg)", required=False, help_text="Blank: the protocol's next titration step.", **DOSE_KWARGS
+    )
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class ChartForm(forms.Form):
     model = forms.ChoiceField(choices=[("domino", "Domino 1984"), ("clements", "Clements & Nimmo 1981")],
                               required=False)

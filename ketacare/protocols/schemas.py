@@ -141,6 +141,11 @@ class OverrideIn(Schema):
     dose_mg_per_kg: MgPerKg | None = None
 
 
+class DoseChangeIn(Schema):
+    reason: Text
+    dose_mg_per_kg: MgPerKg | None = None
+
+
 class SessionOut(Schema):
     sequence: int
     window_start: dt.date

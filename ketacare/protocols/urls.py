@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<int:pk>/status/", views.plan_status, name="plan_status"),
     path("plans/<int:pk>/adjuncts/", views.adjunct_add, name="adjunct_add"),
     path("plans/<int:pk>/dose-override/", views.dose_override, name="dose_override"),
+    path("plans/<int:pk>/dose/", views.dose_change, name="dose_change"),
     path("plans/<int:pk>/maintenance/", views.maintenance, name="maintenance"),
     path("plans/<int:pk>/maintenance/decide/", views.maintenance_decide, name="maintenance_decide"),
 ]

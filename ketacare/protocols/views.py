@@ -18,6 +18,7 @@ from ketacare.protocols.domain.plan_status import next_plan_statuses
 from ketacare.protocols.forms import (
     AdjunctForm,
     ChartForm,
+    DoseChangeForm,
     MaintenanceDecisionForm,
     OverrideForm,
     PlanForm,
@@ -107,6 +108,13 @@ def _first_fixed_dose_mg(template) -> float:
     return ESKETAMINE_FIRST_DOSE_MG
 
 
+def _next_step(plan):
+    try:
+        return actions.next_titration_step_for(plan)
+    except ValidationError:
+        return None
+
+
 def _render_plan(request, pk: int, **bound_forms):
     user = request.user
     detail = access_plan_detail_by_id(user, pk)
@@ -138,6 +146,8 @@ def _render_plan(request, pk: int, **bound_forms):
         "dose": dose, "dose_error": dose_error, "chart": chart, "chart_form": chart_form,
         "may_manage": may_manage,
         "status_form": bound_forms.get("status_form") or StatusForm(),
+        "dose_change_form": bound_forms.get("dose_change_form") or DoseChangeForm(),
+        "next_step": _next_step(plan),
         "next_statuses": next_plan_statuses(plan.status),
         "adjunct_form": bound_forms.get("adjunct_form") or AdjunctForm(),
         "override_form": bound_forms.get("override_form") or OverrideForm(),
@@ -181,6 +191,13 @@ def adjunct_add(request, pk: int):
 def dose_override(request, pk: int):
     return _plan_post(request, pk, OverrideForm(request.POST), "override_form",
                       actions.do_override_dose, "Dose override recorded.", "dose")
+
+
+@permission_required(Permission.PLANS_MANAGE)
+@require_POST
+def dose_change(request, pk: int):
+    return _plan_post(request, pk, DoseChangeForm(request.POST), "dose_change_form",
+                      actions.do_change_plan_dose, "Dose changed.", "dose")
 
 
 def _render_maintenance(request, pk: int, instrument: str, form=None):

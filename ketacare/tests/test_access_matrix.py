@@ -110,6 +110,7 @@ PAGES = {
     "protocols:plan_detail": staff(ALL_STAFF, kwargs=(("pk", "plan"),), owned=True),
     "protocols:plan_status": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     "protocols:adjunct_add": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
+    "protocols:dose_change": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     "protocols:dose_override": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     "candidacy:detail": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
     "candidacy:decide": staff({"prescriber"}, method="post", kwargs=(("patient_id", "patient"),), owned=True),
