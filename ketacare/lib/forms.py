@@ -13,3 +13,14 @@ def show_errors(form, exc: ValidationError) -> None:
         else:
             label = "" if field in (None, "__all__") else f"{field.replace('_', ' ')}: "
             form.add_error(None, [f"{label}{message}" for message in field_messages])
+
+
+def error_text(exc: ValidationError) -> str:
+    """One line for a message banner, each error prefixed with the field it names."""
+    if not hasattr(exc, "error_dict"):
+        return " ".join(exc.messages)
+    return " ".join(
+        f"{field.replace('_', ' ').capitalize()}: {message}"
+        for field, field_messages in exc.message_dict.items()
+        for message in field_messages
+    )

@@ -29,16 +29,8 @@ from ketacare.measures.selectors import (
     open_alerts,
 )
 from ketacare.patients.selectors import access_patient_by_id
+from ketacare.lib.forms import error_text
 
-
-def _error_text(exc: ValidationError) -> str:
-    if not hasattr(exc, "error_dict"):
-        return " ".join(exc.messages)
-    return " ".join(
-        f"{field.replace('_', ' ').capitalize()}: {message}"
-        for field, field_messages in exc.message_dict.items()
-        for message in field_messages
-    )
 
 
 def _items(instrument_code: str, answers: dict) -> list[dict]:
@@ -89,7 +81,7 @@ def assign(request, patient_id: int):
                 request.user, patient, link_base_url=request.build_absolute_uri("/"), **form.cleaned_data
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, "Questionnaire assigned.")
     else:
@@ -109,7 +101,7 @@ def enter(request, patient_id: int, instrument: str):
         try:
             actions.do_enter_response(request.user, patient, instrument, answers)
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             messages.success(request, f"{INSTRUMENTS[instrument].name} recorded.")
             return redirect("measures:patient", patient_id=patient.pk)
@@ -129,7 +121,7 @@ def amend(request, response_id: int):
         try:
             actions.do_amend_response(request.user, response, posted, request.POST.get("amendment_reason", ""))
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
             answers.update({key: _int_or_none(value) for key, value in posted.items()})
         else:
             messages.success(request, "Response amended; the original is kept.")
@@ -164,7 +156,7 @@ def acknowledge(request, alert_id: int):
     try:
         actions.do_acknowledge_alert(request.user, alert, request.POST.get("note", ""))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Alert acknowledged.")
     return redirect("measures:alerts")
@@ -205,7 +197,7 @@ def _save(request, assignment, channel: str):
     try:
         response = actions.do_save_answer(request.user, assignment, answers, channel=channel)
     except ValidationError as exc:
-        error, answered = _error_text(exc), None
+        error, answered = error_text(exc), None
     else:
         answered = sum(1 for value in response.answers.values() if value is not None)
     status = 422 if error and not request.headers.get("HX-Request") else 200
@@ -222,7 +214,7 @@ def _submit(request, assignment, channel: str, urls: dict):
         )
     except ValidationError as exc:
         assignment.refresh_from_db()
-        return _answer_page(request, assignment, channel, urls, error=_error_text(exc), status=422)
+        return _answer_page(request, assignment, channel, urls, error=error_text(exc), status=422)
     # Shown at once, on this response: crisis resources when the answers raised a safety flag.
     return render(request, "measures/answer_done.html", {
         "org": assignment.patient.organisation, "crisis": bool(response.safety_flags),
@@ -307,7 +299,7 @@ def cancel(request, assignment_id: int):
     try:
         actions.do_cancel_assignment(request.user, assignment)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Questionnaire cancelled.")
     return redirect("measures:patient", patient_id=assignment.patient_id)

@@ -36,18 +36,9 @@ from ketacare.patients.selectors import (
     access_patient_by_id,
     search_patients,
 )
-from ketacare.lib.forms import show_errors
+from ketacare.lib.forms import error_text, show_errors
 
 
-
-def _error_text(exc: ValidationError) -> str:
-    if not hasattr(exc, "error_dict"):
-        return " ".join(exc.messages)
-    return " ".join(
-        f"{field.replace('_', ' ').capitalize()}: {message}"
-        for field, field_messages in exc.message_dict.items()
-        for message in field_messages
-    )
 
 
 @permission_required(Permission.PATIENT_LIST)
@@ -144,7 +135,7 @@ def _change_on_chart(request, pk: int, form, change: Callable, section: str):
             raise ValidationError(form.errors.as_data())
         change(**form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Status changed.")
     return redirect(_chart_url(pk, section))
