@@ -50,7 +50,12 @@ def _register_routers() -> None:
     from ketacare.measures.api import router as measures_router
     from ketacare.protocols.api import router as protocols_router
     from ketacare.inquiries.api import router as inquiries_router
+    from ketacare.ledger.api import router as ledger_router
     from ketacare.patients.api import router as patients_router
+    from ketacare.rems.api import router as rems_router
+    from ketacare.scheduling.api import router as scheduling_router
+    from ketacare.therapy.api import router as therapy_router
+    from ketacare.treatments.api import router as treatments_router
 
     api.add_router("/inquiries", inquiries_router)
     api.add_router("/patients", patients_router)
@@ -58,6 +63,11 @@ def _register_routers() -> None:
     api.add_router("/measures", measures_router)
     api.add_router("/candidacy", candidacy_router)
     api.add_router("/protocols", protocols_router)
+    api.add_router("/scheduling", scheduling_router)
+    api.add_router("/ledger", ledger_router)
+    api.add_router("/sessions", treatments_router)
+    api.add_router("/rems", rems_router)
+    api.add_router("/therapy", therapy_router)
 
 
 _register_routers()

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "ketacare.measures",
     "ketacare.protocols",
     "ketacare.scheduling",
+    "ketacare.ledger",
+    "ketacare.treatments",
+    "ketacare.rems",
+    "ketacare.therapy",
     "ketacare.portal",
 ]
 

@@ -19,4 +19,9 @@ urlpatterns = [
     path("measures/", include("ketacare.measures.urls")),
     path("candidacy/", include("ketacare.candidacy.urls")),
     path("protocols/", include("ketacare.protocols.urls")),
+    path("scheduling/", include("ketacare.scheduling.urls")),
+    path("ledger/", include("ketacare.ledger.urls")),
+    path("sessions/", include("ketacare.treatments.urls")),
+    path("rems/", include("ketacare.rems.urls")),
+    path("therapy/", include("ketacare.therapy.urls")),
 ]

@@ -67,6 +67,22 @@ class Permission(StrEnum):
     CANDIDACY_VIEW = "candidacy.view"
     CANDIDACY_EDIT = "candidacy.edit"
     CANDIDACY_DECIDE = "candidacy.decide"
+    SCHEDULE_VIEW = "schedule.view"
+    SCHEDULE_BOOK = "schedule.book"
+    SCHEDULE_RESOURCES_MANAGE = "schedule.resources_manage"
+    SCHEDULE_WAITLIST = "schedule.waitlist"
+    LEDGER_VIEW = "ledger.view"
+    LEDGER_RECORD = "ledger.record"
+    LEDGER_REPORT = "ledger.report"
+    LEDGER_RESOLVE = "ledger.resolve"
+    SESSION_VIEW = "session.view"
+    SESSION_CHART = "session.chart"
+    SESSION_OVERRIDE = "session.override"
+    REMS_VIEW = "rems.view"
+    REMS_MANAGE = "rems.manage"
+    REMS_FINALISE = "rems.finalise"
+    THERAPY_NOTE_VIEW = "therapy.note_view"
+    THERAPY_NOTE_WRITE = "therapy.note_write"
 
 
 _ALL_STAFF = STAFF_ROLES
@@ -105,6 +121,28 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MEASURES_ALERTS_ACKNOWLEDGE: frozenset({Role.NURSE, Role.PRESCRIBER}),
     # Clinic-wide outcome rates are for running the clinic and prescribing, not every chart reader.
     Permission.MEASURES_DASHBOARD: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # Everyone on staff sees the calendars; therapists book their own integration sessions.
+    Permission.SCHEDULE_VIEW: _ALL_STAFF,
+    Permission.SCHEDULE_BOOK: _ALL_STAFF,
+    Permission.SCHEDULE_RESOURCES_MANAGE: frozenset({Role.CLINIC_ADMIN}),
+    Permission.SCHEDULE_WAITLIST: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
+    # Schedule III stock: clinicians who handle it record it; the registrant (a prescriber)
+    # resolves count discrepancies; reports go to the registrant and the clinic admin.
+    Permission.LEDGER_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.LEDGER_RECORD: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Permission.LEDGER_REPORT: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.LEDGER_RESOLVE: frozenset({Role.PRESCRIBER}),
+    # Session charts: nurses and prescribers chart; only a prescriber overrides a hold.
+    Permission.SESSION_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN}),
+    Permission.SESSION_CHART: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Permission.SESSION_OVERRIDE: frozenset({Role.PRESCRIBER}),
+    Permission.REMS_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.REMS_MANAGE: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.REMS_FINALISE: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    # Integration-therapy progress notes; psychotherapy notes are further limited to their
+    # author and the treating prescriber by the therapy selectors.
+    Permission.THERAPY_NOTE_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
+    Permission.THERAPY_NOTE_WRITE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
 }
 
 
