@@ -44,6 +44,7 @@ from ketacare.measures.models import (
     ResponseStatus,
     hash_link_token,
 )
+from ketacare.measures.outcomes import refresh_outcome_summaries
 from ketacare.measures.selectors import link_is_open
 from ketacare.patients.models import Patient
 
@@ -287,6 +288,7 @@ def do_submit_response(actor, assignment: QuestionnaireAssignment, *, channel: s
         "instrument": response.instrument, "assignment": assignment.pk, "channel": channel, "flags": response.flags,
     })
     _raise_safety_alerts(response, response.safety_flags)
+    _refresh_outcomes(response)
     return response
 
 
@@ -306,6 +308,7 @@ def do_enter_response(actor, patient: Patient, instrument: str, answers: Mapping
     record_event(actor, AuditAction.CREATE, response, patient=patient,
                  detail={"instrument": definition.code, "channel": ResponseChannel.STAFF, "flags": response.flags})
     _raise_safety_alerts(response, response.safety_flags)
+    _refresh_outcomes(response)
     return response
 
 
@@ -333,7 +336,14 @@ def do_amend_response(actor, response: QuestionnaireResponse, answers: Mapping[A
                  detail={"amends": response.pk, "flags": amendment.flags})
     # The original already raised its own alerts; only a newly appearing risk raises another.
     _raise_safety_alerts(amendment, [flag for flag in amendment.safety_flags if flag not in response.flags])
+    _refresh_outcomes(amendment)
     return amendment
+
+
+def _refresh_outcomes(response: QuestionnaireResponse) -> None:
+    """Keep the clinic dashboard's per-patient rows current (instruments with outcome rules only)."""
+    if INSTRUMENTS[response.instrument].response is not None:
+        refresh_outcome_summaries([response.patient])
 
 
 # ---------------------------------------------------------------- safety alerts and outbox

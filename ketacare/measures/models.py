@@ -257,3 +257,28 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class OutcomeSummary(models.Model):
+    """One patient's dashboard scores on one instrument: the baseline and the score picked in
+    each follow-up window (measures.outcomes.FOLLOW_UP_WINDOWS) after the first started plan.
+
+    Recomputed by measures.outcomes.refresh_outcome_summaries inside every action that changes
+    them (a response submitted, entered or amended; a plan's status changed), so the clinic
+    dashboard is one GROUP BY over at most a row per patient and instrument instead of a pass
+    over every response (bench/outcomes_dashboard.py).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20)
+    first_plan = models.ForeignKey("protocols.TreatmentPlan", on_delete=models.CASCADE, related_name="+")
+    baseline_total = models.SmallIntegerField(null=True)
+    week4_total = models.SmallIntegerField(null=True)
+    week8_total = models.SmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "instrument"], name="outcome_summary_patient_instrument"),
+        ]
+        indexes = [models.Index(fields=["organisation", "instrument"], name="outcome_summary_org_instrument")]

@@ -12,6 +12,7 @@ Rules (docs/measures.md, "Outcomes in the clinic"):
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -29,13 +30,14 @@ from ketacare.measures.domain.instruments import Instrument, MeasureError, Rater
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.domain.outcomes import CourseOutcome, course_outcome
 from ketacare.measures.domain.trend_chart import TrendChart, bar_width, trend_chart
-from ketacare.measures.models import MeasurementSettings, QuestionnaireResponse, ResponseStatus
+from ketacare.measures.models import MeasurementSettings, OutcomeSummary, QuestionnaireResponse, ResponseStatus
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.domain.plan_status import PlanStatus
-from ketacare.protocols.models import PlannedSession, TreatmentPlan
+from ketacare.protocols.models import PlannedSession, ProtocolTemplate, TreatmentPlan
 
 # Follow-up windows of the dashboard: (label, target day after the first treatment, ± days).
+# Two windows, kept per patient in OutcomeSummary.week4_total and week8_total.
 FOLLOW_UP_WINDOWS = (("4 weeks", 28, 7), ("8 weeks", 56, 7))
 DEFAULT_DASHBOARD_INSTRUMENT = "phq9"
 
@@ -255,75 +257,106 @@ def dashboard_instruments() -> list[Instrument]:
     return [instrument for instrument in INSTRUMENTS.values() if instrument.response is not None]
 
 
-def _first_plans(organisation_id: int) -> QuerySet[TreatmentPlan]:
-    """Each treated patient's first started plan: patient, start day, protocol and home location."""
+def _first_plans(patient_ids: list[int]) -> QuerySet[TreatmentPlan]:
+    """Each patient's first started plan: patient, plan and start day."""
     plans = treatment_plans()
     earlier = plans.filter(patient=OuterRef("patient")).filter(
         Q(start_date__lt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), id__lt=OuterRef("id"))
     )
     return (
-        plans.filter(patient__organisation_id=organisation_id).exclude(Exists(earlier)).order_by()
-        .values("patient_id", start_day=DayNumber("start_date"), protocol=F("template__code"),
-                location=F("patient__home_location_id"))
+        plans.filter(patient_id__in=patient_ids).exclude(Exists(earlier)).order_by()
+        .values("patient_id", plan_id=F("id"), start_day=DayNumber("start_date"))
     )
 
 
-def _scores(organisation_id: int, instrument: Instrument) -> QuerySet[QuestionnaireResponse]:
+def _scores(patient_ids: list[int]) -> QuerySet[QuestionnaireResponse]:
+    codes = [instrument.code for instrument in dashboard_instruments()]
     return (
-        effective_responses().filter(patient__organisation_id=organisation_id, instrument=instrument.code)
-        .order_by().values("id", "patient_id", "total", "taken_at", day=DayNumber("taken_at"))
+        effective_responses().filter(patient_id__in=patient_ids, instrument__in=codes)
+        .order_by().values("id", "patient_id", "instrument", "total", "taken_at", day=DayNumber("taken_at"))
     )
 
 
-def _aggregate(organisation_id: int, instrument: Instrument, percent: int, remission: int | None) -> list[tuple]:
-    """Counts per (protocol, location) in ONE query, in one pass over the organisation's scores:
-    each score is put in a bucket (baseline, or a follow-up window) by its day after the patient's
-    first treatment, ranked within the bucket by window functions, and the first of each bucket
-    is kept; the database then counts responders and remitters per group."""
-    plans_sql, plans_params = _first_plans(organisation_id).query.sql_with_params()
-    scores_sql, scores_params = _scores(organisation_id, instrument).query.sql_with_params()
+def _summary_rows(patient_ids: list[int]) -> list[tuple]:
+    """(patient, instrument, first plan, baseline, follow-up totals...) in one query: each score is
+    put in a bucket (baseline, or a follow-up window) by its day after the patient's first
+    treatment, ranked within the bucket by window functions, and the first of each bucket kept."""
+    plans_sql, plans_params = _first_plans(patient_ids).query.sql_with_params()
+    scores_sql, scores_params = _scores(patient_ids).query.sql_with_params()
     buckets = " ".join(
         f"WHEN s.day_after BETWEEN {target - half} AND {target + half} THEN {index}"
         for index, (_, target, half) in enumerate(FOLLOW_UP_WINDOWS)
     )
     targets = " ".join(f"WHEN {index} THEN {target}" for index, (_, target, _) in enumerate(FOLLOW_UP_WINDOWS))
-    picked, columns, column_params = [], [], []
-    for index in range(len(FOLLOW_UP_WINDOWS)):
-        picked.append(f"MAX(CASE WHEN k.bucket = {index} THEN k.total END) AS week_total_{index}")
-        total = f"t.week_total_{index}"
-        # The same rules as domain/outcomes.py: integer arithmetic; no response from a baseline of 0.
-        columns += [
-            f"SUM(CASE WHEN {total} IS NOT NULL THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {total} IS NOT NULL AND t.baseline > 0 "
-            f"AND 100 * (t.baseline - {total}) >= %s * t.baseline THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {total} IS NOT NULL AND {total} <= %s THEN 1 ELSE 0 END)",
-        ]
-        column_params += [percent, -1 if remission is None else remission]
+    picked = ", ".join(
+        f"MAX(CASE WHEN k.bucket = {index} THEN k.total END)" for index in range(len(FOLLOW_UP_WINDOWS))
+    )
     sql = f"""
         WITH p AS ({plans_sql}),
         r AS ({scores_sql}),
-        s AS (SELECT p.patient_id, p.protocol, p.location, r.id, r.total, r.taken_at,
+        s AS (SELECT p.patient_id, p.plan_id, r.instrument, r.id, r.total, r.taken_at,
                      r.day - p.start_day AS day_after
               FROM p JOIN r ON r.patient_id = p.patient_id),
         b AS (SELECT s.*, CASE WHEN s.day_after <= 0 THEN -1 {buckets} END AS bucket FROM s),
         k AS (SELECT b.*,
                 -- Baseline: the last score on or before the first treatment.
-                ROW_NUMBER() OVER (PARTITION BY b.patient_id, b.bucket ORDER BY b.taken_at DESC, b.id DESC)
-                  AS last_rank,
+                ROW_NUMBER() OVER (PARTITION BY b.patient_id, b.instrument, b.bucket
+                                   ORDER BY b.taken_at DESC, b.id DESC) AS last_rank,
                 -- Follow-up: the score closest to the target day; on a tie the earlier one.
-                ROW_NUMBER() OVER (PARTITION BY b.patient_id, b.bucket
+                ROW_NUMBER() OVER (PARTITION BY b.patient_id, b.instrument, b.bucket
                                    ORDER BY ABS(b.day_after - CASE b.bucket {targets} ELSE 0 END), b.taken_at, b.id)
                   AS closest_rank
-              FROM b WHERE b.bucket IS NOT NULL),
-        t AS (SELECT k.patient_id, k.protocol, k.location,
-                MAX(CASE WHEN k.bucket = -1 THEN k.total END) AS baseline, {", ".join(picked)}
-              FROM k WHERE CASE WHEN k.bucket = -1 THEN k.last_rank ELSE k.closest_rank END = 1
-              GROUP BY k.patient_id, k.protocol, k.location)
-        SELECT t.protocol, t.location, COUNT(*), {", ".join(columns)}
-        FROM t WHERE t.baseline IS NOT NULL GROUP BY t.protocol, t.location
+              FROM b WHERE b.bucket IS NOT NULL)
+        SELECT k.patient_id, k.instrument, k.plan_id, MAX(CASE WHEN k.bucket = -1 THEN k.total END), {picked}
+        FROM k WHERE CASE WHEN k.bucket = -1 THEN k.last_rank ELSE k.closest_rank END = 1
+        GROUP BY k.patient_id, k.instrument, k.plan_id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*plans_params, *scores_params, *column_params])
+        cursor.execute(sql, [*plans_params, *scores_params])
+        return cursor.fetchall()
+
+
+def refresh_outcome_summaries(patients: Iterable[Patient]) -> None:
+    """Recompute the dashboard rows (OutcomeSummary) of these patients on every instrument; called
+    inside the actions that change scores or plans, so the rows are never stale."""
+    by_id = {patient.pk: patient for patient in patients}
+    ids = sorted(by_id)
+    rows = _summary_rows(ids)
+    OutcomeSummary.objects.filter(patient_id__in=ids).delete()
+    OutcomeSummary.objects.bulk_create([
+        OutcomeSummary(
+            patient_id=patient_id, organisation_id=by_id[patient_id].organisation_id, instrument=instrument,
+            first_plan_id=plan_id, baseline_total=baseline, week4_total=week4, week8_total=week8,
+        )
+        for patient_id, instrument, plan_id, baseline, week4, week8 in rows
+    ])
+
+
+def _aggregate(organisation_id: int, instrument: Instrument, percent: int, remission: int | None) -> list[tuple]:
+    """Counts per (protocol, home location) in ONE grouped query over the summary rows."""
+    columns, column_params = [], []
+    for total in ("o.week4_total", "o.week8_total"):
+        # The same rules as domain/outcomes.py: integer arithmetic; no response from a baseline of 0.
+        columns += [
+            f"SUM(CASE WHEN {total} IS NOT NULL THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {total} IS NOT NULL AND o.baseline_total > 0 "
+            f"AND 100 * (o.baseline_total - {total}) >= %s * o.baseline_total THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {total} IS NOT NULL AND {total} <= %s THEN 1 ELSE 0 END)",
+        ]
+        column_params += [percent, -1 if remission is None else remission]
+    summary, plan = OutcomeSummary._meta.db_table, TreatmentPlan._meta.db_table
+    template, patient = ProtocolTemplate._meta.db_table, Patient._meta.db_table
+    sql = f"""
+        SELECT t.code, pt.home_location_id, COUNT(*), {", ".join(columns)}
+        FROM {summary} o
+        JOIN {plan} pl ON pl.id = o.first_plan_id
+        JOIN {template} t ON t.id = pl.template_id
+        JOIN {patient} pt ON pt.id = o.patient_id
+        WHERE o.organisation_id = %s AND o.instrument = %s AND o.baseline_total IS NOT NULL
+        GROUP BY t.code, pt.home_location_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*column_params, organisation_id, instrument.code])
         return cursor.fetchall()
 
 

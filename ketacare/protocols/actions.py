@@ -21,6 +21,7 @@ from ketacare.patients.models import WeightMeasurement
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.measures.actions import do_assign_questionnaire
 from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
+from ketacare.measures.outcomes import refresh_outcome_summaries
 from ketacare.protocols.domain.course import plan_course, questionnaire_schedule
 from ketacare.protocols.domain.dosing import (
     DoseResult,
@@ -227,6 +228,8 @@ def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> T
                  detail={"from": before, "to": new_status.value, "reason": reason})
     if new_status == PlanStatus.ACTIVE and before == PlanStatus.PROPOSED:
         _assign_protocol_questionnaires(actor, plan)
+    # Starting (or withdrawing) a plan moves the patient's first treatment, hence the baseline.
+    refresh_outcome_summaries([plan.patient])
     return plan
 
 

@@ -1,10 +1,12 @@
 """Fast set-up for outcome tests: plans and submitted scores written directly (the scoring path is
-tested elsewhere; here only the dates and totals matter)."""
+tested elsewhere; here only the dates and totals matter), then the patient's dashboard rows
+refreshed as the actions do (test_outcome_summary.py checks that the actions do)."""
 
 import datetime as dt
 
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.models import QuestionnaireResponse, ResponseChannel, ResponseStatus
+from ketacare.measures.outcomes import refresh_outcome_summaries
 from ketacare.protocols.models import Drug, PlannedSession, ProtocolTemplate, Route, TreatmentPlan
 
 START = dt.date(2026, 3, 2)
@@ -26,6 +28,7 @@ def make_plan(patient, prescriber, template, start: dt.date = START, *, status="
                        window_end=start + dt.timedelta(days=3 * n + 1))
         for n in range(sessions)
     ])
+    refresh_outcome_summaries([patient])
     return plan
 
 
@@ -35,13 +38,15 @@ def at(day: dt.date, hour: int = 18) -> dt.datetime:
 
 
 def score(patient, total: int, on: dt.date, instrument: str = "phq9", *, amends=None) -> QuestionnaireResponse:
-    return QuestionnaireResponse.objects.create(
+    response = QuestionnaireResponse.objects.create(
         patient=patient, instrument=instrument, instrument_version=INSTRUMENTS[instrument].version,
         status=ResponseStatus.SUBMITTED, total=total,
         severity=getattr(INSTRUMENTS[instrument].band_for(total), "code", ""),
         submitted_at=at(on), channel=ResponseChannel.STAFF, amends=amends,
         amendment_reason="corrected" if amends else "",
     )
+    refresh_outcome_summaries([patient])
+    return response
 
 
 def days(n: int) -> dt.date:
