@@ -206,3 +206,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("KETACARE_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Appointment reminders (ketacare send_reminders): a claimed but unsent reminder is retried after
+# the lease; a reminder may go out this many hours after its moment, never later.
+SCHEDULING_REMINDER_LEASE_MINUTES = env_int("KETACARE_REMINDER_LEASE_MINUTES", 15, minimum=1)
+SCHEDULING_REMINDER_GRACE_HOURS = env_int("KETACARE_REMINDER_GRACE_HOURS", 6, minimum=1)
+
+# Esketamine REMS: the Patient Monitoring Form is due within this many days of the session
+# (CLINICAL.md §2); a setting because a later REMS modification is unverified.
+REMS_PMF_DEADLINE_DAYS = env_int("KETACARE_REMS_PMF_DEADLINE_DAYS", 7, minimum=1)

@@ -19,5 +19,11 @@ def navigation(request):
             "outcomes": user_may(user, Permission.MEASURES_DASHBOARD),
             "alerts": user_may(user, Permission.MEASURES_ALERTS_VIEW),
             "measures_settings": user_may(user, Permission.ORGANISATION_SETTINGS),
+            "schedule": user_may(user, Permission.SCHEDULE_VIEW),
+            "schedule_resources": user_may(user, Permission.SCHEDULE_RESOURCES_MANAGE),
+            "waitlist": user_may(user, Permission.SCHEDULE_WAITLIST),
+            "sessions": user_may(user, Permission.SESSION_CHART),
+            "ledger": user_may(user, Permission.LEDGER_VIEW),
+            "rems": user_may(user, Permission.REMS_VIEW),
         },
     }

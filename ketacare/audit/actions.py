@@ -15,7 +15,7 @@ from ketacare.audit.models import AuditAction, AuditEntry
 _CHAIN_LOCK_KEY = 7_285_001
 
 
-def _lock_chain() -> None:
+def lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
@@ -56,7 +56,7 @@ def record_event(
     if organisation is None:
         organisation = getattr(patient, "organisation", None) or getattr(actor_user, "organisation", None)
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         last = AuditEntry.objects.order_by("-sequence").only("sequence", "entry_hash").first()
         entry = AuditEntry(
             sequence=(last.sequence + 1) if last else 1,

@@ -176,7 +176,7 @@ def access_patient_audit_entries(user, patient_id: int) -> AuditListing:
     return AuditListing(_for_display(entries, read), display_zone(user), patient)
 
 
-def _csv_safe(value: str) -> str:
+def csv_safe(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
@@ -184,11 +184,11 @@ def _disclosure_row(entry: AuditEntry) -> list[str]:
     return [
         str(entry.sequence),
         entry.occurred_at.astimezone(dt.UTC).isoformat(),
-        _csv_safe(entry.actor_username),
-        _csv_safe(entry.actor.role if entry.actor else ""),
-        _csv_safe(entry.action),
-        _csv_safe(entry.object_type),
-        _csv_safe(entry.object_id),
+        csv_safe(entry.actor_username),
+        csv_safe(entry.actor.role if entry.actor else ""),
+        csv_safe(entry.action),
+        csv_safe(entry.object_type),
+        csv_safe(entry.object_id),
         entry.source_address or "",
     ]
 

@@ -10,6 +10,7 @@ of another organisation get 404 for this organisation's objects.
 """
 
 import datetime as dt
+from decimal import Decimal
 from dataclasses import dataclass, field
 
 import pytest
@@ -23,7 +24,20 @@ from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
 from ketacare.protocols import actions as protocols_actions
 from ketacare.protocols.models import ProtocolTemplate
+from ketacare.ledger import actions as ledger_actions
+from ketacare.ledger.tests.conftest import make_products, receive
 from ketacare.patients.models import Allergy, Diagnosis, Medication
+from ketacare.scheduling import actions as scheduling_actions
+from ketacare.scheduling.models import (
+    Appointment,
+    AppointmentKind,
+    ClosedDate,
+    Course,
+    StaffException,
+    StaffShift,
+    WaitlistEntry,
+)
+from ketacare.scheduling.tests.booking_world import boston, build_clinic
 
 ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
 INQUIRY_VIEWERS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
@@ -33,6 +47,10 @@ DEMOGRAPHIC_EDITORS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
 ADMIN = {"clinic_admin"}
 MEASURE_RECORDERS = {"nurse", "prescriber", "therapist"}
 ALERT_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
+WAITLIST = {"front_desk", "clinic_admin"}
+LEDGER_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
+LEDGER_RECORDERS = {"nurse", "prescriber"}
+LEDGER_REPORTERS = {"prescriber", "clinic_admin"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,7 @@ def staff(roles, **kw):
 
 
 PUBLIC = Page(public=True)
+PATIENT = Page(roles=frozenset({"patient"}))
 # Sign-in steps, sign-out and personal tokens are covered by accounts/tests; not role pages.
 AUTH_FLOW = None
 
@@ -129,6 +148,61 @@ PAGES = {
     "measures:link": AUTH_FLOW,
     "measures:link_save": AUTH_FLOW,
     "measures:link_submit": AUTH_FLOW,
+    "scheduling:calendar": staff(ALL_STAFF),
+    "scheduling:location_calendar": staff(ALL_STAFF, kwargs=(("pk", "sched_location"),), owned=True),
+    "scheduling:staff_calendar": staff(ALL_STAFF, kwargs=(("pk", "sched_staff"),), owned=True),
+    "scheduling:book": staff(ALL_STAFF),
+    "scheduling:appointment_detail": staff(ALL_STAFF, kwargs=(("pk", "sched_appointment"),), owned=True),
+    "scheduling:appointment_move": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
+    "scheduling:appointment_cancel": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
+    "scheduling:appointment_check_in": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
+    "scheduling:resources": staff(ADMIN),
+    "scheduling:location_resources": staff(ADMIN, kwargs=(("pk", "sched_location"),), owned=True),
+    "scheduling:opening_hours_set": staff(ADMIN, method="post", kwargs=(("pk", "sched_location"),), owned=True),
+    "scheduling:closed_date_add": staff(ADMIN, method="post", kwargs=(("pk", "sched_location"),), owned=True),
+    "scheduling:closed_date_remove": staff(ADMIN, method="post", kwargs=(("pk", "sched_closed_date"),), owned=True),
+    "scheduling:chair_add": staff(ADMIN, method="post", kwargs=(("pk", "sched_location"),), owned=True),
+    "scheduling:chair_edit": staff(ADMIN, kwargs=(("pk", "sched_chair"),), owned=True),
+    "scheduling:staff_resources": staff(ADMIN, kwargs=(("pk", "sched_staff"),), owned=True),
+    "scheduling:staff_skills": staff(ADMIN, method="post", kwargs=(("pk", "sched_staff"),), owned=True),
+    "scheduling:shift_add": staff(ADMIN, method="post", kwargs=(("pk", "sched_staff"),), owned=True),
+    "scheduling:shift_remove": staff(ADMIN, method="post", kwargs=(("pk", "sched_shift"),), owned=True),
+    "scheduling:exception_add": staff(ADMIN, method="post", kwargs=(("pk", "sched_staff"),), owned=True),
+    "scheduling:exception_remove": staff(ADMIN, method="post", kwargs=(("pk", "sched_exception"),), owned=True),
+    "scheduling:type_list": staff(ADMIN),
+    "scheduling:type_defaults": staff(ADMIN, method="post"),
+    "scheduling:type_edit": staff(ADMIN, kwargs=(("pk", "sched_type"),), owned=True),
+    "scheduling:settings": staff(ADMIN),
+    # Calendar feed URLs: the token is the key (scheduling/tests/test_feeds.py).
+    "scheduling:feed_ics": AUTH_FLOW,
+    "scheduling:staff_calendar_feed": staff(ALL_STAFF),
+    "scheduling:portal_calendar_feed": PATIENT,
+    "scheduling:portal_schedule": PATIENT,
+    "scheduling:patient_attendance": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "scheduling:mark_no_show": staff(ALL_STAFF, method="post", kwargs=(("appointment_id", "past_appointment"),), owned=True),
+    "scheduling:patient_courses": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "scheduling:course_book": staff(ALL_STAFF, kwargs=(("plan_id", "plan"),), owned=True),
+    "scheduling:course_detail": staff(ALL_STAFF, kwargs=(("pk", "course"),), owned=True),
+    "scheduling:course_session_move": staff(ALL_STAFF, method="post", kwargs=(("pk", "course"), ("appointment_id", "course_appointment")), owned=True),
+    "scheduling:course_cancel_rest": staff(ALL_STAFF, method="post", kwargs=(("pk", "course"),), owned=True),
+    "scheduling:waitlist": staff(WAITLIST),
+    "scheduling:waitlist_add": staff(WAITLIST, method="post"),
+    "scheduling:waitlist_withdraw": staff(WAITLIST, method="post", kwargs=(("pk", "waitlist_entry"),), owned=True),
+    "scheduling:waitlist_schedule": staff(WAITLIST, method="post"),
+    "ledger:index": staff(LEDGER_VIEWERS),
+    "ledger:settings": staff(LEDGER_REPORTERS),
+    "ledger:theft_loss": staff(LEDGER_VIEWERS),
+    "ledger:location": staff(LEDGER_VIEWERS, kwargs=(("pk", "ledger_location"),), owned=True),
+    "ledger:receive": staff(LEDGER_RECORDERS, kwargs=(("pk", "ledger_location"),), owned=True),
+    "ledger:export": staff(LEDGER_REPORTERS, kwargs=(("pk", "ledger_location"),), owned=True),
+    "ledger:theft_loss_new": staff(LEDGER_RECORDERS, kwargs=(("pk", "ledger_location"),), owned=True),
+    "ledger:vial": staff(LEDGER_VIEWERS, kwargs=(("pk", "vial"),), owned=True),
+    "ledger:vial_waste": staff(LEDGER_RECORDERS, method="post", kwargs=(("pk", "vial"),), owned=True),
+    "ledger:vial_count": staff(LEDGER_RECORDERS, method="post", kwargs=(("pk", "vial"),), owned=True),
+    "ledger:vial_transfer": staff(LEDGER_RECORDERS, method="post", kwargs=(("pk", "vial"),), owned=True),
+    "ledger:vial_disposal": staff(LEDGER_RECORDERS, method="post", kwargs=(("pk", "vial"),), owned=True),
+    "ledger:resolve": staff({"prescriber"}, kwargs=(("entry_pk", "ledger_count"),), owned=True),
+    "ledger:theft_loss_detail": staff(LEDGER_VIEWERS, kwargs=(("pk", "theft_loss_report"),), owned=True),
 }
 
 
@@ -181,6 +255,54 @@ class World:
         self.template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine").pk
         self.plan = protocols_actions.do_create_plan_from_template(
             staff_users["prescriber"], patient.pk, template_id=self.template, start_date=patient.today()
+        ).pk
+        self._scheduling(org, staff_users, patient)
+        self._ledger(org, staff_users)
+
+    def _scheduling(self, org, staff_users, patient):
+        nurse = staff_users["nurse"]
+        clinic = build_clinic(org, staff_users)
+        self.sched_location, self.sched_chair = clinic.location.pk, clinic.chair1.pk
+        self.sched_type, self.sched_staff = clinic.type(AppointmentKind.IV_INFUSION).pk, nurse.pk
+        self.sched_closed_date = ClosedDate.objects.create(location=clinic.location, date=clinic.day + dt.timedelta(days=30)).pk
+        self.sched_shift = StaffShift.objects.filter(user=nurse).first().pk
+        leave_starts = boston(clinic.day, 0) + dt.timedelta(days=40)
+        self.sched_exception = StaffException.objects.create(
+            user=nurse, starts_at=leave_starts, ends_at=leave_starts + dt.timedelta(days=1)
+        ).pk
+        self.sched_appointment = scheduling_actions.do_book_appointment(
+            staff_users["front_desk"], patient_id=patient.pk, appointment_type_id=self.sched_type,
+            location_id=self.sched_location, starts_at=boston(clinic.day, 9),
+        ).pk
+        iv, desk = clinic.type(AppointmentKind.IV_INFUSION), staff_users["front_desk"]
+        course = Course.objects.create(organisation=org, patient=patient, appointment_type=iv, location=clinic.location, created_by=desk)
+        self.course = course.pk
+        starts_at = timezone.now() + dt.timedelta(days=3)
+        self.course_appointment = Appointment.objects.create(
+            organisation=org, location=clinic.location, patient=patient, appointment_type=iv, course=course,
+            starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=100), created_by=desk,
+        ).pk
+        self.waitlist_entry = WaitlistEntry.objects.create(
+            organisation=org, patient=patient, appointment_type=iv, earliest_date=dt.date.today(),
+            availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}], created_by=desk,
+        ).pk
+        # A visit whose start has passed, to be marked as a no-show (written directly: booking refuses the past).
+        starts_at = timezone.now() - dt.timedelta(hours=2)
+        self.past_appointment = Appointment.objects.create(
+            organisation=org, location=clinic.location, patient=patient, appointment_type=iv,
+            starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), created_by=desk,
+        ).pk
+
+    def _ledger(self, org, staff_users):
+        nurse = staff_users["nurse"]
+        location = org.locations.get(name=f"{org.name} Portland")
+        self.ledger_location = location.pk
+        ketamine, _ = make_products(staff_users["clinic_admin"])
+        vial = receive(nurse, location, ketamine)[0].vial
+        self.vial = vial.pk
+        self.ledger_count = ledger_actions.do_record_count(nurse, vial_id=vial.pk, counted_mg=Decimal("490")).pk
+        self.theft_loss_report = ledger_actions.do_report_theft_loss(
+            nurse, location_id=location.pk, kind="loss", discovered_on=dt.date.today(), description="spilled vial"
         ).pk
 
     def url(self, name: str, page: Page) -> str:

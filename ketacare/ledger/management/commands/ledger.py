@@ -1,0 +1,157 @@
+"""`ketacare ledger verify` and `ketacare ledger export`.
+
+verify: walks every organisation's ledger chain (like `ketacare audit verify`) and checks that each
+stock item's balance equals the sum of its entries and its last running balance; exit 1 naming
+the first problem. export: a location's dispensing log or inventory as CSV or PDF; bad
+arguments exit 2 with a message naming the option.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import NoReturn
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import user_may
+from ketacare.clinics.models import Location
+from ketacare.ledger.models import LedgerEntry, Vial
+from ketacare.ledger.reports import (
+    BUSINESS_TIMES,
+    FORMATS,
+    INVENTORY_TYPES,
+    REPORT_KINDS,
+    build_report,
+    report_csv,
+    report_pdf,
+)
+from ketacare.ledger.selectors import verify_organisation_chain
+
+OPTION_FOR_FIELD = {
+    "location": "--location", "kind": "--kind", "inventory_type": "--inventory-type",
+    "business_time": "--business-time", "date_to": "--to", "date_from": "--from",
+}
+
+
+def _fail(message: str) -> NoReturn:
+    raise CommandError(message, returncode=2)
+
+
+def balance_problem(organisation_id: int) -> str | None:
+    """The first stock item whose stored balance differs from the sum of its entries or from its
+    last running balance."""
+    # Summed here, exactly, in one pass: SQLite sums decimals as floating point.
+    sums: dict[int, Decimal] = defaultdict(Decimal)
+    last: dict[int, Decimal] = {}
+    entries = (
+        LedgerEntry.objects.filter(organisation_id=organisation_id).order_by("sequence")
+        .values_list("vial_id", "quantity_mg", "balance_after_mg")
+    )
+    for vial_id, quantity_mg, balance_after_mg in entries.iterator(chunk_size=5000):
+        sums[vial_id] += quantity_mg
+        last[vial_id] = balance_after_mg
+    vials = Vial.objects.filter(organisation_id=organisation_id).order_by("pk").values_list("pk", "identifier", "balance_mg")
+    for pk, identifier, balance_mg in vials.iterator(chunk_size=5000):
+        total = sums.get(pk, Decimal("0"))
+        if total != balance_mg or last.get(pk, balance_mg) != balance_mg:
+            return (f"vial {identifier} (id {pk}) holds {balance_mg} mg but its entries sum to "
+                    f"{total} mg (last running balance {last.get(pk)} mg)")
+    return None
+
+
+class Command(BaseCommand):
+    help = "Controlled-substance ledger tools: `ledger verify`, `ledger export`."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub.add_parser("verify", help="Walk each organisation's ledger chain and balances; exit 1 at the first problem")
+        export = sub.add_parser("export", help="A location's dispensing log or inventory as CSV or PDF")
+        export.add_argument("--location", required=True, help="Location id")
+        export.add_argument("--kind", required=True, help="dispensing or inventory")
+        export.add_argument("--format", required=True, dest="fmt", help="csv or pdf")
+        export.add_argument("--output", required=True, help="File to write")
+        export.add_argument("--from", dest="date_from", default="", help="First day (YYYY-MM-DD), dispensing only")
+        export.add_argument("--to", dest="date_to", default="", help="Last day (YYYY-MM-DD), dispensing only")
+        export.add_argument("--inventory-type", default="biennial", help="initial or biennial")
+        export.add_argument("--business-time", default="close", help="opening or close (of business)")
+        export.add_argument("--as-user", default="", help="Username recorded as preparing the report "
+                            "(default: the organisation's first active user allowed to run ledger reports)")
+
+    def handle(self, *args, subcommand: str, **options):
+        if subcommand == "verify":
+            return self._verify()
+        return self._export(options)
+
+    def _verify(self):
+        organisation_ids = LedgerEntry.objects.values_list("organisation_id", flat=True).distinct().order_by()
+        checked = 0
+        for organisation_id in sorted(set(organisation_ids)):
+            report = verify_organisation_chain(organisation_id)
+            if not report.ok:
+                self.stderr.write(f"{checked + report.checked} entries before it are intact")
+                raise CommandError(
+                    f"ledger chain of organisation {organisation_id} broken: {report.problem.message}", returncode=1
+                )
+            problem = balance_problem(organisation_id)
+            if problem:
+                raise CommandError(f"ledger balance of organisation {organisation_id} wrong: {problem}", returncode=1)
+            checked += report.checked
+        self.stdout.write(f"ledger chain intact: {checked} entries checked")
+
+    def _export(self, options):
+        try:
+            location_id = int(options["location"])
+        except ValueError:
+            _fail("--location: give a location id (a number).")
+        location = Location.objects.filter(pk=location_id).select_related("organisation").first() if 0 < location_id < 2**63 else None
+        if location is None:
+            _fail(f"--location: no location with id {options['location']}.")
+        if options["kind"] not in REPORT_KINDS:
+            _fail(f"--kind: choose one of {', '.join(REPORT_KINDS)}.")
+        if options["fmt"] not in FORMATS:
+            _fail(f"--format: choose one of {', '.join(FORMATS)}.")
+        if options["inventory_type"] not in INVENTORY_TYPES:
+            _fail(f"--inventory-type: choose one of {', '.join(INVENTORY_TYPES)}.")
+        if options["business_time"] not in BUSINESS_TIMES:
+            _fail(f"--business-time: choose one of {', '.join(BUSINESS_TIMES)}.")
+        dates = {}
+        for key, option in (("date_from", "--from"), ("date_to", "--to")):
+            try:
+                dates[key] = dt.date.fromisoformat(options[key]) if options[key] else None
+            except ValueError:
+                _fail(f"{option}: give a date as YYYY-MM-DD.")
+        user = self._preparer(location, options["as_user"])
+        try:
+            report = build_report(
+                user, location_id=location.pk, kind=options["kind"], inventory_type=options["inventory_type"],
+                business_time=options["business_time"], audit_format=options["fmt"], **dates,
+            )
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            _fail(f"{OPTION_FOR_FIELD.get(field, field)}: {messages[0]}")
+        except PermissionDenied as exc:
+            _fail(f"--as-user: {exc}")
+        content = report_csv(report).encode() if options["fmt"] == "csv" else report_pdf(report)
+        try:
+            with open(options["output"], "wb") as handle:
+                handle.write(content)
+        except OSError as exc:
+            _fail(f"--output: cannot write {options['output']}: {exc.strerror}.")
+        self.stdout.write(f"wrote {len(report.rows)} rows to {options['output']}")
+
+    def _preparer(self, location: Location, username: str):
+        users = get_user_model().objects.filter(organisation_id=location.organisation_id, is_active=True)
+        if username:
+            user = users.filter(username=username).first()
+            if user is None:
+                _fail(f"--as-user: no active user {username!r} in {location.organisation.name}.")
+            if not user_may(user, Permission.LEDGER_REPORT):
+                _fail(f"--as-user: {username} may not run ledger reports.")
+            return user
+        for user in users.order_by("pk"):
+            if user_may(user, Permission.LEDGER_REPORT):
+                return user
+        _fail(f"--as-user: {location.organisation.name} has no active user who may run ledger reports.")

@@ -1,0 +1,16 @@
+from django.db import migrations
+
+from ketacare.ledger.guard import install_guard, remove_guard
+
+
+def forwards(apps, schema_editor):
+    install_guard(schema_editor.connection)
+
+
+def backwards(apps, schema_editor):
+    remove_guard(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0001_initial")]
+    operations = [migrations.RunPython(forwards, backwards)]
