@@ -17,6 +17,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.candidacy.domain.case import CaseError
 from ketacare.candidacy.domain.findings import Eligibility, Route
 from ketacare.candidacy.domain.parse import parse_part
@@ -294,23 +295,6 @@ def do_record_decision(actor, patient_id: int, *, route: str, decision: str, rea
 def do_update_candidacy_policy(actor, **values) -> CandidacyPolicySetting:
     """A clinic admin changes their organisation's policy parameters; unusable combinations are refused."""
     require_permission(actor, Permission.ORGANISATION_SETTINGS)
-    unknown = sorted(set(values) - set(CandidacyPolicySetting.PARAMETERS))
-    if unknown:
-        raise ValidationError({unknown[0]: "Not a policy parameter."})
-    setting = CandidacyPolicySetting.objects.select_for_update().filter(organisation_id=actor.organisation_id).first()
-    created = setting is None
-    if created:
-        setting = CandidacyPolicySetting(organisation_id=actor.organisation_id)
-    changed = sorted(name for name, value in values.items() if getattr(setting, name) != value)
-    for name, value in values.items():
-        setattr(setting, name, value)
-    setting.full_clean(exclude=["organisation"])
-    if created:
-        setting.save(force_insert=True)
-    else:
-        setting.save(update_fields=[*changed, "updated_at"])
-    record_event(
-        actor, AuditAction.CREATE if created else AuditAction.UPDATE, setting,
-        organisation=actor.organisation, detail={"fields": changed},
+    return update_organisation_settings(
+        actor, CandidacyPolicySetting, CandidacyPolicySetting.PARAMETERS, values, "Not a policy parameter."
     )
-    return setting

@@ -26,6 +26,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.models import User
 from ketacare.accounts.permissions import require_permission, user_may
 from ketacare.audit.actions import lock_chain as _lock_audit_chain
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.audit.actions import record_event
 from ketacare.audit.domain.chain import GENESIS_HASH, entry_hash
 from ketacare.audit.models import AuditAction, AuditEntry
@@ -293,21 +294,8 @@ def _book_waste(actor, *, vial_id, quantity_mg, witness, reason, patient, treatm
 @transaction.atomic
 def do_update_ledger_settings(actor, **values) -> LedgerSettings:
     require_permission(actor, Permission.LEDGER_REPORT)
-    fields = {"retention_years", "waste_witness_required", "theft_notice_business_days", "form_106_days"}
-    unknown = {key: "This field cannot be set here." for key in values if key not in fields}
-    if unknown:
-        raise ValidationError(unknown)
-    ledger_settings = LedgerSettings.objects.select_for_update().filter(organisation_id=actor.organisation_id).first()
-    ledger_settings = ledger_settings or LedgerSettings(organisation_id=actor.organisation_id)
-    before = {name: getattr(ledger_settings, name) for name in fields}
-    for name, value in values.items():
-        setattr(ledger_settings, name, value)
-    ledger_settings.full_clean()
-    ledger_settings.save()
-    record_event(actor, AuditAction.UPDATE, ledger_settings, detail={
-        "before": before, "after": {name: getattr(ledger_settings, name) for name in fields},
-    })
-    return ledger_settings
+    fields = ("retention_years", "waste_witness_required", "theft_notice_business_days", "form_106_days")
+    return update_organisation_settings(actor, LedgerSettings, fields, values)
 
 
 def _own_location(actor, location_id, field: str = "location_id") -> Location:

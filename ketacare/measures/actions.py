@@ -27,6 +27,7 @@ from ketacare.accounts.domain.roles import Permission, Role
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.clinics.models import Organisation
 from ketacare.measures.domain.instruments import Instrument, MeasureError, Rater, ScoringParameters
 from ketacare.measures.domain.library import INSTRUMENTS
@@ -127,22 +128,7 @@ SETTINGS_FIELDS = ("link_valid_hours", "alert_escalation_minutes", "madrs_remiss
 def do_update_measurement_settings(actor, **values) -> MeasurementSettings:
     """A clinic admin changes their organisation's questionnaire and alert settings."""
     require_permission(actor, Permission.ORGANISATION_SETTINGS)
-    unknown = set(values) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
-    current = MeasurementSettings.for_organisation(actor.organisation)
-    if current.pk is not None:
-        current = MeasurementSettings.objects.select_for_update().get(pk=current.pk)
-    for name, value in values.items():
-        setattr(current, name, value)
-    current.full_clean(exclude=["organisation"])
-    if current.pk is None:
-        current.save(force_insert=True)
-        record_event(actor, AuditAction.CREATE, current, detail={"fields": sorted(values)})
-    else:
-        current.save(update_fields=list(values))
-        record_event(actor, AuditAction.UPDATE, current, detail={"fields": sorted(values)})
-    return current
+    return update_organisation_settings(actor, MeasurementSettings, SETTINGS_FIELDS, values)
 
 
 # ---------------------------------------------------------------- assignments

@@ -283,6 +283,19 @@ def do_check_in_appointment(actor, appointment_id: int) -> Appointment:
     return appointment
 
 
+def complete_appointment(actor, appointment: Appointment) -> Appointment:
+    """The visit took place (the treatment session's discharge says so); inside the caller's transaction."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
+        raise ValidationError({"status": f"The appointment is {appointment.get_status_display().lower()}."})
+    appointment.status, appointment.status_changed_at, appointment.status_changed_by = (
+        AppointmentStatus.COMPLETED, timezone.now(), actor
+    )
+    appointment.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
+    record_event(actor, AuditAction.STATUS_CHANGE, appointment, patient=appointment.patient,
+                 detail={"status": appointment.status})
+    return appointment
+
+
 # ---------------------------------------------------------------------------
 # Resources (clinic admin)
 

@@ -23,7 +23,9 @@ from ketacare.conftest import sign_in
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
 from ketacare.protocols import actions as protocols_actions
-from ketacare.protocols.models import ProtocolTemplate
+from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
+from ketacare.rems import actions as rems_actions
+from ketacare.rems.models import MonitoringForm
 from ketacare.ledger import actions as ledger_actions
 from ketacare.ledger.tests.conftest import make_products, receive
 from ketacare.patients.models import Allergy, Diagnosis, Medication
@@ -31,6 +33,7 @@ from ketacare.scheduling import actions as scheduling_actions
 from ketacare.scheduling.models import (
     Appointment,
     AppointmentKind,
+    AppointmentType,
     ClosedDate,
     Course,
     StaffException,
@@ -38,6 +41,8 @@ from ketacare.scheduling.models import (
     WaitlistEntry,
 )
 from ketacare.scheduling.tests.booking_world import boston, build_clinic
+from ketacare.therapy import actions as therapy_actions
+from ketacare.treatments.models import TreatmentSession
 
 ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
 INQUIRY_VIEWERS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
@@ -48,6 +53,15 @@ ADMIN = {"clinic_admin"}
 MEASURE_RECORDERS = {"nurse", "prescriber", "therapist"}
 ALERT_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
 WAITLIST = {"front_desk", "clinic_admin"}
+SESSION_VIEWERS = {"nurse", "prescriber", "therapist", "clinic_admin"}
+SESSION_CHARTERS = {"nurse", "prescriber"}
+REMS_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
+REMS_MANAGERS = {"prescriber", "clinic_admin"}
+REMS_FINALISERS = {"nurse", "prescriber"}
+THERAPY_VIEWERS = {"nurse", "prescriber", "therapist"}
+THERAPY_WRITERS = {"prescriber", "therapist"}
+# A psychotherapy note's own readers: its author (the therapist) and the treating prescriber.
+PSYCHOTHERAPY_READERS = {"prescriber", "therapist"}
 LEDGER_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
 LEDGER_RECORDERS = {"nurse", "prescriber"}
 LEDGER_REPORTERS = {"prescriber", "clinic_admin"}
@@ -189,6 +203,36 @@ PAGES = {
     "scheduling:waitlist_add": staff(WAITLIST, method="post"),
     "scheduling:waitlist_withdraw": staff(WAITLIST, method="post", kwargs=(("pk", "waitlist_entry"),), owned=True),
     "scheduling:waitlist_schedule": staff(WAITLIST, method="post"),
+    "treatments:day": staff(SESSION_VIEWERS),
+    "treatments:settings": staff(ADMIN),
+    "treatments:start": staff(SESSION_CHARTERS, method="post", kwargs=(("appointment_id", "session_appointment"),), owned=True),
+    "treatments:session": staff(SESSION_VIEWERS, kwargs=(("pk", "treatment_session"),), owned=True),
+    "treatments:prompts": staff(SESSION_VIEWERS, kwargs=(("pk", "treatment_session"),), owned=True),
+    "treatments:step": staff(SESSION_CHARTERS, method="post", kwargs=(("pk", "treatment_session"), ("name", "session_step")), owned=True),
+    "treatments:record_pdf": staff(SESSION_VIEWERS, kwargs=(("pk", "treatment_session"),), owned=True),
+    "treatments:patient_vitals": staff(SESSION_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "rems:dashboard": staff(REMS_VIEWERS),
+    "rems:certifications": staff(REMS_VIEWERS),
+    "rems:certification_withdraw": staff(REMS_MANAGERS, method="post", kwargs=(("pk", "rems_certification"),), owned=True),
+    "rems:patient": staff(REMS_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "rems:enrollment_withdraw": staff(REMS_MANAGERS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
+    "rems:form_from_session": staff(REMS_FINALISERS, method="post", kwargs=(("session_id", "treatment_session"),), owned=True),
+    "rems:form_detail": staff(REMS_VIEWERS, kwargs=(("pk", "rems_form"),), owned=True),
+    "rems:form_finalise": staff(REMS_FINALISERS, method="post", kwargs=(("pk", "rems_form"),), owned=True),
+    "rems:form_refill": staff(REMS_FINALISERS, method="post", kwargs=(("pk", "rems_form"),), owned=True),
+    "rems:form_submitted": staff(REMS_FINALISERS, method="post", kwargs=(("pk", "rems_form"),), owned=True),
+    "rems:form_pdf": staff(REMS_VIEWERS, kwargs=(("pk", "rems_form"),), owned=True),
+    "therapy:patient_notes": staff(THERAPY_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "therapy:note_detail": staff(THERAPY_VIEWERS, kwargs=(("pk", "therapy_note"),), owned=True),
+    "therapy:note_sign": staff(THERAPY_WRITERS, method="post", kwargs=(("pk", "therapy_note"),), owned=True),
+    "therapy:note_addendum": staff(THERAPY_WRITERS, method="post", kwargs=(("pk", "therapy_note"),), owned=True),
+    "therapy:psychotherapy_list": staff(THERAPY_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    # Per note, narrower than the role matrix (staff of another organisation get 404 whatever their
+    # role): therapy/tests/test_psychotherapy_notes.py covers every persona.
+    "therapy:psychotherapy_detail": None,
+    "therapy:psychotherapy_sign": staff(PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True),
+    "therapy:psychotherapy_addendum": staff(PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True),
+    "therapy:progress_summary": staff(ALL_STAFF - {"front_desk"}, kwargs=(("patient_id", "patient"),), owned=True),
     "ledger:index": staff(LEDGER_VIEWERS),
     "ledger:settings": staff(LEDGER_REPORTERS),
     "ledger:theft_loss": staff(LEDGER_VIEWERS),
@@ -256,8 +300,55 @@ class World:
         self.plan = protocols_actions.do_create_plan_from_template(
             staff_users["prescriber"], patient.pk, template_id=self.template, start_date=patient.today()
         ).pk
-        self._scheduling(org, staff_users, patient)
-        self._ledger(org, staff_users)
+        self._context = (org, staff_users, patient)
+
+    # The objects of the later areas are built only when a page's URL asks for one of them.
+    _BUILT_BY = {
+        **dict.fromkeys(("sched_location", "sched_chair", "sched_type", "sched_staff", "sched_closed_date",
+                         "sched_shift", "sched_exception", "sched_appointment", "course", "course_appointment",
+                         "waitlist_entry", "past_appointment"), "_scheduling"),
+        **dict.fromkeys(("ledger_location", "vial", "ledger_count", "theft_loss_report"), "_ledger"),
+        **dict.fromkeys(("session_appointment", "treatment_session", "session_step"), "_session"),
+        **dict.fromkeys(("rems_certification", "rems_form", "therapy_note", "psychotherapy_note"), "_rems_and_therapy"),
+    }
+
+    def __getattr__(self, name):
+        builder = type(self)._BUILT_BY.get(name)
+        if builder is None:
+            raise AttributeError(name)
+        getattr(self, builder)(*self._context)
+        return self.__dict__[name]
+
+    def _session(self, org, staff_users, patient):
+        nurse, location, now = staff_users["nurse"], org.locations.order_by("pk").first(), timezone.now()
+        session_type = AppointmentType.objects.create(
+            organisation=org, kind=AppointmentKind.IV_INFUSION, name="IV session (matrix)", duration_minutes=120
+        )
+        self.session_appointment = Appointment.objects.create(
+            organisation=org, location=location, patient=patient, appointment_type=session_type, starts_at=now,
+            ends_at=now + dt.timedelta(hours=2), created_by=staff_users["front_desk"],
+        ).pk
+        plan = TreatmentPlan.objects.get(pk=self.plan)
+        self.treatment_session = TreatmentSession.objects.create(
+            organisation=org, location=location, patient=patient, plan=plan, template=plan.template, route="iv",
+            drug="ketamine_racemic", monitoring_clinician=nurse, checked_in_at=now, created_by=nurse,
+        ).pk
+        self.session_step = "vitals"
+
+    def _rems_and_therapy(self, org, staff_users, patient):
+        location = org.locations.get(name=f"{org.name} Portland")
+        self.rems_certification = rems_actions.do_record_certification(
+            staff_users["clinic_admin"], location_id=location.pk, certificate_id="HCS-1",
+            certified_on=dt.date(2026, 1, 5), authorized_representative="Dana",
+        ).pk
+        self.rems_form = MonitoringForm.objects.create(
+            organisation=org, patient=patient, location=location, created_by=staff_users["nurse"]
+        ).pk
+        therapist = staff_users["therapist"]
+        self.therapy_note = therapy_actions.do_create_progress_note(
+            therapist, patient.pk, session_at=timezone.now(), duration_minutes=50
+        ).pk
+        self.psychotherapy_note = therapy_actions.do_create_psychotherapy_note(therapist, patient.pk, text="Private").pk
 
     def _scheduling(self, org, staff_users, patient):
         nurse = staff_users["nurse"]
@@ -293,7 +384,7 @@ class World:
             starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), created_by=desk,
         ).pk
 
-    def _ledger(self, org, staff_users):
+    def _ledger(self, org, staff_users, patient):
         nurse = staff_users["nurse"]
         location = org.locations.get(name=f"{org.name} Portland")
         self.ledger_location = location.pk

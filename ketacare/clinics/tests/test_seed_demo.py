@@ -77,7 +77,8 @@ def check_patients():
     assert patients.filter(diagnoses__icd10_code="F33.2").exists()
     assert patients.filter(medications__isnull=False).exists()
     assert patients.filter(allergies__isnull=False).exists()
-    assert all(1 <= p.weights.count() <= 3 for p in patients)
+    # One to three over the past weeks, plus one taken the day before a booked course starts.
+    assert all(1 <= p.weights.count() <= 4 for p in patients)
 
 
 def check_consultation_requests():
@@ -132,3 +133,22 @@ def test_logins_only_prints_the_table(capsys):
     out = capsys.readouterr().out
     assert "prescriber2" in out and DEMO_PASSWORD in out
     assert not Organisation.objects.exists()
+
+
+def test_it_books_induction_courses_stocks_the_cabinets_and_certifies_for_rems():
+    from ketacare.ledger.models import Vial
+    from ketacare.rems.models import RemsCertification
+    from ketacare.scheduling.models import Appointment, Course, WaitlistEntry
+
+    seed()
+
+    courses = Course.objects.all()
+    assert courses.count() == 4
+    for course in courses:
+        appointments = Appointment.objects.filter(course=course).order_by("starts_at")
+        assert appointments.count() == course.plan.sessions.count() == 6
+        assert all(a.location_id == course.patient.home_location_id and a.chair for a in appointments)
+    assert WaitlistEntry.objects.filter(status="waiting").count() == 2
+    for location in Location.objects.all():
+        assert Vial.objects.filter(location=location).count() == 6
+        assert RemsCertification.objects.filter(location=location).exists()

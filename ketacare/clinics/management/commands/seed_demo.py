@@ -32,7 +32,21 @@ from ketacare.patients.actions import (
     do_register_patient,
 )
 from ketacare.patients.models import CareStage, Patient
-from ketacare.scheduling.models import Chair
+from ketacare.ledger import actions as ledger_actions
+from ketacare.protocols.actions import do_change_plan_status, do_create_plan_from_template
+from ketacare.protocols.models import ProtocolTemplate
+from ketacare.rems.actions import do_record_certification
+from ketacare.scheduling.actions import ensure_default_appointment_types
+from ketacare.scheduling.courses import do_add_to_waitlist, do_book_course
+from ketacare.scheduling.models import (
+    AppointmentKind,
+    AppointmentType,
+    Chair,
+    OpeningHours,
+    Skill,
+    StaffShift,
+    StaffSkill,
+)
 
 DEMO_SEED = 20260101
 DEMO_PASSWORD = "ketacare-demo"
@@ -73,6 +87,16 @@ STAFF = [
     ("nurse2", Role.NURSE, "Taylor", "Nguyen", "RN", BOSTON),
     ("prescriber2", Role.PRESCRIBER, "Jordan", "Kim", "NP", BOSTON),
 ]
+# What each role does in the schedule, and the weekday shifts (Monday to Friday) they work.
+STAFF_SKILLS = {
+    Role.NURSE: [Skill.MONITOR, Skill.ADMINISTER_IV, Skill.ADMINISTER_IM_SL],
+    Role.PRESCRIBER: [Skill.CONSULT, Skill.SUPERVISE_ESKETAMINE],
+    Role.THERAPIST: [Skill.INTEGRATION_THERAPY],
+}
+SHIFT_HOURS = (dt.time(7, 30), dt.time(18, 30))
+OPENING_HOURS = (dt.time(8), dt.time(18))
+# Induction patients whose IV course is planned and booked (the rest are still being planned).
+BOOKED_COURSES = 4
 PATIENT_USERNAME = "patient"
 # The portal patient is fixed so the demo walkthrough can name them.
 PORTAL_PATIENT = {"first_name": "Sam", "last_name": "Rivera", "stage": CareStage.INDUCTION, "location": PORTLAND}
@@ -252,11 +276,15 @@ class DemoClinic:
                       for username, role, first, last, title, _ in STAFF}
         patients = self._patients()
         inquiries = self._inquiries()
+        self._scheduling_resources()
+        self._controlled_substances()
+        courses = self._courses()
         for position, (title, slug, body) in enumerate(PAGES, start=1):
             do_save_clinic_page(self.users["admin"], organisation=self.organisation,
                                 title=title, slug=slug, body=body, position=position * 10)
         return (f"{len(self.locations)} locations, {Chair.objects.count()} chairs, {len(self.users) + 1} logins, "
-                f"{len(patients)} patients, {len(inquiries)} consultation requests, {len(PAGES)} pages")
+                f"{len(patients)} patients, {len(inquiries)} consultation requests, {len(PAGES)} pages, "
+                f"{courses} booked courses")
 
     def _locations(self) -> dict[str, Location]:
         locations = {}
@@ -271,6 +299,80 @@ class DemoClinic:
             )
             locations[name] = location
         return locations
+
+    # Schedule, stock and courses ------------------------------------------------
+
+    def _scheduling_resources(self) -> None:
+        ensure_default_appointment_types(self.organisation)
+        for location in self.locations.values():
+            OpeningHours.objects.bulk_create(
+                OpeningHours(location=location, weekday=day, opens_at=OPENING_HOURS[0], closes_at=OPENING_HOURS[1])
+                for day in range(5)
+            )
+        for username, role, *_, location_name in STAFF:
+            user = self.users[username]
+            StaffSkill.objects.bulk_create(StaffSkill(user=user, skill=skill) for skill in STAFF_SKILLS.get(role, []))
+            if role in STAFF_SKILLS:
+                StaffShift.objects.bulk_create(
+                    StaffShift(user=user, location=self.locations[location_name], weekday=day,
+                               starts_at=SHIFT_HOURS[0], ends_at=SHIFT_HOURS[1])
+                    for day in range(5)
+                )
+
+    def _controlled_substances(self) -> None:
+        """Ketamine vials and esketamine kits in each location's cabinet; both locations REMS-certified."""
+        admin, today = self.users["admin"], timezone.localdate()
+        ketamine = ledger_actions.do_create_product(
+            admin, drug="ketamine", name="Ketamine HCl 50 mg/mL, 10 mL vial", ndc="0409-2051-05", unit="ml",
+            strength_mg_per_unit=Decimal("50"), units_per_container=Decimal("10"),
+        )
+        esketamine = ledger_actions.do_create_product(
+            admin, drug="esketamine", name="Spravato 56 mg kit (2 × 28 mg devices)", ndc="50458-028-02",
+            unit="device", strength_mg_per_unit=Decimal("28"), units_per_container=Decimal("2"),
+        )
+        for number, (name, location) in enumerate(self.locations.items(), start=1):
+            nurse, _ = self._clinicians(name)
+            ledger_actions.do_save_registration(
+                admin, location_id=location.pk, registrant_name=self.organisation.name, dea_number=f"BH123456{number}",
+            )
+            for product in (ketamine, esketamine):
+                ledger_actions.do_record_receipt(
+                    nurse, location_id=location.pk, product_id=product.pk, lot=f"DEMO-{product.drug[:3].upper()}-{number}",
+                    expiry_date=today + dt.timedelta(days=300), container_count=3, supplier_name="Demo Wholesale",
+                    supplier_address="1 Main Street, Columbus, OH 43004", supplier_dea_number="RD1234563",
+                    invoice_number=f"DEMO-{number}",
+                )
+            do_record_certification(
+                admin, location_id=location.pk, certificate_id=f"HCS-DEMO-{number:04d}",
+                certified_on=today - dt.timedelta(days=365), authorized_representative="Casey Brooks",
+            )
+
+    def _courses(self) -> int:
+        """IV plans for some induction patients, started tomorrow and booked as whole courses;
+        two patients in consultation wait on the waitlist."""
+        template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine")
+        iv = AppointmentType.objects.get(organisation=self.organisation, kind=AppointmentKind.IV_INFUSION)
+        desk = self.users["frontdesk"]
+        patients = Patient.objects.filter(organisation=self.organisation).select_related("home_location").order_by("record_number")
+        inducted = list(patients.filter(stage=CareStage.INDUCTION)[:BOOKED_COURSES])
+        for patient in inducted:
+            location = patient.home_location
+            nurse, prescriber = self._clinicians(location.name)
+            tomorrow = timezone.localdate(timezone=location.zone) + dt.timedelta(days=1)
+            # A weight of today keeps the dose calculation within the protocol's 30-day limit.
+            latest = patient.weights.order_by("-measured_on").first()
+            do_record_weight(nurse, patient.pk, weight_kg=latest.weight_kg, measured_on=tomorrow - dt.timedelta(days=1))
+            plan = do_create_plan_from_template(prescriber, patient.pk, template_id=template.pk, start_date=tomorrow)
+            do_change_plan_status(prescriber, plan.pk, status="active", reason="Consent signed; induction starts")
+            do_book_course(desk, plan.pk, appointment_type_id=iv.pk, location_ids=[location.pk], any_time=True)
+        waiting = patients.filter(stage=CareStage.CONSULTATION)[:2]
+        for patient in waiting:
+            do_add_to_waitlist(
+                desk, patient_id=patient.pk, appointment_type_id=iv.pk, location_ids=[patient.home_location_id],
+                earliest_date=timezone.localdate() + dt.timedelta(days=7),
+                availability=[{"days": ["mon", "wed", "fri"], "from": "08:00", "to": "13:00"}],
+            )
+        return len(inducted)
 
     def _user(self, username: str, role: Role, first: str, last: str, title: str = "", email: str = ""):
         user = get_user_model().objects.create_user(

@@ -1,0 +1,160 @@
+"""The day list and the session page through HTTP: htmx steps, errors on the form, PDF, access."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ketacare.audit.models import AuditEntry
+from ketacare.conftest import PASSWORD, sign_in
+from ketacare.ledger.tests.conftest import receive
+from ketacare.ledger.tests.test_pages_and_api import _pdf_text
+from ketacare.measures.actions import do_assign_questionnaire
+from ketacare.rems.models import RemsCertification, RemsEnrollment
+from ketacare.scheduling.models import AppointmentKind
+from ketacare.treatments import actions
+from ketacare.treatments.models import SessionStatus, TreatmentSession, TreatmentSettings
+from ketacare.treatments.tests.conftest import checked_in, make_appointment, make_plan, vitals
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_day_list_and_start(client, staff, iv_world, portland):
+    sign_in(client, staff["nurse"])
+    page = client.get("/sessions/", {"location": portland.pk})
+    assert page.status_code == 200 and b"Start session" in page.content
+    response = client.post(f"/sessions/start/{iv_world['appointment'].pk}/")
+    session = TreatmentSession.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/sessions/{session.pk}/"
+    assert b"Open" in client.get("/sessions/", {"location": portland.pk}).content
+    assert AuditEntry.objects.filter(action="list", object_type="treatments.daylist").exists()
+
+
+def test_steps_through_htmx(client, staff, iv_world, clock):
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    sign_in(client, nurse)
+    session = actions.do_start_session(nurse, iv_world["appointment"].pk)
+    url = f"/sessions/{session.pk}/step/"
+    do_assign_questionnaire(nurse, session.patient, "phq9", clock.now + dt.timedelta(minutes=30))
+    page = client.get(f"/sessions/{session.pk}/")
+    assert page.status_code == 200 and b"pre-session checklist" in page.content
+    assert b"Questionnaires not yet done today: PHQ-9" in page.content
+
+    # Checklist with an implausible weight: the field is named, nothing saved.
+    bad = client.post(url + "checklist/", {"check_identity": "on", "check_weight": "on", "weight_kg": "900"}, **HX)
+    assert bad.status_code == 200 and b"weight" in bad.content.lower() and not session.checks.exists()
+    client.post(url + "checklist/", {f"check_{i}": "on" for i in
+                                     ("identity", "questionnaires", "weight", "fasting", "driver",
+                                      "interacting_medicines")} | {"weight_kg": "70"}, **HX)
+    assert session.checks.filter(passed=True).count() == 6
+    client.post(url + "vitals/", {"systolic_mmhg": 160, "diastolic_mmhg": 95, "heart_rate_bpm": 80,
+                                  "spo2_percent": 98}, **HX)
+    held = client.post(url + "prechecks/", **HX)
+    assert b"HELD" in held.content and TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.HELD
+    # The nurse cannot override.
+    assert client.post(url + "override/", {"reason": "x"}, **HX).status_code == 403
+    sign_in(client, prescriber)
+    client.post(url + "override/", {"reason": "Rechecked after rest; anxious"}, **HX)
+    assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.PRECHECKS_DONE
+    sign_in(client, nurse)
+    page = client.post(url + "dose/", {"vial_id": iv_world["vial"].pk, "checked_by": prescriber.pk}, **HX)
+    assert b"35 mg" in page.content and b"0.7 mL" in page.content
+    page = client.post(url + "waste/", {"preparation": session.preparations.get().pk, "quantity_mg": "465",
+                                        "witness": prescriber.pk, "witness_password": "nope", "reason": "Rest"}, **HX)
+    assert b"password is not right" in page.content
+    client.post(url + "waste/", {"preparation": session.preparations.get().pk, "quantity_mg": "465",
+                                 "witness": prescriber.pk, "witness_password": PASSWORD, "reason": "Rest"}, **HX)
+    assert session.preparations.get().wasted_mg == Decimal("465")
+    client.post(url + "start/", **HX)
+    prompts = client.get(f"/sessions/{session.pk}/prompts/")
+    assert b"Vital signs due: 0-minute check" in prompts.content and b"every 30s" in prompts.content
+    page = client.post(url + "rating/", {"moaas-instrument": "moaas", "moaas-item_1": "4"}, **HX)
+    assert b"MOAA/S <strong>4</strong>" in page.content
+    page = client.post(url + "adverse_event/", {"kind": "nausea", "severity": "mild", "action_taken": "",
+                                                "rescue_medicine": ""}, **HX)
+    assert b"action_taken" in page.content or b"This field is required" in page.content
+    client.post(url + "adverse_event/", {"kind": "nausea", "severity": "mild", "action_taken": "Ondansetron given",
+                                         "rescue_medicine": "Ondansetron", "rescue_dose_mg": "4"}, **HX)
+    assert session.adverse_events.get().rescue_dose_mg == Decimal("4")
+    # Discharge too early: each missing criterion named, still observing.
+    client.post(url + "stop/", **HX)
+    page = client.post(url + "discharge/", {"alert": "on"}, **HX)
+    assert b"Walking steadily" in page.content and b"Minimum observation" in page.content
+    assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.OBSERVING
+    pdf = client.get(f"/sessions/{session.pk}/record.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = _pdf_text(pdf.content)
+    assert b"Hold overridden" in text and b"Rechecked after rest" in text and b"Ondansetron" in text
+    assert AuditEntry.objects.filter(action="export", object_id=str(session.pk)).exists()
+
+
+def test_access(client, staff, other_staff, iv_world, clock):
+    session = checked_in(staff["nurse"], iv_world["appointment"])
+    vitals(session, staff["nurse"])
+    sign_in(client, staff["therapist"])
+    assert client.get(f"/sessions/{session.pk}/").status_code == 200  # may read
+    assert client.post(f"/sessions/{session.pk}/step/vitals/", {"systolic_mmhg": 120}).status_code == 403
+    sign_in(client, staff["front_desk"])
+    assert client.get(f"/sessions/{session.pk}/").status_code == 403
+    assert client.get("/sessions/").status_code == 403
+    sign_in(client, other_staff["nurse"])
+    assert client.get(f"/sessions/{session.pk}/").status_code == 404
+    assert client.get(f"/sessions/{session.pk}/record.pdf").status_code == 404
+    assert client.get(f"/sessions/{session.pk}/prompts/").status_code == 404
+    assert client.post(f"/sessions/start/{iv_world['appointment'].pk}/").status_code == 404
+    sign_in(client, staff["nurse"])
+    assert client.post(f"/sessions/{session.pk}/step/nonsense/").status_code == 404
+    assert client.get(f"/sessions/patients/{session.patient_id}/vitals/").status_code == 200
+
+
+def test_settings_page(client, staff, org):
+    sign_in(client, staff["nurse"])
+    assert client.get("/sessions/settings/").status_code == 403
+    sign_in(client, staff["clinic_admin"])
+    assert client.get("/sessions/settings/").status_code == 200
+    # REMS: esketamine observation cannot go under 2 hours; nothing saved.
+    bad = client.post("/sessions/settings/", {"vitals_tolerance_min": 5, "esketamine_min_observation_min": 60,
+                                              "other_min_observation_min": 30, "discharge_max_heart_rate_bpm": 110,
+                                              "discharge_min_spo2_percent": 94})
+    assert bad.status_code == 422 and not TreatmentSettings.objects.exists()
+    client.post("/sessions/settings/", {"vitals_tolerance_min": 10, "esketamine_min_observation_min": 120,
+                                        "other_min_observation_min": 45, "discharge_max_heart_rate_bpm": 110,
+                                        "discharge_min_spo2_percent": 94, "pregnancy_test_required": "on"})
+    saved = TreatmentSettings.for_organisation(org)
+    assert saved.vitals_tolerance_min == 10 and saved.other_min_observation_min == 45 and saved.pregnancy_test_required
+
+
+def test_esketamine_devices_on_the_page(client, staff, patient, iv_world, clock):
+    """The device button with the rest timer; the second device refused during the rest."""
+    nurse, prescriber = staff["nurse"], staff["prescriber"]
+    location = iv_world["appointment"].location
+    make_plan(patient, "esketamine-nasal", prescriber)
+    appointment = make_appointment(patient, location, AppointmentKind.ESKETAMINE, staff["front_desk"])
+    kit = receive(nurse, location, iv_world["esketamine_product"], lot="SPR-9")[0].vial
+    on = clock.now.date()
+    RemsCertification.objects.create(location=location, certificate_id="C", certified_on=on,
+                                     authorized_representative="Ada", recorded_by=staff["clinic_admin"])
+    RemsEnrollment.objects.create(patient=patient, enrollment_id="E", enrolled_on=on, enrolled_by=prescriber,
+                                  recorded_by=prescriber)
+    session = actions.do_start_session(nurse, appointment.pk)
+    actions.do_record_checklist(nurse, session.pk, answers={i: True for i in (
+        "identity", "questionnaires", "fasting", "driver", "interacting_medicines")})
+    vitals(session, nurse)
+    actions.do_complete_prechecks(nurse, session.pk)
+    sign_in(client, nurse)
+    url = f"/sessions/{session.pk}/step/"
+    page = client.get(f"/sessions/{session.pk}/")
+    assert b"56 mg (2 devices)" in page.content
+    client.post(url + "dose/", {"vial_id": kit.pk, "checked_by": prescriber.pk, "dose_mg": 56}, **HX)
+    page = client.post(url + "device/", **HX)
+    assert b"Rest: next device at" in page.content and b"1 of 2 devices" in page.content
+    assert b"Rest: next device at" in client.get(f"/sessions/{session.pk}/prompts/").content
+    clock.advance(2)
+    page = client.post(url + "device/", **HX)
+    assert b"Rest 5 minutes after each device" in page.content
+    clock.advance(3)
+    client.post(url + "device/", **HX)
+    assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.OBSERVING
+    page = client.get(f"/sessions/{session.pk}/")
+    assert b"Minimum observation 120 min" in page.content and b"Record MOAA/S" in page.content
