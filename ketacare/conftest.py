@@ -36,8 +36,10 @@ def pytest_runtest_teardown(item, nextitem):
     tests among the others) expect them, so they are put back once the test's fixtures are gone."""
     result = yield
     marker = item.get_closest_marker("django_db")
-    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())) or (
-        marker and marker.kwargs.get("transaction")
+    # After the last test the test database is already gone, and nothing needs the templates.
+    if nextitem is not None and (
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker and marker.kwargs.get("transaction"))
     ):
         from pytest_django.plugin import blocking_manager_key
 

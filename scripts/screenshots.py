@@ -18,7 +18,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SHOTS = [
     ("calendar-week.png", "frontdesk", "/scheduling/calendar/", "text=Calendar"),
     ("ledger.png", "nurse", "/ledger/", "text=Ledger"),
-    ("rems.png", "prescriber", "/rems/", "text=REMS"),
     ("waitlist.png", "frontdesk", "/scheduling/waitlist/", "text=Waitlist"),
 ]
 

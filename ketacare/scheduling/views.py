@@ -100,7 +100,7 @@ def location_calendar_view(request, pk: int):
     day, span, view = _calendar_range(request, location.zone)
     calendar = location_calendar(request.user, pk, day, span)
     return _render_calendar(request, "scheduling/location_calendar.html", "scheduling/_location_calendar.html", {
-        "calendar": calendar, "location": calendar.location, "nav": _nav(day, span, view),
+        "calendar": calendar, "location": calendar.location, "calendar_nav": _nav(day, span, view),
         "may_book": user_may(request.user, Permission.SCHEDULE_BOOK),
     })
 
@@ -115,7 +115,7 @@ def staff_calendar_view(request, pk: int):
     day, span, view = _calendar_range(request, zone)
     calendar = staff_calendar(user, pk, day, span, zone)
     return _render_calendar(request, "scheduling/staff_calendar.html", "scheduling/_staff_calendar.html", {
-        "calendar": calendar, "nav": _nav(day, span, view), "zone_name": getattr(zone, "key", "UTC"),
+        "calendar": calendar, "calendar_nav": _nav(day, span, view), "zone_name": getattr(zone, "key", "UTC"),
     })
 
 

@@ -44,6 +44,7 @@ def test_week_view_starts_on_monday_and_htmx_gets_the_fragment(signed_in, clinic
     page = client.get(calendar_url(clinic, date=wednesday.isoformat(), view="week")).content.decode()
     assert clinic.day.strftime("%A %-d %B %Y") in page and "<html" in page
     assert f"date={(clinic.day + dt.timedelta(days=7)).isoformat()}" in page  # next week
+    assert f'href="{reverse("patients:list")}"' in page  # the site's navigation is still there
     fragment = client.get(calendar_url(clinic, date=clinic.day.isoformat(), view="week"), HTTP_HX_REQUEST="true")
     text = fragment.content.decode()
     assert "<html" not in text and 'id="calendar"' in text and "Pat1 Example1" in text
