@@ -1,5 +1,7 @@
 """Reading an esketamine session chart (ketacare.treatments) into the PMF's plain facts."""
 
+import datetime as dt
+
 from django.utils import timezone
 
 from ketacare.rems.domain.form import ChartFacts, Range, Vital
@@ -9,8 +11,14 @@ from ketacare.treatments.selectors import discharge_range_of, settings_of
 MONITORING_ENDED = (SessionStatus.DISCHARGED, SessionStatus.SIGNED)
 
 
+def treatment_date(session: TreatmentSession, first_device_at) -> dt.date:
+    """The form's treatment date: the day of the first device (else of the start of administration,
+    else of check-in) in the location's zone."""
+    started = first_device_at or session.administration_started_at or session.checked_in_at
+    return timezone.localtime(started, session.location.zone).date()
+
+
 def chart_facts(session: TreatmentSession) -> ChartFacts:
-    started = session.first_device_at or session.administration_started_at or session.checked_in_at
     allowed = discharge_range_of(session, settings_of(session))
     earlier = TreatmentSession.objects.filter(
         patient_id=session.patient_id, drug=session.drug, checked_in_at__lt=session.checked_in_at,
@@ -22,7 +30,7 @@ def chart_facts(session: TreatmentSession) -> ChartFacts:
         patient_id=session.patient_id,
         location_id=session.location_id,
         monitoring_clinician_id=session.monitoring_clinician_id,
-        treatment_date=timezone.localtime(started, session.location.zone).date(),
+        treatment_date=treatment_date(session, session.first_device_at),
         first_treatment=not earlier.exists(),
         dose_mg=float(dose) if dose is not None else None,
         lot_number=session.lot,

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,6 @@ from ketacare.clinics.models import Location
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.rems.domain.rules import (
-    DEFAULT_PMF_DEADLINE_DAYS,
     CertificationFacts,
     PmfState,
     certification_problem,
@@ -29,6 +28,7 @@ from ketacare.rems.domain.rules import (
     pmf_deadline,
     pmf_state,
 )
+from ketacare.rems.chart import treatment_date
 from ketacare.rems.models import MonitoringForm, RemsCertification, RemsEnrollment
 from ketacare.treatments.models import SessionStatus, TreatmentSession
 
@@ -37,11 +37,23 @@ MAX_ID = 2**63 - 1
 
 def pmf_deadline_days() -> int:
     """CLINICAL.md §2 (7 days); a setting because a REMS modification is UNVERIFIED."""
-    return int(getattr(settings, "REMS_PMF_DEADLINE_DAYS", DEFAULT_PMF_DEADLINE_DAYS))
+    return settings.REMS_PMF_DEADLINE_DAYS
 
 
 def location_today(location: Location) -> dt.date:
     return timezone.now().astimezone(location.zone).date()
+
+
+def enrollment_default_date(patient: Patient) -> dt.date:
+    """The date an enrollment recorded now is given by default: today at the patient's home
+    location, else the earliest "today" among the clinic's locations, so that no location (which
+    compares in its own zone) sees the enrollment as dated tomorrow. (Patient.today() without a
+    home location is the latest date anywhere: right for refusing future dates, wrong here.)"""
+    if patient.home_location_id:
+        return location_today(patient.home_location)
+    todays = [location_today(location) for location in Location.objects.filter(
+        organisation_id=patient.organisation_id, is_active=True)]
+    return min(todays, default=timezone.localdate())
 
 
 def rems_blockers(patient: Patient, location: Location | None, on: dt.date | None = None) -> list[str]:
@@ -174,12 +186,11 @@ def rems_dashboard(user) -> Dashboard:
         TreatmentSession.objects.filter(organisation_id=user.organisation_id, drug="esketamine",
                                         status__in=[SessionStatus.DISCHARGED, SessionStatus.SIGNED],
                                         rems_form__isnull=True)
-        .select_related("patient", "location")
+        .select_related("patient", "location").annotate(first_device=Min("devices__administered_at"))
     )
     for session in sessions:
-        started = session.first_device_at or session.administration_started_at or session.checked_in_at
         rows.append(_row(None, session.pk, session.patient, session.location,
-                         timezone.localtime(started, session.location.zone).date(), days))
+                         treatment_date(session, session.first_device), days))
     rows.sort(key=lambda row: (row.deadline, row.patient.last_name))
     record_event(user, AuditAction.LIST, object_type="rems.monitoringform", organisation=user.organisation,
                  detail={"outstanding": len(rows)})

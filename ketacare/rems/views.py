@@ -30,6 +30,7 @@ from ketacare.rems.selectors import (
     access_form_for_print,
     access_patient_rems_by_patient_id,
     certifications_of,
+    enrollment_default_date,
     location_statuses,
     rems_dashboard,
 )
@@ -98,7 +99,7 @@ def _patient(request, patient_id: int, form=None):
     may_manage = user_may(user, Permission.REMS_MANAGE)
     if may_manage and form is None:
         form = EnrollmentForm(prescribers=_staff(user, [Role.PRESCRIBER]),
-                              initial={"enrolled_on": rems.patient.today(),
+                              initial={"enrolled_on": enrollment_default_date(rems.patient),
                                        "enrolled_by_id": user.pk if user.role == Role.PRESCRIBER else None})
     return render(request, "rems/patient.html", {
         "rems": rems, "patient": rems.patient, "form": form if may_manage and not rems.active_enrollment else None,

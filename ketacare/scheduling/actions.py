@@ -17,6 +17,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.clinics.models import Location
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.scheduling.models import (
@@ -507,20 +508,12 @@ SETTINGS_FIELDS = (
 @transaction.atomic
 def do_update_scheduling_settings(actor, **changes) -> SchedulingSettings:
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
-    unknown = {key: "This field cannot be set here." for key in changes if key not in SETTINGS_FIELDS}
-    if unknown:
-        raise ValidationError(unknown)
     if changes.get("chairs_per_nurse", 1) < 1:
         raise ValidationError({"chairs_per_nurse": "A nurse monitors at least one chair."})
     slot = changes.get("slot_minutes", 15)
     if slot < 1 or 60 % slot:
         raise ValidationError({"slot_minutes": "Use a divisor of 60 (5, 10, 15, 20, 30 or 60)."})
-    settings = SchedulingSettings.objects.select_for_update().get(pk=scheduling_settings(actor.organisation_id).pk)
-    for name, value in changes.items():
-        setattr(settings, name, value)
-    _validated_save(settings)
-    record_event(actor, AuditAction.UPDATE, settings, detail={k: v for k, v in changes.items()})
-    return settings
+    return update_organisation_settings(actor, SchedulingSettings, SETTINGS_FIELDS, changes)
 
 
 # Defaults a clinic edits; each names its source. Minutes: preparation, treatment, recovery, turnover.

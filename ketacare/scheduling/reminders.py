@@ -34,12 +34,20 @@ from ketacare.scheduling.models import (
 
 logger = logging.getLogger(__name__)
 
-# Both are operational choices, not clinical ones (settings; docs/scheduling-reminders-feeds.md).
-# Lease: longer than one SMTP attempt can take (EMAIL_TIMEOUT is 10 s by default).
-LEASE = dt.timedelta(minutes=settings.SCHEDULING_REMINDER_LEASE_MINUTES)
-# How late a reminder may still go out after its moment (the job was down, or the appointment was
-# booked inside the window); an appointment booked 10 hours ahead gets neither the 48 h nor the 24 h one.
-GRACE = dt.timedelta(hours=settings.SCHEDULING_REMINDER_GRACE_HOURS)
+# Both are operational choices, not clinical ones (settings; docs/scheduling-reminders-feeds.md),
+# read when used so a changed setting (or a test's override) takes effect.
+
+
+def lease() -> dt.timedelta:
+    """How long a claimed, unsent reminder waits before another run retries it: longer than one
+    SMTP attempt can take (EMAIL_TIMEOUT is 10 s by default)."""
+    return dt.timedelta(minutes=settings.SCHEDULING_REMINDER_LEASE_MINUTES)
+
+
+def grace() -> dt.timedelta:
+    """How late a reminder may still go out after its moment (the job was down, or the appointment
+    was booked inside the window): one booked 10 hours ahead gets neither the 48 h nor the 24 h one."""
+    return dt.timedelta(hours=settings.SCHEDULING_REMINDER_GRACE_HOURS)
 
 # Defaults when an appointment type has no patient_instructions of its own (the type's field is the
 # clinic's setting). Esketamine: no food for 2 h and no liquids for 30 min before, nasal steroid or
@@ -79,11 +87,10 @@ def _next_offset(hours_before: int, offsets: tuple[int, ...]) -> int:
     return max(later) if later else 0
 
 
-def is_due(starts_at: dt.datetime, now: dt.datetime, hours_before: int, offsets: tuple[int, ...],
-           grace: dt.timedelta = GRACE) -> bool:
+def is_due(starts_at: dt.datetime, now: dt.datetime, hours_before: int, offsets: tuple[int, ...]) -> bool:
     """A reminder may first be sent from its moment until the grace runs out or the next one is due."""
     opens = starts_at - dt.timedelta(hours=hours_before)
-    closes = min(opens + grace, starts_at - dt.timedelta(hours=_next_offset(hours_before, offsets)))
+    closes = min(opens + grace(), starts_at - dt.timedelta(hours=_next_offset(hours_before, offsets)))
     return opens <= now < closes
 
 
@@ -201,7 +208,7 @@ def send_due_reminders(now: dt.datetime | None = None) -> DispatchResult:
     live = Q(appointment__status=AppointmentStatus.BOOKED, appointment__starts_at__gt=now)
     retryable = (
         Reminder.objects.filter(live, sent_at__isnull=True)
-        .filter(~Q(last_error="") | Q(claimed_at__lte=now - LEASE))
+        .filter(~Q(last_error="") | Q(claimed_at__lte=now - lease()))
         .select_related("appointment__patient", "appointment__location", "appointment__appointment_type",
                         "appointment__organisation")
         .order_by("id")

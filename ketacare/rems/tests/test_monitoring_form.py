@@ -178,3 +178,30 @@ def test_pure_mapping_rules():
     assert (open_chart["sedation"], open_chart["monitoring_minutes"], open_chart["bp_leaving_systolic_mmhg"]) == (
         None, None, None)
     assert chart(dose_mg=70.5)["dose_mg"] is None  # not a whole mg: staff enter it
+
+
+def test_the_dashboard_reads_sessions_without_a_query_each(make_chart, staff, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    nurse = staff["nurse"]
+    nurse.organisation  # loaded once, as the request's user would be
+    make_chart(start=timezone.now() - dt.timedelta(days=2))
+    with CaptureQueriesContext(connection) as one:
+        rems_dashboard(nurse)
+    for days_ago in (3, 4, 5):
+        make_chart(start=timezone.now() - dt.timedelta(days=days_ago))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(rems_dashboard(nurse).due) == 4
+
+
+def test_an_enrollment_is_dated_so_no_location_sees_it_as_tomorrow(patient, portland):
+    from ketacare.rems.selectors import enrollment_default_date, location_today
+
+    # Without a home location Patient.today() is the latest date anywhere (UTC+14), which some
+    # location may not have reached: the enrollment would then block today's session there.
+    assert patient.home_location_id is None
+    boston = patient.organisation.locations.get(time_zone="America/New_York")
+    assert enrollment_default_date(patient) == min(location_today(portland), location_today(boston))
+    patient.home_location = boston
+    assert enrollment_default_date(patient) == location_today(boston)

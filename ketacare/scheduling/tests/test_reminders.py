@@ -207,7 +207,7 @@ def test_a_claim_left_by_a_dead_job_waits_for_its_lease(booked, smtp_server):
                             attempts=1)
     reminders.send_due_reminders(now=now)
     assert smtp_server.messages == []
-    reminders.send_due_reminders(now=now + reminders.LEASE)
+    reminders.send_due_reminders(now=now + reminders.lease())
     assert len(smtp_server.messages) == 1
     reminder = Reminder.objects.get()
     assert reminder.sent_at is not None and reminder.attempts == 2
