@@ -16,6 +16,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	@touch $@
 
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[lint]"
+	@touch $@
+
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -33,6 +37,13 @@ test-sqlite: $(VENV)/.installed-test
 
 test-postgres: $(VENV)/.installed-test
 	@scripts/test.sh postgres
+
+# The gate (ARCHITECTURE.md): style, types on the pure layers, and the floors between apps.
+lint: $(VENV)/.installed-lint
+	$(VENV)/bin/ruff check ketacare bench scripts
+	$(VENV)/bin/ruff format --check ketacare bench scripts
+	$(VENV)/bin/mypy ketacare/lib $$(ls -d ketacare/*/domain)
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) var

@@ -40,7 +40,7 @@ def build_network(args, rng: random.Random):
     from ketacare.clinics.models import Location, Organisation
     from ketacare.patients.domain.names import search_key
     from ketacare.patients.models import Patient
-    from ketacare.scheduling.actions import ensure_default_appointment_types
+    from ketacare.scheduling.actions.resources import ensure_default_appointment_types
     from ketacare.scheduling.models import (
         Appointment,
         AppointmentType,
@@ -168,7 +168,7 @@ def run(args, rng: random.Random) -> None:
     from django.core.exceptions import ValidationError
     from django.db import connection
 
-    from ketacare.scheduling import courses
+    from ketacare.scheduling.actions import courses
 
     started = time.perf_counter()
     organisation, desk, prescriber, locations, iv, booked = build_network(args, rng)

@@ -10,7 +10,7 @@ names is never written to.
 It loads one organisation's patients (two locations, three protocols), one started treatment plan
 each and submitted PHQ-9 responses around the plan start, with bulk_create in batches, builds the dashboard's per-patient rows the way
 `ketacare rebuild_outcomes` does (the actions keep them current one patient at a time), then calls
-measures.outcomes.clinic_outcomes (what /measures/dashboard/ calls, audit entry included) a few
+reports.selectors.outcomes.clinic_outcomes (what /measures/dashboard/ calls, audit entry included) a few
 times and prints the number of queries per call and the median and maximum time, plus the query
 plan of the grouped outcome query.
 """
@@ -124,7 +124,7 @@ def main() -> None:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from ketacare.measures import outcomes
+        from ketacare.reports.selectors import outcomes
 
         cleanup = fresh_database(mode, tmp)
         try:

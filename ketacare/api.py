@@ -45,7 +45,6 @@ def validation_details(exc: ValidationError) -> list[dict]:
 
 
 def _register_routers() -> None:
-    from ketacare.audit.api import router as audit_router
     from ketacare.candidacy.api import router as candidacy_router
     from ketacare.measures.api import router as measures_router
     from ketacare.protocols.api import router as protocols_router
@@ -53,6 +52,7 @@ def _register_routers() -> None:
     from ketacare.ledger.api import router as ledger_router
     from ketacare.patients.api import router as patients_router
     from ketacare.rems.api import router as rems_router
+    from ketacare.reports.api import router as audit_router
     from ketacare.scheduling.api import router as scheduling_router
     from ketacare.therapy.api import router as therapy_router
     from ketacare.treatments.api import router as treatments_router

@@ -9,9 +9,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 from ketacare.lib.env import (
+    SettingError,
     database_from_url,
     env_bool,
     env_int,
@@ -34,9 +33,7 @@ def _secret_key() -> str:
     if key:
         return key
     if not (DEBUG or DEMO_MODE):
-        raise ImproperlyConfigured(
-            "KETACARE_SECRET_KEY is required unless KETACARE_DEBUG or KETACARE_DEMO_MODE is on"
-        )
+        raise SettingError("KETACARE_SECRET_KEY", "is required unless KETACARE_DEBUG or KETACARE_DEMO_MODE is on")
     # Development and demo: one key per checkout, kept under var/.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
@@ -77,6 +74,8 @@ INSTALLED_APPS = [
     "ketacare.rems",
     "ketacare.therapy",
     "ketacare.portal",
+    "ketacare.reports",
+    "ketacare.site",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.urls import include, path
 from ketacare import views
 from ketacare.api import api
 from ketacare.inquiries.urls import public_urlpatterns as inquiry_public_urls
+from ketacare.patients.urls import access_history_urlpatterns as patient_access_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,7 +15,10 @@ urlpatterns = [
     path("", include("ketacare.clinics.urls")),
     path("inquiries/", include("ketacare.inquiries.urls")),
     path("patients/", include("ketacare.patients.urls")),
-    path("audit/", include("ketacare.audit.urls")),
+    # A patient's access history sits beside the organisation's audit trail, which is a report.
+    path("audit/patients/", include((patient_access_urls, "patient_access"))),
+    # Reports keep the paths of the pages they came from (/measures/dashboard/, /audit/, ...).
+    path("", include("ketacare.reports.urls")),
     path("portal/", include("ketacare.portal.urls")),
     path("measures/", include("ketacare.measures.urls")),
     path("candidacy/", include("ketacare.candidacy.urls")),

@@ -5,7 +5,6 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from ketacare.accounts.domain.roles import ROLE_LABELS, STAFF_ROLES, Permission, Role, role_may
-from ketacare.clinics.models import Organisation
 
 
 class User(AbstractUser):
@@ -18,8 +17,9 @@ class User(AbstractUser):
 
     ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 
+    # Named by label: accounts sits below clinics (ARCHITECTURE.md, floors) and never runs its code.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     title = models.CharField(max_length=80, blank=True, help_text="e.g. RN, MD, NP, LCSW")

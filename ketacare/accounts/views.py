@@ -23,6 +23,7 @@ from ketacare.accounts.models import ApiToken
 from ketacare.accounts.permissions import permission_required
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.views import run_action
 
 
 class LoginView(auth_views.LoginView):
@@ -125,10 +126,8 @@ def tokens(request):
 @require_POST
 @permission_required(Permission.API_TOKEN_MANAGE)
 def token_revoke(request, token_id: int):
-    try:
-        token = do_revoke_api_token(request.user, token_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Token “{token.name}” is revoked; requests using it are refused from now on.")
-    return redirect("accounts:tokens")
+    return run_action(
+        request, lambda: do_revoke_api_token(request.user, token_id),
+        success=lambda token: f"Token “{token.name}” is revoked; requests using it are refused from now on.",
+        redirect_to="accounts:tokens",
+    )

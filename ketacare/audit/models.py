@@ -33,7 +33,8 @@ class AuditEntry(models.Model):
     """One audited event: who did what to which record of which patient, from where.
 
     Append-only: save() refuses to change a stored entry, delete() refuses, and
-    database triggers (migration 0002) refuse UPDATE and DELETE, so the app's
+    database triggers (lib/append_only.py, migrations 0003-0004) refuse UPDATE, DELETE and,
+    on PostgreSQL, TRUNCATE, so the app's
     database user never needs those rights on this table. Entries form a hash
     chain (audit/domain/chain.py) checked by `ketacare audit verify`.
     """

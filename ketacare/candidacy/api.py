@@ -3,20 +3,17 @@
 import datetime as dt
 from typing import Annotated
 
-from ninja import Path, Router, Schema
+from ninja import Router, Schema
 from pydantic import StringConstraints
 
 from ketacare.candidacy import actions
 from ketacare.candidacy.selectors import Candidacy, access_candidacy_by_patient_id, medicine_class
-from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
+from ketacare.lib.api import READ_ERRORS, WRITE_ERRORS, PathId
+from ketacare.lib.text import NO_NUL
 
 router = Router(tags=["candidacy"])
 
-Id = Path(..., ge=1, le=2**63 - 1)
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut, 422: ValidationErrorOut}
-# PostgreSQL refuses NUL in text and in JSON; saying so in the schema turns it into a 422.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=200)]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)]
 
 
 class SubstanceUseIn(Schema):
@@ -190,7 +187,7 @@ class CandidacyOut(Schema):
 class DecisionIn(Schema):
     route: Text
     decision: Text
-    reason: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=5000)] = ""
+    reason: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=5000)] = ""
 
 
 def _intake_out(intake) -> dict | None:
@@ -232,14 +229,14 @@ def candidacy_out(candidacy: Candidacy) -> dict:
     }
 
 
-@router.get("/patients/{patient_id}", response={200: CandidacyOut, **READ_ERRORS, 422: ValidationErrorOut})
-def get_candidacy(request, patient_id: int = Id):
+@router.get("/patients/{patient_id}", response={200: CandidacyOut, **READ_ERRORS})
+def get_candidacy(request, patient_id: int = PathId):
     """The intake and its evaluation under the clinic's policy, with the decisions (staff; audited)."""
     return candidacy_out(access_candidacy_by_patient_id(request.auth, patient_id))
 
 
 @router.put("/patients/{patient_id}/intake", response={200: CandidacyOut, **WRITE_ERRORS})
-def put_intake(request, payload: IntakeIn, patient_id: int = Id):
+def put_intake(request, payload: IntakeIn, patient_id: int = PathId):
     """Replace the intake (nurse or prescriber); saving marks it reviewed."""
     fields = payload.dict(exclude={"trials"})
     trials = payload.dict()["trials"]
@@ -248,6 +245,6 @@ def put_intake(request, payload: IntakeIn, patient_id: int = Id):
 
 
 @router.post("/patients/{patient_id}/decisions", response={201: DecisionOut, **WRITE_ERRORS})
-def post_decision(request, payload: DecisionIn, patient_id: int = Id):
+def post_decision(request, payload: DecisionIn, patient_id: int = PathId):
     """Approve or decline one route (prescriber). Approving a not-eligible route needs a reason (override)."""
     return 201, _decision_out(actions.do_record_decision(request.auth, patient_id, **payload.dict()))

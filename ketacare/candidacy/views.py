@@ -5,8 +5,8 @@ action raises are shown on the form, naming the field.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.domain.roles import Permission
@@ -15,8 +15,7 @@ from ketacare.candidacy import actions
 from ketacare.candidacy.domain.report import DISCLAIMER
 from ketacare.candidacy.forms import DecisionForm, IntakeForm, PolicyForm, PortalIntakeForm, TrialForm
 from ketacare.candidacy.selectors import access_candidacy_by_patient_id, access_own_intake, access_policy_setting
-from ketacare.lib.forms import show_errors
-
+from ketacare.lib.views import run_action, run_form_action
 
 
 def _candidacy_page(request, candidacy, *, decision_form=None, status=200):
@@ -40,14 +39,12 @@ def candidacy_detail(request, patient_id: int):
 @permission_required(Permission.CANDIDACY_DECIDE)
 def record_decision(request, patient_id: int):
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_record_decision(request.user, patient_id, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Decision recorded.")
-            return redirect("candidacy:detail", patient_id)
+    done = run_form_action(
+        request, form, lambda: actions.do_record_decision(request.user, patient_id, **form.cleaned_data),
+        success="Decision recorded.", redirect_to=reverse("candidacy:detail", args=[patient_id]),
+    )
+    if done:
+        return done
     candidacy = access_candidacy_by_patient_id(request.user, patient_id)
     return _candidacy_page(request, candidacy, decision_form=form, status=422)
 
@@ -56,15 +53,10 @@ def record_decision(request, patient_id: int):
 def intake_edit(request, patient_id: int):
     candidacy = access_candidacy_by_patient_id(request.user, patient_id)
     form = IntakeForm(request.POST or None, instance=candidacy.intake)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_save_intake(request.user, patient_id, **form.answers())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Intake saved and marked reviewed.")
-            return redirect("candidacy:intake", patient_id)
-    return render(request, "candidacy/intake.html", {
+    return run_form_action(
+        request, form, lambda: actions.do_save_intake(request.user, patient_id, **form.answers()),
+        success="Intake saved and marked reviewed.", redirect_to=reverse("candidacy:intake", args=[patient_id]),
+    ) or render(request, "candidacy/intake.html", {
         "candidacy": candidacy, "patient": candidacy.patient, "form": form, "trial_form": TrialForm(),
     }, status=422 if form.errors else 200)
 
@@ -72,27 +64,21 @@ def intake_edit(request, patient_id: int):
 @require_POST
 @permission_required(Permission.CANDIDACY_EDIT)
 def intake_confirm(request, patient_id: int):
-    try:
-        actions.do_confirm_intake(request.user, patient_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Intake confirmed as reviewed.")
-    return redirect("candidacy:detail", patient_id)
+    return run_action(request, lambda: actions.do_confirm_intake(request.user, patient_id),
+                      success="Intake confirmed as reviewed.",
+                      redirect_to=reverse("candidacy:detail", args=[patient_id]))
 
 
 @require_POST
 @permission_required(Permission.CANDIDACY_EDIT)
 def trial_add(request, patient_id: int):
     form = TrialForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_add_trial(request.user, patient_id, **form.answers())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Trial added.")
-            return redirect("candidacy:intake", patient_id)
+    done = run_form_action(
+        request, form, lambda: actions.do_add_trial(request.user, patient_id, **form.answers()),
+        success="Trial added.", redirect_to=reverse("candidacy:intake", args=[patient_id]),
+    )
+    if done:
+        return done
     candidacy = access_candidacy_by_patient_id(request.user, patient_id)
     return render(request, "candidacy/intake.html", {
         "candidacy": candidacy, "patient": candidacy.patient,
@@ -112,17 +98,11 @@ def trial_remove(request, patient_id: int, trial_id: int):
 def portal_intake(request):
     patient, intake = access_own_intake(request.user)
     form = PortalIntakeForm(request.POST or None, instance=intake)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_save_own_intake(request.user, **form.answers())
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(
-                request, "Thank you. Your answers are saved; the clinic team will go through them with you."
-            )
-            return redirect("candidacy:portal_intake")
-    return render(request, "candidacy/portal_intake.html", {
+    return run_form_action(
+        request, form, lambda: actions.do_save_own_intake(request.user, **form.answers()),
+        success="Thank you. Your answers are saved; the clinic team will go through them with you.",
+        redirect_to="candidacy:portal_intake",
+    ) or render(request, "candidacy/portal_intake.html", {
         "patient": patient, "intake": intake, "form": form,
     }, status=422 if form.errors else 200)
 
@@ -131,12 +111,7 @@ def portal_intake(request):
 def policy_edit(request):
     setting = access_policy_setting(request.user)
     form = PolicyForm(request.POST or None, instance=setting)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_candidacy_policy(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Candidacy policy saved.")
-            return redirect("candidacy:policy")
-    return render(request, "candidacy/policy.html", {"form": form}, status=422 if form.errors else 200)
+    return run_form_action(
+        request, form, lambda: actions.do_update_candidacy_policy(request.user, **form.cleaned_data),
+        success="Candidacy policy saved.", redirect_to="candidacy:policy",
+    ) or render(request, "candidacy/policy.html", {"form": form}, status=422 if form.errors else 200)

@@ -1,16 +1,6 @@
 from django import forms
-from django.core.exceptions import ValidationError
 
 from ketacare.clinics.models import ClinicPage, Organisation
-
-
-def add_action_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show an action's ValidationError on the form: on the field it names, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class ClinicPageForm(forms.Form):

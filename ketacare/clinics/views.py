@@ -1,11 +1,9 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.clinics.actions import do_save_clinic_page, do_update_organisation_settings
-from ketacare.clinics.forms import ClinicPageForm, OrganisationSettingsForm, add_action_errors
+from ketacare.clinics.forms import ClinicPageForm, OrganisationSettingsForm
 from ketacare.clinics.selectors import (
     access_organisation_for_settings,
     access_page_for_editing_by_id,
@@ -13,6 +11,7 @@ from ketacare.clinics.selectors import (
     access_public_clinic_by_slug,
     access_public_page_by_slug,
 )
+from ketacare.lib.views import run_form_action
 
 
 def pages(request, org_slug):
@@ -41,17 +40,13 @@ def _page_form(request, clinic_page):
         form = ClinicPageForm(request.POST or None)
     else:
         form = ClinicPageForm.for_page(clinic_page, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = do_save_clinic_page(
-                request.user, organisation=request.user.organisation, page=clinic_page, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_action_errors(form, error)
-        else:
-            messages.success(request, f"Saved “{saved.title}”.")
-            return redirect("clinics:pages_manage")
-    return render(request, "clinics/page_form.html", {"form": form, "page": clinic_page})
+    return run_form_action(
+        request, form,
+        lambda: do_save_clinic_page(
+            request.user, organisation=request.user.organisation, page=clinic_page, **form.cleaned_data
+        ),
+        success=lambda saved: f"Saved “{saved.title}”.", redirect_to="clinics:pages_manage",
+    ) or render(request, "clinics/page_form.html", {"form": form, "page": clinic_page})
 
 
 @permission_required(Permission.CLINIC_PAGES_EDIT)
@@ -68,12 +63,7 @@ def page_edit(request, pk):
 def organisation_settings(request):
     organisation = access_organisation_for_settings(request.user)
     form = OrganisationSettingsForm.for_organisation(organisation, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            do_update_organisation_settings(request.user, organisation, **form.cleaned_data)
-        except ValidationError as error:
-            add_action_errors(form, error)
-        else:
-            messages.success(request, "Clinic settings saved.")
-            return redirect("clinics:settings")
-    return render(request, "clinics/settings.html", {"form": form, "org": organisation})
+    return run_form_action(
+        request, form, lambda: do_update_organisation_settings(request.user, organisation, **form.cleaned_data),
+        success="Clinic settings saved.", redirect_to="clinics:settings",
+    ) or render(request, "clinics/settings.html", {"form": form, "org": organisation})

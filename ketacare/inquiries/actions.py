@@ -28,7 +28,8 @@ from ketacare.inquiries.domain.validation import (
     check_submission,
 )
 from ketacare.inquiries.models import HelpReason, Inquiry, InquiryStatus, PreferredWindow
-from ketacare.inquiries.selectors import DB_ID_MAX, first_location
+from ketacare.inquiries.selectors import first_location
+from ketacare.lib.ids import is_db_id
 from ketacare.patients.actions import do_register_patient
 from ketacare.patients.models import Patient
 
@@ -156,7 +157,7 @@ def _send_received_email(inquiry_id: int, to: str, first_name: str, organisation
 
 def _locked_inquiry(actor, inquiry_id: int) -> Inquiry:
     """The actor's organisation's request, locked for the change; another organisation's is a 404."""
-    if actor.organisation_id is None or not 0 < inquiry_id <= DB_ID_MAX:
+    if actor.organisation_id is None or not is_db_id(inquiry_id):
         raise Http404("No such consultation request")
     return get_object_or_404(
         Inquiry.objects.select_for_update(of=("self",)).select_related(

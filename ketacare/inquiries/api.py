@@ -19,6 +19,7 @@ from ketacare.inquiries.domain.validation import InquirySubmission, WindowReques
 from ketacare.inquiries.models import Inquiry, InquiryStatus
 from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_inbox
 from ketacare.inquiries.throttle import submission_rate_limited
+from ketacare.lib.api import READ_ERRORS, WRITE_ERRORS, PathId
 from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 
 router = Router(tags=["inquiries"])
@@ -171,7 +172,7 @@ def submit_inquiry(request, payload: InquiryIn):
 
 
 @router.get(
-    "", response={200: InquiryListOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut},
+    "", response={200: InquiryListOut, **READ_ERRORS},
     summary="The inbox, newest first",
 )
 def list_inquiries(request, status: InquiryStatus | None = None, page: int = 1):
@@ -185,28 +186,26 @@ def list_inquiries(request, status: InquiryStatus | None = None, page: int = 1):
     }
 
 
-@router.get("/{inquiry_id}", response={200: InquiryOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def get_inquiry(request, inquiry_id: int):
+@router.get("/{inquiry_id}", response={200: InquiryOut, **READ_ERRORS})
+def get_inquiry(request, inquiry_id: int = PathId):
     return access_inquiry_by_id(request.user, inquiry_id)
 
 
 @router.post(
     "/{inquiry_id}/status",
-    response={200: InquiryOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              422: ValidationErrorOut},
+    response={200: InquiryOut, **WRITE_ERRORS},
 )
-def change_inquiry_status(request, inquiry_id: int, payload: StatusIn):
+def change_inquiry_status(request, payload: StatusIn, inquiry_id: int = PathId):
     return do_change_inquiry_status(request.user, inquiry_id, status=payload.status, note=payload.note)
 
 
 @router.post(
     "/{inquiry_id}/convert",
-    response={201: ConvertOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-              422: ValidationErrorOut},
+    response={201: ConvertOut, **WRITE_ERRORS, 409: ErrorOut},
     summary="Register the requester as a patient",
     description="422 when the patient registry refuses the request's details (named per field).",
 )
-def convert_inquiry(request, inquiry_id: int):
+def convert_inquiry(request, inquiry_id: int = PathId):
     try:
         patient = do_convert_inquiry(request.user, inquiry_id)
     except InquiryAlreadyConverted as refused:

@@ -129,10 +129,3 @@ class InquiryStatusForm(forms.Form):
         required=False, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}),
         help_text="e.g. called, left a voicemail",
     )
-
-    def show_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.message_dict.items():
-            self.add_error(name if name in self.fields else None, messages)

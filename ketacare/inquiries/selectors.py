@@ -19,11 +19,9 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
 from ketacare.inquiries.models import Inquiry, InquiryStatus
+from ketacare.lib.ids import is_db_id
 
 INBOX_PAGE_SIZE = 25
-# Largest primary key (bigint); larger ids from a URL or the API cannot exist
-# and would overflow some database drivers.
-DB_ID_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> I
 def access_inquiry_by_id(user, inquiry_id: int, *, audit: bool = True) -> Inquiry:
     """One of the organisation's requests (audited as a view); 404 for anyone else's."""
     inquiries = _own_inquiries(user)
-    if not 0 < inquiry_id <= DB_ID_MAX:
+    if not is_db_id(inquiry_id):
         raise Http404("No such consultation request")
     inquiry = (
         inquiries.select_related("organisation", "preferred_location", "patient")

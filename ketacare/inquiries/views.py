@@ -1,8 +1,7 @@
 """Pages: the public request form of each organisation, and the staff inbox."""
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -14,6 +13,7 @@ from ketacare.inquiries.forms import InquiryForm, InquiryStatusForm
 from ketacare.inquiries.models import HelpReason
 from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_inbox, first_location
 from ketacare.inquiries.throttle import submission_rate_limited
+from ketacare.lib.views import run_action, run_form_action
 
 
 def request_form(request, org_slug):
@@ -70,26 +70,19 @@ def detail(request, pk):
 @require_POST
 def change_status(request, pk):
     form = InquiryStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            inquiry = do_change_inquiry_status(
-                request.user, pk, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            form.show_errors(error)
-        else:
-            messages.success(request, f"Marked as “{inquiry.get_status_display()}”.")
-            return redirect("inquiries:detail", pk=inquiry.pk)
-    return _detail(request, access_inquiry_by_id(request.user, pk), form)
+    return run_form_action(
+        request, form, lambda: do_change_inquiry_status(request.user, pk, **form.cleaned_data),
+        success=lambda inquiry: f"Marked as “{inquiry.get_status_display()}”.",
+        redirect_to=reverse("inquiries:detail", args=[pk]),
+    ) or _detail(request, access_inquiry_by_id(request.user, pk), form)
 
 
 @permission_required(Permission.INQUIRY_CONVERT)
 @require_POST
 def convert(request, pk):
-    try:
-        patient = do_convert_inquiry(request.user, pk)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("inquiries:detail", pk=pk)
-    messages.success(request, f"Registered {patient.full_name} as patient {patient.record_number}.")
-    return redirect(reverse("patients:detail", args=[patient.pk]))
+    return run_action(
+        request, lambda: do_convert_inquiry(request.user, pk),
+        success=lambda patient: f"Registered {patient.full_name} as patient {patient.record_number}.",
+        redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
+        failure_redirect_to=reverse("inquiries:detail", args=[pk]),
+    )

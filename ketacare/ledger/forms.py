@@ -1,9 +1,9 @@
 """Forms of the ledger pages. They parse input; the actions hold the rules."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.selectors import colleagues
 from ketacare.ledger.models import (
     Drug,
     EntryKind,
@@ -11,15 +11,15 @@ from ketacare.ledger.models import (
     MeasureUnit,
     TheftLossKind,
 )
-from ketacare.ledger.reports import BUSINESS_TIMES, INVENTORY_TYPES
+from ketacare.ledger.selectors.reports import BUSINESS_TIMES, INVENTORY_TYPES
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MG_KWARGS = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 
 def colleague_choices(actor, permission: Permission = Permission.LEDGER_RECORD):
-    users = get_user_model().objects.filter(organisation_id=actor.organisation_id, is_active=True).exclude(pk=actor.pk)
-    return [("", "—")] + [(u.pk, u.get_full_name() or u.username) for u in users.order_by("last_name") if u.may(permission)]
+    users = colleagues(actor, permission=permission).exclude(pk=actor.pk)
+    return [("", "—")] + [(u.pk, u.get_full_name() or u.username) for u in users.order_by("last_name")]
 
 
 class ColleagueField(forms.TypedChoiceField):

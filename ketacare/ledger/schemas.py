@@ -8,12 +8,12 @@ from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from ketacare.ledger.models import EntryKind, LedgerEntry, Vial
-from ketacare.ledger.selectors import ProductBalance
+from ketacare.ledger.selectors.stock import ProductBalance
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL
 
-# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=2000)]
-ShortText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=200)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)]
 Mg = Annotated[Decimal, Field(gt=0, le=1_000_000, decimal_places=3, allow_inf_nan=False)]
 Kind = Literal[tuple(EntryKind.values)]
 
@@ -115,22 +115,22 @@ def entry_out(entry: LedgerEntry) -> EntryOut:
 
 
 class ReceiptIn(Schema):
-    location_id: Id
-    product_id: Id
-    lot: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=40)]
+    location_id: DbId
+    product_id: DbId
+    lot: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=40)]
     expiry_date: dt.date
     container_count: Annotated[int, Field(ge=1, le=500)]
     supplier_name: ShortText
     supplier_address: Text
     supplier_dea_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}[0-9]{7}$")]
-    invoice_number: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=60)]
+    invoice_number: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=60)]
 
 
 class WasteIn(Schema):
-    vial_id: Id
+    vial_id: DbId
     quantity_mg: Mg
-    witness_id: Id | None = None
+    witness_id: DbId | None = None
     witness_password: Annotated[str, StringConstraints(max_length=200)] = ""
     reason: Text
-    patient_id: Id | None = None
-    treatment_session_id: Id | None = None
+    patient_id: DbId | None = None
+    treatment_session_id: DbId | None = None

@@ -1,15 +1,25 @@
 """Typed readers for settings that come from environment variables.
 
-Each helper fails loudly (ImproperlyConfigured) on a value it cannot read, so a
-typo in a deployment stops the process at start instead of running with a
-default nobody chose.
+Each helper fails loudly (SettingError) on a value it cannot read, so a typo in
+a deployment stops the process at start instead of running with a default
+nobody chose; `ketacare` prints the error as one line naming the variable.
 """
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+
+class SettingError(ImproperlyConfigured):
+    """An environment variable a setting needs is missing or unreadable; the message starts with its name."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable} {problem}")
+        self.variable = variable
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -27,7 +37,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if raw.lower() in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+    raise SettingError(name, f"must be true or false, not {raw!r}")
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -37,9 +47,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+        raise SettingError(name, f"must be a whole number, not {raw!r}") from None
     if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+        raise SettingError(name, f"must be at least {minimum}, not {value}")
     return value
 
 
@@ -57,11 +67,11 @@ def env_secret(name: str, default: str = "") -> str:
         try:
             return Path(file_name).read_text().strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE cannot be read: {exc}") from None
+            raise SettingError(f"{name}_FILE", f"cannot be read: {exc}") from None
     return os.environ.get(name, default)
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dict[str, Any]:
     """Django DATABASES entry from sqlite:///path or postgresql://user:pw@host:port/name."""
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
@@ -71,7 +81,7 @@ def database_from_url(url: str) -> dict:
         return sqlite_database(path[1:] or ":memory:")
     if parts.scheme in ("postgres", "postgresql", "postgresql+psycopg"):
         if not parts.path.strip("/"):
-            raise ImproperlyConfigured("DATABASE_URL names no database")
+            raise SettingError("DATABASE_URL", "names no database")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -83,12 +93,10 @@ def database_from_url(url: str) -> dict:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite or postgresql)"
-    )
+    raise SettingError("DATABASE_URL", f"scheme {parts.scheme!r} is not supported (use sqlite or postgresql)")
 
 
-def sqlite_database(name: str) -> dict:
+def sqlite_database(name: str) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": name,

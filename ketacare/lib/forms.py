@@ -1,9 +1,10 @@
 """Showing an action's ValidationError on the HTML form that fed it."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 
-def show_errors(form, exc: ValidationError) -> None:
+def show_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put each error on the field it names; an error about a field the form does not
     show goes at the top, prefixed with that field's name so the message still names it."""
     errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -25,13 +24,15 @@ from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission, Role
 from ketacare.accounts.permissions import require_permission
+from ketacare.accounts.selectors import staff_of_organisation
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
-from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.clinics.models import Organisation
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.measures.domain.instruments import Instrument, MeasureError, Rater, ScoringParameters
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.domain.scoring import score
+from ketacare.measures.hooks import outcome_inputs_changed
 from ketacare.measures.models import (
     Alert,
     AlertStatus,
@@ -45,7 +46,6 @@ from ketacare.measures.models import (
     ResponseStatus,
     hash_link_token,
 )
-from ketacare.measures.outcomes import refresh_outcome_summaries
 from ketacare.measures.selectors import link_is_open
 from ketacare.patients.models import Patient
 
@@ -327,9 +327,10 @@ def do_amend_response(actor, response: QuestionnaireResponse, answers: Mapping[A
 
 
 def _refresh_outcomes(response: QuestionnaireResponse) -> None:
-    """Keep the clinic dashboard's per-patient rows current (instruments with outcome rules only)."""
+    """Keep the clinic dashboard's per-patient rows current (instruments with outcome rules only):
+    reports recomputes them on the signal, inside this transaction."""
     if INSTRUMENTS[response.instrument].response is not None:
-        refresh_outcome_summaries([response.patient])
+        outcome_inputs_changed.send(sender=QuestionnaireResponse, patients=[response.patient])
 
 
 # ---------------------------------------------------------------- safety alerts and outbox
@@ -341,7 +342,7 @@ ESCALATION_SUBJECT = "Escalated: unacknowledged safety alert — {org}"
 
 def _staff_emails(organisation: Organisation, role: Role) -> list[str]:
     return list(
-        get_user_model().objects.filter(organisation=organisation, role=role.value, is_active=True)
+        staff_of_organisation(organisation.pk, roles=[role])
         .exclude(email="").order_by("id").values_list("email", flat=True)
     )
 

@@ -3,8 +3,9 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Router, Schema
 
+from ketacare.lib.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PathId
 from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 from ketacare.measures import actions
 from ketacare.measures.domain.instruments import MeasureError
@@ -15,10 +16,6 @@ from ketacare.measures.selectors import access_alert_by_id, access_measures_by_p
 from ketacare.patients.selectors import access_patient_by_id
 
 router = Router(tags=["measures"])
-
-Id = Path(..., ge=1, le=2**63 - 1)
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut}
 
 
 class ScoreIn(Schema):
@@ -100,13 +97,13 @@ def score_answers(request, payload: ScoreIn):
 
 
 @router.get("/patients/{patient_id}/responses", response={200: list[ResponseOut], **READ_ERRORS})
-def list_responses(request, patient_id: int = Id):
+def list_responses(request, patient_id: int = PathId):
     """The patient's responses, newest first (staff of the patient's organisation; audited)."""
     return access_measures_by_patient_id(request.auth, patient_id).responses
 
 
 @router.post("/patients/{patient_id}/assignments", response={201: AssignmentOut, **WRITE_ERRORS})
-def create_assignment(request, payload: AssignmentIn, patient_id: int = Id):
+def create_assignment(request, payload: AssignmentIn, patient_id: int = PathId):
     """Assign a self-report questionnaire; the patient is emailed a one-time link."""
     patient = access_patient_by_id(request.auth, patient_id, audit=False)
     outcome = actions.do_assign_questionnaire(
@@ -116,14 +113,14 @@ def create_assignment(request, payload: AssignmentIn, patient_id: int = Id):
     return 201, outcome.assignment
 
 
-@router.get("/alerts", response={200: list[AlertOut], 401: ErrorOut, 403: ErrorOut})
+@router.get("/alerts", response={200: list[AlertOut], **LIST_ERRORS})
 def list_alerts(request):
     """Open safety alerts of the caller's organisation, oldest first (nurse, prescriber, clinic admin)."""
     return open_alerts(request.auth)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response={200: AlertOut, **WRITE_ERRORS})
-def acknowledge_alert(request, payload: AcknowledgeIn, alert_id: int = Id):
+def acknowledge_alert(request, payload: AcknowledgeIn, alert_id: int = PathId):
     """Acknowledge an open alert with a note saying what was done (nurse or prescriber)."""
     alert = access_alert_by_id(request.auth, alert_id)
     return actions.do_acknowledge_alert(request.auth, alert, payload.note)

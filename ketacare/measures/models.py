@@ -261,12 +261,13 @@ class OutgoingEmail(models.Model):
 
 class OutcomeSummary(models.Model):
     """One patient's dashboard scores on one instrument: the baseline and the score picked in
-    each follow-up window (measures.outcomes.FOLLOW_UP_WINDOWS) after the first started plan.
+    each follow-up window (reports.domain.dashboard.FOLLOW_UP_WINDOWS) after the first started plan.
 
-    Recomputed by measures.outcomes.refresh_outcome_summaries inside every action that changes
-    them (a response submitted, entered or amended; a plan's status changed), so the clinic
-    dashboard is one GROUP BY over at most a row per patient and instrument instead of a pass
-    over every response (bench/outcomes_dashboard.py).
+    Recomputed by reports.actions.refresh_outcome_summaries inside every action that changes
+    them (a response submitted, entered or amended; a plan's status changed: they send
+    measures.hooks.outcome_inputs_changed), so the clinic dashboard is one GROUP BY over at most
+    a row per patient and instrument instead of a pass over every response
+    (bench/outcomes_dashboard.py). Kept here, with its migration, beside the responses it sums up.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")

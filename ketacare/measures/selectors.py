@@ -4,11 +4,15 @@
 - a patient sees only their own questionnaires;
 - an emailed link opens exactly its own assignment, and only while the link is valid;
 - anything else is a 404, so ids do not leak.
+
+Also the scores outcomes are computed from (`effective_responses`) and the clinic's remission
+threshold, which protocols (maintenance) and reports (trends, dashboard) build on.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,18 +20,20 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission, user_may
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.ids import db_id_or_zero, is_db_id
+from ketacare.measures.domain.instruments import Instrument
 from ketacare.measures.models import (
     Alert,
     AlertStatus,
     AssignmentStatus,
+    MeasurementSettings,
     QuestionnaireAssignment,
     QuestionnaireResponse,
+    ResponseStatus,
     hash_link_token,
 )
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
-
-DB_ID_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -38,14 +44,10 @@ class PatientMeasures:
     alerts: list[Alert]
 
 
-def _valid_id(value: int) -> bool:
-    return 0 < value <= DB_ID_MAX
-
-
 def access_measures_by_patient_id(user, patient_id: int) -> PatientMeasures:
     """A patient's questionnaires, responses and alerts for staff (audited as a view of the chart)."""
     require_permission(user, Permission.MEASURES_VIEW)
-    if not _valid_id(patient_id):
+    if not is_db_id(patient_id):
         raise Http404("No such patient")
     patient = access_patient_by_id(user, patient_id)
     return PatientMeasures(
@@ -61,7 +63,7 @@ def access_response_by_id(user, response_id: int, *, audit: bool = True) -> Ques
     require_permission(user, Permission.MEASURES_VIEW)
     response = (
         QuestionnaireResponse.objects.select_related("patient__organisation")
-        .filter(pk=response_id if _valid_id(response_id) else 0, patient__organisation_id=user.organisation_id)
+        .filter(pk=db_id_or_zero(response_id), patient__organisation_id=user.organisation_id)
         .first()
     )
     if response is None:
@@ -114,7 +116,7 @@ def access_assignment_for_answering(user, assignment_id: int) -> QuestionnaireAs
         assignments = assignments.filter(patient__organisation_id=user.organisation_id)
     else:
         assignments = assignments.none()
-    assignment = assignments.filter(pk=assignment_id if _valid_id(assignment_id) else 0).first()
+    assignment = assignments.filter(pk=db_id_or_zero(assignment_id)).first()
     if assignment is None:
         raise Http404("No such questionnaire")
     return assignment
@@ -136,7 +138,25 @@ def open_alerts(user) -> list[Alert]:
 
 
 def access_alert_by_id(user, alert_id: int) -> Alert:
-    alert = _org_alerts(user).filter(pk=alert_id if _valid_id(alert_id) else 0).first()
+    alert = _org_alerts(user).filter(pk=db_id_or_zero(alert_id)).first()
     if alert is None:
         raise Http404("No such alert")
     return alert
+
+
+# ---------------------------------------------------------------- what outcomes are computed from
+
+
+def effective_responses() -> QuerySet[QuestionnaireResponse]:
+    """Submitted responses not replaced by a submitted amendment, with `taken_at` (the time the
+    score stands for: an amendment takes the time of the response it corrects)."""
+    return QuestionnaireResponse.objects.filter(status=ResponseStatus.SUBMITTED).exclude(
+        Exists(QuestionnaireResponse.objects.filter(amends=OuterRef("pk"), status=ResponseStatus.SUBMITTED))
+    ).annotate(taken_at=Coalesce("amends__submitted_at", "submitted_at"))
+
+
+def remission_max(instrument: Instrument, settings: MeasurementSettings) -> int | None:
+    """The clinic's remission threshold: MADRS from the clinic settings, others the instrument's."""
+    if instrument.remission is None:
+        return None
+    return settings.madrs_remission_max if instrument.code == "madrs" else instrument.remission.max_total

@@ -5,9 +5,6 @@ from ketacare.measures import views
 app_name = "measures"
 urlpatterns = [
     path("patients/<int:patient_id>/", views.patient_measures, name="patient"),
-    path("patients/<int:patient_id>/trend/<str:instrument>/", views.trend, name="trend"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("portal/trend/<str:instrument>/", views.portal_trend, name="portal_trend"),
     path("patients/<int:patient_id>/assign/", views.assign, name="assign"),
     path("patients/<int:patient_id>/enter/<str:instrument>/", views.enter, name="enter"),
     path("responses/<int:response_id>/amend/", views.amend, name="amend"),

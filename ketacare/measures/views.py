@@ -13,10 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
-from ketacare.measures import actions, outcomes
-from ketacare.measures.domain.instruments import MeasureError, Rater
+from ketacare.lib.forms import error_text
+from ketacare.lib.views import run_action, run_form_action
+from ketacare.measures import actions
+from ketacare.measures.domain.instruments import Rater
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.forms import AcknowledgeForm, AssignForm, SettingsForm, answers_from_post
+from ketacare.measures.hooks import patient_sections
 from ketacare.measures.models import AssignmentStatus, MeasurementSettings, QuestionnaireResponse, ResponseChannel
 from ketacare.measures.selectors import (
     access_alert_by_id,
@@ -29,8 +32,6 @@ from ketacare.measures.selectors import (
     open_alerts,
 )
 from ketacare.patients.selectors import access_patient_by_id
-from ketacare.lib.forms import error_text
-
 
 
 def _items(instrument_code: str, answers: dict) -> list[dict]:
@@ -66,7 +67,8 @@ def patient_measures(request, patient_id: int):
         "may_assign": user_may(request.user, Permission.MEASURES_ASSIGN),
         "may_record": user_may(request.user, Permission.MEASURES_RECORD),
         "instruments": INSTRUMENTS.values(),
-        "trends": outcomes.trends_for_chart(request.user, patient),
+        # Sections other apps add (reports: the trend charts).
+        "sections": patient_sections(request, patient),
     })
 
 
@@ -75,18 +77,16 @@ def patient_measures(request, patient_id: int):
 def assign(request, patient_id: int):
     patient = access_patient_by_id(request.user, patient_id, audit=False)
     form = AssignForm(request.POST, zone_name=patient.zone_name)
-    if form.is_valid():
-        try:
-            actions.do_assign_questionnaire(
-                request.user, patient, link_base_url=request.build_absolute_uri("/"), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, "Questionnaire assigned.")
-    else:
-        messages.error(request, " ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()))
-    return redirect("measures:patient", patient_id=patient.pk)
+
+    def assign_if_valid():
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        return actions.do_assign_questionnaire(
+            request.user, patient, link_base_url=request.build_absolute_uri("/"), **form.cleaned_data
+        )
+
+    return run_action(request, assign_if_valid, success="Questionnaire assigned.",
+                      redirect_to=reverse("measures:patient", args=[patient.pk]))
 
 
 @permission_required(Permission.MEASURES_RECORD)
@@ -153,13 +153,9 @@ def alerts(request):
 @require_POST
 def acknowledge(request, alert_id: int):
     alert = access_alert_by_id(request.user, alert_id)
-    try:
-        actions.do_acknowledge_alert(request.user, alert, request.POST.get("note", ""))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, "Alert acknowledged.")
-    return redirect("measures:alerts")
+    note = request.POST.get("note", "")
+    return run_action(request, lambda: actions.do_acknowledge_alert(request.user, alert, note),
+                      success="Alert acknowledged.", redirect_to="measures:alerts")
 
 
 # ---------------------------------------------------------------- answering (link, portal, tablet)
@@ -296,13 +292,9 @@ def tablet_submit(request, assignment_id: int):
 @require_POST
 def cancel(request, assignment_id: int):
     assignment = access_assignment_for_answering(request.user, assignment_id)
-    try:
-        actions.do_cancel_assignment(request.user, assignment)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, "Questionnaire cancelled.")
-    return redirect("measures:patient", patient_id=assignment.patient_id)
+    return run_action(request, lambda: actions.do_cancel_assignment(request.user, assignment),
+                      success="Questionnaire cancelled.",
+                      redirect_to=reverse("measures:patient", args=[assignment.patient_id]))
 
 
 @permission_required(Permission.ORGANISATION_SETTINGS)
@@ -310,49 +302,10 @@ def settings_page(request):
     """The clinic admin's questionnaire and safety-alert settings."""
     current = MeasurementSettings.for_organisation(request.user.organisation)
     form = SettingsForm(request.POST if request.method == "POST" else None, instance=current)
-    if form.is_bound and form.is_valid():
-        try:
-            actions.do_update_measurement_settings(request.user, **{
-                name: form.cleaned_data[name] for name in form.changed_data
-            })
-        except ValidationError as exc:
-            for field, field_messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_messages)
-        else:
-            messages.success(request, "Settings saved.")
-            return redirect("measures:settings")
-    return render(request, "measures/settings.html", {"form": form}, status=422 if form.errors else 200)
-
-
-# ---------------------------------------------------------------- outcomes (trajectories, dashboard)
-
-
-@permission_required(Permission.MEASURES_VIEW)
-@require_GET
-def trend(request, patient_id: int, instrument: str):
-    return render(request, "measures/trend.html", {
-        "trend": outcomes.access_trend_by_patient_id(request.user, patient_id, instrument),
-    })
-
-
-@permission_required(Permission.OWN_RECORD_VIEW)
-@require_GET
-def portal_trend(request, instrument: str):
-    return render(request, "measures/trend.html", {
-        "trend": outcomes.access_own_trend(request.user, instrument), "portal": True,
-    })
-
-
-@permission_required(Permission.MEASURES_DASHBOARD)
-@require_GET
-def dashboard(request):
-    code = request.GET.get("instrument") or outcomes.DEFAULT_DASHBOARD_INSTRUMENT
-    error = ""
-    try:
-        result = outcomes.clinic_outcomes(request.user, code)
-    except MeasureError as exc:
-        error, result = f"Instrument: {exc}", None
-    return render(request, "measures/dashboard.html", {
-        "dashboard": result, "error": error, "selected": code,
-        "instruments": outcomes.dashboard_instruments(),
-    }, status=400 if error else 200)
+    return run_form_action(
+        request, form,
+        lambda: actions.do_update_measurement_settings(
+            request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
+        ),
+        success="Settings saved.", redirect_to="measures:settings",
+    ) or render(request, "measures/settings.html", {"form": form}, status=422 if form.errors else 200)

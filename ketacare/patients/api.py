@@ -2,9 +2,9 @@
 
 from decimal import Decimal
 
-from ninja import Path, Router
+from ninja import Router
 
-from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
+from ketacare.lib.api import READ_ERRORS, WRITE_ERRORS, PathId
 from ketacare.patients import actions
 from ketacare.patients.schemas import (
     AllergyIn,
@@ -29,11 +29,6 @@ from ketacare.patients.selectors import access_chart_by_patient_id, search_patie
 
 router = Router(tags=["patients"])
 
-# Ids beyond the database's integer range are simply not found, rather than an error.
-Id = Path(..., ge=1, le=2**63 - 1)
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut, 422: ValidationErrorOut}
-
 
 def _patient_fields(payload) -> dict:
     """Only what the client sent; the location comes as an id."""
@@ -43,7 +38,7 @@ def _patient_fields(payload) -> dict:
     return fields
 
 
-@router.get("", response={200: list[PatientSummaryOut], **READ_ERRORS, 422: ValidationErrorOut})
+@router.get("", response={200: list[PatientSummaryOut], **READ_ERRORS})
 def list_patients(request, q: str = ""):
     """Search by name prefix, date of birth (YYYY-MM-DD) or record number (staff; audited)."""
     return search_patients(request.auth, q)
@@ -56,55 +51,57 @@ def register_patient(request, payload: PatientIn):
     return 201, patient
 
 
-@router.get("/{patient_id}", response={200: PatientRecordOut, **READ_ERRORS, 422: ValidationErrorOut})
-def get_patient(request, patient_id: int = Id):
+@router.get("/{patient_id}", response={200: PatientRecordOut, **READ_ERRORS})
+def get_patient(request, patient_id: int = PathId):
     """The whole record (audited as a view). A patient may read only their own."""
     return record_out(access_chart_by_patient_id(request.auth, patient_id))
 
 
 @router.patch("/{patient_id}", response={200: PatientOut, **WRITE_ERRORS})
-def update_patient(request, payload: PatientPatchIn, patient_id: int = Id):
+def update_patient(request, payload: PatientPatchIn, patient_id: int = PathId):
     """Change demographics and contacts; only the fields sent change."""
     return actions.do_update_patient(request.auth, patient_id, **_patient_fields(payload))
 
 
 @router.post("/{patient_id}/stage", response={200: PatientOut, **WRITE_ERRORS})
-def change_stage(request, payload: StageIn, patient_id: int = Id):
+def change_stage(request, payload: StageIn, patient_id: int = PathId):
     return actions.do_change_patient_stage(request.auth, patient_id, stage=payload.stage)
 
 
 @router.post("/{patient_id}/diagnoses", response={201: DiagnosisOut, **WRITE_ERRORS})
-def add_diagnosis(request, payload: DiagnosisIn, patient_id: int = Id):
+def add_diagnosis(request, payload: DiagnosisIn, patient_id: int = PathId):
     return 201, actions.do_add_diagnosis(request.auth, patient_id, **payload.dict())
 
 
 @router.post("/{patient_id}/diagnoses/{diagnosis_id}/status", response={200: DiagnosisOut, **WRITE_ERRORS})
-def change_diagnosis_status(request, payload: StatusIn, patient_id: int = Id, diagnosis_id: int = Id):
+def change_diagnosis_status(request, payload: StatusIn, patient_id: int = PathId, diagnosis_id: int = PathId):
     return actions.do_change_diagnosis_status(request.auth, patient_id, diagnosis_id, status=payload.status)
 
 
 @router.post("/{patient_id}/allergies", response={201: AllergyOut, **WRITE_ERRORS})
-def add_allergy(request, payload: AllergyIn, patient_id: int = Id):
+def add_allergy(request, payload: AllergyIn, patient_id: int = PathId):
     return 201, actions.do_add_allergy(request.auth, patient_id, **payload.dict())
 
 
 @router.post("/{patient_id}/allergies/{allergy_id}/status", response={200: AllergyOut, **WRITE_ERRORS})
-def change_allergy_status(request, payload: StatusIn, patient_id: int = Id, allergy_id: int = Id):
+def change_allergy_status(request, payload: StatusIn, patient_id: int = PathId, allergy_id: int = PathId):
     return actions.do_change_allergy_status(request.auth, patient_id, allergy_id, status=payload.status)
 
 
 @router.post("/{patient_id}/medications", response={201: MedicationOut, **WRITE_ERRORS})
-def add_medication(request, payload: MedicationIn, patient_id: int = Id):
+def add_medication(request, payload: MedicationIn, patient_id: int = PathId):
     return 201, actions.do_add_medication(request.auth, patient_id, **payload.dict())
 
 
 @router.post("/{patient_id}/medications/{medication_id}/status", response={200: MedicationOut, **WRITE_ERRORS})
-def change_medication_status(request, payload: MedicationStatusIn, patient_id: int = Id, medication_id: int = Id):
+def change_medication_status(
+    request, payload: MedicationStatusIn, patient_id: int = PathId, medication_id: int = PathId
+):
     return actions.do_change_medication_status(request.auth, patient_id, medication_id, **payload.dict())
 
 
 @router.post("/{patient_id}/weights", response={201: WeightOut, **WRITE_ERRORS})
-def record_weight(request, payload: WeightIn, patient_id: int = Id):
+def record_weight(request, payload: WeightIn, patient_id: int = PathId):
     # Through str so 72.3 stays 72.3 rather than the float's 72.29999…
     weight_kg = Decimal(str(payload.weight_kg))
     return 201, actions.do_record_weight(request.auth, patient_id, weight_kg=weight_kg, measured_on=payload.measured_on)

@@ -6,10 +6,11 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL
 from ketacare.patients.selectors import PatientChart
 
-# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 
@@ -153,7 +154,7 @@ class _PatientFieldsIn(Schema):
     referring_clinician_practice: Text = ""
     referring_clinician_phone: Text = ""
     referring_clinician_email: Text = ""
-    home_location: int | None = Field(None, ge=1, le=2**63 - 1, description="id of one of the clinic's locations")
+    home_location: DbId | None = Field(None, description="id of one of the clinic's locations")
 
 
 class PatientIn(_PatientFieldsIn):

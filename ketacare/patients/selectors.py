@@ -5,13 +5,18 @@ Rules, one per line so each is tested:
 - staff see only their own organisation's patients, and only with the role
   matrix's permission;
 - anyone else sees nothing (404, so record numbers do not leak).
+
+A patient's access history (who read or changed the record, from the audit trail) is read here
+too: clinic admins only (AUDIT_VIEW, the CSV export AUDIT_EXPORT), and reading it is audited.
 """
 
 import datetime as dt
 import re
+import zoneinfo
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F, Func, Q, QuerySet
 from django.db.models.lookups import StartsWith
 from django.http import Http404
@@ -19,8 +24,9 @@ from django.http import Http404
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
-from ketacare.audit.models import AuditAction
-from ketacare.inquiries.models import Inquiry
+from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.clinics.models import Location
+from ketacare.lib.csv_cells import csv_safe
 from ketacare.patients.domain.names import search_key
 from ketacare.patients.domain.records import record_number_from_query
 from ketacare.patients.models import Allergy, Diagnosis, Medication, Patient, WeightMeasurement
@@ -70,7 +76,9 @@ class PatientChart:
     allergies: list[Allergy]
     medications: list[Medication]
     weights: list[WeightMeasurement]  # newest first
-    inquiries: list[Inquiry]
+    # The consultation requests this patient came from (inquiries.Inquiry, read through the
+    # reverse relation: inquiries stands on patients, not the other way round).
+    inquiries: list
 
 
 def _load_chart(patient: Patient) -> PatientChart:
@@ -183,3 +191,106 @@ def _search_filter(query: str) -> tuple[Q, bool]:
         condition |= _prefix("first_name_key", head) & _prefix("last_name_key", tail)
         condition |= _prefix("last_name_key", head) & _prefix("first_name_key", tail)
     return condition, True
+
+
+# ---------------------------------------------------------------- access history (from the audit trail)
+
+# Reads of the audit trail are recorded against this object type.
+AUDIT_OBJECT_TYPE = "audit.auditentry"
+# Entries per page of an audit listing (a patient's history here, the organisation's in reports).
+AUDIT_PAGE_SIZE = 50
+
+DISCLOSURE_COLUMNS = (
+    "sequence", "occurred_at_utc", "actor_username", "actor_role",
+    "action", "object_type", "object_id", "source_address",
+)
+
+
+@dataclass(frozen=True)
+class DisplayZone:
+    """Where audit times are shown and date filters are read: the organisation's first location."""
+
+    zone: dt.tzinfo
+    location_name: str
+
+    @property
+    def label(self) -> str:
+        if not self.location_name:
+            return "UTC"
+        return f"{self.zone} (time zone of {self.location_name})"
+
+
+@dataclass(frozen=True)
+class AuditListing:
+    entries: QuerySet[AuditEntry]
+    display: DisplayZone
+    patient: Patient | None = None
+
+
+@dataclass(frozen=True)
+class DisclosureReport:
+    patient: Patient
+    header: tuple[str, ...]
+    rows: list[list[str]]
+
+
+def display_zone(user) -> DisplayZone:
+    """The organisation's first location (active ones first, by name); UTC without one."""
+    location = (
+        Location.objects.filter(organisation_id=user.organisation_id)
+        .order_by("-is_active", "name", "pk")
+        .only("name", "time_zone")
+        .first()
+    )
+    if location is None:
+        return DisplayZone(dt.UTC, "")
+    return DisplayZone(zoneinfo.ZoneInfo(location.time_zone), location.name)
+
+
+def entries_for_display(entries: QuerySet[AuditEntry], before: AuditEntry) -> QuerySet[AuditEntry]:
+    """`entries` written before `before` (the listing's own audit entry, so a page never lists
+    itself), newest first, with their actor and patient."""
+    return (
+        entries.filter(sequence__lt=before.sequence)
+        .select_related("actor", "patient")
+        .order_by("-occurred_at", "-sequence")
+    )
+
+
+def access_patient_audit_entries(user, patient_id: int) -> AuditListing:
+    """Every entry about one patient of the admin's organisation, newest first (audited as a view)."""
+    require_permission(user, Permission.AUDIT_VIEW)
+    patient = access_patient_by_id(user, patient_id, audit=False)
+    read = record_event(
+        user, AuditAction.VIEW, object_type=AUDIT_OBJECT_TYPE, patient=patient,
+        detail={"report": "patient_access_history"},
+    )
+    entries = AuditEntry.objects.filter(patient=patient)
+    return AuditListing(entries_for_display(entries, read), display_zone(user), patient)
+
+
+def _disclosure_row(entry: AuditEntry) -> list[str]:
+    return [
+        str(entry.sequence),
+        entry.occurred_at.astimezone(dt.UTC).isoformat(),
+        csv_safe(entry.actor_username),
+        csv_safe(entry.actor.role if entry.actor else ""),
+        csv_safe(entry.action),
+        csv_safe(entry.object_type),
+        csv_safe(entry.object_id),
+        entry.source_address or "",
+    ]
+
+
+@transaction.atomic
+def export_patient_disclosures(user, patient_id: int) -> DisclosureReport:
+    """One patient's access report (HIPAA accounting of disclosures), oldest first; audited as an export."""
+    require_permission(user, Permission.AUDIT_EXPORT)
+    patient = access_patient_by_id(user, patient_id, audit=False)
+    entries = AuditEntry.objects.filter(patient=patient).select_related("actor").order_by("sequence")
+    rows = [_disclosure_row(entry) for entry in entries]
+    record_event(
+        user, AuditAction.EXPORT, object_type=AUDIT_OBJECT_TYPE, patient=patient,
+        detail={"report": "accounting_of_disclosures", "format": "csv", "rows": len(rows)},
+    )
+    return DisclosureReport(patient, DISCLOSURE_COLUMNS, rows)

@@ -17,3 +17,10 @@ urlpatterns = [
     path("<int:pk>/medications/<int:entry_id>/status/", views.medication_status, name="medication_status"),
     path("<int:pk>/weights/", views.weight_add, name="weight_add"),
 ]
+
+# A patient's access history, at /audit/patients/<id>/ beside the organisation's audit trail
+# (mounted in ketacare/urls.py under its own namespace, "patient_access").
+access_history_urlpatterns = [
+    path("<int:patient_id>/", views.access_history, name="history"),
+    path("<int:patient_id>/disclosures.csv", views.disclosures_csv, name="disclosures"),
+]

@@ -1,22 +1,25 @@
-"""Registry pages: search, register, chart, edit, and the chart's add/status forms.
+"""Registry pages: search, register, chart, edit, and the chart's add/status forms; a patient's
+access history from the audit trail (clinic admins; read-only).
 
 Thin: each view parses a form, calls one action or selector and renders or
 redirects. Errors an action raises are shown on the form, naming the field.
 """
 
+import csv
 import re
 from collections.abc import Callable
 from functools import partial
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
+from ketacare.lib.views import run_action, run_form_action
 from ketacare.patients import actions
 from ketacare.patients.forms import (
     AllergyForm,
@@ -30,15 +33,15 @@ from ketacare.patients.forms import (
 )
 from ketacare.patients.schemas import record_out
 from ketacare.patients.selectors import (
+    AUDIT_PAGE_SIZE,
     SEARCH_LIMIT,
     access_chart_by_patient_id,
     access_export_by_patient_id,
+    access_patient_audit_entries,
     access_patient_by_id,
+    export_patient_disclosures,
     search_patients,
 )
-from ketacare.lib.forms import error_text, show_errors
-
-
 
 
 @permission_required(Permission.PATIENT_LIST)
@@ -57,15 +60,11 @@ def patient_list(request):
 def patient_create(request):
     user = request.user
     form = PatientForm(request.POST if request.method == "POST" else None, organisation_id=user.organisation_id)
-    if form.is_bound and form.is_valid():
-        try:
-            patient = actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, f"Registered {patient.full_name} as {patient.record_number}.")
-            return redirect("patients:detail", pk=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "patient": None})
+    return run_form_action(
+        request, form, lambda: actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data),
+        success=lambda patient: f"Registered {patient.full_name} as {patient.record_number}.",
+        redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
+    ) or render(request, "patients/form.html", {"form": form, "patient": None})
 
 
 @permission_required(Permission.PATIENT_EDIT_DEMOGRAPHICS)
@@ -73,14 +72,10 @@ def patient_edit(request, pk: int):
     user = request.user
     if request.method == "POST":
         form = PatientEditForm(request.POST, organisation_id=user.organisation_id)
-        if form.is_valid():
-            try:
-                actions.do_update_patient(user, pk, **form.cleaned_data)
-            except ValidationError as exc:
-                show_errors(form, exc)
-            else:
-                messages.success(request, "Changes saved.")
-                return redirect("patients:detail", pk=pk)
+        done = run_form_action(request, form, lambda: actions.do_update_patient(user, pk, **form.cleaned_data),
+                               success="Changes saved.", redirect_to=reverse("patients:detail", args=[pk]))
+        if done:
+            return done
         patient = access_patient_by_id(user, pk)
     else:
         patient = access_patient_by_id(user, pk)
@@ -115,30 +110,23 @@ def _chart_url(pk: int, section: str) -> str:
 
 
 def _add_to_chart(request, pk: int, form, form_name: str, action: Callable, done: str, section: str):
-    if form.is_valid():
-        try:
-            action(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(_chart_url(pk, section))
-    return _render_chart(request, pk, **{form_name: form})
+    return run_form_action(
+        request, form, lambda: action(request.user, pk, **form.cleaned_data),
+        success=done, redirect_to=_chart_url(pk, section),
+    ) or _render_chart(request, pk, **{form_name: form})
 
 
 def _change_on_chart(request, pk: int, form, change: Callable, section: str):
     """Status changes are one button per row: errors come back as a message above the chart."""
-    try:
+
+    def change_if_valid():
         if not form.is_valid():
             # The action, which answers 404 for a record the user cannot see, is not reached.
             access_patient_by_id(request.user, pk, audit=False)
             raise ValidationError(form.errors.as_data())
-        change(**form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, "Status changed.")
-    return redirect(_chart_url(pk, section))
+        return change(**form.cleaned_data)
+
+    return run_action(request, change_if_valid, success="Status changed.", redirect_to=_chart_url(pk, section))
 
 
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
@@ -199,4 +187,36 @@ def patient_export(request, pk: int) -> HttpResponse:
     filename = re.sub(r"[^A-Za-z0-9-]", "", chart.patient.record_number) or "patient"
     response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- access history (from the audit trail)
+
+
+@require_safe
+@permission_required(Permission.AUDIT_VIEW)
+def access_history(request, patient_id: int):
+    listing = access_patient_audit_entries(request.user, patient_id)
+    page = Paginator(listing.entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "patients/access_history.html",
+        {
+            "patient": listing.patient, "display": listing.display, "page": page,
+            "may_export": user_may(request.user, Permission.AUDIT_EXPORT),
+        },
+    )
+
+
+@require_safe
+@permission_required(Permission.AUDIT_EXPORT)
+def disclosures_csv(request, patient_id: int):
+    report = export_patient_disclosures(request.user, patient_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="access-report-{report.patient.pk}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(report.header)
+    writer.writerows(report.rows)
     return response

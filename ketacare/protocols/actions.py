@@ -17,11 +17,12 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.text import clean_reason
+from ketacare.measures.actions import do_assign_questionnaire
+from ketacare.measures.hooks import outcome_inputs_changed
+from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
 from ketacare.patients.models import WeightMeasurement
 from ketacare.patients.selectors import access_patient_by_id
-from ketacare.measures.actions import do_assign_questionnaire
-from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
-from ketacare.measures.outcomes import refresh_outcome_summaries
 from ketacare.protocols.domain.course import plan_course, questionnaire_schedule
 from ketacare.protocols.domain.dosing import (
     DoseResult,
@@ -55,20 +56,10 @@ TEMPLATE_FIELDS = frozenset(
     f.name for f in ProtocolTemplate._meta.get_fields()
     if getattr(f, "concrete", False) and not f.auto_created
 ) - {"organisation", "code", "version", "created_by", "created_at", "is_active"}
-REASON_MAX_CHARS = 2000
 
 
 def _rule_error(error: ProtocolRuleError) -> ValidationError:
     return ValidationError({error.field: error.problem})
-
-
-def _required_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "A reason is required."})
-    if len(reason) > REASON_MAX_CHARS:
-        raise ValidationError({"reason": f"Keep the reason under {REASON_MAX_CHARS} characters."})
-    return reason
 
 
 # ---------------------------------------------------------------------------
@@ -212,7 +203,7 @@ def do_create_plan_from_template(
 @transaction.atomic
 def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> TreatmentPlan:
     require_permission(actor, Permission.PLANS_MANAGE)
-    reason = _required_reason(reason)
+    reason = clean_reason(reason)
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
     try:
         new_status = check_plan_transition(plan.status, status)
@@ -229,7 +220,7 @@ def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> T
     if new_status == PlanStatus.ACTIVE and before == PlanStatus.PROPOSED:
         _assign_protocol_questionnaires(actor, plan)
     # Starting (or withdrawing) a plan moves the patient's first treatment, hence the baseline.
-    refresh_outcome_summaries([plan.patient])
+    outcome_inputs_changed.send(sender=TreatmentPlan, patients=[plan.patient])
     return plan
 
 
@@ -319,7 +310,7 @@ def do_override_dose(actor, plan_id: int, *, reason: str, dose_mg_per_kg=None) -
     `dose_mg_per_kg` changes the plan's dose at the same time; the protocol's hard cap still applies.
     """
     require_permission(actor, Permission.PLANS_MANAGE)
-    reason = _required_reason(reason)
+    reason = clean_reason(reason)
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
     if plan.status in (PlanStatus.COMPLETED, PlanStatus.STOPPED):
         raise ValidationError({"dose_mg_per_kg": f"The plan is {plan.status}; its dose cannot change."})
@@ -346,7 +337,7 @@ def do_change_plan_dose(actor, plan_id: int, *, dose_mg_per_kg=None, reason: str
     0.5 → 0.75 mg/kg after non-response. Without a dose it takes the template's next
     titration step. A dose above the protocol maximum goes through do_override_dose instead."""
     require_permission(actor, Permission.PLANS_MANAGE)
-    reason = _required_reason(reason)
+    reason = clean_reason(reason)
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
     if plan.status in (PlanStatus.COMPLETED, PlanStatus.STOPPED):
         raise ValidationError({"dose_mg_per_kg": f"The plan is {plan.status}; its dose cannot change."})
@@ -407,9 +398,7 @@ def do_record_maintenance_decision(
         raise ValidationError({"decision": f"Choose one of: {', '.join(d.value for d in Decision)}."}) from None
     review = build_maintenance_review(plan, instrument)
     proposal = review.proposal
-    note = (note or "").strip()
-    if len(note) > REASON_MAX_CHARS:
-        raise ValidationError({"note": f"Keep the note under {REASON_MAX_CHARS} characters."})
+    note = clean_reason(note, field="note", required=False)
     if chosen != proposal.decision and not note:
         proposed = proposal.proposal.value.replace("_", " ")
         raise ValidationError({"note": f"The proposal was {proposed}: a note is required to decide {chosen.value}."})

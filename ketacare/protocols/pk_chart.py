@@ -1,6 +1,6 @@
 """The predicted-concentration chart on the plan page: numbers for a server-rendered SVG.
 
-The curve comes from domain/pharmacokinetics.py; this module only maps it to pixels. The
+The curve comes from domain/pharmacokinetics/; this module only maps it to pixels. The
 template draws it (templates/protocols/_pk_chart.html), so there is no JavaScript and no HTML
 built in Python.
 """

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL
 from ketacare.protocols.domain.dosing import DoseResult
 from ketacare.protocols.selectors import PlanDetail
 
-# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=5000)]
-ShortText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=200)]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=5000)]
+ShortText = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)]
 MgPerKg = Annotated[Decimal, Field(gt=0, le=100, decimal_places=3)]
 Mg = Annotated[Decimal, Field(gt=0, le=9999, decimal_places=3)]
 # Fixed schedules are in whole mg (esketamine devices hold 28 mg).
@@ -117,7 +118,7 @@ class TemplateOut(Schema):
 
 
 class PlanIn(Schema):
-    template_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    template_id: DbId
     start_date: dt.date
     dose_mg_per_kg: MgPerKg | None = None
 
@@ -129,7 +130,7 @@ class StatusIn(Schema):
 
 class AdjunctIn(Schema):
     kind: Literal["integration_therapy", "psychotherapy", "nutrition", "functional_medicine", "referral", "other"]
-    description: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=500)]
+    description: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=500)]
 
 
 class DoseIn(Schema):

@@ -19,7 +19,7 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.measures.domain.library import INSTRUMENTS, get_instrument
 from ketacare.measures.models import MeasurementSettings
-from ketacare.measures.outcomes import effective_responses, remission_max
+from ketacare.measures.selectors import effective_responses, remission_max
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.domain.errors import ProtocolRuleError

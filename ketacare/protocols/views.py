@@ -4,14 +4,14 @@ Thin: each view parses a form, calls one action or selector and renders or redir
 action raises are shown on the form, naming the field.
 """
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, require_permission, user_may
+from ketacare.lib.views import run_form_action
 from ketacare.protocols import actions
 from ketacare.protocols.domain.pharmacokinetics import PharmacokineticsError
 from ketacare.protocols.domain.plan_status import next_plan_statuses
@@ -35,8 +35,6 @@ from ketacare.protocols.selectors import (
     access_template_by_id,
     list_current_templates,
 )
-from ketacare.lib.forms import show_errors
-
 
 
 @permission_required(Permission.PLANS_VIEW)
@@ -57,15 +55,14 @@ def template_detail(request, pk: int):
     form = None
     if may_manage:
         form = TemplateEditForm(request.POST if request.method == "POST" else None, instance=template)
-        if form.is_bound and form.is_valid():
-            changes = {name: form.cleaned_data[name] for name in form.changed_data}
-            try:
-                new = actions.do_edit_template(user, pk, **changes)
-            except ValidationError as exc:
-                show_errors(form, exc)
-            else:
-                messages.success(request, f"Saved as version {new.version}.")
-                return redirect("protocols:template_detail", pk=new.pk)
+        done = run_form_action(
+            request, form,
+            lambda: actions.do_edit_template(user, pk, **{name: form.cleaned_data[name] for name in form.changed_data}),
+            success=lambda new: f"Saved as version {new.version}.",
+            redirect_to=lambda new: reverse("protocols:template_detail", args=[new.pk]),
+        )
+        if done:
+            return done
     elif request.method == "POST":
         require_permission(user, Permission.PROTOCOLS_MANAGE)
     return render(request, "protocols/template_detail.html", {"template": template, "form": form})
@@ -90,15 +87,10 @@ def plan_list(request, patient_id: int):
     user = request.user
     require_permission(user, Permission.PLANS_MANAGE)
     form = PlanForm(request.POST, templates=list_current_templates(user))
-    if form.is_valid():
-        try:
-            plan = actions.do_create_plan_from_template(user, patient_id, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Plan created.")
-            return redirect("protocols:plan_detail", pk=plan.pk)
-    return _plan_list(request, patient_id, form)
+    return run_form_action(
+        request, form, lambda: actions.do_create_plan_from_template(user, patient_id, **form.cleaned_data),
+        success="Plan created.", redirect_to=lambda plan: reverse("protocols:plan_detail", args=[plan.pk]),
+    ) or _plan_list(request, patient_id, form)
 
 
 def _first_fixed_dose_mg(template) -> float:
@@ -161,15 +153,10 @@ def plan_detail(request, pk: int):
 
 
 def _plan_post(request, pk: int, form, form_name: str, action, done: str, section: str):
-    if form.is_valid():
-        try:
-            action(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(f"{reverse('protocols:plan_detail', args=[pk])}#{section}")
-    return _render_plan(request, pk, **{form_name: form})
+    return run_form_action(
+        request, form, lambda: action(request.user, pk, **form.cleaned_data),
+        success=done, redirect_to=f"{reverse('protocols:plan_detail', args=[pk])}#{section}",
+    ) or _render_plan(request, pk, **{form_name: form})
 
 
 @permission_required(Permission.PLANS_MANAGE)
@@ -230,12 +217,9 @@ def maintenance(request, pk: int):
 def maintenance_decide(request, pk: int):
     form = MaintenanceDecisionForm(request.POST)
     instrument = request.POST.get("instrument", DEFAULT_MAINTENANCE_INSTRUMENT)
-    if form.is_valid():
-        try:
-            actions.do_record_maintenance_decision(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Maintenance decision recorded.")
-            return redirect(f"{reverse('protocols:maintenance', args=[pk])}?instrument={form.cleaned_data['instrument']}")
-    return _render_maintenance(request, pk, instrument, form)
+    return run_form_action(
+        request, form, lambda: actions.do_record_maintenance_decision(request.user, pk, **form.cleaned_data),
+        success="Maintenance decision recorded.",
+        redirect_to=lambda _: reverse("protocols:maintenance", args=[pk])
+        + f"?instrument={form.cleaned_data['instrument']}",
+    ) or _render_maintenance(request, pk, instrument, form)

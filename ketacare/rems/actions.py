@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -10,9 +9,12 @@ from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission, Role
 from ketacare.accounts.permissions import require_permission
+from ketacare.accounts.selectors import colleague_by_id
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.lib.text import clean_reason, clean_text
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.rems.chart import MONITORING_ENDED, chart_facts
 from ketacare.rems.domain.form import (
@@ -27,7 +29,7 @@ from ketacare.rems.models import (
     RemsCertification,
     RemsEnrollment,
 )
-from ketacare.rems.selectors import MAX_ID, access_form_by_id, location_today
+from ketacare.rems.selectors import access_form_by_id, location_today
 from ketacare.treatments.models import TreatmentSession
 
 TEXT_MAX_CHARS = 5000
@@ -44,21 +46,6 @@ BP_FIELDS = frozenset(name for name in FIELD_LABELS if name.startswith("bp_"))
 LINK_FIELDS = {"patient": "patient_id", "location": "location_id", "monitoring_clinician": "monitoring_clinician_id"}
 
 
-def _text(field: str, value, *, required: bool = False, max_chars: int = TEXT_MAX_CHARS) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError({field: "Must be text."})
-    value = value.strip()
-    if "\x00" in value:
-        raise ValidationError({field: "Remove the NUL character."})
-    if required and not value:
-        raise ValidationError({field: "This is required."})
-    if len(value) > max_chars:
-        raise ValidationError({field: f"Keep this under {max_chars} characters."})
-    return value
-
-
 def _date(field: str, value, *, required: bool = True) -> dt.date | None:
     if value in (None, "") and not required:
         return None
@@ -71,7 +58,7 @@ def _date(field: str, value, *, required: bool = True) -> dt.date | None:
 
 def _location(actor, location_id) -> Location:
     location = Location.objects.filter(
-        pk=location_id if isinstance(location_id, int) and 0 < location_id <= MAX_ID else 0,
+        pk=db_id_or_zero(location_id),
         organisation_id=actor.organisation_id,
     ).first()
     if location is None:
@@ -90,11 +77,11 @@ def do_record_certification(actor, *, location_id: int, certificate_id: str, cer
     location = _location(actor, location_id)
     certification = RemsCertification(
         location=location,
-        certificate_id=_text("certificate_id", certificate_id, required=True, max_chars=ID_MAX_CHARS),
+        certificate_id=clean_text("certificate_id", certificate_id, required=True, max_chars=ID_MAX_CHARS),
         certified_on=_date("certified_on", certified_on),
         expires_on=_date("expires_on", expires_on, required=False),
-        authorized_representative=_text("authorized_representative", authorized_representative, required=True,
-                                        max_chars=200),
+        authorized_representative=clean_text("authorized_representative", authorized_representative, required=True,
+                                             max_chars=200),
         recorded_by=actor,
     )
     if certification.expires_on and certification.expires_on < certification.certified_on:
@@ -111,7 +98,7 @@ def do_record_certification(actor, *, location_id: int, certificate_id: str, cer
 def do_withdraw_certification(actor, certification_id: int, *, reason: str) -> RemsCertification:
     require_permission(actor, Permission.REMS_MANAGE)
     certification = RemsCertification.objects.select_for_update().filter(
-        pk=certification_id if 0 < certification_id <= MAX_ID else 0,
+        pk=db_id_or_zero(certification_id),
         location__organisation_id=actor.organisation_id,
     ).first()
     if certification is None:
@@ -119,7 +106,7 @@ def do_withdraw_certification(actor, certification_id: int, *, reason: str) -> R
     if not certification.is_active:
         raise ValidationError({"reason": "This certification is already withdrawn."})
     certification.is_active = False
-    certification.withdrawn_reason = _text("reason", reason, required=True)
+    certification.withdrawn_reason = clean_reason(reason)
     certification.save(update_fields=["is_active", "withdrawn_reason"])
     record_event(actor, AuditAction.STATUS_CHANGE, certification, detail={"status": "withdrawn",
                                                                             "reason": certification.withdrawn_reason})
@@ -132,10 +119,7 @@ def do_withdraw_certification(actor, certification_id: int, *, reason: str) -> R
 def _prescriber(actor, user_id):
     if user_id in (None, ""):
         user_id = actor.pk
-    prescriber = get_user_model().objects.filter(
-        pk=user_id if isinstance(user_id, int) and 0 < user_id <= MAX_ID else 0,
-        organisation_id=actor.organisation_id, role=Role.PRESCRIBER, is_active=True,
-    ).first()
+    prescriber = colleague_by_id(actor, user_id, roles=[Role.PRESCRIBER])
     if prescriber is None:
         raise ValidationError({"enrolled_by_id": "Choose the prescriber of this clinic who enrolled the patient."})
     return prescriber
@@ -146,10 +130,10 @@ def do_enroll_patient(actor, patient_id: int, *, enrollment_id: str, enrolled_on
                       enrolled_by_id: int | None = None) -> RemsEnrollment:
     """Record the patient's REMS enrollment (CLINICAL.md §2: before the first treatment)."""
     require_permission(actor, Permission.REMS_MANAGE)
-    patient = access_patient_by_id(actor, patient_id if 0 < patient_id <= MAX_ID else 0, audit=False)
+    patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
     enrollment = RemsEnrollment(
         patient=patient,
-        enrollment_id=_text("enrollment_id", enrollment_id, required=True, max_chars=ID_MAX_CHARS),
+        enrollment_id=clean_text("enrollment_id", enrollment_id, required=True, max_chars=ID_MAX_CHARS),
         enrolled_on=_date("enrolled_on", enrolled_on),
         enrolled_by=_prescriber(actor, enrolled_by_id),
         recorded_by=actor,
@@ -173,12 +157,12 @@ def do_enroll_patient(actor, patient_id: int, *, enrollment_id: str, enrolled_on
 @transaction.atomic
 def do_withdraw_enrollment(actor, patient_id: int, *, reason: str) -> RemsEnrollment:
     require_permission(actor, Permission.REMS_MANAGE)
-    patient = access_patient_by_id(actor, patient_id if 0 < patient_id <= MAX_ID else 0, audit=False)
+    patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
     enrollment = RemsEnrollment.objects.select_for_update().filter(patient=patient, is_active=True).first()
     if enrollment is None:
         raise ValidationError({"reason": "The patient is not enrolled."})
     enrollment.is_active = False
-    enrollment.withdrawn_reason = _text("reason", reason, required=True)
+    enrollment.withdrawn_reason = clean_reason(reason)
     enrollment.save(update_fields=["is_active", "withdrawn_reason"])
     record_event(actor, AuditAction.STATUS_CHANGE, enrollment, patient=patient,
                  detail={"status": "withdrawn", "reason": enrollment.withdrawn_reason})
@@ -199,7 +183,7 @@ def do_create_form_from_session(actor, session_id: int) -> MonitoringForm:
     require_permission(actor, Permission.REMS_FINALISE)
     session = TreatmentSession.objects.select_for_update(of=("self",)).select_related(
         "location", "patient", "template", "organisation").filter(
-        pk=session_id if 0 < session_id <= MAX_ID else 0, organisation_id=actor.organisation_id).first()
+        pk=db_id_or_zero(session_id), organisation_id=actor.organisation_id).first()
     if session is None:
         raise Http404("No such treatment session")
     existing = MonitoringForm.objects.filter(session=session).first()
@@ -261,16 +245,12 @@ def _clean_value(actor, form: MonitoringForm, name: str, value):
     if name == "monitoring_clinician":
         if value is None:
             return None
-        clinician = get_user_model().objects.filter(
-            pk=value if isinstance(value, int) and 0 < value <= MAX_ID else 0,
-            organisation_id=actor.organisation_id, is_active=True,
-            role__in=[Role.NURSE, Role.PRESCRIBER],
-        ).first()
+        clinician = colleague_by_id(actor, value, roles=[Role.NURSE, Role.PRESCRIBER])
         if clinician is None:
             raise ValidationError({name: "Choose a nurse or prescriber of this clinic."})
         return clinician
     max_chars = {"lot_number": ID_MAX_CHARS, "monitoring_clinician_phone": 32}.get(name, TEXT_MAX_CHARS)
-    return _text(name, value, max_chars=max_chars)
+    return clean_text(name, value, max_chars=max_chars)
 
 
 @transaction.atomic

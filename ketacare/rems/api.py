@@ -1,8 +1,8 @@
 """REST endpoints of esketamine REMS (/api/v1/rems): the same actions and selectors as the pages."""
 
-from ninja import Path, Router
+from ninja import Router
 
-from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
+from ketacare.lib.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PathId
 from ketacare.rems import actions
 from ketacare.rems.domain.form import FIELD_LABELS
 from ketacare.rems.schemas import (
@@ -25,11 +25,6 @@ from ketacare.rems.selectors import (
 )
 
 router = Router(tags=["rems"])
-
-Id = Path(..., ge=1, le=2**63 - 1)
-LIST_ERRORS = {401: ErrorOut, 403: ErrorOut}
-READ_ERRORS = {**LIST_ERRORS, 404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut}
 
 
 def form_out(form) -> dict:
@@ -56,50 +51,50 @@ def record_certification(request, payload: CertificationIn):
 
 
 @router.post("/certifications/{certification_id}/withdraw", response={200: CertificationOut, **WRITE_ERRORS})
-def withdraw_certification(request, payload: WithdrawIn, certification_id: int = Id):
+def withdraw_certification(request, payload: WithdrawIn, certification_id: int = PathId):
     return actions.do_withdraw_certification(request.auth, certification_id, reason=payload.reason)
 
 
 @router.get("/patients/{patient_id}/enrollments", response={200: list[EnrollmentOut], **READ_ERRORS})
-def list_enrollments(request, patient_id: int = Id):
+def list_enrollments(request, patient_id: int = PathId):
     return access_patient_rems_by_patient_id(request.auth, patient_id).enrollments
 
 
 @router.post("/patients/{patient_id}/enrollments", response={201: EnrollmentOut, **WRITE_ERRORS})
-def enroll(request, payload: EnrollmentIn, patient_id: int = Id):
+def enroll(request, payload: EnrollmentIn, patient_id: int = PathId):
     """Record the patient's REMS enrollment (needed before the first esketamine session)."""
     return 201, actions.do_enroll_patient(request.auth, patient_id, **payload.dict())
 
 
 @router.post("/patients/{patient_id}/enrollments/withdraw", response={200: EnrollmentOut, **WRITE_ERRORS})
-def withdraw_enrollment(request, payload: WithdrawIn, patient_id: int = Id):
+def withdraw_enrollment(request, payload: WithdrawIn, patient_id: int = PathId):
     return actions.do_withdraw_enrollment(request.auth, patient_id, reason=payload.reason)
 
 
 @router.post("/sessions/{session_id}/form", response={201: FormOut, **WRITE_ERRORS})
-def form_from_session(request, session_id: int = Id):
+def form_from_session(request, session_id: int = PathId):
     """The session's monitoring form filled from its chart (the existing one if already made)."""
     return 201, form_out(actions.do_create_form_from_session(request.auth, session_id))
 
 
 @router.get("/forms/{form_id}", response={200: FormOut, **READ_ERRORS})
-def get_form(request, form_id: int = Id):
+def get_form(request, form_id: int = PathId):
     return form_out(access_form_by_id(request.auth, form_id))
 
 
 @router.patch("/forms/{form_id}", response={200: FormOut, **WRITE_ERRORS})
-def change_form(request, payload: FormChangeIn, form_id: int = Id):
+def change_form(request, payload: FormChangeIn, form_id: int = PathId):
     """Complete or correct a draft form."""
     return form_out(actions.do_update_form(request.auth, form_id, **payload.changes()))
 
 
 @router.post("/forms/{form_id}/finalise", response={200: FormOut, **WRITE_ERRORS})
-def finalise_form(request, form_id: int = Id):
+def finalise_form(request, form_id: int = PathId):
     """Lock a complete form; a 422 names each missing field."""
     return form_out(actions.do_finalise_form(request.auth, form_id))
 
 
 @router.post("/forms/{form_id}/submitted", response={200: FormOut, **WRITE_ERRORS})
-def form_submitted(request, payload: SubmittedIn, form_id: int = Id):
+def form_submitted(request, payload: SubmittedIn, form_id: int = PathId):
     """Record when the finalised form went to the REMS."""
     return form_out(actions.do_mark_form_submitted(request.auth, form_id, submitted_on=payload.submitted_on))

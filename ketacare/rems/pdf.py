@@ -1,14 +1,17 @@
 """The printable Patient Monitoring Form (reportlab), laid out in the PMF's sections (CLINICAL.md §2)."""
 
-import io
-
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
+from ketacare.lib.pdf import pdf_styles, render_pdf, text
 from ketacare.rems.models import MonitoringForm
+
+# A section of the form: label, value (bold), a hairline under each row.
+SECTION_TABLE_STYLE = TableStyle([
+    ("FONT", (0, 0), (-1, -1), "Helvetica", 9), ("FONT", (1, 0), (1, -1), "Helvetica-Bold", 9),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+])
 
 
 def _yn(value) -> str:
@@ -24,7 +27,7 @@ def _or_dash(value) -> str:
 
 
 def render_form_pdf(form: MonitoringForm) -> bytes:
-    styles = getSampleStyleSheet()
+    styles = pdf_styles()
     patient, location, clinician = form.patient, form.location, form.monitoring_clinician
     status = "FINALISED" if form.is_locked else "DRAFT — not finalised"
     sections = [
@@ -71,29 +74,24 @@ def render_form_pdf(form: MonitoringForm) -> bytes:
             ("Respiratory depression", _yn(form.respiratory_depression)),
         ]),
     ]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=letter, title=f"Esketamine REMS monitoring form {form.pk}",
-                            topMargin=0.6 * inch, bottomMargin=0.6 * inch)
     story = [
-        Paragraph("Esketamine REMS — Patient Monitoring Form", styles["Title"]),
-        Paragraph(f"{status}. Submit to the REMS within the deadline (online or fax). KetaCare form {form.pk}.",
-                  styles["Normal"]),
+        text("Esketamine REMS — Patient Monitoring Form", styles.title),
+        text(f"{status}. Submit to the REMS within the deadline (online or fax). KetaCare form {form.pk}.",
+             styles.line),
     ]
     for title, rows in sections:
-        story += [Spacer(1, 6), Paragraph(title, styles["Heading3"])]
+        story += [Spacer(1, 6), text(title, styles.subheading)]
+        # Plain strings in cells: drawn as they are, never read as markup.
         table = Table([[label, value] for label, value in rows], colWidths=[3.6 * inch, 3.0 * inch])
-        table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), "Helvetica", 9), ("FONT", (1, 0), (1, -1), "Helvetica-Bold", 9),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
-        ]))
+        table.setStyle(SECTION_TABLE_STYLE)
         story.append(table)
     if form.notes:
-        story += [Spacer(1, 6), Paragraph("Notes", styles["Heading3"]), Paragraph(form.notes, styles["Normal"])]
+        story += [Spacer(1, 6), text("Notes", styles.subheading), text(form.notes, styles.line)]
     if form.finalised_at:
         by = form.finalised_by.get_full_name() or form.finalised_by.username
-        story += [Spacer(1, 8), Paragraph(
-            f"Finalised by {by} on {form.finalised_at.astimezone(location.zone):%Y-%m-%d %H:%M %Z}", styles["Normal"])]
+        story += [Spacer(1, 8), text(
+            f"Finalised by {by} on {form.finalised_at.astimezone(location.zone):%Y-%m-%d %H:%M %Z}", styles.line)]
     if form.submitted_on:
-        story.append(Paragraph(f"Submitted to the REMS on {form.submitted_on:%Y-%m-%d}", styles["Normal"]))
-    doc.build(story)
-    return buffer.getvalue()
+        story.append(text(f"Submitted to the REMS on {form.submitted_on:%Y-%m-%d}", styles.line))
+    return render_pdf(story, title=f"Esketamine REMS monitoring form {form.pk}",
+                      topMargin=0.6 * inch, bottomMargin=0.6 * inch)

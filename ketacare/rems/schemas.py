@@ -6,19 +6,20 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL, NO_NUL_NOT_BLANK
 from ketacare.rems.selectors import Dashboard, DashboardRow
 
-Code = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=60)]
-Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=200)]
-Reason = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=2000)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Code = Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=60)]
+Name = Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=200)]
+Reason = Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=2000)]
 Day = Annotated[dt.date, Field(ge=dt.date(2019, 1, 1), le=dt.date(2100, 12, 31))]
 Mmhg = Annotated[int, Field(ge=20, le=350)]
 Minutes = Annotated[int, Field(ge=0, le=1440)]
 
 
 class CertificationIn(Schema):
-    location_id: Id
+    location_id: DbId
     certificate_id: Code
     certified_on: Day
     expires_on: Day | None = None
@@ -50,7 +51,7 @@ class LocationStatusOut(Schema):
 class EnrollmentIn(Schema):
     enrollment_id: Code
     enrolled_on: Day
-    enrolled_by_id: Id | None = None
+    enrolled_by_id: DbId | None = None
 
 
 class EnrollmentOut(Schema):
@@ -103,12 +104,12 @@ class FormOut(Schema):
 class FormChangeIn(Schema):
     """Only the fields sent are changed; null clears a value."""
 
-    monitoring_clinician: Id | None = None
-    monitoring_clinician_phone: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=32)] | None = None
+    monitoring_clinician: DbId | None = None
+    monitoring_clinician_phone: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=32)] | None = None
     treatment_date: Day | None = None
     first_treatment: bool | None = None
     dose_mg: Annotated[int, Field(ge=1, le=1000)] | None = None
-    lot_number: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=60)] | None = None
+    lot_number: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=60)] | None = None
     monitoring_minutes: Minutes | None = None
     ready_to_leave_minutes: Minutes | None = None
     vitals_in_range_before_dose: bool | None = None
@@ -127,7 +128,7 @@ class FormChangeIn(Schema):
     psychostimulants: bool | None = None
     maois: bool | None = None
     opioids: bool | None = None
-    notes: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=5000)] | None = None
+    notes: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=5000)] | None = None
 
     def changes(self) -> dict:
         return self.dict(exclude_unset=True)

@@ -18,8 +18,10 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
+from ketacare.lib.ids import db_id_or_zero
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
+from ketacare.rems.chart import treatment_date
 from ketacare.rems.domain.rules import (
     CertificationFacts,
     PmfState,
@@ -28,11 +30,8 @@ from ketacare.rems.domain.rules import (
     pmf_deadline,
     pmf_state,
 )
-from ketacare.rems.chart import treatment_date
 from ketacare.rems.models import MonitoringForm, RemsCertification, RemsEnrollment
 from ketacare.treatments.models import SessionStatus, TreatmentSession
-
-MAX_ID = 2**63 - 1
 
 
 def pmf_deadline_days() -> int:
@@ -59,8 +58,9 @@ def enrollment_default_date(patient: Patient) -> dt.date:
 def rems_blockers(patient: Patient, location: Location | None, on: dt.date | None = None) -> list[str]:
     """Why an esketamine session for `patient` at `location` may not start; [] when it may.
 
-    Called by the treatment session before an esketamine session starts (CLINICAL.md §2: the
-    outpatient setting must be certified and the patient enrolled before the first treatment).
+    Asked before an esketamine dose is drawn and before each device, through the start check
+    registered with treatments (session_rems_blockers; CLINICAL.md §2: the outpatient setting
+    must be certified and the patient enrolled before the first treatment).
     `on` defaults to today in the location's time zone.
     """
     if location is None:
@@ -78,6 +78,14 @@ def rems_blockers(patient: Patient, location: Location | None, on: dt.date | Non
         enrollment_problem(patient.full_name, enrolled_on, today),
     ]
     return [problem for problem in problems if problem]
+
+
+def session_rems_blockers(session: TreatmentSession) -> list[str]:
+    """The start check REMS registers with treatments (apps.py): rems_blockers() for an
+    esketamine session at its location; other drugs are not the REMS's concern."""
+    if not session.is_esketamine:
+        return []
+    return rems_blockers(session.patient, session.location)
 
 
 # ---------------------------------------------------------------- certifications and enrollments
@@ -121,7 +129,7 @@ class PatientRems:
 def access_patient_rems_by_patient_id(user, patient_id: int) -> PatientRems:
     """A patient's REMS enrollments and monitoring forms (audited as a view of the patient)."""
     require_permission(user, Permission.REMS_VIEW)
-    patient = access_patient_by_id(user, patient_id if 0 < patient_id <= MAX_ID else 0, audit=False)
+    patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
     record_event(user, AuditAction.VIEW, patient, patient=patient, detail={"rems": True})
     return PatientRems(
         patient=patient,
@@ -145,7 +153,7 @@ def access_form_by_id(user, form_id: int, *, audit: bool = True, for_update: boo
     forms = _visible_forms(user)
     if for_update:
         forms = forms.select_for_update(of=("self",))
-    form = forms.filter(pk=form_id if 0 < form_id <= MAX_ID else 0).first()
+    form = forms.filter(pk=db_id_or_zero(form_id)).first()
     if form is None:
         raise Http404("No such monitoring form")
     if audit:

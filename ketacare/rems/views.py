@@ -2,10 +2,10 @@
 enrollment, the monitoring form (filled from the session chart) and its PDF. Thin views."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.domain.roles import Permission, Role
@@ -14,8 +14,10 @@ from ketacare.accounts.permissions import (
     require_permission,
     user_may,
 )
+from ketacare.accounts.selectors import colleagues
 from ketacare.clinics.models import Location
-from ketacare.lib.forms import error_text, show_errors
+from ketacare.lib.forms import error_text
+from ketacare.lib.views import run_action, run_form_action
 from ketacare.rems import actions
 from ketacare.rems.domain.form import FIELD_LABELS
 from ketacare.rems.forms import (
@@ -34,10 +36,6 @@ from ketacare.rems.selectors import (
     location_statuses,
     rems_dashboard,
 )
-
-
-def _staff(user, roles):
-    return get_user_model().objects.filter(organisation_id=user.organisation_id, role__in=roles, is_active=True)
 
 
 @permission_required(Permission.REMS_VIEW)
@@ -69,28 +67,20 @@ def certifications(request):
     require_permission(request.user, Permission.REMS_MANAGE)
     form = CertificationForm(request.POST,
                              locations=Location.objects.filter(organisation_id=request.user.organisation_id))
-    if form.is_valid():
-        try:
-            actions.do_record_certification(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Certification recorded.")
-            return redirect("rems:certifications")
-    return _certifications(request, form)
+    return run_form_action(
+        request, form, lambda: actions.do_record_certification(request.user, **form.cleaned_data),
+        success="Certification recorded.", redirect_to="rems:certifications",
+    ) or _certifications(request, form)
 
 
 @permission_required(Permission.REMS_MANAGE)
 @require_POST
 def certification_withdraw(request, pk: int):
     # The action checks the reason (after finding the certification, so others' ids stay 404).
-    try:
-        actions.do_withdraw_certification(request.user, pk, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, f"Not withdrawn. {error_text(exc)}")
-    else:
-        messages.success(request, "Certification withdrawn.")
-    return redirect("rems:certifications")
+    return run_action(
+        request, lambda: actions.do_withdraw_certification(request.user, pk, reason=request.POST.get("reason", "")),
+        success="Certification withdrawn.", failure="Not withdrawn.", redirect_to="rems:certifications",
+    )
 
 
 def _patient(request, patient_id: int, form=None):
@@ -98,7 +88,7 @@ def _patient(request, patient_id: int, form=None):
     rems = access_patient_rems_by_patient_id(user, patient_id)
     may_manage = user_may(user, Permission.REMS_MANAGE)
     if may_manage and form is None:
-        form = EnrollmentForm(prescribers=_staff(user, [Role.PRESCRIBER]),
+        form = EnrollmentForm(prescribers=colleagues(user, roles=[Role.PRESCRIBER]),
                               initial={"enrolled_on": enrollment_default_date(rems.patient),
                                        "enrolled_by_id": user.pk if user.role == Role.PRESCRIBER else None})
     return render(request, "rems/patient.html", {
@@ -113,28 +103,22 @@ def patient(request, patient_id: int):
     if request.method != "POST":
         return _patient(request, patient_id)
     require_permission(request.user, Permission.REMS_MANAGE)
-    form = EnrollmentForm(request.POST, prescribers=_staff(request.user, [Role.PRESCRIBER]))
-    if form.is_valid():
-        try:
-            actions.do_enroll_patient(request.user, patient_id, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Enrollment recorded.")
-            return redirect("rems:patient", patient_id=patient_id)
-    return _patient(request, patient_id, form)
+    form = EnrollmentForm(request.POST, prescribers=colleagues(request.user, roles=[Role.PRESCRIBER]))
+    return run_form_action(
+        request, form, lambda: actions.do_enroll_patient(request.user, patient_id, **form.cleaned_data),
+        success="Enrollment recorded.", redirect_to=reverse("rems:patient", args=[patient_id]),
+    ) or _patient(request, patient_id, form)
 
 
 @permission_required(Permission.REMS_MANAGE)
 @require_POST
 def enrollment_withdraw(request, patient_id: int):
-    try:
-        actions.do_withdraw_enrollment(request.user, patient_id, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, f"Not withdrawn. {error_text(exc)}")
-    else:
-        messages.success(request, "Enrollment withdrawn.")
-    return redirect("rems:patient", patient_id=patient_id)
+    reason = request.POST.get("reason", "")
+    return run_action(
+        request, lambda: actions.do_withdraw_enrollment(request.user, patient_id, reason=reason),
+        success="Enrollment withdrawn.", failure="Not withdrawn.",
+        redirect_to=reverse("rems:patient", args=[patient_id]),
+    )
 
 
 @permission_required(Permission.REMS_FINALISE)
@@ -154,7 +138,7 @@ def _form_detail(request, pk: int, edit_form=None):
     form = access_form_by_id(user, pk)
     may_finalise = user_may(user, Permission.REMS_FINALISE)
     if may_finalise and not form.is_locked and edit_form is None:
-        edit_form = MonitoringFormForm(instance=form, clinicians=_staff(user, [Role.NURSE, Role.PRESCRIBER]))
+        edit_form = MonitoringFormForm(instance=form, clinicians=colleagues(user, roles=[Role.NURSE, Role.PRESCRIBER]))
     values = actions.form_values(form)
     return render(request, "rems/form_detail.html", {
         "form": form, "patient": form.patient, "edit_form": edit_form if may_finalise and not form.is_locked else None,
@@ -171,57 +155,42 @@ def form_detail(request, pk: int):
     require_permission(request.user, Permission.REMS_FINALISE)
     instance = access_form_by_id(request.user, pk, audit=False)
     edit_form = MonitoringFormForm(request.POST, instance=instance,
-                                   clinicians=_staff(request.user, [Role.NURSE, Role.PRESCRIBER]))
-    if edit_form.is_valid():
-        try:
-            actions.do_update_form(request.user, pk, **edit_form.changes())
-        except ValidationError as exc:
-            show_errors(edit_form, exc)
-        else:
-            messages.success(request, "Form saved.")
-            return redirect("rems:form_detail", pk=pk)
-    return _form_detail(request, pk, edit_form)
+                                   clinicians=colleagues(request.user, roles=[Role.NURSE, Role.PRESCRIBER]))
+    return run_form_action(
+        request, edit_form, lambda: actions.do_update_form(request.user, pk, **edit_form.changes()),
+        success="Form saved.", redirect_to=reverse("rems:form_detail", args=[pk]),
+    ) or _form_detail(request, pk, edit_form)
 
 
 @permission_required(Permission.REMS_FINALISE)
 @require_POST
 def form_finalise(request, pk: int):
-    try:
-        actions.do_finalise_form(request.user, pk)
-    except ValidationError as exc:
-        messages.error(request, f"Not finalised. {error_text(exc)}")
-    else:
-        messages.success(request, "Form finalised; it is now locked.")
-    return redirect("rems:form_detail", pk=pk)
+    return run_action(request, lambda: actions.do_finalise_form(request.user, pk),
+                      success="Form finalised; it is now locked.", failure="Not finalised.",
+                      redirect_to=reverse("rems:form_detail", args=[pk]))
 
 
 @permission_required(Permission.REMS_FINALISE)
 @require_POST
 def form_refill(request, pk: int):
-    try:
-        actions.do_refill_form_from_chart(request.user, pk)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, "Blank fields filled again from the session chart.")
-    return redirect("rems:form_detail", pk=pk)
+    return run_action(request, lambda: actions.do_refill_form_from_chart(request.user, pk),
+                      success="Blank fields filled again from the session chart.",
+                      redirect_to=reverse("rems:form_detail", args=[pk]))
 
 
 @permission_required(Permission.REMS_FINALISE)
 @require_POST
 def form_submitted(request, pk: int):
     form = SubmittedForm(request.POST)
-    if not form.is_valid():
-        access_form_by_id(request.user, pk, audit=False)  # another organisation's form stays 404
-        messages.error(request, "Submitted on: enter a date.")
-    else:
-        try:
-            actions.do_mark_form_submitted(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, "Submission recorded.")
-    return redirect("rems:form_detail", pk=pk)
+
+    def mark_submitted():
+        if not form.is_valid():
+            access_form_by_id(request.user, pk, audit=False)  # another organisation's form stays 404
+            raise ValidationError({"submitted_on": "Enter a date."})
+        return actions.do_mark_form_submitted(request.user, pk, **form.cleaned_data)
+
+    return run_action(request, mark_submitted, success="Submission recorded.",
+                      redirect_to=reverse("rems:form_detail", args=[pk]))
 
 
 @permission_required(Permission.REMS_VIEW)

@@ -1,11 +1,20 @@
-"""Forms of the booking, calendar and resource pages. Times are entered in the location's zone."""
+"""Forms of the scheduling pages (booking, calendars, resources, courses, the waitlist, attendance).
+
+Times are entered in the location's zone.
+"""
 
 import datetime as dt
 
 from django import forms
 
+from ketacare.lib.text import REASON_MAX_CHARS
 from ketacare.patients.models import Patient
-from ketacare.scheduling.models import AppointmentType, SchedulingSettings, Skill, Weekday
+from ketacare.scheduling.actions.waitlist import MAX_WAITLIST_WEEKS
+from ketacare.scheduling.models import AppointmentType, Chair, SchedulingSettings, Skill, Weekday
+from ketacare.scheduling.selectors.courses import MAX_COURSE_HORIZON_DAYS
+from ketacare.scheduling.selectors.resources import visible_appointment_types, visible_locations
+from ketacare.scheduling.selectors.waitlist import patient_by_record_number
+from ketacare.scheduling.solver_input import WEEKDAY_KEYS
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
@@ -98,7 +107,7 @@ class MoveForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(max_length=2000)
+    reason = forms.CharField(max_length=REASON_MAX_CHARS)
 
 
 class CalendarForm(forms.Form):
@@ -188,3 +197,111 @@ class SettingsForm(forms.ModelForm):
             "chairs_per_nurse", "prescriber_on_site_for_iv", "first_reminder_hours", "second_reminder_hours",
             "late_cancellation_hours", "solver_time_limit_seconds", "slot_minutes",
         ]
+
+
+# ---------------------------------------------------------------------------
+# Courses and the waitlist
+
+DAY_CHOICES = [(key, key.capitalize()) for key in WEEKDAY_KEYS]
+
+
+class AvailabilityFields(forms.Form):
+    """The patient's available days and times, as one window of the exchange format."""
+
+    days = forms.MultipleChoiceField(choices=DAY_CHOICES, widget=forms.CheckboxSelectMultiple,
+                                     initial=["mon", "tue", "wed", "thu", "fri"], required=False)
+    from_time = forms.TimeField(label="Available from", initial=dt.time(8),
+                                widget=forms.TimeInput(attrs={"type": "time"}))
+    to_time = forms.TimeField(label="Available until", initial=dt.time(18),
+                              widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def availability(self) -> list[dict]:
+        data = self.cleaned_data
+        return [{"days": data.get("days") or [], "from": data["from_time"].strftime("%H:%M"),
+                 "to": data["to_time"].strftime("%H:%M")}]
+
+
+class CourseForm(AvailabilityFields):
+    appointment_type = forms.ModelChoiceField(queryset=None, empty_label=None)
+    locations = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    any_time = forms.BooleanField(required=False, label="Any time the location is open")
+    shift_days = forms.IntegerField(min_value=0, max_value=MAX_COURSE_HORIZON_DAYS, initial=0,
+                                    widget=forms.HiddenInput, required=False)
+    field_order = ("appointment_type", "locations", "days", "from_time", "to_time", "any_time", "shift_days")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["appointment_type"].queryset = visible_appointment_types(user).exclude(chair="")
+        self.fields["locations"].queryset = visible_locations(user)
+
+    def action_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "appointment_type_id": data["appointment_type"].pk,
+            "location_ids": [location.pk for location in data["locations"]],
+            "availability": None if data["any_time"] else self.availability(),
+            "any_time": data["any_time"], "shift_days": data.get("shift_days") or 0,
+        }
+
+
+class MoveSessionForm(forms.Form):
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False,
+                                   empty_label="Keep or pick a free chair")
+
+
+class CancelRestForm(forms.Form):
+    reason = forms.CharField(max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WaitlistForm(AvailabilityFields):
+    patient = forms.IntegerField(min_value=1, label="Patient id", widget=forms.HiddenInput, required=False)
+    record_number = forms.CharField(max_length=40, required=False, label="Patient record number")
+    appointment_type = forms.ModelChoiceField(queryset=None, empty_label=None)
+    locations = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    sessions = forms.IntegerField(min_value=1, max_value=60, initial=6)
+    min_days_between = forms.IntegerField(min_value=0, max_value=60, initial=1)
+    max_span_days = forms.IntegerField(min_value=0, max_value=366, initial=21)
+    earliest_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    latest_start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    field_order = ("record_number", "appointment_type", "locations", "sessions", "min_days_between", "max_span_days",
+                   "earliest_date", "latest_start_date", "days", "from_time", "to_time")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["appointment_type"].queryset = visible_appointment_types(user).exclude(chair="")
+        self.fields["locations"].queryset = visible_locations(user)
+
+    def clean(self):
+        data = super().clean()
+        patient = patient_by_record_number(self.user, (data.get("record_number") or "").strip())
+        if patient is None:
+            self.add_error("record_number", "No patient of this clinic has this record number.")
+        else:
+            data["patient"] = patient.pk
+        return data
+
+    def action_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "patient_id": data["patient"], "appointment_type_id": data["appointment_type"].pk,
+            "location_ids": [location.pk for location in data["locations"]], "sessions": data["sessions"],
+            "min_days_between": data["min_days_between"], "max_span_days": data["max_span_days"],
+            "earliest_date": data["earliest_date"], "latest_start_date": data.get("latest_start_date"),
+            "availability": self.availability(),
+        }
+
+
+class ScheduleForm(forms.Form):
+    weeks = forms.IntegerField(min_value=1, max_value=MAX_WAITLIST_WEEKS, initial=4, label="Coming weeks")
+
+
+# ---------------------------------------------------------------------------
+# Attendance
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=REASON_MAX_CHARS,
+                             widget=forms.TextInput(attrs={"placeholder": "Reason (optional)"}))

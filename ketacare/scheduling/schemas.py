@@ -1,37 +1,64 @@
-"""API shapes of single appointments and scheduling resources."""
+"""API shapes of scheduling (every topic's input and output), and the preamble its routers share."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
+from django.core.exceptions import ValidationError
 from ninja import Field, Schema
 from pydantic import AwareDatetime, StringConstraints
 
+from ketacare.lib.api import WRITE_ERRORS
+from ketacare.lib.api_errors import ErrorOut
+from ketacare.lib.forms import error_text
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL, NO_NUL_NOT_BLANK, REASON_MAX_CHARS, TEXT_MAX_CHARS
+from ketacare.scheduling.actions.waitlist import MAX_WAITLIST_WEEKS
 from ketacare.scheduling.models import Appointment
+from ketacare.scheduling.selectors.booking import SlotConflict
+from ketacare.scheduling.selectors.courses import MAX_COURSE_HORIZON_DAYS
 
-# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=2000)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=TEXT_MAX_CHARS)]
+Reason = Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=REASON_MAX_CHARS)]
+# A booking's writes also answer 409 when another booking holds the slot (conflict below).
+SCHEDULING_WRITE_ERRORS = {**WRITE_ERRORS, 409: ErrorOut}
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
+def check_dates(**dates) -> None:
+    """Far-off dates are typos (and would overflow time zone arithmetic): a 422 naming the field."""
+    for name, value in dates.items():
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise ValidationError({name: f"Enter a date between {EARLIEST} and {LATEST}."})
+
+
+def conflict(exc: SlotConflict):
+    """Another booking holds the slot: 409 with a detail naming the field."""
+    return 409, {"detail": error_text(exc)}
+
+
+# ---------------------------------------------------------------------------
+# Single appointments and resources
 
 
 class AppointmentIn(Schema):
-    patient_id: Id
-    appointment_type_id: Id
-    location_id: Id
+    patient_id: DbId
+    appointment_type_id: DbId
+    location_id: DbId
     starts_at: AwareDatetime = Field(description="With its UTC offset, e.g. 2027-01-11T09:00:00-05:00")
-    chair_id: Id | None = Field(None, description="Blank: the first free chair the type can use")
-    clinician_id: Id | None = Field(None, description="Blank: the first free clinician with the type's skill")
+    chair_id: DbId | None = Field(None, description="Blank: the first free chair the type can use")
+    clinician_id: DbId | None = Field(None, description="Blank: the first free clinician with the type's skill")
     notes: Text = ""
 
 
 class MoveIn(Schema):
     starts_at: AwareDatetime
-    chair_id: Id | None = None
-    clinician_id: Id | None = None
+    chair_id: DbId | None = None
+    clinician_id: DbId | None = None
     reason: Text = ""
 
 
 class CancelIn(Schema):
-    reason: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=2000)]
+    reason: Reason
 
 
 class AppointmentOut(Schema):
@@ -89,7 +116,7 @@ class ChairOut(Schema):
     is_active: bool
 
 
-class LocationOut(Schema):
+class SchedulingLocationOut(Schema):
     id: int
     name: str
     time_zone: str
@@ -133,6 +160,183 @@ class ResourcesOut(Schema):
     chairs_per_nurse: int
     prescriber_on_site_for_iv: bool
     slot_minutes: int
-    locations: list[LocationOut]
+    locations: list[SchedulingLocationOut]
     appointment_types: list[AppointmentTypeOut]
     staff: list[StaffOut]
+
+
+# ---------------------------------------------------------------------------
+# Courses and the waitlist
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+EndOfDay = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+
+
+class AvailabilityWindow(Schema):
+    days: list[Weekday] = Field(..., min_length=1, max_length=7)
+    from_: TimeOfDay = Field(..., alias="from")
+    to: EndOfDay
+
+
+class CourseBookingIn(Schema):
+    plan_id: DbId
+    appointment_type_id: DbId
+    location_ids: list[DbId] = Field(..., min_length=1, max_length=50)
+    availability: list[AvailabilityWindow] = Field(default_factory=list, max_length=14,
+                                                   description="When the patient can come; empty with any_time")
+    any_time: bool = Field(False, description="Any time the location is open (ignores availability)")
+    shift_days: int = Field(0, ge=0, le=MAX_COURSE_HORIZON_DAYS,
+                            description="Start the plan's windows this many days later (an offered alternative)")
+
+    def action_fields(self) -> dict:
+        values = self.dict(by_alias=True)
+        return {"appointment_type_id": values["appointment_type_id"], "location_ids": values["location_ids"],
+                "availability": values["availability"], "any_time": values["any_time"],
+                "shift_days": values["shift_days"]}
+
+
+class PlacementOut(Schema):
+    sequence: int
+    planned_session_id: int | None
+    starts_at: dt.datetime
+    local_start: str = Field(description="In the location's time zone, ISO 8601 with offset")
+    chair_id: int
+
+
+class ProposedCourseOut(Schema):
+    location_id: int
+    location_name: str
+    sessions: list[PlacementOut]
+
+
+class AlternativeOut(Schema):
+    kind: Literal["location", "later_start", "other_times"]
+    label: str
+    location_id: int
+    shift_days: int
+    any_time: bool
+    course: ProposedCourseOut
+
+
+class ProposalOut(Schema):
+    fits: bool
+    reason: str
+    constraint: str = Field(description="What prevents a full course: patient_availability, location, dates, resources")
+    course: ProposedCourseOut | None
+    alternatives: list[AlternativeOut]
+
+
+class CourseOut(Schema):
+    id: int
+    patient_id: int
+    plan_id: int | None
+    appointment_type_id: int
+    location_id: int
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None
+    cancelled_reason: str
+    appointments: list[AppointmentOut]
+
+
+class MoveSessionIn(Schema):
+    starts_at: AwareDatetime
+    chair_id: DbId | None = None
+    reason: Text = ""
+
+
+class CancelRestIn(Schema):
+    reason: Reason
+
+
+class WaitlistIn(Schema):
+    patient_id: DbId
+    appointment_type_id: DbId
+    location_ids: list[DbId] = Field(..., min_length=1, max_length=50)
+    earliest_date: dt.date
+    latest_start_date: dt.date | None = None
+    availability: list[AvailabilityWindow] = Field(..., min_length=1, max_length=14)
+    sessions: int = Field(6, ge=1, le=60)
+    min_days_between: int = Field(1, ge=0, le=60)
+    max_span_days: int = Field(21, ge=0, le=366)
+    plan_id: DbId | None = None
+
+
+class WaitlistEntryOut(Schema):
+    id: int
+    patient_id: int
+    patient_name: str
+    plan_id: int | None
+    appointment_type_id: int
+    location_ids: list[int]
+    sessions: int
+    min_days_between: int
+    max_span_days: int
+    earliest_date: dt.date
+    latest_start_date: dt.date | None
+    availability: list[dict]
+    status: Literal["waiting", "booked", "withdrawn"]
+    course_id: int | None
+    last_unscheduled_reason: str
+
+
+class WaitlistWithdrawIn(Schema):
+    reason: Text = ""
+
+
+class ScheduleWaitlistIn(Schema):
+    weeks: int = Field(4, ge=1, le=MAX_WAITLIST_WEEKS)
+    start_date: dt.date | None = Field(None, description="Default: tomorrow")
+
+
+class WaitlistRunOut(Schema):
+    booked: list[WaitlistEntryOut]
+    not_booked: list[WaitlistEntryOut]
+    method: str
+
+
+# ---------------------------------------------------------------------------
+# Calendar feeds, attendance, the patient's own appointments
+
+
+class FeedOut(Schema):
+    id: int
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class FeedCreatedOut(FeedOut):
+    url: str = Field(..., description="The feed's address; shown only in this response")
+
+
+class NoShowIn(Schema):
+    reason: Text = ""
+
+
+class AppointmentStatusOut(Schema):
+    id: int
+    patient_id: int
+    status: str
+    status_reason: str
+    status_changed_at: dt.datetime | None
+    starts_at: dt.datetime
+
+
+class AttendanceOut(Schema):
+    patient_id: int
+    no_shows: int
+    late_cancellations: int
+    cancellations: int
+    attended: int
+
+
+class OwnAppointmentOut(Schema):
+    id: int
+    appointment_type: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    location: str
+    time_zone: str
+    local_time: str = Field(..., description="The start in the location's time zone, in words")
+    instructions: str

@@ -7,6 +7,10 @@ patient's organisation; each staff role of another organisation; a patient.
 Allowed roles get through (200 for pages, anything but 403/404 for POST
 actions), other roles get 403, anonymous users are sent to sign in, and staff
 of another organisation get 404 for this organisation's objects.
+
+Each page's objects are built once (a World) and every persona is checked against them in turn,
+each request in a savepoint that is rolled back, so what one persona's POST changes is gone before
+the next persona asks; a failure names the page and every persona that got the wrong answer.
 """
 
 import datetime as dt
@@ -14,12 +18,13 @@ from decimal import Decimal
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.candidacy import actions as candidacy_actions
-from ketacare.conftest import sign_in
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
 from ketacare.protocols import actions as protocols_actions
@@ -27,9 +32,8 @@ from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
 from ketacare.rems import actions as rems_actions
 from ketacare.rems.models import MonitoringForm
 from ketacare.ledger import actions as ledger_actions
-from ketacare.ledger.tests.conftest import make_products, receive
 from ketacare.patients.models import Allergy, Diagnosis, Medication
-from ketacare.scheduling import actions as scheduling_actions
+from ketacare.scheduling.actions.booking import do_book_appointment
 from ketacare.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -40,7 +44,9 @@ from ketacare.scheduling.models import (
     StaffShift,
     WaitlistEntry,
 )
-from ketacare.scheduling.tests.booking_world import boston, build_clinic
+from ketacare.testing.clinic import build_clinic
+from ketacare.testing.personas import sign_in
+from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
 from ketacare.treatments.models import TreatmentSession
 
@@ -117,10 +123,10 @@ PAGES = {
     "patients:medication_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
     "patients:medication_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "medication")), owned=True),
     "patients:weight_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
-    "audit:list": staff(ADMIN),
-    "audit:verify": staff(ADMIN),
-    "audit:patient_history": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
-    "audit:patient_disclosures": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
+    "reports:audit_list": staff(ADMIN),
+    "reports:audit_verify": staff(ADMIN),
+    "patient_access:history": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
+    "patient_access:disclosures": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
     "portal:home": Page(roles=frozenset({"patient"})),
     "measures:patient": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
     "measures:assign": staff(ALL_STAFF, method="post", kwargs=(("patient_id", "patient"),), owned=True),
@@ -153,9 +159,9 @@ PAGES = {
     "candidacy:trial_remove": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"), ("trial_id", "trial")), owned=True),
     "candidacy:portal_intake": Page(roles=frozenset({"patient"})),
     "candidacy:policy": staff(ADMIN),
-    "measures:trend": staff(ALL_STAFF, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True),
-    "measures:dashboard": staff({"prescriber", "clinic_admin"}),
-    "measures:portal_trend": Page(roles=frozenset({"patient"}), kwargs=(("instrument", "patient_instrument"),)),
+    "reports:trend": staff(ALL_STAFF, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True),
+    "reports:dashboard": staff({"prescriber", "clinic_admin"}),
+    "reports:portal_trend": Page(roles=frozenset({"patient"}), kwargs=(("instrument", "patient_instrument"),)),
     "protocols:maintenance": staff(ALL_STAFF, kwargs=(("pk", "plan"),), owned=True),
     "protocols:maintenance_decide": staff({"prescriber"}, method="post", kwargs=(("pk", "plan"),), owned=True),
     # One-time questionnaire links: the token is the key (measures/tests/test_pages.py).
@@ -232,7 +238,7 @@ PAGES = {
     "therapy:psychotherapy_detail": None,
     "therapy:psychotherapy_sign": staff(PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True),
     "therapy:psychotherapy_addendum": staff(PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True),
-    "therapy:progress_summary": staff(ALL_STAFF - {"front_desk"}, kwargs=(("patient_id", "patient"),), owned=True),
+    "reports:progress_summary": staff(ALL_STAFF - {"front_desk"}, kwargs=(("patient_id", "patient"),), owned=True),
     "ledger:index": staff(LEDGER_VIEWERS),
     "ledger:settings": staff(LEDGER_REPORTERS),
     "ledger:theft_loss": staff(LEDGER_VIEWERS),
@@ -357,13 +363,13 @@ class World:
         self.sched_type, self.sched_staff = clinic.type(AppointmentKind.IV_INFUSION).pk, nurse.pk
         self.sched_closed_date = ClosedDate.objects.create(location=clinic.location, date=clinic.day + dt.timedelta(days=30)).pk
         self.sched_shift = StaffShift.objects.filter(user=nurse).first().pk
-        leave_starts = boston(clinic.day, 0) + dt.timedelta(days=40)
+        leave_starts = clinic.at(0) + dt.timedelta(days=40)
         self.sched_exception = StaffException.objects.create(
             user=nurse, starts_at=leave_starts, ends_at=leave_starts + dt.timedelta(days=1)
         ).pk
-        self.sched_appointment = scheduling_actions.do_book_appointment(
+        self.sched_appointment = do_book_appointment(
             staff_users["front_desk"], patient_id=patient.pk, appointment_type_id=self.sched_type,
-            location_id=self.sched_location, starts_at=boston(clinic.day, 9),
+            location_id=self.sched_location, starts_at=clinic.at(9),
         ).pk
         iv, desk = clinic.type(AppointmentKind.IV_INFUSION), staff_users["front_desk"]
         course = Course.objects.create(organisation=org, patient=patient, appointment_type=iv, location=clinic.location, created_by=desk)
@@ -419,29 +425,47 @@ def test_public_pages_need_no_sign_in(client, world, name):
     assert request(client, page, world.url(name, page)).status_code == 200
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("name", PROTECTED)
-def test_protected_page_against_the_matrix(client, world, staff, other_staff, patient, persona, name):
-    page = PAGES[name]
-    url = world.url(name, page)
-    if persona == "anonymous":
+def wrong_answer(page: Page, name: str, url: str, persona: str, user) -> str | None:
+    """What is wrong with the response `persona` (signed in as `user`) gets from page `name` (None: what
+    the matrix says)."""
+    client = Client()
+    if user is None:
         response = request(client, page, url)
-        assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
-        return
-    if persona == "patient":
-        role, user, same_org = Role.PATIENT.value, patient.user, True
-    elif persona.startswith("other_org_"):
-        role = persona.removeprefix("other_org_")
-        user, same_org = other_staff[role], False
-    else:
-        role, user, same_org = persona, staff[persona], True
+        if response.status_code == 302 and response.url.startswith(reverse("accounts:login")):
+            return None
+        return f"anonymous must be sent to sign in from {name} (got {response.status_code})"
+    role = Role.PATIENT.value if persona == "patient" else persona.removeprefix("other_org_")
+    same_org = not persona.startswith("other_org_")
     sign_in(client, user)
     status = request(client, page, url).status_code
     if role not in page.roles:
-        assert status == 403, f"{persona} must be refused {name}"
-    elif not same_org and page.owned:
-        assert status == 404, f"{persona} must not find another organisation's {name}"
-    elif page.method == "get":
-        assert status == 200, f"{persona} must reach {name}"
-    else:
-        assert status not in (403, 404, 405) and status < 500, f"{persona} must be allowed {name}"
+        return None if status == 403 else f"{persona} must be refused {name} (got {status})"
+    if not same_org and page.owned:
+        return None if status == 404 else f"{persona} must not find another organisation's {name} (got {status})"
+    if page.method == "get":
+        return None if status == 200 else f"{persona} must reach {name} (got {status})"
+    allowed = status not in (403, 404, 405) and status < 500
+    return None if allowed else f"{persona} must be allowed {name} (got {status})"
+
+
+@pytest.mark.parametrize("name", PROTECTED)
+def test_protected_page_against_the_matrix(world, staff, other_staff, patient, name):
+    page = PAGES[name]
+    url = world.url(name, page)  # builds the objects the URL names, outside the savepoints
+    users = {
+        "anonymous": None, "patient": patient.user, **staff,
+        **{f"other_org_{role}": user for role, user in other_staff.items()},
+    }
+    failures = []
+    for persona in PERSONAS:
+        with transaction.atomic():
+            try:
+                failure = wrong_answer(page, name, url, persona, users[persona])
+            except Exception as error:
+                error.add_note(f"while {persona} requested {name}")
+                raise
+            finally:
+                transaction.set_rollback(True)
+        if failure:
+            failures.append(failure)
+    assert not failures, "\n".join(failures)

@@ -13,7 +13,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from ketacare.conftest import PASSWORD
+from ketacare.testing.personas import PASSWORD
 from ketacare.inquiries.models import Inquiry
 from ketacare.patients.models import Patient
 

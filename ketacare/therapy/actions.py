@@ -15,6 +15,8 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.lib.text import clean_text
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.models import TreatmentPlan
 from ketacare.scheduling.models import Appointment, AppointmentKind
@@ -29,22 +31,12 @@ from ketacare.therapy.models import (
 from ketacare.therapy.selectors import (
     access_progress_note_by_id,
     access_psychotherapy_note_by_id,
-    clamp_id,
 )
 
 TEXT_MAX_CHARS = 20_000
 NOTE_TEXT_FIELDS = ("themes", "goals", "practices", "risk_note")
 # Appointments of these statuses can carry a note (one booked and checked in, or already held).
 NOTE_APPOINTMENT_STATUSES = ("booked", "checked_in", "completed")
-
-
-def _text(field: str, value) -> str:
-    value = "" if value is None else str(value)
-    if "\x00" in value:
-        raise ValidationError({field: "Remove the NUL character."})
-    if len(value) > TEXT_MAX_CHARS:
-        raise ValidationError({field: f"Keep this under {TEXT_MAX_CHARS} characters."})
-    return value.strip()
 
 
 def _risk_check(value) -> str:
@@ -75,7 +67,7 @@ def _duration(value) -> int:
 def _plan(patient, plan_id):
     if plan_id in (None, ""):
         return None
-    plan = TreatmentPlan.objects.filter(pk=clamp_id(plan_id), patient=patient).first()
+    plan = TreatmentPlan.objects.filter(pk=db_id_or_zero(plan_id), patient=patient).first()
     if plan is None:
         raise ValidationError({"plan_id": "Choose one of this patient's treatment plans."})
     return plan
@@ -86,7 +78,7 @@ def _appointment(patient, appointment_id):
     if appointment_id in (None, ""):
         return None
     appointment = Appointment.objects.select_related("appointment_type").filter(
-        pk=clamp_id(appointment_id), patient=patient
+        pk=db_id_or_zero(appointment_id), patient=patient
     ).first()
     if appointment is None:
         raise ValidationError({"appointment_id": "Choose one of this patient's appointments."})
@@ -98,7 +90,7 @@ def _appointment(patient, appointment_id):
 
 
 def _note_fields(fields: dict) -> dict:
-    cleaned = {name: _text(name, fields.get(name, "")) for name in NOTE_TEXT_FIELDS}
+    cleaned = {name: clean_text(name, fields.get(name, ""), max_chars=TEXT_MAX_CHARS) for name in NOTE_TEXT_FIELDS}
     cleaned["risk_check"] = _risk_check(fields.get("risk_check", ""))
     return cleaned
 
@@ -108,7 +100,7 @@ def do_create_progress_note(actor, patient_id: int, *, session_at, duration_minu
                             appointment_id=None, **fields) -> ProgressNote:
     """A draft note of one integration session, linked to the plan and the appointment if given."""
     require_permission(actor, Permission.THERAPY_NOTE_WRITE)
-    patient = access_patient_by_id(actor, clamp_id(patient_id), audit=False)
+    patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
     unknown = set(fields) - set(NOTE_TEXT_FIELDS) - {"risk_check"}
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in unknown})
@@ -155,7 +147,7 @@ def do_update_progress_note(actor, note_id: int, **fields) -> ProgressNote:
         elif name == "session_at":
             changes[name] = _session_at(value, note.patient)
         else:
-            changes[name] = _text(name, value)
+            changes[name] = clean_text(name, value, max_chars=TEXT_MAX_CHARS)
     for name, value in changes.items():
         setattr(note, name, value)
     note.save()
@@ -187,7 +179,7 @@ def do_add_progress_note_addendum(actor, note_id: int, *, text: str) -> Progress
     note = access_progress_note_by_id(actor, note_id, audit=False, for_update=True)
     if not note.is_locked:
         raise ValidationError({"text": "The note is still a draft: change it instead."})
-    text = _text("text", text)
+    text = clean_text("text", text, max_chars=TEXT_MAX_CHARS)
     if not text:
         raise ValidationError({"text": "Write the addendum."})
     addendum = ProgressNoteAddendum.objects.create(note=note, text=text, written_by=actor)
@@ -202,13 +194,13 @@ def do_add_progress_note_addendum(actor, note_id: int, *, text: str) -> Progress
 def do_create_psychotherapy_note(actor, patient_id: int, *, text: str, progress_note_id=None) -> PsychotherapyNote:
     """A draft psychotherapy note by the actor (who alone, with the treating prescriber, reads it)."""
     require_permission(actor, Permission.THERAPY_NOTE_WRITE)
-    patient = access_patient_by_id(actor, clamp_id(patient_id), audit=False)
-    text = _text("text", text)
+    patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
+    text = clean_text("text", text, max_chars=TEXT_MAX_CHARS)
     if not text:
         raise ValidationError({"text": "Write the note."})
     progress_note = None
     if progress_note_id not in (None, ""):
-        progress_note = ProgressNote.objects.filter(pk=clamp_id(progress_note_id), patient=patient).first()
+        progress_note = ProgressNote.objects.filter(pk=db_id_or_zero(progress_note_id), patient=patient).first()
         if progress_note is None:
             raise ValidationError({"progress_note_id": "Choose one of this patient's integration sessions."})
     note = PsychotherapyNote.objects.create(patient=patient, author=actor, progress_note=progress_note, text=text)
@@ -232,7 +224,7 @@ def do_update_psychotherapy_note(actor, note_id: int, *, text: str) -> Psychothe
 def _update_psychotherapy_note(actor, note_id: int, text: str) -> PsychotherapyNote:
     note = access_psychotherapy_note_by_id(actor, note_id, audit=False, for_update=True)
     _own_draft(actor, note)
-    text = _text("text", text)
+    text = clean_text("text", text, max_chars=TEXT_MAX_CHARS)
     if not text:
         raise ValidationError({"text": "Write the note."})
     note.text = text
@@ -269,7 +261,7 @@ def _add_psychotherapy_note_addendum(actor, note_id: int, text: str) -> Psychoth
         raise ValidationError({"text": "Only the author adds to a psychotherapy note."})
     if not note.is_locked:
         raise ValidationError({"text": "The note is still a draft: change it instead."})
-    text = _text("text", text)
+    text = clean_text("text", text, max_chars=TEXT_MAX_CHARS)
     if not text:
         raise ValidationError({"text": "Write the addendum."})
     addendum = PsychotherapyNoteAddendum.objects.create(note=note, text=text, written_by=actor)

@@ -6,20 +6,20 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime, StringConstraints
 
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL, NO_NUL_NOT_BLANK
 from ketacare.therapy.models import ProgressNote, PsychotherapyNote
 
-# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
-NoteText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=20_000)]
-RequiredText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*\S[^\x00]*$", max_length=20_000)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+NoteText = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=20_000)]
+RequiredText = Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=20_000)]
 RiskCheckIn = Literal["", "no_concerns", "concerns_discussed", "safety_plan_reviewed", "escalated"]
 
 
 class ProgressNoteIn(Schema):
     session_at: AwareDatetime
     duration_minutes: Annotated[int, Field(ge=1, le=480)]
-    plan_id: Id | None = None
-    appointment_id: Id | None = None
+    plan_id: DbId | None = None
+    appointment_id: DbId | None = None
     themes: NoteText = ""
     goals: NoteText = ""
     practices: NoteText = ""
@@ -71,7 +71,7 @@ class ProgressNoteOut(Schema):
 
 class PsychotherapyNoteIn(Schema):
     text: RequiredText
-    progress_note_id: Id | None = None
+    progress_note_id: DbId | None = None
 
 
 class PsychotherapyNoteChangeIn(Schema):

@@ -15,6 +15,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission, user_may
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.ids import db_id_or_zero
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.domain.plan_status import PlanStatus
@@ -22,13 +23,7 @@ from ketacare.protocols.models import TreatmentPlan
 from ketacare.therapy.domain.notes import psychotherapy_note_denial
 from ketacare.therapy.models import ProgressNote, PsychotherapyNote
 
-MAX_ID = 2**63 - 1
 PSYCHOTHERAPY_NOTE_TYPE = "therapy.psychotherapynote"
-
-
-def clamp_id(value) -> int:
-    """An id as given, or 0 (never found) when it is not a positive id in the database's range."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID else 0
 
 
 def treating_prescriber_id(patient: Patient) -> int | None:
@@ -59,7 +54,7 @@ def access_progress_note_by_id(user, note_id: int, *, audit: bool = True, for_up
     notes = _visible_progress_notes(user)
     if for_update:
         notes = notes.select_for_update(of=("self",))
-    note = notes.filter(pk=clamp_id(note_id)).first()
+    note = notes.filter(pk=db_id_or_zero(note_id)).first()
     if note is None:
         raise Http404("No such therapy note")
     if audit:
@@ -70,7 +65,7 @@ def access_progress_note_by_id(user, note_id: int, *, audit: bool = True, for_up
 def access_progress_notes_by_patient_id(user, patient_id: int) -> tuple[Patient, list[ProgressNote]]:
     """A patient's integration sessions, newest first (audited as one list)."""
     require_permission(user, Permission.THERAPY_NOTE_VIEW)
-    patient = access_patient_by_id(user, clamp_id(patient_id), audit=False)
+    patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
     notes = list(_visible_progress_notes(user).filter(patient=patient))
     record_event(user, AuditAction.LIST, object_type="therapy.progressnote", patient=patient,
                  detail={"results": len(notes)})
@@ -100,7 +95,7 @@ def access_psychotherapy_note_by_id(user, note_id: int, *, audit: bool = True, f
     notes = PsychotherapyNote.objects.select_related("patient", "patient__organisation", "author", "progress_note")
     if for_update:
         notes = notes.select_for_update(of=("self",))
-    note = notes.filter(pk=clamp_id(note_id)).first()
+    note = notes.filter(pk=db_id_or_zero(note_id)).first()
     # As everywhere: a role without the permission gets 403, another organisation's record 404.
     if not user_may(user, Permission.THERAPY_NOTE_VIEW):
         _deny(user, note, note_id, "role")
@@ -125,7 +120,7 @@ def access_psychotherapy_notes_by_patient_id(user, patient_id: int) -> tuple[Pat
         record_event(user, AuditAction.LIST, object_type=PSYCHOTHERAPY_NOTE_TYPE,
                      detail={"outcome": "denied", "reason": "role", "patient_id": patient_id})
         require_permission(user, Permission.THERAPY_NOTE_VIEW)
-    patient = access_patient_by_id(user, clamp_id(patient_id), audit=False)
+    patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
     notes = PsychotherapyNote.objects.filter(patient=patient).select_related("author")
     if not may_read_psychotherapy_notes_of(user, patient):
         notes = notes.filter(author=user)

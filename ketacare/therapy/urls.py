@@ -12,5 +12,4 @@ urlpatterns = [
     path("psychotherapy/<int:pk>/", views.psychotherapy_detail, name="psychotherapy_detail"),
     path("psychotherapy/<int:pk>/sign/", views.psychotherapy_sign, name="psychotherapy_sign"),
     path("psychotherapy/<int:pk>/addenda/", views.psychotherapy_addendum, name="psychotherapy_addendum"),
-    path("patients/<int:patient_id>/progress-summary.pdf", views.progress_summary_pdf, name="progress_summary"),
 ]

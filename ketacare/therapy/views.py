@@ -3,13 +3,11 @@ their own). Thin: each view parses a form and calls one action or selector."""
 
 from zoneinfo import ZoneInfo
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import (
@@ -17,7 +15,8 @@ from ketacare.accounts.permissions import (
     require_permission,
     user_may,
 )
-from ketacare.lib.forms import error_text, show_errors
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.lib.views import run_action, run_form_action
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.models import TreatmentPlan
 from ketacare.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind
@@ -29,16 +28,11 @@ from ketacare.therapy.forms import (
     PsychotherapyEditForm,
     PsychotherapyNoteForm,
 )
-from ketacare.therapy.reports import (
-    access_progress_summary_by_patient_id,
-    render_progress_summary_pdf,
-)
 from ketacare.therapy.selectors import (
     access_progress_note_by_id,
     access_progress_notes_by_patient_id,
     access_psychotherapy_note_by_id,
     access_psychotherapy_notes_by_patient_id,
-    clamp_id,
 )
 
 
@@ -67,17 +61,12 @@ def patient_notes(request, patient_id: int):
     if request.method != "POST":
         return _patient_notes(request, patient_id)
     require_permission(request.user, Permission.THERAPY_NOTE_WRITE)
-    patient = access_patient_by_id(request.user, clamp_id(patient_id), audit=False)
+    patient = access_patient_by_id(request.user, db_id_or_zero(patient_id), audit=False)
     form = _new_note_form(patient, request.POST)
-    if form.is_valid():
-        try:
-            note = actions.do_create_progress_note(request.user, patient.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Note saved as a draft.")
-            return redirect("therapy:note_detail", pk=note.pk)
-    return _patient_notes(request, patient_id, form)
+    return run_form_action(
+        request, form, lambda: actions.do_create_progress_note(request.user, patient.pk, **form.cleaned_data),
+        success="Note saved as a draft.", redirect_to=lambda note: reverse("therapy:note_detail", args=[note.pk]),
+    ) or _patient_notes(request, patient_id, form)
 
 
 def _note_detail(request, pk: int, edit_form=None, addendum_form=None):
@@ -106,42 +95,28 @@ def note_detail(request, pk: int):
     require_permission(request.user, Permission.THERAPY_NOTE_WRITE)
     note = access_progress_note_by_id(request.user, pk, audit=False)
     form = ProgressNoteEditForm(request.POST, zone_name=note.patient.zone_name)
-    if form.is_valid():
-        try:
-            actions.do_update_progress_note(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Draft saved.")
-            return redirect("therapy:note_detail", pk=pk)
-    return _note_detail(request, pk, edit_form=form)
+    return run_form_action(
+        request, form, lambda: actions.do_update_progress_note(request.user, pk, **form.cleaned_data),
+        success="Draft saved.", redirect_to=reverse("therapy:note_detail", args=[pk]),
+    ) or _note_detail(request, pk, edit_form=form)
 
 
 @permission_required(Permission.THERAPY_NOTE_WRITE)
 @require_POST
 def note_sign(request, pk: int):
-    try:
-        actions.do_sign_progress_note(request.user, pk)
-    except ValidationError as exc:
-        messages.error(request, f"Not signed. {error_text(exc)}")
-    else:
-        messages.success(request, "Note signed; it is now locked.")
-    return redirect("therapy:note_detail", pk=pk)
+    return run_action(request, lambda: actions.do_sign_progress_note(request.user, pk),
+                      success="Note signed; it is now locked.", failure="Not signed.",
+                      redirect_to=reverse("therapy:note_detail", args=[pk]))
 
 
 @permission_required(Permission.THERAPY_NOTE_WRITE)
 @require_POST
 def note_addendum(request, pk: int):
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_add_progress_note_addendum(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Addendum added.")
-            return redirect("therapy:note_detail", pk=pk)
-    return _note_detail(request, pk, addendum_form=form)
+    return run_form_action(
+        request, form, lambda: actions.do_add_progress_note_addendum(request.user, pk, **form.cleaned_data),
+        success="Addendum added.", redirect_to=reverse("therapy:note_detail", args=[pk]),
+    ) or _note_detail(request, pk, addendum_form=form)
 
 
 # ---------------------------------------------------------------- psychotherapy notes
@@ -165,17 +140,13 @@ def psychotherapy_list(request, patient_id: int):
     if request.method != "POST":
         return _psychotherapy_list(request, patient_id)
     require_permission(request.user, Permission.THERAPY_NOTE_WRITE)
-    patient = access_patient_by_id(request.user, clamp_id(patient_id), audit=False)
+    patient = access_patient_by_id(request.user, db_id_or_zero(patient_id), audit=False)
     form = PsychotherapyNoteForm(request.POST, sessions=patient.therapy_notes.filter(therapist=request.user))
-    if form.is_valid():
-        try:
-            note = actions.do_create_psychotherapy_note(request.user, patient.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Psychotherapy note saved as a draft.")
-            return redirect("therapy:psychotherapy_detail", pk=note.pk)
-    return _psychotherapy_list(request, patient_id, form)
+    return run_form_action(
+        request, form, lambda: actions.do_create_psychotherapy_note(request.user, patient.pk, **form.cleaned_data),
+        success="Psychotherapy note saved as a draft.",
+        redirect_to=lambda note: reverse("therapy:psychotherapy_detail", args=[note.pk]),
+    ) or _psychotherapy_list(request, patient_id, form)
 
 
 def _psychotherapy_detail(request, pk: int, edit_form=None, addendum_form=None):
@@ -196,52 +167,25 @@ def psychotherapy_detail(request, pk: int):
     if request.method != "POST":
         return _psychotherapy_detail(request, pk)
     form = PsychotherapyEditForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_update_psychotherapy_note(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Draft saved.")
-            return redirect("therapy:psychotherapy_detail", pk=pk)
-    return _psychotherapy_detail(request, pk, edit_form=form)
+    return run_form_action(
+        request, form, lambda: actions.do_update_psychotherapy_note(request.user, pk, **form.cleaned_data),
+        success="Draft saved.", redirect_to=reverse("therapy:psychotherapy_detail", args=[pk]),
+    ) or _psychotherapy_detail(request, pk, edit_form=form)
 
 
 @permission_required(Permission.THERAPY_NOTE_WRITE)
 @require_POST
 def psychotherapy_sign(request, pk: int):
-    try:
-        actions.do_sign_psychotherapy_note(request.user, pk)
-    except ValidationError as exc:
-        messages.error(request, f"Not signed. {error_text(exc)}")
-    else:
-        messages.success(request, "Note signed; it is now locked.")
-    return redirect("therapy:psychotherapy_detail", pk=pk)
+    return run_action(request, lambda: actions.do_sign_psychotherapy_note(request.user, pk),
+                      success="Note signed; it is now locked.", failure="Not signed.",
+                      redirect_to=reverse("therapy:psychotherapy_detail", args=[pk]))
 
 
 @permission_required(Permission.THERAPY_NOTE_WRITE)
 @require_POST
 def psychotherapy_addendum(request, pk: int):
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_add_psychotherapy_note_addendum(request.user, pk, **form.cleaned_data)
-        except ValidationError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, "Addendum added.")
-            return redirect("therapy:psychotherapy_detail", pk=pk)
-    return _psychotherapy_detail(request, pk, addendum_form=form)
-
-
-# ---------------------------------------------------------------- progress summary
-
-
-@login_required
-@require_GET
-def progress_summary_pdf(request, patient_id: int):
-    """The progress summary for the referring clinician (PATIENT_EXPORT or SESSION_VIEW; audited)."""
-    summary = access_progress_summary_by_patient_id(request.user, patient_id)
-    response = HttpResponse(render_progress_summary_pdf(summary), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="progress-summary-{summary.patient.record_number}.pdf"'
-    return response
+    return run_form_action(
+        request, form, lambda: actions.do_add_psychotherapy_note_addendum(request.user, pk, **form.cleaned_data),
+        success="Addendum added.", redirect_to=reverse("therapy:psychotherapy_detail", args=[pk]),
+    ) or _psychotherapy_detail(request, pk, addendum_form=form)

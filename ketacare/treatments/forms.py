@@ -1,9 +1,9 @@
 """Forms of the session page: they only parse input; the actions validate the rules."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.selectors import colleagues
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.treatments.actions import SETTINGS_FIELDS
 from ketacare.treatments.models import (
@@ -19,10 +19,9 @@ _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 
 def colleague_choices(user) -> list[tuple[int, str]]:
     """Other active staff of the user's organisation who may co-sign controlled-substance records."""
-    people = get_user_model().objects.filter(organisation_id=user.organisation_id, is_active=True).exclude(pk=user.pk)
+    people = colleagues(user, permission=Permission.LEDGER_RECORD).exclude(pk=user.pk)
     return [("", "— choose —")] + [
         (p.pk, p.get_full_name() or p.username) for p in people.order_by("last_name", "username")
-        if p.may(Permission.LEDGER_RECORD)
     ]
 
 

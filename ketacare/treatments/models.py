@@ -148,14 +148,6 @@ class TreatmentSession(models.Model):
     def __str__(self) -> str:
         return f"Session {self.pk} for patient {self.patient_id} on {self.checked_in_at:%Y-%m-%d}"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status == SessionStatus.SIGNED
-
-    @property
-    def is_esketamine(self) -> bool:
-        return self.drug == "esketamine"
-
     def save(self, *args, **kwargs):
         if not self._state.adding and type(self).objects.filter(pk=self.pk, status=SessionStatus.SIGNED).exists():
             raise LockedRecordError("A signed session is locked; write an addendum instead")
@@ -164,7 +156,15 @@ class TreatmentSession(models.Model):
     def delete(self, *args, **kwargs):
         raise LockedRecordError("Treatment sessions are never deleted; cancel the session instead")
 
-    # --- REMS monitoring-form helpers (read by ketacare.rems) -------------------------------
+    @property
+    def is_locked(self) -> bool:
+        return self.status == SessionStatus.SIGNED
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self.drug == "esketamine"
+
+    # --- What was given and for how long (the chart, the record PDF and the REMS form read these)
 
     @property
     def first_device_at(self):

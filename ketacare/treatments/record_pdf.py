@@ -4,16 +4,12 @@ the vitals table and chart with the threshold lines, signatures and addenda.
 Times are shown in the location's time zone. The caller checks access and audits the export.
 """
 
-import io
-from xml.sax.saxutils import escape
-
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import letter
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer
 
+from ketacare.lib.pdf import grid_table, pdf_styles, render_pdf, text
 from ketacare.treatments.charts import session_chart_for
 from ketacare.treatments.models import CheckItem, InteractingMedicine, TreatmentSession
 from ketacare.treatments.selectors import vital_schedule
@@ -61,30 +57,22 @@ def _chart_drawing(chart) -> Drawing:
 
 def session_record_pdf(session: TreatmentSession) -> bytes:
     zone = session.location.zone
-    styles = getSampleStyleSheet()
-    body, heading = styles["BodyText"], styles["Heading3"]
-    small = body.clone("small", fontSize=7.5, leading=9)
+    styles = pdf_styles()
+    heading, small = styles.subheading, styles.small
 
     def when(moment) -> str:
         return "—" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
-    def para(text: str, style=body) -> Paragraph:
-        return Paragraph(escape(text), style)
+    def para(value: str, style=styles.body) -> Paragraph:
+        return text(value, style)
 
-    def table(rows: list[list[str]], widths=None) -> Table:
-        data = [[para(str(cell), small) for cell in row] for row in rows]
-        result = Table(data, repeatRows=1, colWidths=widths)
-        result.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
-        return result
+    def table(rows: list[list[str]]):
+        return grid_table(rows, small)
 
     patient = session.patient
     template = session.template
     story = [
-        Paragraph("Treatment session record", styles["Title"]),
+        text("Treatment session record", styles.title),
         para(f"{session.organisation.name} — {session.location.name}"),
         para(f"Patient: {patient.last_name}, {patient.first_name} · record {patient.record_number} · "
              f"born {patient.date_of_birth:%Y-%m-%d}"),
@@ -95,7 +83,7 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
     if session.weight_kg is not None:
         story.append(para(f"Weight {_num(session.weight_kg)} kg measured {session.weight_measured_on}"))
 
-    story += [Paragraph("Pre-session checklist", heading)]
+    story += [text("Pre-session checklist", heading)]
     checks = list(session.checks.all())
     story.append(table([["Item", "Answer", "Note", "By", "At"]] + [
         [CheckItem(c.item).label, "yes" if c.passed else "NO", c.note, _person(c.recorded_by), when(c.recorded_at)]
@@ -111,7 +99,7 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
     if session.cancelled_reason:
         story.append(para(f"Not given: {session.cancelled_reason}"))
 
-    story += [Paragraph("Dose", heading)]
+    story += [text("Dose", heading)]
     preparations = list(session.preparations.select_related("drawn_by", "checked_by", "waste_witness"))
     story.append(table([["Vial / lot", "Dose", "Volume", "Drawn by", "Checked by", "Waste (witness)", "Ledger"]] + [
         [f"vial {p.vial_id} · lot {p.lot}", f"{_num(p.dose_mg)} mg" + (
@@ -130,7 +118,7 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
             [str(d.sequence), f"{_num(d.dose_mg)} mg", when(d.administered_at), when(d.rest_ends_at)] for d in devices
         ]))
 
-    story += [Paragraph("Vital signs", heading)]
+    story += [text("Vital signs", heading)]
     vitals = list(session.vitals.all())
     if vitals:
         story.append(table([["Time", "Minute", "Check", "BP (mmHg)", "HR", "SpO2", "RR", "Flag"]] + [
@@ -150,14 +138,14 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
     else:
         story.append(para("No vital signs recorded."))
 
-    story += [Paragraph("Dissociation and sedation ratings", heading)]
+    story += [text("Dissociation and sedation ratings", heading)]
     ratings = list(session.ratings.select_related("response", "recorded_by"))
     story.append(table([["Instrument", "Score", "Minute", "By", "At"]] + [
         [r.response.instrument_name, str(r.response.total), "—" if r.minute is None else str(r.minute),
          _person(r.recorded_by), when(r.recorded_at)] for r in ratings
     ]) if ratings else para("No ratings."))
 
-    story += [Paragraph("Adverse events", heading)]
+    story += [text("Adverse events", heading)]
     events = list(session.adverse_events.all())
     story.append(table([["Event", "Severity", "Onset", "What was done", "Rescue medicine"]] + [
         [e.get_kind_display() + (f": {e.description}" if e.description else ""), e.get_severity_display(),
@@ -165,7 +153,7 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
          f"{e.rescue_medicine} {_num(e.rescue_dose_mg)} mg" if e.rescue_medicine else "—"] for e in events
     ]) if events else para("None."))
 
-    story += [Paragraph("Discharge", heading)]
+    story += [text("Discharge", heading)]
     discharge = getattr(session, "discharge", None)
     if session.discharged_at and discharge is not None:
         story.append(para(
@@ -176,7 +164,7 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
     else:
         story.append(para("Not discharged."))
 
-    story += [Paragraph("Signatures", heading)]
+    story += [text("Signatures", heading)]
     signatures = list(session.signatures.select_related("signed_by"))
     story.append(table([["Role", "Signed by", "At"]] + [
         [s.get_role_display(), _person(s.signed_by), when(s.signed_at)] for s in signatures
@@ -185,12 +173,8 @@ def session_record_pdf(session: TreatmentSession) -> bytes:
         story.append(para(f"Record locked {when(session.signed_at)}; corrections follow as addenda."))
     addenda = list(session.addenda.select_related("written_by"))
     if addenda:
-        story += [Paragraph("Addenda", heading)]
+        story += [text("Addenda", heading)]
         story += [para(f"{when(a.written_at)} — {_person(a.written_by)}: {a.text}") for a in addenda]
 
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer, pagesize=letter, title=f"Session record {session.pk}",
-        leftMargin=0.6 * inch, rightMargin=0.6 * inch, topMargin=0.6 * inch, bottomMargin=0.6 * inch,
-    ).build(story)
-    return buffer.getvalue()
+    return render_pdf(story, title=f"Session record {session.pk}",
+                      leftMargin=0.6 * inch, rightMargin=0.6 * inch, topMargin=0.6 * inch, bottomMargin=0.6 * inch)

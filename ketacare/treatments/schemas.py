@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from ketacare.lib.ids import DbId
+from ketacare.lib.text import NO_NUL, NO_NUL_NOT_BLANK
 from ketacare.treatments.models import TreatmentSession
 from ketacare.treatments.selectors import vital_schedule
 
-# PostgreSQL refuses NUL in text; saying so in the schema turns it into a 422.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=2000)]
-ShortText = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=200)]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)]
 Mg = Annotated[Decimal, Field(gt=0, le=99999, decimal_places=3)]
 CheckItemName = Literal["identity", "questionnaires", "weight", "fasting", "driver", "pregnancy_test",
                         "interacting_medicines"]
@@ -21,13 +21,13 @@ Medicine = Literal["benzodiazepine", "non_benzo_sedative", "psychostimulant", "m
 
 
 class StartIn(Schema):
-    appointment_id: Id
+    appointment_id: DbId
 
 
 class CheckIn(Schema):
     item: CheckItemName
     passed: bool
-    note: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=500)] = ""
+    note: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=500)] = ""
     weight_kg: Annotated[Decimal, Field(ge=30, le=300, decimal_places=1)] | None = None
     interacting_medicines: list[Medicine] = Field(default_factory=list, max_length=5)
 
@@ -40,22 +40,22 @@ class VitalsIn(Schema):
     respiratory_rate_per_min: Annotated[int, Field(ge=4, le=60)] | None = None
 
 
-class ReasonIn(Schema):
-    reason: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=2000)]
+class SessionReasonIn(Schema):
+    reason: Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=2000)]
 
 
-class DoseIn(Schema):
-    vial_id: Id
-    checked_by_id: Id
+class SessionDoseIn(Schema):
+    vial_id: DbId
+    checked_by_id: DbId
     dose_mg: Literal[28, 56, 84] | None = Field(None, description="Esketamine only: the dose in mg")
 
 
-class WasteIn(Schema):
-    preparation_id: Id
+class SessionWasteIn(Schema):
+    preparation_id: DbId
     quantity_mg: Mg
-    witness_id: Id
+    witness_id: DbId
     witness_password: Annotated[str, Field(max_length=200)]
-    reason: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=500)]
+    reason: Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=500)]
 
 
 class RatingIn(Schema):
@@ -69,7 +69,7 @@ class AdverseEventIn(Schema):
                   "respiratory_depression", "other"]
     severity: Literal["mild", "moderate", "severe"] = "mild"
     description: Text = ""
-    action_taken: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=2000)]
+    action_taken: Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=2000)]
     rescue_medicine: ShortText = ""
     rescue_dose_mg: Mg | None = None
 
@@ -82,8 +82,8 @@ class DischargeIn(Schema):
     note: Text = ""
 
 
-class AddendumIn(Schema):
-    text: Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", min_length=1, max_length=5000)]
+class SessionAddendumIn(Schema):
+    text: Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=5000)]
 
 
 class CheckOut(Schema):
@@ -162,14 +162,14 @@ class SignatureOut(Schema):
     signed_at: dt.datetime
 
 
-class AddendumOut(Schema):
+class SessionAddendumOut(Schema):
     id: int
     text: str
     written_by_id: int
     written_at: dt.datetime
 
 
-class SessionOut(Schema):
+class TreatmentSessionOut(Schema):
     id: int
     status: str
     patient_id: int
@@ -200,7 +200,7 @@ class SessionOut(Schema):
     ratings: list[RatingOut]
     adverse_events: list[AdverseEventOut]
     signatures: list[SignatureOut]
-    addenda: list[AddendumOut]
+    addenda: list[SessionAddendumOut]
 
 
 class DayRowOut(Schema):
@@ -217,7 +217,7 @@ _LISTS = ("checks", "vitals", "vital_schedule", "preparations", "devices", "rati
 
 
 def session_out(session: TreatmentSession) -> dict:
-    fields = {name: getattr(session, name) for name in SessionOut.model_fields if name not in _LISTS}
+    fields = {name: getattr(session, name) for name in TreatmentSessionOut.model_fields if name not in _LISTS}
     return {
         **fields,
         "checks": list(session.checks.all()),

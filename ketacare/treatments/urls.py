@@ -1,15 +1,15 @@
 from django.urls import path
 
-from ketacare.treatments import views
+from ketacare.treatments.views import chart, checkin, monitoring, settings
 
 app_name = "treatments"
 urlpatterns = [
-    path("", views.day, name="day"),
-    path("settings/", views.settings_page, name="settings"),
-    path("start/<int:appointment_id>/", views.start, name="start"),
-    path("<int:pk>/", views.session_page, name="session"),
-    path("<int:pk>/step/<slug:name>/", views.step, name="step"),
-    path("<int:pk>/prompts/", views.prompts, name="prompts"),
-    path("<int:pk>/record.pdf", views.record_pdf, name="record_pdf"),
-    path("patients/<int:patient_id>/vitals/", views.patient_vitals, name="patient_vitals"),
+    path("", checkin.day, name="day"),
+    path("settings/", settings.settings_page, name="settings"),
+    path("start/<int:appointment_id>/", checkin.start, name="start"),
+    path("<int:pk>/", chart.session_page, name="session"),
+    path("<int:pk>/step/<slug:name>/", chart.step, name="step"),
+    path("<int:pk>/prompts/", monitoring.prompts, name="prompts"),
+    path("<int:pk>/record.pdf", chart.record_pdf, name="record_pdf"),
+    path("patients/<int:patient_id>/vitals/", monitoring.patient_vitals, name="patient_vitals"),
 ]

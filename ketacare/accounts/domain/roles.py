@@ -156,6 +156,11 @@ def role_may(role: str | None, permission: Permission) -> bool:
         return False
 
 
+def roles_with(permission: Permission) -> frozenset[Role]:
+    """The roles that hold `permission` (none for a permission the matrix does not list)."""
+    return MATRIX.get(permission, frozenset())
+
+
 def requires_two_factor(role: str | None, *, demo_mode: bool) -> bool:
     if demo_mode or role is None:
         return False

@@ -9,7 +9,6 @@ from django.http import Http404
 from ketacare.accounts.actions import do_create_api_token, do_revoke_api_token
 from ketacare.accounts.models import ApiToken
 from ketacare.audit.models import AuditAction, AuditEntry
-from ketacare.conftest import sign_in
 
 API_URL = "/api/v1/audit/entries"
 
@@ -18,9 +17,9 @@ def bearer(secret: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
-def test_a_staff_user_creates_a_token_shown_once(client, staff):
+def test_a_staff_user_creates_a_token_shown_once(client, staff, signed_in):
     nurse = staff["nurse"]
-    sign_in(client, nurse)
+    signed_in(nurse)
     response = client.post("/accounts/tokens/", {"name": "reporting script"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -44,8 +43,8 @@ def test_creating_a_token_is_audited_as_a_security_event(staff):
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
-def test_a_bad_name_is_refused_and_creates_nothing(client, staff, name):
-    sign_in(client, staff["nurse"])
+def test_a_bad_name_is_refused_and_creates_nothing(client, staff, name, signed_in):
+    signed_in(staff["nurse"])
     response = client.post("/accounts/tokens/", {"name": name})
     assert response.status_code == 200
     assert response.context["form"].errors["name"]
@@ -57,9 +56,9 @@ def test_a_bad_name_is_refused_and_creates_nothing(client, staff, name):
     assert not AuditEntry.objects.filter(action=AuditAction.SECURITY).exists()
 
 
-def test_patients_and_visitors_cannot_have_tokens(client, patient):
+def test_patients_and_visitors_cannot_have_tokens(client, patient, signed_in):
     assert client.get("/accounts/tokens/").status_code == 302
-    sign_in(client, patient.user)
+    signed_in(patient.user)
     assert client.get("/accounts/tokens/").status_code == 403
     assert client.post("/accounts/tokens/", {"name": "mine"}).status_code == 403
     with pytest.raises(PermissionDenied):
@@ -85,10 +84,10 @@ def test_a_bearer_token_authenticates_as_its_user(client, staff):
     assert ApiToken.objects.get(user=staff["clinic_admin"]).last_used_at is not None
 
 
-def test_a_revoked_token_is_refused(client, staff):
+def test_a_revoked_token_is_refused(client, staff, signed_in):
     admin = staff["clinic_admin"]
     token, secret = do_create_api_token(admin, "old")
-    sign_in(client, admin)
+    signed_in(admin)
     response = client.post(f"/accounts/tokens/{token.pk}/revoke/")
     assert response.status_code == 302
     token.refresh_from_db()
@@ -113,9 +112,9 @@ def test_a_token_of_a_deactivated_user_is_refused(client, staff):
     assert client.get(API_URL, **bearer(secret)).status_code == 401
 
 
-def test_nobody_revokes_another_users_token(client, staff):
+def test_nobody_revokes_another_users_token(client, staff, signed_in):
     token, secret = do_create_api_token(staff["clinic_admin"], "admin's")
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     assert client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
     with pytest.raises(Http404):
         do_revoke_api_token(staff["nurse"], token.pk)
@@ -123,19 +122,19 @@ def test_nobody_revokes_another_users_token(client, staff):
     assert token.revoked_at is None
 
 
-def test_revoking_twice_says_so_and_writes_nothing(client, staff):
+def test_revoking_twice_says_so_and_writes_nothing(client, staff, signed_in):
     token, _ = do_create_api_token(staff["nurse"], "once")
     do_revoke_api_token(staff["nurse"], token.pk)
     before = AuditEntry.objects.count()
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     response = client.post(f"/accounts/tokens/{token.pk}/revoke/", follow=True)
     assert "already revoked" in response.content.decode()
     assert AuditEntry.objects.count() == before + 1  # the sign-in only
 
 
-def test_revoke_needs_a_post(client, staff):
+def test_revoke_needs_a_post(client, staff, signed_in):
     token, _ = do_create_api_token(staff["nurse"], "keep")
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     assert client.get(f"/accounts/tokens/{token.pk}/revoke/").status_code == 405
     token.refresh_from_db()
     assert token.revoked_at is None

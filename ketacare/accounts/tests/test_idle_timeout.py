@@ -5,7 +5,6 @@ import time
 from django.conf import settings
 
 from ketacare.audit.models import AuditAction, AuditEntry
-from ketacare.conftest import sign_in
 
 LAST_SEEN_KEY = "last_seen_at"  # what accounts/middleware.py keeps in the session
 
@@ -20,9 +19,9 @@ def timeout_seconds() -> float:
     return settings.STAFF_IDLE_TIMEOUT.total_seconds()
 
 
-def test_an_idle_staff_session_is_logged_out_on_the_next_request(client, staff):
+def test_an_idle_staff_session_is_logged_out_on_the_next_request(client, staff, signed_in):
     nurse = staff["nurse"]
-    sign_in(client, nurse)
+    signed_in(nurse)
     assert client.get("/patients/").status_code == 200
     idle_for(client, timeout_seconds() + 5)
     response = client.get("/patients/?q=smith")
@@ -34,40 +33,40 @@ def test_an_idle_staff_session_is_logged_out_on_the_next_request(client, staff):
     assert client.get("/patients/").status_code == 302
 
 
-def test_the_login_page_says_why(client, staff):
-    sign_in(client, staff["nurse"])
+def test_the_login_page_says_why(client, staff, signed_in):
+    signed_in(staff["nurse"])
     client.get("/patients/")
     idle_for(client, timeout_seconds() + 5)
     response = client.get("/patients/", follow=True)
     assert "signed out after a period of inactivity" in response.content.decode()
 
 
-def test_a_staff_session_used_within_the_timeout_stays(client, staff):
-    sign_in(client, staff["nurse"])
+def test_a_staff_session_used_within_the_timeout_stays(client, staff, signed_in):
+    signed_in(staff["nurse"])
     client.get("/patients/")
     idle_for(client, timeout_seconds() - 30)
     assert client.get("/patients/").status_code == 200
     assert "_auth_user_id" in client.session
 
 
-def test_each_request_restarts_the_idle_clock(client, staff):
-    sign_in(client, staff["nurse"])
+def test_each_request_restarts_the_idle_clock(client, staff, signed_in):
+    signed_in(staff["nurse"])
     client.get("/patients/")
     idle_for(client, timeout_seconds() - 30)
     client.get("/patients/")
     assert time.time() - client.session[LAST_SEEN_KEY] < 5
 
 
-def test_an_idle_api_session_gets_401(client, staff):
-    sign_in(client, staff["clinic_admin"])
+def test_an_idle_api_session_gets_401(client, staff, signed_in):
+    signed_in(staff["clinic_admin"])
     assert client.get("/api/v1/audit/entries").status_code == 200
     idle_for(client, timeout_seconds() + 5)
     assert client.get("/api/v1/audit/entries").status_code == 401
     assert "_auth_user_id" not in client.session
 
 
-def test_a_patient_session_is_not_ended_by_the_staff_timeout(client, patient):
-    sign_in(client, patient.user)
+def test_a_patient_session_is_not_ended_by_the_staff_timeout(client, patient, signed_in):
+    signed_in(patient.user)
     idle_for(client, timeout_seconds() + 5)
     assert client.get("/portal/").status_code == 200
     assert "_auth_user_id" in client.session

@@ -5,7 +5,6 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.audit.models import AuditAction, AuditEntry
-from ketacare.conftest import PASSWORD, sign_in
 
 STAFF_PAGE = "/patients/"
 
@@ -25,45 +24,51 @@ def wrong_code(device: TOTPDevice) -> str:
     return f"{(int(current_code(device)) + 500_000) % 1_000_000:06d}"
 
 
-def password_login(client, user):
-    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+@pytest.fixture
+def password_login(client, password):
+    """password_login(user) -> the test client, past the sign-in page's first step (username and password)."""
+
+    def log_in(user):
+        response = client.post("/accounts/login/", {"username": user.username, "password": password})
+        assert response.status_code == 302
+        return client
+
+    return log_in
 
 
 def remove_devices(user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
 
 
-def test_a_prescriber_with_a_device_is_sent_to_verify_from_any_staff_page(client, staff):
-    password_login(client, staff["prescriber"])
+def test_a_prescriber_with_a_device_is_sent_to_verify_from_any_staff_page(client, staff, password_login):
+    password_login(staff["prescriber"])
     for url in (STAFF_PAGE, "/", "/inquiries/", "/audit/"):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"/accounts/verify/?next={url}"
 
 
-def test_a_wrong_code_is_refused(client, staff):
+def test_a_wrong_code_is_refused(client, staff, password_login):
     prescriber = staff["prescriber"]
     device = TOTPDevice.objects.get(user=prescriber)
-    password_login(client, prescriber)
+    password_login(prescriber)
     response = client.post("/accounts/verify/", {"token": wrong_code(device), "next": STAFF_PAGE})
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
     assert client.get(STAFF_PAGE).status_code == 302
 
 
-def test_a_malformed_code_names_the_field(client, staff):
-    password_login(client, staff["prescriber"])
+def test_a_malformed_code_names_the_field(client, staff, password_login):
+    password_login(staff["prescriber"])
     response = client.post("/accounts/verify/", {"token": "12ab"})
     assert response.status_code == 200
     assert "Enter the 6 digits" in response.content.decode()
 
 
-def test_the_right_code_lets_them_in(client, staff):
+def test_the_right_code_lets_them_in(client, staff, password_login):
     prescriber = staff["prescriber"]
     device = TOTPDevice.objects.get(user=prescriber)
-    password_login(client, prescriber)
+    password_login(prescriber)
     client.post("/accounts/verify/", {"token": wrong_code(device)})
     response = client.post("/accounts/verify/", {"token": current_code(device), "next": STAFF_PAGE})
     assert response.status_code == 302
@@ -71,26 +76,26 @@ def test_the_right_code_lets_them_in(client, staff):
     assert client.get(STAFF_PAGE).status_code == 200
 
 
-def test_verify_does_not_redirect_off_site(client, staff):
+def test_verify_does_not_redirect_off_site(client, staff, password_login):
     device = TOTPDevice.objects.get(user=staff["prescriber"])
-    password_login(client, staff["prescriber"])
+    password_login(staff["prescriber"])
     response = client.post("/accounts/verify/", {"token": current_code(device), "next": "https://evil.example/"})
     assert response["Location"] == "/"
 
 
 @pytest.mark.parametrize("role", ["prescriber", "clinic_admin"])
-def test_required_roles_without_a_device_are_sent_to_enrol(client, staff, role):
+def test_required_roles_without_a_device_are_sent_to_enrol(client, staff, role, password_login):
     remove_devices(staff[role])
-    password_login(client, staff[role])
+    password_login(staff[role])
     response = client.get(STAFF_PAGE)
     assert response.status_code == 302
     assert response["Location"] == "/accounts/two-factor/"
 
 
-def test_enrolment_with_the_right_code_confirms_the_device_and_is_audited(client, staff):
+def test_enrolment_with_the_right_code_confirms_the_device_and_is_audited(client, staff, password_login):
     prescriber = staff["prescriber"]
     remove_devices(prescriber)
-    password_login(client, prescriber)
+    password_login(prescriber)
     page = client.get("/accounts/two-factor/")
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
@@ -109,22 +114,22 @@ def test_enrolment_with_the_right_code_confirms_the_device_and_is_audited(client
     assert client.get(STAFF_PAGE).status_code == 200
 
 
-def test_demo_mode_does_not_force_enrolment(client, staff, settings):
+def test_demo_mode_does_not_force_enrolment(client, staff, settings, password_login):
     settings.DEMO_MODE = True
     remove_devices(staff["clinic_admin"])
-    password_login(client, staff["clinic_admin"])
+    password_login(staff["clinic_admin"])
     assert client.get(STAFF_PAGE).status_code == 200
 
 
-def test_front_desk_without_a_device_is_not_forced(client, staff):
+def test_front_desk_without_a_device_is_not_forced(client, staff, password_login):
     assert not TOTPDevice.objects.filter(user=staff["front_desk"]).exists()
-    password_login(client, staff["front_desk"])
+    password_login(staff["front_desk"])
     assert client.get(STAFF_PAGE).status_code == 200
 
 
-def test_a_front_desk_user_who_enrolled_verifies_like_everyone_else(client, staff):
+def test_a_front_desk_user_who_enrolled_verifies_like_everyone_else(client, staff, password_login):
     TOTPDevice.objects.create(user=staff["front_desk"], name="phone", confirmed=True)
-    password_login(client, staff["front_desk"])
+    password_login(staff["front_desk"])
     assert client.get(STAFF_PAGE)["Location"].startswith("/accounts/verify/")
 
 
@@ -137,11 +142,11 @@ def test_the_api_refuses_an_unverified_session(client, staff):
         assert client.get(API_URL).status_code == 401, role
 
 
-def test_the_api_accepts_a_verified_session(client, staff):
+def test_the_api_accepts_a_verified_session(client, staff, signed_in):
     # Accepted as authenticated: the prescriber then meets the role matrix (403), the admin gets data.
-    sign_in(client, staff["prescriber"])
+    signed_in(staff["prescriber"])
     assert client.get(API_URL).status_code == 403
-    sign_in(client, staff["clinic_admin"])
+    signed_in(staff["clinic_admin"])
     assert client.get(API_URL).status_code == 200
 
 

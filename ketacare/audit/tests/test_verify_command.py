@@ -4,13 +4,14 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from ketacare.audit.actions import record_event
-from ketacare.audit.guard import remove_guard
+from ketacare.audit.guard import AUDIT_ENTRIES
 from ketacare.audit.models import AppendOnlyError, AuditAction, AuditEntry
+from ketacare.lib.append_only import remove_guard
 
 
 def _disable_guard():
     """Drop the append-only triggers, as an attacker with owner rights could."""
-    remove_guard(connection)
+    remove_guard(connection, AUDIT_ENTRIES)
 
 
 @pytest.fixture
@@ -58,4 +59,15 @@ def test_the_database_refuses_updates_and_deletes(trail):
         AuditEntry.objects.all().delete()
     with pytest.raises(AppendOnlyError):
         trail[0].save()
+    assert AuditEntry.objects.count() == len(trail)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
+def test_postgresql_refuses_truncate(trail):
+    with pytest.raises(Exception, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The rows were inserted in this test's transaction: their deferred foreign-key checks must
+            # run first, or PostgreSQL refuses the TRUNCATE for pending trigger events before asking ours.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("TRUNCATE audit_auditentry CASCADE")
     assert AuditEntry.objects.count() == len(trail)

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from ketacare.candidacy.domain.case import (
     Adherence,
@@ -49,7 +49,7 @@ def _at(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _object(value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+def _object(value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, object]:
     if not isinstance(value, dict):
         raise CaseError(path or "(top level)", "must be an object")
     for key in value:
@@ -68,7 +68,7 @@ def _bool(value: object, path: str) -> bool:
     return value
 
 
-def _number(value: object, path: str) -> float:
+def _number(value: object, path: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise CaseError(path, "must be a number")
     return value
@@ -108,13 +108,23 @@ def _enum(enum: type[E], value: object, path: str) -> E:
         raise CaseError(path, f"{value!r} is not one of: {choices}") from None
 
 
-def _list(value: object, path: str, item: Callable[[object, str], object]) -> tuple:
+def _list(value: object, path: str, item: Callable[[object, str], T]) -> tuple[T, ...]:
     if not isinstance(value, list):
         raise CaseError(path, "must be a list")
     return tuple(item(element, _at(path, index)) for index, element in enumerate(value))
 
 
-def _optional(data: dict, key: str, path: str, read: Callable[[object, str], object], default: object = None):
+@overload
+def _optional(data: dict[str, object], key: str, path: str, read: Callable[[object, str], T]) -> T | None: ...
+
+
+@overload
+def _optional(data: dict[str, object], key: str, path: str, read: Callable[[object, str], T], default: T) -> T: ...
+
+
+def _optional(
+    data: dict[str, object], key: str, path: str, read: Callable[[object, str], T], default: T | None = None
+) -> T | None:
     value = data.get(key)
     return default if value is None else read(value, _at(path, key))
 

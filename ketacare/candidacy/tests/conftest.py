@@ -1,56 +1,15 @@
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from ketacare.audit.models import AuditEntry
 from ketacare.candidacy import actions
 from ketacare.patients.models import Medication
 
-# Answers for a complete intake: two adequate failures, controlled hypertension, BP 148/92.
-ANSWERS = {
-    "episode_start_date": dt.date(2026, 1, 1),
-    "pregnant": False,
-    "breastfeeding": False,
-    "aneurysmal_vascular_disease": False,
-    "arteriovenous_malformation": False,
-    "intracerebral_haemorrhage": False,
-    "hypertension": "controlled",
-    "hypertensive_encephalopathy": False,
-    "cardiovascular_disease": False,
-    "psychosis": "none",
-    "liver_disease": "none",
-    "interstitial_cystitis": False,
-    "ketamine_hypersensitivity": False,
-    "substance_use_disorders": [{"substance": "alcohol", "status": "past"}],
-    "psychotherapy": [{"kind": "CBT", "sessions": 12}],
-    "ect": None,
-    "tms": {"sessions": 30, "response": "partial"},
-    "prior_ketamine": [],
-    "systolic_mmhg": 148,
-    "diastolic_mmhg": 92,
-    "heart_rate_bpm": 80,
-    "spo2_percent": Decimal("98"),
-}
-TRIALS = [
-    {"drug": "sertraline", "daily_dose_mg": 100, "start_date": dt.date(2026, 1, 5), "stop_date": dt.date(2026, 3, 2),
-     "adherence": "good", "improvement_percent": 10, "stop_reason": "ineffective", "augmentation": False},
-    {"drug": "bupropion XL", "daily_dose_mg": 300, "start_date": dt.date(2026, 3, 10), "stop_date": None,
-     "adherence": "good", "improvement_percent": 20, "stop_reason": None, "augmentation": False},
-]
-
 
 @pytest.fixture
-def audit_entries():
-    """audit_entries(patient=..., action=...) -> the matching entries, oldest first."""
-    return lambda **filters: list(AuditEntry.objects.filter(**filters).order_by("sequence"))
-
-
-@pytest.fixture
-def intake(staff, patient):
+def intake(staff, patient, intake_answers):
     """A complete, reviewed intake for `patient`, with a weight and lorazepam on the chart."""
     nurse = staff["nurse"]
+    answers, trials = intake_answers
     Medication.objects.create(patient=patient, name="Lorazepam 1 mg", recorded_by=nurse)
-    return actions.do_save_intake(
-        nurse, patient.pk, weight_kg=Decimal("72.5"), trials=TRIALS, **ANSWERS
-    )
+    return actions.do_save_intake(nurse, patient.pk, weight_kg=Decimal("72.5"), trials=trials, **answers)

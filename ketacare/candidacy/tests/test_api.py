@@ -6,17 +6,23 @@ import json
 import pytest
 
 from ketacare.candidacy.models import CandidacyDecision, Intake
-from ketacare.candidacy.tests.conftest import ANSWERS, TRIALS
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/candidacy/patients"
 
 
-def body() -> dict:
-    data = {k: (str(v) if hasattr(v, "isoformat") else v) for k, v in copy.deepcopy(ANSWERS).items()}
-    data["spo2_percent"] = 98
-    data["trials"] = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in t.items()} for t in TRIALS]
-    return data
+@pytest.fixture
+def body(intake_answers):
+    """body() -> a complete intake as the API's JSON body."""
+    answers, trials = intake_answers
+
+    def make() -> dict:
+        data = {k: (str(v) if hasattr(v, "isoformat") else v) for k, v in copy.deepcopy(answers).items()}
+        data["spo2_percent"] = 98
+        data["trials"] = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in t.items()} for t in trials]
+        return data
+
+    return make
 
 
 def put(client, patient, data):
@@ -44,7 +50,7 @@ def test_get_without_an_intake_says_why_there_is_no_evaluation(signed_in, staff,
     assert data["problem"]
 
 
-def test_put_stores_the_intake_and_its_trials(signed_in, staff, patient):
+def test_put_stores_the_intake_and_its_trials(signed_in, staff, patient, body):
     response = put(signed_in(staff["nurse"]), patient, body())
     assert response.status_code == 200, response.content
     assert response.json()["evaluation"] is None  # no weight on the chart yet
@@ -52,7 +58,7 @@ def test_put_stores_the_intake_and_its_trials(signed_in, staff, patient):
     assert Intake.objects.get().trials.count() == 2
 
 
-def test_put_with_a_bad_field_is_a_422_naming_it_and_changes_nothing(signed_in, staff, patient, intake):
+def test_put_with_a_bad_field_is_a_422_naming_it_and_changes_nothing(signed_in, staff, patient, intake, body):
     data = body()
     data["trials"][1]["adherence"] = "sometimes"
     data["psychosis"] = "current"
@@ -64,19 +70,19 @@ def test_put_with_a_bad_field_is_a_422_naming_it_and_changes_nothing(signed_in, 
     assert intake.trials.count() == 2
 
 
-def test_put_with_a_nul_character_is_a_422(signed_in, staff, patient):
+def test_put_with_a_nul_character_is_a_422(signed_in, staff, patient, body):
     data = body()
     data["substance_use_disorders"] = [{"substance": "alco\x00hol", "status": "past"}]
     assert put(signed_in(staff["nurse"]), patient, data).status_code == 422
     assert not Intake.objects.exists()
 
 
-def test_front_desk_cannot_put(signed_in, staff, patient):
+def test_front_desk_cannot_put(signed_in, staff, patient, body):
     assert put(signed_in(staff["front_desk"]), patient, body()).status_code == 403
     assert not Intake.objects.exists()
 
 
-def test_other_organisation_gets_404(signed_in, other_staff, patient, intake):
+def test_other_organisation_gets_404(signed_in, other_staff, patient, intake, body):
     client = signed_in(other_staff["prescriber"])
     assert client.get(f"{BASE}/{patient.pk}").status_code == 404
     assert put(client, patient, body()).status_code == 404

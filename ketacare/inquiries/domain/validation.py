@@ -11,7 +11,7 @@ always be converted into a patient.
 
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -235,7 +235,9 @@ def check_submission(
     )
 
 
-def _check_windows(requested, zone: ZoneInfo, now: dt.datetime, refuse) -> tuple[Window, ...]:
+def _check_windows(
+    requested: Iterable[WindowRequest], zone: ZoneInfo, now: dt.datetime, refuse: Callable[[str, str], None]
+) -> tuple[Window, ...]:
     rows = [(number, row) for number, row in enumerate(requested, start=1) if not row.is_blank]
     if not rows:
         refuse("windows", "Give at least one day and time that would suit you.")

@@ -4,7 +4,6 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from ketacare.conftest import free_port
 from ketacare.inquiries.models import Inquiry
 from ketacare.inquiries.tests.conftest import api_body, form_data
 
@@ -38,7 +37,7 @@ def test_a_repeat_is_confirmed_again_and_a_honeypot_hit_is_not(client, org, smtp
     assert [m["To"] for m in smtp_server.messages] == ["robin@example.org", "robin@example.org"]
 
 
-def test_a_mail_server_failure_keeps_the_request_and_is_not_a_500(client, org, settings, caplog):
+def test_a_mail_server_failure_keeps_the_request_and_is_not_a_500(client, org, settings, caplog, free_port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()  # nothing listens there: connection refused

@@ -198,6 +198,16 @@ def test_convert_registers_the_patient_and_links_the_request(signed_in, staff, i
                                      object_id=str(inquiry.pk), patient=patient).count() == 1
 
 
+def test_the_patients_chart_lists_the_requests_they_came_from(signed_in, staff, patient, org):
+    # The chart (ketacare.patients) reads them through the reverse relation; the whole chart:
+    # patients/tests/test_pages.py.
+    Inquiry.objects.create(organisation=org, first_name="Pat1", last_name="Example1",
+                           date_of_birth=patient.date_of_birth, patient=patient, reasons=["depression"])
+    page = signed_in(staff["nurse"]).get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    for text in ["Consultation requests", "Depression"]:
+        assert text in page, text
+
+
 def test_converting_twice_is_refused_with_a_message(signed_in, staff, inquiry):
     do_convert_inquiry(staff["front_desk"], inquiry.pk)
     response = signed_in(staff["clinic_admin"]).post(reverse("inquiries:convert", args=[inquiry.pk]), follow=True)

@@ -4,6 +4,7 @@ no input causes a server error, and every response matches its documented schema
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -14,9 +15,9 @@ from schemathesis.checks import (
 )
 
 from ketacare.accounts.models import ApiToken
-from ketacare.wsgi import application
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(path_regex="^/api/v1/ledger/")
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()).include(
+    path_regex="^/api/v1/ledger/")
 
 
 @pytest.fixture(autouse=True)

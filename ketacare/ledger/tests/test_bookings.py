@@ -19,10 +19,9 @@ from ketacare.ledger.selectors import (
     product_balances,
     theft_loss_dashboard,
 )
-from ketacare.ledger.tests.conftest import receive
 
 
-def test_receipt_creates_one_item_per_container_with_supplier(staff, portland, products):
+def test_receipt_creates_one_item_per_container_with_supplier(staff, portland, products, receive):
     entries = receive(staff["nurse"], portland, products[0], count=3, lot="A7")
     assert [e.vial.identifier for e in entries] == ["A7-1", "A7-2", "A7-3"]
     assert {e.counterparty_dea_number for e in entries} == {"RA1234563"}

@@ -10,28 +10,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketacare.clinics.models import Location
-from ketacare.conftest import PASSWORD
 from ketacare.ledger.models import LedgerEntry, Vial
-from ketacare.ledger.tests.conftest import make_products
-from ketacare.protocols.tests.test_browser_story import sign_in_with_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in(page: Page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_receipt_waste_count_and_resolution(page: Page, live_server, staff, org):
+def test_receipt_waste_count_and_resolution(page: Page, live_server, staff, org, make_products, password,
+                                            browser_sign_in):
     make_products(staff["clinic_admin"])
     portland = Location.objects.get(organisation=org, name="Harbor Portland")
     base = live_server.url
     page.set_default_timeout(15000)
 
-    sign_in(page, base, staff["nurse"])
+    browser_sign_in(page, base, staff["nurse"])
     page.goto(f"{base}/ledger/locations/{portland.pk}/receive/")
     page.select_option("select[name=product_id]", label="Ketamine HCl 50 mg/mL (50 mg/mL)")
     page.fill("input[name=lot]", "K123")
@@ -59,7 +50,7 @@ def test_receipt_waste_count_and_resolution(page: Page, live_server, staff, org)
     waste.locator("input[name=quantity_mg]").fill("15")
     waste.locator("input[name=reason]").fill("remainder after dose")
     waste.locator("select[name=witness]").select_option(str(staff["prescriber"].pk))
-    waste.locator("input[name=witness_password]").fill(PASSWORD)
+    waste.locator("input[name=witness_password]").fill(password)
     waste.get_by_role("button", name="Record waste").click()
     expect(page.get_by_test_id("vial-balance")).to_have_text("485.000 mg")
 
@@ -69,7 +60,7 @@ def test_receipt_waste_count_and_resolution(page: Page, live_server, staff, org)
     expect(page.locator("table.ledger-entries")).to_contain_text("difference -5.000")
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in_with_code(page, base, staff["prescriber"])
+    browser_sign_in(page, base, staff["prescriber"])
     page.goto(f"{base}/ledger/")
     page.get_by_role("link", name="resolve").click()
     page.fill("input[name=reason]", "spill while drawing, seen by both nurses")

@@ -8,18 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import PASSWORD, make_user
 from ketacare.ledger.actions import (
     available_vials,
     do_record_administration,
     do_record_waste,
 )
 from ketacare.ledger.models import LedgerEntry, Vial
-from ketacare.ledger.tests.conftest import receive
 
 
 @pytest.fixture
-def second_nurse(org):
+def second_nurse(org, make_user):
     return make_user(org, Role.NURSE, "nurse_two")
 
 
@@ -64,7 +62,7 @@ def test_administration_refusals_name_the_field(staff, vial, patient, other_org_
     assert vial.balance_mg == Decimal("500")
 
 
-def test_expired_vial_refused_and_not_available(staff, portland, products, patient, second_nurse):
+def test_expired_vial_refused_and_not_available(staff, portland, products, patient, second_nurse, receive):
     vial = receive(staff["nurse"], portland, products[0], lot="OLD", expiry=dt.date.today() + dt.timedelta(days=3))[0].vial
     Vial.objects.filter(pk=vial.pk).update(expiry_date=dt.date(2020, 1, 1))
     with pytest.raises(ValidationError) as exc:
@@ -74,7 +72,7 @@ def test_expired_vial_refused_and_not_available(staff, portland, products, patie
     assert vial not in available_vials(staff["nurse"], portland, "ketamine")
 
 
-def test_other_organisation_vial_refused(other_staff, vial, other_org_patient, other_org):
+def test_other_organisation_vial_refused(other_staff, vial, other_org_patient, other_org, make_user):
     other_checker = make_user(other_org, Role.PRESCRIBER, "other_checker")
     with pytest.raises(ValidationError) as exc:
         do_record_administration(other_staff["nurse"], vial_id=vial.pk, dose_mg=Decimal("10"),
@@ -88,7 +86,7 @@ def test_role_without_ledger_record_is_denied(staff, vial, patient, second_nurse
                                  checked_by=second_nurse, patient=patient, treatment_session_id=None)
 
 
-def test_esketamine_devices_are_whole(staff, portland, products, patient, second_nurse):
+def test_esketamine_devices_are_whole(staff, portland, products, patient, second_nurse, receive):
     kit = receive(staff["nurse"], portland, products[1])[0].vial
     assert kit.balance_mg == Decimal("56")
     with pytest.raises(ValidationError) as exc:
@@ -101,9 +99,9 @@ def test_esketamine_devices_are_whole(staff, portland, products, patient, second
     assert kit not in available_vials(staff["nurse"], portland, "esketamine")
 
 
-def test_waste_with_witness_reauthentication(staff, vial, patient):
+def test_waste_with_witness_reauthentication(staff, vial, patient, password):
     entry = do_record_waste(staff["nurse"], vial_id=vial.pk, quantity_mg=Decimal("15"), witness=staff["prescriber"],
-                            witness_password=PASSWORD, reason="remainder", patient=patient, treatment_session_id=3)
+                            witness_password=password, reason="remainder", patient=patient, treatment_session_id=3)
     assert entry.witness == staff["prescriber"] and entry.balance_after_mg == Decimal("485")
     assert AuditEntry.objects.filter(actor=staff["prescriber"], action="security",
                                      detail__event="witness_reauthenticated").exists()
@@ -121,12 +119,12 @@ def test_waste_wrong_password_writes_nothing_but_is_audited(staff, vial):
     assert AuditEntry.objects.filter(actor=staff["prescriber"], detail__event="witness_reauthentication_failed").exists()
 
 
-def test_waste_witness_must_be_a_colleague_with_ledger_record(staff, vial, other_staff):
+def test_waste_witness_must_be_a_colleague_with_ledger_record(staff, vial, other_staff, password):
     for witness, field in ((staff["nurse"], "witness"), (staff["clinic_admin"], "witness"),
                            (other_staff["prescriber"], "witness"), (None, "witness")):
         with pytest.raises(ValidationError) as exc:
             do_record_waste(staff["nurse"], vial_id=vial.pk, quantity_mg=Decimal("15"), witness=witness,
-                            witness_password=PASSWORD, reason="remainder")
+                            witness_password=password, reason="remainder")
         assert field in _field(exc)
 
 
@@ -138,7 +136,7 @@ def test_waste_without_witness_when_clinic_setting_off(staff, vial):
     assert entry.witness is None
 
 
-def test_witness_locked_out_after_repeated_wrong_passwords(staff, vial):
+def test_witness_locked_out_after_repeated_wrong_passwords(staff, vial, password):
     from ketacare.ledger.actions import WITNESS_MAX_FAILURES
     for _ in range(WITNESS_MAX_FAILURES):
         with pytest.raises(ValidationError):
@@ -146,5 +144,5 @@ def test_witness_locked_out_after_repeated_wrong_passwords(staff, vial):
                             witness_password="guess", reason="r")
     with pytest.raises(ValidationError, match="Too many wrong passwords"):
         do_record_waste(staff["nurse"], vial_id=vial.pk, quantity_mg=Decimal("1"), witness=staff["prescriber"],
-                        witness_password=PASSWORD, reason="r")
+                        witness_password=password, reason="r")
     assert not LedgerEntry.objects.filter(kind="waste").exists()

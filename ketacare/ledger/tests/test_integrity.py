@@ -12,21 +12,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ketacare.audit.models import AppendOnlyError
-from ketacare.conftest import PASSWORD
 from ketacare.ledger import actions
-from ketacare.ledger.guard import remove_guard
+from ketacare.ledger.guard import LEDGER_ENTRIES
 from ketacare.ledger.models import LedgerEntry, Vial
-from ketacare.ledger.tests.conftest import receive
+from ketacare.lib.append_only import remove_guard
 
 
 @pytest.fixture
-def history(staff, vial, patient):
+def history(staff, vial, patient, password):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     for dose in ("35", "40"):
         actions.do_record_administration(nurse, vial_id=vial.pk, dose_mg=Decimal(dose), checked_by=prescriber,
                                          patient=patient, treatment_session_id=None)
     actions.do_record_waste(nurse, vial_id=vial.pk, quantity_mg=Decimal("5"), witness=prescriber,
-                            witness_password=PASSWORD, reason="remainder")
+                            witness_password=password, reason="remainder")
     return list(LedgerEntry.objects.order_by("sequence"))
 
 
@@ -46,6 +45,17 @@ def test_database_refuses_update_and_delete(history):
     assert LedgerEntry.objects.count() == len(history)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
+def test_postgresql_refuses_truncate(history):
+    with pytest.raises(Exception, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The rows were inserted in this test's transaction: their deferred foreign-key checks must
+            # run first, or PostgreSQL refuses the TRUNCATE for pending trigger events before asking ours.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("TRUNCATE ledger_ledgerentry CASCADE")
+    assert LedgerEntry.objects.count() == len(history)
+
+
 def test_database_refuses_negative_balance(history):
     with pytest.raises(IntegrityError):
         with transaction.atomic():
@@ -59,7 +69,7 @@ def test_verify_passes_on_intact_chain(history, capsys):
 
 def _tamper(sql, params):
     # Inside the test's transaction: dropping the triggers is rolled back with it.
-    remove_guard(connection)
+    remove_guard(connection, LEDGER_ENTRIES)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -87,9 +97,8 @@ def test_verify_names_a_vial_whose_balance_was_changed(history):
     assert info.value.returncode == 1
 
 
-def test_chains_are_per_organisation(history, other_staff, other_org):
+def test_chains_are_per_organisation(history, other_staff, other_org, receive, make_products):
     from ketacare.clinics.models import Location
-    from ketacare.ledger.tests.conftest import make_products
     products = make_products(other_staff["clinic_admin"])
     entry = receive(other_staff["nurse"], Location.objects.filter(organisation=other_org).first(), products[0])[0]
     assert entry.sequence == 1
@@ -105,7 +114,8 @@ booking = st.tuples(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(bookings=st.lists(booking, max_size=12))
-def test_balance_is_the_sum_of_entries_and_never_negative(staff, portland, boston, products, patient, bookings):
+def test_balance_is_the_sum_of_entries_and_never_negative(staff, portland, boston, products, patient, bookings,
+                                                          password, receive):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     with transaction.atomic():
         vial = receive(nurse, portland, products[0])[0].vial
@@ -117,7 +127,7 @@ def test_balance_is_the_sum_of_entries_and_never_negative(staff, portland, bosto
                                                      patient=patient, treatment_session_id=None)
                 elif kind == "waste":
                     actions.do_record_waste(nurse, vial_id=vial.pk, quantity_mg=mg, witness=prescriber,
-                                            witness_password=PASSWORD, reason="r")
+                                            witness_password=password, reason="r")
                 elif kind == "count":
                     count = actions.do_record_count(nurse, vial_id=vial.pk, counted_mg=max(before - mg, Decimal(0)))
                     if count.discrepancy_mg:

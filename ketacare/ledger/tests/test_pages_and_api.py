@@ -1,16 +1,13 @@
 """Pages and API: access by role and organisation, forms, exports (CSV injection safe, PDF)."""
 
-import base64
 import csv
 import datetime as dt
 import io
-import zlib
 from decimal import Decimal
 
 import pytest
 
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import PASSWORD, sign_in
 from ketacare.ledger import actions
 from ketacare.ledger.models import LedgerEntry
 
@@ -32,14 +29,14 @@ def page_urls(vial, portland, entry):
 
 
 @pytest.mark.parametrize("role", ["front_desk", "therapist"])
-def test_roles_without_ledger_view_are_refused(client, staff, vial, portland, administered, role):
-    sign_in(client, staff[role])
+def test_roles_without_ledger_view_are_refused(client, staff, vial, portland, administered, role, signed_in):
+    signed_in(staff[role])
     for url in page_urls(vial, portland, administered) + ["/api/v1/ledger/vials", "/api/v1/ledger/entries"]:
         assert client.get(url).status_code == 403, url
 
 
-def test_other_organisation_gets_404(client, other_staff, vial, portland, administered):
-    sign_in(client, other_staff["nurse"])
+def test_other_organisation_gets_404(client, other_staff, vial, portland, administered, signed_in):
+    signed_in(other_staff["nurse"])
     for url in (f"/ledger/locations/{portland.pk}/", f"/ledger/vials/{vial.pk}/"):
         assert client.get(url).status_code == 404, url
     assert client.get("/api/v1/ledger/vials").json() == []
@@ -47,8 +44,8 @@ def test_other_organisation_gets_404(client, other_staff, vial, portland, admini
     assert client.get("/api/v1/ledger/entries").json() == []
 
 
-def test_pages_show_inventory_and_history(client, staff, vial, portland, administered):
-    sign_in(client, staff["nurse"])
+def test_pages_show_inventory_and_history(client, staff, vial, portland, administered, signed_in):
+    signed_in(staff["nurse"])
     assert "465" in client.get("/ledger/").content.decode()
     assert vial.identifier in client.get(f"/ledger/locations/{portland.pk}/").content.decode()
     page = client.get(f"/ledger/vials/{vial.pk}/").content.decode()
@@ -56,49 +53,49 @@ def test_pages_show_inventory_and_history(client, staff, vial, portland, adminis
     assert AuditEntry.objects.filter(object_type="ledger.vial", action="view").exists()
 
 
-def test_waste_form_with_wrong_password_changes_nothing(client, staff, vial):
-    sign_in(client, staff["nurse"])
+def test_waste_form_with_wrong_password_changes_nothing(client, staff, vial, password, signed_in):
+    signed_in(staff["nurse"])
     before = LedgerEntry.objects.count()
     response = client.post(f"/ledger/vials/{vial.pk}/waste/", {
         "quantity_mg": "5", "reason": "rest", "witness": staff["prescriber"].pk, "witness_password": "nope"})
     assert response.status_code == 400 and "password is not right" in response.content.decode()
     assert LedgerEntry.objects.count() == before
     response = client.post(f"/ledger/vials/{vial.pk}/waste/", {
-        "quantity_mg": "5", "reason": "rest", "witness": staff["prescriber"].pk, "witness_password": PASSWORD})
+        "quantity_mg": "5", "reason": "rest", "witness": staff["prescriber"].pk, "witness_password": password})
     assert response.status_code == 302
     assert LedgerEntry.objects.filter(kind="waste", witness=staff["prescriber"]).exists()
 
 
-def test_receipt_form(client, staff, portland, products):
-    sign_in(client, staff["nurse"])
+def test_receipt_form(client, staff, portland, products, signed_in):
+    signed_in(staff["nurse"])
     data = {"product_id": products[0].pk, "lot": "Z9", "expiry_date": (dt.date.today() + dt.timedelta(days=90)).isoformat(),
             "container_count": 2, "supplier_name": "Acme", "supplier_address": "Reno", "supplier_dea_number": "RA1234563",
             "invoice_number": "INV-9"}
     assert client.post(f"/ledger/locations/{portland.pk}/receive/", data).status_code == 302
     assert LedgerEntry.objects.filter(kind="receipt").count() == 2
-    sign_in(client, staff["clinic_admin"])
+    signed_in(staff["clinic_admin"])
     assert client.post(f"/ledger/locations/{portland.pk}/receive/", data).status_code == 403
 
 
-def test_resolve_page_is_for_prescribers(client, staff, vial):
+def test_resolve_page_is_for_prescribers(client, staff, vial, signed_in):
     count = actions.do_record_count(staff["nurse"], vial_id=vial.pk, counted_mg=Decimal("499"))
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     assert client.post(f"/ledger/counts/{count.pk}/resolve/", {"reason": "x"}).status_code == 403
-    sign_in(client, staff["prescriber"])
+    signed_in(staff["prescriber"])
     assert client.post(f"/ledger/counts/{count.pk}/resolve/", {"reason": "evaporation"}).status_code == 302
     vial.refresh_from_db()
     assert vial.balance_mg == Decimal("499")
 
 
-def test_settings_page_for_admin(client, staff, portland):
-    sign_in(client, staff["clinic_admin"])
+def test_settings_page_for_admin(client, staff, portland, signed_in):
+    signed_in(staff["clinic_admin"])
     assert client.get("/ledger/settings/").status_code == 200
     response = client.post("/ledger/settings/", {"form": "settings", "retention_years": 1,
                                                  "theft_notice_business_days": 1, "form_106_days": 45})
     assert response.status_code == 400 and "retention" in response.content.decode().lower()
     assert client.post("/ledger/settings/", {"form": "registration", "location_id": portland.pk,
                                              "registrant_name": "X", "dea_number": "123"}).status_code == 400
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     assert client.get("/ledger/settings/").status_code == 403
 
 
@@ -106,8 +103,8 @@ def _csv_rows(text):
     return [row for row in csv.reader(io.StringIO(text)) if row and not row[0].startswith("# ")]
 
 
-def test_dispensing_csv_is_injection_safe_and_names_registrant(client, staff, portland, administered):
-    sign_in(client, staff["clinic_admin"])
+def test_dispensing_csv_is_injection_safe_and_names_registrant(client, staff, portland, administered, signed_in):
+    signed_in(staff["clinic_admin"])
     response = client.get(f"/ledger/locations/{portland.pk}/reports/", {"kind": "dispensing", "format": "csv",
                                                                       "inventory_type": "biennial", "business_time": "close"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -121,31 +118,17 @@ def test_dispensing_csv_is_injection_safe_and_names_registrant(client, staff, po
     assert AuditEntry.objects.filter(action="export", detail__report="ledger_dispensing").exists()
 
 
-def test_inventory_pdf(client, staff, portland, administered):
-    sign_in(client, staff["prescriber"])
+def test_inventory_pdf(client, staff, portland, administered, signed_in):
+    signed_in(staff["prescriber"])
     response = client.get(f"/ledger/locations/{portland.pk}/reports/", {"kind": "inventory", "format": "pdf",
                                                                       "inventory_type": "initial", "business_time": "opening"})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert b"%%EOF" in response.content[-10:]
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     assert client.get(f"/ledger/locations/{portland.pk}/reports/").status_code == 403
 
 
-def _pdf_text(data: bytes) -> bytes:
-    """The PDF's content streams decoded (reportlab: ASCII85 then Flate), where text shows as `(...) Tj`."""
-    chunks = []
-    for part in data.split(b"\nstream")[1:]:
-        body = part.split(b"endstream")[0].strip()
-        if body.endswith(b"~>"):
-            body = base64.a85decode(body, adobe=True)
-        try:
-            chunks.append(zlib.decompress(body))
-        except zlib.error:
-            chunks.append(body)
-    return b"".join(chunks)
-
-
-def test_export_command_writes_csv_and_pdf(staff, portland, administered, tmp_path):
+def test_export_command_writes_csv_and_pdf(staff, portland, administered, tmp_path, pdf_text):
     from django.core.management import call_command
     out = tmp_path / "log.csv"
     call_command("ledger", "export", "--location", str(portland.pk), "--kind", "dispensing", "--format", "csv",
@@ -156,7 +139,7 @@ def test_export_command_writes_csv_and_pdf(staff, portland, administered, tmp_pa
                  "--output", str(pdf))
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
-    text = _pdf_text(data)
+    text = pdf_text(data)
     assert b"BH1234563" in text and b"initial" not in text and b"Biennial inventory" in text
 
 
@@ -176,8 +159,8 @@ def test_export_command_bad_arguments_exit_2(staff, portland, administered, tmp_
     assert info.value.returncode == 2
 
 
-def test_api_lists_and_waste(client, staff, vial, portland, administered, patient):
-    sign_in(client, staff["nurse"])
+def test_api_lists_and_waste(client, staff, vial, portland, administered, patient, password, signed_in):
+    signed_in(staff["nurse"])
     assert client.get("/api/v1/ledger/products").status_code == 200
     vials = client.get("/api/v1/ledger/vials", {"location_id": portland.pk}).json()
     assert vials[0]["balance_mg"] in ("465.000", "465")
@@ -189,7 +172,7 @@ def test_api_lists_and_waste(client, staff, vial, portland, administered, patien
                            content_type="application/json")
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "witness_password"]
     response = client.post("/api/v1/ledger/waste", {"vial_id": vial.pk, "quantity_mg": "5", "reason": "rest",
-                                                    "witness_id": staff["prescriber"].pk, "witness_password": PASSWORD,
+                                                    "witness_id": staff["prescriber"].pk, "witness_password": password,
                                                     "patient_id": patient.pk},
                            content_type="application/json")
     assert response.status_code == 201, response.content
@@ -198,8 +181,8 @@ def test_api_lists_and_waste(client, staff, vial, portland, administered, patien
     assert [e["kind"] for e in entries] == ["waste"]
 
 
-def test_api_receipt(client, staff, portland, products):
-    sign_in(client, staff["nurse"])
+def test_api_receipt(client, staff, portland, products, signed_in):
+    signed_in(staff["nurse"])
     body = {"location_id": portland.pk, "product_id": products[1].pk, "lot": "SP1",
             "expiry_date": (dt.date.today() + dt.timedelta(days=100)).isoformat(), "container_count": 1,
             "supplier_name": "Janssen", "supplier_address": "Titusville NJ", "supplier_dea_number": "RJ1234563",
@@ -209,6 +192,6 @@ def test_api_receipt(client, staff, portland, products):
     assert response.json()[0]["device_count"] == 2
     body["supplier_dea_number"] = "nope"
     assert client.post("/api/v1/ledger/receipts", body, content_type="application/json").status_code == 422
-    sign_in(client, staff["clinic_admin"])
+    signed_in(staff["clinic_admin"])
     body["supplier_dea_number"] = "RJ1234563"
     assert client.post("/api/v1/ledger/receipts", body, content_type="application/json").status_code == 403

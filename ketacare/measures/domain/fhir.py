@@ -11,6 +11,7 @@ The resources are returned as JSON-ready dicts.
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
@@ -29,6 +30,7 @@ from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponseItemAnswer,
 )
 from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.resource import Resource
 
 from ketacare.measures.domain.instruments import Instrument, Item, MeasureError
 from ketacare.measures.domain.library import get_instrument
@@ -72,7 +74,7 @@ def _check_aware(value: datetime, what: str) -> datetime:
     return value
 
 
-def _dump(resource: Any) -> dict[str, Any]:
+def _dump(resource: Resource) -> dict[str, Any]:
     return resource.model_dump(mode="json", exclude_none=True)
 
 
@@ -104,7 +106,7 @@ def _questionnaire_item(instrument: Instrument, item: Item) -> QuestionnaireItem
         enableWhen=enable_when,
         answerOption=[
             QuestionnaireItemAnswerOption(
-                extension=[Extension(url=ORDINAL_VALUE, valueDecimal=value)],
+                extension=[Extension(url=ORDINAL_VALUE, valueDecimal=Decimal(value))],
                 valueCoding=answer_coding(instrument, item, value),
             )
             for value in item.answer_values

@@ -5,6 +5,7 @@ JavaScript. Dates map linearly to x; totals to y (0 at the bottom, the instrumen
 the top); severity bands are horizontal stripes.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -78,7 +79,7 @@ def trend_chart(
     points: list[tuple[date, int]],
     *,
     baseline_index: int | None = None,
-    sessions: list[tuple[str, date]] = (),
+    sessions: Sequence[tuple[str, date]] = (),
 ) -> TrendChart:
     """Chart geometry for dated totals (in time order); `baseline_index` marks the baseline point."""
     dates = [on for on, _ in points] + [on for _, on in sessions]

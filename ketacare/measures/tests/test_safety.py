@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ketacare.audit.models import AuditAction, AuditEntry
-from ketacare.conftest import free_port
 from ketacare.measures import actions
 from ketacare.measures.models import Alert, AlertStatus, MeasurementSettings, OutgoingEmail
 from ketacare.measures.tests.conftest import PHQ9_ITEM9, PHQ9_SAFE, as_answers
@@ -78,7 +77,8 @@ def test_dispatch_delivers_the_alert_mail(flagged, staff, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
-def test_with_the_mail_server_down_the_mail_stays_queued_and_the_alert_open(flagged, staff, settings, signed_in):
+def test_with_the_mail_server_down_the_mail_stays_queued_and_the_alert_open(flagged, staff, settings, signed_in,
+                                                                            free_port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     call_command("measures_dispatch")

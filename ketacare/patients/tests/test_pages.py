@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 
 from ketacare.audit.models import AuditAction
-from ketacare.inquiries.models import Inquiry
 from ketacare.patients import actions
 from ketacare.patients.models import Diagnosis, Medication, Patient, WeightMeasurement
 
@@ -144,13 +143,10 @@ def test_the_chart_shows_the_whole_record(signed_in, staff, patient, org):
     actions.do_add_medication(nurse, patient.pk, name="Sertraline", dose="100 mg")
     actions.do_record_weight(nurse, patient.pk, weight_kg="80.0", measured_on=dt.date(2024, 1, 10))
     actions.do_record_weight(nurse, patient.pk, weight_kg="78.5", measured_on=dt.date(2024, 3, 5))
-    Inquiry.objects.create(organisation=org, first_name="Pat1", last_name="Example1",
-                           date_of_birth=patient.date_of_birth, patient=patient, reasons=["depression"])
 
     page = signed_in(nurse).get(chart_url(patient)).content.decode()
     for text in ["Pat1 Example1", f"age {patient.age_years}", "Harbor Portland", "Candidacy screening",
-                 "Sam Example", "+15035550177", "Dr. Rivera", "F33.2", "Penicillin", "Sertraline",
-                 "Consultation requests", "Depression"]:
+                 "Sam Example", "+15035550177", "Dr. Rivera", "F33.2", "Penicillin", "Sertraline"]:
         assert text in page, text
     assert page.index("2024-03-05") < page.index("2024-01-10"), "weights newest first"
     assert "78.5 kg" in page

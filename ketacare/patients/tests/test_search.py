@@ -7,7 +7,6 @@ from django.db import connection
 from django.core.exceptions import PermissionDenied
 
 from ketacare.audit.models import AuditAction, AuditEntry
-from ketacare.conftest import make_patient
 from ketacare.patients import actions
 from ketacare.patients.selectors import search_patients
 
@@ -105,7 +104,7 @@ def search_queries() -> int:
 
 @pytest.mark.parametrize("query", ["", "pat", "pat example", "1980-01-05", "T-00005"])
 def test_a_search_costs_the_same_few_queries_however_many_patients(
-    front_desk, org, other_org, django_assert_num_queries, query
+    front_desk, org, other_org, django_assert_num_queries, query, make_patient
 ):
     for number in range(1, 61):
         make_patient(org, number, home_location=org.locations.first())

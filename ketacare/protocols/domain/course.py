@@ -96,7 +96,7 @@ class QuestionnaireDue:
     reason: str  # "baseline" for the first session, else "before_session"
 
 
-def questionnaire_schedule(questionnaires_due: list[dict], session_windows: list[tuple[dt.date, dt.date]],
+def questionnaire_schedule(questionnaires_due: list[dict[str, str]], session_windows: list[tuple[dt.date, dt.date]],
                            patient_rated: frozenset[str]) -> list[QuestionnaireDue]:
     """One self-report questionnaire per patient-rated instrument before each planned session,
     due on the first day of the session's window; the first one is the baseline."""

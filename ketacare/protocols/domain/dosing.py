@@ -40,7 +40,7 @@ class DosingError(ProtocolRuleError):
     """A dose that cannot be calculated or is refused; `field` names the input."""
 
 
-def to_decimal(field_name: str, value) -> Decimal:
+def to_decimal(field_name: str, value: object) -> Decimal:
     """A finite Decimal from int, float, str or Decimal (floats via str, so 0.1 stays 0.1)."""
     if isinstance(value, bool) or value is None:
         raise DosingError(field_name, "must be a number")
@@ -53,7 +53,7 @@ def to_decimal(field_name: str, value) -> Decimal:
     return number
 
 
-def _positive(field_name: str, value) -> Decimal:
+def _positive(field_name: str, value: object) -> Decimal:
     number = to_decimal(field_name, value)
     if number <= 0:
         raise DosingError(field_name, f"must be more than 0, not {number}")
@@ -62,10 +62,12 @@ def _positive(field_name: str, value) -> Decimal:
 
 def _plain(number: Decimal) -> Decimal:
     number = number.normalize()
-    return number.quantize(Decimal("1")) if number.as_tuple().exponent > 0 else number
+    # A finite number (from _positive) has a whole-number exponent; only NaN and infinities have letters.
+    exponent = number.as_tuple().exponent
+    return number.quantize(Decimal("1")) if isinstance(exponent, int) and exponent > 0 else number
 
 
-def _optional_positive(field_name: str, value) -> Decimal | None:
+def _optional_positive(field_name: str, value: object) -> Decimal | None:
     return None if value is None else _positive(field_name, value)
 
 
@@ -142,9 +144,10 @@ def round_to_step(value: Decimal, step: Decimal, rounding: str = ROUND_HALF_UP) 
 
 
 def check_weight(
-    weight_kg, weight_measured_on: date | None, *, today: date, max_weight_age_days: int
-) -> Decimal:
-    """The weight, if plausible and recent enough for dosing; DosingError naming the problem otherwise."""
+    weight_kg: object, weight_measured_on: date | None, *, today: date, max_weight_age_days: int
+) -> tuple[Decimal, date]:
+    """The weight and the date it was measured, if plausible and recent enough for dosing; DosingError naming
+    the problem otherwise."""
     if weight_kg is None or weight_measured_on is None:
         raise DosingError("weight_kg", "Today's weight is needed: no weight is recorded.")
     weight = to_decimal("weight_kg", weight_kg)
@@ -159,7 +162,7 @@ def check_weight(
             f"Today's weight is needed: the latest ({weight} kg on {weight_measured_on.isoformat()}) is "
             f"{age_days} days old, and this clinic accepts weights up to {max_weight_age_days} days old.",
         )
-    return weight
+    return weight, weight_measured_on
 
 
 def check_dose_in_range(dose_mg_per_kg: Decimal, limits: DoseLimits) -> None:
@@ -179,13 +182,13 @@ def check_dose_in_range(dose_mg_per_kg: Decimal, limits: DoseLimits) -> None:
 
 def calculate_dose(
     *,
-    dose_mg_per_kg,
-    weight_kg,
+    dose_mg_per_kg: object,
+    weight_kg: object,
     weight_measured_on: date | None,
     today: date,
     limits: DoseLimits = DoseLimits(),
     policy: DosePolicy = DosePolicy(),
-    concentration_mg_per_ml=None,
+    concentration_mg_per_ml: object = None,
     override_reason: str = "",
 ) -> DoseResult:
     """The dose in mg (and mL when a concentration is given), blocked or not.
@@ -196,7 +199,9 @@ def calculate_dose(
     prescriber) lifts the block.
     """
     per_kg = _positive("dose_mg_per_kg", dose_mg_per_kg)
-    weight = check_weight(weight_kg, weight_measured_on, today=today, max_weight_age_days=policy.max_weight_age_days)
+    weight, measured_on = check_weight(
+        weight_kg, weight_measured_on, today=today, max_weight_age_days=policy.max_weight_age_days
+    )
     check_dose_in_range(per_kg, limits)
     concentration = _optional_positive("concentration_mg_per_ml", concentration_mg_per_ml)
 
@@ -235,7 +240,7 @@ def calculate_dose(
     return DoseResult(
         dose_mg_per_kg=per_kg,
         weight_kg=weight,
-        weight_measured_on=weight_measured_on,
+        weight_measured_on=measured_on,
         exact_dose_mg=exact_mg,
         dose_mg=dose_mg,
         rounding_mg=policy.rounding_mg,
@@ -247,7 +252,7 @@ def calculate_dose(
     )
 
 
-def next_titration_step(current_mg_per_kg, steps_mg_per_kg: Sequence) -> Decimal | None:
+def next_titration_step(current_mg_per_kg: object, steps_mg_per_kg: Sequence[object]) -> Decimal | None:
     """The next higher step after non-response, or None when already at the top.
 
     `steps_mg_per_kg` must be strictly increasing (e.g. 0.5 → 0.75 mg/kg).

@@ -13,6 +13,7 @@ It is a proposal: the prescriber decides, and a different decision needs a note.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import partial
 
 from ketacare.measures.domain.instruments import MeasureError
 from ketacare.measures.domain.library import get_instrument
@@ -102,7 +103,7 @@ class MaintenanceProposal:
     def decision(self) -> Decision | None:
         return PROPOSED_DECISION.get(self.proposal)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """JSON-ready, for the snapshot kept with the decision."""
         return {
             "proposal": self.proposal.value,
@@ -122,7 +123,7 @@ class MaintenanceProposal:
 
 
 def _check(parameters: MaintenanceParameters, response_percent: int) -> None:
-    def whole(value) -> bool:
+    def whole(value: object) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
 
     if not (whole(parameters.partial_response_percent) and 1 <= parameters.partial_response_percent < response_percent):
@@ -196,20 +197,21 @@ def propose_maintenance(
         reasons.append(f"Response: a fall of at least {response_percent}% from baseline.")
     if outcome.remission:
         reasons.append(f"Remission: {latest.point.total} is within the remission threshold of {name}.")
-    common = {
-        "instrument": instrument.code, "baseline_on": baseline.on, "baseline_total": baseline.total,
-        "latest_on": latest.point.on, "latest_total": latest.point.total,
-        "percent_change": round(outcome.percent_change, 1), "response": outcome.response, "remission": outcome.remission,
-    }
+    measured = partial(
+        MaintenanceProposal,
+        instrument=instrument.code, baseline_on=baseline.on, baseline_total=baseline.total,
+        latest_on=latest.point.on, latest_total=latest.point.total,
+        percent_change=round(outcome.percent_change, 1), response=outcome.response, remission=outcome.remission,
+    )
     if outcome.response or outcome.remission:
         reasons.append(
             f"Proposed maintenance every {parameters.interval_weeks_min}–{parameters.interval_weeks_max} weeks. "
             f"{parameters.interval_source}"
         )
-        return MaintenanceProposal(
+        return measured(
             Proposal.CONTINUE_TO_MAINTENANCE, tuple(reasons),
             interval_weeks_min=parameters.interval_weeks_min, interval_weeks_max=parameters.interval_weeks_max,
-            interval_source=parameters.interval_source, **common,
+            interval_source=parameters.interval_source,
         )
     if _fallen_at_least(baseline.total, latest.point.total, parameters.partial_response_percent):
         reasons.append(
@@ -217,9 +219,9 @@ def propose_maintenance(
             f"{response_percent}% (the {parameters.partial_response_percent}% threshold is a common convention, "
             "UNVERIFIED in CLINICAL.md). Consider extending the induction."
         )
-        return MaintenanceProposal(Proposal.EXTEND_INDUCTION, tuple(reasons), **common)
+        return measured(Proposal.EXTEND_INDUCTION, tuple(reasons))
     reasons.append(
         f"No meaningful response: a fall of less than {parameters.partial_response_percent}% after the full "
         f"induction (ended {induction_end_on.isoformat()}); CLINICAL.md §2: evaluate benefit at the end of induction."
     )
-    return MaintenanceProposal(Proposal.STOP, tuple(reasons), **common)
+    return measured(Proposal.STOP, tuple(reasons))

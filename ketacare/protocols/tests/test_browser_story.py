@@ -10,38 +10,25 @@ import datetime as dt
 import re
 
 import pytest
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.candidacy.models import CandidacyDecision
-from ketacare.candidacy.tests.conftest import ANSWERS, TRIALS
-from ketacare.conftest import PASSWORD
 from ketacare.protocols.builtins import seed_protocols
 from ketacare.protocols.models import TreatmentPlan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in_with_code(page: Page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    device = TOTPDevice.objects.get(user=user)
-    page.fill("input[name=token]", f"{TOTP(device.bin_key).token():06d}")
-    page.click("button[type=submit]")
-
-
-def test_candidacy_to_plan_to_dose_override(page: Page, live_server, staff, patient):
+def test_candidacy_to_plan_to_dose_override(page: Page, live_server, staff, patient, intake_answers, browser_sign_in):
     # A transactional test starts from an empty database: put the built-in protocols back.
     seed_protocols()
-    candidacy_actions.do_save_intake(staff["nurse"], patient.pk, weight_kg=70, trials=TRIALS, **ANSWERS)
+    answers, trials = intake_answers
+    candidacy_actions.do_save_intake(staff["nurse"], patient.pk, weight_kg=70, trials=trials, **answers)
     base = live_server.url
     page.set_default_timeout(15000)
 
-    sign_in_with_code(page, base, staff["prescriber"])
+    browser_sign_in(page, base, staff["prescriber"])
     page.goto(f"{base}/candidacy/patients/{patient.pk}/")
     iv = page.locator("#route-ketamine_iv")
     expect(iv).to_contain_text("source:")
@@ -71,7 +58,7 @@ def test_candidacy_to_plan_to_dose_override(page: Page, live_server, staff, pati
     page.get_by_role("button", name="Sign out").click()
 
     # The clinic admin reads the override and its reason in the audit trail.
-    sign_in_with_code(page, base, staff["clinic_admin"])
+    browser_sign_in(page, base, staff["clinic_admin"])
     page.goto(f"{base}/audit/?object_type=protocols.treatmentplan")
     expect(page.locator("table")).to_contain_text("No response at 0.75 mg/kg after 4 sessions")
     expect(page.locator("table")).to_contain_text("Override")

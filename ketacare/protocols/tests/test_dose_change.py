@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from ketacare.audit.models import AuditAction, AuditEntry
-from ketacare.conftest import sign_in
 from ketacare.protocols import actions
 
 
@@ -57,8 +56,8 @@ def test_only_a_prescriber_of_the_organisation_changes_a_dose(staff, other_staff
         actions.do_change_plan_dose(other_staff["prescriber"], plan.pk, dose_mg_per_kg="0.6", reason="x")
 
 
-def test_the_plan_page_offers_the_next_step_and_changes_the_dose(client, staff, plan):
-    sign_in(client, staff["prescriber"])
+def test_the_plan_page_offers_the_next_step_and_changes_the_dose(client, staff, plan, signed_in):
+    signed_in(staff["prescriber"])
     page = client.get(f"/protocols/plans/{plan.pk}/")
     assert "next titration step: 0.75 mg/kg" in page.content.decode()
     response = client.post(f"/protocols/plans/{plan.pk}/dose/", {"dose_mg_per_kg": "", "reason": "Non-response"})

@@ -15,6 +15,7 @@ Filled from the chart (staff review every value before finalising):
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # The PMF's fields in form order with the label a missing-field message uses.
@@ -61,7 +62,7 @@ BP_40_WINDOW_MIN = 15
 MOAAS_AWAKE = 5
 
 
-def missing_fields(values: dict) -> list[str]:
+def missing_fields(values: Mapping[str, object]) -> list[str]:
     """Labels of the required fields that are blank (None or empty text), in form order."""
     return [label for name, label in FIELD_LABELS.items() if values.get(name) in (None, "")]
 
@@ -119,7 +120,7 @@ class ChartFacts:
     location_phone: str = ""
 
 
-def _bp(vital: Vital | None, prefix: str) -> dict:
+def _bp(vital: Vital | None, prefix: str) -> dict[str, int | None]:
     return {
         f"bp_{prefix}_systolic_mmhg": vital.systolic_mmhg if vital else None,
         f"bp_{prefix}_diastolic_mmhg": vital.diastolic_mmhg if vital else None,
@@ -130,9 +131,10 @@ def _reading_at_40(vitals: list[Vital]) -> Vital | None:
     scheduled = [v for v in vitals if v.scheduled_minute == BP_40_MINUTE]
     if scheduled:
         return scheduled[0]
-    near = [v for v in vitals if v.phase != "pre_dose" and v.minute is not None
-            and abs(v.minute - BP_40_MINUTE) <= BP_40_WINDOW_MIN]
-    return min(near, key=lambda v: abs(v.minute - BP_40_MINUTE)) if near else None
+    # (minutes away from minute 40, reading) for the timed readings after the dose
+    away = [(abs(v.minute - BP_40_MINUTE), v) for v in vitals if v.phase != "pre_dose" and v.minute is not None]
+    near = [(distance, v) for distance, v in away if distance <= BP_40_WINDOW_MIN]
+    return min(near, key=lambda pair: pair[0])[1] if near else None
 
 
 def _yes_no(happened: bool, complete: bool) -> bool | None:
@@ -141,7 +143,7 @@ def _yes_no(happened: bool, complete: bool) -> bool | None:
     return False if complete else None
 
 
-def form_values_from_chart(chart: ChartFacts) -> dict:
+def form_values_from_chart(chart: ChartFacts) -> dict[str, object]:
     """The PMF's field values filled from one esketamine session's chart (None = not known)."""
     before = [v for v in chart.vitals if v.phase == "pre_dose"]
     after = [v for v in chart.vitals if v.phase != "pre_dose"]
@@ -150,7 +152,7 @@ def form_values_from_chart(chart: ChartFacts) -> dict:
     last_leaving = leaving[-1] if leaving and chart.discharged else None
     kinds = set(chart.adverse_event_kinds)
     dose = chart.dose_mg
-    values = {
+    values: dict[str, object] = {
         "patient": chart.patient_id,
         "location": chart.location_id,
         "monitoring_clinician": chart.monitoring_clinician_id,

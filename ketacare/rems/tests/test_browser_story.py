@@ -13,26 +13,18 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from ketacare.ledger.tests.conftest import make_products, receive
 from ketacare.rems.models import MonitoringForm, RemsCertification, RemsEnrollment
 from ketacare.scheduling.models import AppointmentKind
 from ketacare.treatments.models import SessionStatus, TreatmentSession
-from ketacare.treatments.tests.conftest import (  # noqa: F401
-    clock,
-    make_appointment,
-    make_plan,
-    portland,
-)
-from ketacare.treatments.tests.test_browser_story import sign_in, sign_out, vitals
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def esketamine_day(staff, patient, portland):  # noqa: F811
+def esketamine_day(staff, patient, portland, make_treatment_plan, make_session_appointment, make_products, receive):
     """An active esketamine plan, today's esketamine appointment and a 56 mg kit (lot SPR-7) at Portland."""
-    make_plan(patient, "esketamine-nasal", staff["prescriber"])
-    appointment = make_appointment(patient, portland, AppointmentKind.ESKETAMINE, staff["front_desk"])
+    make_treatment_plan(patient, "esketamine-nasal", staff["prescriber"])
+    appointment = make_session_appointment(patient, portland, AppointmentKind.ESKETAMINE, staff["front_desk"])
     _, esketamine = make_products(staff["clinic_admin"])
     kit = receive(staff["nurse"], portland, esketamine, lot="SPR-7")[0].vial
     return {"appointment": appointment, "kit": kit}
@@ -46,15 +38,15 @@ def draw_dose(page: Page, kit, prescriber) -> None:
     dose.get_by_role("button", name="Draw the dose").click()
 
 
-def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staff, patient, portland,  # noqa: F811
-                                                   esketamine_day, clock):  # noqa: F811
+def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staff, patient, portland, esketamine_day,
+                                                   clock, browser_sign_in, browser_sign_out, browser_record_vitals):
     # Generous: the CI machine is shared.
     page.set_default_timeout(45000)
     base = live_server.url
     nurse, prescriber = staff["nurse"], staff["prescriber"]
 
     # The clinic admin records Portland's REMS certification.
-    sign_in(page, base, staff["clinic_admin"])
+    browser_sign_in(page, base, staff["clinic_admin"])
     page.goto(f"{base}/rems/certifications/")
     form = page.locator("#new-certification")
     form.get_by_label("Location").select_option(str(portland.pk))
@@ -64,10 +56,10 @@ def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staf
     form.get_by_role("button", name="Record certification").click()
     expect(page.locator("#certifications")).to_contain_text("HCS-20461")
     assert RemsCertification.objects.get().location == portland
-    sign_out(page)
+    browser_sign_out(page)
 
     # The nurse checks the patient in; drawing the dose is refused: not enrolled.
-    sign_in(page, base, nurse)
+    browser_sign_in(page, base, nurse)
     page.goto(f"{base}/sessions/?location={portland.pk}")
     page.get_by_role("button", name="Start session").click()
     expect(page).to_have_url(re.compile(r"/sessions/\d+/$"))
@@ -79,16 +71,16 @@ def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staf
     checklist.get_by_label("Benzodiazepine", exact=True).check()
     checklist.get_by_role("button", name="Save checklist").click()
     expect(page.locator("#panel .kc-notice")).to_contain_text("Checklist saved")
-    vitals(page, 132, 84)
+    browser_record_vitals(page, 132, 84)
     page.get_by_role("button", name="Pre-session checks done").click()
     expect(page.locator("#status")).to_have_text("Pre-session checks done")
     draw_dose(page, esketamine_day["kit"], prescriber)
     expect(page.locator("#dose")).to_contain_text("not enrolled in the esketamine REMS")
     assert not session.preparations.exists()
-    sign_out(page)
+    browser_sign_out(page)
 
     # The prescriber enrolls the patient.
-    sign_in(page, base, prescriber)
+    browser_sign_in(page, base, prescriber)
     page.goto(f"{base}/rems/patients/{patient.pk}/")
     expect(page.locator("#enrollment")).to_contain_text("Not enrolled")
     enrollment = page.locator("#enrollment")
@@ -96,10 +88,10 @@ def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staf
     enrollment.get_by_role("button", name="Record enrollment").click()
     expect(page.locator("#enrollment")).to_contain_text("Enrolled")
     assert RemsEnrollment.objects.get().enrolled_by == prescriber
-    sign_out(page)
+    browser_sign_out(page)
 
     # The nurse draws 56 mg and uses two devices, 5 minutes apart.
-    sign_in(page, base, nurse)
+    browser_sign_in(page, base, nurse)
     page.goto(f"{base}/sessions/{session.pk}/")
     draw_dose(page, esketamine_day["kit"], prescriber)
     expect(page.locator("#dose")).to_contain_text("SPR-7")
@@ -110,9 +102,9 @@ def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staf
     page.get_by_role("button", name="Device used now").click()
     expect(page.locator("#status")).to_have_text("Observing")
     clock.advance(41)
-    vitals(page, 152, 94)
+    browser_record_vitals(page, 152, 94)
     clock.advance(80)
-    vitals(page, 128, 80)
+    browser_record_vitals(page, 128, 80)
     discharge = page.locator("#form-discharge")
     for label in ("Alert", "Walking steadily", "Accompanied home"):
         discharge.get_by_label(label, exact=True).check()

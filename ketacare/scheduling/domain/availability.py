@@ -7,6 +7,7 @@ problems caused by other bookings (a busy chair or clinician, a full monitoring 
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -118,7 +119,7 @@ def local_span(day: dt.date, opens: dt.time, closes: dt.time, zone: ZoneInfo) ->
     return Span(start, end)
 
 
-def merge(spans) -> tuple[Span, ...]:
+def merge(spans: Iterable[Span]) -> tuple[Span, ...]:
     """Sorted union; touching spans join (a shift ending at 12:00 and one from 12:00 cover noon)."""
     merged: list[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
@@ -130,7 +131,7 @@ def merge(spans) -> tuple[Span, ...]:
     return tuple(merged)
 
 
-def subtract(spans, removed) -> tuple[Span, ...]:
+def subtract(spans: Iterable[Span], removed: Iterable[Span]) -> tuple[Span, ...]:
     result = list(merge(spans))
     for cut in removed:
         pieces = []
@@ -164,7 +165,7 @@ def staff_on_site(
     return subtract(spans, away)
 
 
-def covers(spans, wanted: Span) -> bool:
+def covers(spans: Iterable[Span], wanted: Span) -> bool:
     return any(s.start <= wanted.start and wanted.end <= s.end for s in merge(spans))
 
 
@@ -234,7 +235,8 @@ def check_candidate(
 
 def _check_chair(ctx: SlotContext, needs: Needs, check: SlotCheck, chair_id: int | None) -> None:
     zone, problems = ctx.zone, check.problems
-    if not needs.chair:
+    # check_candidate sets chair_free_at exactly when the appointment takes a chair.
+    if not needs.chair or check.chair_free_at is None:
         if chair_id is not None:
             problems.append(Problem("chair", f"{needs.name} takes no chair; leave the chair blank."))
         return

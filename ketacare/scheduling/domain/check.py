@@ -63,15 +63,15 @@ def check(instance: Instance, result: object) -> list[str]:
             label = f"{request_id} session {index + 1}"
             try:
                 chair, start_text = session["chair"], session["start"]
-                start = dt.datetime.strptime(start_text, "%Y-%m-%dT%H:%M")
+                start_moment = dt.datetime.strptime(start_text, "%Y-%m-%dT%H:%M")
             except (TypeError, KeyError, ValueError):
                 problems.append(f"{label}: needs `chair` and `start` YYYY-MM-DDTHH:MM, not {str(session)[:80]}")
                 continue
             if chair not in location.chairs:
                 problems.append(f"{label}: rule 2: chair {chair!r} is not at {location.id}")
-            date, weekday = start.date(), start.weekday()
+            date, weekday = start_moment.date(), start_moment.weekday()
             dates.append(date)
-            minute_of_day = start.hour * 60 + start.minute
+            minute_of_day = start_moment.hour * 60 + start_moment.minute
             end_of_day = minute_of_day + request.session_minutes
             if minute_of_day % instance.slot_minutes:
                 problems.append(f"{label}: rule 3: {start_text} is not on the {instance.slot_minutes}-minute grid")
@@ -88,7 +88,7 @@ def check(instance: Instance, result: object) -> list[str]:
                     weekday in a.weekdays and a.window.start_minute <= minute_of_day and end_of_day <= a.window.end_minute
                     for a in request.availability):
                 problems.append(f"{label}: rule 3: {start_text} is outside the request's availability")
-            begin = _minutes(instance, start)
+            begin = _minutes(instance, start_moment)
             by_chair[location.id, chair].append((begin, begin + request.session_minutes, label))
             by_location[location.id].append((begin, begin + request.session_minutes, label))
         if not dates:
@@ -116,27 +116,27 @@ def check(instance: Instance, result: object) -> list[str]:
 
     for (location_id, chair), items in by_chair.items():
         items.sort()
-        for index, (start, end, label) in enumerate(items):
-            for other_start, other_end, other_label in items[index + 1:]:
+        for index, (start, end, holder) in enumerate(items):
+            for other_start, other_end, other_holder in items[index + 1:]:
                 if other_start >= end:
                     break
-                if label or other_label:
-                    problems.append(f"rule 6: chair {chair} at {location_id} holds {label or 'a booked item'} "
-                                    f"and {other_label or 'a booked item'} at once")
+                if holder or other_holder:
+                    problems.append(f"rule 6: chair {chair} at {location_id} holds {holder or 'a booked item'} "
+                                    f"and {other_holder or 'a booked item'} at once")
 
     for location_id, items in by_location.items():
         location = instance.location_by_id[location_id]
         by_day: dict[int, list[tuple[int, int, str | None]]] = defaultdict(list)
-        for item in items:
-            for day in range(item[0] // DAY, (item[1] - 1) // DAY + 1):
-                by_day[day].append(item)
-        for start, end, label in (item for item in items if item[2]):
+        for span in items:
+            for day in range(span[0] // DAY, (span[1] - 1) // DAY + 1):
+                by_day[day].append(span)
+        for start, end, session_label in (span for span in items if span[2]):
             same_day = by_day[start // DAY]
             # The load can only rise where an item starts and capacity can only fall at a shift boundary.
             date = instance.start_date + dt.timedelta(days=start // DAY)
             midnight = start - start % DAY
             weekday = date.weekday()
-            shifts = [n.shifts[weekday] for n in location.nurses if n.shifts[weekday] is not None]
+            shifts = [shift for n in location.nurses if (shift := n.shifts[weekday]) is not None]
             points = {start}
             points.update(s for s, _, _ in same_day if start < s < end)
             points.update(midnight + w.end_minute for w in shifts if start < midnight + w.end_minute < end)
@@ -146,7 +146,7 @@ def check(instance: Instance, result: object) -> list[str]:
                 capacity = location.chairs_per_nurse * sum(1 for w in shifts if w.start_minute <= minute < w.end_minute)
                 if in_progress > capacity:
                     moment = instance.start_date + dt.timedelta(days=point // DAY)
-                    problems.append(f"{label}: rule 7: {in_progress} in progress at {location_id} on {moment} "
+                    problems.append(f"{session_label}: rule 7: {in_progress} in progress at {location_id} on {moment} "
                                     f"{minute // 60:02d}:{minute % 60:02d}, monitoring capacity {capacity}")
                     break
     return problems

@@ -39,9 +39,8 @@ def improve(instance: Instance, scheduled: list[ScheduledRequest], deadline: flo
     timelines = build_timelines(instance)
     placed: dict[str, Series] = {}
     for item in scheduled:
-        series = _series_of(instance, item)
-        placed[item.id] = series
-        place(instance, requests[item.id], series, timelines)
+        placed[item.id] = _series_of(instance, item)
+        place(instance, requests[item.id], placed[item.id], timelines)
     waiting = [r for r in instance.requests if r.id not in placed]
     improved = True
     while improved and waiting and time.perf_counter() < deadline:

@@ -146,7 +146,7 @@ def _at(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _object(value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+def _object(value: object, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, object]:
     if not isinstance(value, dict):
         raise InstanceError(path or "(top level)", "must be an object")
     for key in value:
@@ -226,7 +226,7 @@ def _list(value: object, path: str, item: Callable[[object, str], T], *, non_emp
     return tuple(item(element, _at(path, index)) for index, element in enumerate(value))
 
 
-def _booked_list(value: object) -> list:
+def _booked_list(value: object) -> list[object]:
     if not isinstance(value, list):
         raise InstanceError("booked", "must be a list")
     if len(value) > MAX_ITEMS:

@@ -26,7 +26,7 @@ class SolveResult:
     # or without a solution in time). Never fewer courses than first fit.
     method: str = "first-fit"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         """The result in the exchange format (../shared/scheduling-instance.md)."""
         return {
             "scheduled": [

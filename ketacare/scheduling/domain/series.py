@@ -41,21 +41,23 @@ def earliest_at(instance: Instance, request: Request, timeline: LocationTimeline
 
     first, last_first = first_day_bounds(instance, request)
     for day in range(first, last_first + 1):
-        if start_on(day) is None:
+        first_start = start_on(day)
+        if first_start is None:
             continue
         limit = instance.days - 1
         if request.max_span_days is not None:
             limit = min(limit, day + request.max_span_days)
-        series, current = [day], day
+        series, current = [first_start], day
         while len(series) < request.sessions:
             current += request.day_gap
             while current <= limit and start_on(current) is None:
                 current += 1
-            if current > limit:
+            following = start_on(current) if current <= limit else None
+            if following is None:
                 break
-            series.append(current)
+            series.append(following)
         if len(series) == request.sessions:
-            return [start_on(d) for d in series]
+            return series
         if limit == instance.days - 1 and request.max_span_days is None:
             return None  # a later first date can only reach fewer days
     return None

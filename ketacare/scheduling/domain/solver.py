@@ -70,37 +70,37 @@ class _Course:
     def __init__(self, model: cp_model.CpModel, instance: Instance, request: Request,
                  starts_by_location: dict[str, list[int]]) -> None:
         self.request = request
-        self.scheduled = model.NewBoolVar(f"{request.id}")
-        self.at = {location: model.NewBoolVar(f"{request.id}@{location}") for location in starts_by_location}
-        model.Add(sum(self.at.values()) == self.scheduled)
+        self.scheduled = model.new_bool_var(f"{request.id}")
+        self.at = {location: model.new_bool_var(f"{request.id}@{location}") for location in starts_by_location}
+        model.add(sum(self.at.values()) == self.scheduled)
         # Starts are counted in slots when the grid divides the day: long runs of consecutive slots make
         # small domains, where single minutes would make hundreds of holes.
         self.unit = instance.slot_minutes if DAY % instance.slot_minutes == 0 else 1
         every_start = sorted(set().union(*starts_by_location.values()))
         self.earliest_start = every_start[0]
-        self.slots = [model.NewIntVarFromDomain(self._domain(every_start), f"{request.id}#{k}")
+        self.slots = [model.new_int_var_from_domain(self._domain(every_start), f"{request.id}#{k}")
                       for k in range(request.sessions)]
         self.starts = [self.unit * slot for slot in self.slots]
-        self.days = [model.NewIntVar(0, instance.days - 1, "") for _ in range(request.sessions)]
+        self.days = [model.new_int_var(0, instance.days - 1, "") for _ in range(request.sessions)]
         for start, day in zip(self.starts, self.days):
-            model.Add(start >= DAY * day)
-            model.Add(start <= DAY * day + DAY - 1)
+            model.add(start >= DAY * day)
+            model.add(start <= DAY * day + DAY - 1)
         for slot in self.slots:
             if len(self.at) > 1:
                 for location, literal in self.at.items():
-                    model.AddLinearExpressionInDomain(
-                        slot, self._domain(starts_by_location[location])).OnlyEnforceIf(literal)
+                    model.add_linear_expression_in_domain(
+                        slot, self._domain(starts_by_location[location])).only_enforce_if(literal)
         for previous, following in zip(self.days, self.days[1:]):
-            model.Add(following >= previous + request.day_gap).OnlyEnforceIf(self.scheduled)
+            model.add(following >= previous + request.day_gap).only_enforce_if(self.scheduled)
         if request.max_span_days is not None:
-            model.Add(self.days[-1] - self.days[0] <= request.max_span_days).OnlyEnforceIf(self.scheduled)
+            model.add(self.days[-1] - self.days[0] <= request.max_span_days).only_enforce_if(self.scheduled)
         first, last_first = first_day_bounds(instance, request)
-        model.Add(self.days[0] >= first).OnlyEnforceIf(self.scheduled)
-        model.Add(self.days[0] <= last_first).OnlyEnforceIf(self.scheduled)
+        model.add(self.days[0] >= first).only_enforce_if(self.scheduled)
+        model.add(self.days[0] <= last_first).only_enforce_if(self.scheduled)
         # The first date counts in the objective only when the course is scheduled (0 otherwise).
-        self.first_day = model.NewIntVar(0, instance.days - 1, "")
-        model.Add(self.first_day == self.days[0]).OnlyEnforceIf(self.scheduled)
-        model.Add(self.first_day == 0).OnlyEnforceIf(self.scheduled.Not())
+        self.first_day = model.new_int_var(0, instance.days - 1, "")
+        model.add(self.first_day == self.days[0]).only_enforce_if(self.scheduled)
+        model.add(self.first_day == 0).only_enforce_if(self.scheduled.negated())
         # (session index, location, chair) -> presence literal
         self.chair: dict[tuple[int, str, str], cp_model.IntVar] = {}
 
@@ -111,34 +111,36 @@ class _Course:
                 runs[-1][1] = max(runs[-1][1], value)
             else:
                 runs.append([value, value])
-        return cp_model.Domain.FromIntervals(runs)
+        return cp_model.Domain.from_intervals(runs)
 
-    def add_intervals(self, model: cp_model.CpModel, instance: Instance, by_chair: dict, by_location: dict) -> None:
+    def add_intervals(self, model: cp_model.CpModel, instance: Instance,
+                      by_chair: dict[tuple[str, str], list[cp_model.IntervalVar]],
+                      by_location: dict[str, list[cp_model.IntervalVar]]) -> None:
         minutes = self.request.session_minutes
         for k, start in enumerate(self.starts):
             for location_id, literal in self.at.items():
                 presences = []
                 for chair in instance.location_by_id[location_id].chairs:
-                    presence = model.NewBoolVar("")
-                    interval = model.NewOptionalFixedSizeIntervalVar(start, minutes, presence, "")
+                    presence = model.new_bool_var("")
+                    interval = model.new_optional_fixed_size_interval_var(start, minutes, presence, "")
                     by_chair[location_id, chair].append(interval)
                     by_location[location_id].append(interval)
                     self.chair[k, location_id, chair] = presence
                     presences.append(presence)
-                model.Add(sum(presences) == literal)
+                model.add(sum(presences) == literal)
 
     def hint(self, model: cp_model.CpModel, placed: ScheduledRequest | None, instance: Instance) -> None:
-        model.AddHint(self.scheduled, placed is not None)
+        model.add_hint(self.scheduled, placed is not None)
         for location_id, literal in self.at.items():
-            model.AddHint(literal, placed is not None and placed.location == location_id)
+            model.add_hint(literal, placed is not None and placed.location == location_id)
         starts = [instance.minute_of(s.start) for s in placed.sessions] if placed else None
         for k, (slot, day) in enumerate(zip(self.slots, self.days)):
             value = starts[k] if starts else self.earliest_start
-            model.AddHint(slot, value // self.unit)
-            model.AddHint(day, value // DAY)
-        model.AddHint(self.first_day, starts[0] // DAY if starts else 0)
+            model.add_hint(slot, value // self.unit)
+            model.add_hint(day, value // DAY)
+        model.add_hint(self.first_day, starts[0] // DAY if starts else 0)
         for (k, location_id, chair), presence in self.chair.items():
-            model.AddHint(presence, placed is not None and placed.location == location_id
+            model.add_hint(presence, placed is not None and placed.location == location_id
                           and placed.sessions[k].chair == chair)
 
 
@@ -177,19 +179,20 @@ def _model(instance: Instance, timelines: dict[str, LocationTimeline]) -> tuple[
                 starts_by_location[location_id] = _candidate_starts(instance, request, timeline)
         if starts_by_location:
             courses.append(_Course(model, instance, request, starts_by_location))
-    by_chair: dict = {(l.id, c): [] for l in instance.locations for c in l.chairs}
-    by_location: dict = {l.id: [] for l in instance.locations}
+    by_chair: dict[tuple[str, str], list[cp_model.IntervalVar]] = {
+        (l.id, c): [] for l in instance.locations for c in l.chairs}
+    by_location: dict[str, list[cp_model.IntervalVar]] = {l.id: [] for l in instance.locations}
     for course in courses:
         course.add_intervals(model, instance, by_chair, by_location)
     for (location_id, chair), intervals in by_chair.items():
         if intervals:
             blocks = timelines[location_id].booked_blocks(chair)
-            model.AddNoOverlap(intervals + [model.NewFixedSizeIntervalVar(s, e - s, "") for s, e in blocks])
+            model.add_no_overlap(intervals + [model.new_fixed_size_interval_var(s, e - s, "") for s, e in blocks])
     for location_id, intervals in by_location.items():
         if intervals:
             capacity, reductions = _capacity_and_reductions(instance, timelines[location_id])
-            fixed = [model.NewFixedSizeIntervalVar(s, e - s, "") for s, e, _ in reductions]
-            model.AddCumulative(intervals + fixed, [1] * len(intervals) + [d for _, _, d in reductions], capacity)
+            fixed = [model.new_fixed_size_interval_var(s, e - s, "") for s, e, _ in reductions]
+            model.add_cumulative(intervals + fixed, [1] * len(intervals) + [d for _, _, d in reductions], capacity)
 
     # Lexicographic weights: any extra course outweighs every date and order term, any day earlier
     # outweighs every order term. Order: the first request listed weighs most.
@@ -198,7 +201,7 @@ def _model(instance: Instance, timelines: dict[str, LocationTimeline]) -> tuple[
     day_weight = order_total + 1
     course_weight = count * instance.days * day_weight + order_total + 1
     position = {request.id: index for index, request in enumerate(instance.requests)}
-    model.Maximize(sum(
+    model.maximize(sum(
         (course_weight + count - 1 - position[c.request.id]) * c.scheduled - day_weight * c.first_day for c in courses))
     return model, courses
 
@@ -241,18 +244,19 @@ def solve(instance: Instance, time_limit_seconds: float = 10.0) -> SolveResult:
     if len(courses) > LARGE_MODEL_REQUESTS:
         # Probing dominates presolve on large models and would eat the whole time limit.
         solver.parameters.cp_model_probing_level = 0
-    status = solver.Solve(model)
-    chosen = [c for c in courses if solver.BooleanValue(c.scheduled)] if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else []
+    status = solver.solve(model)
+    solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    chosen = [c for c in courses if solver.boolean_value(c.scheduled)] if solved else []
     if len(chosen) < len(start):
         # No solution within the time limit: the local search result stands.
         return with_reasons(instance, start, "local search")
     scheduled = []
     for course in chosen:
-        location_id = next(l for l, literal in course.at.items() if solver.BooleanValue(literal))
+        location_id = next(l for l, literal in course.at.items() if solver.boolean_value(literal))
         sessions = []
         for k, start_expr in enumerate(course.starts):
             chair = next(c for (j, l, c), presence in course.chair.items()
-                         if j == k and l == location_id and solver.BooleanValue(presence))
-            sessions.append(SessionPlacement(chair, instance.moment_of(solver.Value(start_expr))))
+                         if j == k and l == location_id and solver.boolean_value(presence))
+            sessions.append(SessionPlacement(chair, instance.moment_of(solver.value(start_expr))))
         scheduled.append(ScheduledRequest(course.request.id, location_id, tuple(sessions)))
     return with_reasons(instance, scheduled, "cp-sat optimal" if status == cp_model.OPTIMAL else "cp-sat feasible")

@@ -110,13 +110,14 @@ class LocationTimeline:
             self._load[day].remove((start, end))
             self._open.pop(day, None)
 
-    def chair_for(self, start: int, minutes: int) -> str | None:
-        """The first chair (in the location's order) free for [start, start + minutes)."""
+    def chair_for(self, start: int, minutes: int) -> str:
+        """The first chair (in the location's order) free for [start, start + minutes); `start` comes from
+        `open_starts`, which only offers starts with a free chair."""
         end = start + minutes
         for chair in self.location.chairs:
             if not self.check_chairs or all(e <= start or s >= end for s, e in self._busy.get((chair, start // DAY), ())):
                 return chair
-        return None
+        raise ValueError(f"no chair free at {self.location.id} from minute {start} for {minutes} minutes")
 
     def open_starts(self, day: int, minutes: int) -> Ranges:
         """Starts on `day` at which a session of `minutes` finds a free chair and a free monitoring place."""
@@ -145,7 +146,7 @@ class LocationTimeline:
         shift, less the items in progress), never below zero."""
         midnight = day * DAY
         weekday = self.instance.weekday_of(day)
-        shifts = [nurse.shifts[weekday] for nurse in self.location.nurses if nurse.shifts[weekday] is not None]
+        shifts = [shift for nurse in self.location.nurses if (shift := nurse.shifts[weekday]) is not None]
         items = [(max(s, midnight), min(e, midnight + DAY)) for s, e in self._load.get(day, ())]
         points = {midnight, midnight + DAY}
         points.update(midnight + w.start_minute for w in shifts)

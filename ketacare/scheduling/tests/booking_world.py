@@ -1,87 +1,17 @@
-"""A staffed clinic for the booking, calendar and concurrency tests.
-
-Harbor Boston (America/New_York) is open every day 08:00–18:00 with three chairs; the nurse
-(monitors) and the prescriber (consults) work 07:00–19:00, the therapist 09:00–17:00.
-"""
+"""Names for the booking, calendar and concurrency tests, which book in the plugin's `clinic` fixture
+(ketacare/testing/clinic.py: Harbor Boston, America/New_York, open every day 08:00–18:00 with three
+chairs; the nurse and the prescriber work 07:00–19:00, the therapist 09:00–17:00)."""
 
 import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.utils import timezone
-
-from ketacare.clinics.models import Location
-from ketacare.scheduling.actions import ensure_default_appointment_types
-from ketacare.scheduling.models import (
-    AppointmentKind,
-    AppointmentType,
-    Chair,
-    OpeningHours,
-    Skill,
-    StaffShift,
-    StaffSkill,
-)
-from ketacare.scheduling.selectors import scheduling_settings
+from ketacare.scheduling.models import AppointmentKind
 
 BOSTON = ZoneInfo("America/New_York")
 
 
-def winter_monday() -> dt.date:
-    """A Monday in January ahead of today: Boston is on EST (UTC−5) then."""
-    today = timezone.now().date()
-    day = dt.date(today.year + 1, 1, 5)
-    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
-
-
 def boston(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BOSTON)
-
-
-@dataclass
-class Clinic:
-    location: Location
-    portland: Location
-    chair1: Chair  # IV and esketamine
-    chair2: Chair  # IV only
-    chair3: Chair  # neither (IM, sublingual)
-    types: dict
-    day: dt.date
-
-    def type(self, kind: str) -> AppointmentType:
-        return self.types[kind]
-
-
-def build_clinic(org, staff) -> Clinic:
-    location = Location.objects.get(organisation=org, name="Harbor Boston")
-    portland = Location.objects.get(organisation=org, name="Harbor Portland")
-    for loc in (location, portland):
-        OpeningHours.objects.bulk_create(
-            OpeningHours(location=loc, weekday=d, opens_at=dt.time(8), closes_at=dt.time(18)) for d in range(7)
-        )
-    chair1 = Chair.objects.create(location=location, name="Chair 1", supports_iv=True, supports_esketamine=True)
-    chair2 = Chair.objects.create(location=location, name="Chair 2", supports_iv=True, supports_esketamine=False)
-    chair3 = Chair.objects.create(location=location, name="Room 3", supports_iv=False, supports_esketamine=False)
-    hours = {"nurse": (7, 19), "prescriber": (7, 19), "therapist": (9, 17)}
-    for role, (start, end) in hours.items():
-        StaffShift.objects.bulk_create(
-            StaffShift(user=staff[role], location=location, weekday=d, starts_at=dt.time(start), ends_at=dt.time(end))
-            for d in range(7)
-        )
-    StaffSkill.objects.create(user=staff["nurse"], skill=Skill.MONITOR)
-    StaffSkill.objects.create(user=staff["prescriber"], skill=Skill.CONSULT)
-    StaffSkill.objects.create(user=staff["therapist"], skill=Skill.INTEGRATION_THERAPY)
-    ensure_default_appointment_types(org)
-    settings = scheduling_settings(org)
-    settings.chairs_per_nurse = 2
-    settings.save()
-    types = {t.kind: t for t in AppointmentType.objects.filter(organisation=org)}
-    return Clinic(location, portland, chair1, chair2, chair3, types, winter_monday())
-
-
-@pytest.fixture
-def clinic(org, staff):
-    return build_clinic(org, staff)
 
 
 IV = AppointmentKind.IV_INFUSION

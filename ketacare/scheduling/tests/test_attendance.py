@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from ketacare.audit.models import AuditEntry
-from ketacare.scheduling import actions, attendance
+from ketacare.scheduling.actions import attendance, booking
 from ketacare.scheduling.models import AppointmentStatus, SchedulingSettings
+from ketacare.scheduling.selectors.attendance import access_attendance_by_patient_id
 from ketacare.scheduling.tests.test_reminders_support import make_appointment
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def test_front_desk_marks_a_no_show_audited_and_counted(booked, staff, patient):
     assert marked.status == AppointmentStatus.NO_SHOW and marked.status_changed_by == staff["front_desk"]
     entry = AuditEntry.objects.filter(object_type="scheduling.appointment", action="status_change").get()
     assert entry.patient_id == patient.pk and entry.detail["status"] == "no_show" and entry.detail["from"] == "booked"
-    summary = attendance.access_attendance_by_patient_id(staff["nurse"], patient.pk)
+    summary = access_attendance_by_patient_id(staff["nurse"], patient.pk)
     assert (summary.no_shows, summary.late_cancellations, summary.cancellations) == (1, 0, 0)
     assert summary.history == [marked]
 
@@ -50,18 +51,18 @@ def test_no_show_access(booked, staff, other_staff, patient):
     with pytest.raises(PermissionDenied):
         attendance.do_mark_no_show(patient.user, appointment.pk)
     with pytest.raises(Http404):
-        attendance.access_attendance_by_patient_id(other_staff["nurse"], patient.pk)
+        access_attendance_by_patient_id(other_staff["nurse"], patient.pk)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
 
 
 def test_late_cancellations_by_the_clinics_policy_are_counted(org, booked, staff, patient):
-    """Cancelling is booking's action (actions.do_cancel_appointment); attendance counts what it records."""
-    actions.do_cancel_appointment(staff["front_desk"], booked(10).pk, reason="Unwell")
-    actions.do_cancel_appointment(staff["front_desk"], booked(30).pk, reason="Travelling")
+    """Cancelling is booking's action (booking.do_cancel_appointment); attendance counts what it records."""
+    booking.do_cancel_appointment(staff["front_desk"], booked(10).pk, reason="Unwell")
+    booking.do_cancel_appointment(staff["front_desk"], booked(30).pk, reason="Travelling")
     SchedulingSettings.objects.filter(organisation=org).update(late_cancellation_hours=48)
-    actions.do_cancel_appointment(staff["front_desk"], booked(30).pk, reason="Travelling")
-    summary = attendance.access_attendance_by_patient_id(staff["front_desk"], patient.pk)
+    booking.do_cancel_appointment(staff["front_desk"], booked(30).pk, reason="Travelling")
+    summary = access_attendance_by_patient_id(staff["front_desk"], patient.pk)
     assert (summary.no_shows, summary.late_cancellations, summary.cancellations) == (0, 2, 1)
     assert {a.status_reason for a in summary.history} == {"Unwell", "Travelling"}
 
@@ -82,7 +83,7 @@ def test_attendance_page_counts_and_marks(signed_in, booked, staff, patient):
     assert page.status_code == 200 and "Mark no-show" in page.content.decode()
     response = client.post(f"/scheduling/attendance/appointments/{past.pk}/no-show/", {"reason": ""})
     assert response.status_code == 302 and response["Location"] == f"/scheduling/attendance/patients/{patient.pk}/"
-    actions.do_cancel_appointment(staff["front_desk"], upcoming.pk, reason="Unwell")
+    booking.do_cancel_appointment(staff["front_desk"], upcoming.pk, reason="Unwell")
     page = client.get(f"/scheduling/attendance/patients/{patient.pk}/").content.decode()
     assert "<tr><th>No-shows</th><td>1</td></tr>" in page
     assert "<tr><th>Late cancellations</th><td>1</td></tr>" in page
@@ -110,7 +111,7 @@ def test_api_no_show_and_counts(signed_in, staff, other_staff, patient, booked):
     assert response.json()["status"] == "no_show" and response.json()["status_reason"] == "No call"
     refused = api.post(f"{API}/appointments/{future.pk}/no-show", {}, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "starts_at"
-    actions.do_cancel_appointment(staff["front_desk"], future.pk, reason="Unwell")
+    booking.do_cancel_appointment(staff["front_desk"], future.pk, reason="Unwell")
     counts = api.get(f"{API}/patients/{patient.pk}/attendance").json()
     assert counts == {"patient_id": patient.pk, "no_shows": 1, "late_cancellations": 1, "cancellations": 0,
                       "attended": 0}

@@ -10,8 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import make_patient
-from ketacare.scheduling import actions
+from ketacare.scheduling.actions import booking, resources
 from ketacare.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -21,14 +20,15 @@ from ketacare.scheduling.models import (
     StaffException,
     StaffShift,
 )
-from ketacare.scheduling.selectors import SlotConflict, access_appointment_by_id, check_slot, scheduling_settings
-from ketacare.scheduling.tests.booking_world import ESK, IV, boston, clinic  # noqa: F401
+from ketacare.scheduling.selectors.booking import SlotConflict, access_appointment_by_id, check_slot
+from ketacare.scheduling.selectors.resources import scheduling_settings
+from ketacare.scheduling.tests.booking_world import ESK, IV, boston
 
 UTC = dt.timezone.utc
 
 
 def book(clinic, user, patient, kind=IV, hour=9, minute=0, day=None, **kw):
-    return actions.do_book_appointment(
+    return booking.do_book_appointment(
         user, patient_id=patient.pk, appointment_type_id=clinic.type(kind).pk, location_id=clinic.location.pk,
         starts_at=boston(day or clinic.day, hour, minute), **kw,
     )
@@ -88,7 +88,7 @@ def test_refuses_outside_opening_hours_and_off_the_slot_grid(clinic, staff, pati
 
 def test_refuses_past_start(clinic, staff, patient):
     with pytest.raises(ValidationError) as caught:
-        actions.do_book_appointment(
+        booking.do_book_appointment(
             staff["front_desk"], patient_id=patient.pk, appointment_type_id=clinic.type(IV).pk,
             location_id=clinic.location.pk, starts_at=timezone.now() - dt.timedelta(hours=1),
         )
@@ -195,13 +195,13 @@ def test_check_slot_is_read_only_and_reports_every_problem(clinic, staff):
 def test_cancel_needs_a_reason_and_frees_the_slot(clinic, staff, patient, second_patient):
     appointment = book(clinic, staff["front_desk"], patient, chair_id=clinic.chair1.pk)
     with pytest.raises(ValidationError) as caught:
-        actions.do_cancel_appointment(staff["front_desk"], appointment.pk, reason=" ")
+        booking.do_cancel_appointment(staff["front_desk"], appointment.pk, reason=" ")
     assert "reason" in caught.value.message_dict
-    cancelled = actions.do_cancel_appointment(staff["front_desk"], appointment.pk, reason="Patient unwell")
+    cancelled = booking.do_cancel_appointment(staff["front_desk"], appointment.pk, reason="Patient unwell")
     assert cancelled.status == AppointmentStatus.CANCELLED  # weeks ahead: not late
     assert book(clinic, staff["front_desk"], second_patient, chair_id=clinic.chair1.pk).pk
     with pytest.raises(ValidationError):
-        actions.do_cancel_appointment(staff["front_desk"], appointment.pk, reason="again")
+        booking.do_cancel_appointment(staff["front_desk"], appointment.pk, reason="again")
 
 
 def test_cancel_inside_the_window_is_late(clinic, staff, patient):
@@ -209,7 +209,7 @@ def test_cancel_inside_the_window_is_late(clinic, staff, patient):
     settings = scheduling_settings(clinic.location.organisation_id)
     settings.late_cancellation_hours = 24 * 400
     settings.save()
-    cancelled = actions.do_cancel_appointment(staff["front_desk"], appointment.pk, reason="Changed plans")
+    cancelled = booking.do_cancel_appointment(staff["front_desk"], appointment.pk, reason="Changed plans")
     assert cancelled.status == AppointmentStatus.LATE_CANCELLED
 
 
@@ -218,18 +218,18 @@ def test_move_rechecks_every_rule_and_keeps_the_row_on_refusal(clinic, staff, pa
     second = book(clinic, staff["front_desk"], second_patient, hour=13, chair_id=clinic.chair1.pk)
     before = (second.starts_at, second.chair_id)
     with pytest.raises(ValidationError) as caught:
-        actions.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 17))
+        booking.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 17))
     assert "starts_at" in caught.value.message_dict
     with pytest.raises(SlotConflict):
-        actions.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 10),
+        booking.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 10),
                                     chair_id=clinic.chair1.pk)
     second.refresh_from_db()
     assert (second.starts_at, second.chair_id) == before
     # Moving onto itself (a little later) does not conflict with its own old slot.
-    moved = actions.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 13, 30))
+    moved = booking.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 13, 30))
     assert moved.chair_id == clinic.chair1.pk and moved.starts_at == boston(clinic.day, 13, 30)
     # Without a chair given, the busy current chair is swapped for a free one.
-    moved = actions.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 9, 30))
+    moved = booking.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 9, 30))
     assert moved.chair_id == clinic.chair2.pk
     assert first.pk != moved.pk
     entry = AuditEntry.objects.order_by("-sequence").first()
@@ -239,7 +239,7 @@ def test_move_rechecks_every_rule_and_keeps_the_row_on_refusal(clinic, staff, pa
 def test_check_in_on_the_day_only(clinic, staff, patient):
     future = book(clinic, staff["front_desk"], patient)
     with pytest.raises(ValidationError) as caught:
-        actions.do_check_in_appointment(staff["front_desk"], future.pk)
+        booking.do_check_in_appointment(staff["front_desk"], future.pk)
     assert "day of the appointment" in caught.value.message_dict["starts_at"][0]
     now = timezone.now().replace(second=0, microsecond=0)
     today = Appointment.objects.create(
@@ -249,7 +249,7 @@ def test_check_in_on_the_day_only(clinic, staff, patient):
     )
     # Close to midnight in Boston "today" in UTC may differ; compare against the location's day.
     if now.astimezone(clinic.location.zone).date() == timezone.now().astimezone(clinic.location.zone).date():
-        assert actions.do_check_in_appointment(staff["nurse"], today.pk).status == AppointmentStatus.CHECKED_IN
+        assert booking.do_check_in_appointment(staff["nurse"], today.pk).status == AppointmentStatus.CHECKED_IN
 
 
 def test_patient_role_may_not_book(clinic, patient):
@@ -265,7 +265,7 @@ def test_other_organisation_cannot_book_or_see(clinic, staff, other_staff, patie
     with pytest.raises(Http404):
         access_appointment_by_id(other_staff["front_desk"], appointment.pk)
     with pytest.raises(Http404):
-        actions.do_cancel_appointment(other_staff["front_desk"], appointment.pk, reason="x")
+        booking.do_cancel_appointment(other_staff["front_desk"], appointment.pk, reason="x")
     assert Appointment.objects.get().status == AppointmentStatus.BOOKED
 
 
@@ -280,11 +280,11 @@ def test_default_types_name_their_sources_and_are_idempotent(org, clinic):
     types = clinic.types
     assert types[ESK].duration_minutes >= 120 and types[ESK].needs_prescriber_on_site
     assert types[IV].duration_minutes == 40 and types[IV].chair == "iv" and types[IV].turnover_minutes == 15
-    assert actions.ensure_default_appointment_types(org) == []
+    assert resources.ensure_default_appointment_types(org) == []
 
 
 @pytest.fixture
-def make_patient_n(org):
+def make_patient_n(org, make_patient):
     return lambda n: make_patient(org, n)
 
 
@@ -295,7 +295,7 @@ def test_a_patient_is_in_one_place_at_a_time(clinic, staff, patient):
     assert "already has IV infusion at Harbor Boston" in message
 
 
-def test_check_slot_queries_do_not_grow_with_bookings(clinic, staff, org):
+def test_check_slot_queries_do_not_grow_with_bookings(clinic, staff, org, make_patient):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             check_slot(clinic.location, clinic.type(IV), boston(clinic.day, 15))

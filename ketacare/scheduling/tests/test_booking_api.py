@@ -4,7 +4,7 @@ import datetime as dt
 
 from ketacare.audit.models import AuditEntry
 from ketacare.scheduling.models import Appointment, AppointmentStatus, ClosedDate
-from ketacare.scheduling.tests.booking_world import ESK, IV, boston, clinic  # noqa: F401
+from ketacare.scheduling.tests.booking_world import ESK, IV, boston
 
 BASE = "/api/v1/scheduling"
 

@@ -2,9 +2,9 @@
 
 from django.urls import reverse
 
-from ketacare.scheduling import actions
+from ketacare.scheduling.actions import booking
 from ketacare.scheduling.models import Appointment, AppointmentStatus
-from ketacare.scheduling.tests.booking_world import IV, boston, clinic  # noqa: F401
+from ketacare.scheduling.tests.booking_world import IV, boston
 
 
 def form(clinic, patient, hour="09:00", **extra):
@@ -43,11 +43,11 @@ def test_a_chair_at_another_location_is_refused(signed_in, clinic, staff, patien
 
 def test_move_cancel_and_check_in_pages(signed_in, clinic, staff, patient, second_patient):
     client = signed_in(staff["front_desk"])
-    appointment = actions.do_book_appointment(
+    appointment = booking.do_book_appointment(
         staff["front_desk"], patient_id=patient.pk, appointment_type_id=clinic.type(IV).pk,
         location_id=clinic.location.pk, starts_at=boston(clinic.day, 9), chair_id=clinic.chair1.pk,
     )
-    actions.do_book_appointment(
+    booking.do_book_appointment(
         staff["front_desk"], patient_id=second_patient.pk, appointment_type_id=clinic.type(IV).pk,
         location_id=clinic.location.pk, starts_at=boston(clinic.day, 13), chair_id=clinic.chair1.pk,
     )
@@ -67,7 +67,7 @@ def test_move_cancel_and_check_in_pages(signed_in, clinic, staff, patient, secon
 
 
 def test_access_denied(signed_in, clinic, staff, other_staff, patient):
-    appointment = actions.do_book_appointment(
+    appointment = booking.do_book_appointment(
         staff["front_desk"], patient_id=patient.pk, appointment_type_id=clinic.type(IV).pk,
         location_id=clinic.location.pk, starts_at=boston(clinic.day, 9),
     )

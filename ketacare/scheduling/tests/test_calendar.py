@@ -7,14 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import make_patient
-from ketacare.scheduling import actions
+from ketacare.scheduling.actions import booking
 from ketacare.scheduling.models import AppointmentKind
-from ketacare.scheduling.tests.booking_world import IV, boston, clinic  # noqa: F401
+from ketacare.scheduling.tests.booking_world import IV, boston
 
 
 def book(clinic, user, patient, day, hour, kind=IV, **kw):
-    return actions.do_book_appointment(
+    return booking.do_book_appointment(
         user, patient_id=patient.pk, appointment_type_id=clinic.type(kind).pk, location_id=clinic.location.pk,
         starts_at=boston(day, hour), **kw,
     )
@@ -50,7 +49,7 @@ def test_week_view_starts_on_monday_and_htmx_gets_the_fragment(signed_in, clinic
     assert "<html" not in text and 'id="calendar"' in text and "Pat1 Example1" in text
 
 
-def test_calendar_queries_do_not_grow_with_appointments(signed_in, clinic, staff, patient, org):
+def test_calendar_queries_do_not_grow_with_appointments(signed_in, clinic, staff, patient, org, make_patient):
     client = signed_in(staff["front_desk"])
     url = calendar_url(clinic, date=clinic.day.isoformat(), view="week")
     book(clinic, staff["front_desk"], patient, clinic.day, 9)

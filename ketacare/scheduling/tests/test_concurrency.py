@@ -24,10 +24,9 @@ import pytest
 from django.db import connection, connections
 
 from ketacare.accounts.models import ApiToken
-from ketacare.conftest import free_port, make_patient
-from ketacare.scheduling import actions
-from ketacare.scheduling.selectors import SlotConflict
-from ketacare.scheduling.tests.booking_world import IV, boston, build_clinic
+from ketacare.scheduling.actions import booking as booking_actions
+from ketacare.scheduling.selectors.booking import SlotConflict
+from ketacare.scheduling.tests.booking_world import IV, boston
 
 REQUESTS = 32
 ROOT = Path(__file__).resolve().parents[3]
@@ -127,9 +126,9 @@ def _booking(clinic, patient_id: int) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_32_concurrent_api_bookings_on_two_server_processes(org, staff, patient, tmp_path):
+def test_32_concurrent_api_bookings_on_two_server_processes(org, staff, patient, clinic, tmp_path, make_patient,
+                                                            free_port):
     """Runs on both databases; CI's PostgreSQL run is the one the issue asks for."""
-    clinic = build_clinic(org, staff)
     patients = [patient] + [make_patient(org, 100 + n) for n in range(REQUESTS - 1)]
     secret = ApiToken.new_secret()
     ApiToken.objects.create(user=staff["front_desk"], name="race", token_sha256=ApiToken.hash(secret), prefix=secret[:8])
@@ -172,7 +171,7 @@ def thread_race(spec: dict) -> list[str]:
         booking = {**booking, "starts_at": dt.datetime.fromisoformat(booking["starts_at"])}
         try:
             barrier.wait()
-            actions.do_book_appointment(actor, **booking)
+            booking_actions.do_book_appointment(actor, **booking)
             return "booked"
         except SlotConflict as exc:
             return "conflict: " + " ".join(exc.message_dict["chair"])
@@ -184,10 +183,9 @@ def thread_race(spec: dict) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_bookings_in_threads(org, staff, patient, tmp_path):
+def test_concurrent_bookings_in_threads(org, staff, patient, clinic, tmp_path, make_patient):
     """The same race through the action from threads of one process (a fresh process on a file
     copy for SQLite, whose in-memory test database cannot take concurrent writers)."""
-    clinic = build_clinic(org, staff)
     threads = 16
     patients = [patient] + [make_patient(org, 200 + n) for n in range(threads - 1)]
     spec = {"actor_id": staff["front_desk"].pk, "bookings": [_booking(clinic, p.pk) for p in patients]}

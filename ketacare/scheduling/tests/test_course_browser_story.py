@@ -10,9 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketacare.clinics.models import Location
-from ketacare.conftest import PASSWORD
 from ketacare.protocols.builtins import seed_protocols
-from ketacare.scheduling.actions import ensure_default_appointment_types
+from ketacare.scheduling.actions.resources import ensure_default_appointment_types
 from ketacare.scheduling.models import Appointment, AppointmentType, Course
 from ketacare.scheduling.tests.test_courses import (
     equip_location,
@@ -23,14 +22,8 @@ from ketacare.scheduling.tests.test_courses import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in(page: Page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_front_desk_books_moves_and_is_refused_a_conflict(page: Page, live_server, org, staff, patient, second_patient):
+def test_front_desk_books_moves_and_is_refused_a_conflict(page: Page, live_server, org, staff, patient, second_patient,
+                                                          browser_sign_in):
     # A transactional test starts from an empty database: put the built-in protocols back.
     seed_protocols()
     portland = Location.objects.get(organisation=org, name__endswith="Portland")
@@ -42,7 +35,7 @@ def test_front_desk_books_moves_and_is_refused_a_conflict(page: Page, live_serve
     base = live_server.url
     page.set_default_timeout(20000)
 
-    sign_in(page, base, staff["front_desk"])
+    browser_sign_in(page, base, staff["front_desk"])
     page.goto(f"{base}/scheduling/courses/patients/{patient.pk}/")
     page.get_by_role("link", name="Book the whole course").click()
     expect(page.locator("#windows")).to_contain_text("6")

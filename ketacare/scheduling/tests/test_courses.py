@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinics.models import Location
-from ketacare.conftest import make_patient
 from ketacare.protocols import actions as protocols_actions
 from ketacare.protocols.models import ProtocolTemplate
-from ketacare.scheduling import courses
-from ketacare.scheduling.actions import ensure_default_appointment_types
+from ketacare.scheduling import solver_input
+from ketacare.scheduling.actions import courses
+from ketacare.scheduling.actions.resources import ensure_default_appointment_types
 from ketacare.scheduling.domain.instance import parse_instance
 from ketacare.scheduling.models import (
     Appointment,
@@ -31,6 +31,7 @@ from ketacare.scheduling.models import (
     StaffShift,
     StaffSkill,
 )
+from ketacare.scheduling.selectors.courses import preview_course
 
 WORKDAYS = range(6)  # Monday to Saturday
 
@@ -145,7 +146,7 @@ def test_a_full_location_offers_another_location(clinic, staff, org):
     boston = Location.objects.get(organisation=org, name__endswith="Boston")
     equip_location(boston, staff)
     Chair.objects.filter(location=clinic["location"]).update(is_active=False)
-    proposal = courses.preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
+    proposal = preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
                                       location_ids=[clinic["location"].pk], availability=MORNINGS)
     assert not proposal.fits
     assert "no active chair" in proposal.reason
@@ -157,7 +158,7 @@ def test_closed_dates_and_leave_are_respected(clinic, staff):
     first = clinic["plan"].sessions.get(sequence=1)
     ClosedDate.objects.create(location=clinic["location"], date=first.window_start)
     # IV session 1 has a one-day window: closed that day, the course cannot start on time.
-    proposal = courses.preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
+    proposal = preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
                                       location_ids=[clinic["location"].pk], availability=MORNINGS)
     assert not proposal.fits
     assert any(a.kind == "later_start" for a in proposal.alternatives)
@@ -174,11 +175,11 @@ def test_closed_dates_and_leave_are_respected(clinic, staff):
     assert local_dates(course)[1] == second.window_start + dt.timedelta(days=1)
 
 
-def test_busy_chairs_are_avoided_and_bookings_never_overlap(clinic, staff, org):
+def test_busy_chairs_are_avoided_and_bookings_never_overlap(clinic, staff, org, make_patient):
     # Fill both chairs on the first session's day from 08:00 to 12:00 with other patients.
     day = clinic["plan"].sessions.get(sequence=1).window_start
     zone = clinic["location"].zone
-    from ketacare.scheduling.actions import create_appointment
+    from ketacare.scheduling.actions.booking import create_appointment
 
     with transaction.atomic():
         for number, chair in enumerate(clinic["chairs"]):
@@ -198,7 +199,7 @@ def test_busy_chairs_are_avoided_and_bookings_never_overlap(clinic, staff, org):
 
 
 def test_the_patients_own_other_appointments_are_avoided(clinic, staff):
-    from ketacare.scheduling.actions import create_appointment
+    from ketacare.scheduling.actions.booking import create_appointment
 
     day = clinic["plan"].sessions.get(sequence=1).window_start
     zone = clinic["location"].zone
@@ -216,6 +217,8 @@ def test_bad_input_names_the_field_and_changes_nothing(clinic, staff):
     for kwargs, field in [
         ({"availability": [{"days": ["someday"], "from": "08:00", "to": "13:00"}]}, "availability"),
         ({"availability": [{"days": ["mon"], "from": "13:00", "to": "08:00"}]}, "availability"),
+        # Superscript digits: digits to str.isdigit(), not numbers to int().
+        ({"availability": [{"days": ["mon"], "from": "08:00", "to": "1²:00"}]}, "availability"),
         ({"location_ids": []}, "location_ids"),
         ({"location_ids": [999999]}, "location_ids"),
         ({"shift_days": -3}, "shift_days"),
@@ -261,10 +264,10 @@ def test_a_move_that_breaks_the_course_is_refused_with_the_rule(clinic, staff):
     assert [(a.pk, a.starts_at) for a in course.appointments.order_by("starts_at")] == before
 
 
-def test_a_move_into_a_taken_chair_is_refused(clinic, staff, org):
+def test_a_move_into_a_taken_chair_is_refused(clinic, staff, org, make_patient):
     course = book(staff["front_desk"], clinic)
     appointment = course.appointments.order_by("starts_at")[1]
-    from ketacare.scheduling.actions import create_appointment
+    from ketacare.scheduling.actions.booking import create_appointment
 
     later = appointment.starts_at + dt.timedelta(hours=3)
     with transaction.atomic():
@@ -312,7 +315,7 @@ def test_patients_cannot_book(clinic, patient):
 
 
 def test_the_adapter_writes_a_valid_instance_with_bookings_and_hours(clinic, staff, second_patient):
-    from ketacare.scheduling.actions import create_appointment
+    from ketacare.scheduling.actions.booking import create_appointment
 
     day = clinic["plan"].sessions.get(sequence=1).window_start
     zone = clinic["location"].zone
@@ -320,16 +323,16 @@ def test_the_adapter_writes_a_valid_instance_with_bookings_and_hours(clinic, sta
         create_appointment(staff["front_desk"], patient=second_patient, appointment_type=clinic["iv"],
                            location=clinic["location"], chair=clinic["chairs"][0],
                            starts_at=dt.datetime.combine(day, dt.time(9), tzinfo=zone))
-    instance = courses.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=6))[0]
+    instance = solver_input.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=6))[0]
     parse_instance(instance.data)
     data = instance.data
     assert data["timezone"] == "America/Los_Angeles"
     location = data["locations"][0]
     assert location["hours"]["mon"] == ["08:00", "18:00"] and "sun" not in location["hours"]
-    assert location["chairs"] == [courses.chair_key(c.pk) for c in clinic["chairs"]]
+    assert location["chairs"] == [solver_input.chair_key(c.pk) for c in clinic["chairs"]]
     assert [n["shifts"].get("mon") for n in location["nurses"]] == [["08:00", "18:00"]]
     # Chair occupancy: 15 + 40 + 45 minutes of the patient plus 15 turnover.
-    assert data["booked"] == [{"location": location["id"], "chair": courses.chair_key(clinic["chairs"][0].pk),
+    assert data["booked"] == [{"location": location["id"], "chair": solver_input.chair_key(clinic["chairs"][0].pk),
                                "start": f"{day.isoformat()}T09:00", "minutes": 115}]
 
 
@@ -338,7 +341,7 @@ def test_the_adapter_narrows_hours_to_the_prescriber_and_splits_zones(clinic, st
     equip_location(boston, staff)
     StaffShift.objects.filter(user=staff["prescriber"], location=boston).update(starts_at=dt.time(10), ends_at=dt.time(14))
     day = next_monday(2)
-    instances = courses.build_instances_from_db(clinic["iv"], [clinic["location"], boston], day, day + dt.timedelta(days=6))
+    instances = solver_input.build_instances_from_db(clinic["iv"], [clinic["location"], boston], day, day + dt.timedelta(days=6))
     assert sorted(i.zone_name for i in instances) == ["America/Los_Angeles", "America/New_York"]
     east = next(i for i in instances if i.zone_name == "America/New_York")
     # IV needs a prescriber on site (clinic policy setting): Boston's hours shrink to the prescriber's.
@@ -348,7 +351,7 @@ def test_the_adapter_narrows_hours_to_the_prescriber_and_splits_zones(clinic, st
 def test_a_later_start_alternative_books_in_shifted_windows_and_moves_keep_them(clinic, staff):
     first = clinic["plan"].sessions.get(sequence=1)
     ClosedDate.objects.create(location=clinic["location"], date=first.window_start)
-    proposal = courses.preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
+    proposal = preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
                                       location_ids=[clinic["location"].pk], availability=MORNINGS)
     later = next(a for a in proposal.alternatives if a.kind == "later_start")
     assert proposal.constraint == "dates" and later.shift_days == 7
@@ -375,8 +378,8 @@ def test_weekly_encoding_of_a_longer_range_never_overstates_nurses(clinic, staff
         starts_at=dt.datetime.combine(tuesday, dt.time(12), tzinfo=zone),
         ends_at=dt.datetime.combine(tuesday, dt.time(14), tzinfo=zone),
     )
-    short = courses.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=6))[0]
-    long = courses.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=13))[0]
+    short = solver_input.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=6))[0]
+    long = solver_input.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=13))[0]
     for instance in (short, long):
         nurses = instance.data["locations"][0]["nurses"]
         # Two stretches that Tuesday: two capacity units, each with its own part of the day.

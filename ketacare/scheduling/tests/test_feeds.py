@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
-from ketacare.scheduling import feeds
+from ketacare.scheduling.actions import feeds
 from ketacare.scheduling.models import (
     Appointment,
     AppointmentKind,

@@ -7,9 +7,8 @@ import pytest
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import make_user
 from ketacare.scheduling.models import AppointmentKind, AppointmentStatus
-from ketacare.scheduling.reminders import local_time_text
+from ketacare.scheduling.patient_texts import local_time_text
 from ketacare.scheduling.tests.test_reminders_support import (
     appointment_type,
     make_appointment,
@@ -56,7 +55,7 @@ def test_api_lists_the_same(signed_in, patient, schedule):
     assert abs(starts_at - schedule["esketamine"].starts_at) < dt.timedelta(milliseconds=1)  # JSON keeps ms
 
 
-def test_empty_and_unlinked(signed_in, org, patient):
+def test_empty_and_unlinked(signed_in, org, patient, make_user):
     assert "no upcoming appointments" in signed_in(patient.user).get(PAGE).content.decode()
     unlinked = make_user(org, Role.PATIENT, "patient_unlinked")
     assert "not linked to a patient record" in signed_in(unlinked).get(PAGE).content.decode()

@@ -10,8 +10,8 @@ from django.db import connection
 from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import free_port, make_patient
-from ketacare.scheduling import reminders
+from ketacare.scheduling import patient_texts
+from ketacare.scheduling.actions import reminders
 from ketacare.scheduling.models import (
     Appointment,
     AppointmentKind,
@@ -72,18 +72,18 @@ def test_a_failed_reminder_is_retried_until_the_next_one_supersedes_it():
 
 
 def test_local_time_is_in_the_locations_zone():
-    assert reminders.local_time_text(T, LA) == "Tuesday 1 December 2026 at 9:30 AM PST"
+    assert patient_texts.local_time_text(T, LA) == "Tuesday 1 December 2026 at 9:30 AM PST"
 
 
 def test_default_instructions_by_kind(org):
     esketamine = appointment_type(org, AppointmentKind.ESKETAMINE)
-    text = reminders.preparation_instructions(esketamine)
+    text = patient_texts.preparation_instructions(esketamine)
     assert "2 hours" in text and "30 minutes" in text and "drive" in text and "next day" in text
     iv = appointment_type(org, AppointmentKind.IV_INFUSION)
-    assert "fasting" in reminders.preparation_instructions(iv) and "next day" in reminders.preparation_instructions(iv)
-    assert reminders.preparation_instructions(appointment_type(org, AppointmentKind.CONSULTATION)) == ""
+    assert "fasting" in patient_texts.preparation_instructions(iv) and "next day" in patient_texts.preparation_instructions(iv)
+    assert patient_texts.preparation_instructions(appointment_type(org, AppointmentKind.CONSULTATION)) == ""
     own = appointment_type(org, AppointmentKind.IV_INFUSION, name="IV (our way)", instructions="Nothing to eat after 6 AM.")
-    assert reminders.preparation_instructions(own) == "Nothing to eat after 6 AM."
+    assert patient_texts.preparation_instructions(own) == "Nothing to eat after 6 AM."
 
 
 # ---- dispatch --------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_job_run_twice_sends_each_reminder_once(booked, patient, smtp_server):
     [(to, subject, body)] = texts(smtp_server)
     assert to == patient.email
     local = appointment.starts_at.astimezone(LA)
-    assert reminders.local_time_text(appointment.starts_at, LA) in subject
+    assert patient_texts.local_time_text(appointment.starts_at, LA) in subject
     assert f"{local.hour % 12 or 12}:{local:%M %p}" in body and "Harbor Portland" in body
     assert "Do not eat for 2 hours" in body and "next day" in body
     reminder = Reminder.objects.get()
@@ -148,19 +148,19 @@ def test_nothing_for_missed_windows_cancelled_past_or_unreachable(org, booked, m
 
 
 @pytest.fixture
-def make_patient_with_no_email(org):
+def make_patient_with_no_email(org, make_patient):
     return make_patient(org, 9, email="")
 
 
-def dead_smtp(settings):
+def dead_smtp(settings, free_port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
 
 
-def test_a_failing_smtp_server_is_retried_later_not_lost(booked, settings, smtp_server):
+def test_a_failing_smtp_server_is_retried_later_not_lost(booked, settings, smtp_server, free_port):
     working_port = settings.EMAIL_PORT
     booked(47)
-    dead_smtp(settings)
+    dead_smtp(settings, free_port)
     result = reminders.send_due_reminders()
     assert (result.sent, result.failed) == (0, 1)
     reminder = Reminder.objects.get()
@@ -174,10 +174,10 @@ def test_a_failing_smtp_server_is_retried_later_not_lost(booked, settings, smtp_
     assert len(smtp_server.messages) == 1
 
 
-def test_a_failed_reminder_of_a_cancelled_appointment_is_dropped(booked, settings, smtp_server):
+def test_a_failed_reminder_of_a_cancelled_appointment_is_dropped(booked, settings, smtp_server, free_port):
     working_port = settings.EMAIL_PORT
     appointment = booked(47)
-    dead_smtp(settings)
+    dead_smtp(settings, free_port)
     reminders.send_due_reminders()
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save()
@@ -254,6 +254,6 @@ def test_two_concurrent_runs_send_each_reminder_once(booked, smtp_server, monkey
     assert sum(r.sent for r in results) == 5 and sum(r.failed for r in results) == 0
     assert len(smtp_server.messages) == 5
     assert sorted(subject(m) for m in smtp_server.messages) == sorted(
-        f"Reminder: IV infusion on {reminders.local_time_text(a.starts_at, LA)}" for a in appointments
+        f"Reminder: IV infusion on {patient_texts.local_time_text(a.starts_at, LA)}" for a in appointments
     )
     assert Reminder.objects.filter(sent_at__isnull=False).count() == 5

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinics.models import Location
-from ketacare.scheduling import actions
+from ketacare.scheduling.actions import resources
 from ketacare.scheduling.models import (
     AppointmentType,
     Chair,
@@ -136,6 +136,6 @@ def test_settings_validate_the_ratio(admin, staff, org):
     assert refused.status_code == 200
     assert SchedulingSettings.objects.get(organisation=org).chairs_per_nurse == 3
     with pytest.raises(PermissionDenied):
-        actions.do_update_scheduling_settings(staff["nurse"], chairs_per_nurse=9)
+        resources.do_update_scheduling_settings(staff["nurse"], chairs_per_nurse=9)
     with pytest.raises(ValidationError):
-        actions.do_update_scheduling_settings(staff["clinic_admin"], organisation_id=99)
+        resources.do_update_scheduling_settings(staff["clinic_admin"], organisation_id=99)

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.conftest import make_patient
-from ketacare.scheduling import courses
-from ketacare.scheduling.actions import create_appointment
+from ketacare.scheduling.actions import waitlist
+from ketacare.scheduling.actions.booking import create_appointment
 from ketacare.scheduling.models import Appointment, WaitlistEntry
+from ketacare.scheduling.selectors.waitlist import list_waitlist
 from ketacare.scheduling.tests.test_courses import MORNINGS, build_clinic
 
 SUNDAYS = [{"days": ["sun"], "from": "08:00", "to": "12:00"}]
@@ -27,10 +27,11 @@ def add(user, clinic, patient, **kwargs):
               "earliest_date": timezone.localdate() + dt.timedelta(days=1), "availability": MORNINGS,
               "sessions": 6, "min_days_between": 1, "max_span_days": 20}
     values.update(kwargs)
-    return courses.do_add_to_waitlist(user, **values)
+    return waitlist.do_add_to_waitlist(user, **values)
 
 
-def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(clinic, staff, org, second_patient):
+def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(clinic, staff, org, second_patient,
+                                                                              make_patient):
     desk = staff["front_desk"]
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     zone = clinic["location"].zone
@@ -40,7 +41,7 @@ def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(cl
                                       location=clinic["location"], starts_at=start)
     waiting = [add(desk, clinic, make_patient(org, 10 + n)) for n in range(3)]
     impossible = add(desk, clinic, make_patient(org, 20), availability=SUNDAYS)
-    run = courses.do_schedule_waitlist(desk, weeks=4)
+    run = waitlist.do_schedule_waitlist(desk, weeks=4)
     assert {e.pk for e in run.booked} == {e.pk for e in waiting}
     assert [e.pk for e in run.not_booked] == [impossible.pk]
     for entry in waiting:
@@ -63,17 +64,17 @@ def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(cl
 def test_withdraw_and_access(clinic, staff, other_staff, patient):
     entry = add(staff["front_desk"], clinic, patient)
     with pytest.raises(PermissionDenied):
-        courses.list_waitlist(staff["nurse"])
+        list_waitlist(staff["nurse"])
     from django.http import Http404
 
     with pytest.raises(Http404):
-        courses.do_withdraw_from_waitlist(other_staff["front_desk"], entry.pk)
-    courses.do_withdraw_from_waitlist(staff["clinic_admin"], entry.pk, reason="Found another clinic")
+        waitlist.do_withdraw_from_waitlist(other_staff["front_desk"], entry.pk)
+    waitlist.do_withdraw_from_waitlist(staff["clinic_admin"], entry.pk, reason="Found another clinic")
     entry.refresh_from_db()
     assert entry.status == "withdrawn"
     with pytest.raises(ValidationError):
-        courses.do_withdraw_from_waitlist(staff["front_desk"], entry.pk)
-    run = courses.do_schedule_waitlist(staff["front_desk"], weeks=2)
+        waitlist.do_withdraw_from_waitlist(staff["front_desk"], entry.pk)
+    run = waitlist.do_schedule_waitlist(staff["front_desk"], weeks=2)
     assert run.booked == [] and not Appointment.objects.exists()
 
 

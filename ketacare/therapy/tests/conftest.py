@@ -4,18 +4,11 @@ import pytest
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Role
-from ketacare.audit.models import AuditEntry
-from ketacare.conftest import make_user
 from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
 from ketacare.therapy import actions
 
 SIGNABLE = {"themes": "Grief; reconnecting with music", "goals": "Daily walk", "practices": "Journal after sessions",
             "risk_check": "no_concerns"}
-
-
-@pytest.fixture
-def audit_entries():
-    return lambda **filters: list(AuditEntry.objects.filter(**filters).order_by("sequence"))
 
 
 @pytest.fixture
@@ -27,12 +20,12 @@ def plan(patient, staff):
 
 
 @pytest.fixture
-def other_therapist(org):
+def other_therapist(org, make_user):
     return make_user(org, Role.THERAPIST, "therapist2_harbor")
 
 
 @pytest.fixture
-def other_prescriber(org):
+def other_prescriber(org, make_user):
     return make_user(org, Role.PRESCRIBER, "prescriber2_harbor")
 
 

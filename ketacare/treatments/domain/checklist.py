@@ -5,6 +5,8 @@ next day, arrange transport) and the protocol's preparation instructions for oth
 Today's weight only where the dose is weight-based. The pregnancy test is a clinic setting.
 """
 
+from collections.abc import Iterable
+
 BASE_ITEMS = ("identity", "questionnaires", "fasting", "driver", "interacting_medicines")
 
 
@@ -17,7 +19,7 @@ def required_items(*, weight_based: bool, pregnancy_test_required: bool) -> tupl
     return tuple(items)
 
 
-def missing_items(required, passed) -> list[str]:
+def missing_items(required: Iterable[str], passed: Iterable[str]) -> list[str]:
     """Required items not yet answered 'yes', in checklist order."""
     done = set(passed)
     return [item for item in required if item not in done]

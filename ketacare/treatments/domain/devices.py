@@ -13,7 +13,7 @@ class DeviceError(ValueError):
         self.problem = problem
 
 
-def devices_for_dose(dose_mg) -> int:
+def devices_for_dose(dose_mg: object) -> int:
     """56 mg = 2 devices, 84 mg = 3 (CLINICAL.md §2: 28 mg per device)."""
     dose = Decimal(str(dose_mg))
     count, remainder = divmod(dose, ESKETAMINE_DEVICE_MG)

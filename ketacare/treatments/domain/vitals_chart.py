@@ -75,7 +75,7 @@ def _y_ticks() -> tuple[Tick, ...]:
     return tuple(Tick(str(v), _y(v)) for v in range(Y_MIN, Y_MAX + 1, 40))
 
 
-def _series(xs: list[float], readings, labels: list[str]) -> tuple[Series, ...]:
+def _series(xs: list[float], readings: list[Reading], labels: list[str]) -> tuple[Series, ...]:
     result = []
     for label, css, attr in (("Systolic", "sys", "systolic_mmhg"), ("Diastolic", "dia", "diastolic_mmhg"),
                              ("Heart rate", "hr", "heart_rate_bpm")):

@@ -6,6 +6,7 @@ after that window but before the next check's window is LATE (answered, flagged)
 window has passed with no reading is MISSED once the clock is past it; otherwise DUE or UPCOMING.
 """
 
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,13 +27,13 @@ class ScheduledCheck:
 
     @property
     def minutes_late(self) -> int:
-        if self.state != CheckState.LATE:
+        if self.state != CheckState.LATE or self.recorded_minute is None:
             return 0
         return int(self.recorded_minute - self.scheduled_minute)
 
 
 def check_states(
-    scheduled_minutes, recorded_minutes, *, now_minute: float | None, tolerance_min: int
+    scheduled_minutes: Iterable[int], recorded_minutes: Iterable[float], *, now_minute: float | None, tolerance_min: int
 ) -> list[ScheduledCheck]:
     """The state of each scheduled check, given the minutes readings were taken at and the clock."""
     if tolerance_min < 0:
@@ -69,7 +70,9 @@ def check_states(
     return result
 
 
-def check_for_reading(scheduled_minutes, answered_minutes, reading_minute: float, *, tolerance_min: int) -> int | None:
+def check_for_reading(
+    scheduled_minutes: Iterable[int], answered_minutes: Container[int], reading_minute: float, *, tolerance_min: int
+) -> int | None:
     """The scheduled check a new reading answers (None = an extra reading)."""
     states = check_states(scheduled_minutes, [], now_minute=reading_minute, tolerance_min=tolerance_min)
     for check in states:

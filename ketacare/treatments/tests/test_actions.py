@@ -9,15 +9,13 @@ from django.http import Http404
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinics.models import Location
-from ketacare.conftest import PASSWORD
 from ketacare.ledger.models import EntryKind, LedgerEntry, Vial
-from ketacare.ledger.tests.conftest import receive
-from ketacare.rems.models import RemsCertification, RemsEnrollment
 from ketacare.scheduling.models import AppointmentKind, AppointmentStatus
 from ketacare.treatments import actions
 from ketacare.treatments.models import LockedRecordError, SessionStatus, TreatmentSession, VitalSign
 from ketacare.treatments.selectors import vital_schedule
-from ketacare.treatments.tests.conftest import ALL_CHECKS, checked_in, make_appointment, make_plan, vitals
+from ketacare.treatments.start_checks import register_start_check
+from ketacare.treatments.tests.conftest import ALL_CHECKS, checked_in, vitals
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +69,8 @@ class TestHoldAndOverride:
 
 
 class TestDoseAndLedger:
-    def test_dose_in_mg_and_ml_from_the_vial_checked_by_another_and_waste_witnessed(self, staff, iv_world, clock):
+    def test_dose_in_mg_and_ml_from_the_vial_checked_by_another_and_waste_witnessed(self, staff, iv_world, clock,
+                                                                                    password):
         nurse, prescriber = staff["nurse"], staff["prescriber"]
         session = checked_in(nurse, iv_world["appointment"])
         vitals(session, nurse)
@@ -95,15 +94,15 @@ class TestDoseAndLedger:
         assert "witness_password" in error.value.message_dict
         assert Vial.objects.get(pk=iv_world["vial"].pk).balance_mg == Decimal("465")
         preparation = actions.do_waste_remainder(nurse, session.pk, preparation.pk, quantity_mg="465",
-                                                 witness_id=prescriber.pk, witness_password=PASSWORD,
+                                                 witness_id=prescriber.pk, witness_password=password,
                                                  reason="Remainder of vial")
         assert preparation.wasted_mg == Decimal("465") and preparation.waste_witness == prescriber
         assert Vial.objects.get(pk=iv_world["vial"].pk).balance_mg == Decimal("0")
         with pytest.raises(ValidationError, match="already been wasted"):
             actions.do_waste_remainder(nurse, session.pk, preparation.pk, quantity_mg="1", witness_id=prescriber.pk,
-                                       witness_password=PASSWORD, reason="again")
+                                       witness_password=password, reason="again")
 
-    def test_other_locations_vial_refused(self, staff, iv_world, clock, org):
+    def test_other_locations_vial_refused(self, staff, iv_world, clock, org, receive):
         boston = Location.objects.get(organisation=org, name="Harbor Boston")
         vial = receive(staff["nurse"], boston, iv_world["vial"].product, lot="B1")[0].vial
         session = checked_in(staff["nurse"], iv_world["appointment"])
@@ -212,19 +211,12 @@ class TestAccess:
 
 class TestEsketamine:
     @pytest.fixture
-    def esk(self, org, staff, patient, iv_world):
+    def esk(self, org, staff, patient, iv_world, receive, make_session_appointment, make_treatment_plan):
         portland = iv_world["appointment"].location
-        make_plan(patient, "esketamine-nasal", staff["prescriber"])
-        appointment = make_appointment(patient, portland, AppointmentKind.ESKETAMINE, staff["front_desk"])
+        make_treatment_plan(patient, "esketamine-nasal", staff["prescriber"])
+        appointment = make_session_appointment(patient, portland, AppointmentKind.ESKETAMINE, staff["front_desk"])
         kit = receive(staff["nurse"], portland, iv_world["esketamine_product"], lot="SPR-1")[0].vial
-        return {"appointment": appointment, "kit": kit, "location": portland}
-
-    def _enrol(self, staff, patient, location):
-        today = dt.date.today() - dt.timedelta(days=2)
-        RemsCertification.objects.create(location=location, certificate_id="C-1", certified_on=today,
-                                         authorized_representative="Ada", recorded_by=staff["clinic_admin"])
-        RemsEnrollment.objects.create(patient=patient, enrollment_id="E-1", enrolled_on=today,
-                                      enrolled_by=staff["prescriber"], recorded_by=staff["prescriber"])
+        return {"appointment": appointment, "kit": kit}
 
     def _ready(self, staff, esk):
         nurse = staff["nurse"]
@@ -235,16 +227,28 @@ class TestEsketamine:
         vitals(session, nurse)
         return actions.do_complete_prechecks(nurse, session.pk)
 
-    def test_rems_blocks_before_enrolment(self, staff, patient, esk, clock):
+    def test_a_registered_start_check_refuses_the_dose_and_each_device(self, staff, esk, clock, no_start_checks):
+        """A programme above treatments (the REMS: rems/tests/test_start_check.py) forbids a dose
+        through start_checks.py; its problems are joined on its field and nothing is written."""
+        nurse, prescriber = staff["nurse"], staff["prescriber"]
+        problems, asked = ["Not certified.", "Not enrolled."], []
+        register_start_check("programme", lambda session: asked.append(session.pk) or list(problems))
         session = self._ready(staff, esk)
         with pytest.raises(ValidationError) as error:
-            actions.do_prepare_dose(staff["nurse"], session.pk, vial_id=esk["kit"].pk,
-                                    checked_by_id=staff["prescriber"].pk, dose_mg=56)
-        assert "rems" in error.value.message_dict
+            actions.do_prepare_dose(nurse, session.pk, vial_id=esk["kit"].pk, checked_by_id=prescriber.pk,
+                                    dose_mg=56)
+        assert error.value.message_dict == {"programme": ["Not certified. Not enrolled."]}
+        assert asked == [session.pk]
         assert not LedgerEntry.objects.filter(kind=EntryKind.ADMINISTRATION).exists()
+        problems.clear()
+        actions.do_prepare_dose(nurse, session.pk, vial_id=esk["kit"].pk, checked_by_id=prescriber.pk, dose_mg=56)
+        problems.append("Withdrawn.")
+        with pytest.raises(ValidationError) as error:
+            actions.do_record_device(nurse, session.pk)
+        assert error.value.message_dict == {"programme": ["Withdrawn."]}
+        assert not TreatmentSession.objects.get(pk=session.pk).devices.exists()
 
-    def test_devices_with_rests_and_two_hours(self, staff, patient, esk, clock):
-        self._enrol(staff, patient, esk["location"])
+    def test_devices_with_rests_and_two_hours(self, staff, patient, esk, clock, no_start_checks):
         nurse = staff["nurse"]
         session = self._ready(staff, esk)
         assert session.interacting_medicines == ["benzodiazepine"]
@@ -271,11 +275,12 @@ class TestEsketamine:
         assert session.monitoring_minutes == 121
 
 
-def test_start_checks_the_appointment_in_only_on_its_day(staff, iv_world, clock, patient, portland):
+def test_start_checks_the_appointment_in_only_on_its_day(staff, iv_world, clock, patient, portland,
+                                                         make_session_appointment):
     actions.do_start_session(staff["nurse"], iv_world["appointment"].pk)
     iv_world["appointment"].refresh_from_db()
     assert iv_world["appointment"].status == AppointmentStatus.CHECKED_IN
-    later = make_appointment(patient, portland, AppointmentKind.IV_INFUSION, staff["front_desk"],
+    later = make_session_appointment(patient, portland, AppointmentKind.IV_INFUSION, staff["front_desk"],
                              starts_at=iv_world["appointment"].starts_at + dt.timedelta(days=3))
     with pytest.raises(ValidationError) as error:
         actions.do_start_session(staff["nurse"], later.pk)

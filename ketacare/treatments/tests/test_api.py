@@ -5,15 +5,14 @@ from decimal import Decimal
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 
 from ketacare.accounts.models import ApiToken
-from ketacare.conftest import PASSWORD
 from ketacare.ledger.models import Vial
 from ketacare.treatments.models import SessionStatus
-from ketacare.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def post(client, url, auth, body=None):
     return client.post(f"/api/v1/sessions{url}", body or {}, content_type="application/json", **auth)
 
 
-def test_iv_session_through_the_api(client, staff, other_staff, iv_world, clock, portland):
+def test_iv_session_through_the_api(client, staff, other_staff, iv_world, clock, portland, password):
     nurse, prescriber = token_for(staff["nurse"]), token_for(staff["prescriber"])
     day = client.get("/api/v1/sessions/day", {"location_id": portland.pk}, **nurse)
     assert day.status_code == 200 and day.json()[0]["session_id"] is None
@@ -51,7 +50,7 @@ def test_iv_session_through_the_api(client, staff, other_staff, iv_world, clock,
     preparation = body["preparations"][0]
     assert Decimal(preparation["dose_mg"]) == 35 and Decimal(preparation["volume_ml"]) == Decimal("0.7")
     waste = post(client, f"/{sid}/waste", nurse, {"preparation_id": preparation["id"], "quantity_mg": "465",
-                                                  "witness_id": staff["prescriber"].pk, "witness_password": PASSWORD,
+                                                  "witness_id": staff["prescriber"].pk, "witness_password": password,
                                                   "reason": "Remainder"})
     assert waste.status_code == 200 and Vial.objects.get(pk=iv_world["vial"].pk).balance_mg == 0
     assert post(client, f"/{sid}/administration/start", nurse).json()["status"] == SessionStatus.ADMINISTERING
@@ -79,7 +78,8 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(path_regex="^/api/v1/sessions")
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()).include(
+    path_regex="^/api/v1/sessions")
 
 
 @pytest.fixture

@@ -10,53 +10,18 @@ import re
 from decimal import Decimal
 
 import pytest
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import PASSWORD
 from ketacare.ledger.models import EntryKind, LedgerEntry, Vial
-from ketacare.ledger.tests.test_pages_and_api import _pdf_text
 from ketacare.treatments.models import SessionStatus, TreatmentSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def sign_in(page: Page, base: str, user) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        # django-otp refuses a code used before; a second sign-in within the same 30 s needs a fresh one.
-        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
-        page.fill("input[name=token]", f"{TOTP(device.bin_key).token():06d}")
-        page.click("button[type=submit]")
-        expect(page.locator("input[name=token]")).to_have_count(0)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-
-
-def vitals(page: Page, systolic, diastolic, hr=78, spo2=98) -> None:
-    """Record a set and wait for its row (the panel is swapped by htmx)."""
-    rows = page.locator("#vitals-table tbody tr")
-    before = rows.count()
-    form = page.locator("#form-vitals")
-    form.get_by_label("Systolic (mmHg)").fill(str(systolic))
-    form.get_by_label("Diastolic (mmHg)").fill(str(diastolic))
-    form.get_by_label("Heart rate (/min)").fill(str(hr))
-    form.get_by_label("SpO2 (%)").fill(str(spo2))
-    form.get_by_role("button", name="Save vital signs").click()
-    expect(rows).to_have_count(before + 1)
-
-
 @pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}])
-def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_world, portland, clock, viewport):
+def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_world, portland, clock, viewport, password,
+                                          pdf_text, browser_sign_in, browser_sign_out, browser_record_vitals):
     page.set_viewport_size(viewport)
     page.set_default_timeout(15000)
     base = live_server.url
@@ -64,7 +29,7 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     vial = iv_world["vial"]
 
     # The nurse's day list: start the session from today's appointment.
-    sign_in(page, base, nurse)
+    browser_sign_in(page, base, nurse)
     page.goto(f"{base}/sessions/?location={portland.pk}")
     page.get_by_role("button", name="Start session").click()
     expect(page).to_have_url(re.compile(r"/sessions/\d+/$"))
@@ -81,23 +46,23 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     expect(page.locator("#panel .kc-notice")).to_contain_text("Checklist saved")
 
     # Pre-dose vitals above 140/90: held.
-    vitals(page, 162, 96, hr=88)
+    browser_record_vitals(page, 162, 96, hr=88)
     page.get_by_role("button", name="Pre-session checks done").click()
     expect(page.locator("#hold")).to_contain_text("Systolic 162 mmHg is above the protocol's delay level of 140")
     expect(page.locator("#status")).to_have_text("Held")
     expect(page.locator("#hold")).to_contain_text("A prescriber must review")
-    sign_out(page)
+    browser_sign_out(page)
 
     # The prescriber overrides with a reason.
-    sign_in(page, base, prescriber)
+    browser_sign_in(page, base, prescriber)
     page.goto(f"{base}/sessions/{session.pk}/")
     page.locator("#hold textarea[name=reason]").fill("Anxious on arrival; home readings 130s/80s; proceed")
     page.get_by_role("button", name="Override the hold").click()
     expect(page.locator("#status")).to_have_text("Pre-session checks done")
-    sign_out(page)
+    browser_sign_out(page)
 
     # The nurse draws the dose from the vial, checked by the prescriber; wastes the rest with a witness.
-    sign_in(page, base, nurse)
+    browser_sign_in(page, base, nurse)
     page.goto(f"{base}/sessions/{session.pk}/")
     expect(page.locator("#panel")).to_contain_text("Hold overridden by")
     dose = page.locator("#form-dose")
@@ -108,16 +73,16 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     waste = page.locator("#form-waste")
     waste.get_by_label("Wasted (mg)").fill("465")
     waste.get_by_label("Witness", exact=True).select_option(str(prescriber.pk))
-    waste.get_by_label("Witness's password").fill(PASSWORD)
+    waste.get_by_label("Witness's password").fill(password)
     waste.get_by_role("button", name="Record waste with witness").click()
     expect(page.locator("#dose")).to_contain_text("wasted 465 mg")
 
     # Administration, vitals at the protocol's times, a sedation rating.
     page.get_by_role("button", name="Start administration").click()
     expect(page.locator("#status")).to_have_text("Administering")
-    vitals(page, 138, 86)
+    browser_record_vitals(page, 138, 86)
     clock.advance(16)
-    vitals(page, 146, 92)
+    browser_record_vitals(page, 146, 92)
     expect(page.locator("#vitals svg.kc-vitals-chart line.threshold.delay").first).to_be_attached()
     page.locator("#form-rating").first.get_by_label("Responsiveness").select_option("4")
     page.get_by_role("button", name="Record MOAA/S").click()
@@ -125,7 +90,7 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     clock.advance(25)
     page.get_by_role("button", name="Stop administration").click()
     expect(page.locator("#status")).to_have_text("Observing")
-    vitals(page, 132, 84)
+    browser_record_vitals(page, 132, 84)
     expect(page.locator("#vitals .kc-schedule")).to_contain_text("30 min · missed")
 
     # Discharge refused while the patient is not yet walking steadily, then given.
@@ -144,8 +109,8 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     expect(page.locator("#status")).to_have_text("Discharged")
     page.get_by_role("button", name="Sign the record").click()
     expect(page.locator("#signatures")).to_contain_text("Nurse: Nurse Tester")
-    sign_out(page)
-    sign_in(page, base, prescriber)
+    browser_sign_out(page)
+    browser_sign_in(page, base, prescriber)
     page.goto(f"{base}/sessions/{session.pk}/")
     page.get_by_role("button", name="Sign the record").click()
     expect(page.locator("#status")).to_have_text("Signed")
@@ -167,7 +132,7 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     # The session PDF.
     pdf = page.request.get(f"{base}/sessions/{session.pk}/record.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
-    text = _pdf_text(pdf.body())
+    text = pdf_text(pdf.body())
     for expected in (b"Hold overridden", b"Anxious on arrival", b"lot L1", b"35 mg", b"0.7 mL", b"465 mg",
                      b"accompanied home by Sam", b"Record locked", b"MOAA/S"):
         assert expected in text, expected

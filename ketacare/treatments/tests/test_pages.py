@@ -6,22 +6,18 @@ from decimal import Decimal
 import pytest
 
 from ketacare.audit.models import AuditEntry
-from ketacare.conftest import PASSWORD, sign_in
-from ketacare.ledger.tests.conftest import receive
-from ketacare.ledger.tests.test_pages_and_api import _pdf_text
 from ketacare.measures.actions import do_assign_questionnaire
-from ketacare.rems.models import RemsCertification, RemsEnrollment
 from ketacare.scheduling.models import AppointmentKind
 from ketacare.treatments import actions
 from ketacare.treatments.models import SessionStatus, TreatmentSession, TreatmentSettings
-from ketacare.treatments.tests.conftest import checked_in, make_appointment, make_plan, vitals
+from ketacare.treatments.tests.conftest import checked_in, vitals
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def test_day_list_and_start(client, staff, iv_world, portland):
-    sign_in(client, staff["nurse"])
+def test_day_list_and_start(client, staff, iv_world, portland, signed_in):
+    signed_in(staff["nurse"])
     page = client.get("/sessions/", {"location": portland.pk})
     assert page.status_code == 200 and b"Start session" in page.content
     response = client.post(f"/sessions/start/{iv_world['appointment'].pk}/")
@@ -31,9 +27,18 @@ def test_day_list_and_start(client, staff, iv_world, portland):
     assert AuditEntry.objects.filter(action="list", object_type="treatments.daylist").exists()
 
 
-def test_steps_through_htmx(client, staff, iv_world, clock):
+@pytest.mark.parametrize("location", ["²", "0" * 30, "-1", "x"])
+def test_day_list_ignores_a_location_that_is_no_id(client, staff, iv_world, signed_in, location):
+    """"²" is a digit to str.isdigit() but no number to int(): the first location is shown, no error."""
+    signed_in(staff["nurse"])
+    first = client.get("/sessions/").context["location"]
+    page = client.get("/sessions/", {"location": location})
+    assert page.status_code == 200 and page.context["location"] == first
+
+
+def test_steps_through_htmx(client, staff, iv_world, clock, password, pdf_text, signed_in):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
-    sign_in(client, nurse)
+    signed_in(nurse)
     session = actions.do_start_session(nurse, iv_world["appointment"].pk)
     url = f"/sessions/{session.pk}/step/"
     do_assign_questionnaire(nurse, session.patient, "phq9", clock.now + dt.timedelta(minutes=30))
@@ -54,17 +59,17 @@ def test_steps_through_htmx(client, staff, iv_world, clock):
     assert b"HELD" in held.content and TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.HELD
     # The nurse cannot override.
     assert client.post(url + "override/", {"reason": "x"}, **HX).status_code == 403
-    sign_in(client, prescriber)
+    signed_in(prescriber)
     client.post(url + "override/", {"reason": "Rechecked after rest; anxious"}, **HX)
     assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.PRECHECKS_DONE
-    sign_in(client, nurse)
+    signed_in(nurse)
     page = client.post(url + "dose/", {"vial_id": iv_world["vial"].pk, "checked_by": prescriber.pk}, **HX)
     assert b"35 mg" in page.content and b"0.7 mL" in page.content
     page = client.post(url + "waste/", {"preparation": session.preparations.get().pk, "quantity_mg": "465",
                                         "witness": prescriber.pk, "witness_password": "nope", "reason": "Rest"}, **HX)
     assert b"password is not right" in page.content
     client.post(url + "waste/", {"preparation": session.preparations.get().pk, "quantity_mg": "465",
-                                 "witness": prescriber.pk, "witness_password": PASSWORD, "reason": "Rest"}, **HX)
+                                 "witness": prescriber.pk, "witness_password": password, "reason": "Rest"}, **HX)
     assert session.preparations.get().wasted_mg == Decimal("465")
     client.post(url + "start/", **HX)
     prompts = client.get(f"/sessions/{session.pk}/prompts/")
@@ -84,34 +89,34 @@ def test_steps_through_htmx(client, staff, iv_world, clock):
     assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.OBSERVING
     pdf = client.get(f"/sessions/{session.pk}/record.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    text = _pdf_text(pdf.content)
+    text = pdf_text(pdf.content)
     assert b"Hold overridden" in text and b"Rechecked after rest" in text and b"Ondansetron" in text
     assert AuditEntry.objects.filter(action="export", object_id=str(session.pk)).exists()
 
 
-def test_access(client, staff, other_staff, iv_world, clock):
+def test_access(client, staff, other_staff, iv_world, clock, signed_in):
     session = checked_in(staff["nurse"], iv_world["appointment"])
     vitals(session, staff["nurse"])
-    sign_in(client, staff["therapist"])
+    signed_in(staff["therapist"])
     assert client.get(f"/sessions/{session.pk}/").status_code == 200  # may read
     assert client.post(f"/sessions/{session.pk}/step/vitals/", {"systolic_mmhg": 120}).status_code == 403
-    sign_in(client, staff["front_desk"])
+    signed_in(staff["front_desk"])
     assert client.get(f"/sessions/{session.pk}/").status_code == 403
     assert client.get("/sessions/").status_code == 403
-    sign_in(client, other_staff["nurse"])
+    signed_in(other_staff["nurse"])
     assert client.get(f"/sessions/{session.pk}/").status_code == 404
     assert client.get(f"/sessions/{session.pk}/record.pdf").status_code == 404
     assert client.get(f"/sessions/{session.pk}/prompts/").status_code == 404
     assert client.post(f"/sessions/start/{iv_world['appointment'].pk}/").status_code == 404
-    sign_in(client, staff["nurse"])
+    signed_in(staff["nurse"])
     assert client.post(f"/sessions/{session.pk}/step/nonsense/").status_code == 404
     assert client.get(f"/sessions/patients/{session.patient_id}/vitals/").status_code == 200
 
 
-def test_settings_page(client, staff, org):
-    sign_in(client, staff["nurse"])
+def test_settings_page(client, staff, org, signed_in):
+    signed_in(staff["nurse"])
     assert client.get("/sessions/settings/").status_code == 403
-    sign_in(client, staff["clinic_admin"])
+    signed_in(staff["clinic_admin"])
     assert client.get("/sessions/settings/").status_code == 200
     # REMS: esketamine observation cannot go under 2 hours; nothing saved.
     bad = client.post("/sessions/settings/", {"vitals_tolerance_min": 5, "esketamine_min_observation_min": 60,
@@ -125,24 +130,21 @@ def test_settings_page(client, staff, org):
     assert saved.vitals_tolerance_min == 10 and saved.other_min_observation_min == 45 and saved.pregnancy_test_required
 
 
-def test_esketamine_devices_on_the_page(client, staff, patient, iv_world, clock):
-    """The device button with the rest timer; the second device refused during the rest."""
+def test_esketamine_devices_on_the_page(client, staff, patient, iv_world, clock, no_start_checks, receive, signed_in,
+                                        make_session_appointment, make_treatment_plan):
+    """The device button with the rest timer; the second device refused during the rest (the REMS
+    check before each device is tested with the REMS)."""
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     location = iv_world["appointment"].location
-    make_plan(patient, "esketamine-nasal", prescriber)
-    appointment = make_appointment(patient, location, AppointmentKind.ESKETAMINE, staff["front_desk"])
+    make_treatment_plan(patient, "esketamine-nasal", prescriber)
+    appointment = make_session_appointment(patient, location, AppointmentKind.ESKETAMINE, staff["front_desk"])
     kit = receive(nurse, location, iv_world["esketamine_product"], lot="SPR-9")[0].vial
-    on = clock.now.date()
-    RemsCertification.objects.create(location=location, certificate_id="C", certified_on=on,
-                                     authorized_representative="Ada", recorded_by=staff["clinic_admin"])
-    RemsEnrollment.objects.create(patient=patient, enrollment_id="E", enrolled_on=on, enrolled_by=prescriber,
-                                  recorded_by=prescriber)
     session = actions.do_start_session(nurse, appointment.pk)
     actions.do_record_checklist(nurse, session.pk, answers={i: True for i in (
         "identity", "questionnaires", "fasting", "driver", "interacting_medicines")})
     vitals(session, nurse)
     actions.do_complete_prechecks(nurse, session.pk)
-    sign_in(client, nurse)
+    signed_in(nurse)
     url = f"/sessions/{session.pk}/step/"
     page = client.get(f"/sessions/{session.pk}/")
     assert b"56 mg (2 devices)" in page.content

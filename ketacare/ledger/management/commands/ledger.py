@@ -11,24 +11,23 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import NoReturn
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import user_may
+from ketacare.accounts.selectors import staff_of_organisation
 from ketacare.clinics.models import Location
 from ketacare.ledger.models import LedgerEntry, Vial
-from ketacare.ledger.reports import (
+from ketacare.ledger.report_files import FORMATS, report_csv, report_pdf
+from ketacare.ledger.selectors.reports import (
     BUSINESS_TIMES,
-    FORMATS,
     INVENTORY_TYPES,
     REPORT_KINDS,
     build_report,
-    report_csv,
-    report_pdf,
+    verify_organisation_chain,
 )
-from ketacare.ledger.selectors import verify_organisation_chain
+from ketacare.lib.ids import db_id_or_zero
 
 OPTION_FOR_FIELD = {
     "location": "--location", "kind": "--kind", "inventory_type": "--inventory-type",
@@ -106,7 +105,7 @@ class Command(BaseCommand):
             location_id = int(options["location"])
         except ValueError:
             _fail("--location: give a location id (a number).")
-        location = Location.objects.filter(pk=location_id).select_related("organisation").first() if 0 < location_id < 2**63 else None
+        location = Location.objects.filter(pk=db_id_or_zero(location_id)).select_related("organisation").first()
         if location is None:
             _fail(f"--location: no location with id {options['location']}.")
         if options["kind"] not in REPORT_KINDS:
@@ -143,15 +142,15 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {len(report.rows)} rows to {options['output']}")
 
     def _preparer(self, location: Location, username: str):
-        users = get_user_model().objects.filter(organisation_id=location.organisation_id, is_active=True)
         if username:
-            user = users.filter(username=username).first()
+            user = staff_of_organisation(location.organisation_id).filter(username=username).first()
             if user is None:
                 _fail(f"--as-user: no active user {username!r} in {location.organisation.name}.")
             if not user_may(user, Permission.LEDGER_REPORT):
                 _fail(f"--as-user: {username} may not run ledger reports.")
             return user
-        for user in users.order_by("pk"):
-            if user_may(user, Permission.LEDGER_REPORT):
-                return user
-        _fail(f"--as-user: {location.organisation.name} has no active user who may run ledger reports.")
+        reporters = staff_of_organisation(location.organisation_id, permission=Permission.LEDGER_REPORT)
+        user = reporters.order_by("pk").first()
+        if user is None:
+            _fail(f"--as-user: {location.organisation.name} has no active user who may run ledger reports.")
+        return user

@@ -1,6 +1,6 @@
 """`ketacare pk simulate`: the predicted plasma curve for a planned ketamine dose.
 
-No database: the command only runs the pure model in protocols/domain/pharmacokinetics.py.
+No database: the command only runs the pure model in protocols/domain/pharmacokinetics/.
 """
 
 import json

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ketacare.scheduling.reminders import send_due_reminders
+from ketacare.scheduling.actions.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -16,10 +16,9 @@ from django.utils import timezone
 
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.ids import is_db_id
 from ketacare.treatments.record_pdf import session_record_pdf
 from ketacare.treatments.selectors import access_location_by_id, access_session_by_id, day_list
-
-MAX_ID = 2**63 - 1
 
 
 def _fail(message: str) -> NoReturn:
@@ -31,7 +30,7 @@ def _id(value: str, option: str) -> int:
         number = int(value)
     except ValueError:
         _fail(f"{option}: give an id (a number).")
-    if not 0 < number <= MAX_ID:
+    if not is_db_id(number):
         _fail(f"{option}: no such id {value}.")
     return number
 

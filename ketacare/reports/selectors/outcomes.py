@@ -1,0 +1,239 @@
+"""Access-checked reads of outcomes: a patient's score trajectory and the clinic outcome dashboard.
+
+Rules (docs/measures.md, "Outcomes in the clinic"):
+- the scores are the patient's submitted responses; an amendment replaces the response it amends
+  and is placed at that response's time (measures.selectors.effective_responses);
+- there are no treatment-session records yet, so the first treatment is the start date of the
+  patient's earliest treatment plan that has left "proposed" (its first planned session window
+  opens that day);
+- the dashboard counts, per protocol (template code of that plan) and home location, the
+  follow-up closest to day 28 (within days 21–35) and day 56 (49–63) after the first treatment,
+  against the baseline (last score on or before the first treatment), from the per-patient rows
+  that reports.actions keeps current (OutcomeSummary), in one grouped query.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.clinics.models import Location
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.measures.domain.instruments import Instrument, MeasureError, Rater
+from ketacare.measures.domain.library import INSTRUMENTS
+from ketacare.measures.domain.outcomes import CourseOutcome, course_outcome
+from ketacare.measures.domain.trend_chart import TrendChart, trend_chart
+from ketacare.measures.models import MeasurementSettings, OutcomeSummary
+from ketacare.measures.selectors import effective_responses, remission_max
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.domain.plan_status import PlanStatus
+from ketacare.protocols.models import PlannedSession, ProtocolTemplate, TreatmentPlan
+from ketacare.reports.domain.dashboard import Dashboard, DashboardRow, dashboard_row
+
+DEFAULT_DASHBOARD_INSTRUMENT = "phq9"
+
+
+def started_plans() -> QuerySet[TreatmentPlan]:
+    """Plans whose course has begun (a proposed plan has not)."""
+    return TreatmentPlan.objects.exclude(status=PlanStatus.PROPOSED)
+
+
+# ---------------------------------------------------------------- one patient's trajectory
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    taken_at: dt.datetime
+    on: dt.date
+    total: int
+    severity: str
+    is_baseline: bool
+    change: int | None = None
+    percent_change: float | None = None
+    response: bool | None = None
+    remission: bool | None = None
+    loss_of_response: bool | None = None
+
+
+@dataclass(frozen=True)
+class Trend:
+    patient: Patient
+    instrument: Instrument
+    rows: list[TrendRow]
+    chart: TrendChart
+    first_treatment_on: dt.date | None
+    course: CourseOutcome | None
+    remission_max_total: int | None
+    no_outcome_reason: str = ""
+
+    @property
+    def latest(self) -> TrendRow | None:
+        return self.rows[-1] if self.rows else None
+
+
+def _instrument(code: str) -> Instrument:
+    instrument = INSTRUMENTS.get(code)
+    if instrument is None:
+        raise Http404("No such instrument")
+    return instrument
+
+
+def _trend(patient: Patient, instrument: Instrument) -> Trend:
+    zone = patient.home_location.zone if patient.home_location_id else timezone.get_default_timezone()
+    responses = list(
+        effective_responses().filter(patient=patient, instrument=instrument.code)
+        .order_by("taken_at", "id").only("total", "severity", "submitted_at", "amends")
+    )
+    plans = list(started_plans().filter(patient=patient).order_by("start_date", "id"))
+    sessions = list(
+        PlannedSession.objects.filter(plan__patient=patient).exclude(plan__status=PlanStatus.STOPPED)
+        .select_related("plan__template").order_by("window_start", "sequence")
+    )
+    first_treatment_on = plans[0].start_date if plans else None
+    points = [(timezone.localtime(r.taken_at, zone).date(), r.total) for r in responses]
+    settings = MeasurementSettings.for_organisation(patient.organisation)
+    threshold = remission_max(instrument, settings)
+    course, reason = None, ""
+    if first_treatment_on is None:
+        reason = "No treatment plan has started, so there is no baseline to compare with."
+    else:
+        try:
+            course = course_outcome(instrument, points, first_treatment_on, remission_max_total=threshold)
+        except MeasureError as error:
+            reason = str(error)
+    baseline_index = None
+    if course is not None:
+        # The baseline is the last point on or before the first treatment (points are in time order).
+        baseline_index = max(i for i, (on, _) in enumerate(points) if on <= first_treatment_on)
+    follow_ups = iter(course.follow_ups if course else ())
+    rows = []
+    for index, (response, (on, total)) in enumerate(zip(responses, points, strict=True)):
+        follow_up = next(follow_ups) if baseline_index is not None and index > baseline_index else None
+        outcome = follow_up.outcome if follow_up else None
+        rows.append(TrendRow(
+            taken_at=response.taken_at, on=on, total=total, severity=response.severity,
+            is_baseline=index == baseline_index,
+            change=outcome.change if outcome else None,
+            percent_change=outcome.percent_change if outcome else None,
+            response=outcome.response if outcome else None,
+            remission=outcome.remission if outcome else None,
+            loss_of_response=outcome.loss_of_response if outcome else None,
+        ))
+    chart = trend_chart(
+        instrument, points, baseline_index=baseline_index,
+        sessions=[(f"Planned session {s.sequence} ({s.plan.template.code}), window "
+                   f"{s.window_start.isoformat()} to {s.window_end.isoformat()}", s.window_start) for s in sessions],
+    )
+    return Trend(patient, instrument, rows, chart, first_treatment_on, course, threshold, reason)
+
+
+def access_trend_by_patient_id(user, patient_id: int, instrument_code: str) -> Trend:
+    """Staff: one patient's trajectory on one instrument (audited as a view of the chart)."""
+    require_permission(user, Permission.MEASURES_VIEW)
+    instrument = _instrument(instrument_code)
+    patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
+    record_event(user, AuditAction.VIEW, patient, patient=patient, detail={"trend": instrument.code})
+    return _trend(patient, instrument)
+
+
+def trends_for_chart(user, patient: Patient) -> list[Trend]:
+    """Trajectories of every instrument the patient has scores on, for the measures page that has
+    already checked access and written its audit entry."""
+    require_permission(user, Permission.MEASURES_VIEW)
+    if patient.organisation_id != user.organisation_id:
+        raise Http404("No such patient")
+    codes = set(effective_responses().filter(patient=patient).values_list("instrument", flat=True))
+    return [_trend(patient, INSTRUMENTS[code]) for code in INSTRUMENTS if code in codes]
+
+
+def access_own_trend(user, instrument_code: str) -> Trend:
+    """Portal: the signed-in patient's own scores on a patient-rated instrument (audited)."""
+    require_permission(user, Permission.OWN_RECORD_VIEW)
+    instrument = _instrument(instrument_code)
+    if instrument.rater != Rater.PATIENT:
+        raise Http404("No such questionnaire")
+    patient = Patient.objects.select_related("organisation", "home_location").filter(user=user).first()
+    if patient is None:
+        raise Http404("No patient record")
+    record_event(user, AuditAction.VIEW, patient, patient=patient, detail={"trend": instrument.code})
+    return _trend(patient, instrument)
+
+
+# ---------------------------------------------------------------- the clinic dashboard
+
+
+def dashboard_instruments() -> list[Instrument]:
+    return [instrument for instrument in INSTRUMENTS.values() if instrument.response is not None]
+
+
+def _aggregate(organisation_id: int, instrument: Instrument, percent: int, remission: int | None) -> list[tuple]:
+    """Counts per (protocol, home location) in ONE grouped query over the summary rows."""
+    columns, column_params = [], []
+    for total in ("o.week4_total", "o.week8_total"):
+        # The same rules as measures/domain/outcomes.py: integer arithmetic; no response from a baseline of 0.
+        columns += [
+            f"SUM(CASE WHEN {total} IS NOT NULL THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {total} IS NOT NULL AND o.baseline_total > 0 "
+            f"AND 100 * (o.baseline_total - {total}) >= %s * o.baseline_total THEN 1 ELSE 0 END)",
+            f"SUM(CASE WHEN {total} IS NOT NULL AND {total} <= %s THEN 1 ELSE 0 END)",
+        ]
+        column_params += [percent, -1 if remission is None else remission]
+    summary, plan = OutcomeSummary._meta.db_table, TreatmentPlan._meta.db_table
+    template, patient = ProtocolTemplate._meta.db_table, Patient._meta.db_table
+    sql = f"""
+        SELECT t.code, pt.home_location_id, COUNT(*), {", ".join(columns)}
+        FROM {summary} o
+        JOIN {plan} pl ON pl.id = o.first_plan_id
+        JOIN {template} t ON t.id = pl.template_id
+        JOIN {patient} pt ON pt.id = o.patient_id
+        WHERE o.organisation_id = %s AND o.instrument = %s AND o.baseline_total IS NOT NULL
+        GROUP BY t.code, pt.home_location_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*column_params, organisation_id, instrument.code])
+        return cursor.fetchall()
+
+
+def clinic_outcomes(user, instrument_code: str = DEFAULT_DASHBOARD_INSTRUMENT) -> Dashboard:
+    """The outcome dashboard of the user's organisation (audited as a list). A constant number of
+    queries whatever the number of patients and responses."""
+    require_permission(user, Permission.MEASURES_DASHBOARD)
+    instrument = INSTRUMENTS.get(instrument_code)
+    if instrument is None or instrument.response is None:
+        raise MeasureError(
+            f"{instrument_code!r} is not an instrument with outcomes; choose one of "
+            f"{', '.join(i.code for i in dashboard_instruments())}"
+        )
+    settings = MeasurementSettings.for_organisation(user.organisation)
+    percent = instrument.response.reduction_percent
+    threshold = remission_max(instrument, settings)
+    groups = _aggregate(user.organisation_id, instrument, percent, threshold)
+    location_names = dict(
+        Location.objects.filter(organisation_id=user.organisation_id).order_by().values_list("id", "name")
+    )
+    has_remission = threshold is not None
+
+    def rows(key: int, name) -> list[DashboardRow]:
+        labels = sorted({name(g[key]) for g in groups})
+        return [
+            dashboard_row(label, [g for g in groups if name(g[key]) == label], has_remission) for label in labels
+        ]
+
+    dashboard = Dashboard(
+        instrument=instrument, response_percent=percent, remission_max_total=threshold,
+        by_protocol=rows(0, lambda code: code),
+        by_location=rows(1, lambda location_id: location_names.get(location_id, "No home location")),
+        overall=dashboard_row("All patients", groups, has_remission),
+    )
+    record_event(user, AuditAction.LIST, object_type="measures.outcomes", organisation=user.organisation,
+                 detail={"instrument": instrument.code, "patients_with_baseline": dashboard.overall.with_baseline})
+    return dashboard
+

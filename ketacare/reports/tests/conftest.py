@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def admin(staff):
+    return staff["clinic_admin"]

@@ -1,0 +1,16 @@
+"""Report pages, mounted at the site root: each keeps the path it had in the app it came from."""
+
+from django.urls import path
+
+from ketacare.reports.views import audit_trail, outcomes, progress_summary
+
+app_name = "reports"
+urlpatterns = [
+    path("measures/patients/<int:patient_id>/trend/<str:instrument>/", outcomes.trend, name="trend"),
+    path("measures/portal/trend/<str:instrument>/", outcomes.portal_trend, name="portal_trend"),
+    path("measures/dashboard/", outcomes.dashboard, name="dashboard"),
+    path("therapy/patients/<int:patient_id>/progress-summary.pdf", progress_summary.progress_summary_pdf,
+         name="progress_summary"),
+    path("audit/", audit_trail.audit_list, name="audit_list"),
+    path("audit/verify/", audit_trail.audit_verify, name="audit_verify"),
+]

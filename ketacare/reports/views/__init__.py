@@ -1,0 +1,1 @@
+"""Pages, one module per topic, as in selectors/: outcomes, progress_summary, audit_trail."""

@@ -1,0 +1,339 @@
+"""Access-checked reads of appointments and calendars, and the slot check every booking runs.
+
+- staff with SCHEDULE_VIEW see their own organisation's appointments; anything of another
+  organisation is a 404;
+- opening one appointment is audited as a view of the patient's record; a calendar shows names
+  without auditing each patient (it is a schedule, not a chart);
+- check_slot / load_slot_context read what the booking rules need, with no permission check:
+  actions call them after their own checks (and the course proposals reuse them).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.accounts.selectors import staff_of_organisation
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.clinics.models import Location
+from ketacare.patients.models import Patient
+from ketacare.scheduling.domain.availability import (
+    ChairInfo,
+    Needs,
+    SlotCheck,
+    SlotContext,
+    Span,
+    StaffInfo,
+    check_candidate,
+    staff_on_site,
+)
+from ketacare.scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentKind,
+    AppointmentType,
+    Chair,
+    ClosedDate,
+    OpeningHours,
+    SchedulingSettings,
+    StaffException,
+    StaffShift,
+    StaffSkill,
+)
+from ketacare.scheduling.selectors.resources import (
+    access_location_by_id,
+    access_staff_by_id,
+    org_id,
+    scheduling_settings,
+    staff_name,
+)
+
+# The widest view a calendar or an API list serves at once.
+MAX_RANGE_DAYS = 62
+
+
+class SlotConflict(ValidationError):
+    """The slot is taken by another booking (a busy chair or clinician, a full monitoring ratio).
+
+    A ValidationError keyed by field, so forms show it like any other; the API answers 409.
+    """
+
+
+def refusal(check: SlotCheck) -> ValidationError:
+    """The check's problems as one ValidationError keyed by field (SlotConflict if any is a conflict)."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    for problem in check.problems:
+        errors[problem.field].append(problem.message)
+    cls = SlotConflict if check.conflict else ValidationError
+    return cls(dict(errors))
+
+
+def type_needs(appointment_type: AppointmentType, settings: SchedulingSettings) -> Needs:
+    # Esketamine: REMS requires a prescriber on site (CLINICAL.md §2); IV: clinic policy (a setting).
+    prescriber = appointment_type.needs_prescriber_on_site or (
+        appointment_type.kind == AppointmentKind.IV_INFUSION and settings.prescriber_on_site_for_iv
+    )
+    return Needs(
+        patient_minutes=appointment_type.patient_minutes,
+        turnover_minutes=appointment_type.turnover_minutes if appointment_type.chair else 0,
+        chair=appointment_type.chair or "",
+        needs_monitoring=appointment_type.needs_monitoring,
+        needs_prescriber_on_site=prescriber,
+        clinician_skill=appointment_type.clinician_skill or "",
+        name=appointment_type.name,
+    )
+
+
+def load_slot_context(
+    location: Location, day_from: dt.date, day_to: dt.date, *, exclude_appointment_ids=(), settings=None
+) -> SlotContext:
+    """A snapshot of `location` over the local days [day_from, day_to] for check_candidate.
+
+    A constant number of queries whatever the number of appointments, chairs or staff.
+    """
+    settings = settings or scheduling_settings(location.organisation_id)
+    zone = location.zone
+    # One day either side: an appointment near midnight, or a clinician's booking elsewhere.
+    window_start = dt.datetime.combine(day_from - dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    window_end = dt.datetime.combine(day_to + dt.timedelta(days=2), dt.time(), tzinfo=zone)
+
+    opening = {h.weekday: (h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)}
+    closed = frozenset(ClosedDate.objects.filter(location=location, date__range=(day_from, day_to)).values_list("date", flat=True))
+    chairs = list(Chair.objects.filter(location=location, is_active=True).order_by("name"))
+    staff = list(staff_of_organisation(location.organisation_id).order_by("last_name", "first_name", "id"))
+    staff_ids = [u.id for u in staff]
+    skills = defaultdict(set)
+    for user_id, skill in StaffSkill.objects.filter(user_id__in=staff_ids).values_list("user_id", "skill"):
+        skills[user_id].add(skill)
+    weekly = defaultdict(lambda: defaultdict(list))
+    for shift in StaffShift.objects.filter(location=location, user_id__in=staff_ids):
+        weekly[shift.user_id][shift.weekday].append((shift.starts_at, shift.ends_at))
+    extra, away = defaultdict(list), defaultdict(list)
+    for exc in StaffException.objects.filter(
+        user_id__in=staff_ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ).filter(Q(is_available=False) | Q(location=location)):
+        (extra if exc.is_available else away)[exc.user_id].append(Span(exc.starts_at, exc.ends_at))
+
+    live = Appointment.objects.filter(status__in=ACTIVE_STATUSES, starts_at__lt=window_end).exclude(
+        pk__in=list(exclude_appointment_ids)
+    )
+    chair_busy, clinician_busy, monitored = defaultdict(list), defaultdict(list), []
+    rows = live.filter(
+        Q(location=location, ends_at__gt=window_start) | Q(chair_free_at__gt=window_start, location=location)
+        | Q(clinician_id__in=staff_ids, ends_at__gt=window_start)
+    ).values_list("location_id", "chair_id", "clinician_id", "starts_at", "ends_at", "chair_free_at",
+                  "appointment_type__needs_monitoring")
+    for location_id, chair_id, clinician_id, starts_at, ends_at, chair_free_at, needs_monitoring in rows:
+        if chair_id is not None:
+            chair_busy[chair_id].append(Span(starts_at, chair_free_at or ends_at))
+        if clinician_id is not None:
+            clinician_busy[clinician_id].append(Span(starts_at, ends_at))
+        if needs_monitoring and location_id == location.id:
+            monitored.append(Span(starts_at, ends_at))
+
+    return SlotContext(
+        location_name=location.name,
+        zone=zone,
+        opening=opening,
+        closed_dates=closed,
+        chairs=tuple(
+            ChairInfo(c.id, c.name, c.supports_iv, c.supports_esketamine, tuple(chair_busy[c.id])) for c in chairs
+        ),
+        staff=tuple(
+            StaffInfo(
+                id=u.id, name=staff_name(u), role=u.role, skills=frozenset(skills[u.id]),
+                on_site=staff_on_site(zone, weekly[u.id], extra[u.id], away[u.id], day_from - dt.timedelta(days=1), day_to),
+                busy=tuple(clinician_busy[u.id]),
+            )
+            for u in staff
+        ),
+        monitored=tuple(monitored),
+        chairs_per_nurse=settings.chairs_per_nurse,
+        slot_minutes=settings.slot_minutes,
+    )
+
+
+def check_slot(
+    location: Location,
+    appointment_type: AppointmentType,
+    starts_at: dt.datetime,
+    *,
+    chair: Chair | None = None,
+    clinician=None,
+    exclude_appointment_ids=(),
+) -> SlotCheck:
+    """Every booking rule for one candidate appointment, from the database (no permission check).
+
+    Picks a free chair / clinician when none is given and the type needs one.
+    """
+    settings = scheduling_settings(location.organisation_id)
+    day = starts_at.astimezone(location.zone).date()
+    ctx = load_slot_context(location, day, day + dt.timedelta(days=1), exclude_appointment_ids=exclude_appointment_ids,
+                            settings=settings)
+    return check_candidate(
+        ctx, type_needs(appointment_type, settings), starts_at,
+        chair_id=chair.pk if chair is not None else None,
+        clinician_id=clinician.pk if clinician is not None else None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Appointments
+
+
+def _appointments(user) -> QuerySet[Appointment]:
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    return Appointment.objects.filter(organisation_id=org_id(user)).select_related(
+        "patient", "location", "appointment_type", "chair", "clinician", "organisation"
+    )
+
+
+def access_appointment_by_id(user, appointment_id: int, *, audit: bool = True, for_update: bool = False) -> Appointment:
+    """One appointment of the user's organisation; opening it is audited as a view of the patient."""
+    appointments = _appointments(user)
+    if for_update:
+        appointments = appointments.select_for_update(of=("self",))
+    appointment = appointments.filter(pk=appointment_id).first()
+    if appointment is None:
+        raise Http404("No such appointment")
+    if audit:
+        record_event(user, AuditAction.VIEW, appointment, patient=appointment.patient)
+    return appointment
+
+
+def bookable_patients(user) -> QuerySet[Patient]:
+    """The clinic's patients to choose from on the booking page (a list of names, not a chart read)."""
+    require_permission(user, Permission.SCHEDULE_BOOK)
+    return Patient.objects.filter(organisation_id=user.organisation_id).order_by("last_name", "first_name")
+
+
+def _range_bounds(zone, day_from: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day_from, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day_from + dt.timedelta(days=days), dt.time(), tzinfo=zone)
+    return start, end
+
+
+def list_appointments(user, *, starts_from: dt.datetime, starts_before: dt.datetime, location_id: int | None = None,
+                      include_cancelled: bool = False) -> list[Appointment]:
+    """Appointments starting in [starts_from, starts_before) (audited as one list)."""
+    if starts_before <= starts_from:
+        raise ValidationError({"end": "The end must be after the start."})
+    if starts_before - starts_from > dt.timedelta(days=MAX_RANGE_DAYS):
+        raise ValidationError({"end": f"Ask for at most {MAX_RANGE_DAYS} days at once."})
+    appointments = _appointments(user).filter(starts_at__gte=starts_from, starts_at__lt=starts_before)
+    if location_id is not None:
+        appointments = appointments.filter(location=access_location_by_id(user, location_id))
+    if not include_cancelled:
+        appointments = appointments.filter(status__in=ACTIVE_STATUSES)
+    result = list(appointments.order_by("starts_at", "id"))
+    record_event(user, AuditAction.LIST, object_type="scheduling.appointment", detail={
+        "from": starts_from.isoformat(), "before": starts_before.isoformat(), "location_id": location_id,
+        "count": len(result),
+    })
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Calendars
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    appointment: Appointment
+    local_start: dt.datetime
+    local_end: dt.datetime
+    local_chair_free: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: dt.date
+    opening: tuple[dt.time, dt.time] | None
+    closed_reason: str | None  # a closed date
+    columns: list[list[CalendarEntry]]  # one per chair (same order as chairs), then "no chair"
+
+
+@dataclass(frozen=True)
+class LocationCalendar:
+    location: Location
+    chairs: list[Chair]
+    days: list[CalendarDay]
+    day_from: dt.date
+    span_days: int
+
+
+def _entry(appointment: Appointment, zone) -> CalendarEntry:
+    return CalendarEntry(
+        appointment=appointment,
+        local_start=appointment.starts_at.astimezone(zone),
+        local_end=appointment.ends_at.astimezone(zone),
+        local_chair_free=appointment.chair_free_at.astimezone(zone) if appointment.chair_free_at else None,
+    )
+
+
+def location_calendar(user, location_id: int, day_from: dt.date, span_days: int) -> LocationCalendar:
+    """A location's live appointments by local day, chairs as columns (a fixed number of queries)."""
+    location = access_location_by_id(user, location_id)
+    zone = location.zone
+    start, end = _range_bounds(zone, day_from, span_days)
+    chairs = list(Chair.objects.filter(location=location, is_active=True).order_by("name"))
+    opening = {h.weekday: (h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)}
+    closed = dict(ClosedDate.objects.filter(
+        location=location, date__range=(day_from, day_from + dt.timedelta(days=span_days - 1))
+    ).values_list("date", "reason"))
+    rows = _appointments(user).filter(
+        location=location, status__in=ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end
+    ).order_by("starts_at", "id")
+    column_of = {chair.id: index for index, chair in enumerate(chairs)}
+    days = []
+    by_day = defaultdict(list)
+    for appointment in rows:
+        entry = _entry(appointment, zone)
+        by_day[entry.local_start.date()].append(entry)
+    for offset in range(span_days):
+        date = day_from + dt.timedelta(days=offset)
+        columns = [[] for _ in range(len(chairs) + 1)]
+        for entry in by_day[date]:
+            columns[column_of.get(entry.appointment.chair_id, len(chairs))].append(entry)
+        days.append(CalendarDay(
+            date=date, opening=opening.get(date.weekday()),
+            closed_reason=(closed[date] or "Closed") if date in closed else None, columns=columns,
+        ))
+    return LocationCalendar(location=location, chairs=chairs, days=days, day_from=day_from, span_days=span_days)
+
+
+@dataclass(frozen=True)
+class StaffCalendar:
+    person: object
+    zone: object
+    days: list[tuple[dt.date, list[CalendarEntry], list[str]]]  # date, appointments, shifts ("Boston 08:00–16:00")
+    day_from: dt.date
+    span_days: int
+
+
+def staff_calendar(user, staff_id: int, day_from: dt.date, span_days: int, zone) -> StaffCalendar:
+    """A staff member's appointments (as clinician or monitoring nurse) and shifts, in `zone`."""
+    person = access_staff_by_id(user, staff_id)
+    start, end = _range_bounds(zone, day_from, span_days)
+    rows = _appointments(user).filter(
+        Q(clinician=person) | Q(monitoring_nurse=person), status__in=ACTIVE_STATUSES, starts_at__gte=start,
+        starts_at__lt=end,
+    ).order_by("starts_at", "id")
+    by_day = defaultdict(list)
+    for appointment in rows:
+        entry = _entry(appointment, zone)
+        by_day[entry.local_start.date()].append(entry)
+    shifts = defaultdict(list)
+    for shift in StaffShift.objects.filter(user=person).select_related("location").order_by("starts_at"):
+        shifts[shift.weekday].append(f"{shift.location.name} {shift.starts_at:%H:%M}–{shift.ends_at:%H:%M}")
+    days = []
+    for offset in range(span_days):
+        date = day_from + dt.timedelta(days=offset)
+        days.append((date, by_day[date], shifts[date.weekday()]))
+    return StaffCalendar(person=person, zone=zone, days=days, day_from=day_from, span_days=span_days)

@@ -1,0 +1,165 @@
+"""Access-checked reads of scheduling resources: locations, chairs, staff, appointment types, settings.
+
+Staff with SCHEDULE_VIEW see their own organisation's locations, chairs, staff and types; anything
+of another organisation is a 404. The resource pages need SCHEDULE_RESOURCES_MANAGE.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.accounts.selectors import staff_of_organisation
+from ketacare.clinics.models import Location
+from ketacare.scheduling.models import (
+    AppointmentType,
+    Chair,
+    ClosedDate,
+    OpeningHours,
+    SchedulingSettings,
+    StaffException,
+    StaffShift,
+    StaffSkill,
+)
+
+
+def scheduling_settings(organisation) -> SchedulingSettings:
+    """The organisation's settings (an Organisation or its id), made with the defaults on first use."""
+    settings, _ = SchedulingSettings.objects.get_or_create(organisation_id=getattr(organisation, "pk", organisation))
+    return settings
+
+
+def staff_name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def org_id(user) -> int:
+    """The user's organisation; a user with none sees no scheduling object (404)."""
+    if user.organisation_id is None:
+        raise Http404("No such object")
+    return user.organisation_id
+
+
+def visible_locations(user) -> QuerySet[Location]:
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    return Location.objects.filter(organisation_id=org_id(user), is_active=True).order_by("name")
+
+
+def access_location_by_id(user, location_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> Location:
+    require_permission(user, permission)
+    location = Location.objects.select_related("organisation").filter(pk=location_id, organisation_id=org_id(user)).first()
+    if location is None:
+        raise Http404("No such location")
+    return location
+
+
+def access_chair_by_id(user, chair_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> Chair:
+    require_permission(user, permission)
+    chair = Chair.objects.select_related("location").filter(pk=chair_id, location__organisation_id=org_id(user)).first()
+    if chair is None:
+        raise Http404("No such chair")
+    return chair
+
+
+def active_chairs(user, *, location_id: int | None = None) -> QuerySet[Chair]:
+    """Chairs in use to choose from: at one location of the clinic, or at all its active locations."""
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    chairs = Chair.objects.filter(location__organisation_id=org_id(user), is_active=True)
+    if location_id is not None:
+        return chairs.filter(location_id=location_id).select_related("location")
+    return chairs.filter(location__is_active=True).select_related("location")
+
+
+def visible_staff(user):
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    return staff_of_organisation(org_id(user))
+
+
+def access_staff_by_id(user, staff_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW):
+    require_permission(user, permission)
+    person = visible_staff(user).filter(pk=staff_id).first()
+    if person is None:
+        raise Http404("No such staff member")
+    return person
+
+
+def visible_appointment_types(user, *, active_only: bool = True) -> QuerySet[AppointmentType]:
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    types = AppointmentType.objects.filter(organisation_id=org_id(user))
+    return types.filter(is_active=True) if active_only else types
+
+
+def access_appointment_type_by_id(user, type_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> AppointmentType:
+    require_permission(user, permission)
+    found = AppointmentType.objects.filter(pk=type_id, organisation_id=org_id(user)).first()
+    if found is None:
+        raise Http404("No such appointment type")
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Resource pages
+
+
+@dataclass(frozen=True)
+class LocationResources:
+    location: Location
+    opening: dict[int, OpeningHours]
+    closed_dates: list[ClosedDate]
+    chairs: list[Chair]
+
+
+def location_resources(user, location_id: int) -> LocationResources:
+    location = access_location_by_id(user, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+    return LocationResources(
+        location=location,
+        opening={h.weekday: h for h in OpeningHours.objects.filter(location=location)},
+        closed_dates=list(ClosedDate.objects.filter(location=location).order_by("date")),
+        chairs=list(Chair.objects.filter(location=location).order_by("name")),
+    )
+
+
+@dataclass(frozen=True)
+class StaffResources:
+    person: object
+    skills: list[str]
+    shifts: list[StaffShift]
+    exceptions: list[StaffException]
+
+
+def staff_resources(user, staff_id: int) -> StaffResources:
+    person = access_staff_by_id(user, staff_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+    return StaffResources(
+        person=person,
+        skills=sorted(StaffSkill.objects.filter(user=person).values_list("skill", flat=True)),
+        shifts=list(StaffShift.objects.filter(user=person).select_related("location").order_by("weekday", "starts_at")),
+        exceptions=list(StaffException.objects.filter(user=person).select_related("location").order_by("-starts_at")),
+    )
+
+
+def resources_overview(user) -> dict:
+    """The organisation's scheduling resources in one read (for the API); a fixed number of queries."""
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    settings = scheduling_settings(org_id(user))
+    locations = list(visible_locations(user).prefetch_related("opening_hours", "closed_dates", "chairs"))
+    staff = list(visible_staff(user).prefetch_related("skills", "shifts").order_by("last_name", "first_name", "id"))
+    return {
+        "chairs_per_nurse": settings.chairs_per_nurse,
+        "prescriber_on_site_for_iv": settings.prescriber_on_site_for_iv,
+        "slot_minutes": settings.slot_minutes,
+        "locations": [
+            {"id": loc.id, "name": loc.name, "time_zone": loc.time_zone,
+             "opening_hours": list(loc.opening_hours.all()),
+             "closed_dates": [c.date for c in loc.closed_dates.all()],
+             "chairs": list(loc.chairs.all())}
+            for loc in locations
+        ],
+        "appointment_types": list(visible_appointment_types(user, active_only=False).order_by("name")),
+        "staff": [
+            {"id": u.id, "name": staff_name(u), "role": u.role, "skills": sorted(s.skill for s in u.skills.all()),
+             "shifts": list(u.shifts.all())}
+            for u in staff
+        ],
+    }

@@ -1,0 +1,20 @@
+"""KetaCare's pytest plugin: the test builders more than one app needs, as fixtures.
+
+Registered by `-p ketacare.testing.plugin` (pyproject.toml, pytest addopts). The package sits on the
+top floor (ARCHITECTURE.md, "Floors"), so a test inside an app never imports it, nor another app's
+tests: it asks for a fixture by name (`staff`, `make_patient`, `receive`, `make_chart`, ...).
+
+  plugin.py    the entry point: test settings, the protocol reseed after transactional tests,
+               `--database-tests-only` (the PostgreSQL pass), registers the modules below
+  personas.py  two organisations with two locations each, one user per role, patients, the password,
+               signing a test client in, the audit entries a test wrote
+  mail.py      a real SMTP server on loopback, free ports
+  browser.py   Debian's chromium for pytest-playwright; signing in and out, vital signs on a session page
+  intake.py    a complete candidacy intake's answers
+  plans.py     the built-in IV template, a weighed patient, active plans from built-in templates
+  clinic.py    a staffed clinic: opening hours, chairs, shifts, skills, appointment types (scheduling)
+  stock.py     controlled-substance products and receipts (ledger)
+  sessions.py  session appointments, a stepped clock, an esketamine chart, REMS certification and enrollment
+  pdf.py       the text of a generated PDF
+  audit_trail.py  a small audit trail at known times (access history, the trail's pages and API)
+"""

@@ -1,0 +1,90 @@
+"""The entry point of KetaCare's pytest plugin (`-p ketacare.testing.plugin` in pyproject.toml).
+
+pytest imports this module while it reads its options, before pytest-django has set Django up; the
+fixture modules import models, so they are registered at `pytest_configure`, when Django is ready.
+"""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# made by tests alongside it are synchronous and safe (test-only setting).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+FIXTURE_MODULES = (
+    "ketacare.testing.personas",
+    "ketacare.testing.mail",
+    "ketacare.testing.browser",
+    "ketacare.testing.stock",
+    "ketacare.testing.intake",
+    "ketacare.testing.plans",
+    "ketacare.testing.clinic",
+    "ketacare.testing.sessions",
+    "ketacare.testing.pdf",
+    "ketacare.testing.audit_trail",
+)
+
+# A test that asks for one of these (directly or through its fixtures) or carries the django_db
+# marker uses the database; pytest-django refuses database access to any other test. (Every test has
+# django_db_blocker through pytest-django's autouse fixtures, so it says nothing.)
+DATABASE_FIXTURES = frozenset({
+    "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server",
+})
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="run only the tests that use the database (scripts/test.sh's PostgreSQL pass: the others "
+             "cannot behave differently on another database and already ran on SQLite)",
+    )
+
+
+def pytest_configure(config):
+    for module in FIXTURE_MODULES:
+        config.pluginmanager.import_plugin(module)
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or not DATABASE_FIXTURES.isdisjoint(
+        getattr(item, "fixturenames", ())
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("database_tests_only"):
+        return
+    without_database = [item for item in items if not uses_database(item)]
+    if without_database:
+        config.hook.pytest_deselected(items=without_database)
+        items[:] = [item for item in items if uses_database(item)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (browser stories, concurrency) ends with a flush that also empties the
+    built-in protocol templates migration 0002 put there; tests after it (pytest orders browser
+    tests among the others) expect them, so they are put back once the test's fixtures are gone."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    # After the last test (of this xdist worker) the test database is already gone, and nothing needs
+    # the templates.
+    if nextitem is not None and (
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker and marker.kwargs.get("transaction"))
+    ):
+        from pytest_django.plugin import blocking_manager_key
+
+        from ketacare.protocols.builtins import seed_protocols
+
+        with item.config.stash[blocking_manager_key].unblock():
+            seed_protocols()
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DEMO_MODE = False
