@@ -33,7 +33,7 @@ test: $(VENV)/.installed-test
 	@scripts/test.sh
 
 test-sqlite: $(VENV)/.installed-test
-	$(PY) -m pytest
+	@scripts/test.sh sqlite
 
 test-postgres: $(VENV)/.installed-test
 	@scripts/test.sh postgres

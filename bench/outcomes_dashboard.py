@@ -82,10 +82,10 @@ def load(patient_count: int, per_patient: int, rng: random.Random):
         TreatmentPlan.objects.bulk_create([
             TreatmentPlan(patient=patient, template=rng.choice(templates), status="completed",
                           start_date=start, created_by=prescriber)
-            for patient, start in zip(patients, starts)
+            for patient, start in zip(patients, starts, strict=True)
         ])
         responses = []
-        for patient, start in zip(patients, starts):
+        for patient, start in zip(patients, starts, strict=True):
             baseline = rng.randrange(10, 28)
             improvement = rng.random()
             for index in range(per_patient):
@@ -153,7 +153,7 @@ def main() -> None:
             overall = dashboard.overall
             print(f"Dashboard (PHQ-9): {args.runs} runs, median {statistics.median(timings):.0f} ms, "
                   f"max {max(timings):.0f} ms, queries per run {sorted(set(counts))}")
-            for (label, _, _), window in zip(dashboard.windows, overall.windows):
+            for (label, _, _), window in zip(dashboard.windows, overall.windows, strict=True):
                 print(f"  {label}: {overall.with_baseline:,} with baseline, {window.evaluable:,} evaluable, "
                       f"{window.responders:,} responders, {window.remitters:,} remitters")
             grouped = next(sql for sql in statements if "measures_outcomesummary" in sql)

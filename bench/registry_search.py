@@ -142,7 +142,7 @@ def load_patients(count: int, rng: random.Random):
             Patient.objects.bulk_create(batch)
             batch = []
     Patient.objects.bulk_create(batch)
-    for organisation, last_number in zip(organisations, numbers):
+    for organisation, last_number in zip(organisations, numbers, strict=True):
         PatientRecordCounter.objects.create(organisation=organisation, last_number=last_number)
     return users[0], numbers[0]
 

@@ -33,7 +33,7 @@ HALF_DAYS = [("08:00", "13:00"), ("12:00", "18:00"), ("08:00", "18:00")]
 
 
 def _location(rng: random.Random, index: int, chairs: int, days: int) -> dict:
-    hours = {day: WEEKDAY_HOURS for day in WEEKDAYS[:5]}
+    hours = dict.fromkeys(WEEKDAYS[:5], WEEKDAY_HOURS)
     if rng.random() < 0.5:
         hours["sat"] = ["09:00", "13:00"]
     nurses = [

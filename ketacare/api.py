@@ -46,11 +46,11 @@ def validation_details(exc: ValidationError) -> list[dict]:
 
 def _register_routers() -> None:
     from ketacare.candidacy.api import router as candidacy_router
-    from ketacare.measures.api import router as measures_router
-    from ketacare.protocols.api import router as protocols_router
     from ketacare.inquiries.api import router as inquiries_router
     from ketacare.ledger.api import router as ledger_router
+    from ketacare.measures.api import router as measures_router
     from ketacare.patients.api import router as patients_router
+    from ketacare.protocols.api import router as protocols_router
     from ketacare.rems.api import router as rems_router
     from ketacare.reports.api import router as audit_router
     from ketacare.scheduling.api import router as scheduling_router

@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("KETACARE_SECRET_KEY", "test-only-secret-key-not-for-production")
 
-from ketacare.settings import *  # noqa: E402,F401,F403
+from ketacare.settings import *  # noqa: F403
 
 # WhiteNoise serves from the finders in tests; there is no collected static root.
 STATIC_ROOT = None

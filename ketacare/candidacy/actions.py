@@ -17,7 +17,6 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
-from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.candidacy.domain.case import CaseError
 from ketacare.candidacy.domain.findings import Eligibility, Route
 from ketacare.candidacy.domain.parse import parse_part
@@ -30,6 +29,7 @@ from ketacare.candidacy.models import (
     IntakeStatus,
 )
 from ketacare.candidacy.selectors import access_own_intake, evaluate_patient, policy_as_dict
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.patients.actions import do_record_weight
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id

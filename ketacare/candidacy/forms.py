@@ -30,7 +30,7 @@ def _read_lines(text: str, keys: tuple[str, ...], required: int) -> list[dict]:
         parts = [part.strip() for part in line.split(",")]
         if not required <= len(parts) <= len(keys) or not all(parts[:required]):
             raise ValidationError(f"Line {number}: write {', '.join(keys)}, separated by commas.")
-        items.append({key: _whole_if_digits(part) if key == "sessions" else part for key, part in zip(keys, parts)})
+        items.append({key: _whole_if_digits(part) if key == "sessions" else part for key, part in zip(keys, parts, strict=False)})
     return items
 
 

@@ -14,7 +14,7 @@ def update_organisation_settings(actor, model: type[models.Model], allowed_field
     """Call inside the action's transaction, after its permission check."""
     unknown = sorted(set(values) - set(allowed_fields))
     if unknown:
-        raise ValidationError({name: unknown_message for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, unknown_message))
     row = model.objects.select_for_update().filter(organisation_id=actor.organisation_id).first()
     created = row is None
     if created:

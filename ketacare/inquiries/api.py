@@ -78,7 +78,7 @@ class ReceiptOut(Schema):
     crisis_text: str
 
 
-class LocationOut(Schema):
+class InquiryLocationOut(Schema):
     id: int
     name: str
     time_zone: str
@@ -99,7 +99,7 @@ class InquiryOut(Schema):
     age_years: int
     phone: str
     email: str
-    preferred_location: LocationOut | None
+    preferred_location: InquiryLocationOut | None
     time_zone: str
     windows: list[WindowOut]
     reasons: list[str]
@@ -130,7 +130,7 @@ class InquiryListOut(Schema):
     results: list[InquiryOut]
 
 
-class StatusIn(Schema):
+class InquiryStatusIn(Schema):
     status: str = Field(description="new, contacted, scheduled or declined")
     note: str = ""
 
@@ -195,7 +195,7 @@ def get_inquiry(request, inquiry_id: int = PathId):
     "/{inquiry_id}/status",
     response={200: InquiryOut, **WRITE_ERRORS},
 )
-def change_inquiry_status(request, payload: StatusIn, inquiry_id: int = PathId):
+def change_inquiry_status(request, payload: InquiryStatusIn, inquiry_id: int = PathId):
     return do_change_inquiry_status(request.user, inquiry_id, status=payload.status, note=payload.note)
 
 

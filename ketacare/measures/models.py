@@ -176,14 +176,6 @@ class QuestionnaireResponse(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument_name} response {self.pk} ({self.status})"
 
-    @property
-    def instrument_name(self) -> str:
-        return INSTRUMENTS[self.instrument].name
-
-    @property
-    def safety_flags(self) -> list[str]:
-        return [flag for flag in self.flags if flag in SAFETY_FLAGS]
-
     def save(self, *args, **kwargs):
         if not self._state.adding and type(self).objects.filter(
             pk=self.pk, status=ResponseStatus.SUBMITTED
@@ -195,6 +187,14 @@ class QuestionnaireResponse(models.Model):
         if self.status == ResponseStatus.SUBMITTED:
             raise SubmittedResponseError("A submitted response cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def instrument_name(self) -> str:
+        return INSTRUMENTS[self.instrument].name
+
+    @property
+    def safety_flags(self) -> list[str]:
+        return [flag for flag in self.flags if flag in SAFETY_FLAGS]
 
 
 class AlertStatus(models.TextChoices):

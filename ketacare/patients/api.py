@@ -11,6 +11,7 @@ from ketacare.patients.schemas import (
     AllergyOut,
     DiagnosisIn,
     DiagnosisOut,
+    EntryStatusIn,
     MedicationIn,
     MedicationOut,
     MedicationStatusIn,
@@ -20,7 +21,6 @@ from ketacare.patients.schemas import (
     PatientRecordOut,
     PatientSummaryOut,
     StageIn,
-    StatusIn,
     WeightIn,
     WeightOut,
     record_out,
@@ -74,7 +74,7 @@ def add_diagnosis(request, payload: DiagnosisIn, patient_id: int = PathId):
 
 
 @router.post("/{patient_id}/diagnoses/{diagnosis_id}/status", response={200: DiagnosisOut, **WRITE_ERRORS})
-def change_diagnosis_status(request, payload: StatusIn, patient_id: int = PathId, diagnosis_id: int = PathId):
+def change_diagnosis_status(request, payload: EntryStatusIn, patient_id: int = PathId, diagnosis_id: int = PathId):
     return actions.do_change_diagnosis_status(request.auth, patient_id, diagnosis_id, status=payload.status)
 
 
@@ -84,7 +84,7 @@ def add_allergy(request, payload: AllergyIn, patient_id: int = PathId):
 
 
 @router.post("/{patient_id}/allergies/{allergy_id}/status", response={200: AllergyOut, **WRITE_ERRORS})
-def change_allergy_status(request, payload: StatusIn, patient_id: int = PathId, allergy_id: int = PathId):
+def change_allergy_status(request, payload: EntryStatusIn, patient_id: int = PathId, allergy_id: int = PathId):
     return actions.do_change_allergy_status(request.auth, patient_id, allergy_id, status=payload.status)
 
 

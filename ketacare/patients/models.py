@@ -7,8 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from ketacare.clinics.models import Location, Organisation
-from ketacare.patients.domain.codes import normalise_icd10_cm
 from ketacare.lib.phones import normalise_phone
+from ketacare.patients.domain.codes import normalise_icd10_cm
 from ketacare.patients.domain.demographics import age_on, date_of_birth_problem
 from ketacare.patients.domain.names import search_key
 from ketacare.patients.domain.status import (

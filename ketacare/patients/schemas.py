@@ -16,7 +16,7 @@ Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 
-class LocationOut(Schema):
+class HomeLocationOut(Schema):
     id: int
     name: str
     time_zone: str
@@ -30,7 +30,7 @@ class PatientSummaryOut(Schema):
     preferred_name: str
     date_of_birth: dt.date
     stage: str
-    home_location: LocationOut | None
+    home_location: HomeLocationOut | None
 
 
 class PatientOut(PatientSummaryOut):
@@ -201,7 +201,7 @@ class WeightIn(Schema):
     measured_on: dt.date
 
 
-class StatusIn(Schema):
+class EntryStatusIn(Schema):
     status: Text
 
 

@@ -123,7 +123,7 @@ class PlanIn(Schema):
     dose_mg_per_kg: MgPerKg | None = None
 
 
-class StatusIn(Schema):
+class PlanStatusIn(Schema):
     status: Literal["proposed", "active", "paused", "completed", "stopped"]
     reason: Text
 

@@ -259,7 +259,7 @@ def do_update_form(actor, form_id: int, **changes) -> MonitoringForm:
     form = _draft(actor, form_id)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
     cleaned = {name: _clean_value(actor, form, name, value) for name, value in changes.items()}
     for name, value in cleaned.items():
         setattr(form, name, value)

@@ -145,10 +145,6 @@ class MonitoringForm(models.Model):
     def __str__(self) -> str:
         return f"REMS monitoring form {self.pk} ({self.treatment_date})"
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status == FormStatus.FINALISED
-
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         if (not self._state.adding
@@ -159,3 +155,7 @@ class MonitoringForm(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LockedFormError("Monitoring forms are never deleted")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == FormStatus.FINALISED

@@ -14,8 +14,8 @@ the next persona asks; a failure names the page and every persona that got the w
 """
 
 import datetime as dt
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -26,13 +26,13 @@ from django.utils import timezone
 from ketacare.accounts.domain.roles import Role
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.inquiries.models import Inquiry
+from ketacare.ledger import actions as ledger_actions
 from ketacare.measures import actions as measures_actions
+from ketacare.patients.models import Allergy, Diagnosis, Medication
 from ketacare.protocols import actions as protocols_actions
 from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
 from ketacare.rems import actions as rems_actions
 from ketacare.rems.models import MonitoringForm
-from ketacare.ledger import actions as ledger_actions
-from ketacare.patients.models import Allergy, Diagnosis, Medication
 from ketacare.scheduling.actions.booking import do_book_appointment
 from ketacare.scheduling.models import (
     Appointment,

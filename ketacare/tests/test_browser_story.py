@@ -13,9 +13,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from ketacare.testing.personas import PASSWORD
 from ketacare.inquiries.models import Inquiry
 from ketacare.patients.models import Patient
+from ketacare.testing.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,14 +16,6 @@ from pydantic import BaseModel
 
 from ketacare.api import api
 
-# Shared names still to be renamed in the apps that own them; the test fails until this lists
-# exactly the shared names, so a new clash fails and a rename must take its entry out.
-NOT_YET_RENAMED = {
-    "LocationOut": ["ketacare.inquiries.api.LocationOut", "ketacare.patients.schemas.LocationOut"],
-    "StatusIn": ["ketacare.inquiries.api.StatusIn", "ketacare.patients.schemas.StatusIn",
-                 "ketacare.protocols.schemas.StatusIn"],
-}
-
 
 def _named_types(annotation, found: set[type]) -> None:
     """Every pydantic model and enum in a field's annotation (list[X], X | None, Annotated[X, ...]),
@@ -74,4 +66,4 @@ def test_no_component_name_is_defined_by_two_schema_classes(monkeypatch):
     # The walk sees what ninja publishes: each class it found is a component under its name.
     assert set(by_name) <= set(components), sorted(set(by_name) - set(components))
     shared = {name: sorted(paths) for name, paths in by_name.items() if len(paths) > 1}
-    assert shared == NOT_YET_RENAMED, f"component names defined by more than one class (rename one): {shared}"
+    assert shared == {}, f"component names defined by more than one class (rename one): {shared}"

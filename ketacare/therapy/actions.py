@@ -103,7 +103,7 @@ def do_create_progress_note(actor, patient_id: int, *, session_at, duration_minu
     patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
     unknown = set(fields) - set(NOTE_TEXT_FIELDS) - {"risk_check"}
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be set here."))
     appointment = _appointment(patient, appointment_id)
     plan = _plan(patient, plan_id)
     if plan is None and appointment is not None and appointment.course_id:
@@ -137,7 +137,7 @@ def do_update_progress_note(actor, note_id: int, **fields) -> ProgressNote:
     allowed = set(NOTE_TEXT_FIELDS) | {"risk_check", "duration_minutes", "session_at"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
     changes = {}
     for name, value in fields.items():
         if name == "risk_check":

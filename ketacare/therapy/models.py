@@ -25,10 +25,6 @@ class _LockedWhenSigned(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def is_locked(self) -> bool:
-        return self.status == NoteStatus.SIGNED
-
     def save(self, *args, **kwargs):
         if not self._state.adding and type(self).objects.filter(pk=self.pk, status=NoteStatus.SIGNED).exists():
             raise LockedNoteError("A signed note is locked; write an addendum instead")
@@ -36,6 +32,10 @@ class _LockedWhenSigned(models.Model):
 
     def delete(self, *args, **kwargs):
         raise LockedNoteError("Notes are never deleted")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == NoteStatus.SIGNED
 
 
 class ProgressNote(_LockedWhenSigned):

@@ -50,21 +50,12 @@ class DrugClass(StrEnum):
 # themselves are the esketamine REMS Patient Monitoring Form's concomitant-medicine
 # fields (CLINICAL.md §2). A name not listed must be given with its class.
 MEDICINE_CLASSES: Mapping[str, DrugClass] = MappingProxyType({
-    **{name: DrugClass.BENZODIAZEPINE for name in (
-        "alprazolam", "chlordiazepoxide", "clobazam", "clonazepam", "clorazepate", "diazepam",
-        "lorazepam", "midazolam", "oxazepam", "temazepam", "triazolam",
-    )},
-    **{name: DrugClass.PSYCHOSTIMULANT for name in (
-        "amphetamine", "dextroamphetamine", "lisdexamfetamine", "methamphetamine", "methylphenidate",
-        "dexmethylphenidate", "modafinil", "armodafinil",
-    )},
-    **{name: DrugClass.MAOI for name in ("isocarboxazid", "phenelzine", "selegiline", "tranylcypromine")},
+    **dict.fromkeys(("alprazolam", "chlordiazepoxide", "clobazam", "clonazepam", "clorazepate", "diazepam", "lorazepam", "midazolam", "oxazepam", "temazepam", "triazolam"), DrugClass.BENZODIAZEPINE),
+    **dict.fromkeys(("amphetamine", "dextroamphetamine", "lisdexamfetamine", "methamphetamine", "methylphenidate", "dexmethylphenidate", "modafinil", "armodafinil"), DrugClass.PSYCHOSTIMULANT),
+    **dict.fromkeys(("isocarboxazid", "phenelzine", "selegiline", "tranylcypromine"), DrugClass.MAOI),
     "lamotrigine": DrugClass.LAMOTRIGINE,
-    **{name: DrugClass.OPIOID for name in (
-        "buprenorphine", "codeine", "fentanyl", "hydrocodone", "hydromorphone", "methadone", "morphine",
-        "oxycodone", "oxymorphone", "tapentadol", "tramadol",
-    )},
-    **{name: DrugClass.SEDATIVE_HYPNOTIC for name in ("eszopiclone", "zaleplon", "zolpidem", "zopiclone")},
+    **dict.fromkeys(("buprenorphine", "codeine", "fentanyl", "hydrocodone", "hydromorphone", "methadone", "morphine", "oxycodone", "oxymorphone", "tapentadol", "tramadol"), DrugClass.OPIOID),
+    **dict.fromkeys(("eszopiclone", "zaleplon", "zolpidem", "zopiclone"), DrugClass.SEDATIVE_HYPNOTIC),
     # A class's own name stands for an unnamed member of it.
     **{drug_class.value: drug_class for drug_class in DrugClass},
 })

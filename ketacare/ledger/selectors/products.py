@@ -8,9 +8,13 @@ from ketacare.clinics.models import Location
 from ketacare.ledger.models import LedgerSettings, Product, Registration
 
 
-def products(user) -> QuerySet[Product]:
+def products(user, *, active_only: bool = False) -> QuerySet[Product]:
+    """The organisation's products; `active_only`: those that can still be received."""
     require_permission(user, Permission.LEDGER_VIEW)
-    return Product.objects.filter(organisation_id=user.organisation_id).order_by("name")
+    found = Product.objects.filter(organisation_id=user.organisation_id)
+    if active_only:
+        found = found.filter(is_active=True)
+    return found.order_by("name")
 
 
 def registrations(user) -> QuerySet[Registration]:

@@ -33,9 +33,13 @@ def access_location(user, location_id) -> Location:
     return location
 
 
-def ledger_locations(user) -> QuerySet[Location]:
+def ledger_locations(user, *, other_than_id: int | None = None) -> QuerySet[Location]:
+    """The organisation's locations; `other_than_id`: all but that one (where a transfer can go)."""
     require_permission(user, Permission.LEDGER_VIEW)
-    return Location.objects.filter(organisation_id=user.organisation_id).order_by("name")
+    found = Location.objects.filter(organisation_id=user.organisation_id)
+    if other_than_id is not None:
+        found = found.exclude(pk=other_than_id)
+    return found.order_by("name")
 
 
 def vials(user, *, location_id: int | None = None, include_empty: bool = False) -> QuerySet[Vial]:

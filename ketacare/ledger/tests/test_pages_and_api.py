@@ -111,7 +111,7 @@ def test_dispensing_csv_is_injection_safe_and_names_registrant(client, staff, po
     text = response.content.decode()
     assert "BH1234563" in text and "Harbor Clinic PC" in text
     header, row = _csv_rows(text)
-    record = dict(zip(header, row))
+    record = dict(zip(header, row, strict=True))
     assert record["quantity_mg"] == "-35.000" and record["volume_ml"] == "0.700"
     assert record["patient_name"].startswith("'=")
     assert record["balance_after_mg"] == "465.000"
@@ -152,7 +152,7 @@ def test_export_command_bad_arguments_exit_2(staff, portland, administered, tmp_
     from django.core.management import call_command
     from django.core.management.base import CommandError
     values = {"--location": str(portland.pk), "--kind": "dispensing", "--format": "csv", "--output": str(tmp_path / "f")}
-    values.update(dict(zip(args[::2], args[1::2])))
+    values.update(dict(zip(args[::2], args[1::2], strict=True)))
     argv = [item for pair in values.items() for item in pair]
     with pytest.raises(CommandError, match=option) as info:
         call_command("ledger", "export", *argv)

@@ -51,7 +51,7 @@ def location_inventory(request, pk: int):
 def receive(request, pk: int):
     user = request.user
     location = stock_selectors.access_location(user, pk)
-    form = forms.ReceiptForm(request.POST or None, products=products(user).filter(is_active=True))
+    form = forms.ReceiptForm(request.POST or None, products=products(user, active_only=True))
     return run_form_action(
         request, form, lambda: stock_actions.do_record_receipt(user, location_id=location.pk, **form.cleaned_data),
         success=lambda entries: f"Received {len(entries)} container(s): "
@@ -68,7 +68,7 @@ def vial_page(request, pk: int, bound: dict | None = None):
     may_record = user_may(user, Permission.LEDGER_RECORD)
     page_forms = {}
     if may_record:
-        others = stock_selectors.ledger_locations(user).exclude(pk=vial.location_id)
+        others = stock_selectors.ledger_locations(user, other_than_id=vial.location_id)
         page_forms = {
             "waste": forms.WasteForm(actor=user),
             "count": forms.CountForm(),

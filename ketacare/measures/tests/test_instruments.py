@@ -1,5 +1,6 @@
 """The instrument library and scoring: structure, published cut-points, properties of every instrument."""
 
+import itertools
 import re
 import subprocess
 import sys
@@ -180,7 +181,7 @@ def test_bands_partition_the_range_without_gaps_or_overlaps(code):
         return
     assert instrument.bands[0].min_total == instrument.total_min
     assert instrument.bands[-1].max_total == instrument.total_max
-    for band, following in zip(instrument.bands, instrument.bands[1:]):
+    for band, following in itertools.pairwise(instrument.bands):
         assert band.min_total <= band.max_total
         assert following.min_total == band.max_total + 1
     for total in range(instrument.total_min, instrument.total_max + 1):

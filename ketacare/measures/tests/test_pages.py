@@ -136,7 +136,7 @@ def test_staff_assign_from_the_page(signed_in, patient, staff):
     assert page.status_code == 302
     assignment = QuestionnaireAssignment.objects.get()
     assert (assignment.instrument, assignment.reason, assignment.assigned_by) == ("gad7", "baseline", staff["front_desk"])
-    assert assignment.due_at == dt.datetime(2030, 1, 2, 9, 30, tzinfo=dt.timezone.utc)  # no home location: UTC
+    assert assignment.due_at == dt.datetime(2030, 1, 2, 9, 30, tzinfo=dt.UTC)  # no home location: UTC
 
 
 def test_staff_amend_from_the_page(signed_in, assign, patient, staff, client):

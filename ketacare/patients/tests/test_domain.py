@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from ketacare.patients.domain.codes import normalise_icd10_cm
 from ketacare.lib.phones import normalise_phone
+from ketacare.patients.domain.codes import normalise_icd10_cm
 from ketacare.patients.domain.demographics import age_on, date_of_birth_problem
 from ketacare.patients.domain.names import search_key
 from ketacare.patients.domain.records import format_record_number, record_number_from_query

@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.patients import actions

@@ -1,6 +1,7 @@
 """Course windows from a protocol's induction schedule."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -61,7 +62,7 @@ def test_windows_are_ordered_spaced_and_inside_the_course(count, window_days, pe
     except CourseError as error:
         assert error.field == "window_days"
         return
-    for before, after in zip(windows, windows[1:]):
+    for before, after in itertools.pairwise(windows):
         assert (after.window_start - before.window_start).days >= gap
         assert (after.window_end - before.window_end).days >= gap
     for w in windows:

@@ -1,6 +1,7 @@
 """The pharmacokinetic core against closed forms, an ODE solver and CLINICAL.md §5. No database."""
 
 import dataclasses
+import itertools
 import math
 import subprocess
 import sys
@@ -18,8 +19,8 @@ from ketacare.protocols.domain.pharmacokinetics import (
     CONCENTRATION_BANDS,
     DOMINO_1984,
     ESKETAMINE_LABEL,
-    INTRANASAL_ESKETAMINE,
     IM_RACEMIC,
+    INTRANASAL_ESKETAMINE,
     KAMP_2020,
     MODELS,
     SUBLINGUAL_RACEMIC,
@@ -154,7 +155,7 @@ def _ode_central_ng_per_ml(model, weight_kg, events, times):
                     *(e.start_min + e.duration_min for e in events if isinstance(e, IvInfusion)), float(times[-1])})
     x = np.zeros(n + len(depots))
     out = np.zeros(times.size)
-    for left, right in zip(edges, edges[1:]):
+    for left, right in itertools.pairwise(edges):
         for e in events:
             if e.start_min == left and isinstance(e, IvBolus):
                 x[0] += e.dose_mg

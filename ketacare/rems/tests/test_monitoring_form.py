@@ -185,7 +185,7 @@ def test_the_dashboard_reads_sessions_without_a_query_each(make_chart, staff, dj
     from django.test.utils import CaptureQueriesContext
 
     nurse = staff["nurse"]
-    nurse.organisation  # loaded once, as the request's user would be
+    _ = nurse.organisation  # loaded once, as the request's user would be
     make_chart(start=timezone.now() - dt.timedelta(days=2))
     with CaptureQueriesContext(connection) as one:
         rems_dashboard(nurse)

@@ -84,7 +84,7 @@ def test_api_round_trip(signed_in, staff, patient, portland, make_chart):
     refused = nurse.post(f"{API}/forms/{body['id']}/finalise")
     assert refused.status_code == 422
     assert {d["loc"][1] for d in refused.json()["detail"]} == set(body["missing"])
-    changed = nurse.patch(f"{API}/forms/{body['id']}", {name: False for name in body["missing"]},
+    changed = nurse.patch(f"{API}/forms/{body['id']}", dict.fromkeys(body["missing"], False),
                           content_type="application/json")
     assert changed.status_code == 200 and changed.json()["missing"] == []
     assert nurse.post(f"{API}/forms/{body['id']}/finalise").json()["status"] == "finalised"

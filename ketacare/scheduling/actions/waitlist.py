@@ -27,7 +27,7 @@ from ketacare.scheduling.proposals import CourseAttempt, Placement
 from ketacare.scheduling.selectors.booking import type_needs
 from ketacare.scheduling.selectors.resources import (
     access_appointment_type_by_id,
-    access_location_by_id,
+    chosen_locations,
     scheduling_settings,
 )
 from ketacare.scheduling.selectors.waitlist import access_waitlist_entry, visible_waitlist_entries
@@ -74,14 +74,7 @@ def do_add_to_waitlist(actor, *, patient_id: int, appointment_type_id: int, loca
             raise ValidationError({"plan_id": "Not a plan of this clinic."}) from None
         if plan.patient_id != patient.pk:
             raise ValidationError({"plan_id": "This plan belongs to another patient."})
-    if not location_ids:
-        raise ValidationError({"location_ids": "Choose at least one location."})
-    locations = []
-    for location_id in dict.fromkeys(location_ids):
-        try:
-            locations.append(access_location_by_id(actor, location_id))
-        except Http404:
-            raise ValidationError({"location_ids": f"Location {location_id} is not one of this clinic's locations."}) from None
+    locations = chosen_locations(actor, location_ids)
     sessions = _whole_number("sessions", sessions, 1, 60)
     min_days_between = _whole_number("min_days_between", min_days_between, 0, 60)
     max_span_days = _whole_number("max_span_days", max_span_days, 0, 366)

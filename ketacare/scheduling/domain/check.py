@@ -116,8 +116,8 @@ def check(instance: Instance, result: object) -> list[str]:
 
     for (location_id, chair), items in by_chair.items():
         items.sort()
-        for index, (start, end, holder) in enumerate(items):
-            for other_start, other_end, other_holder in items[index + 1:]:
+        for index, (_start, end, holder) in enumerate(items):
+            for other_start, _other_end, other_holder in items[index + 1:]:
                 if other_start >= end:
                     break
                 if holder or other_holder:

@@ -13,6 +13,7 @@ Objective, lexicographic by weights: courses started, then earlier first-session
 order. The hint is complete and feasible, so the answer never has fewer courses than first fit.
 """
 
+import itertools
 import time
 
 from ortools.sat.python import cp_model
@@ -82,7 +83,7 @@ class _Course:
                       for k in range(request.sessions)]
         self.starts = [self.unit * slot for slot in self.slots]
         self.days = [model.new_int_var(0, instance.days - 1, "") for _ in range(request.sessions)]
-        for start, day in zip(self.starts, self.days):
+        for start, day in zip(self.starts, self.days, strict=True):
             model.add(start >= DAY * day)
             model.add(start <= DAY * day + DAY - 1)
         for slot in self.slots:
@@ -90,7 +91,7 @@ class _Course:
                 for location, literal in self.at.items():
                     model.add_linear_expression_in_domain(
                         slot, self._domain(starts_by_location[location])).only_enforce_if(literal)
-        for previous, following in zip(self.days, self.days[1:]):
+        for previous, following in itertools.pairwise(self.days):
             model.add(following >= previous + request.day_gap).only_enforce_if(self.scheduled)
         if request.max_span_days is not None:
             model.add(self.days[-1] - self.days[0] <= request.max_span_days).only_enforce_if(self.scheduled)
@@ -134,7 +135,7 @@ class _Course:
         for location_id, literal in self.at.items():
             model.add_hint(literal, placed is not None and placed.location == location_id)
         starts = [instance.minute_of(s.start) for s in placed.sessions] if placed else None
-        for k, (slot, day) in enumerate(zip(self.slots, self.days)):
+        for k, (slot, day) in enumerate(zip(self.slots, self.days, strict=True)):
             value = starts[k] if starts else self.earliest_start
             model.add_hint(slot, value // self.unit)
             model.add_hint(day, value // DAY)
@@ -158,7 +159,7 @@ def _best_greedy(instance: Instance, timelines: dict[str, LocationTimeline],
                  baseline: list[ScheduledRequest]) -> list[ScheduledRequest]:
     """A better starting point than first fit: least flexible requests first (fewest candidate starts,
     weighted by session length), which leaves the flexible ones to fill the gaps."""
-    options = {request.id: sum(len(_candidate_starts(instance, request, timelines[l])) for l in request.locations)
+    options = {request.id: sum(len(_candidate_starts(instance, request, timelines[location_id])) for location_id in request.locations)
                for request in instance.requests}
     best = baseline
     for key in (lambda r: (options[r.id] * r.session_minutes, r.sessions), lambda r: options[r.id]):
@@ -180,8 +181,8 @@ def _model(instance: Instance, timelines: dict[str, LocationTimeline]) -> tuple[
         if starts_by_location:
             courses.append(_Course(model, instance, request, starts_by_location))
     by_chair: dict[tuple[str, str], list[cp_model.IntervalVar]] = {
-        (l.id, c): [] for l in instance.locations for c in l.chairs}
-    by_location: dict[str, list[cp_model.IntervalVar]] = {l.id: [] for l in instance.locations}
+        (location.id, chair): [] for location in instance.locations for chair in location.chairs}
+    by_location: dict[str, list[cp_model.IntervalVar]] = {location.id: [] for location in instance.locations}
     for course in courses:
         course.add_intervals(model, instance, by_chair, by_location)
     for (location_id, chair), intervals in by_chair.items():
@@ -209,7 +210,7 @@ def _model(instance: Instance, timelines: dict[str, LocationTimeline]) -> tuple[
 def _chair_intervals(instance: Instance) -> int:
     """How many optional intervals the CP-SAT model would have (one per session, allowed location and chair)."""
     chairs = {location.id: len(location.chairs) for location in instance.locations}
-    return sum(r.sessions * sum(chairs[l] for l in r.locations) for r in instance.requests)
+    return sum(r.sessions * sum(chairs[location_id] for location_id in r.locations) for r in instance.requests)
 
 
 def solve(instance: Instance, time_limit_seconds: float = 10.0) -> SolveResult:
@@ -252,11 +253,11 @@ def solve(instance: Instance, time_limit_seconds: float = 10.0) -> SolveResult:
         return with_reasons(instance, start, "local search")
     scheduled = []
     for course in chosen:
-        location_id = next(l for l, literal in course.at.items() if solver.boolean_value(literal))
+        location_id = next(location for location, literal in course.at.items() if solver.boolean_value(literal))
         sessions = []
         for k, start_expr in enumerate(course.starts):
-            chair = next(c for (j, l, c), presence in course.chair.items()
-                         if j == k and l == location_id and solver.boolean_value(presence))
+            chair = next(c for (j, location, c), presence in course.chair.items()
+                         if j == k and location == location_id and solver.boolean_value(presence))
             sessions.append(SessionPlacement(chair, instance.moment_of(solver.value(start_expr))))
         scheduled.append(ScheduledRequest(course.request.id, location_id, tuple(sessions)))
     return with_reasons(instance, scheduled, "cp-sat optimal" if status == cp_model.OPTIMAL else "cp-sat feasible")

@@ -168,7 +168,7 @@ class LocationTimeline:
             return [(midnight, midnight + DAY - minutes)]
         ranges: Ranges = []
         run_start = None
-        for start, end, places in self.residual_segments(day) + [(midnight + DAY, midnight + DAY, 0)]:
+        for start, _end, places in self.residual_segments(day) + [(midnight + DAY, midnight + DAY, 0)]:
             if places >= 1:
                 run_start = start if run_start is None else run_start
             elif run_start is not None:

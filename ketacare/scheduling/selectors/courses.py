@@ -23,7 +23,7 @@ from ketacare.protocols.selectors import access_plan_by_id
 from ketacare.scheduling.domain.availability import Span
 from ketacare.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentKind, AppointmentType, Course
 from ketacare.scheduling.proposals import CourseProposal, CourseRequest, SessionWindow, propose_course
-from ketacare.scheduling.selectors.resources import access_appointment_type_by_id, access_location_by_id
+from ketacare.scheduling.selectors.resources import access_appointment_type_by_id, chosen_locations
 from ketacare.scheduling.solver_input import ANY_TIME, clean_availability
 
 MAX_COURSE_HORIZON_DAYS = 120
@@ -100,16 +100,7 @@ def clean_course_inputs(actor, appointment_type_id, location_ids, availability, 
         raise ValidationError(
             {"appointment_type_id": "A course is booked in treatment chairs: choose a type that takes a chair."}
         )
-    if not location_ids:
-        raise ValidationError({"location_ids": "Choose at least one location."})
-    locations = []
-    for location_id in dict.fromkeys(location_ids):
-        try:
-            locations.append(access_location_by_id(actor, location_id))
-        except Http404:
-            raise ValidationError(
-                {"location_ids": f"Location {location_id} is not one of this clinic's locations."}
-            ) from None
+    locations = chosen_locations(actor, location_ids)
     if isinstance(shift_days, bool) or not isinstance(shift_days, int) or not 0 <= shift_days <= MAX_COURSE_HORIZON_DAYS:
         raise ValidationError({"shift_days": f"Shift the start by 0 to {MAX_COURSE_HORIZON_DAYS} days."})
     availability = ANY_TIME if any_time else clean_availability(availability)

@@ -6,6 +6,7 @@ of another organisation is a 404. The resource pages need SCHEDULE_RESOURCES_MAN
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -53,6 +54,22 @@ def access_location_by_id(user, location_id: int, *, permission: Permission = Pe
     if location is None:
         raise Http404("No such location")
     return location
+
+
+def chosen_locations(user, location_ids) -> list[Location]:
+    """The clinic's locations of `location_ids` (a course's or a waitlist entry's), each once, in the
+    order given; none, or one of another clinic, is a ValidationError naming `location_ids`."""
+    if not location_ids:
+        raise ValidationError({"location_ids": "Choose at least one location."})
+    locations = []
+    for location_id in dict.fromkeys(location_ids):
+        try:
+            locations.append(access_location_by_id(user, location_id))
+        except Http404:
+            raise ValidationError(
+                {"location_ids": f"Location {location_id} is not one of this clinic's locations."}
+            ) from None
+    return locations
 
 
 def access_chair_by_id(user, chair_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> Chair:

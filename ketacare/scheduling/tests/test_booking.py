@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
@@ -24,7 +24,7 @@ from ketacare.scheduling.selectors.booking import SlotConflict, access_appointme
 from ketacare.scheduling.selectors.resources import scheduling_settings
 from ketacare.scheduling.tests.booking_world import ESK, IV, boston
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def book(clinic, user, patient, kind=IV, hour=9, minute=0, day=None, **kw):

@@ -8,8 +8,8 @@ database allows one writer; BEGIN IMMEDIATE takes the lock before the check).
 
 import datetime as dt
 import json
-import sqlite3
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -113,7 +113,7 @@ def _python(code: str, database_url: str, *args: str) -> str:
 def _assert_one_booking(database_url: str, clinic) -> None:
     """Exactly one appointment row, one audit entry creating it, and the whole chain verifies."""
     outcome = json.loads(_python(READ_OUTCOME, database_url).strip().splitlines()[-1])
-    assert outcome["appointments"] == [[clinic.chair1.pk, boston(clinic.day, 9).astimezone(dt.timezone.utc).isoformat()]]
+    assert outcome["appointments"] == [[clinic.chair1.pk, boston(clinic.day, 9).astimezone(dt.UTC).isoformat()]]
     assert outcome["audit_creates"] == 1
     verify = subprocess.run([sys.executable, "-m", "django", "audit", "verify"], cwd=ROOT,
                             env=_environment(database_url), capture_output=True, text=True, timeout=300)
@@ -136,7 +136,7 @@ def test_32_concurrent_api_bookings_on_two_server_processes(org, staff, patient,
     ports = [free_port(), free_port()]
     servers = [_start_server(port, database_url) for port in ports]
     try:
-        for port, server in zip(ports, servers):
+        for port, server in zip(ports, servers, strict=True):
             _wait_until_up(port, secret, server)
         barrier = threading.Barrier(REQUESTS)
 

@@ -100,7 +100,7 @@ def test_staff_skills_shifts_and_leave(admin, staff, boston):
     assert admin.post(reverse("scheduling:exception_add", args=[nurse.pk]), leave).status_code == 302
     exception = StaffException.objects.get()
     # Entered in Boston time: midnight EST is 05:00 UTC; leave is stored without a location.
-    assert exception.starts_at.astimezone(dt.timezone.utc).hour == 5 and exception.location is None
+    assert exception.starts_at.astimezone(dt.UTC).hour == 5 and exception.location is None
     assert admin.post(reverse("scheduling:exception_remove", args=[exception.pk])).status_code == 302
     shift = StaffShift.objects.get()
     assert admin.post(reverse("scheduling:shift_remove", args=[shift.pk])).status_code == 302

@@ -120,13 +120,6 @@ def book(request):
     user = request.user
     if request.method == "POST":
         form = _booking_form(user, request.POST)
-        done = run_form_action(
-            request, form, lambda: booking.do_book_appointment(user, **form.action_fields()),
-            success="Appointment booked.",
-            redirect_to=lambda appointment: reverse("scheduling:appointment_detail", args=[appointment.pk]),
-        )
-        if done:
-            return done
     else:
         initial = {key: request.GET[key] for key in ("patient", "location", "chair", "appointment_type")
                    if request.GET.get(key, "").isdigit()}
@@ -134,7 +127,11 @@ def book(request):
             if request.GET.get(key):
                 initial[key] = request.GET[key][:10]
         form = _booking_form(user, initial=initial)
-    return render(request, "scheduling/book.html", {"form": form})
+    return run_form_action(
+        request, form, lambda: booking.do_book_appointment(user, **form.action_fields()),
+        success="Appointment booked.",
+        redirect_to=lambda appointment: reverse("scheduling:appointment_detail", args=[appointment.pk]),
+    ) or render(request, "scheduling/book.html", {"form": form})
 
 
 def _render_appointment(request, pk: int, *, move_form=None, cancel_form=None, audit=True):

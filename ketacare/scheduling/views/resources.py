@@ -66,10 +66,12 @@ def location_resources_view(request, pk: int):
 
 
 def _post_location_form(request, pk: int, form_class, form_key: str, action, success: str):
-    """Run one location form's action; on failure show the page with the form's errors."""
+    """Run one location form's action, `action(user, location_id, **cleaned_data)` (another clinic's
+    location is a 404 first); on failure show the page with the form's errors."""
+    access_location_by_id(request.user, pk, permission=MANAGE)
     form = form_class(request.POST)
     return run_form_action(
-        request, form, lambda: action(form.cleaned_data), success=success,
+        request, form, lambda: action(request.user, pk, **form.cleaned_data), success=success,
         redirect_to=reverse("scheduling:location_resources", args=[pk]),
     ) or _render_location(request, pk, **{form_key: form})
 
@@ -77,18 +79,14 @@ def _post_location_form(request, pk: int, form_class, form_key: str, action, suc
 @permission_required(MANAGE)
 @require_POST
 def opening_hours_set(request, pk: int):
-    access_location_by_id(request.user, pk, permission=MANAGE)
-    return _post_location_form(request, pk, OpeningHoursForm, "hours_form",
-                               lambda data: resource_actions.do_set_opening_hours(request.user, pk, **data),
+    return _post_location_form(request, pk, OpeningHoursForm, "hours_form", resource_actions.do_set_opening_hours,
                                "Opening hours saved.")
 
 
 @permission_required(MANAGE)
 @require_POST
 def closed_date_add(request, pk: int):
-    access_location_by_id(request.user, pk, permission=MANAGE)
-    return _post_location_form(request, pk, ClosedDateForm, "closed_form",
-                               lambda data: resource_actions.do_add_closed_date(request.user, pk, **data),
+    return _post_location_form(request, pk, ClosedDateForm, "closed_form", resource_actions.do_add_closed_date,
                                "Closed date added.")
 
 
@@ -102,10 +100,10 @@ def closed_date_remove(request, pk: int):
 @permission_required(MANAGE)
 @require_POST
 def chair_add(request, pk: int):
-    access_location_by_id(request.user, pk, permission=MANAGE)
-    return _post_location_form(request, pk, ChairForm, "chair_form",
-                               lambda data: resource_actions.do_save_chair(request.user, location_id=pk, **data),
-                               "Chair added.")
+    def add_chair(user, location_id, **data):
+        return resource_actions.do_save_chair(user, location_id=location_id, **data)
+
+    return _post_location_form(request, pk, ChairForm, "chair_form", add_chair, "Chair added.")
 
 
 @permission_required(MANAGE)
@@ -141,7 +139,9 @@ def staff_resources_view(request, pk: int):
 
 
 def _post_staff_form(request, pk: int, form, form_key: str, action, success: str):
-    """Run one staff form's action; on failure show the page with the form's errors."""
+    """Run one staff form's action, `action(form)` (another clinic's staff member is a 404 first);
+    on failure show the page with the form's errors."""
+    staff_resources(request.user, pk)
     return run_form_action(
         request, form, lambda: action(form), success=success,
         redirect_to=reverse("scheduling:staff_resources", args=[pk]),
@@ -151,7 +151,6 @@ def _post_staff_form(request, pk: int, form, form_key: str, action, success: str
 @permission_required(MANAGE)
 @require_POST
 def staff_skills(request, pk: int):
-    staff_resources(request.user, pk)
     return _post_staff_form(request, pk, SkillsForm(request.POST), "skills_form",
                             lambda f: resource_actions.do_set_staff_skills(request.user, pk, f.cleaned_data["skills"]),
                             "Skills saved.")
@@ -161,7 +160,6 @@ def staff_skills(request, pk: int):
 @require_POST
 def shift_add(request, pk: int):
     user = request.user
-    staff_resources(user, pk)
     form = ShiftForm(request.POST, locations=visible_locations(user))
 
     def add(f):
@@ -175,7 +173,6 @@ def shift_add(request, pk: int):
 @require_POST
 def exception_add(request, pk: int):
     user = request.user
-    staff_resources(user, pk)
     form = ExceptionForm(request.POST, locations=visible_locations(user))
     return _post_staff_form(request, pk, form, "exception_form",
                             lambda f: resource_actions.do_add_staff_exception(user, pk, **f.action_fields()), "Saved.")

@@ -140,8 +140,7 @@ def test_esketamine_devices_on_the_page(client, staff, patient, iv_world, clock,
     appointment = make_session_appointment(patient, location, AppointmentKind.ESKETAMINE, staff["front_desk"])
     kit = receive(nurse, location, iv_world["esketamine_product"], lot="SPR-9")[0].vial
     session = actions.do_start_session(nurse, appointment.pk)
-    actions.do_record_checklist(nurse, session.pk, answers={i: True for i in (
-        "identity", "questionnaires", "fasting", "driver", "interacting_medicines")})
+    actions.do_record_checklist(nurse, session.pk, answers=dict.fromkeys(("identity", "questionnaires", "fasting", "driver", "interacting_medicines"), True))
     vitals(session, nurse)
     actions.do_complete_prechecks(nurse, session.pk)
     signed_in(nurse)
