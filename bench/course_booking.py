@@ -63,32 +63,46 @@ def build_network(args, rng: random.Random):
 
     desk, prescriber = user("desk", Role.FRONT_DESK), user("prescriber", Role.PRESCRIBER)
     User.objects.bulk_create([desk, prescriber])
-    locations = Location.objects.bulk_create([
-        Location(organisation=organisation, name=f"Site {n:02d}", time_zone=ZONES[n % len(ZONES)])
-        for n in range(args.locations)
-    ])
+    locations = Location.objects.bulk_create(
+        [
+            Location(organisation=organisation, name=f"Site {n:02d}", time_zone=ZONES[n % len(ZONES)])
+            for n in range(args.locations)
+        ]
+    )
     nurses = User.objects.bulk_create([user(f"nurse{n}", Role.NURSE) for n in range(3 * args.locations)])
-    site_prescribers = User.objects.bulk_create([user(f"prescriber{n}", Role.PRESCRIBER) for n in range(args.locations)])
+    site_prescribers = User.objects.bulk_create(
+        [user(f"prescriber{n}", Role.PRESCRIBER) for n in range(args.locations)]
+    )
     StaffSkill.objects.bulk_create([StaffSkill(user=n, skill=Skill.MONITOR) for n in nurses])
     opens, closes = dt.time(7), dt.time(19)
     hours, shifts, chairs = [], [], []
     for index, location in enumerate(locations):
-        staff_here = nurses[3 * index:3 * index + 3] + [site_prescribers[index]]
+        staff_here = nurses[3 * index : 3 * index + 3] + [site_prescribers[index]]
         for weekday in range(6):
             hours.append(OpeningHours(location=location, weekday=weekday, opens_at=opens, closes_at=closes))
-            shifts.extend(StaffShift(user=p, location=location, weekday=weekday, starts_at=opens, ends_at=closes)
-                          for p in staff_here)
+            shifts.extend(
+                StaffShift(user=p, location=location, weekday=weekday, starts_at=opens, ends_at=closes)
+                for p in staff_here
+            )
         chairs.extend(Chair(location=location, name=f"Chair {c}", supports_iv=True) for c in range(1, args.chairs + 1))
     OpeningHours.objects.bulk_create(hours)
     StaffShift.objects.bulk_create(shifts)
     chairs = Chair.objects.bulk_create(chairs)
 
-    filler = Patient.objects.bulk_create([
-        Patient(organisation=organisation, record_number=f"F-{n:05d}", first_name="Filler", last_name=f"P{n}",
-                first_name_key=search_key("Filler"), last_name_key=search_key(f"P{n}"),
-                date_of_birth=dt.date(1970, 1, 1))
-        for n in range(500)
-    ])
+    filler = Patient.objects.bulk_create(
+        [
+            Patient(
+                organisation=organisation,
+                record_number=f"F-{n:05d}",
+                first_name="Filler",
+                last_name=f"P{n}",
+                first_name_key=search_key("Filler"),
+                last_name_key=search_key(f"P{n}"),
+                date_of_birth=dt.date(1970, 1, 1),
+            )
+            for n in range(500)
+        ]
+    )
     by_location = {location.pk: location for location in locations}
     today = timezone.localdate()
     booked, batch = 0, []
@@ -104,11 +118,19 @@ def build_network(args, rng: random.Random):
                     continue
                 starts_at = dt.datetime.combine(day, start, tzinfo=zone)
                 ends_at = starts_at + dt.timedelta(minutes=iv.patient_minutes)
-                batch.append(Appointment(
-                    organisation=organisation, location=location, patient=rng.choice(filler), appointment_type=iv,
-                    starts_at=starts_at, ends_at=ends_at, chair=chair,
-                    chair_free_at=ends_at + dt.timedelta(minutes=iv.turnover_minutes), created_by=desk,
-                ))
+                batch.append(
+                    Appointment(
+                        organisation=organisation,
+                        location=location,
+                        patient=rng.choice(filler),
+                        appointment_type=iv,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        chair=chair,
+                        chair_free_at=ends_at + dt.timedelta(minutes=iv.turnover_minutes),
+                        created_by=desk,
+                    )
+                )
         if len(batch) > 5000:
             Appointment.objects.bulk_create(batch)
             booked += len(batch)
@@ -128,8 +150,13 @@ def make_plans(organisation, prescriber, count: int, rng: random.Random):
     template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine", is_active=True)
     plans = []
     for n in range(count):
-        patient = Patient.objects.create(organisation=organisation, record_number=f"C-{n:05d}", first_name="Course",
-                                         last_name=f"Patient{n}", date_of_birth=dt.date(1980, 1, 1))
+        patient = Patient.objects.create(
+            organisation=organisation,
+            record_number=f"C-{n:05d}",
+            first_name="Course",
+            last_name=f"Patient{n}",
+            date_of_birth=dt.date(1980, 1, 1),
+        )
         start = timezone.localdate() + dt.timedelta(days=rng.randrange(2, 28))
         if start.weekday() == 6:  # prescribers start a course on a day the clinic is open
             start += dt.timedelta(days=1)
@@ -173,23 +200,28 @@ def run(args, rng: random.Random) -> None:
     started = time.perf_counter()
     organisation, desk, prescriber, locations, iv, booked = build_network(args, rng)
     plans = make_plans(organisation, prescriber, args.courses, rng)
-    print(f"database: {connection.vendor}; network: {args.locations} locations x {args.chairs} chairs, "
-          f"{booked} appointments over {args.weeks} weeks (set up in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"database: {connection.vendor}; network: {args.locations} locations x {args.chairs} chairs, "
+        f"{booked} appointments over {args.weeks} weeks (set up in {time.perf_counter() - started:.1f} s)"
+    )
     booked_ms, refused_ms = [], []
     for plan in plans:
         location = rng.choice(locations)
         began = time.perf_counter()
         try:
-            courses.do_book_course(desk, plan.pk, appointment_type_id=iv.pk, location_ids=[location.pk],
-                                   availability=AVAILABILITY)
+            courses.do_book_course(
+                desk, plan.pk, appointment_type_id=iv.pk, location_ids=[location.pk], availability=AVAILABILITY
+            )
         except ValidationError:
             refused_ms.append((time.perf_counter() - began) * 1000)
         else:
             booked_ms.append((time.perf_counter() - began) * 1000)
     for label, values in (("booked", booked_ms), ("refused (with alternatives)", refused_ms)):
         if values:
-            print(f"{label}: {len(values)} courses; p50 {statistics.median(values):.0f} ms, "
-                  f"p95 {percentile(values, 0.95):.0f} ms, max {max(values):.0f} ms")
+            print(
+                f"{label}: {len(values)} courses; p50 {statistics.median(values):.0f} ms, "
+                f"p95 {percentile(values, 0.95):.0f} ms, max {max(values):.0f} ms"
+            )
         else:
             print(f"{label}: none")
 

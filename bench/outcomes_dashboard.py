@@ -57,9 +57,16 @@ def load(patient_count: int, per_patient: int, rng: random.Random):
     prescriber.save()
     templates = [
         ProtocolTemplate.objects.create(
-            organisation=organisation, code=code, name=code, route=Route.IM, drug=Drug.KETAMINE_RACEMIC,
-            induction_session_count=6, induction_window_days=21, sessions_per_week_min=2,
-            sessions_per_week_max=3, session_length_min=90,
+            organisation=organisation,
+            code=code,
+            name=code,
+            route=Route.IM,
+            drug=Drug.KETAMINE_RACEMIC,
+            induction_session_count=6,
+            induction_window_days=21,
+            sessions_per_week_min=2,
+            sessions_per_week_max=3,
+            session_length_min=90,
         )
         for code in PROTOCOLS
     ]
@@ -69,21 +76,34 @@ def load(patient_count: int, per_patient: int, rng: random.Random):
 
     for first in range(0, patient_count, BATCH):
         size = min(BATCH, patient_count - first)
-        patients = Patient.objects.bulk_create([
-            Patient(
-                organisation=organisation, record_number=f"KC-{first + n + 1:06d}",
-                first_name="Pat", last_name=f"Bench{first + n}", first_name_key="pat",
-                last_name_key=f"bench{first + n}", date_of_birth=dt.date(1970, 1, 1) + dt.timedelta(days=n),
-                home_location=locations[n % 2],
-            )
-            for n in range(size)
-        ])
+        patients = Patient.objects.bulk_create(
+            [
+                Patient(
+                    organisation=organisation,
+                    record_number=f"KC-{first + n + 1:06d}",
+                    first_name="Pat",
+                    last_name=f"Bench{first + n}",
+                    first_name_key="pat",
+                    last_name_key=f"bench{first + n}",
+                    date_of_birth=dt.date(1970, 1, 1) + dt.timedelta(days=n),
+                    home_location=locations[n % 2],
+                )
+                for n in range(size)
+            ]
+        )
         starts = [today - dt.timedelta(days=rng.randrange(100, 700)) for _ in patients]
-        TreatmentPlan.objects.bulk_create([
-            TreatmentPlan(patient=patient, template=rng.choice(templates), status="completed",
-                          start_date=start, created_by=prescriber)
-            for patient, start in zip(patients, starts, strict=True)
-        ])
+        TreatmentPlan.objects.bulk_create(
+            [
+                TreatmentPlan(
+                    patient=patient,
+                    template=rng.choice(templates),
+                    status="completed",
+                    start_date=start,
+                    created_by=prescriber,
+                )
+                for patient, start in zip(patients, starts, strict=True)
+            ]
+        )
         responses = []
         for patient, start in zip(patients, starts, strict=True):
             baseline = rng.randrange(10, 28)
@@ -92,12 +112,18 @@ def load(patient_count: int, per_patient: int, rng: random.Random):
                 day = schedule[index % len(schedule)] + rng.randrange(-2, 3)
                 fall = 0 if day <= 0 else improvement * min(day, 56) / 56
                 total = max(0, min(27, round(baseline * (1 - fall)) + rng.randrange(-2, 3)))
-                responses.append(QuestionnaireResponse(
-                    patient=patient, instrument="phq9", instrument_version=phq9.version,
-                    status=ResponseStatus.SUBMITTED, total=total, severity=phq9.band_for(total).code,
-                    submitted_at=dt.datetime.combine(start + dt.timedelta(days=day), dt.time(17), tzinfo=dt.UTC),
-                    channel=ResponseChannel.LINK,
-                ))
+                responses.append(
+                    QuestionnaireResponse(
+                        patient=patient,
+                        instrument="phq9",
+                        instrument_version=phq9.version,
+                        status=ResponseStatus.SUBMITTED,
+                        total=total,
+                        severity=phq9.band_for(total).code,
+                        submitted_at=dt.datetime.combine(start + dt.timedelta(days=day), dt.time(17), tzinfo=dt.UTC),
+                        channel=ResponseChannel.LINK,
+                    )
+                )
             if len(responses) >= BATCH:
                 QuestionnaireResponse.objects.bulk_create(responses)
                 responses = []
@@ -139,9 +165,11 @@ def main() -> None:
                     cursor.execute("ANALYZE")
             version = connection.Database.sqlite_version if connection.vendor == "sqlite" else connection.pg_version
             print(f"Database: {connection.vendor} {version} ({connection.settings_dict['NAME']})")
-            print(f"Loaded {args.patients:,} patients and {args.patients * args.responses_per_patient:,} "
-                  f"responses in {load_seconds:.1f} s; per-patient outcome rows rebuilt in {rebuild_seconds:.1f} s "
-                  f"({rebuild_seconds / args.patients * 1000:.2f} ms per patient).")
+            print(
+                f"Loaded {args.patients:,} patients and {args.patients * args.responses_per_patient:,} "
+                f"responses in {load_seconds:.1f} s; per-patient outcome rows rebuilt in {rebuild_seconds:.1f} s "
+                f"({rebuild_seconds / args.patients * 1000:.2f} ms per patient)."
+            )
             timings, counts, statements = [], [], []
             for _ in range(args.runs):
                 with CaptureQueriesContext(connection) as captured:
@@ -151,11 +179,15 @@ def main() -> None:
                 counts.append(len(captured.captured_queries))
                 statements = [q["sql"] for q in captured.captured_queries]
             overall = dashboard.overall
-            print(f"Dashboard (PHQ-9): {args.runs} runs, median {statistics.median(timings):.0f} ms, "
-                  f"max {max(timings):.0f} ms, queries per run {sorted(set(counts))}")
+            print(
+                f"Dashboard (PHQ-9): {args.runs} runs, median {statistics.median(timings):.0f} ms, "
+                f"max {max(timings):.0f} ms, queries per run {sorted(set(counts))}"
+            )
             for (label, _, _), window in zip(dashboard.windows, overall.windows, strict=True):
-                print(f"  {label}: {overall.with_baseline:,} with baseline, {window.evaluable:,} evaluable, "
-                      f"{window.responders:,} responders, {window.remitters:,} remitters")
+                print(
+                    f"  {label}: {overall.with_baseline:,} with baseline, {window.evaluable:,} evaluable, "
+                    f"{window.responders:,} responders, {window.remitters:,} remitters"
+                )
             grouped = next(sql for sql in statements if "measures_outcomesummary" in sql)
             print("Query plan of the grouped outcome query:")
             for line in explain(grouped):

@@ -43,7 +43,8 @@ Yuki Priya Arjun Ananya Mohammed Fatima Omar Layla Ali Amir Noor Dmitri Olga Iva
 Mateo Sofía Valentina Santiago Camila Diego Lucía Joaquín Isabella Gabriel Thiago Luana
 """.split()
 
-LAST_NAMES = """
+LAST_NAMES = (
+    """
 Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez
 Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark
 Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams
@@ -62,7 +63,9 @@ Grant Dunn Kelley Spencer Hawkins Arnold Pierce Vazquez Hansen Peters Santos Har
 Müller Schäfer Łukasik Nowak Kowalski Wiśniewski Søndergaard Björkman Ó'Brien O'Connor O'Neill
 Nguyễn Trần Phạm Huỳnh Đặng Yamamoto Tanaka Watanabe Suzuki Sato Zhang Wang Liu Huang Okafor
 Adeyemi Mensah Haddad Khalil Ibrahim Hosseini Kaur Singh Sharma Gupta Iyer Ivanova Petrov Popescu
-""".split() + ["van der Berg", "de la Cruz", "Da Silva", "Van Dyke", "St. John", "García Márquez"]
+""".split()
+    + ["van der Berg", "de la Cruz", "Da Silva", "Van Dyke", "St. John", "García Márquez"]
+)
 
 SEARCH_KINDS = ["last-name prefix", "2-letter prefix", "full name", "date of birth", "record number"]
 
@@ -107,10 +110,12 @@ def load_patients(count: int, rng: random.Random):
     organisations, users, locations = [], [], []
     for slug in ("harbor", "elsewhere"):
         organisation = Organisation.objects.create(name=slug.title(), slug=slug)
-        locations.append([
-            Location.objects.create(organisation=organisation, name=f"{slug} {city}", time_zone=zone)
-            for city, zone in [("Portland", "America/Los_Angeles"), ("Boston", "America/New_York")]
-        ])
+        locations.append(
+            [
+                Location.objects.create(organisation=organisation, name=f"{slug} {city}", time_zone=zone)
+                for city, zone in [("Portland", "America/Los_Angeles"), ("Boston", "America/New_York")]
+            ]
+        )
         user = get_user_model()(username=f"desk_{slug}", organisation=organisation, role=Role.FRONT_DESK.value)
         user.set_unusable_password()
         user.save()
@@ -128,16 +133,20 @@ def load_patients(count: int, rng: random.Random):
         last = rng.choice(LAST_NAMES)
         if rng.random() < 0.125:
             last = f"{last}-{rng.choice(LAST_NAMES)}"
-        batch.append(Patient(
-            organisation=organisations[which],
-            record_number=format_record_number(numbers[which]),
-            first_name=first, last_name=last,
-            # bulk_create skips save(), which is what fills the search keys.
-            first_name_key=search_key(first), last_name_key=search_key(last),
-            date_of_birth=dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 65)),
-            stage=rng.choice(stages),
-            home_location=rng.choice(locations[which]),
-        ))
+        batch.append(
+            Patient(
+                organisation=organisations[which],
+                record_number=format_record_number(numbers[which]),
+                first_name=first,
+                last_name=last,
+                # bulk_create skips save(), which is what fills the search keys.
+                first_name_key=search_key(first),
+                last_name_key=search_key(last),
+                date_of_birth=dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 65)),
+                stage=rng.choice(stages),
+                home_location=rng.choice(locations[which]),
+            )
+        )
         if len(batch) == 5000:
             Patient.objects.bulk_create(batch)
             batch = []
@@ -153,8 +162,9 @@ def make_queries(user, per_kind: int, org_size: int, rng: random.Random) -> dict
 
     numbers = rng.sample(range(1, org_size + 1), per_kind)
     # Fetched by record number, unaudited: this is the benchmark's set-up, not someone reading records.
-    sample = list(Patient.objects.filter(
-        organisation_id=user.organisation_id, record_number__in=[f"KC-{n:06d}" for n in numbers]))
+    sample = list(
+        Patient.objects.filter(organisation_id=user.organisation_id, record_number__in=[f"KC-{n:06d}" for n in numbers])
+    )
     rng.shuffle(sample)
     queries = {kind: [] for kind in SEARCH_KINDS}
     for patient in sample:
@@ -246,12 +256,16 @@ def main() -> None:
             load_seconds = time.perf_counter() - started
             version = connection.Database.sqlite_version if connection.vendor == "sqlite" else connection.pg_version
             print(f"Database: {connection.vendor} {version} ({connection.settings_dict['NAME']})")
-            print(f"Loaded {args.patients:,} patients in 2 organisations in {load_seconds:.1f} s; "
-                  f"searching as front desk of the one with {org_size:,}.")
+            print(
+                f"Loaded {args.patients:,} patients in 2 organisations in {load_seconds:.1f} s; "
+                f"searching as front desk of the one with {org_size:,}."
+            )
             print()
             queries = make_queries(user, args.searches, org_size, rng)
-            header = (f"{'search':<18}{'n':>5}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}"
-                      f"{'SELECT median':>15}{'SELECT p95':>12}{'queries/search':>16}{'rows (median)':>15}")
+            header = (
+                f"{'search':<18}{'n':>5}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}"
+                f"{'SELECT median':>15}{'SELECT p95':>12}{'queries/search':>16}{'rows (median)':>15}"
+            )
             print(header)
             print("-" * len(header))
             statements = {}
@@ -259,9 +273,11 @@ def main() -> None:
                 totals, selects, counts, rows, statements[kind] = run_searches(user, queries[kind])
                 distinct_counts = sorted(set(counts))
                 count_text = str(distinct_counts[0]) if len(distinct_counts) == 1 else f"{distinct_counts} (varies!)"
-                print(f"{kind:<18}{len(totals):>5}{statistics.median(totals):>11.2f}{percentile(totals, 0.95):>9.2f}"
-                      f"{max(totals):>9.2f}{statistics.median(selects):>15.2f}{percentile(selects, 0.95):>12.2f}"
-                      f"{count_text:>16}{statistics.median(rows):>15.0f}")
+                print(
+                    f"{kind:<18}{len(totals):>5}{statistics.median(totals):>11.2f}{percentile(totals, 0.95):>9.2f}"
+                    f"{max(totals):>9.2f}{statistics.median(selects):>15.2f}{percentile(selects, 0.95):>12.2f}"
+                    f"{count_text:>16}{statistics.median(rows):>15.0f}"
+                )
             print()
             print("Times are of the whole search_patients() call, which also appends the LIST audit entry;")
             print("SELECT columns time the patient query alone. The statements of one search:")

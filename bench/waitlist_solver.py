@@ -43,8 +43,14 @@ def _location(rng: random.Random, index: int, chairs: int, days: int) -> dict:
     if chairs > 4:
         nurses.append({"id": f"L{index}-mid", "shifts": {day: ["09:00", "17:00"] for day in WEEKDAYS[:5]}})
     closed = [str(START + dt.timedelta(days=rng.randrange(days)))]
-    return {"id": f"L{index}", "chairs": [f"L{index}-{c + 1}" for c in range(chairs)], "hours": hours,
-            "closed_dates": closed, "nurses": nurses, "chairs_per_nurse": 2}
+    return {
+        "id": f"L{index}",
+        "chairs": [f"L{index}-{c + 1}" for c in range(chairs)],
+        "hours": hours,
+        "closed_dates": closed,
+        "nurses": nurses,
+        "chairs_per_nurse": 2,
+    }
 
 
 def _booked(rng: random.Random, locations: list[dict], days: int, per_chair_day: float) -> list[dict]:
@@ -58,9 +64,14 @@ def _booked(rng: random.Random, locations: list[dict], days: int, per_chair_day:
             for chair in location["chairs"]:
                 for _ in range(int(per_chair_day) + (rng.random() < per_chair_day % 1)):
                     minute = 8 * 60 + 15 * rng.randrange(0, 28)
-                    booked.append({"location": location["id"], "chair": chair,
-                                   "start": f"{date}T{minute // 60:02d}:{minute % 60:02d}",
-                                   "minutes": rng.choice([40, 60, 100])})
+                    booked.append(
+                        {
+                            "location": location["id"],
+                            "chair": chair,
+                            "start": f"{date}T{minute // 60:02d}:{minute % 60:02d}",
+                            "minutes": rng.choice([40, 60, 100]),
+                        }
+                    )
     return _keep_within_capacity(booked, locations)
 
 
@@ -91,19 +102,28 @@ def waitlist_instance(requests: int, seed: int) -> dict:
             for _ in range(rng.randint(1, 2)):
                 start, end = rng.choice(HALF_DAYS)
                 availability.append({"days": rng.sample(WEEKDAYS[:6], rng.randint(3, 5)), "from": start, "to": end})
-        items.append({
-            "id": f"patient-{index + 1:03d}",
-            "sessions": 6,
-            "session_minutes": rng.choice([100, 100, 120, 60]),
-            "min_days_between": rng.choice([1, 1, 2]),
-            "max_span_days": rng.choice([14, 18, 21]),
-            "earliest_date": str(START + dt.timedelta(days=earliest)),
-            "latest_start_date": str(START + dt.timedelta(days=earliest + rng.choice([3, 7, 10]))),
-            "locations": rng.sample(ids, min(len(ids), rng.choice([1, 1, 2, 3]))),
-            **({"availability": availability} if availability is not None else {}),
-        })
-    return {"timezone": "America/Chicago", "start_date": str(START), "days": days, "slot_minutes": 15,
-            "locations": locations, "booked": _booked(rng, locations, days, 0.3), "requests": items}
+        items.append(
+            {
+                "id": f"patient-{index + 1:03d}",
+                "sessions": 6,
+                "session_minutes": rng.choice([100, 100, 120, 60]),
+                "min_days_between": rng.choice([1, 1, 2]),
+                "max_span_days": rng.choice([14, 18, 21]),
+                "earliest_date": str(START + dt.timedelta(days=earliest)),
+                "latest_start_date": str(START + dt.timedelta(days=earliest + rng.choice([3, 7, 10]))),
+                "locations": rng.sample(ids, min(len(ids), rng.choice([1, 1, 2, 3]))),
+                **({"availability": availability} if availability is not None else {}),
+            }
+        )
+    return {
+        "timezone": "America/Chicago",
+        "start_date": str(START),
+        "days": days,
+        "slot_minutes": 15,
+        "locations": locations,
+        "booked": _booked(rng, locations, days, 0.3),
+        "requests": items,
+    }
 
 
 def network_instance(seed: int) -> dict:
@@ -113,13 +133,24 @@ def network_instance(seed: int) -> dict:
     days = 56
     locations = [_location(rng, index, 6, days) for index in range(20)]
     request = {
-        "id": "new-course", "sessions": 6, "session_minutes": 100, "min_days_between": 1, "max_span_days": 21,
+        "id": "new-course",
+        "sessions": 6,
+        "session_minutes": 100,
+        "min_days_between": 1,
+        "max_span_days": 21,
         "earliest_date": str(START + dt.timedelta(days=rng.randrange(0, 14))),
         "locations": [location["id"] for location in locations],
         "availability": [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "18:00"}],
     }
-    return {"timezone": "America/Chicago", "start_date": str(START), "days": days, "slot_minutes": 15,
-            "locations": locations, "booked": _booked(rng, locations, days, 3.0), "requests": [request]}
+    return {
+        "timezone": "America/Chicago",
+        "start_date": str(START),
+        "days": days,
+        "slot_minutes": 15,
+        "locations": locations,
+        "booked": _booked(rng, locations, days, 3.0),
+        "requests": [request],
+    }
 
 
 def main() -> None:
@@ -143,10 +174,12 @@ def main() -> None:
         problems = check(instance, baseline.to_json()) + check(instance, result.to_json())
         gain = 100.0 * (len(result.scheduled) - len(baseline.scheduled)) / max(1, len(baseline.scheduled))
         sessions = sum(r["sessions"] for r in data["requests"])
-        print(f"  {size:4d} requests ({sessions} sessions, {len(instance.locations)} locations, "
-              f"{len(instance.booked)} booked): first fit {len(baseline.scheduled)} in {first_fit_seconds:.2f} s, "
-              f"solve {len(result.scheduled)} ({gain:+.1f}%) in {solve_seconds:.2f} s [{result.method}]; "
-              f"check: {'valid' if not problems else problems[:3]}")
+        print(
+            f"  {size:4d} requests ({sessions} sessions, {len(instance.locations)} locations, "
+            f"{len(instance.booked)} booked): first fit {len(baseline.scheduled)} in {first_fit_seconds:.2f} s, "
+            f"solve {len(result.scheduled)} ({gain:+.1f}%) in {solve_seconds:.2f} s [{result.method}]; "
+            f"check: {'valid' if not problems else problems[:3]}"
+        )
 
     print("(a) one 6-session course, 20 locations x 6 chairs, 8 weeks booked: parse + solve")
     wall, cpu = [], []
@@ -161,9 +194,11 @@ def main() -> None:
         if problems or not result.scheduled:
             print("  invalid or unscheduled:", problems[:3], result.unscheduled)
     if wall:
-        print(f"  {len(data['booked'])} booked items, {args.latency} solves: wall p50 {_percentile(wall, 50):.1f} ms, "
-              f"p95 {_percentile(wall, 95):.1f} ms; CPU p50 {_percentile(cpu, 50):.1f} ms, p95 {_percentile(cpu, 95):.1f} ms "
-              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"  {len(data['booked'])} booked items, {args.latency} solves: wall p50 {_percentile(wall, 50):.1f} ms, "
+            f"p95 {_percentile(wall, 95):.1f} ms; CPU p50 {_percentile(cpu, 50):.1f} ms, p95 {_percentile(cpu, 95):.1f} ms "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
 
 
 def _percentile(values: list[float], percent: int) -> float:

@@ -37,9 +37,7 @@ def validation_details(exc: ValidationError) -> list[dict]:
     """Django ValidationError -> [{"loc": [...], "msg": ...}] like ninja's own 422s."""
     if hasattr(exc, "error_dict"):
         return [
-            {"loc": ["body", field], "msg": message}
-            for field, errors in exc.message_dict.items()
-            for message in errors
+            {"loc": ["body", field], "msg": message} for field, errors in exc.message_dict.items() for message in errors
         ]
     return [{"loc": ["body"], "msg": message} for message in exc.messages]
 

@@ -12,8 +12,16 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 PASSWORD = "ketacare-demo"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 # (file name, username, path, what to wait for)
 SHOTS = [
     ("calendar-week.png", "frontdesk", "/scheduling/calendar/", "text=Calendar"),

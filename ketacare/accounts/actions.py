@@ -18,13 +18,17 @@ def do_create_api_token(actor, name: str) -> tuple[ApiToken, str]:
     require_permission(actor, Permission.API_TOKEN_MANAGE)
     secret = ApiToken.new_secret()
     token = ApiToken(
-        user=actor, name=name.strip(), token_sha256=ApiToken.hash(secret),
+        user=actor,
+        name=name.strip(),
+        token_sha256=ApiToken.hash(secret),
         prefix=secret[: ApiToken._meta.get_field("prefix").max_length],
     )
     token.full_clean()
     token.save(force_insert=True)
     record_event(
-        actor, AuditAction.SECURITY, token,
+        actor,
+        AuditAction.SECURITY,
+        token,
         detail={"event": "api_token_created", "name": token.name, "prefix": token.prefix},
     )
     return token, secret
@@ -40,7 +44,9 @@ def do_revoke_api_token(actor, token_id: int) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     record_event(
-        actor, AuditAction.SECURITY, token,
+        actor,
+        AuditAction.SECURITY,
+        token,
         detail={"event": "api_token_revoked", "name": token.name, "prefix": token.prefix},
     )
     return token

@@ -32,8 +32,6 @@ class SessionAuth(NinjaSessionAuth):
         user = super().authenticate(request, key)
         if user is None or user.is_verified():
             return user
-        if user_has_device(user, confirmed=True) or requires_two_factor(
-            user.role, demo_mode=settings.DEMO_MODE
-        ):
+        if user_has_device(user, confirmed=True) or requires_two_factor(user.role, demo_mode=settings.DEMO_MODE):
             return None
         return user

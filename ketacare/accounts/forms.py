@@ -13,6 +13,7 @@ class TokenForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="Token name", max_length=100,
+        label="Token name",
+        max_length=100,
         help_text="What the token is for, e.g. “reporting script”. You see the token once.",
     )

@@ -43,8 +43,13 @@ class TwoFactorRequiredMiddleware:
 
     # The sign-in steps themselves; every other /accounts/ page (API tokens) needs two-factor done.
     EXEMPT_PREFIXES = (
-        "/accounts/login/", "/accounts/logout/", "/accounts/verify/", "/accounts/two-factor/",
-        "/static/", "/c/", "/api/",
+        "/accounts/login/",
+        "/accounts/logout/",
+        "/accounts/verify/",
+        "/accounts/two-factor/",
+        "/static/",
+        "/c/",
+        "/api/",
     )
 
     def __init__(self, get_response):
@@ -52,11 +57,7 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if (
-            user.is_authenticated
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and not user.is_verified()
-        ):
+        if user.is_authenticated and not request.path.startswith(self.EXEMPT_PREFIXES) and not user.is_verified():
             from django_otp import user_has_device
 
             if user_has_device(user, confirmed=True):

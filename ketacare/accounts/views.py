@@ -73,9 +73,7 @@ def two_factor_setup(request):
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         messages.info(request, "Two-factor sign-in is already set up for your account.")
         return redirect("home")
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, confirmed=False, defaults={"name": "Authenticator app"}
-    )
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "Authenticator app"})
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -111,7 +109,8 @@ def tokens(request):
         else:
             form = ApiTokenForm()
     return render(
-        request, "accounts/tokens.html",
+        request,
+        "accounts/tokens.html",
         {
             "form": form,
             "created": created,
@@ -127,7 +126,8 @@ def tokens(request):
 @permission_required(Permission.API_TOKEN_MANAGE)
 def token_revoke(request, token_id: int):
     return run_action(
-        request, lambda: do_revoke_api_token(request.user, token_id),
+        request,
+        lambda: do_revoke_api_token(request.user, token_id),
         success=lambda token: f"Token “{token.name}” is revoked; requests using it are refused from now on.",
         redirect_to="accounts:tokens",
     )

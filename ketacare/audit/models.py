@@ -52,9 +52,7 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=20, choices=AuditAction.choices, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     source_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)

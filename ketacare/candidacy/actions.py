@@ -34,27 +34,55 @@ from ketacare.patients.actions import do_record_weight
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 
-INTAKE_FIELDS = frozenset({
-    "episode_start_date", "pregnant", "breastfeeding", "aneurysmal_vascular_disease", "arteriovenous_malformation",
-    "intracerebral_haemorrhage", "hypertension", "hypertensive_encephalopathy", "cardiovascular_disease",
-    "psychosis", "liver_disease", "interstitial_cystitis", "ketamine_hypersensitivity", "substance_use_disorders",
-    "psychotherapy", "ect", "tms", "prior_ketamine", "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm",
-    "spo2_percent",
-})
+INTAKE_FIELDS = frozenset(
+    {
+        "episode_start_date",
+        "pregnant",
+        "breastfeeding",
+        "aneurysmal_vascular_disease",
+        "arteriovenous_malformation",
+        "intracerebral_haemorrhage",
+        "hypertension",
+        "hypertensive_encephalopathy",
+        "cardiovascular_disease",
+        "psychosis",
+        "liver_disease",
+        "interstitial_cystitis",
+        "ketamine_hypersensitivity",
+        "substance_use_disorders",
+        "psychotherapy",
+        "ect",
+        "tms",
+        "prior_ketamine",
+        "systolic_mmhg",
+        "diastolic_mmhg",
+        "heart_rate_bpm",
+        "spo2_percent",
+    }
+)
 # Vitals are measured at the clinic, not reported by the patient.
 PATIENT_INTAKE_FIELDS = INTAKE_FIELDS - {"systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent"}
 _JSON_PARTS = ("substance_use_disorders", "psychotherapy", "ect", "tms", "prior_ketamine")
 _VITALS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent")
 _TRIAL_FIELDS = {
-    "drug": "drug", "daily_dose_mg": "daily_dose_mg", "start_date": "start_date", "stop_date": "stop_date",
-    "adherence": "adherence", "improvement_percent": "percent_improvement", "stop_reason": "reason_stopped",
+    "drug": "drug",
+    "daily_dose_mg": "daily_dose_mg",
+    "start_date": "start_date",
+    "stop_date": "stop_date",
+    "adherence": "adherence",
+    "improvement_percent": "percent_improvement",
+    "stop_reason": "reason_stopped",
     "augmentation": "augmentation",
 }
 _NOT_REVALIDATED = ["patient", "entered_by", "reviewed_by", "intake"]
 # What "not answered" is stored as, where the column is not nullable.
 _UNANSWERED = {
-    "hypertension": "", "psychosis": "", "liver_disease": "",
-    "substance_use_disorders": [], "psychotherapy": [], "prior_ketamine": [],
+    "hypertension": "",
+    "psychosis": "",
+    "liver_disease": "",
+    "substance_use_disorders": [],
+    "psychotherapy": [],
+    "prior_ketamine": [],
 }
 
 
@@ -90,7 +118,8 @@ def _check_intake(intake: Intake, today: dt.date) -> None:
         intake.systolic_mmhg is not None or intake.diastolic_mmhg is not None
     ):
         vitals = {
-            "systolic_mmhg": intake.systolic_mmhg, "diastolic_mmhg": intake.diastolic_mmhg,
+            "systolic_mmhg": intake.systolic_mmhg,
+            "diastolic_mmhg": intake.diastolic_mmhg,
             "heart_rate_bpm": intake.heart_rate_bpm,
             "spo2_percent": float(intake.spo2_percent) if intake.spo2_percent is not None else None,
         }
@@ -106,8 +135,10 @@ def _save_intake(actor, patient: Patient, fields: dict, allowed: frozenset, stat
     unknown = sorted(set(fields) - allowed)
     if unknown:
         raise ValidationError({unknown[0]: "This field cannot be set here."})
-    fields = {name: _UNANSWERED.get(name) if value is None and name in _UNANSWERED else value
-              for name, value in fields.items()}
+    fields = {
+        name: _UNANSWERED.get(name) if value is None and name in _UNANSWERED else value
+        for name, value in fields.items()
+    }
     intake = Intake.objects.select_for_update().filter(patient=patient).first()
     created = intake is None
     if created:
@@ -193,13 +224,19 @@ def _new_trial(intake: Intake, fields: dict, today: dt.date) -> AntidepressantTr
     if errors:
         raise ValidationError(errors)
     try:
-        parse_part("trial", {
-            "drug": trial.drug, "daily_dose_mg": float(trial.daily_dose_mg),
-            "start_date": trial.start_date.isoformat(),
-            "stop_date": trial.stop_date.isoformat() if trial.stop_date else None,
-            "adherence": trial.adherence, "improvement_percent": float(trial.percent_improvement),
-            "stop_reason": trial.reason_stopped or None, "augmentation": trial.augmentation,
-        })
+        parse_part(
+            "trial",
+            {
+                "drug": trial.drug,
+                "daily_dose_mg": float(trial.daily_dose_mg),
+                "start_date": trial.start_date.isoformat(),
+                "stop_date": trial.stop_date.isoformat() if trial.stop_date else None,
+                "adherence": trial.adherence,
+                "improvement_percent": float(trial.percent_improvement),
+                "stop_reason": trial.reason_stopped or None,
+                "augmentation": trial.augmentation,
+            },
+        )
     except CaseError as exc:
         raise ValidationError({_field_of(exc, _TRIAL_FIELDS): exc.message}) from None
     return trial
@@ -273,8 +310,14 @@ def do_record_decision(actor, patient_id: int, *, route: str, decision: str, rea
     if override and not reason:
         raise ValidationError({"reason": "Approving a route that is not eligible is an override: give the reason."})
     record = CandidacyDecision(
-        patient=patient, route=route, result=route_result["status"], decision=decision, override=override,
-        reason=reason, decided_by=actor, decided_at=timezone.now(),
+        patient=patient,
+        route=route,
+        result=route_result["status"],
+        decision=decision,
+        override=override,
+        reason=reason,
+        decided_by=actor,
+        decided_at=timezone.now(),
         snapshot={
             "evaluation_date": candidacy.result.evaluation_date.isoformat(),
             "trd_met": candidacy.result.trd.met,
@@ -285,7 +328,10 @@ def do_record_decision(actor, patient_id: int, *, route: str, decision: str, rea
     record.full_clean(exclude=["patient", "decided_by"])
     record.save(force_insert=True)
     record_event(
-        actor, AuditAction.CREATE, record, patient=patient,
+        actor,
+        AuditAction.CREATE,
+        record,
+        patient=patient,
         detail={"route": route, "decision": decision, "result": record.result, "override": override},
     )
     return record

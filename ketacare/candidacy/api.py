@@ -198,9 +198,15 @@ def _intake_out(intake) -> dict | None:
     values["spo2_percent"] = float(intake.spo2_percent) if intake.spo2_percent is not None else None
     values["trials"] = [
         {
-            "id": t.pk, "drug": t.drug, "daily_dose_mg": float(t.daily_dose_mg), "start_date": t.start_date,
-            "stop_date": t.stop_date, "adherence": t.adherence, "improvement_percent": float(t.percent_improvement),
-            "stop_reason": t.reason_stopped or None, "augmentation": t.augmentation,
+            "id": t.pk,
+            "drug": t.drug,
+            "daily_dose_mg": float(t.daily_dose_mg),
+            "start_date": t.start_date,
+            "stop_date": t.stop_date,
+            "adherence": t.adherence,
+            "improvement_percent": float(t.percent_improvement),
+            "stop_reason": t.reason_stopped or None,
+            "augmentation": t.augmentation,
         }
         for t in intake.trials.all()
     ]
@@ -209,8 +215,14 @@ def _intake_out(intake) -> dict | None:
 
 def _decision_out(d) -> dict:
     return {
-        "id": d.pk, "route": d.route, "result": d.result, "decision": d.decision, "override": d.override,
-        "reason": d.reason, "decided_by": d.decided_by.get_username(), "decided_at": d.decided_at,
+        "id": d.pk,
+        "route": d.route,
+        "result": d.result,
+        "decision": d.decision,
+        "override": d.override,
+        "reason": d.reason,
+        "decided_by": d.decided_by.get_username(),
+        "decided_at": d.decided_at,
         "snapshot": d.snapshot,
     }
 

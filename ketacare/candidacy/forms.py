@@ -30,7 +30,9 @@ def _read_lines(text: str, keys: tuple[str, ...], required: int) -> list[dict]:
         parts = [part.strip() for part in line.split(",")]
         if not required <= len(parts) <= len(keys) or not all(parts[:required]):
             raise ValidationError(f"Line {number}: write {', '.join(keys)}, separated by commas.")
-        items.append({key: _whole_if_digits(part) if key == "sessions" else part for key, part in zip(keys, parts, strict=False)})
+        items.append(
+            {key: _whole_if_digits(part) if key == "sessions" else part for key, part in zip(keys, parts, strict=False)}
+        )
     return items
 
 
@@ -42,33 +44,52 @@ class IntakeForm(forms.ModelForm):
     """The staff intake page: every question, the baseline vitals and a new weight if measured."""
 
     substance_use_disorders = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Substance use disorders",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Substance use disorders",
         help_text="One per line: substance, current or past (e.g. alcohol, past).",
     )
     psychotherapy = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One per line: kind, sessions (e.g. CBT, 12).",
     )
     ect = forms.CharField(required=False, label="ECT", help_text=_COURSE_HELP)
     tms = forms.CharField(required=False, label="TMS", help_text=_COURSE_HELP)
     prior_ketamine = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Earlier ketamine or esketamine",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Earlier ketamine or esketamine",
         help_text="One per line: ketamine or esketamine, route (iv, im, subcutaneous, sublingual, oral, intranasal), "
-                  "response (none, partial, response, remission).",
+        "response (none, partial, response, remission).",
     )
     weight_kg = forms.DecimalField(
-        required=False, max_digits=5, decimal_places=1, label="Weight today (kg)",
+        required=False,
+        max_digits=5,
+        decimal_places=1,
+        label="Weight today (kg)",
         help_text="Recorded on the chart; the latest chart weight is used.",
     )
 
     sections = None  # set per instance; (title, [bound fields])
     SECTIONS = (
         ("Current episode", ("episode_start_date", "pregnant", "breastfeeding")),
-        ("Medical history", (
-            "aneurysmal_vascular_disease", "arteriovenous_malformation", "intracerebral_haemorrhage", "hypertension",
-            "hypertensive_encephalopathy", "cardiovascular_disease", "psychosis", "liver_disease",
-            "interstitial_cystitis", "ketamine_hypersensitivity", "substance_use_disorders",
-        )),
+        (
+            "Medical history",
+            (
+                "aneurysmal_vascular_disease",
+                "arteriovenous_malformation",
+                "intracerebral_haemorrhage",
+                "hypertension",
+                "hypertensive_encephalopathy",
+                "cardiovascular_disease",
+                "psychosis",
+                "liver_disease",
+                "interstitial_cystitis",
+                "ketamine_hypersensitivity",
+                "substance_use_disorders",
+            ),
+        ),
         ("Earlier treatment", ("psychotherapy", "ect", "tms", "prior_ketamine")),
         ("Baseline vitals", ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent", "weight_kg")),
     )
@@ -76,15 +97,30 @@ class IntakeForm(forms.ModelForm):
     class Meta:
         model = Intake
         fields = [
-            "episode_start_date", "pregnant", "breastfeeding", "aneurysmal_vascular_disease",
-            "arteriovenous_malformation", "intracerebral_haemorrhage", "hypertension", "hypertensive_encephalopathy",
-            "cardiovascular_disease", "psychosis", "liver_disease", "interstitial_cystitis",
-            "ketamine_hypersensitivity", "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent",
+            "episode_start_date",
+            "pregnant",
+            "breastfeeding",
+            "aneurysmal_vascular_disease",
+            "arteriovenous_malformation",
+            "intracerebral_haemorrhage",
+            "hypertension",
+            "hypertensive_encephalopathy",
+            "cardiovascular_disease",
+            "psychosis",
+            "liver_disease",
+            "interstitial_cystitis",
+            "ketamine_hypersensitivity",
+            "systolic_mmhg",
+            "diastolic_mmhg",
+            "heart_rate_bpm",
+            "spo2_percent",
         ]
         widgets = {"episode_start_date": _DATE}
         labels = {
-            "systolic_mmhg": "Systolic (mmHg)", "diastolic_mmhg": "Diastolic (mmHg)",
-            "heart_rate_bpm": "Heart rate (bpm)", "spo2_percent": "SpO2 (%)",
+            "systolic_mmhg": "Systolic (mmHg)",
+            "diastolic_mmhg": "Diastolic (mmHg)",
+            "heart_rate_bpm": "Heart rate (bpm)",
+            "spo2_percent": "SpO2 (%)",
             "ketamine_hypersensitivity": "Hypersensitivity to ketamine or esketamine",
             "interstitial_cystitis": "Interstitial cystitis or ketamine uropathy",
         }
@@ -96,8 +132,9 @@ class IntakeForm(forms.ModelForm):
             for name, (keys, _) in _LINE_LISTS.items():
                 self.initial[name] = _write_lines(getattr(intake, name), keys)
             for name in _COURSES:
-                self.initial[name] = _write_lines([getattr(intake, name)] if getattr(intake, name) else [],
-                                                  ("sessions", "response"))
+                self.initial[name] = _write_lines(
+                    [getattr(intake, name)] if getattr(intake, name) else [], ("sessions", "response")
+                )
         self.sections = [
             (title, [self[name] for name in names if name in self.fields]) for title, names in self.SECTIONS
         ]
@@ -180,8 +217,14 @@ class TrialForm(forms.ModelForm):
     class Meta:
         model = AntidepressantTrial
         fields = [
-            "drug", "daily_dose_mg", "start_date", "stop_date", "adherence", "percent_improvement",
-            "reason_stopped", "augmentation",
+            "drug",
+            "daily_dose_mg",
+            "start_date",
+            "stop_date",
+            "adherence",
+            "percent_improvement",
+            "reason_stopped",
+            "augmentation",
         ]
         widgets = {"start_date": _DATE, "stop_date": _DATE}
         labels = {"daily_dose_mg": "Daily dose (mg)", "percent_improvement": "Improvement (%)"}
@@ -198,7 +241,9 @@ class DecisionForm(forms.Form):
     route = forms.ChoiceField(choices=[(r.value, r.label) for r in Route], widget=forms.HiddenInput)
     decision = forms.ChoiceField(choices=Decision.choices)
     reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Note",
         help_text="Required to approve a route that is not eligible (override).",
     )
 

@@ -176,7 +176,8 @@ class CandidacyPolicySetting(models.Model):
         max_length=20, choices=_SEVERITY_CHOICES, default=DEFAULT_POLICY.racemic_current_psychosis_severity.value
     )
     racemic_uncontrolled_hypertension_severity = models.CharField(
-        max_length=20, choices=_SEVERITY_CHOICES,
+        max_length=20,
+        choices=_SEVERITY_CHOICES,
         default=DEFAULT_POLICY.racemic_uncontrolled_hypertension_severity.value,
     )
     pregnancy_severity = models.CharField(
@@ -185,18 +186,35 @@ class CandidacyPolicySetting(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     PARAMETERS = (
-        "minimum_trial_weeks", "failure_below_improvement_percent", "trd_minimum_failed_trials",
-        "esketamine_trial_maximum_failed_trials", "count_partial_adherence", "count_augmentation_trials",
-        "require_trd_for_racemic", "esketamine_bp_caution_systolic_mmhg", "esketamine_bp_caution_diastolic_mmhg",
-        "racemic_bp_caution_systolic_mmhg", "racemic_bp_caution_diastolic_mmhg", "bp_hold_systolic_mmhg",
-        "bp_hold_diastolic_mmhg", "heart_rate_caution_bpm", "spo2_caution_below_percent", "adult_age_years",
-        "older_adult_age_years", "racemic_current_psychosis_severity",
-        "racemic_uncontrolled_hypertension_severity", "pregnancy_severity",
+        "minimum_trial_weeks",
+        "failure_below_improvement_percent",
+        "trd_minimum_failed_trials",
+        "esketamine_trial_maximum_failed_trials",
+        "count_partial_adherence",
+        "count_augmentation_trials",
+        "require_trd_for_racemic",
+        "esketamine_bp_caution_systolic_mmhg",
+        "esketamine_bp_caution_diastolic_mmhg",
+        "racemic_bp_caution_systolic_mmhg",
+        "racemic_bp_caution_diastolic_mmhg",
+        "bp_hold_systolic_mmhg",
+        "bp_hold_diastolic_mmhg",
+        "heart_rate_caution_bpm",
+        "spo2_caution_below_percent",
+        "adult_age_years",
+        "older_adult_age_years",
+        "racemic_current_psychosis_severity",
+        "racemic_uncontrolled_hypertension_severity",
+        "pregnancy_severity",
     )
     _FLOATS = frozenset({"minimum_trial_weeks", "failure_below_improvement_percent", "spo2_caution_below_percent"})
-    _SEVERITIES = frozenset({
-        "racemic_current_psychosis_severity", "racemic_uncontrolled_hypertension_severity", "pregnancy_severity",
-    })
+    _SEVERITIES = frozenset(
+        {
+            "racemic_current_psychosis_severity",
+            "racemic_uncontrolled_hypertension_severity",
+            "pregnancy_severity",
+        }
+    )
 
     def __str__(self) -> str:
         return f"Candidacy policy of {self.organisation_id}"

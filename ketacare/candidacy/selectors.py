@@ -29,9 +29,17 @@ from ketacare.patients.selectors import access_patient_by_id
 # Patient.sex_at_birth -> the domain's sex; blank is "unknown".
 _SEX = {"female": Sex.FEMALE, "male": Sex.MALE, "intersex": Sex.OTHER, "unknown": Sex.UNKNOWN, "": Sex.UNKNOWN}
 MEDICAL_HISTORY_FIELDS = (
-    "aneurysmal_vascular_disease", "arteriovenous_malformation", "intracerebral_haemorrhage", "hypertension",
-    "hypertensive_encephalopathy", "cardiovascular_disease", "psychosis", "substance_use_disorders",
-    "liver_disease", "interstitial_cystitis", "ketamine_hypersensitivity",
+    "aneurysmal_vascular_disease",
+    "arteriovenous_malformation",
+    "intracerebral_haemorrhage",
+    "hypertension",
+    "hypertensive_encephalopathy",
+    "cardiovascular_disease",
+    "psychosis",
+    "substance_use_disorders",
+    "liver_disease",
+    "interstitial_cystitis",
+    "ketamine_hypersensitivity",
 )
 
 
@@ -48,9 +56,7 @@ def medicine_class(name: str) -> DrugClass:
     return MEDICINE_CLASSES.get(normalized) or MEDICINE_CLASSES.get(first_word) or DrugClass.OTHER
 
 
-def case_data(
-    intake: Intake, patient: Patient, weight_kg: Decimal | None, medications: list[Medication]
-) -> dict:
+def case_data(intake: Intake, patient: Patient, weight_kg: Decimal | None, medications: list[Medication]) -> dict:
     """The intake as the domain's JSON case (docs/candidacy.md); unanswered questions stay null."""
     data = {
         "patient": {
@@ -127,8 +133,10 @@ class Candidacy:
 
 def _load(patient: Patient, today: dt.date | None = None) -> Candidacy:
     intake = (
-        Intake.objects.filter(patient=patient).select_related("entered_by", "reviewed_by")
-        .prefetch_related("trials").first()
+        Intake.objects.filter(patient=patient)
+        .select_related("entered_by", "reviewed_by")
+        .prefetch_related("trials")
+        .first()
     )
     weight = patient.weights.order_by("-measured_on", "-recorded_at").first()
     weight_kg = weight.weight_kg if weight else None
@@ -157,7 +165,11 @@ def access_candidacy_by_patient_id(user, patient_id: int) -> Candidacy:
     patient = access_patient_by_id(user, patient_id, audit=False)
     candidacy = _load(patient)
     record_event(
-        user, AuditAction.VIEW, candidacy.intake or patient, patient=patient, detail={"page": "candidacy"},
+        user,
+        AuditAction.VIEW,
+        candidacy.intake or patient,
+        patient=patient,
+        detail={"page": "candidacy"},
     )
     return candidacy
 

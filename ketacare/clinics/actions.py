@@ -23,9 +23,7 @@ def _require_own_organisation(actor, organisation: Organisation) -> None:
 
 
 @transaction.atomic
-def do_save_clinic_page(
-    actor, *, organisation: Organisation, page: ClinicPage | None = None, **fields
-) -> ClinicPage:
+def do_save_clinic_page(actor, *, organisation: Organisation, page: ClinicPage | None = None, **fields) -> ClinicPage:
     """Create a public page (page=None) or change one; `fields` are PAGE_FIELDS.
 
     A blank slug is made from the title. Bad input raises ValidationError naming
@@ -72,8 +70,11 @@ def do_save_clinic_page(
         raise duplicate from None
 
     record_event(
-        actor, AuditAction.CREATE if creating else AuditAction.UPDATE, page,
-        organisation=organisation, detail={"slug": page.slug, "changed": changed},
+        actor,
+        AuditAction.CREATE if creating else AuditAction.UPDATE,
+        page,
+        organisation=organisation,
+        detail={"slug": page.slug, "changed": changed},
     )
     return page
 
@@ -107,7 +108,10 @@ def do_update_organisation_settings(actor, organisation: Organisation, **fields)
     current.full_clean(exclude=["slug"])
     current.save(update_fields=changed)
     record_event(
-        actor, AuditAction.UPDATE, current, organisation=current,
+        actor,
+        AuditAction.UPDATE,
+        current,
+        organisation=current,
         detail={"changed": {name: [before[name], fields[name]] for name in changed}},
     )
     return current

@@ -6,7 +6,8 @@ from ketacare.clinics.models import ClinicPage, Organisation
 class ClinicPageForm(forms.Form):
     title = forms.CharField(max_length=ClinicPage._meta.get_field("title").max_length)
     slug = forms.SlugField(
-        max_length=ClinicPage._meta.get_field("slug").max_length, required=False,
+        max_length=ClinicPage._meta.get_field("slug").max_length,
+        required=False,
         label="Address (slug)",
         help_text="Letters, numbers and hyphens; left blank, it is made from the title.",
     )
@@ -28,7 +29,9 @@ class OrganisationSettingsForm(forms.Form):
     email = forms.EmailField(required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     minimum_age_years = forms.IntegerField(
-        min_value=0, max_value=120, label="Minimum age (years)",
+        min_value=0,
+        max_value=120,
+        label="Minimum age (years)",
         help_text="Consultation requests from younger people are refused.",
     )
     crisis_line = forms.CharField(max_length=64, help_text="Shown to patients, e.g. 988 in the US.")
@@ -40,4 +43,3 @@ class OrganisationSettingsForm(forms.Form):
     @classmethod
     def for_organisation(cls, organisation: Organisation, data=None) -> "OrganisationSettingsForm":
         return cls(data, initial={name: getattr(organisation, name) for name in cls.base_fields})
-

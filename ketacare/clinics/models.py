@@ -60,9 +60,7 @@ class Location(models.Model):
 
     class Meta:
         ordering = ["organisation", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="location_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="location_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -85,9 +83,7 @@ class ClinicPage(models.Model):
 
     class Meta:
         ordering = ["organisation", "position", "title"]
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "slug"], name="clinicpage_unique_slug")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organisation", "slug"], name="clinicpage_unique_slug")]
 
     def __str__(self) -> str:
         return self.title

@@ -40,7 +40,9 @@ def access_public_page_by_slug(org_slug: str, page_slug: str) -> ClinicPage:
     """One published page; unpublished and unknown pages are both 404."""
     return get_object_or_404(
         ClinicPage.objects.select_related("organisation"),
-        organisation__slug=org_slug, slug=page_slug, is_published=True,
+        organisation__slug=org_slug,
+        slug=page_slug,
+        is_published=True,
     )
 
 
@@ -60,7 +62,8 @@ def access_page_for_editing_by_id(user, page_id: int) -> ClinicPage:
     require_permission(user, Permission.CLINIC_PAGES_EDIT)
     return get_object_or_404(
         ClinicPage.objects.select_related("organisation"),
-        pk=page_id, organisation_id=_own_organisation_id(user),
+        pk=page_id,
+        organisation_id=_own_organisation_id(user),
     )
 
 

@@ -9,8 +9,13 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 
 
-def update_organisation_settings(actor, model: type[models.Model], allowed_fields, values: dict,
-                                 unknown_message: str = "This field cannot be set here.") -> models.Model:
+def update_organisation_settings(
+    actor,
+    model: type[models.Model],
+    allowed_fields,
+    values: dict,
+    unknown_message: str = "This field cannot be set here.",
+) -> models.Model:
     """Call inside the action's transaction, after its permission check."""
     unknown = sorted(set(values) - set(allowed_fields))
     if unknown:
@@ -26,7 +31,10 @@ def update_organisation_settings(actor, model: type[models.Model], allowed_field
     row.full_clean(exclude=["organisation"])
     row.save(force_insert=created)
     record_event(
-        actor, AuditAction.CREATE if created else AuditAction.UPDATE, row, organisation=actor.organisation,
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        row,
+        organisation=actor.organisation,
         detail={"fields": changed, "before": before, "after": {name: str(getattr(row, name)) for name in changed}},
     )
     return row

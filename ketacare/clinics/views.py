@@ -17,9 +17,15 @@ from ketacare.lib.views import run_form_action
 def pages(request, org_slug):
     """An organisation's public index: contact, locations, pages, the way to ask for a consultation."""
     clinic = access_public_clinic_by_slug(org_slug)
-    return render(request, "clinics/index.html", {
-        "org": clinic.organisation, "locations": clinic.locations, "pages": clinic.pages,
-    })
+    return render(
+        request,
+        "clinics/index.html",
+        {
+            "org": clinic.organisation,
+            "locations": clinic.locations,
+            "pages": clinic.pages,
+        },
+    )
 
 
 def page(request, org_slug, page_slug):
@@ -29,10 +35,15 @@ def page(request, org_slug, page_slug):
 
 @permission_required(Permission.CLINIC_PAGES_EDIT)
 def pages_manage(request):
-    return render(request, "clinics/manage_pages.html", {
-        "org": request.user.organisation, "pages": access_pages_for_editing(request.user),
-        "may_edit_settings": user_may(request.user, Permission.ORGANISATION_SETTINGS),
-    })
+    return render(
+        request,
+        "clinics/manage_pages.html",
+        {
+            "org": request.user.organisation,
+            "pages": access_pages_for_editing(request.user),
+            "may_edit_settings": user_may(request.user, Permission.ORGANISATION_SETTINGS),
+        },
+    )
 
 
 def _page_form(request, clinic_page):
@@ -41,11 +52,13 @@ def _page_form(request, clinic_page):
     else:
         form = ClinicPageForm.for_page(clinic_page, request.POST or None)
     return run_form_action(
-        request, form,
+        request,
+        form,
         lambda: do_save_clinic_page(
             request.user, organisation=request.user.organisation, page=clinic_page, **form.cleaned_data
         ),
-        success=lambda saved: f"Saved “{saved.title}”.", redirect_to="clinics:pages_manage",
+        success=lambda saved: f"Saved “{saved.title}”.",
+        redirect_to="clinics:pages_manage",
     ) or render(request, "clinics/page_form.html", {"form": form, "page": clinic_page})
 
 
@@ -64,6 +77,9 @@ def organisation_settings(request):
     organisation = access_organisation_for_settings(request.user)
     form = OrganisationSettingsForm.for_organisation(organisation, request.POST or None)
     return run_form_action(
-        request, form, lambda: do_update_organisation_settings(request.user, organisation, **form.cleaned_data),
-        success="Clinic settings saved.", redirect_to="clinics:settings",
+        request,
+        form,
+        lambda: do_update_organisation_settings(request.user, organisation, **form.cleaned_data),
+        success="Clinic settings saved.",
+        redirect_to="clinics:settings",
     ) or render(request, "clinics/settings.html", {"form": form, "org": organisation})

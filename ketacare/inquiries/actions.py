@@ -124,8 +124,9 @@ def do_submit_inquiry(actor, *, organisation: Organisation, submission: InquiryS
         inquiry = Inquiry(organisation=organisation, **values)
         inquiry.full_clean()
         inquiry.save(force_insert=True)
-        record_event(actor, AuditAction.CREATE, inquiry, organisation=organisation,
-                     detail={"windows": len(checked.windows)})
+        record_event(
+            actor, AuditAction.CREATE, inquiry, organisation=organisation, detail={"windows": len(checked.windows)}
+        )
     else:
         for name, value in values.items():
             setattr(inquiry, name, value)
@@ -133,13 +134,20 @@ def do_submit_inquiry(actor, *, organisation: Organisation, submission: InquiryS
         inquiry.full_clean()
         inquiry.save(update_fields=[*values.keys(), "submission_count", "updated_at"])
         inquiry.windows.all().delete()
-        record_event(actor, AuditAction.UPDATE, inquiry, organisation=organisation, patient=inquiry.patient,
-                     detail={"repeat_submission": inquiry.submission_count, "windows": len(checked.windows)})
+        record_event(
+            actor,
+            AuditAction.UPDATE,
+            inquiry,
+            organisation=organisation,
+            patient=inquiry.patient,
+            detail={"repeat_submission": inquiry.submission_count, "windows": len(checked.windows)},
+        )
     for window in checked.windows:
         PreferredWindow.objects.create(inquiry=inquiry, starts_at=window.starts_at, ends_at=window.ends_at)
     if inquiry.email:
-        transaction.on_commit(partial(_send_received_email, inquiry.pk, inquiry.email, inquiry.first_name,
-                                      organisation))
+        transaction.on_commit(
+            partial(_send_received_email, inquiry.pk, inquiry.email, inquiry.first_name, organisation)
+        )
     return SubmissionOutcome(inquiry=inquiry, is_repeat=is_repeat)
 
 
@@ -160,10 +168,9 @@ def _locked_inquiry(actor, inquiry_id: int) -> Inquiry:
     if actor.organisation_id is None or not is_db_id(inquiry_id):
         raise Http404("No such consultation request")
     return get_object_or_404(
-        Inquiry.objects.select_for_update(of=("self",)).select_related(
-            "organisation", "patient", "preferred_location"
-        ),
-        pk=inquiry_id, organisation_id=actor.organisation_id,
+        Inquiry.objects.select_for_update(of=("self",)).select_related("organisation", "patient", "preferred_location"),
+        pk=inquiry_id,
+        organisation_id=actor.organisation_id,
     )
 
 
@@ -184,12 +191,20 @@ def do_change_inquiry_status(actor, inquiry_id: int, *, status: str, note: str =
     if note:
         # Notes accumulate, newest last, so the triage history reads top to bottom.
         stamp = timezone.now().astimezone(inquiry.zone)
-        line = (f"{stamp:%Y-%m-%d %H:%M} {stamp.tzname()} · {actor.get_full_name() or actor.get_username()} · "
-                f"{InquiryStatus(previous).label} → {inquiry.get_status_display()}: {note}")
+        line = (
+            f"{stamp:%Y-%m-%d %H:%M} {stamp.tzname()} · {actor.get_full_name() or actor.get_username()} · "
+            f"{InquiryStatus(previous).label} → {inquiry.get_status_display()}: {note}"
+        )
         inquiry.status_note = f"{inquiry.status_note}\n{line}".strip()
     inquiry.save(update_fields=["status", "status_note", "updated_at"])
-    record_event(actor, AuditAction.STATUS_CHANGE, inquiry, organisation=inquiry.organisation,
-                 patient=inquiry.patient, detail={"from": previous, "to": status, "note": note})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        inquiry,
+        organisation=inquiry.organisation,
+        patient=inquiry.patient,
+        detail={"from": previous, "to": status, "note": note},
+    )
     return inquiry
 
 
@@ -199,9 +214,7 @@ def do_convert_inquiry(actor, inquiry_id: int) -> Patient:
     require_permission(actor, Permission.INQUIRY_CONVERT)
     inquiry = _locked_inquiry(actor, inquiry_id)
     if inquiry.patient is not None:
-        raise InquiryAlreadyConverted(
-            f"This request was already converted to patient {inquiry.patient.record_number}."
-        )
+        raise InquiryAlreadyConverted(f"This request was already converted to patient {inquiry.patient.record_number}.")
     patient = do_register_patient(
         actor,
         organisation=inquiry.organisation,
@@ -214,6 +227,12 @@ def do_convert_inquiry(actor, inquiry_id: int) -> Patient:
     )
     inquiry.patient = patient
     inquiry.save(update_fields=["patient", "updated_at"])
-    record_event(actor, AuditAction.UPDATE, inquiry, organisation=inquiry.organisation, patient=patient,
-                 detail={"converted_to": patient.record_number})
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        inquiry,
+        organisation=inquiry.organisation,
+        patient=patient,
+        detail={"converted_to": patient.record_number},
+    )
     return patient

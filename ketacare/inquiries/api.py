@@ -25,9 +25,6 @@ from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
 router = Router(tags=["inquiries"])
 
 
-
-
-
 class WindowIn(Schema):
     date: dt.date
     start_time: dt.time
@@ -116,8 +113,11 @@ class InquiryOut(Schema):
     @staticmethod
     def resolve_windows(inquiry: Inquiry) -> list[dict]:
         return [
-            {"starts_at": window.starts_at, "ends_at": window.ends_at,
-             "local": format_window(window.starts_at, window.ends_at, inquiry.zone)}
+            {
+                "starts_at": window.starts_at,
+                "ends_at": window.ends_at,
+                "local": format_window(window.starts_at, window.ends_at, inquiry.zone),
+            }
             for window in inquiry.windows.all()
         ]
 
@@ -159,8 +159,9 @@ RECEIVED_MESSAGE = (
 )
 def submit_inquiry(request, payload: InquiryIn):
     if submission_rate_limited(request):
-        return 429, {"detail": "Too many requests from this address in a short time; nothing was stored. "
-                               "Try again later."}
+        return 429, {
+            "detail": "Too many requests from this address in a short time; nothing was stored. Try again later."
+        }
     organisation = access_public_clinic_by_slug(payload.organisation).organisation
     do_submit_inquiry(request.user, organisation=organisation, submission=payload.to_submission())
     return 201, {
@@ -172,7 +173,8 @@ def submit_inquiry(request, payload: InquiryIn):
 
 
 @router.get(
-    "", response={200: InquiryListOut, **READ_ERRORS},
+    "",
+    response={200: InquiryListOut, **READ_ERRORS},
     summary="The inbox, newest first",
 )
 def list_inquiries(request, status: InquiryStatus | None = None, page: int = 1):

@@ -22,37 +22,47 @@ WINDOWS_ERROR_KEY = "windows"
 
 
 class InquiryForm(forms.Form):
-    first_name = forms.CharField(required=False, label="First name (required)",
-                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(required=False, label="Last name (required)",
-                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    first_name = forms.CharField(
+        required=False, label="First name (required)", widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        required=False, label="Last name (required)", widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
     date_of_birth = forms.DateField(
-        required=False, label="Date of birth (required)",
+        required=False,
+        label="Date of birth (required)",
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
     )
-    phone = forms.CharField(required=False, label="Phone",
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    phone = forms.CharField(
+        required=False, label="Phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+    )
     # A CharField, not an EmailField: the action judges the address, as for the API.
-    email = forms.CharField(required=False, label="Email",
-                            widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"}))
+    email = forms.CharField(
+        required=False, label="Email", widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"})
+    )
     preferred_location_id = forms.IntegerField(required=False, label="Preferred location", widget=forms.Select)
     reasons = forms.MultipleChoiceField(
-        required=False, choices=HelpReason.choices, widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=HelpReason.choices,
+        widget=forms.CheckboxSelectMultiple,
         label="What would you like help with?",
     )
     reason_other = forms.CharField(required=False, label="Other (tell us briefly)")
     current_treatment = forms.CharField(
-        required=False, label="Current treatment",
+        required=False,
+        label="Current treatment",
         help_text="Medicines, therapy or other care you have now (optional).",
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": LONG_TEXT_MAX_CHARS}),
     )
     heard_about = forms.CharField(required=False, label="How did you hear about us?")
     consent_to_contact = forms.BooleanField(
-        required=False, label="I agree that the clinic may contact me by phone or email about this request (required)",
+        required=False,
+        label="I agree that the clinic may contact me by phone or email about this request (required)",
     )
     # Honeypot: off screen and out of the tab order; people leave it empty.
     website = forms.CharField(
-        required=False, label="Leave this empty",
+        required=False,
+        label="Leave this empty",
         widget=forms.TextInput(attrs={"class": "hp", "tabindex": "-1", "autocomplete": "off"}),
     )
 
@@ -64,14 +74,19 @@ class InquiryForm(forms.Form):
         ]
         for number in range(1, MAX_WINDOWS + 1):
             self.fields[f"window_{number}_date"] = forms.DateField(
-                required=False, label=f"Day {number}",
+                required=False,
+                label=f"Day {number}",
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             )
             self.fields[f"window_{number}_start"] = forms.TimeField(
-                required=False, label=f"From {number}", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                required=False,
+                label=f"From {number}",
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
             self.fields[f"window_{number}_end"] = forms.TimeField(
-                required=False, label=f"To {number}", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                required=False,
+                label=f"To {number}",
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
         self.window_errors: list[str] = []
 
@@ -126,6 +141,8 @@ class InquiryForm(forms.Form):
 class InquiryStatusForm(forms.Form):
     status = forms.ChoiceField(choices=InquiryStatus.choices, label="New status")
     note = forms.CharField(
-        required=False, label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="e.g. called, left a voicemail",
     )

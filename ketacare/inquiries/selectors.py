@@ -77,7 +77,10 @@ def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> I
     page = Paginator(listed, INBOX_PAGE_SIZE).get_page(page_number)
     page.object_list = list(page.object_list)
     record_event(
-        user, AuditAction.LIST, object_type="inquiries.inquiry", organisation=user.organisation,
+        user,
+        AuditAction.LIST,
+        object_type="inquiries.inquiry",
+        organisation=user.organisation,
         detail={"status": status or "all", "page": page.number, "results": len(page.object_list)},
     )
     return Inbox(page=page, status=status, tabs=tabs)

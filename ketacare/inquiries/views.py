@@ -33,31 +33,43 @@ def request_form(request, org_slug):
                 form.show_errors(error)
             else:
                 # The same page whether stored, merged into a repeat, or dropped by the honeypot.
-                return render(request, "inquiries/request_received.html", {
-                    "org": org,
-                    "first_name": submission.first_name.strip(),
-                    "email_given": bool(submission.email.strip()),
-                    "show_crisis": HelpReason.SUICIDAL_THOUGHTS in submission.reasons,
-                })
+                return render(
+                    request,
+                    "inquiries/request_received.html",
+                    {
+                        "org": org,
+                        "first_name": submission.first_name.strip(),
+                        "email_given": bool(submission.email.strip()),
+                        "show_crisis": HelpReason.SUICIDAL_THOUGHTS in submission.reasons,
+                    },
+                )
     return render(request, "inquiries/request_form.html", context)
 
 
 @permission_required(Permission.INQUIRY_VIEW)
 def inbox(request):
-    return render(request, "inquiries/inbox.html", {
-        "inbox": access_inquiry_inbox(
-            request.user, status=request.GET.get("status"), page_number=request.GET.get("page")
-        ),
-    })
+    return render(
+        request,
+        "inquiries/inbox.html",
+        {
+            "inbox": access_inquiry_inbox(
+                request.user, status=request.GET.get("status"), page_number=request.GET.get("page")
+            ),
+        },
+    )
 
 
 def _detail(request, inquiry, status_form):
-    return render(request, "inquiries/detail.html", {
-        "inquiry": inquiry,
-        "status_form": status_form,
-        "may_triage": user_may(request.user, Permission.INQUIRY_TRIAGE),
-        "may_convert": user_may(request.user, Permission.INQUIRY_CONVERT),
-    })
+    return render(
+        request,
+        "inquiries/detail.html",
+        {
+            "inquiry": inquiry,
+            "status_form": status_form,
+            "may_triage": user_may(request.user, Permission.INQUIRY_TRIAGE),
+            "may_convert": user_may(request.user, Permission.INQUIRY_CONVERT),
+        },
+    )
 
 
 @permission_required(Permission.INQUIRY_VIEW)
@@ -71,7 +83,9 @@ def detail(request, pk):
 def change_status(request, pk):
     form = InquiryStatusForm(request.POST)
     return run_form_action(
-        request, form, lambda: do_change_inquiry_status(request.user, pk, **form.cleaned_data),
+        request,
+        form,
+        lambda: do_change_inquiry_status(request.user, pk, **form.cleaned_data),
         success=lambda inquiry: f"Marked as “{inquiry.get_status_display()}”.",
         redirect_to=reverse("inquiries:detail", args=[pk]),
     ) or _detail(request, access_inquiry_by_id(request.user, pk), form)
@@ -81,7 +95,8 @@ def change_status(request, pk):
 @require_POST
 def convert(request, pk):
     return run_action(
-        request, lambda: do_convert_inquiry(request.user, pk),
+        request,
+        lambda: do_convert_inquiry(request.user, pk),
         success=lambda patient: f"Registered {patient.full_name} as patient {patient.record_number}.",
         redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
         failure_redirect_to=reverse("inquiries:detail", args=[pk]),

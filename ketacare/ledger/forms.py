@@ -68,7 +68,9 @@ class TransferForm(forms.Form):
 
 
 class DisposalForm(forms.Form):
-    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in (EntryKind.EXPIRED, EntryKind.RETURNED, EntryKind.DESTROYED)])
+    kind = forms.ChoiceField(
+        choices=[(k.value, k.label) for k in (EntryKind.EXPIRED, EntryKind.RETURNED, EntryKind.DESTROYED)]
+    )
     quantity_mg = forms.DecimalField(label="Quantity (mg; blank: all)", required=False, **MG_KWARGS)
     counterparty_name = forms.CharField(label="Reverse distributor", max_length=200, required=False)
     counterparty_address = forms.CharField(label="Its address", max_length=2000, required=False)
@@ -137,5 +139,9 @@ class ProductForm(forms.Form):
     name = forms.CharField(max_length=200)
     ndc = forms.CharField(label="NDC", max_length=13)
     unit = forms.ChoiceField(choices=MeasureUnit.choices)
-    strength_mg_per_unit = forms.DecimalField(label="Strength (mg per mL or per device)", max_digits=9, decimal_places=3, min_value=0)
-    units_per_container = forms.DecimalField(label="mL per vial / devices per kit", max_digits=9, decimal_places=3, min_value=0)
+    strength_mg_per_unit = forms.DecimalField(
+        label="Strength (mg per mL or per device)", max_digits=9, decimal_places=3, min_value=0
+    )
+    units_per_container = forms.DecimalField(
+        label="mL per vial / devices per kit", max_digits=9, decimal_places=3, min_value=0
+    )

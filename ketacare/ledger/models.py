@@ -28,7 +28,9 @@ MG = {"max_digits": 12, "decimal_places": 3}
 class LedgerSettings(models.Model):
     """Per-organisation ledger rules that clinics or states set differently."""
 
-    organisation = models.OneToOneField("clinics.Organisation", on_delete=models.PROTECT, related_name="ledger_settings")
+    organisation = models.OneToOneField(
+        "clinics.Organisation", on_delete=models.PROTECT, related_name="ledger_settings"
+    )
     # CLINICAL.md §6 / 21 CFR 1304.04(a): at least 2 years; some states require longer.
     retention_years = models.PositiveSmallIntegerField(
         default=deadlines.RETENTION_YEARS_DEFAULT, validators=[MinValueValidator(2), MaxValueValidator(50)]
@@ -84,11 +86,15 @@ class Product(models.Model):
     ndc = models.CharField("NDC", max_length=13)
     unit = models.CharField(max_length=8, choices=MeasureUnit.choices)
     strength_mg_per_unit = models.DecimalField(
-        max_digits=9, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))],
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
         help_text="mg per mL for vials; mg per device for nasal spray devices",
     )
     units_per_container = models.DecimalField(
-        max_digits=9, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))],
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
         help_text="mL per vial, or devices per kit",
     )
     # CLINICAL.md §6: ketamine and esketamine are Schedule III (21 CFR 1308.13).
@@ -177,10 +183,18 @@ class EntryKind(models.TextChoices):
     THEFT = "theft", "Theft"
 
 
-DEBIT_KINDS = frozenset({
-    EntryKind.ADMINISTRATION, EntryKind.WASTE, EntryKind.TRANSFER_OUT, EntryKind.EXPIRED,
-    EntryKind.RETURNED, EntryKind.DESTROYED, EntryKind.LOSS, EntryKind.THEFT,
-})
+DEBIT_KINDS = frozenset(
+    {
+        EntryKind.ADMINISTRATION,
+        EntryKind.WASTE,
+        EntryKind.TRANSFER_OUT,
+        EntryKind.EXPIRED,
+        EntryKind.RETURNED,
+        EntryKind.DESTROYED,
+        EntryKind.LOSS,
+        EntryKind.THEFT,
+    }
+)
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -231,7 +245,11 @@ class LedgerEntry(models.Model):
     counted_mg = models.DecimalField(**MG, null=True, blank=True)
     discrepancy_mg = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     related_entry = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The transfer out a transfer in pairs with; the count an adjustment resolves",
     )
     report = models.ForeignKey(
@@ -268,6 +286,7 @@ class LedgerEntry(models.Model):
 
     def hashed_content(self) -> dict:
         """The fields the hash covers, in a form that survives a database round trip."""
+
         def mg(value):
             return None if value is None else f"{Decimal(value):.3f}"
 

@@ -34,5 +34,12 @@ def report_pdf(report: LedgerReport) -> bytes:
         story.append(grid_table([columns, *report.rows], styles.fine))
     else:
         story.append(text("No entries.", styles.body))
-    return render_pdf(story, title=report.title, pagesize=landscape(letter), leftMargin=0.4 * inch,
-                      rightMargin=0.4 * inch, topMargin=0.5 * inch, bottomMargin=0.5 * inch)
+    return render_pdf(
+        story,
+        title=report.title,
+        pagesize=landscape(letter),
+        leftMargin=0.4 * inch,
+        rightMargin=0.4 * inch,
+        topMargin=0.5 * inch,
+        bottomMargin=0.5 * inch,
+    )

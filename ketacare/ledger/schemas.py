@@ -48,10 +48,19 @@ class VialOut(Schema):
 
 def vial_out(vial: Vial) -> VialOut:
     return VialOut(
-        id=vial.pk, identifier=vial.identifier, location_id=vial.location_id, location=vial.location.name,
-        product_id=vial.product_id, product=vial.product.name, drug=vial.product.drug, lot=vial.lot,
-        expiry_date=vial.expiry_date, initial_quantity_mg=vial.initial_quantity_mg, balance_mg=vial.balance_mg,
-        balance_ml=vial.balance_ml, balance_devices=vial.balance_devices,
+        id=vial.pk,
+        identifier=vial.identifier,
+        location_id=vial.location_id,
+        location=vial.location.name,
+        product_id=vial.product_id,
+        product=vial.product.name,
+        drug=vial.product.drug,
+        lot=vial.lot,
+        expiry_date=vial.expiry_date,
+        initial_quantity_mg=vial.initial_quantity_mg,
+        balance_mg=vial.balance_mg,
+        balance_ml=vial.balance_ml,
+        balance_devices=vial.balance_devices,
     )
 
 
@@ -65,8 +74,14 @@ class BalanceOut(Schema):
 
 
 def balance_out(row: ProductBalance) -> BalanceOut:
-    return BalanceOut(location_id=row.location.pk, location=row.location.name, product_id=row.product.pk,
-                      product=row.product.name, balance_mg=row.balance_mg, vials_in_stock=row.vial_count)
+    return BalanceOut(
+        location_id=row.location.pk,
+        location=row.location.name,
+        product_id=row.product.pk,
+        product=row.product.name,
+        balance_mg=row.balance_mg,
+        vials_in_stock=row.vial_count,
+    )
 
 
 class EntryOut(Schema):
@@ -102,15 +117,30 @@ def _username(user) -> str | None:
 
 def entry_out(entry: LedgerEntry) -> EntryOut:
     return EntryOut(
-        id=entry.pk, sequence=entry.sequence, kind=entry.kind, occurred_at=entry.occurred_at,
-        location_id=entry.location_id, vial_id=entry.vial_id, vial=entry.vial.identifier,
-        quantity_mg=entry.quantity_mg, volume_ml=entry.volume_ml, device_count=entry.device_count,
-        balance_after_mg=entry.balance_after_mg, patient_id=entry.patient_id,
-        treatment_session_id=entry.treatment_session_id, created_by=entry.created_by.get_username(),
-        checked_by=_username(entry.checked_by), witness=_username(entry.witness),
-        second_witness=_username(entry.second_witness), counterparty_name=entry.counterparty_name,
-        document_number=entry.document_number, counted_mg=entry.counted_mg, discrepancy_mg=entry.discrepancy_mg,
-        related_entry_id=entry.related_entry_id, reason=entry.reason, entry_hash=entry.entry_hash,
+        id=entry.pk,
+        sequence=entry.sequence,
+        kind=entry.kind,
+        occurred_at=entry.occurred_at,
+        location_id=entry.location_id,
+        vial_id=entry.vial_id,
+        vial=entry.vial.identifier,
+        quantity_mg=entry.quantity_mg,
+        volume_ml=entry.volume_ml,
+        device_count=entry.device_count,
+        balance_after_mg=entry.balance_after_mg,
+        patient_id=entry.patient_id,
+        treatment_session_id=entry.treatment_session_id,
+        created_by=entry.created_by.get_username(),
+        checked_by=_username(entry.checked_by),
+        witness=_username(entry.witness),
+        second_witness=_username(entry.second_witness),
+        counterparty_name=entry.counterparty_name,
+        document_number=entry.document_number,
+        counted_mg=entry.counted_mg,
+        discrepancy_mg=entry.discrepancy_mg,
+        related_entry_id=entry.related_entry_id,
+        reason=entry.reason,
+        entry_hash=entry.entry_hash,
     )
 
 

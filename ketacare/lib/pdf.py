@@ -53,23 +53,25 @@ def text(value: object, style: ParagraphStyle) -> Paragraph:
 
 
 # A data table: ruled cells, a grey header row repeated on each page, cells aligned at the top.
-GRID_TABLE_STYLE = TableStyle([
-    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-    ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-])
+GRID_TABLE_STYLE = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+)
 
 
-def grid_table(rows: Sequence[Sequence[object]], style: ParagraphStyle,
-               widths: Sequence[float] | None = None) -> Table:
+def grid_table(rows: Sequence[Sequence[object]], style: ParagraphStyle, widths: Sequence[float] | None = None) -> Table:
     """`rows` (the first is the header) as a data table, each cell `text()` in `style`."""
     table = Table([[text(cell, style) for cell in row] for row in rows], colWidths=widths, repeatRows=1)
     table.setStyle(GRID_TABLE_STYLE)
     return table
 
 
-def render_pdf(story: Sequence[Flowable], *, title: str, pagesize: tuple[float, float] = letter,
-               **margins: Any) -> bytes:
+def render_pdf(
+    story: Sequence[Flowable], *, title: str, pagesize: tuple[float, float] = letter, **margins: Any
+) -> bytes:
     """The document's bytes; `margins` are SimpleDocTemplate's (leftMargin=..., topMargin=...)."""
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=pagesize, title=title, **margins).build(list(story))

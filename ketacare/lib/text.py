@@ -33,7 +33,8 @@ def clean_text(field: str, value: object, *, required: bool = False, max_chars: 
     return text
 
 
-def clean_reason(value: object, *, required: bool = True, field: str = "reason",
-                 max_chars: int = REASON_MAX_CHARS) -> str:
+def clean_reason(
+    value: object, *, required: bool = True, field: str = "reason", max_chars: int = REASON_MAX_CHARS
+) -> str:
     """The reason for a change (a cancellation, an override, a withdrawal): required unless said."""
     return clean_text(field, value, required=required, max_chars=max_chars)

@@ -136,8 +136,13 @@ def do_update_measurement_settings(actor, **values) -> MeasurementSettings:
 
 @transaction.atomic
 def do_assign_questionnaire(
-    actor, patient: Patient, instrument: str, due_at: dt.datetime, reason: str = AssignmentReason.MANUAL,
-    *, link_base_url: str = "",
+    actor,
+    patient: Patient,
+    instrument: str,
+    due_at: dt.datetime,
+    reason: str = AssignmentReason.MANUAL,
+    *,
+    link_base_url: str = "",
 ) -> AssignmentOutcome:
     """Ask the patient to fill in a self-report questionnaire; email them a one-time link.
 
@@ -156,29 +161,49 @@ def do_assign_questionnaire(
     token = secrets.token_urlsafe(32)
     valid_hours = MeasurementSettings.for_organisation(patient.organisation).link_valid_hours
     assignment = QuestionnaireAssignment(
-        patient=patient, instrument=definition.code, due_at=due_at, reason=reason, assigned_by=actor,
-        link_token_sha256=hash_link_token(token), link_expires_at=timezone.now() + dt.timedelta(hours=valid_hours),
+        patient=patient,
+        instrument=definition.code,
+        due_at=due_at,
+        reason=reason,
+        assigned_by=actor,
+        link_token_sha256=hash_link_token(token),
+        link_expires_at=timezone.now() + dt.timedelta(hours=valid_hours),
     )
     assignment.full_clean(exclude=["patient", "assigned_by"])
     assignment.save(force_insert=True)
-    record_event(actor, AuditAction.CREATE, assignment, patient=patient,
-                 detail={"instrument": definition.code, "reason": reason})
+    record_event(
+        actor, AuditAction.CREATE, assignment, patient=patient, detail={"instrument": definition.code, "reason": reason}
+    )
     if patient.email and link_base_url:
         link = link_base_url.rstrip("/") + reverse("measures:link", args=[token])
-        transaction.on_commit(partial(
-            _send_link_email, assignment.pk, patient.email, patient.preferred_name or patient.first_name,
-            patient.organisation, link, assignment.link_expires_at,
-        ))
+        transaction.on_commit(
+            partial(
+                _send_link_email,
+                assignment.pk,
+                patient.email,
+                patient.preferred_name or patient.first_name,
+                patient.organisation,
+                link,
+                assignment.link_expires_at,
+            )
+        )
     return AssignmentOutcome(assignment=assignment, link_token=token)
 
 
-def _send_link_email(assignment_id: int, to: str, first_name: str, organisation: Organisation,
-                     link: str, expires_at: dt.datetime) -> None:
+def _send_link_email(
+    assignment_id: int, to: str, first_name: str, organisation: Organisation, link: str, expires_at: dt.datetime
+) -> None:
     """The questionnaire link. No clinical detail (not even the instrument): email is not private."""
     subject = f"A short questionnaire from {organisation.name}"
-    body = render_to_string("measures/email/link.txt", {
-        "first_name": first_name, "org": organisation, "link": link, "expires_at": expires_at,
-    })
+    body = render_to_string(
+        "measures/email/link.txt",
+        {
+            "first_name": first_name,
+            "org": organisation,
+            "link": link,
+            "expires_at": expires_at,
+        },
+    )
     try:
         send_mail(subject, body, None, [to])
     except Exception:
@@ -195,8 +220,9 @@ def do_cancel_assignment(actor, assignment: QuestionnaireAssignment) -> Question
         raise ValidationError({"status": f"This questionnaire is {assignment.get_status_display().lower()}."})
     assignment.status = AssignmentStatus.CANCELLED
     assignment.save(update_fields=["status"])
-    record_event(actor, AuditAction.STATUS_CHANGE, assignment, patient=assignment.patient,
-                 detail={"status": assignment.status})
+    record_event(
+        actor, AuditAction.STATUS_CHANGE, assignment, patient=assignment.patient, detail={"status": assignment.status}
+    )
     return assignment
 
 
@@ -205,8 +231,10 @@ def do_cancel_assignment(actor, assignment: QuestionnaireAssignment) -> Question
 
 def _locked_pending(assignment: QuestionnaireAssignment, channel: str) -> QuestionnaireAssignment:
     """The assignment locked for the change, refused unless it can still be answered on this channel."""
-    locked = QuestionnaireAssignment.objects.select_for_update().select_related("patient__organisation").get(
-        pk=assignment.pk
+    locked = (
+        QuestionnaireAssignment.objects.select_for_update()
+        .select_related("patient__organisation")
+        .get(pk=assignment.pk)
     )
     if locked.status == AssignmentStatus.COMPLETED:
         raise ValidationError({"assignment": "This questionnaire has already been submitted."})
@@ -221,8 +249,11 @@ def _response_for(assignment: QuestionnaireAssignment, actor, channel: str) -> Q
     response = QuestionnaireResponse.objects.filter(assignment=assignment).first()
     if response is None:
         response = QuestionnaireResponse.objects.create(
-            assignment=assignment, patient=assignment.patient, instrument=assignment.instrument,
-            instrument_version=INSTRUMENTS[assignment.instrument].version, channel=channel,
+            assignment=assignment,
+            patient=assignment.patient,
+            instrument=assignment.instrument,
+            instrument_version=INSTRUMENTS[assignment.instrument].version,
+            channel=channel,
             entered_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
     return response
@@ -234,8 +265,9 @@ def _check_channel(channel: str) -> None:
 
 
 @transaction.atomic
-def do_save_answer(actor, assignment: QuestionnaireAssignment, answers: Mapping[Any, Any], *,
-                   channel: str) -> QuestionnaireResponse:
+def do_save_answer(
+    actor, assignment: QuestionnaireAssignment, answers: Mapping[Any, Any], *, channel: str
+) -> QuestionnaireResponse:
     """Save one or more answers as the patient chooses them (the response stays in progress).
 
     `assignment` comes from a selector that checked who may answer it (link token, the patient's
@@ -247,14 +279,20 @@ def do_save_answer(actor, assignment: QuestionnaireAssignment, answers: Mapping[
     response = _response_for(assignment, actor, channel)
     response.answers = {**response.answers, **cleaned}
     response.save(update_fields=["answers"])
-    record_event(actor, AuditAction.UPDATE, response, patient=assignment.patient,
-                 detail={"items": sorted(cleaned, key=int), "channel": channel})
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        response,
+        patient=assignment.patient,
+        detail={"items": sorted(cleaned, key=int), "channel": channel},
+    )
     return response
 
 
 @transaction.atomic
-def do_submit_response(actor, assignment: QuestionnaireAssignment, *, channel: str,
-                       answers: Mapping[Any, Any] | None = None) -> QuestionnaireResponse:
+def do_submit_response(
+    actor, assignment: QuestionnaireAssignment, *, channel: str, answers: Mapping[Any, Any] | None = None
+) -> QuestionnaireResponse:
     """Score and submit the assignment's response (once); raise safety alerts in the same transaction.
 
     `answers` given here (a form posted without JavaScript) are saved first.
@@ -270,9 +308,18 @@ def do_submit_response(actor, assignment: QuestionnaireAssignment, *, channel: s
     response.save(update_fields=["answers", "total", "severity", "subscales", "flags", "status", "submitted_at"])
     assignment.status = AssignmentStatus.COMPLETED
     assignment.save(update_fields=["status"])
-    record_event(actor, AuditAction.CREATE, response, patient=assignment.patient, detail={
-        "instrument": response.instrument, "assignment": assignment.pk, "channel": channel, "flags": response.flags,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        response,
+        patient=assignment.patient,
+        detail={
+            "instrument": response.instrument,
+            "assignment": assignment.pk,
+            "channel": channel,
+            "flags": response.flags,
+        },
+    )
     _raise_safety_alerts(response, response.safety_flags)
     _refresh_outcomes(response)
     return response
@@ -285,22 +332,33 @@ def do_enter_response(actor, patient: Patient, instrument: str, answers: Mapping
     _same_organisation(actor, patient)
     definition = _instrument(instrument)
     response = QuestionnaireResponse(
-        patient=patient, instrument=definition.code, instrument_version=definition.version,
-        answers=clean_answers(definition, answers), channel=ResponseChannel.STAFF, entered_by=actor,
-        status=ResponseStatus.SUBMITTED, submitted_at=timezone.now(),
+        patient=patient,
+        instrument=definition.code,
+        instrument_version=definition.version,
+        answers=clean_answers(definition, answers),
+        channel=ResponseChannel.STAFF,
+        entered_by=actor,
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=timezone.now(),
     )
     _score_into(response, patient.organisation)
     response.save(force_insert=True)
-    record_event(actor, AuditAction.CREATE, response, patient=patient,
-                 detail={"instrument": definition.code, "channel": ResponseChannel.STAFF, "flags": response.flags})
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        response,
+        patient=patient,
+        detail={"instrument": definition.code, "channel": ResponseChannel.STAFF, "flags": response.flags},
+    )
     _raise_safety_alerts(response, response.safety_flags)
     _refresh_outcomes(response)
     return response
 
 
 @transaction.atomic
-def do_amend_response(actor, response: QuestionnaireResponse, answers: Mapping[Any, Any],
-                      reason: str) -> QuestionnaireResponse:
+def do_amend_response(
+    actor, response: QuestionnaireResponse, answers: Mapping[Any, Any], reason: str
+) -> QuestionnaireResponse:
     """Correct a submitted response: a new, scored response linked to it; the original stays as it was."""
     require_permission(actor, Permission.MEASURES_RECORD)
     _same_organisation(actor, response.patient)
@@ -311,15 +369,26 @@ def do_amend_response(actor, response: QuestionnaireResponse, answers: Mapping[A
         raise ValidationError({"response": "Only a submitted response can be amended."})
     definition = INSTRUMENTS[response.instrument]
     amendment = QuestionnaireResponse(
-        patient=response.patient, instrument=response.instrument, instrument_version=definition.version,
-        answers={**response.answers, **clean_answers(definition, answers)}, channel=ResponseChannel.STAFF,
-        entered_by=actor, status=ResponseStatus.SUBMITTED, submitted_at=timezone.now(),
-        amends=response, amendment_reason=reason,
+        patient=response.patient,
+        instrument=response.instrument,
+        instrument_version=definition.version,
+        answers={**response.answers, **clean_answers(definition, answers)},
+        channel=ResponseChannel.STAFF,
+        entered_by=actor,
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        amends=response,
+        amendment_reason=reason,
     )
     _score_into(amendment, response.patient.organisation)
     amendment.save(force_insert=True)
-    record_event(actor, AuditAction.CREATE, amendment, patient=response.patient,
-                 detail={"amends": response.pk, "flags": amendment.flags})
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        amendment,
+        patient=response.patient,
+        detail={"amends": response.pk, "flags": amendment.flags},
+    )
     # The original already raised its own alerts; only a newly appearing risk raises another.
     _raise_safety_alerts(amendment, [flag for flag in amendment.safety_flags if flag not in response.flags])
     _refresh_outcomes(amendment)
@@ -343,7 +412,9 @@ ESCALATION_SUBJECT = "Escalated: unacknowledged safety alert — {org}"
 def _staff_emails(organisation: Organisation, role: Role) -> list[str]:
     return list(
         staff_of_organisation(organisation.pk, roles=[role])
-        .exclude(email="").order_by("id").values_list("email", flat=True)
+        .exclude(email="")
+        .order_by("id")
+        .values_list("email", flat=True)
     )
 
 
@@ -364,10 +435,16 @@ def _raise_safety_alerts(response: QuestionnaireResponse, flags: list[str]) -> l
     for flag in flags:
         alert = Alert.objects.create(patient=patient, response=response, kind=flag, raised_at=timezone.now())
         record_event(None, AuditAction.CREATE, alert, patient=patient, detail={"kind": flag})
-        body = render_to_string("measures/email/alert.txt", {"alert": alert, "patient": patient, "org": organisation,
-                                                              "response": response})
-        ids = _queue_mail(organisation, alert, _staff_emails(organisation, Role.PRESCRIBER),
-                          ALERT_SUBJECT.format(org=organisation.name), body)
+        body = render_to_string(
+            "measures/email/alert.txt", {"alert": alert, "patient": patient, "org": organisation, "response": response}
+        )
+        ids = _queue_mail(
+            organisation,
+            alert,
+            _staff_emails(organisation, Role.PRESCRIBER),
+            ALERT_SUBJECT.format(org=organisation.name),
+            body,
+        )
         # Try at once; what fails stays in the outbox for `ketacare measures_dispatch`.
         transaction.on_commit(partial(send_outgoing_emails, ids))
         alerts.append(alert)
@@ -390,8 +467,7 @@ def do_acknowledge_alert(actor, alert: Alert, note: str) -> Alert:
     alert.acknowledged_at = timezone.now()
     alert.acknowledgement_note = note
     alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "acknowledgement_note"])
-    record_event(actor, AuditAction.STATUS_CHANGE, alert, patient=alert.patient,
-                 detail={"status": alert.status})
+    record_event(actor, AuditAction.STATUS_CHANGE, alert, patient=alert.patient, detail={"status": alert.status})
     return alert
 
 
@@ -407,8 +483,11 @@ def send_outgoing_emails(email_ids: list[int] | None = None) -> tuple[int, int]:
     sent = failed = 0
     for email_id in list(unsent.order_by("id").values_list("pk", flat=True)):
         with transaction.atomic():
-            email = (OutgoingEmail.objects.select_for_update(skip_locked=True)
-                     .filter(pk=email_id, sent_at__isnull=True).first())
+            email = (
+                OutgoingEmail.objects.select_for_update(skip_locked=True)
+                .filter(pk=email_id, sent_at__isnull=True)
+                .first()
+            )
             if email is None:
                 continue
             email.attempts += 1
@@ -428,8 +507,9 @@ def send_outgoing_emails(email_ids: list[int] | None = None) -> tuple[int, int]:
 
 def claim_alert_escalation(alert_id: int, now: dt.datetime) -> bool:
     """Mark the alert escalated unless it already is (or was acknowledged); True for the one caller that did."""
-    return bool(Alert.objects.filter(pk=alert_id, status=AlertStatus.OPEN, escalated_at__isnull=True)
-                .update(escalated_at=now))
+    return bool(
+        Alert.objects.filter(pk=alert_id, status=AlertStatus.OPEN, escalated_at__isnull=True).update(escalated_at=now)
+    )
 
 
 def escalate_overdue_alerts(now: dt.datetime | None = None) -> int:
@@ -455,13 +535,22 @@ def escalate_overdue_alerts(now: dt.datetime | None = None) -> int:
             if not claim_alert_escalation(alert.pk, now):
                 continue
             alert.escalated_at = now
-            record_event(None, AuditAction.STATUS_CHANGE, alert, patient=alert.patient,
-                         detail={"escalated": True})
-            body = render_to_string("measures/email/escalation.txt", {
-                "alert": alert, "patient": alert.patient, "org": organisation, "minutes":
-                int(thresholds[organisation.pk].total_seconds() // 60),
-            })
-            _queue_mail(organisation, alert, _staff_emails(organisation, Role.CLINIC_ADMIN),
-                        ESCALATION_SUBJECT.format(org=organisation.name), body)
+            record_event(None, AuditAction.STATUS_CHANGE, alert, patient=alert.patient, detail={"escalated": True})
+            body = render_to_string(
+                "measures/email/escalation.txt",
+                {
+                    "alert": alert,
+                    "patient": alert.patient,
+                    "org": organisation,
+                    "minutes": int(thresholds[organisation.pk].total_seconds() // 60),
+                },
+            )
+            _queue_mail(
+                organisation,
+                alert,
+                _staff_emails(organisation, Role.CLINIC_ADMIN),
+                ESCALATION_SUBJECT.format(org=organisation.name),
+                body,
+            )
             escalated += 1
     return escalated

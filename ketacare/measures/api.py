@@ -20,7 +20,9 @@ router = Router(tags=["measures"])
 
 class ScoreIn(Schema):
     instrument: str = Field(..., max_length=40, examples=["phq9"])
-    answers: list[int | None] = Field(..., max_length=100, description="One value per item in item order; null = not asked")
+    answers: list[int | None] = Field(
+        ..., max_length=100, description="One value per item in item order; null = not asked"
+    )
 
 
 class ScoreOut(Schema):
@@ -107,7 +109,11 @@ def create_assignment(request, payload: AssignmentIn, patient_id: int = PathId):
     """Assign a self-report questionnaire; the patient is emailed a one-time link."""
     patient = access_patient_by_id(request.auth, patient_id, audit=False)
     outcome = actions.do_assign_questionnaire(
-        request.auth, patient, payload.instrument, payload.due_at, payload.reason,
+        request.auth,
+        patient,
+        payload.instrument,
+        payload.due_at,
+        payload.reason,
         link_base_url=request.build_absolute_uri("/"),
     )
     return 201, outcome.assignment

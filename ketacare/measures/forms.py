@@ -27,8 +27,11 @@ class AssignForm(forms.Form):
 
 
 class AcknowledgeForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                           help_text="What was done: e.g. called the patient, safety plan reviewed.")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What was done: e.g. called the patient, safety plan reviewed.",
+    )
 
 
 def answers_from_post(data, item_count: int) -> dict[str, str]:

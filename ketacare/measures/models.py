@@ -38,11 +38,13 @@ class MeasurementSettings(models.Model):
 
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="measurement_settings")
     link_valid_hours = models.PositiveSmallIntegerField(
-        default=72, validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
+        default=72,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 30)],
         help_text="How long an emailed questionnaire link works",
     )
     alert_escalation_minutes = models.PositiveSmallIntegerField(
-        default=60, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
         help_text="An unacknowledged safety alert is escalated to the clinic admins after this",
     )
     # CLINICAL.md §3: MADRS remission ≤ 10 (KetECT) by default; ≤ 12 esketamine programme.
@@ -177,9 +179,7 @@ class QuestionnaireResponse(models.Model):
         return f"{self.instrument_name} response {self.pk} ({self.status})"
 
     def save(self, *args, **kwargs):
-        if not self._state.adding and type(self).objects.filter(
-            pk=self.pk, status=ResponseStatus.SUBMITTED
-        ).exists():
+        if not self._state.adding and type(self).objects.filter(pk=self.pk, status=ResponseStatus.SUBMITTED).exists():
             raise SubmittedResponseError("A submitted response cannot be changed; amend it instead")
         super().save(*args, **kwargs)
 

@@ -101,8 +101,14 @@ def access_own_assignments(user) -> list[QuestionnaireAssignment]:
         .order_by("due_at", "id")
     )
     patient = assignments[0].patient if assignments else Patient.objects.filter(user=user).first()
-    record_event(user, AuditAction.LIST, object_type="measures.questionnaireassignment", patient=patient,
-                 organisation=user.organisation, detail={"results": len(assignments)})
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="measures.questionnaireassignment",
+        patient=patient,
+        organisation=user.organisation,
+        detail={"results": len(assignments)},
+    )
     return assignments
 
 
@@ -132,8 +138,13 @@ def _org_alerts(user) -> QuerySet[Alert]:
 def open_alerts(user) -> list[Alert]:
     """The safety dashboard: the organisation's open alerts, oldest first (audited as a list)."""
     alerts = list(_org_alerts(user).filter(status=AlertStatus.OPEN).order_by("raised_at", "id"))
-    record_event(user, AuditAction.LIST, object_type="measures.alert", organisation=user.organisation,
-                 detail={"open": len(alerts)})
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="measures.alert",
+        organisation=user.organisation,
+        detail={"open": len(alerts)},
+    )
     return alerts
 
 
@@ -150,9 +161,11 @@ def access_alert_by_id(user, alert_id: int) -> Alert:
 def effective_responses() -> QuerySet[QuestionnaireResponse]:
     """Submitted responses not replaced by a submitted amendment, with `taken_at` (the time the
     score stands for: an amendment takes the time of the response it corrects)."""
-    return QuestionnaireResponse.objects.filter(status=ResponseStatus.SUBMITTED).exclude(
-        Exists(QuestionnaireResponse.objects.filter(amends=OuterRef("pk"), status=ResponseStatus.SUBMITTED))
-    ).annotate(taken_at=Coalesce("amends__submitted_at", "submitted_at"))
+    return (
+        QuestionnaireResponse.objects.filter(status=ResponseStatus.SUBMITTED)
+        .exclude(Exists(QuestionnaireResponse.objects.filter(amends=OuterRef("pk"), status=ResponseStatus.SUBMITTED)))
+        .annotate(taken_at=Coalesce("amends__submitted_at", "submitted_at"))
+    )
 
 
 def remission_max(instrument: Instrument, settings: MeasurementSettings) -> int | None:

@@ -43,8 +43,11 @@ def _items(instrument_code: str, answers: dict) -> list[dict]:
             "tag": item.tag,
             "text": item.text or item.name,
             "choices": [
-                {"value": value, "label": item.answer_label(value) or str(value),
-                 "checked": answers.get(str(item.number)) == value}
+                {
+                    "value": value,
+                    "label": item.answer_label(value) or str(value),
+                    "checked": answers.get(str(item.number)) == value,
+                }
                 for value in item.answer_values
             ],
         }
@@ -60,16 +63,20 @@ def _items(instrument_code: str, answers: dict) -> list[dict]:
 def patient_measures(request, patient_id: int):
     measures = access_measures_by_patient_id(request.user, patient_id)
     patient = measures.patient
-    return render(request, "measures/patient.html", {
-        "measures": measures,
-        "patient": patient,
-        "form": AssignForm(zone_name=patient.zone_name),
-        "may_assign": user_may(request.user, Permission.MEASURES_ASSIGN),
-        "may_record": user_may(request.user, Permission.MEASURES_RECORD),
-        "instruments": INSTRUMENTS.values(),
-        # Sections other apps add (reports: the trend charts).
-        "sections": patient_sections(request, patient),
-    })
+    return render(
+        request,
+        "measures/patient.html",
+        {
+            "measures": measures,
+            "patient": patient,
+            "form": AssignForm(zone_name=patient.zone_name),
+            "may_assign": user_may(request.user, Permission.MEASURES_ASSIGN),
+            "may_record": user_may(request.user, Permission.MEASURES_RECORD),
+            "instruments": INSTRUMENTS.values(),
+            # Sections other apps add (reports: the trend charts).
+            "sections": patient_sections(request, patient),
+        },
+    )
 
 
 @permission_required(Permission.MEASURES_ASSIGN)
@@ -85,8 +92,12 @@ def assign(request, patient_id: int):
             request.user, patient, link_base_url=request.build_absolute_uri("/"), **form.cleaned_data
         )
 
-    return run_action(request, assign_if_valid, success="Questionnaire assigned.",
-                      redirect_to=reverse("measures:patient", args=[patient.pk]))
+    return run_action(
+        request,
+        assign_if_valid,
+        success="Questionnaire assigned.",
+        redirect_to=reverse("measures:patient", args=[patient.pk]),
+    )
 
 
 @permission_required(Permission.MEASURES_RECORD)
@@ -105,11 +116,18 @@ def enter(request, patient_id: int, instrument: str):
         else:
             messages.success(request, f"{INSTRUMENTS[instrument].name} recorded.")
             return redirect("measures:patient", patient_id=patient.pk)
-    return render(request, "measures/enter.html", {
-        "patient": patient, "instrument": INSTRUMENTS[instrument], "error": error,
-        "items": _items(instrument, {key: _int_or_none(value) for key, value in answers.items()}),
-        "reason_field": False,
-    }, status=422 if error else 200)
+    return render(
+        request,
+        "measures/enter.html",
+        {
+            "patient": patient,
+            "instrument": INSTRUMENTS[instrument],
+            "error": error,
+            "items": _items(instrument, {key: _int_or_none(value) for key, value in answers.items()}),
+            "reason_field": False,
+        },
+        status=422 if error else 200,
+    )
 
 
 @permission_required(Permission.MEASURES_RECORD)
@@ -126,10 +144,18 @@ def amend(request, response_id: int):
         else:
             messages.success(request, "Response amended; the original is kept.")
             return redirect("measures:patient", patient_id=response.patient_id)
-    return render(request, "measures/enter.html", {
-        "patient": response.patient, "instrument": INSTRUMENTS[response.instrument], "error": error,
-        "items": _items(response.instrument, answers), "amending": response,
-    }, status=422 if error else 200)
+    return render(
+        request,
+        "measures/enter.html",
+        {
+            "patient": response.patient,
+            "instrument": INSTRUMENTS[response.instrument],
+            "error": error,
+            "items": _items(response.instrument, answers),
+            "amending": response,
+        },
+        status=422 if error else 200,
+    )
 
 
 def _int_or_none(value):
@@ -142,11 +168,15 @@ def _int_or_none(value):
 @permission_required(Permission.MEASURES_ALERTS_VIEW)
 @require_GET
 def alerts(request):
-    return render(request, "measures/alerts.html", {
-        "alerts": open_alerts(request.user),
-        "form": AcknowledgeForm(),
-        "may_acknowledge": user_may(request.user, Permission.MEASURES_ALERTS_ACKNOWLEDGE),
-    })
+    return render(
+        request,
+        "measures/alerts.html",
+        {
+            "alerts": open_alerts(request.user),
+            "form": AcknowledgeForm(),
+            "may_acknowledge": user_may(request.user, Permission.MEASURES_ALERTS_ACKNOWLEDGE),
+        },
+    )
 
 
 @permission_required(Permission.MEASURES_ALERTS_ACKNOWLEDGE)
@@ -154,8 +184,12 @@ def alerts(request):
 def acknowledge(request, alert_id: int):
     alert = access_alert_by_id(request.user, alert_id)
     note = request.POST.get("note", "")
-    return run_action(request, lambda: actions.do_acknowledge_alert(request.user, alert, note),
-                      success="Alert acknowledged.", redirect_to="measures:alerts")
+    return run_action(
+        request,
+        lambda: actions.do_acknowledge_alert(request.user, alert, note),
+        success="Alert acknowledged.",
+        redirect_to="measures:alerts",
+    )
 
 
 # ---------------------------------------------------------------- answering (link, portal, tablet)
@@ -173,16 +207,27 @@ def _answer_page(request, assignment, channel: str, urls: dict, *, error: str = 
     org = assignment.patient.organisation
     if assignment.status == AssignmentStatus.COMPLETED:
         return render(request, "measures/answer_done.html", {"org": org, "already": True})
-    if assignment.status != AssignmentStatus.PENDING or (channel == ResponseChannel.LINK and not link_is_open(assignment)):
+    if assignment.status != AssignmentStatus.PENDING or (
+        channel == ResponseChannel.LINK and not link_is_open(assignment)
+    ):
         return render(request, "measures/answer_closed.html", {"org": org}, status=410)
     response = QuestionnaireResponse.objects.filter(assignment=assignment).only("answers").first()
     answers = response.answers if response else {}
     instrument = INSTRUMENTS[assignment.instrument]
-    return render(request, "measures/answer.html", {
-        "org": org, "instrument": instrument, "items": _items(assignment.instrument, answers),
-        "answered": sum(1 for value in answers.values() if value is not None), "urls": urls, "error": error,
-        "channel": channel,
-    }, status=status)
+    return render(
+        request,
+        "measures/answer.html",
+        {
+            "org": org,
+            "instrument": instrument,
+            "items": _items(assignment.instrument, answers),
+            "answered": sum(1 for value in answers.values() if value is not None),
+            "urls": urls,
+            "error": error,
+            "channel": channel,
+        },
+        status=status,
+    )
 
 
 def _save(request, assignment, channel: str):
@@ -197,9 +242,16 @@ def _save(request, assignment, channel: str):
     else:
         answered = sum(1 for value in response.answers.values() if value is not None)
     status = 422 if error and not request.headers.get("HX-Request") else 200
-    return render(request, "measures/_progress.html", {
-        "answered": answered, "count": len(instrument.items), "error": error,
-    }, status=status)
+    return render(
+        request,
+        "measures/_progress.html",
+        {
+            "answered": answered,
+            "count": len(instrument.items),
+            "error": error,
+        },
+        status=status,
+    )
 
 
 def _submit(request, assignment, channel: str, urls: dict):
@@ -212,9 +264,14 @@ def _submit(request, assignment, channel: str, urls: dict):
         assignment.refresh_from_db()
         return _answer_page(request, assignment, channel, urls, error=error_text(exc), status=422)
     # Shown at once, on this response: crisis resources when the answers raised a safety flag.
-    return render(request, "measures/answer_done.html", {
-        "org": assignment.patient.organisation, "crisis": bool(response.safety_flags),
-    })
+    return render(
+        request,
+        "measures/answer_done.html",
+        {
+            "org": assignment.patient.organisation,
+            "crisis": bool(response.safety_flags),
+        },
+    )
 
 
 def _by_token(token: str):
@@ -242,10 +299,14 @@ def link_submit(request, token: str):
 @permission_required(Permission.OWN_RECORD_VIEW)
 @require_GET
 def portal(request):
-    return render(request, "measures/portal.html", {
-        "assignments": access_own_assignments(request.user),
-        "patient_instruments": [i for i in INSTRUMENTS.values() if i.rater == Rater.PATIENT],
-    })
+    return render(
+        request,
+        "measures/portal.html",
+        {
+            "assignments": access_own_assignments(request.user),
+            "patient_instruments": [i for i in INSTRUMENTS.values() if i.rater == Rater.PATIENT],
+        },
+    )
 
 
 @permission_required(Permission.OWN_RECORD_VIEW)
@@ -292,9 +353,12 @@ def tablet_submit(request, assignment_id: int):
 @require_POST
 def cancel(request, assignment_id: int):
     assignment = access_assignment_for_answering(request.user, assignment_id)
-    return run_action(request, lambda: actions.do_cancel_assignment(request.user, assignment),
-                      success="Questionnaire cancelled.",
-                      redirect_to=reverse("measures:patient", args=[assignment.patient_id]))
+    return run_action(
+        request,
+        lambda: actions.do_cancel_assignment(request.user, assignment),
+        success="Questionnaire cancelled.",
+        redirect_to=reverse("measures:patient", args=[assignment.patient_id]),
+    )
 
 
 @permission_required(Permission.ORGANISATION_SETTINGS)
@@ -303,9 +367,11 @@ def settings_page(request):
     current = MeasurementSettings.for_organisation(request.user.organisation)
     form = SettingsForm(request.POST if request.method == "POST" else None, instance=current)
     return run_form_action(
-        request, form,
+        request,
+        form,
         lambda: actions.do_update_measurement_settings(
             request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
         ),
-        success="Settings saved.", redirect_to="measures:settings",
+        success="Settings saved.",
+        redirect_to="measures:settings",
     ) or render(request, "measures/settings.html", {"form": form}, status=422 if form.errors else 200)

@@ -37,13 +37,32 @@ from ketacare.patients.selectors import access_patient_by_id
 
 # What the registration and edit pages (and the API) may set; `stage` is a
 # status change of its own.
-DEMOGRAPHIC_FIELDS = frozenset({
-    "first_name", "last_name", "preferred_name", "date_of_birth", "sex_at_birth",
-    "gender_identity", "pronouns", "email", "phone", "address_line", "city", "region",
-    "postal_code", "country", "emergency_contact_name", "emergency_contact_relationship",
-    "emergency_contact_phone", "referring_clinician_name", "referring_clinician_practice",
-    "referring_clinician_phone", "referring_clinician_email", "home_location",
-})
+DEMOGRAPHIC_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "sex_at_birth",
+        "gender_identity",
+        "pronouns",
+        "email",
+        "phone",
+        "address_line",
+        "city",
+        "region",
+        "postal_code",
+        "country",
+        "emergency_contact_name",
+        "emergency_contact_relationship",
+        "emergency_contact_phone",
+        "referring_clinician_name",
+        "referring_clinician_practice",
+        "referring_clinician_phone",
+        "referring_clinician_email",
+        "home_location",
+    }
+)
 _PATIENT_SETTABLE = DEMOGRAPHIC_FIELDS | {"stage"}
 # Checked by the actions themselves (the row was fetched through the selector).
 _NOT_REVALIDATED = ["organisation", "record_number", "user"]
@@ -78,10 +97,7 @@ def _patient_field_names(values: dict) -> dict[str, str]:
 
 def _filled(instance: models.Model, names) -> list[str]:
     """The field names that were given a value, for the audit detail."""
-    return sorted(
-        name for name in names
-        if getattr(instance, instance._meta.get_field(name).attname) not in (None, "")
-    )
+    return sorted(name for name in names if getattr(instance, instance._meta.get_field(name).attname) not in (None, ""))
 
 
 @transaction.atomic
@@ -100,8 +116,13 @@ def do_register_patient(actor, *, organisation: Organisation, **fields) -> Patie
     patient.full_clean(exclude=["record_number", "user"])
     patient.record_number = _next_record_number(organisation)
     patient.save(force_insert=True)
-    record_event(actor, AuditAction.CREATE, patient, patient=patient,
-                 detail={"record_number": patient.record_number, "fields": _filled(patient, names.values())})
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        patient,
+        patient=patient,
+        detail={"record_number": patient.record_number, "fields": _filled(patient, names.values())},
+    )
     return patient
 
 

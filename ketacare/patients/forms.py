@@ -9,12 +9,21 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PHONE_INPUT = forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})
 
 SECTIONS = [
-    ("Patient", ["first_name", "last_name", "preferred_name", "date_of_birth", "sex_at_birth",
-                 "gender_identity", "pronouns"]),
+    (
+        "Patient",
+        ["first_name", "last_name", "preferred_name", "date_of_birth", "sex_at_birth", "gender_identity", "pronouns"],
+    ),
     ("Contact", ["email", "phone", "address_line", "city", "region", "postal_code", "country"]),
     ("Emergency contact", ["emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone"]),
-    ("Referring clinician", ["referring_clinician_name", "referring_clinician_practice",
-                             "referring_clinician_phone", "referring_clinician_email"]),
+    (
+        "Referring clinician",
+        [
+            "referring_clinician_name",
+            "referring_clinician_practice",
+            "referring_clinician_phone",
+            "referring_clinician_email",
+        ],
+    ),
     ("Care", ["home_location", "stage"]),
 ]
 
@@ -44,15 +53,11 @@ class PatientForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The model's own checks (run by is_valid) compare the location's clinic with this.
         self.instance.organisation_id = organisation_id
-        self.fields["home_location"].queryset = Location.objects.filter(
-            organisation_id=organisation_id, is_active=True
-        )
+        self.fields["home_location"].queryset = Location.objects.filter(organisation_id=organisation_id, is_active=True)
 
     def sections(self):
         """The fields grouped as the page shows them."""
-        return [
-            (title, [self[name] for name in names if name in self.fields]) for title, names in SECTIONS
-        ]
+        return [(title, [self[name] for name in names if name in self.fields]) for title, names in SECTIONS]
 
 
 class PatientEditForm(PatientForm):

@@ -53,7 +53,8 @@ class Patient(models.Model):
     last_name_key = models.CharField(max_length=100, editable=False)
     date_of_birth = models.DateField()
     sex_at_birth = models.CharField(
-        max_length=10, blank=True,
+        max_length=10,
+        blank=True,
         choices=[("female", "Female"), ("male", "Male"), ("intersex", "Intersex"), ("unknown", "Unknown")],
     )
     gender_identity = models.CharField(max_length=60, blank=True)
@@ -77,7 +78,10 @@ class Patient(models.Model):
     )
     stage = models.CharField(max_length=20, choices=CareStage.choices, default=CareStage.REGISTERED)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="patient_record",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -92,11 +96,13 @@ class Patient(models.Model):
             # Prefix search (LIKE 'abc%'): pattern opclasses let PostgreSQL use the
             # index whatever the database collation; SQLite ignores opclasses.
             models.Index(
-                fields=["organisation", "last_name_key", "first_name_key"], name="patient_org_name",
+                fields=["organisation", "last_name_key", "first_name_key"],
+                name="patient_org_name",
                 opclasses=["int8_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
             ),
             models.Index(
-                fields=["organisation", "first_name_key"], name="patient_org_first",
+                fields=["organisation", "first_name_key"],
+                name="patient_org_first",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
             models.Index(fields=["organisation", "date_of_birth"], name="patient_org_dob"),
@@ -297,7 +303,8 @@ class WeightMeasurement(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="weights")
     weight_kg = models.DecimalField(
-        max_digits=5, decimal_places=1,
+        max_digits=5,
+        decimal_places=1,
         validators=[MinValueValidator(30), MaxValueValidator(300)],
     )
     measured_on = models.DateField()

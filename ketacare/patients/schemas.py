@@ -13,9 +13,6 @@ from ketacare.patients.selectors import PatientChart
 Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
-
-
-
 class HomeLocationOut(Schema):
     id: int
     name: str
@@ -126,13 +123,15 @@ class PatientRecordOut(PatientOut):
 
 
 def record_out(chart: PatientChart) -> PatientRecordOut:
-    return PatientRecordOut.model_validate({
-        **PatientOut.from_orm(chart.patient).model_dump(),
-        "diagnoses": chart.diagnoses,
-        "allergies": chart.allergies,
-        "medications": chart.medications,
-        "weights": chart.weights,
-    })
+    return PatientRecordOut.model_validate(
+        {
+            **PatientOut.from_orm(chart.patient).model_dump(),
+            "diagnoses": chart.diagnoses,
+            "allergies": chart.allergies,
+            "medications": chart.medications,
+            "weights": chart.weights,
+        }
+    )
 
 
 class _PatientFieldsIn(Schema):

@@ -55,10 +55,7 @@ def _visible_patients(user) -> QuerySet[Patient]:
 def access_patient_by_id(user, patient_id: int, *, audit: bool = True) -> Patient:
     """The patient's record if `user` may see it (audited as a view); 404 otherwise."""
     patient = (
-        _visible_patients(user)
-        .select_related("organisation", "home_location", "user")
-        .filter(pk=patient_id)
-        .first()
+        _visible_patients(user).select_related("organisation", "home_location", "user").filter(pk=patient_id).first()
     )
     if patient is None:
         raise Http404("No such patient")
@@ -124,7 +121,10 @@ def search_patients(user, query: str = "", *, limit: int = SEARCH_LIMIT) -> list
             order_by = (_Unindexed(F("last_name_key")), _Unindexed(F("first_name_key")), "id")
     results = list(patients.order_by(*order_by)[:limit])
     record_event(
-        user, AuditAction.LIST, object_type="patients.patient", organisation=user.organisation,
+        user,
+        AuditAction.LIST,
+        object_type="patients.patient",
+        organisation=user.organisation,
         detail={"query": query, "results": len(results)},
     )
     return results
@@ -201,8 +201,14 @@ AUDIT_OBJECT_TYPE = "audit.auditentry"
 AUDIT_PAGE_SIZE = 50
 
 DISCLOSURE_COLUMNS = (
-    "sequence", "occurred_at_utc", "actor_username", "actor_role",
-    "action", "object_type", "object_id", "source_address",
+    "sequence",
+    "occurred_at_utc",
+    "actor_username",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "source_address",
 )
 
 
@@ -262,7 +268,10 @@ def access_patient_audit_entries(user, patient_id: int) -> AuditListing:
     require_permission(user, Permission.AUDIT_VIEW)
     patient = access_patient_by_id(user, patient_id, audit=False)
     read = record_event(
-        user, AuditAction.VIEW, object_type=AUDIT_OBJECT_TYPE, patient=patient,
+        user,
+        AuditAction.VIEW,
+        object_type=AUDIT_OBJECT_TYPE,
+        patient=patient,
         detail={"report": "patient_access_history"},
     )
     entries = AuditEntry.objects.filter(patient=patient)
@@ -290,7 +299,10 @@ def export_patient_disclosures(user, patient_id: int) -> DisclosureReport:
     entries = AuditEntry.objects.filter(patient=patient).select_related("actor").order_by("sequence")
     rows = [_disclosure_row(entry) for entry in entries]
     record_event(
-        user, AuditAction.EXPORT, object_type=AUDIT_OBJECT_TYPE, patient=patient,
+        user,
+        AuditAction.EXPORT,
+        object_type=AUDIT_OBJECT_TYPE,
+        patient=patient,
         detail={"report": "accounting_of_disclosures", "format": "csv", "rows": len(rows)},
     )
     return DisclosureReport(patient, DISCLOSURE_COLUMNS, rows)

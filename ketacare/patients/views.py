@@ -48,12 +48,16 @@ from ketacare.patients.selectors import (
 @require_GET
 def patient_list(request):
     query = request.GET.get("q", "")
-    return render(request, "patients/list.html", {
-        "query": query,
-        "patients": search_patients(request.user, query),
-        "limit": SEARCH_LIMIT,
-        "may_register": user_may(request.user, Permission.PATIENT_REGISTER),
-    })
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "query": query,
+            "patients": search_patients(request.user, query),
+            "limit": SEARCH_LIMIT,
+            "may_register": user_may(request.user, Permission.PATIENT_REGISTER),
+        },
+    )
 
 
 @permission_required(Permission.PATIENT_REGISTER)
@@ -61,7 +65,9 @@ def patient_create(request):
     user = request.user
     form = PatientForm(request.POST if request.method == "POST" else None, organisation_id=user.organisation_id)
     return run_form_action(
-        request, form, lambda: actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data),
+        request,
+        form,
+        lambda: actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data),
         success=lambda patient: f"Registered {patient.full_name} as {patient.record_number}.",
         redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
     ) or render(request, "patients/form.html", {"form": form, "patient": None})
@@ -72,8 +78,13 @@ def patient_edit(request, pk: int):
     user = request.user
     if request.method == "POST":
         form = PatientEditForm(request.POST, organisation_id=user.organisation_id)
-        done = run_form_action(request, form, lambda: actions.do_update_patient(user, pk, **form.cleaned_data),
-                               success="Changes saved.", redirect_to=reverse("patients:detail", args=[pk]))
+        done = run_form_action(
+            request,
+            form,
+            lambda: actions.do_update_patient(user, pk, **form.cleaned_data),
+            success="Changes saved.",
+            redirect_to=reverse("patients:detail", args=[pk]),
+        )
         if done:
             return done
         patient = access_patient_by_id(user, pk)
@@ -86,17 +97,21 @@ def patient_edit(request, pk: int):
 def _render_chart(request, pk: int, **bound_forms):
     user = request.user
     chart = access_chart_by_patient_id(user, pk)
-    return render(request, "patients/detail.html", {
-        "chart": chart,
-        "patient": chart.patient,
-        "may_edit": user_may(user, Permission.PATIENT_EDIT_DEMOGRAPHICS),
-        "may_edit_clinical": user_may(user, Permission.PATIENT_EDIT_CLINICAL),
-        "may_export": user_may(user, Permission.PATIENT_EXPORT),
-        "diagnosis_form": bound_forms.get("diagnosis_form") or DiagnosisForm(),
-        "allergy_form": bound_forms.get("allergy_form") or AllergyForm(),
-        "medication_form": bound_forms.get("medication_form") or MedicationForm(),
-        "weight_form": bound_forms.get("weight_form") or WeightForm(initial={"measured_on": chart.patient.today()}),
-    })
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "chart": chart,
+            "patient": chart.patient,
+            "may_edit": user_may(user, Permission.PATIENT_EDIT_DEMOGRAPHICS),
+            "may_edit_clinical": user_may(user, Permission.PATIENT_EDIT_CLINICAL),
+            "may_export": user_may(user, Permission.PATIENT_EXPORT),
+            "diagnosis_form": bound_forms.get("diagnosis_form") or DiagnosisForm(),
+            "allergy_form": bound_forms.get("allergy_form") or AllergyForm(),
+            "medication_form": bound_forms.get("medication_form") or MedicationForm(),
+            "weight_form": bound_forms.get("weight_form") or WeightForm(initial={"measured_on": chart.patient.today()}),
+        },
+    )
 
 
 @permission_required(Permission.PATIENT_VIEW)
@@ -111,8 +126,11 @@ def _chart_url(pk: int, section: str) -> str:
 
 def _add_to_chart(request, pk: int, form, form_name: str, action: Callable, done: str, section: str):
     return run_form_action(
-        request, form, lambda: action(request.user, pk, **form.cleaned_data),
-        success=done, redirect_to=_chart_url(pk, section),
+        request,
+        form,
+        lambda: action(request.user, pk, **form.cleaned_data),
+        success=done,
+        redirect_to=_chart_url(pk, section),
     ) or _render_chart(request, pk, **{form_name: form})
 
 
@@ -132,8 +150,15 @@ def _change_on_chart(request, pk: int, form, change: Callable, section: str):
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
 @require_POST
 def diagnosis_add(request, pk: int):
-    return _add_to_chart(request, pk, DiagnosisForm(request.POST), "diagnosis_form",
-                         actions.do_add_diagnosis, "Diagnosis added.", "diagnoses")
+    return _add_to_chart(
+        request,
+        pk,
+        DiagnosisForm(request.POST),
+        "diagnosis_form",
+        actions.do_add_diagnosis,
+        "Diagnosis added.",
+        "diagnoses",
+    )
 
 
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
@@ -146,8 +171,9 @@ def diagnosis_status(request, pk: int, entry_id: int):
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
 @require_POST
 def allergy_add(request, pk: int):
-    return _add_to_chart(request, pk, AllergyForm(request.POST), "allergy_form",
-                         actions.do_add_allergy, "Allergy added.", "allergies")
+    return _add_to_chart(
+        request, pk, AllergyForm(request.POST), "allergy_form", actions.do_add_allergy, "Allergy added.", "allergies"
+    )
 
 
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
@@ -160,8 +186,15 @@ def allergy_status(request, pk: int, entry_id: int):
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
 @require_POST
 def medication_add(request, pk: int):
-    return _add_to_chart(request, pk, MedicationForm(request.POST), "medication_form",
-                         actions.do_add_medication, "Medication added.", "medications")
+    return _add_to_chart(
+        request,
+        pk,
+        MedicationForm(request.POST),
+        "medication_form",
+        actions.do_add_medication,
+        "Medication added.",
+        "medications",
+    )
 
 
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
@@ -174,8 +207,9 @@ def medication_status(request, pk: int, entry_id: int):
 @permission_required(Permission.PATIENT_EDIT_CLINICAL)
 @require_POST
 def weight_add(request, pk: int):
-    return _add_to_chart(request, pk, WeightForm(request.POST), "weight_form",
-                         actions.do_record_weight, "Weight recorded.", "weights")
+    return _add_to_chart(
+        request, pk, WeightForm(request.POST), "weight_form", actions.do_record_weight, "Weight recorded.", "weights"
+    )
 
 
 @permission_required(Permission.PATIENT_EXPORT)
@@ -199,9 +233,12 @@ def access_history(request, patient_id: int):
     listing = access_patient_audit_entries(request.user, patient_id)
     page = Paginator(listing.entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "patients/access_history.html",
+        request,
+        "patients/access_history.html",
         {
-            "patient": listing.patient, "display": listing.display, "page": page,
+            "patient": listing.patient,
+            "display": listing.display,
+            "page": page,
             "may_export": user_may(request.user, Permission.AUDIT_EXPORT),
         },
     )
@@ -212,9 +249,7 @@ def access_history(request, patient_id: int):
 def disclosures_csv(request, patient_id: int):
     report = export_patient_disclosures(request.user, patient_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="access-report-{report.patient.pk}.csv"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="access-report-{report.patient.pk}.csv"'
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow(report.header)

@@ -53,8 +53,7 @@ from ketacare.protocols.selectors import (
 
 # What a clinic admin may set on a template; the rest (organisation, version, ...) is managed here.
 TEMPLATE_FIELDS = frozenset(
-    f.name for f in ProtocolTemplate._meta.get_fields()
-    if getattr(f, "concrete", False) and not f.auto_created
+    f.name for f in ProtocolTemplate._meta.get_fields() if getattr(f, "concrete", False) and not f.auto_created
 ) - {"organisation", "code", "version", "created_by", "created_at", "is_active"}
 
 
@@ -101,7 +100,9 @@ def do_edit_template(actor, template_id: int, **changes) -> ProtocolTemplate:
     # Numbering continues from the built-in when a clinic first edits one.
     owners = Q(organisation_id=actor.organisation_id) | Q(organisation__isnull=True)
     # Locked rows, not an aggregate: PostgreSQL refuses FOR UPDATE with aggregates.
-    versions = ProtocolTemplate.objects.select_for_update().filter(owners, code=base.code).values_list("version", flat=True)
+    versions = (
+        ProtocolTemplate.objects.select_for_update().filter(owners, code=base.code).values_list("version", flat=True)
+    )
     version = max(versions, default=0) + 1
     template = ProtocolTemplate(
         organisation=actor.organisation, code=base.code, version=version, created_by=actor, **values
@@ -111,9 +112,17 @@ def do_edit_template(actor, template_id: int, **changes) -> ProtocolTemplate:
     ProtocolTemplate.objects.filter(organisation_id=actor.organisation_id, code=base.code).exclude(
         pk=template.pk
     ).update(is_active=False)
-    record_event(actor, AuditAction.UPDATE, template, detail={
-        "code": base.code, "version": version, "previous_id": base.pk, "fields": sorted(changes),
-    })
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        template,
+        detail={
+            "code": base.code,
+            "version": version,
+            "previous_id": base.pk,
+            "fields": sorted(changes),
+        },
+    )
     return template
 
 
@@ -126,9 +135,7 @@ def _snapshot(plan: TreatmentPlan) -> dict:
     return {
         **{k: (str(v) if isinstance(v, (Decimal, dt.date)) else v) for k, v in fields.items()},
         "template_version": plan.template.version,
-        "sessions": [
-            [s.sequence, s.window_start.isoformat(), s.window_end.isoformat()] for s in plan.sessions.all()
-        ],
+        "sessions": [[s.sequence, s.window_start.isoformat(), s.window_end.isoformat()] for s in plan.sessions.all()],
         "adjuncts": [[a.kind, a.description, a.status] for a in plan.adjuncts.all()],
     }
 
@@ -193,10 +200,18 @@ def do_create_plan_from_template(
         for w in windows
     )
     _add_revision(actor, plan, "Created from template")
-    record_event(actor, AuditAction.CREATE, plan, patient=patient, detail={
-        "template": template.code, "template_version": template.version,
-        "dose_mg_per_kg": str(dose) if dose is not None else None, "sessions": len(windows),
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        plan,
+        patient=patient,
+        detail={
+            "template": template.code,
+            "template_version": template.version,
+            "dose_mg_per_kg": str(dose) if dose is not None else None,
+            "sessions": len(windows),
+        },
+    )
     return plan
 
 
@@ -215,8 +230,13 @@ def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> T
     plan.status = new_status
     plan.save(update_fields=["status"])
     _add_revision(actor, plan, reason)
-    record_event(actor, AuditAction.STATUS_CHANGE, plan, patient=plan.patient,
-                 detail={"from": before, "to": new_status.value, "reason": reason})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        plan,
+        patient=plan.patient,
+        detail={"from": before, "to": new_status.value, "reason": reason},
+    )
     if new_status == PlanStatus.ACTIVE and before == PlanStatus.PROPOSED:
         _assign_protocol_questionnaires(actor, plan)
     # Starting (or withdrawing) a plan moves the patient's first treatment, hence the baseline.
@@ -256,11 +276,14 @@ def _latest_weight(plan: TreatmentPlan) -> WeightMeasurement | None:
     return plan.patient.weights.order_by("-measured_on", "-recorded_at").first()
 
 
-def _calculate(plan: TreatmentPlan, *, dose_mg_per_kg=None, concentration_mg_per_ml=None,
-               override_reason: str | None = None) -> DoseResult:
+def _calculate(
+    plan: TreatmentPlan, *, dose_mg_per_kg=None, concentration_mg_per_ml=None, override_reason: str | None = None
+) -> DoseResult:
     template = plan.template
     if not template.is_weight_based:
-        raise ValidationError({"dose_mg_per_kg": "This protocol uses a fixed dose schedule; there is no weight-based dose."})
+        raise ValidationError(
+            {"dose_mg_per_kg": "This protocol uses a fixed dose schedule; there is no weight-based dose."}
+        )
     weight = _latest_weight(plan)
     try:
         return calculate_dose(
@@ -297,9 +320,17 @@ def do_calculate_dose(actor, plan_id: int, *, concentration_mg_per_ml=None, audi
     plan = access_plan_by_id(actor, plan_id, audit=False)
     result = _calculate(plan, concentration_mg_per_ml=concentration_mg_per_ml)
     if audit:
-        record_event(actor, AuditAction.VIEW, plan, patient=plan.patient, detail={
-            "dose_calculation": True, "dose_mg": str(result.dose_mg), "blocked": result.blocked,
-        })
+        record_event(
+            actor,
+            AuditAction.VIEW,
+            plan,
+            patient=plan.patient,
+            detail={
+                "dose_calculation": True,
+                "dose_mg": str(result.dose_mg),
+                "blocked": result.blocked,
+            },
+        )
     return result
 
 
@@ -314,7 +345,9 @@ def do_override_dose(actor, plan_id: int, *, reason: str, dose_mg_per_kg=None) -
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
     if plan.status in (PlanStatus.COMPLETED, PlanStatus.STOPPED):
         raise ValidationError({"dose_mg_per_kg": f"The plan is {plan.status}; its dose cannot change."})
-    new_dose = _dose_mg_per_kg(dose_mg_per_kg, plan.template) if dose_mg_per_kg not in (None, "") else plan.dose_mg_per_kg
+    new_dose = (
+        _dose_mg_per_kg(dose_mg_per_kg, plan.template) if dose_mg_per_kg not in (None, "") else plan.dose_mg_per_kg
+    )
     result = _calculate(plan, dose_mg_per_kg=new_dose, override_reason="")
     if not result.block_reasons:
         raise ValidationError({"dose_mg_per_kg": "This dose is within the protocol's limits; no override is needed."})
@@ -324,10 +357,19 @@ def do_override_dose(actor, plan_id: int, *, reason: str, dose_mg_per_kg=None) -
     plan.dose_overridden_at = timezone.now()
     plan.save(update_fields=["dose_mg_per_kg", "dose_override_reason", "dose_overridden_by", "dose_overridden_at"])
     _add_revision(actor, plan, reason)
-    record_event(actor, AuditAction.UPDATE, plan, patient=plan.patient, detail={
-        "override": True, "reason": reason, "dose_mg_per_kg": str(new_dose), "dose_mg": str(result.dose_mg),
-        "block_reasons": list(result.block_reasons),
-    })
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        plan,
+        patient=plan.patient,
+        detail={
+            "override": True,
+            "reason": reason,
+            "dose_mg_per_kg": str(new_dose),
+            "dose_mg": str(result.dose_mg),
+            "block_reasons": list(result.block_reasons),
+        },
+    )
     return _calculate(plan)
 
 
@@ -348,17 +390,30 @@ def do_change_plan_dose(actor, plan_id: int, *, dose_mg_per_kg=None, reason: str
         raise ValidationError({"dose_mg_per_kg": "That is already the planned dose."})
     result = _calculate(plan, dose_mg_per_kg=new_dose, override_reason="")
     if result.block_reasons:
-        raise ValidationError({"dose_mg_per_kg": "This dose is above the protocol's maximum: "
-                                                 "a prescriber overrides it with a reason instead."})
+        raise ValidationError(
+            {
+                "dose_mg_per_kg": "This dose is above the protocol's maximum: "
+                "a prescriber overrides it with a reason instead."
+            }
+        )
     before = plan.dose_mg_per_kg
     plan.dose_mg_per_kg = new_dose
     # An earlier override was for an earlier dose; it does not carry over.
     plan.dose_override_reason, plan.dose_overridden_by, plan.dose_overridden_at = "", None, None
     plan.save(update_fields=["dose_mg_per_kg", "dose_override_reason", "dose_overridden_by", "dose_overridden_at"])
     _add_revision(actor, plan, reason)
-    record_event(actor, AuditAction.UPDATE, plan, patient=plan.patient, detail={
-        "fields": ["dose_mg_per_kg"], "from": str(before), "to": str(new_dose), "reason": reason,
-    })
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        plan,
+        patient=plan.patient,
+        detail={
+            "fields": ["dose_mg_per_kg"],
+            "from": str(before),
+            "to": str(new_dose),
+            "reason": reason,
+        },
+    )
     return _calculate(plan)
 
 
@@ -380,8 +435,13 @@ def next_titration_step_for(plan: TreatmentPlan) -> Decimal:
 
 @transaction.atomic
 def do_record_maintenance_decision(
-    actor, plan_id: int, *, decision: str, instrument: str = DEFAULT_MAINTENANCE_INSTRUMENT,
-    interval_weeks: int | None = None, note: str = "",
+    actor,
+    plan_id: int,
+    *,
+    decision: str,
+    instrument: str = DEFAULT_MAINTENANCE_INSTRUMENT,
+    interval_weeks: int | None = None,
+    note: str = "",
 ) -> MaintenanceDecision:
     """The prescriber's end-of-induction decision, kept with the proposal it was made against.
 
@@ -391,7 +451,9 @@ def do_record_maintenance_decision(
     require_permission(actor, Permission.PLANS_MANAGE)
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
     if plan.status not in (PlanStatus.ACTIVE, PlanStatus.PAUSED, PlanStatus.COMPLETED):
-        raise ValidationError({"decision": f"The plan is {plan.status}: a maintenance decision follows a started induction."})
+        raise ValidationError(
+            {"decision": f"The plan is {plan.status}: a maintenance decision follows a started induction."}
+        )
     try:
         chosen = Decision(decision)
     except ValueError:
@@ -409,8 +471,12 @@ def do_record_maintenance_decision(
     elif interval_weeks is not None:
         raise ValidationError({"interval_weeks": "An interval is only set when continuing to maintenance."})
     record = MaintenanceDecision(
-        plan=plan, proposal=proposal.as_dict(), decision=chosen.value, interval_weeks=interval_weeks,
-        note=note, decided_by=actor,
+        plan=plan,
+        proposal=proposal.as_dict(),
+        decision=chosen.value,
+        interval_weeks=interval_weeks,
+        note=note,
+        decided_by=actor,
     )
     record.full_clean(exclude=["plan", "decided_by"])
     record.save(force_insert=True)
@@ -422,11 +488,26 @@ def do_record_maintenance_decision(
     interval = f", every {interval_weeks} weeks" if interval_weeks else ""
     reason = f"Maintenance decision: {chosen.value}{interval} (proposal: {proposal.proposal.value})"
     _add_revision(actor, plan, f"{reason}. {note}" if note else reason)
-    record_event(actor, AuditAction.CREATE, record, patient=plan.patient, detail={
-        "plan": plan.pk, "decision": chosen.value, "proposal": proposal.proposal.value, "instrument": instrument,
-        "interval_weeks": interval_weeks, "overrides_proposal": chosen != proposal.decision,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        record,
+        patient=plan.patient,
+        detail={
+            "plan": plan.pk,
+            "decision": chosen.value,
+            "proposal": proposal.proposal.value,
+            "instrument": instrument,
+            "interval_weeks": interval_weeks,
+            "overrides_proposal": chosen != proposal.decision,
+        },
+    )
     if plan.status != before:
-        record_event(actor, AuditAction.STATUS_CHANGE, plan, patient=plan.patient,
-                     detail={"from": before, "to": plan.status, "reason": reason})
+        record_event(
+            actor,
+            AuditAction.STATUS_CHANGE,
+            plan,
+            patient=plan.patient,
+            detail={"from": before, "to": plan.status, "reason": reason},
+        )
     return record

@@ -88,8 +88,7 @@ def change_dose(request, payload: DoseChangeIn, plan_id: int = PathId):
     return dose_out(actions.do_change_plan_dose(request.auth, plan_id, **payload.dict()))
 
 
-@router.get("/plans/{plan_id}/maintenance-proposal",
-            response={200: MaintenanceProposalOut, **READ_ERRORS})
+@router.get("/plans/{plan_id}/maintenance-proposal", response={200: MaintenanceProposalOut, **READ_ERRORS})
 def maintenance_proposal(request, plan_id: int = PathId, instrument: MaintenanceInstrument = Query("phq9")):
     """End-of-induction proposal (continue to maintenance, extend, stop) with its reasons and numbers."""
     return maintenance_proposal_out(access_maintenance_review_by_plan_id(request.auth, plan_id, instrument))

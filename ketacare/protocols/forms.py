@@ -11,12 +11,31 @@ DOSE_KWARGS = {"max_digits": 7, "decimal_places": 3, "min_value": 0}
 # Scalar settings edited on the page; list settings (check times, questionnaires, fixed schedule)
 # are edited through the API.
 TEMPLATE_PAGE_FIELDS = [
-    "name", "dose_mg_per_kg", "min_dose_mg_per_kg", "max_dose_mg_per_kg", "hard_cap_dose_mg_per_kg",
-    "min_dose_mg_per_session", "max_dose_mg_per_session", "concentration_mg_per_ml", "rounding_mg",
-    "volume_rounding_ml", "max_weight_age_days", "infusion_min", "induction_session_count",
-    "induction_window_days", "sessions_per_week_min", "sessions_per_week_max", "min_days_between",
-    "session_length_min", "bp_delay_systolic_mmhg", "bp_delay_diastolic_mmhg", "bp_stop_systolic_mmhg",
-    "bp_stop_diastolic_mmhg", "maintenance_description", "preparation_instructions", "source",
+    "name",
+    "dose_mg_per_kg",
+    "min_dose_mg_per_kg",
+    "max_dose_mg_per_kg",
+    "hard_cap_dose_mg_per_kg",
+    "min_dose_mg_per_session",
+    "max_dose_mg_per_session",
+    "concentration_mg_per_ml",
+    "rounding_mg",
+    "volume_rounding_ml",
+    "max_weight_age_days",
+    "infusion_min",
+    "induction_session_count",
+    "induction_window_days",
+    "sessions_per_week_min",
+    "sessions_per_week_max",
+    "min_days_between",
+    "session_length_min",
+    "bp_delay_systolic_mmhg",
+    "bp_delay_diastolic_mmhg",
+    "bp_stop_systolic_mmhg",
+    "bp_stop_diastolic_mmhg",
+    "maintenance_description",
+    "preparation_instructions",
+    "source",
 ]
 
 
@@ -73,8 +92,9 @@ class DoseChangeForm(forms.Form):
 
 
 class ChartForm(forms.Form):
-    model = forms.ChoiceField(choices=[("domino", "Domino 1984"), ("clements", "Clements & Nimmo 1981")],
-                              required=False)
+    model = forms.ChoiceField(
+        choices=[("domino", "Domino 1984"), ("clements", "Clements & Nimmo 1981")], required=False
+    )
     concentration_mg_per_ml = forms.DecimalField(
         label="Concentration (mg/mL)", required=False, max_digits=7, decimal_places=3, min_value=0.001
     )
@@ -83,11 +103,16 @@ class ChartForm(forms.Form):
 class MaintenanceDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=MaintenanceDecisionChoice.choices)
     interval_weeks = forms.IntegerField(
-        label="Interval (weeks)", required=False, min_value=1, max_value=52,
+        label="Interval (weeks)",
+        required=False,
+        min_value=1,
+        max_value=52,
         help_text="Continue only; blank: the proposed shortest interval.",
     )
     note = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Required when the decision differs from the proposal.",
     )
     instrument = forms.CharField(widget=forms.HiddenInput, max_length=40)

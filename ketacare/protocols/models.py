@@ -95,11 +95,13 @@ class ProtocolTemplate(models.Model):
         ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "code", "version"], condition=Q(organisation__isnull=False),
+                fields=["organisation", "code", "version"],
+                condition=Q(organisation__isnull=False),
                 name="protocol_template_org_code_version",
             ),
             models.UniqueConstraint(
-                fields=["code", "version"], condition=Q(organisation__isnull=True),
+                fields=["code", "version"],
+                condition=Q(organisation__isnull=True),
                 name="protocol_template_builtin_code_version",
             ),
         ]
@@ -157,8 +159,13 @@ class ProtocolTemplate(models.Model):
         try:
             self.limits()
             self.policy()
-            if None not in (self.sessions_per_week_min, self.sessions_per_week_max, self.induction_session_count,
-                            self.induction_window_days, self.min_days_between):
+            if None not in (
+                self.sessions_per_week_min,
+                self.sessions_per_week_max,
+                self.induction_session_count,
+                self.induction_window_days,
+                self.min_days_between,
+            ):
                 self.induction_schedule()
         except (DosingError, CourseError) as error:
             raise ValidationError({error.field: error.problem}) from None
@@ -249,9 +256,7 @@ class PlanRevision(models.Model):
 
     class Meta:
         ordering = ["-revision_number"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "revision_number"], name="plan_revision_plan_number")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "revision_number"], name="plan_revision_plan_number")]
 
 
 class MaintenanceDecisionChoice(models.TextChoices):

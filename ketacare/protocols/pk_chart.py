@@ -120,15 +120,24 @@ def build_pk_chart(
         if band.low_ng_per_ml >= top:
             continue
         high = band.high_ng_per_ml if band.high_ng_per_ml is not None else band.low_ng_per_ml
-        bands.append(Band(
-            label=f"{band.label}: {band.low_ng_per_ml:g}" + (f"–{high:g}" if high != band.low_ng_per_ml else "")
-            + " ng/mL",
-            y=round(y(high), 1), height=round(y(band.low_ng_per_ml) - y(high), 1), source=band.source,
-        ))
+        bands.append(
+            Band(
+                label=f"{band.label}: {band.low_ng_per_ml:g}"
+                + (f"–{high:g}" if high != band.low_ng_per_ml else "")
+                + " ng/mL",
+                y=round(y(high), 1),
+                height=round(y(band.low_ng_per_ml) - y(high), 1),
+                source=band.source,
+            )
+        )
     return PkChart(
-        model_key=model_key, model_name=model.name, model_source=model.source,
-        dose_mg=float(dose_mg), weight_kg=float(weight_kg),
-        peak_ng_per_ml=round(summary.peak_ng_per_ml, 1), time_of_peak_min=round(summary.time_of_peak_min, 1),
+        model_key=model_key,
+        model_name=model.name,
+        model_source=model.source,
+        dose_mg=float(dose_mg),
+        weight_kg=float(weight_kg),
+        peak_ng_per_ml=round(summary.peak_ng_per_ml, 1),
+        time_of_peak_min=round(summary.time_of_peak_min, 1),
         points=" ".join(f"{x(t):.1f},{y(c):.1f}" for t, c in zip(times, values, strict=True)),
         bands=bands,
         x_ticks=[Tick(t, round(x(t), 1)) for t in range(0, HORIZON_MIN + 1, 30)],

@@ -203,14 +203,25 @@ class DoseOut(Schema):
 def plan_out(detail: PlanDetail) -> dict:
     plan = detail.plan
     return {
-        "id": plan.pk, "patient_id": plan.patient_id, "template_id": plan.template_id,
-        "template_code": plan.template.code, "template_version": plan.template.version,
-        "status": plan.status, "start_date": plan.start_date, "dose_mg_per_kg": plan.dose_mg_per_kg,
-        "dose_override_reason": plan.dose_override_reason, "created_at": plan.created_at,
-        "sessions": detail.sessions, "adjuncts": detail.adjuncts,
+        "id": plan.pk,
+        "patient_id": plan.patient_id,
+        "template_id": plan.template_id,
+        "template_code": plan.template.code,
+        "template_version": plan.template.version,
+        "status": plan.status,
+        "start_date": plan.start_date,
+        "dose_mg_per_kg": plan.dose_mg_per_kg,
+        "dose_override_reason": plan.dose_override_reason,
+        "created_at": plan.created_at,
+        "sessions": detail.sessions,
+        "adjuncts": detail.adjuncts,
         "revisions": [
-            {"revision_number": r.revision_number, "changed_by": r.changed_by.get_username(),
-             "changed_at": r.changed_at, "reason": r.reason}
+            {
+                "revision_number": r.revision_number,
+                "changed_by": r.changed_by.get_username(),
+                "changed_at": r.changed_at,
+                "reason": r.reason,
+            }
             for r in detail.revisions
         ],
     }
@@ -218,12 +229,19 @@ def plan_out(detail: PlanDetail) -> dict:
 
 def dose_out(result: DoseResult) -> dict:
     return {
-        "dose_mg_per_kg": result.dose_mg_per_kg, "weight_kg": result.weight_kg,
-        "weight_measured_on": result.weight_measured_on, "exact_dose_mg": result.exact_dose_mg,
-        "dose_mg": result.dose_mg, "rounding_mg": result.rounding_mg,
-        "concentration_mg_per_ml": result.concentration_mg_per_ml, "volume_ml": result.volume_ml,
-        "blocked": result.blocked, "block_reasons": list(result.block_reasons),
-        "overridden": result.overridden, "override_reason": result.override_reason, "notes": list(result.notes),
+        "dose_mg_per_kg": result.dose_mg_per_kg,
+        "weight_kg": result.weight_kg,
+        "weight_measured_on": result.weight_measured_on,
+        "exact_dose_mg": result.exact_dose_mg,
+        "dose_mg": result.dose_mg,
+        "rounding_mg": result.rounding_mg,
+        "concentration_mg_per_ml": result.concentration_mg_per_ml,
+        "volume_ml": result.volume_ml,
+        "blocked": result.blocked,
+        "block_reasons": list(result.block_reasons),
+        "overridden": result.overridden,
+        "override_reason": result.override_reason,
+        "notes": list(result.notes),
     }
 
 
@@ -291,7 +309,13 @@ def maintenance_proposal_out(review) -> dict:
 
 def maintenance_decision_out(record) -> dict:
     return {
-        "id": record.pk, "plan_id": record.plan_id, "plan_status": record.plan.status, "decision": record.decision,
-        "interval_weeks": record.interval_weeks, "note": record.note, "proposal": record.proposal,
-        "decided_by_id": record.decided_by_id, "decided_at": record.decided_at,
+        "id": record.pk,
+        "plan_id": record.plan_id,
+        "plan_status": record.plan.status,
+        "decision": record.decision,
+        "interval_weeks": record.interval_weeks,
+        "note": record.note,
+        "proposal": record.proposal,
+        "decided_by_id": record.decided_by_id,
+        "decided_at": record.decided_at,
     }

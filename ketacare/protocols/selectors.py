@@ -121,8 +121,9 @@ def access_plans_by_patient_id(user, patient_id: int) -> tuple[Patient, list[Tre
     require_permission(user, Permission.PLANS_VIEW)
     patient = access_patient_by_id(user, patient_id, audit=False)
     plans = list(_visible_plans(user).filter(patient=patient))
-    record_event(user, AuditAction.LIST, object_type="protocols.treatmentplan", patient=patient,
-                 detail={"results": len(plans)})
+    record_event(
+        user, AuditAction.LIST, object_type="protocols.treatmentplan", patient=patient, detail={"results": len(plans)}
+    )
     return patient, plans
 
 
@@ -148,9 +149,12 @@ def score_series(patient: Patient, instrument: str) -> ScoreSeries:
     """The patient's effective submitted totals of one instrument (an amendment replaces what it
     amends, at that response's time), each on the patient's local day."""
     zone = ZoneInfo(patient.zone_name)
-    rows = effective_responses().filter(patient=patient, instrument=instrument, total__isnull=False).order_by(
-        "taken_at", "id"
-    ).values_list("taken_at", "total")
+    rows = (
+        effective_responses()
+        .filter(patient=patient, instrument=instrument, total__isnull=False)
+        .order_by("taken_at", "id")
+        .values_list("taken_at", "total")
+    )
     return ScoreSeries(instrument, [(taken_at.astimezone(zone).date(), total) for taken_at, total in rows])
 
 
@@ -175,18 +179,30 @@ def build_maintenance_review(plan: TreatmentPlan, instrument: str) -> Maintenanc
     except ProtocolRuleError as error:
         raise ValidationError({error.field: error.problem}) from None
     return MaintenanceReview(
-        plan=plan, series=series, first_treatment_on=first_treatment_on, induction_end_on=induction_end_on,
-        proposal=proposal, decisions=list(plan.maintenance_decisions.select_related("decided_by")),
+        plan=plan,
+        series=series,
+        first_treatment_on=first_treatment_on,
+        induction_end_on=induction_end_on,
+        proposal=proposal,
+        decisions=list(plan.maintenance_decisions.select_related("decided_by")),
     )
 
 
-def access_maintenance_review_by_plan_id(user, plan_id: int, instrument: str = DEFAULT_MAINTENANCE_INSTRUMENT
-                                         ) -> MaintenanceReview:
+def access_maintenance_review_by_plan_id(
+    user, plan_id: int, instrument: str = DEFAULT_MAINTENANCE_INSTRUMENT
+) -> MaintenanceReview:
     """The end-of-induction proposal from the patient's scores (audited as a view of the plan)."""
     require_permission(user, Permission.MEASURES_VIEW)
     plan = access_plan_by_id(user, plan_id, audit=False)
     review = build_maintenance_review(plan, instrument)
-    record_event(user, AuditAction.VIEW, plan, patient=plan.patient, detail={
-        "maintenance_proposal": review.proposal.proposal.value, "instrument": instrument,
-    })
+    record_event(
+        user,
+        AuditAction.VIEW,
+        plan,
+        patient=plan.patient,
+        detail={
+            "maintenance_proposal": review.proposal.proposal.value,
+            "instrument": instrument,
+        },
+    )
     return review

@@ -40,10 +40,14 @@ from ketacare.protocols.selectors import (
 @permission_required(Permission.PLANS_VIEW)
 @require_GET
 def template_list(request):
-    return render(request, "protocols/template_list.html", {
-        "templates": list_current_templates(request.user),
-        "may_manage": user_may(request.user, Permission.PROTOCOLS_MANAGE),
-    })
+    return render(
+        request,
+        "protocols/template_list.html",
+        {
+            "templates": list_current_templates(request.user),
+            "may_manage": user_may(request.user, Permission.PROTOCOLS_MANAGE),
+        },
+    )
 
 
 @permission_required(Permission.PLANS_VIEW)
@@ -56,7 +60,8 @@ def template_detail(request, pk: int):
     if may_manage:
         form = TemplateEditForm(request.POST if request.method == "POST" else None, instance=template)
         done = run_form_action(
-            request, form,
+            request,
+            form,
             lambda: actions.do_edit_template(user, pk, **{name: form.cleaned_data[name] for name in form.changed_data}),
             success=lambda new: f"Saved as version {new.version}.",
             redirect_to=lambda new: reverse("protocols:template_detail", args=[new.pk]),
@@ -74,9 +79,15 @@ def _plan_list(request, patient_id: int, form=None):
     may_manage = user_may(user, Permission.PLANS_MANAGE)
     if may_manage and form is None:
         form = PlanForm(templates=list_current_templates(user), initial={"start_date": patient.today()})
-    return render(request, "protocols/plan_list.html", {
-        "patient": patient, "plans": plans, "form": form if may_manage else None,
-    })
+    return render(
+        request,
+        "protocols/plan_list.html",
+        {
+            "patient": patient,
+            "plans": plans,
+            "form": form if may_manage else None,
+        },
+    )
 
 
 @permission_required(Permission.PLANS_VIEW)
@@ -88,8 +99,11 @@ def plan_list(request, patient_id: int):
     require_permission(user, Permission.PLANS_MANAGE)
     form = PlanForm(request.POST, templates=list_current_templates(user))
     return run_form_action(
-        request, form, lambda: actions.do_create_plan_from_template(user, patient_id, **form.cleaned_data),
-        success="Plan created.", redirect_to=lambda plan: reverse("protocols:plan_detail", args=[plan.pk]),
+        request,
+        form,
+        lambda: actions.do_create_plan_from_template(user, patient_id, **form.cleaned_data),
+        success="Plan created.",
+        redirect_to=lambda plan: reverse("protocols:plan_detail", args=[plan.pk]),
     ) or _plan_list(request, patient_id, form)
 
 
@@ -123,27 +137,43 @@ def _render_plan(request, pk: int, **bound_forms):
             dose_error = " ".join(exc.messages)
     try:
         if dose is not None:
-            chart = build_pk_chart(route=plan.template.route, dose_mg=dose.dose_mg, weight_kg=dose.weight_kg,
-                                   infusion_min=plan.template.infusion_min, model_key=options.get("model") or "domino")
+            chart = build_pk_chart(
+                route=plan.template.route,
+                dose_mg=dose.dose_mg,
+                weight_kg=dose.weight_kg,
+                infusion_min=plan.template.infusion_min,
+                model_key=options.get("model") or "domino",
+            )
         elif not plan.template.is_weight_based:
             # Fixed esketamine dosing: the first dose of the schedule (label day 1: 56 mg); the
             # label-derived model has no weight covariate, so the weight is nominal.
-            chart = build_pk_chart(route=plan.template.route, dose_mg=_first_fixed_dose_mg(plan.template),
-                                   weight_kg=70, infusion_min=None)
+            chart = build_pk_chart(
+                route=plan.template.route, dose_mg=_first_fixed_dose_mg(plan.template), weight_kg=70, infusion_min=None
+            )
     except PharmacokineticsError:
         chart = None  # an unusable template value: the page still shows the plan
     may_manage = user_may(user, Permission.PLANS_MANAGE)
-    return render(request, "protocols/plan_detail.html", {
-        "detail": detail, "plan": plan, "patient": plan.patient, "template": plan.template,
-        "dose": dose, "dose_error": dose_error, "chart": chart, "chart_form": chart_form,
-        "may_manage": may_manage,
-        "status_form": bound_forms.get("status_form") or StatusForm(),
-        "dose_change_form": bound_forms.get("dose_change_form") or DoseChangeForm(),
-        "next_step": _next_step(plan),
-        "next_statuses": next_plan_statuses(plan.status),
-        "adjunct_form": bound_forms.get("adjunct_form") or AdjunctForm(),
-        "override_form": bound_forms.get("override_form") or OverrideForm(),
-    })
+    return render(
+        request,
+        "protocols/plan_detail.html",
+        {
+            "detail": detail,
+            "plan": plan,
+            "patient": plan.patient,
+            "template": plan.template,
+            "dose": dose,
+            "dose_error": dose_error,
+            "chart": chart,
+            "chart_form": chart_form,
+            "may_manage": may_manage,
+            "status_form": bound_forms.get("status_form") or StatusForm(),
+            "dose_change_form": bound_forms.get("dose_change_form") or DoseChangeForm(),
+            "next_step": _next_step(plan),
+            "next_statuses": next_plan_statuses(plan.status),
+            "adjunct_form": bound_forms.get("adjunct_form") or AdjunctForm(),
+            "override_form": bound_forms.get("override_form") or OverrideForm(),
+        },
+    )
 
 
 @permission_required(Permission.PLANS_VIEW)
@@ -154,37 +184,62 @@ def plan_detail(request, pk: int):
 
 def _plan_post(request, pk: int, form, form_name: str, action, done: str, section: str):
     return run_form_action(
-        request, form, lambda: action(request.user, pk, **form.cleaned_data),
-        success=done, redirect_to=f"{reverse('protocols:plan_detail', args=[pk])}#{section}",
+        request,
+        form,
+        lambda: action(request.user, pk, **form.cleaned_data),
+        success=done,
+        redirect_to=f"{reverse('protocols:plan_detail', args=[pk])}#{section}",
     ) or _render_plan(request, pk, **{form_name: form})
 
 
 @permission_required(Permission.PLANS_MANAGE)
 @require_POST
 def plan_status(request, pk: int):
-    return _plan_post(request, pk, StatusForm(request.POST), "status_form",
-                      actions.do_change_plan_status, "Status changed.", "status")
+    return _plan_post(
+        request, pk, StatusForm(request.POST), "status_form", actions.do_change_plan_status, "Status changed.", "status"
+    )
 
 
 @permission_required(Permission.PLANS_MANAGE)
 @require_POST
 def adjunct_add(request, pk: int):
-    return _plan_post(request, pk, AdjunctForm(request.POST), "adjunct_form",
-                      actions.do_add_adjunct_item, "Adjunct care added.", "adjuncts")
+    return _plan_post(
+        request,
+        pk,
+        AdjunctForm(request.POST),
+        "adjunct_form",
+        actions.do_add_adjunct_item,
+        "Adjunct care added.",
+        "adjuncts",
+    )
 
 
 @permission_required(Permission.PLANS_MANAGE)
 @require_POST
 def dose_override(request, pk: int):
-    return _plan_post(request, pk, OverrideForm(request.POST), "override_form",
-                      actions.do_override_dose, "Dose override recorded.", "dose")
+    return _plan_post(
+        request,
+        pk,
+        OverrideForm(request.POST),
+        "override_form",
+        actions.do_override_dose,
+        "Dose override recorded.",
+        "dose",
+    )
 
 
 @permission_required(Permission.PLANS_MANAGE)
 @require_POST
 def dose_change(request, pk: int):
-    return _plan_post(request, pk, DoseChangeForm(request.POST), "dose_change_form",
-                      actions.do_change_plan_dose, "Dose changed.", "dose")
+    return _plan_post(
+        request,
+        pk,
+        DoseChangeForm(request.POST),
+        "dose_change_form",
+        actions.do_change_plan_dose,
+        "Dose changed.",
+        "dose",
+    )
 
 
 def _render_maintenance(request, pk: int, instrument: str, form=None):
@@ -194,15 +249,27 @@ def _render_maintenance(request, pk: int, instrument: str, form=None):
     review = access_maintenance_review_by_plan_id(user, pk, instrument)
     proposal = review.proposal
     if form is None:
-        form = MaintenanceDecisionForm(initial={
-            "instrument": instrument, "decision": proposal.decision.value if proposal.decision else None,
-            "interval_weeks": proposal.interval_weeks_min,
-        })
-    return render(request, "protocols/maintenance.html", {
-        "review": review, "plan": review.plan, "patient": review.plan.patient, "proposal": proposal,
-        "instrument": instrument, "instruments": MAINTENANCE_INSTRUMENTS.items(),
-        "may_manage": user_may(user, Permission.PLANS_MANAGE), "form": form,
-    })
+        form = MaintenanceDecisionForm(
+            initial={
+                "instrument": instrument,
+                "decision": proposal.decision.value if proposal.decision else None,
+                "interval_weeks": proposal.interval_weeks_min,
+            }
+        )
+    return render(
+        request,
+        "protocols/maintenance.html",
+        {
+            "review": review,
+            "plan": review.plan,
+            "patient": review.plan.patient,
+            "proposal": proposal,
+            "instrument": instrument,
+            "instruments": MAINTENANCE_INSTRUMENTS.items(),
+            "may_manage": user_may(user, Permission.PLANS_MANAGE),
+            "form": form,
+        },
+    )
 
 
 @permission_required(Permission.PLANS_VIEW)
@@ -218,8 +285,11 @@ def maintenance_decide(request, pk: int):
     form = MaintenanceDecisionForm(request.POST)
     instrument = request.POST.get("instrument", DEFAULT_MAINTENANCE_INSTRUMENT)
     return run_form_action(
-        request, form, lambda: actions.do_record_maintenance_decision(request.user, pk, **form.cleaned_data),
+        request,
+        form,
+        lambda: actions.do_record_maintenance_decision(request.user, pk, **form.cleaned_data),
         success="Maintenance decision recorded.",
-        redirect_to=lambda _: reverse("protocols:maintenance", args=[pk])
-        + f"?instrument={form.cleaned_data['instrument']}",
+        redirect_to=lambda _: (
+            reverse("protocols:maintenance", args=[pk]) + f"?instrument={form.cleaned_data['instrument']}"
+        ),
     ) or _render_maintenance(request, pk, instrument, form)

@@ -36,11 +36,21 @@ TEXT_MAX_CHARS = 5000
 ID_MAX_CHARS = 60
 # Fields staff complete or correct on a draft (the links to patient, setting and session stay).
 EDITABLE_FIELDS = frozenset(FIELD_LABELS) - {"patient", "location"} | set(OPTIONAL_FIELDS)
-YES_NO_FIELDS = frozenset({
-    "first_treatment", "vitals_in_range_before_dose", "vitals_in_range_before_leaving", "sedation", "dissociation",
-    "respiratory_depression", "benzodiazepines", "non_benzodiazepine_sedative_hypnotics", "psychostimulants",
-    "maois", "opioids",
-})
+YES_NO_FIELDS = frozenset(
+    {
+        "first_treatment",
+        "vitals_in_range_before_dose",
+        "vitals_in_range_before_leaving",
+        "sedation",
+        "dissociation",
+        "respiratory_depression",
+        "benzodiazepines",
+        "non_benzodiazepine_sedative_hypnotics",
+        "psychostimulants",
+        "maois",
+        "opioids",
+    }
+)
 BP_FIELDS = frozenset(name for name in FIELD_LABELS if name.startswith("bp_"))
 # Model field name of the values that are links.
 LINK_FIELDS = {"patient": "patient_id", "location": "location_id", "monitoring_clinician": "monitoring_clinician_id"}
@@ -70,8 +80,15 @@ def _location(actor, location_id) -> Location:
 
 
 @transaction.atomic
-def do_record_certification(actor, *, location_id: int, certificate_id: str, certified_on: dt.date,
-                            authorized_representative: str, expires_on: dt.date | None = None) -> RemsCertification:
+def do_record_certification(
+    actor,
+    *,
+    location_id: int,
+    certificate_id: str,
+    certified_on: dt.date,
+    authorized_representative: str,
+    expires_on: dt.date | None = None,
+) -> RemsCertification:
     """The location's REMS certification as an outpatient healthcare setting (a renewal is a new row)."""
     require_permission(actor, Permission.REMS_MANAGE)
     location = _location(actor, location_id)
@@ -80,27 +97,40 @@ def do_record_certification(actor, *, location_id: int, certificate_id: str, cer
         certificate_id=clean_text("certificate_id", certificate_id, required=True, max_chars=ID_MAX_CHARS),
         certified_on=_date("certified_on", certified_on),
         expires_on=_date("expires_on", expires_on, required=False),
-        authorized_representative=clean_text("authorized_representative", authorized_representative, required=True,
-                                             max_chars=200),
+        authorized_representative=clean_text(
+            "authorized_representative", authorized_representative, required=True, max_chars=200
+        ),
         recorded_by=actor,
     )
     if certification.expires_on and certification.expires_on < certification.certified_on:
         raise ValidationError({"expires_on": "The expiry date is before the certification date."})
     certification.save(force_insert=True)
-    record_event(actor, AuditAction.CREATE, certification, organisation=location.organisation, detail={
-        "location_id": location.pk, "certificate_id": certification.certificate_id,
-        "certified_on": certification.certified_on, "expires_on": certification.expires_on,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        certification,
+        organisation=location.organisation,
+        detail={
+            "location_id": location.pk,
+            "certificate_id": certification.certificate_id,
+            "certified_on": certification.certified_on,
+            "expires_on": certification.expires_on,
+        },
+    )
     return certification
 
 
 @transaction.atomic
 def do_withdraw_certification(actor, certification_id: int, *, reason: str) -> RemsCertification:
     require_permission(actor, Permission.REMS_MANAGE)
-    certification = RemsCertification.objects.select_for_update().filter(
-        pk=db_id_or_zero(certification_id),
-        location__organisation_id=actor.organisation_id,
-    ).first()
+    certification = (
+        RemsCertification.objects.select_for_update()
+        .filter(
+            pk=db_id_or_zero(certification_id),
+            location__organisation_id=actor.organisation_id,
+        )
+        .first()
+    )
     if certification is None:
         raise Http404("No such certification")
     if not certification.is_active:
@@ -108,8 +138,12 @@ def do_withdraw_certification(actor, certification_id: int, *, reason: str) -> R
     certification.is_active = False
     certification.withdrawn_reason = clean_reason(reason)
     certification.save(update_fields=["is_active", "withdrawn_reason"])
-    record_event(actor, AuditAction.STATUS_CHANGE, certification, detail={"status": "withdrawn",
-                                                                            "reason": certification.withdrawn_reason})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        certification,
+        detail={"status": "withdrawn", "reason": certification.withdrawn_reason},
+    )
     return certification
 
 
@@ -126,8 +160,9 @@ def _prescriber(actor, user_id):
 
 
 @transaction.atomic
-def do_enroll_patient(actor, patient_id: int, *, enrollment_id: str, enrolled_on: dt.date,
-                      enrolled_by_id: int | None = None) -> RemsEnrollment:
+def do_enroll_patient(
+    actor, patient_id: int, *, enrollment_id: str, enrolled_on: dt.date, enrolled_by_id: int | None = None
+) -> RemsEnrollment:
     """Record the patient's REMS enrollment (CLINICAL.md §2: before the first treatment)."""
     require_permission(actor, Permission.REMS_MANAGE)
     patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
@@ -147,10 +182,17 @@ def do_enroll_patient(actor, patient_id: int, *, enrollment_id: str, enrolled_on
             enrollment.save(force_insert=True)
     except IntegrityError:  # enrolled at the same moment by someone else
         raise ValidationError({"enrollment_id": "The patient is already enrolled."}) from None
-    record_event(actor, AuditAction.CREATE, enrollment, patient=patient, detail={
-        "enrollment_id": enrollment.enrollment_id, "enrolled_on": enrollment.enrolled_on,
-        "enrolled_by": enrollment.enrolled_by_id,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        enrollment,
+        patient=patient,
+        detail={
+            "enrollment_id": enrollment.enrollment_id,
+            "enrolled_on": enrollment.enrolled_on,
+            "enrolled_by": enrollment.enrolled_by_id,
+        },
+    )
     return enrollment
 
 
@@ -164,8 +206,13 @@ def do_withdraw_enrollment(actor, patient_id: int, *, reason: str) -> RemsEnroll
     enrollment.is_active = False
     enrollment.withdrawn_reason = clean_reason(reason)
     enrollment.save(update_fields=["is_active", "withdrawn_reason"])
-    record_event(actor, AuditAction.STATUS_CHANGE, enrollment, patient=patient,
-                 detail={"status": "withdrawn", "reason": enrollment.withdrawn_reason})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        enrollment,
+        patient=patient,
+        detail={"status": "withdrawn", "reason": enrollment.withdrawn_reason},
+    )
     return enrollment
 
 
@@ -181,9 +228,12 @@ def _chart_values(session: TreatmentSession) -> dict:
 def do_create_form_from_session(actor, session_id: int) -> MonitoringForm:
     """The session's draft PMF, filled from its chart (the existing form if there is one)."""
     require_permission(actor, Permission.REMS_FINALISE)
-    session = TreatmentSession.objects.select_for_update(of=("self",)).select_related(
-        "location", "patient", "template", "organisation").filter(
-        pk=db_id_or_zero(session_id), organisation_id=actor.organisation_id).first()
+    session = (
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .select_related("location", "patient", "template", "organisation")
+        .filter(pk=db_id_or_zero(session_id), organisation_id=actor.organisation_id)
+        .first()
+    )
     if session is None:
         raise Http404("No such treatment session")
     existing = MonitoringForm.objects.filter(session=session).first()
@@ -193,12 +243,20 @@ def do_create_form_from_session(actor, session_id: int) -> MonitoringForm:
         raise ValidationError({"session": "A REMS monitoring form is for esketamine sessions."})
     if session.status not in MONITORING_ENDED:
         raise ValidationError({"session": "The form is filled once monitoring has ended (the patient is discharged)."})
-    form = MonitoringForm(organisation_id=session.organisation_id, session=session, created_by=actor,
-                          **_chart_values(session))
+    form = MonitoringForm(
+        organisation_id=session.organisation_id, session=session, created_by=actor, **_chart_values(session)
+    )
     form.save(force_insert=True)
-    record_event(actor, AuditAction.CREATE, form, patient=session.patient, detail={
-        "session": session.pk, "missing": missing_fields(form_values(form)),
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        form,
+        patient=session.patient,
+        detail={
+            "session": session.pk,
+            "missing": missing_fields(form_values(form)),
+        },
+    )
     return form
 
 
@@ -290,10 +348,12 @@ def do_finalise_form(actor, form_id: int) -> MonitoringForm:
     form = _draft(actor, form_id)
     missing = [name for name, label in FIELD_LABELS.items() if form_values(form).get(name) in (None, "")]
     if missing:
-        raise ValidationError({
-            name: f"{FIELD_LABELS[name][0].upper()}{FIELD_LABELS[name][1:]} is required before finalising."
-            for name in missing
-        })
+        raise ValidationError(
+            {
+                name: f"{FIELD_LABELS[name][0].upper()}{FIELD_LABELS[name][1:]} is required before finalising."
+                for name in missing
+            }
+        )
     form.status = FormStatus.FINALISED
     form.finalised_by = actor
     form.finalised_at = timezone.now()
@@ -317,6 +377,11 @@ def do_mark_form_submitted(actor, form_id: int, *, submitted_on: dt.date) -> Mon
     form.submitted_on = submitted_on
     form.submitted_by = actor
     form.save(update_fields=["submitted_on", "submitted_by", "updated_at"])
-    record_event(actor, AuditAction.STATUS_CHANGE, form, patient=form.patient,
-                 detail={"status": "submitted", "submitted_on": submitted_on})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        form,
+        patient=form.patient,
+        detail={"status": "submitted", "submitted_on": submitted_on},
+    )
     return form

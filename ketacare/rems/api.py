@@ -29,8 +29,10 @@ router = Router(tags=["rems"])
 
 def form_out(form) -> dict:
     values = actions.form_values(form)
-    return {**{name: getattr(form, name) for name in FormOut.model_fields if name != "missing"},
-            "missing": [name for name in FIELD_LABELS if values.get(name) in (None, "")]}
+    return {
+        **{name: getattr(form, name) for name in FormOut.model_fields if name != "missing"},
+        "missing": [name for name in FIELD_LABELS if values.get(name) in (None, "")],
+    }
 
 
 @router.get("/dashboard", response={200: DashboardOut, **LIST_ERRORS})

@@ -20,9 +20,15 @@ def treatment_date(session: TreatmentSession, first_device_at) -> dt.date:
 
 def chart_facts(session: TreatmentSession) -> ChartFacts:
     allowed = discharge_range_of(session, settings_of(session))
-    earlier = TreatmentSession.objects.filter(
-        patient_id=session.patient_id, drug=session.drug, checked_in_at__lt=session.checked_in_at,
-    ).exclude(status=SessionStatus.CANCELLED).exclude(pk=session.pk)
+    earlier = (
+        TreatmentSession.objects.filter(
+            patient_id=session.patient_id,
+            drug=session.drug,
+            checked_in_at__lt=session.checked_in_at,
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .exclude(pk=session.pk)
+    )
     ratings = list(session.ratings.select_related("response"))
     asked = session.checks.filter(item=CheckItem.INTERACTING_MEDICINES).exists()
     dose = session.dose_mg
@@ -36,12 +42,20 @@ def chart_facts(session: TreatmentSession) -> ChartFacts:
         lot_number=session.lot,
         monitoring_minutes=session.monitoring_minutes,
         vitals=[
-            Vital(v.phase, v.minute, v.scheduled_minute, v.systolic_mmhg, v.diastolic_mmhg, v.heart_rate_bpm,
-                  v.spo2_percent)
+            Vital(
+                v.phase,
+                v.minute,
+                v.scheduled_minute,
+                v.systolic_mmhg,
+                v.diastolic_mmhg,
+                v.heart_rate_bpm,
+                v.spo2_percent,
+            )
             for v in session.vitals.order_by("recorded_at", "id")
         ],
-        vital_range=Range(allowed.max_systolic_mmhg, allowed.max_diastolic_mmhg, allowed.max_heart_rate_bpm,
-                          allowed.min_spo2_percent),
+        vital_range=Range(
+            allowed.max_systolic_mmhg, allowed.max_diastolic_mmhg, allowed.max_heart_rate_bpm, allowed.min_spo2_percent
+        ),
         adverse_event_kinds=list(session.adverse_events.values_list("kind", flat=True)),
         moaas_scores=[r.response.total for r in ratings if r.instrument == "moaas" and r.response.total is not None],
         cadss_totals=[r.response.total for r in ratings if r.instrument == "cadss" and r.response.total is not None],

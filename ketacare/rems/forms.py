@@ -32,8 +32,13 @@ class EnrollmentForm(forms.Form):
 
 class YesNoField(forms.TypedChoiceField):
     def __init__(self, **kwargs):
-        super().__init__(choices=YES_NO, required=False, empty_value=None,
-                         coerce=lambda value: {"yes": True, "no": False}[value], **kwargs)
+        super().__init__(
+            choices=YES_NO,
+            required=False,
+            empty_value=None,
+            coerce=lambda value: {"yes": True, "no": False}[value],
+            **kwargs,
+        )
 
 
 def _yes_no_initial(value):
@@ -43,19 +48,37 @@ def _yes_no_initial(value):
 class MonitoringFormForm(forms.ModelForm):
     """The draft's fields; blanks are allowed here, finalising asks for all of them."""
 
-    monitoring_clinician = forms.TypedChoiceField(label="Monitoring clinician", coerce=int, required=False,
-                                                  empty_value=None)
+    monitoring_clinician = forms.TypedChoiceField(
+        label="Monitoring clinician", coerce=int, required=False, empty_value=None
+    )
 
     class Meta:
         model = MonitoringForm
         fields = [
-            "treatment_date", "first_treatment", "dose_mg", "lot_number", "monitoring_minutes",
-            "ready_to_leave_minutes", "monitoring_clinician_phone",
-            "vitals_in_range_before_dose", "vitals_in_range_before_leaving",
-            "bp_before_systolic_mmhg", "bp_before_diastolic_mmhg", "bp_40min_systolic_mmhg",
-            "bp_40min_diastolic_mmhg", "bp_leaving_systolic_mmhg", "bp_leaving_diastolic_mmhg",
-            "sedation", "dissociation", "respiratory_depression", "benzodiazepines",
-            "non_benzodiazepine_sedative_hypnotics", "psychostimulants", "maois", "opioids", "notes",
+            "treatment_date",
+            "first_treatment",
+            "dose_mg",
+            "lot_number",
+            "monitoring_minutes",
+            "ready_to_leave_minutes",
+            "monitoring_clinician_phone",
+            "vitals_in_range_before_dose",
+            "vitals_in_range_before_leaving",
+            "bp_before_systolic_mmhg",
+            "bp_before_diastolic_mmhg",
+            "bp_40min_systolic_mmhg",
+            "bp_40min_diastolic_mmhg",
+            "bp_leaving_systolic_mmhg",
+            "bp_leaving_diastolic_mmhg",
+            "sedation",
+            "dissociation",
+            "respiratory_depression",
+            "benzodiazepines",
+            "non_benzodiazepine_sedative_hypnotics",
+            "psychostimulants",
+            "maois",
+            "opioids",
+            "notes",
         ]
         widgets = {"treatment_date": DATE_INPUT, "notes": forms.Textarea(attrs={"rows": 2})}
         labels = {"dose_mg": "Dose (mg)", "monitoring_minutes": "Minutes from first device to end of monitoring"}

@@ -42,8 +42,12 @@ class RemsEnrollment(models.Model):
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="rems_enrollments")
     enrollment_id = models.CharField(max_length=60)
     enrolled_on = models.DateField()
-    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    help_text="The prescriber who enrolled the patient")
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The prescriber who enrolled the patient",
+    )
     is_active = models.BooleanField(default=True)
     withdrawn_reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -52,8 +56,9 @@ class RemsEnrollment(models.Model):
     class Meta:
         ordering = ["patient", "-enrolled_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["patient"], condition=Q(is_active=True),
-                                    name="rems_enrollment_one_active_per_patient"),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(is_active=True), name="rems_enrollment_one_active_per_patient"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -78,7 +83,9 @@ def _yes_no(label: str) -> models.BooleanField:
 
 
 def _mmhg() -> models.PositiveSmallIntegerField:
-    return models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(350)])
+    return models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(350)]
+    )
 
 
 class MonitoringForm(models.Model):
@@ -88,11 +95,13 @@ class MonitoringForm(models.Model):
 
     organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="rems_forms")
-    location = models.ForeignKey("clinics.Location", on_delete=models.PROTECT, related_name="rems_forms",
-                                 verbose_name="setting")
+    location = models.ForeignKey(
+        "clinics.Location", on_delete=models.PROTECT, related_name="rems_forms", verbose_name="setting"
+    )
     # One form per session; the form keeps its own copy of the values (the REMS gets what was filed).
-    session = models.OneToOneField("treatments.TreatmentSession", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="rems_form")
+    session = models.OneToOneField(
+        "treatments.TreatmentSession", on_delete=models.PROTECT, null=True, blank=True, related_name="rems_form"
+    )
     monitoring_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -102,13 +111,17 @@ class MonitoringForm(models.Model):
     dose_mg = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(1000)])
     lot_number = models.CharField(max_length=60, blank=True)
     monitoring_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(1440)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1440)],
         help_text="Minutes from the first device to the end of monitoring",
     )
     ready_to_leave_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(1440)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1440)],
         help_text="REMS evaluation question: minutes until the patient would have been ready to leave "
-                  "without the 2-hour rule (optional)",
+        "without the 2-hour rule (optional)",
     )
     vitals_in_range_before_dose = _yes_no("vitals in range before administration")
     vitals_in_range_before_leaving = _yes_no("vitals in range before leaving")
@@ -128,12 +141,14 @@ class MonitoringForm(models.Model):
     opioids = _yes_no("opioids")
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=FormStatus.choices, default=FormStatus.DRAFT)
-    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     finalised_at = models.DateTimeField(null=True, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -147,9 +162,11 @@ class MonitoringForm(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if (not self._state.adding
-                and (update_fields is None or not set(update_fields) <= SUBMISSION_FIELDS)
-                and type(self).objects.filter(pk=self.pk, status=FormStatus.FINALISED).exists()):
+        if (
+            not self._state.adding
+            and (update_fields is None or not set(update_fields) <= SUBMISSION_FIELDS)
+            and type(self).objects.filter(pk=self.pk, status=FormStatus.FINALISED).exists()
+        ):
             raise LockedFormError("A finalised monitoring form is locked")
         super().save(*args, **kwargs)
 

@@ -157,9 +157,16 @@ class DashboardOut(Schema):
 
 
 def _row_out(row: DashboardRow) -> dict:
-    return {"form_id": row.form.pk if row.form else None, "session_id": row.session_id, "patient_id": row.patient.pk,
-            "location_id": row.location.pk, "treatment_date": row.treatment_date, "deadline": row.deadline,
-            "state": row.state, "days_left": row.days_left}
+    return {
+        "form_id": row.form.pk if row.form else None,
+        "session_id": row.session_id,
+        "patient_id": row.patient.pk,
+        "location_id": row.location.pk,
+        "treatment_date": row.treatment_date,
+        "deadline": row.deadline,
+        "state": row.state,
+        "days_left": row.days_left,
+    }
 
 
 def dashboard_out(dashboard: Dashboard) -> dict:
@@ -167,6 +174,13 @@ def dashboard_out(dashboard: Dashboard) -> dict:
         "deadline_days": dashboard.deadline_days,
         "due": [_row_out(r) for r in dashboard.due],
         "overdue": [_row_out(r) for r in dashboard.overdue],
-        "locations": [{"location_id": s.location.pk, "location": s.location.name, "certified": not s.problem,
-                       "problem": s.problem} for s in dashboard.locations],
+        "locations": [
+            {
+                "location_id": s.location.pk,
+                "location": s.location.name,
+                "certified": not s.problem,
+                "problem": s.problem,
+            }
+            for s in dashboard.locations
+        ],
     }

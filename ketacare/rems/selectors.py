@@ -50,8 +50,10 @@ def enrollment_default_date(patient: Patient) -> dt.date:
     home location is the latest date anywhere: right for refusing future dates, wrong here.)"""
     if patient.home_location_id:
         return location_today(patient.home_location)
-    todays = [location_today(location) for location in Location.objects.filter(
-        organisation_id=patient.organisation_id, is_active=True)]
+    todays = [
+        location_today(location)
+        for location in Location.objects.filter(organisation_id=patient.organisation_id, is_active=True)
+    ]
     return min(todays, default=timezone.localdate())
 
 
@@ -94,8 +96,11 @@ def session_rems_blockers(session: TreatmentSession) -> list[str]:
 def certifications_of(user) -> list[RemsCertification]:
     """Every certification of the user's organisation's locations, newest first per location."""
     require_permission(user, Permission.REMS_VIEW)
-    return list(RemsCertification.objects.filter(location__organisation_id=user.organisation_id)
-                .select_related("location", "recorded_by"))
+    return list(
+        RemsCertification.objects.filter(location__organisation_id=user.organisation_id).select_related(
+            "location", "recorded_by"
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,11 @@ def location_statuses(user) -> list[LocationStatus]:
     certifications = certifications_of(user)
     rows = []
     for location in Location.objects.filter(organisation_id=user.organisation_id, is_active=True).order_by("name"):
-        facts = [CertificationFacts(c.certificate_id, c.certified_on, c.expires_on, c.is_active)
-                 for c in certifications if c.location_id == location.pk]
+        facts = [
+            CertificationFacts(c.certificate_id, c.certified_on, c.expires_on, c.is_active)
+            for c in certifications
+            if c.location_id == location.pk
+        ]
         rows.append(LocationStatus(location, certification_problem(location.name, facts, location_today(location))))
     return rows
 
@@ -144,7 +152,12 @@ def access_patient_rems_by_patient_id(user, patient_id: int) -> PatientRems:
 def _visible_forms(user) -> QuerySet[MonitoringForm]:
     require_permission(user, Permission.REMS_VIEW)
     return MonitoringForm.objects.filter(organisation_id=user.organisation_id).select_related(
-        "patient", "patient__organisation", "location", "monitoring_clinician", "finalised_by", "submitted_by",
+        "patient",
+        "patient__organisation",
+        "location",
+        "monitoring_clinician",
+        "finalised_by",
+        "submitted_by",
         "session",
     )
 
@@ -191,29 +204,50 @@ def rems_dashboard(user) -> Dashboard:
         on = form.treatment_date or timezone.localtime(form.created_at, form.location.zone).date()
         rows.append(_row(form, form.session_id, form.patient, form.location, on, days))
     sessions = (
-        TreatmentSession.objects.filter(organisation_id=user.organisation_id, drug="esketamine",
-                                        status__in=[SessionStatus.DISCHARGED, SessionStatus.SIGNED],
-                                        rems_form__isnull=True)
-        .select_related("patient", "location").annotate(first_device=Min("devices__administered_at"))
+        TreatmentSession.objects.filter(
+            organisation_id=user.organisation_id,
+            drug="esketamine",
+            status__in=[SessionStatus.DISCHARGED, SessionStatus.SIGNED],
+            rems_form__isnull=True,
+        )
+        .select_related("patient", "location")
+        .annotate(first_device=Min("devices__administered_at"))
     )
     for session in sessions:
-        rows.append(_row(None, session.pk, session.patient, session.location,
-                         treatment_date(session, session.first_device), days))
+        rows.append(
+            _row(
+                None, session.pk, session.patient, session.location, treatment_date(session, session.first_device), days
+            )
+        )
     rows.sort(key=lambda row: (row.deadline, row.patient.last_name))
-    record_event(user, AuditAction.LIST, object_type="rems.monitoringform", organisation=user.organisation,
-                 detail={"outstanding": len(rows)})
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="rems.monitoringform",
+        organisation=user.organisation,
+        detail={"outstanding": len(rows)},
+    )
     return Dashboard(
         due=[r for r in rows if r.state == PmfState.DUE],
         overdue=[r for r in rows if r.state == PmfState.OVERDUE],
-        locations=location_statuses(user), deadline_days=days,
+        locations=location_statuses(user),
+        deadline_days=days,
     )
 
 
 def _row(form, session_id, patient, location, treatment_date, days) -> DashboardRow:
     today = location_today(location)
     deadline = pmf_deadline(treatment_date, days)
-    return DashboardRow(form, session_id, patient, location, treatment_date, deadline,
-                        pmf_state(treatment_date, None, today, days), (deadline - today).days)
+    return DashboardRow(
+        form,
+        session_id,
+        patient,
+        location,
+        treatment_date,
+        deadline,
+        pmf_state(treatment_date, None, today, days),
+        (deadline - today).days,
+    )
 
 
 def access_form_for_print(user, form_id: int) -> MonitoringForm:

@@ -42,10 +42,14 @@ from ketacare.rems.selectors import (
 @require_GET
 def dashboard(request):
     """Monitoring forms due within the REMS deadline and overdue; locations' certification."""
-    return render(request, "rems/dashboard.html", {
-        "dashboard": rems_dashboard(request.user),
-        "may_finalise": user_may(request.user, Permission.REMS_FINALISE),
-    })
+    return render(
+        request,
+        "rems/dashboard.html",
+        {
+            "dashboard": rems_dashboard(request.user),
+            "may_finalise": user_may(request.user, Permission.REMS_FINALISE),
+        },
+    )
 
 
 def _certifications(request, form=None):
@@ -53,10 +57,15 @@ def _certifications(request, form=None):
     may_manage = user_may(user, Permission.REMS_MANAGE)
     if may_manage and form is None:
         form = CertificationForm(locations=Location.objects.filter(organisation_id=user.organisation_id))
-    return render(request, "rems/certifications.html", {
-        "certifications": certifications_of(user), "statuses": location_statuses(user),
-        "form": form if may_manage else None,
-    })
+    return render(
+        request,
+        "rems/certifications.html",
+        {
+            "certifications": certifications_of(user),
+            "statuses": location_statuses(user),
+            "form": form if may_manage else None,
+        },
+    )
 
 
 @permission_required(Permission.REMS_VIEW)
@@ -65,11 +74,15 @@ def certifications(request):
     if request.method != "POST":
         return _certifications(request)
     require_permission(request.user, Permission.REMS_MANAGE)
-    form = CertificationForm(request.POST,
-                             locations=Location.objects.filter(organisation_id=request.user.organisation_id))
+    form = CertificationForm(
+        request.POST, locations=Location.objects.filter(organisation_id=request.user.organisation_id)
+    )
     return run_form_action(
-        request, form, lambda: actions.do_record_certification(request.user, **form.cleaned_data),
-        success="Certification recorded.", redirect_to="rems:certifications",
+        request,
+        form,
+        lambda: actions.do_record_certification(request.user, **form.cleaned_data),
+        success="Certification recorded.",
+        redirect_to="rems:certifications",
     ) or _certifications(request, form)
 
 
@@ -78,8 +91,11 @@ def certifications(request):
 def certification_withdraw(request, pk: int):
     # The action checks the reason (after finding the certification, so others' ids stay 404).
     return run_action(
-        request, lambda: actions.do_withdraw_certification(request.user, pk, reason=request.POST.get("reason", "")),
-        success="Certification withdrawn.", failure="Not withdrawn.", redirect_to="rems:certifications",
+        request,
+        lambda: actions.do_withdraw_certification(request.user, pk, reason=request.POST.get("reason", "")),
+        success="Certification withdrawn.",
+        failure="Not withdrawn.",
+        redirect_to="rems:certifications",
     )
 
 
@@ -88,13 +104,23 @@ def _patient(request, patient_id: int, form=None):
     rems = access_patient_rems_by_patient_id(user, patient_id)
     may_manage = user_may(user, Permission.REMS_MANAGE)
     if may_manage and form is None:
-        form = EnrollmentForm(prescribers=colleagues(user, roles=[Role.PRESCRIBER]),
-                              initial={"enrolled_on": enrollment_default_date(rems.patient),
-                                       "enrolled_by_id": user.pk if user.role == Role.PRESCRIBER else None})
-    return render(request, "rems/patient.html", {
-        "rems": rems, "patient": rems.patient, "form": form if may_manage and not rems.active_enrollment else None,
-        "may_withdraw": may_manage and rems.active_enrollment is not None,
-    })
+        form = EnrollmentForm(
+            prescribers=colleagues(user, roles=[Role.PRESCRIBER]),
+            initial={
+                "enrolled_on": enrollment_default_date(rems.patient),
+                "enrolled_by_id": user.pk if user.role == Role.PRESCRIBER else None,
+            },
+        )
+    return render(
+        request,
+        "rems/patient.html",
+        {
+            "rems": rems,
+            "patient": rems.patient,
+            "form": form if may_manage and not rems.active_enrollment else None,
+            "may_withdraw": may_manage and rems.active_enrollment is not None,
+        },
+    )
 
 
 @permission_required(Permission.REMS_VIEW)
@@ -105,8 +131,11 @@ def patient(request, patient_id: int):
     require_permission(request.user, Permission.REMS_MANAGE)
     form = EnrollmentForm(request.POST, prescribers=colleagues(request.user, roles=[Role.PRESCRIBER]))
     return run_form_action(
-        request, form, lambda: actions.do_enroll_patient(request.user, patient_id, **form.cleaned_data),
-        success="Enrollment recorded.", redirect_to=reverse("rems:patient", args=[patient_id]),
+        request,
+        form,
+        lambda: actions.do_enroll_patient(request.user, patient_id, **form.cleaned_data),
+        success="Enrollment recorded.",
+        redirect_to=reverse("rems:patient", args=[patient_id]),
     ) or _patient(request, patient_id, form)
 
 
@@ -115,8 +144,10 @@ def patient(request, patient_id: int):
 def enrollment_withdraw(request, patient_id: int):
     reason = request.POST.get("reason", "")
     return run_action(
-        request, lambda: actions.do_withdraw_enrollment(request.user, patient_id, reason=reason),
-        success="Enrollment withdrawn.", failure="Not withdrawn.",
+        request,
+        lambda: actions.do_withdraw_enrollment(request.user, patient_id, reason=reason),
+        success="Enrollment withdrawn.",
+        failure="Not withdrawn.",
         redirect_to=reverse("rems:patient", args=[patient_id]),
     )
 
@@ -140,11 +171,17 @@ def _form_detail(request, pk: int, edit_form=None):
     if may_finalise and not form.is_locked and edit_form is None:
         edit_form = MonitoringFormForm(instance=form, clinicians=colleagues(user, roles=[Role.NURSE, Role.PRESCRIBER]))
     values = actions.form_values(form)
-    return render(request, "rems/form_detail.html", {
-        "form": form, "patient": form.patient, "edit_form": edit_form if may_finalise and not form.is_locked else None,
-        "missing": [label for name, label in FIELD_LABELS.items() if values.get(name) in (None, "")],
-        "submitted_form": SubmittedForm() if may_finalise and form.is_locked and not form.submitted_on else None,
-    })
+    return render(
+        request,
+        "rems/form_detail.html",
+        {
+            "form": form,
+            "patient": form.patient,
+            "edit_form": edit_form if may_finalise and not form.is_locked else None,
+            "missing": [label for name, label in FIELD_LABELS.items() if values.get(name) in (None, "")],
+            "submitted_form": SubmittedForm() if may_finalise and form.is_locked and not form.submitted_on else None,
+        },
+    )
 
 
 @permission_required(Permission.REMS_VIEW)
@@ -154,28 +191,39 @@ def form_detail(request, pk: int):
         return _form_detail(request, pk)
     require_permission(request.user, Permission.REMS_FINALISE)
     instance = access_form_by_id(request.user, pk, audit=False)
-    edit_form = MonitoringFormForm(request.POST, instance=instance,
-                                   clinicians=colleagues(request.user, roles=[Role.NURSE, Role.PRESCRIBER]))
+    edit_form = MonitoringFormForm(
+        request.POST, instance=instance, clinicians=colleagues(request.user, roles=[Role.NURSE, Role.PRESCRIBER])
+    )
     return run_form_action(
-        request, edit_form, lambda: actions.do_update_form(request.user, pk, **edit_form.changes()),
-        success="Form saved.", redirect_to=reverse("rems:form_detail", args=[pk]),
+        request,
+        edit_form,
+        lambda: actions.do_update_form(request.user, pk, **edit_form.changes()),
+        success="Form saved.",
+        redirect_to=reverse("rems:form_detail", args=[pk]),
     ) or _form_detail(request, pk, edit_form)
 
 
 @permission_required(Permission.REMS_FINALISE)
 @require_POST
 def form_finalise(request, pk: int):
-    return run_action(request, lambda: actions.do_finalise_form(request.user, pk),
-                      success="Form finalised; it is now locked.", failure="Not finalised.",
-                      redirect_to=reverse("rems:form_detail", args=[pk]))
+    return run_action(
+        request,
+        lambda: actions.do_finalise_form(request.user, pk),
+        success="Form finalised; it is now locked.",
+        failure="Not finalised.",
+        redirect_to=reverse("rems:form_detail", args=[pk]),
+    )
 
 
 @permission_required(Permission.REMS_FINALISE)
 @require_POST
 def form_refill(request, pk: int):
-    return run_action(request, lambda: actions.do_refill_form_from_chart(request.user, pk),
-                      success="Blank fields filled again from the session chart.",
-                      redirect_to=reverse("rems:form_detail", args=[pk]))
+    return run_action(
+        request,
+        lambda: actions.do_refill_form_from_chart(request.user, pk),
+        success="Blank fields filled again from the session chart.",
+        redirect_to=reverse("rems:form_detail", args=[pk]),
+    )
 
 
 @permission_required(Permission.REMS_FINALISE)
@@ -189,8 +237,9 @@ def form_submitted(request, pk: int):
             raise ValidationError({"submitted_on": "Enter a date."})
         return actions.do_mark_form_submitted(request.user, pk, **form.cleaned_data)
 
-    return run_action(request, mark_submitted, success="Submission recorded.",
-                      redirect_to=reverse("rems:form_detail", args=[pk]))
+    return run_action(
+        request, mark_submitted, success="Submission recorded.", redirect_to=reverse("rems:form_detail", args=[pk])
+    )
 
 
 @permission_required(Permission.REMS_VIEW)

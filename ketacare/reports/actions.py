@@ -50,7 +50,9 @@ def _first_plans(patient_ids: list[int]) -> QuerySet[TreatmentPlan]:
         Q(start_date__lt=OuterRef("start_date")) | Q(start_date=OuterRef("start_date"), id__lt=OuterRef("id"))
     )
     return (
-        plans.filter(patient_id__in=patient_ids).exclude(Exists(earlier)).order_by()
+        plans.filter(patient_id__in=patient_ids)
+        .exclude(Exists(earlier))
+        .order_by()
         .values("patient_id", plan_id=F("id"), start_day=DayNumber("start_date"))
     )
 
@@ -58,8 +60,10 @@ def _first_plans(patient_ids: list[int]) -> QuerySet[TreatmentPlan]:
 def _scores(patient_ids: list[int]) -> QuerySet[QuestionnaireResponse]:
     codes = [instrument.code for instrument in dashboard_instruments()]
     return (
-        effective_responses().filter(patient_id__in=patient_ids, instrument__in=codes)
-        .order_by().values("id", "patient_id", "instrument", "total", "taken_at", day=DayNumber("taken_at"))
+        effective_responses()
+        .filter(patient_id__in=patient_ids, instrument__in=codes)
+        .order_by()
+        .values("id", "patient_id", "instrument", "total", "taken_at", day=DayNumber("taken_at"))
     )
 
 
@@ -74,9 +78,7 @@ def _summary_rows(patient_ids: list[int]) -> list[tuple]:
         for index, (_, target, half) in enumerate(FOLLOW_UP_WINDOWS)
     )
     targets = " ".join(f"WHEN {index} THEN {target}" for index, (_, target, _) in enumerate(FOLLOW_UP_WINDOWS))
-    picked = ", ".join(
-        f"MAX(CASE WHEN k.bucket = {index} THEN k.total END)" for index in range(len(FOLLOW_UP_WINDOWS))
-    )
+    picked = ", ".join(f"MAX(CASE WHEN k.bucket = {index} THEN k.total END)" for index in range(len(FOLLOW_UP_WINDOWS)))
     sql = f"""
         WITH p AS ({plans_sql}),
         r AS ({scores_sql}),
@@ -108,13 +110,20 @@ def refresh_outcome_summaries(patients: Iterable[Patient]) -> None:
     ids = sorted(by_id)
     rows = _summary_rows(ids)
     OutcomeSummary.objects.filter(patient_id__in=ids).delete()
-    OutcomeSummary.objects.bulk_create([
-        OutcomeSummary(
-            patient_id=patient_id, organisation_id=by_id[patient_id].organisation_id, instrument=instrument,
-            first_plan_id=plan_id, baseline_total=baseline, week4_total=week4, week8_total=week8,
-        )
-        for patient_id, instrument, plan_id, baseline, week4, week8 in rows
-    ])
+    OutcomeSummary.objects.bulk_create(
+        [
+            OutcomeSummary(
+                patient_id=patient_id,
+                organisation_id=by_id[patient_id].organisation_id,
+                instrument=instrument,
+                first_plan_id=plan_id,
+                baseline_total=baseline,
+                week4_total=week4,
+                week8_total=week8,
+            )
+            for patient_id, instrument, plan_id, baseline, week4, week8 in rows
+        ]
+    )
 
 
 def refresh_on_outcome_inputs_changed(sender, *, patients: Iterable[Patient], **kwargs) -> None:

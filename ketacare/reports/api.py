@@ -56,8 +56,12 @@ class AuditFilterQuery(Schema):
 
     def filters(self) -> AuditFilters:
         return AuditFilters(
-            action=self.action or "", actor=self.actor.strip(), record_number=self.record_number.strip(),
-            object_type=self.object_type.strip(), date_from=self.date_from, date_to=self.date_to,
+            action=self.action or "",
+            actor=self.actor.strip(),
+            record_number=self.record_number.strip(),
+            object_type=self.object_type.strip(),
+            date_from=self.date_from,
+            date_to=self.date_to,
         )
 
 

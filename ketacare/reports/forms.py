@@ -12,7 +12,9 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="User name contains", max_length=150, required=False)
     record_number = forms.CharField(label="Patient record number", max_length=20, required=False)
     object_type = forms.CharField(
-        label="Object type", max_length=60, required=False,
+        label="Object type",
+        max_length=60,
+        required=False,
         widget=forms.TextInput(attrs={"placeholder": "e.g. patients.patient"}),
     )
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -49,10 +49,16 @@ def score_chart(trends: list[Trend], width: float = 6.5 * inch, height: float = 
 def _table(rows: list[list[object]], widths: list[float]) -> Table:
     # Plain strings in cells are drawn as they are (no markup); a Paragraph cell comes from text().
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8), ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     return table
 
 
@@ -61,8 +67,10 @@ def render_progress_summary_pdf(summary: ProgressSummary) -> bytes:
     patient = summary.patient
     story = [
         text(f"Progress summary: {patient.full_name}", styles.title),
-        text(f"{patient.record_number} · born {patient.date_of_birth:%Y-%m-%d} · {patient.organisation.name}",
-             styles.line),
+        text(
+            f"{patient.record_number} · born {patient.date_of_birth:%Y-%m-%d} · {patient.organisation.name}",
+            styles.line,
+        ),
     ]
     if patient.referring_clinician_name:
         practice = patient.referring_clinician_practice
@@ -70,14 +78,17 @@ def render_progress_summary_pdf(summary: ProgressSummary) -> bytes:
     story.append(text(f"Prepared {summary.prepared_on:%Y-%m-%d} by {summary.prepared_by}", styles.line))
     story += [Spacer(1, 10), text(f"Treatment sessions ({len(summary.sessions)} recorded)", styles.heading)]
     if summary.sessions:
-        story.append(_table([["Date", "Location", "Route", "Dose", "Status"]] + [
-            [f"{s.on:%Y-%m-%d}", s.location, s.route, s.dose_mg, s.status] for s in summary.sessions
-        ], [0.9 * inch, 1.8 * inch, 1.6 * inch, 0.8 * inch, 1.3 * inch]))
+        story.append(
+            _table(
+                [["Date", "Location", "Route", "Dose", "Status"]]
+                + [[f"{s.on:%Y-%m-%d}", s.location, s.route, s.dose_mg, s.status] for s in summary.sessions],
+                [0.9 * inch, 1.8 * inch, 1.6 * inch, 0.8 * inch, 1.3 * inch],
+            )
+        )
     else:
         story.append(text("No treatment sessions yet.", styles.line))
     if summary.integration_sessions:
-        story.append(text(f"Integration therapy: {summary.integration_sessions} signed session note(s).",
-                          styles.line))
+        story.append(text(f"Integration therapy: {summary.integration_sessions} signed session note(s).", styles.line))
     story += [Spacer(1, 10), text("Scores over time", styles.heading), score_chart(summary.trends)]
     for trend in summary.trends:
         latest = trend.latest
@@ -93,13 +104,26 @@ def render_progress_summary_pdf(summary: ProgressSummary) -> bytes:
     story += [Spacer(1, 10), text("Adverse events", styles.heading)]
     if summary.adverse_events:
         zone = ZoneInfo(patient.zone_name)
-        story.append(_table([["Date", "Event", "Severity", "Action taken", "Rescue medicine"]] + [
-            [f"{timezone.localtime(e.onset_at, zone):%Y-%m-%d}", e.get_kind_display(), e.get_severity_display(),
-             text(e.action_taken, styles.body),
-             f"{e.rescue_medicine} {e.rescue_dose_mg.normalize():f} mg" if e.rescue_dose_mg else e.rescue_medicine]
-            for e in summary.adverse_events
-        ], [0.9 * inch, 1.3 * inch, 0.8 * inch, 2.3 * inch, 1.1 * inch]))
+        story.append(
+            _table(
+                [["Date", "Event", "Severity", "Action taken", "Rescue medicine"]]
+                + [
+                    [
+                        f"{timezone.localtime(e.onset_at, zone):%Y-%m-%d}",
+                        e.get_kind_display(),
+                        e.get_severity_display(),
+                        text(e.action_taken, styles.body),
+                        f"{e.rescue_medicine} {e.rescue_dose_mg.normalize():f} mg"
+                        if e.rescue_dose_mg
+                        else e.rescue_medicine,
+                    ]
+                    for e in summary.adverse_events
+                ],
+                [0.9 * inch, 1.3 * inch, 0.8 * inch, 2.3 * inch, 1.1 * inch],
+            )
+        )
     else:
         story.append(text("None recorded.", styles.line))
-    return render_pdf(story, title=f"Progress summary {patient.record_number}",
-                      leftMargin=0.75 * inch, rightMargin=0.75 * inch)
+    return render_pdf(
+        story, title=f"Progress summary {patient.record_number}", leftMargin=0.75 * inch, rightMargin=0.75 * inch
+    )

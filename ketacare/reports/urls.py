@@ -9,8 +9,11 @@ urlpatterns = [
     path("measures/patients/<int:patient_id>/trend/<str:instrument>/", outcomes.trend, name="trend"),
     path("measures/portal/trend/<str:instrument>/", outcomes.portal_trend, name="portal_trend"),
     path("measures/dashboard/", outcomes.dashboard, name="dashboard"),
-    path("therapy/patients/<int:patient_id>/progress-summary.pdf", progress_summary.progress_summary_pdf,
-         name="progress_summary"),
+    path(
+        "therapy/patients/<int:patient_id>/progress-summary.pdf",
+        progress_summary.progress_summary_pdf,
+        name="progress_summary",
+    ),
     path("audit/", audit_trail.audit_list, name="audit_list"),
     path("audit/verify/", audit_trail.audit_verify, name="audit_verify"),
 ]

@@ -75,8 +75,10 @@ class BookingForm(forms.Form):
     def action_fields(self) -> dict:
         data = self.cleaned_data
         return {
-            "patient_id": data["patient"].pk, "appointment_type_id": data["appointment_type"].pk,
-            "location_id": data["location"].pk, "starts_at": data["starts_at"],
+            "patient_id": data["patient"].pk,
+            "appointment_type_id": data["appointment_type"].pk,
+            "location_id": data["location"].pk,
+            "starts_at": data["starts_at"],
             "chair_id": data["chair"].pk if data.get("chair") else None,
             "clinician_id": data["clinician"].pk if data.get("clinician") else None,
             "notes": data.get("notes", ""),
@@ -86,7 +88,9 @@ class BookingForm(forms.Form):
 class MoveForm(forms.Form):
     start_date = DateField()
     start_time = forms.TimeField(widget=TIME, help_text="In the location's time zone")
-    chair = forms.ModelChoiceField(queryset=None, required=False, help_text="Blank: keep the chair if free, else pick one")
+    chair = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Blank: keep the chair if free, else pick one"
+    )
     clinician = _StaffChoice(queryset=None, required=False)
     reason = forms.CharField(required=False, max_length=2000)
 
@@ -150,7 +154,8 @@ class ShiftForm(forms.Form):
 
 class ExceptionForm(forms.Form):
     is_available = forms.TypedChoiceField(
-        choices=[("0", "Leave / time away"), ("1", "Extra hours at the location")], coerce=lambda v: v == "1",
+        choices=[("0", "Leave / time away"), ("1", "Extra hours at the location")],
+        coerce=lambda v: v == "1",
         label="Kind",
     )
     location = forms.ModelChoiceField(queryset=None, help_text="Times are in this location's zone")
@@ -168,7 +173,8 @@ class ExceptionForm(forms.Form):
         data = self.cleaned_data
         zone = data["location"].zone
         return {
-            "is_available": data["is_available"], "location_id": data["location"].pk,
+            "is_available": data["is_available"],
+            "location_id": data["location"].pk,
             "starts_at": local_datetime(data["start_date"], data["start_time"], zone),
             "ends_at": local_datetime(data["end_date"], data["end_time"], zone),
             "reason": data.get("reason", ""),
@@ -179,8 +185,17 @@ class AppointmentTypeForm(forms.ModelForm):
     class Meta:
         model = AppointmentType
         fields = [
-            "kind", "name", "preparation_minutes", "duration_minutes", "recovery_minutes", "turnover_minutes",
-            "chair", "needs_monitoring", "needs_prescriber_on_site", "clinician_skill", "patient_instructions",
+            "kind",
+            "name",
+            "preparation_minutes",
+            "duration_minutes",
+            "recovery_minutes",
+            "turnover_minutes",
+            "chair",
+            "needs_monitoring",
+            "needs_prescriber_on_site",
+            "clinician_skill",
+            "patient_instructions",
             "is_active",
         ]
         widgets = {"patient_instructions": forms.Textarea(attrs={"rows": 3})}
@@ -194,8 +209,13 @@ class SettingsForm(forms.ModelForm):
     class Meta:
         model = SchedulingSettings
         fields = [
-            "chairs_per_nurse", "prescriber_on_site_for_iv", "first_reminder_hours", "second_reminder_hours",
-            "late_cancellation_hours", "solver_time_limit_seconds", "slot_minutes",
+            "chairs_per_nurse",
+            "prescriber_on_site_for_iv",
+            "first_reminder_hours",
+            "second_reminder_hours",
+            "late_cancellation_hours",
+            "solver_time_limit_seconds",
+            "slot_minutes",
         ]
 
 
@@ -208,25 +228,37 @@ DAY_CHOICES = [(key, key.capitalize()) for key in WEEKDAY_KEYS]
 class AvailabilityFields(forms.Form):
     """The patient's available days and times, as one window of the exchange format."""
 
-    days = forms.MultipleChoiceField(choices=DAY_CHOICES, widget=forms.CheckboxSelectMultiple,
-                                     initial=["mon", "tue", "wed", "thu", "fri"], required=False)
-    from_time = forms.TimeField(label="Available from", initial=dt.time(8),
-                                widget=forms.TimeInput(attrs={"type": "time"}))
-    to_time = forms.TimeField(label="Available until", initial=dt.time(18),
-                              widget=forms.TimeInput(attrs={"type": "time"}))
+    days = forms.MultipleChoiceField(
+        choices=DAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["mon", "tue", "wed", "thu", "fri"],
+        required=False,
+    )
+    from_time = forms.TimeField(
+        label="Available from", initial=dt.time(8), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    to_time = forms.TimeField(
+        label="Available until", initial=dt.time(18), widget=forms.TimeInput(attrs={"type": "time"})
+    )
 
     def availability(self) -> list[dict]:
         data = self.cleaned_data
-        return [{"days": data.get("days") or [], "from": data["from_time"].strftime("%H:%M"),
-                 "to": data["to_time"].strftime("%H:%M")}]
+        return [
+            {
+                "days": data.get("days") or [],
+                "from": data["from_time"].strftime("%H:%M"),
+                "to": data["to_time"].strftime("%H:%M"),
+            }
+        ]
 
 
 class CourseForm(AvailabilityFields):
     appointment_type = forms.ModelChoiceField(queryset=None, empty_label=None)
     locations = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
     any_time = forms.BooleanField(required=False, label="Any time the location is open")
-    shift_days = forms.IntegerField(min_value=0, max_value=MAX_COURSE_HORIZON_DAYS, initial=0,
-                                    widget=forms.HiddenInput, required=False)
+    shift_days = forms.IntegerField(
+        min_value=0, max_value=MAX_COURSE_HORIZON_DAYS, initial=0, widget=forms.HiddenInput, required=False
+    )
     field_order = ("appointment_type", "locations", "days", "from_time", "to_time", "any_time", "shift_days")
 
     def __init__(self, user, *args, **kwargs):
@@ -240,15 +272,17 @@ class CourseForm(AvailabilityFields):
             "appointment_type_id": data["appointment_type"].pk,
             "location_ids": [location.pk for location in data["locations"]],
             "availability": None if data["any_time"] else self.availability(),
-            "any_time": data["any_time"], "shift_days": data.get("shift_days") or 0,
+            "any_time": data["any_time"],
+            "shift_days": data.get("shift_days") or 0,
         }
 
 
 class MoveSessionForm(forms.Form):
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
-    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False,
-                                   empty_label="Keep or pick a free chair")
+    chair = forms.ModelChoiceField(
+        queryset=Chair.objects.none(), required=False, empty_label="Keep or pick a free chair"
+    )
 
 
 class CancelRestForm(forms.Form):
@@ -265,8 +299,19 @@ class WaitlistForm(AvailabilityFields):
     max_span_days = forms.IntegerField(min_value=0, max_value=366, initial=21)
     earliest_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     latest_start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    field_order = ("record_number", "appointment_type", "locations", "sessions", "min_days_between", "max_span_days",
-                   "earliest_date", "latest_start_date", "days", "from_time", "to_time")
+    field_order = (
+        "record_number",
+        "appointment_type",
+        "locations",
+        "sessions",
+        "min_days_between",
+        "max_span_days",
+        "earliest_date",
+        "latest_start_date",
+        "days",
+        "from_time",
+        "to_time",
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -286,10 +331,14 @@ class WaitlistForm(AvailabilityFields):
     def action_fields(self) -> dict:
         data = self.cleaned_data
         return {
-            "patient_id": data["patient"], "appointment_type_id": data["appointment_type"].pk,
-            "location_ids": [location.pk for location in data["locations"]], "sessions": data["sessions"],
-            "min_days_between": data["min_days_between"], "max_span_days": data["max_span_days"],
-            "earliest_date": data["earliest_date"], "latest_start_date": data.get("latest_start_date"),
+            "patient_id": data["patient"],
+            "appointment_type_id": data["appointment_type"].pk,
+            "location_ids": [location.pk for location in data["locations"]],
+            "sessions": data["sessions"],
+            "min_days_between": data["min_days_between"],
+            "max_span_days": data["max_span_days"],
+            "earliest_date": data["earliest_date"],
+            "latest_start_date": data.get("latest_start_date"),
             "availability": self.availability(),
         }
 
@@ -303,5 +352,6 @@ class ScheduleForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=REASON_MAX_CHARS,
-                             widget=forms.TextInput(attrs={"placeholder": "Reason (optional)"}))
+    reason = forms.CharField(
+        required=False, max_length=REASON_MAX_CHARS, widget=forms.TextInput(attrs={"placeholder": "Reason (optional)"})
+    )

@@ -27,8 +27,10 @@ def _summary(appointment: Appointment, audience: str) -> str:
 
 
 def _description(appointment: Appointment, audience: str) -> str:
-    lines = [f"Local time at {appointment.location.name}: "
-             f"{local_time_text(appointment.starts_at, appointment.location.zone)}"]
+    lines = [
+        f"Local time at {appointment.location.name}: "
+        f"{local_time_text(appointment.starts_at, appointment.location.zone)}"
+    ]
     if appointment.status in CANCELLED_STATUSES:
         lines.append("Cancelled.")
     elif appointment.status == AppointmentStatus.NO_SHOW:

@@ -127,7 +127,11 @@ class StaffException(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="schedule_exceptions")
     location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="staff_exceptions",
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_exceptions",
         help_text="Where the extra hours are worked; blank for time away",
     )
     is_available = models.BooleanField(default=False, help_text="Extra hours (true) or leave / time away (false)")
@@ -176,7 +180,9 @@ class AppointmentType(models.Model):
     needs_monitoring = models.BooleanField(default=False, help_text="Counts against the nurse monitoring ratio")
     needs_prescriber_on_site = models.BooleanField(default=False)
     clinician_skill = models.CharField(
-        max_length=40, choices=Skill.choices, blank=True,
+        max_length=40,
+        choices=Skill.choices,
+        blank=True,
         help_text="The clinician booked for the whole appointment (blank: none)",
     )
     patient_instructions = models.TextField(blank=True, help_text="Sent with reminders")
@@ -248,11 +254,19 @@ class Appointment(models.Model):
     chair = models.ForeignKey(Chair, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
     chair_free_at = models.DateTimeField(null=True, blank=True, help_text="End of the patient's time plus turnover")
     clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="clinician_appointments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clinician_appointments",
         help_text="Booked exclusively for the whole appointment (consultation, therapy)",
     )
     monitoring_nurse = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="monitored_appointments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="monitored_appointments",
         help_text="Watches up to the ratio's number of chairs at once",
     )
     status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
@@ -276,7 +290,8 @@ class Appointment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_positive"),
             models.CheckConstraint(
-                condition=Q(chair__isnull=True) | Q(chair_free_at__gte=F("ends_at")), name="appointment_chair_free_after_end"
+                condition=Q(chair__isnull=True) | Q(chair_free_at__gte=F("ends_at")),
+                name="appointment_chair_free_after_end",
             ),
             # One live appointment per planned session: a series never holds duplicates.
             models.UniqueConstraint(

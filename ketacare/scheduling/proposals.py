@@ -83,9 +83,18 @@ class CourseRequest:
     patient_busy: tuple[Span, ...] = ()  # the patient's other live appointments: one place at a time
 
     def shifted(self, days: int) -> "CourseRequest":
-        return replace(self, windows=[
-            SessionWindow(w.sequence, w.earliest + dt.timedelta(days=days), w.latest + dt.timedelta(days=days),
-                          w.planned_session_id) for w in self.windows])
+        return replace(
+            self,
+            windows=[
+                SessionWindow(
+                    w.sequence,
+                    w.earliest + dt.timedelta(days=days),
+                    w.latest + dt.timedelta(days=days),
+                    w.planned_session_id,
+                )
+                for w in self.windows
+            ],
+        )
 
     def relaxed(self) -> "CourseRequest":
         return replace(self, availability=ANY_TIME)
@@ -113,16 +122,26 @@ def _step_availability(request: CourseRequest, first: dt.date, last: dt.date, zo
     day = first
     while day <= last:
         name = WEEKDAY_KEYS[day.weekday()]
-        intervals = [(parse_hhmm(w["from"], end=False), parse_hhmm(w["to"], end=True))
-                     for w in request.availability if name in w["days"]]
+        intervals = [
+            (parse_hhmm(w["from"], end=False), parse_hhmm(w["to"], end=True))
+            for w in request.availability
+            if name in w["days"]
+        ]
         for start, end in _subtract(intervals, local_day_intervals(request.patient_busy, day, zone)):
             windows.append({"days": [name], "from": format_hhmm(start), "to": format_hhmm(end)})
         day += dt.timedelta(days=1)
     return windows
 
 
-def _step(location: Location, ctx: SlotContext, needs, request: CourseRequest, first: dt.date, last: dt.date,
-          slot_minutes: int) -> tuple[Placement | None, str]:
+def _step(
+    location: Location,
+    ctx: SlotContext,
+    needs,
+    request: CourseRequest,
+    first: dt.date,
+    last: dt.date,
+    slot_minutes: int,
+) -> tuple[Placement | None, str]:
     """The earliest single session at `location` on a date in [first, last] (at most 7 days), re-checked."""
     if not any(c.supports(needs.chair) for c in ctx.chairs):
         return None, f"no active chair there supports {needs.chair or 'a chair'}"
@@ -131,12 +150,19 @@ def _step(location: Location, ctx: SlotContext, needs, request: CourseRequest, f
         instance = build_instances({location.pk: (location, ctx)}, needs, first, last, slot_minutes)[0]
         entry = instance.data["locations"][0]
         entry["closed_dates"] = sorted({*entry["closed_dates"], *(d.isoformat() for d in closed)})
-        instance.data["requests"] = [{
-            "id": "session", "sessions": 1, "session_minutes": needs.patient_minutes + needs.turnover_minutes,
-            "min_days_between": request.min_days_between, "max_span_days": 0,
-            "earliest_date": first.isoformat(), "latest_start_date": last.isoformat(),
-            "locations": [entry["id"]], "availability": _step_availability(request, first, last, ctx.zone),
-        }]
+        instance.data["requests"] = [
+            {
+                "id": "session",
+                "sessions": 1,
+                "session_minutes": needs.patient_minutes + needs.turnover_minutes,
+                "min_days_between": request.min_days_between,
+                "max_span_days": 0,
+                "earliest_date": first.isoformat(),
+                "latest_start_date": last.isoformat(),
+                "locations": [entry["id"]],
+                "availability": _step_availability(request, first, last, ctx.zone),
+            }
+        ]
         result = solve_data(instance.data, STEP_TIME_LIMIT_SECONDS)
         if not result.scheduled:
             return None, with_location_names(result.unscheduled[0][1] if result.unscheduled else "no slot", instance)
@@ -151,7 +177,9 @@ def _step(location: Location, ctx: SlotContext, needs, request: CourseRequest, f
     return None, "the booking rules refuse what fits on paper (monitoring or staffing on those dates)"
 
 
-def attempt_course(location: Location, ctx: SlotContext, needs, request: CourseRequest, slot_minutes: int) -> CourseAttempt:
+def attempt_course(
+    location: Location, ctx: SlotContext, needs, request: CourseRequest, slot_minutes: int
+) -> CourseAttempt:
     """Each session in the earliest date of its window that keeps the spacing, at one location."""
     attempt = CourseAttempt(location, ctx=ctx)
     previous: dt.date | None = None
@@ -168,12 +196,17 @@ def attempt_course(location: Location, ctx: SlotContext, needs, request: CourseR
         if placement is None:
             attempt.failed_sequence = window.sequence
             if first > window.latest:
-                reason = (f"its window {window.earliest:%a %d %b}–{window.latest:%a %d %b} leaves no date "
-                          f"{request.min_days_between} day(s) after the session before" if previous else
-                          f"its window {window.earliest:%a %d %b}–{window.latest:%a %d %b} is already past")
+                reason = (
+                    f"its window {window.earliest:%a %d %b}–{window.latest:%a %d %b} leaves no date "
+                    f"{request.min_days_between} day(s) after the session before"
+                    if previous
+                    else f"its window {window.earliest:%a %d %b}–{window.latest:%a %d %b} is already past"
+                )
             attempt.reason = f"session {window.sequence} ({window.earliest:%d %b}–{window.latest:%d %b}) at {location.name}: {reason}"
             return attempt
-        attempt.placements.append(Placement(window.sequence, placement.starts_at, placement.chair_id, window.planned_session_id))
+        attempt.placements.append(
+            Placement(window.sequence, placement.starts_at, placement.chair_id, window.planned_session_id)
+        )
         previous = placement.starts_at.astimezone(ctx.zone).date()
     return attempt
 
@@ -242,23 +275,36 @@ def propose_course(request: CourseRequest, locations: list[Location], *, alterna
     for location in locations:
         found = attempt(location, contexts[location.pk][1], relaxed)
         if found.fits:
-            proposal.alternatives.append(Alternative(
-                "other_times", f"{location.name} at other times (any opening hours)", location.pk, 0, True, found))
+            proposal.alternatives.append(
+                Alternative(
+                    "other_times", f"{location.name} at other times (any opening hours)", location.pk, 0, True, found
+                )
+            )
             break
     chosen = {loc.pk for loc in locations}
     for location in _nearest(locations[0], [c for c in alternatives_from if c.pk not in chosen]):
         ctx = load_slot_context(location, first, last, settings=settings)
         found = attempt(location, ctx, request)
         if found.fits:
-            proposal.alternatives.append(Alternative("location", f"{location.name} instead", location.pk, 0, False, found))
+            proposal.alternatives.append(
+                Alternative("location", f"{location.name} instead", location.pk, 0, False, found)
+            )
             break
     later_contexts = load_contexts(locations, first, last + dt.timedelta(days=max(LATER_START_DAYS)), settings)
     for days in LATER_START_DAYS:
         later = request.shifted(days)
         found = _best([attempt(loc, later_contexts[loc.pk][1], later) for loc in locations])
         if found is not None:
-            proposal.alternatives.append(Alternative(
-                "later_start", f"{found.location.name}, starting {days} days later", found.location.pk, days, False, found))
+            proposal.alternatives.append(
+                Alternative(
+                    "later_start",
+                    f"{found.location.name}, starting {days} days later",
+                    found.location.pk,
+                    days,
+                    False,
+                    found,
+                )
+            )
             break
     kinds = {a.kind for a in proposal.alternatives}
     if "other_times" in kinds:

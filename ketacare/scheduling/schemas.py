@@ -183,17 +183,26 @@ class CourseBookingIn(Schema):
     plan_id: DbId
     appointment_type_id: DbId
     location_ids: list[DbId] = Field(..., min_length=1, max_length=50)
-    availability: list[AvailabilityWindow] = Field(default_factory=list, max_length=14,
-                                                   description="When the patient can come; empty with any_time")
+    availability: list[AvailabilityWindow] = Field(
+        default_factory=list, max_length=14, description="When the patient can come; empty with any_time"
+    )
     any_time: bool = Field(False, description="Any time the location is open (ignores availability)")
-    shift_days: int = Field(0, ge=0, le=MAX_COURSE_HORIZON_DAYS,
-                            description="Start the plan's windows this many days later (an offered alternative)")
+    shift_days: int = Field(
+        0,
+        ge=0,
+        le=MAX_COURSE_HORIZON_DAYS,
+        description="Start the plan's windows this many days later (an offered alternative)",
+    )
 
     def action_fields(self) -> dict:
         values = self.dict(by_alias=True)
-        return {"appointment_type_id": values["appointment_type_id"], "location_ids": values["location_ids"],
-                "availability": values["availability"], "any_time": values["any_time"],
-                "shift_days": values["shift_days"]}
+        return {
+            "appointment_type_id": values["appointment_type_id"],
+            "location_ids": values["location_ids"],
+            "availability": values["availability"],
+            "any_time": values["any_time"],
+            "shift_days": values["shift_days"],
+        }
 
 
 class PlacementOut(Schema):

@@ -150,11 +150,14 @@ def _booked_items(key: str, ctx: SlotContext, needs, first: dt.date, last: dt.da
         for span in chair.busy:
             start, end = max(span.start, range_start), min(span.end, range_end)
             if start < end:
-                items.append({
-                    "location": key, "chair": chair_key(chair.id),
-                    "start": start.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes"),
-                    "minutes": max(1, int((end - start).total_seconds() // 60)),
-                })
+                items.append(
+                    {
+                        "location": key,
+                        "chair": chair_key(chair.id),
+                        "start": start.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes"),
+                        "minutes": max(1, int((end - start).total_seconds() // 60)),
+                    }
+                )
     return items
 
 
@@ -169,8 +172,13 @@ def build_instances(
     instances = []
     for zone_name, members in sorted(by_zone.items()):
         data = {
-            "timezone": zone_name, "start_date": first.isoformat(), "days": len(dates), "slot_minutes": slot_minutes,
-            "locations": [], "booked": [], "requests": [],
+            "timezone": zone_name,
+            "start_date": first.isoformat(),
+            "days": len(dates),
+            "slot_minutes": slot_minutes,
+            "locations": [],
+            "booked": [],
+            "requests": [],
         }
         keyed_contexts, keyed_locations = {}, {}
         for location, ctx in members:
@@ -186,10 +194,14 @@ def build_instances(
 
 
 def load_contexts(locations, first: dt.date, last: dt.date, settings) -> dict[int, tuple[Location, SlotContext]]:
-    return {location.pk: (location, load_slot_context(location, first, last, settings=settings)) for location in locations}
+    return {
+        location.pk: (location, load_slot_context(location, first, last, settings=settings)) for location in locations
+    }
 
 
-def build_instances_from_db(appointment_type: AppointmentType, locations, first: dt.date, last: dt.date) -> list[ZoneInstance]:
+def build_instances_from_db(
+    appointment_type: AppointmentType, locations, first: dt.date, last: dt.date
+) -> list[ZoneInstance]:
     """The database as instances (no requests): for `ketacare schedule` exports and the tests."""
     settings = scheduling_settings(appointment_type.organisation_id)
     needs = type_needs(appointment_type, settings)
@@ -198,7 +210,9 @@ def build_instances_from_db(appointment_type: AppointmentType, locations, first:
 
 def with_location_names(reason: str, instance: ZoneInstance) -> str:
     """A solver reason with the instance's ids ("loc-3") replaced by location names."""
-    return re.sub(r"\bloc-\d+\b", lambda m: instance.locations[m[0]].name if m[0] in instance.locations else m[0], reason)
+    return re.sub(
+        r"\bloc-\d+\b", lambda m: instance.locations[m[0]].name if m[0] in instance.locations else m[0], reason
+    )
 
 
 def solve_data(data: dict, time_limit_seconds: float) -> SolveResult:

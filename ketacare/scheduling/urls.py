@@ -38,8 +38,9 @@ urlpatterns = [
     path("courses/patients/<int:patient_id>/", courses.patient_courses, name="patient_courses"),
     path("courses/plans/<int:plan_id>/book/", courses.book_course, name="course_book"),
     path("courses/<int:pk>/", courses.course_detail, name="course_detail"),
-    path("courses/<int:pk>/sessions/<int:appointment_id>/move/", courses.course_session_move,
-         name="course_session_move"),
+    path(
+        "courses/<int:pk>/sessions/<int:appointment_id>/move/", courses.course_session_move, name="course_session_move"
+    ),
     path("courses/<int:pk>/cancel-rest/", courses.course_cancel_rest, name="course_cancel_rest"),
     # The waitlist
     path("waitlist/", waitlist.waitlist, name="waitlist"),

@@ -31,12 +31,21 @@ def audit_trail(staff, other_staff, patient, second_patient, other_org_patient):
     with _written_at(dt.datetime(2026, 3, 11, 14, 0, tzinfo=dt.UTC)):
         other_view = record_event(nurse, AuditAction.VIEW, second_patient, patient=second_patient)
         search = record_event(
-            front_desk, AuditAction.LIST, object_type="patients.patient", detail={"query": "Pat"},
+            front_desk,
+            AuditAction.LIST,
+            object_type="patients.patient",
+            detail={"query": "Pat"},
         )
         elsewhere = record_event(
-            other_staff["nurse"], AuditAction.VIEW, other_org_patient, patient=other_org_patient,
+            other_staff["nurse"],
+            AuditAction.VIEW,
+            other_org_patient,
+            patient=other_org_patient,
         )
     return {
-        "registered": registered, "late_view": late_view, "other_view": other_view,
-        "search": search, "elsewhere": elsewhere,
+        "registered": registered,
+        "late_view": late_view,
+        "other_view": other_view,
+        "search": search,
+        "elsewhere": elsewhere,
     }

@@ -32,10 +32,26 @@ ANSWERS = {
     "spo2_percent": Decimal("98"),
 }
 TRIALS = [
-    {"drug": "sertraline", "daily_dose_mg": 100, "start_date": dt.date(2026, 1, 5), "stop_date": dt.date(2026, 3, 2),
-     "adherence": "good", "improvement_percent": 10, "stop_reason": "ineffective", "augmentation": False},
-    {"drug": "bupropion XL", "daily_dose_mg": 300, "start_date": dt.date(2026, 3, 10), "stop_date": None,
-     "adherence": "good", "improvement_percent": 20, "stop_reason": None, "augmentation": False},
+    {
+        "drug": "sertraline",
+        "daily_dose_mg": 100,
+        "start_date": dt.date(2026, 1, 5),
+        "stop_date": dt.date(2026, 3, 2),
+        "adherence": "good",
+        "improvement_percent": 10,
+        "stop_reason": "ineffective",
+        "augmentation": False,
+    },
+    {
+        "drug": "bupropion XL",
+        "daily_dose_mg": 300,
+        "start_date": dt.date(2026, 3, 10),
+        "stop_date": None,
+        "adherence": "good",
+        "improvement_percent": 20,
+        "stop_reason": None,
+        "augmentation": False,
+    },
 ]
 
 

@@ -30,9 +30,13 @@ def make_organisation(name: str, slug: str) -> Organisation:
 
 def make_user(organisation, role: Role, username: str):
     user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@example.org",
-        first_name=username.split("_")[0].title(), last_name="Tester",
-        organisation=organisation, role=role.value,
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.org",
+        first_name=username.split("_")[0].title(),
+        last_name="Tester",
+        organisation=organisation,
+        role=role.value,
     )
     if role in TWO_FACTOR_REQUIRED_ROLES:
         TOTPDevice.objects.create(user=user, name="test", confirmed=True)
@@ -41,7 +45,8 @@ def make_user(organisation, role: Role, username: str):
 
 def make_patient(organisation, number: int, **fields) -> Patient:
     values = {
-        "first_name": f"Pat{number}", "last_name": f"Example{number}",
+        "first_name": f"Pat{number}",
+        "last_name": f"Example{number}",
         "date_of_birth": dt.date(1980, 1, 1) + dt.timedelta(days=number),
         "email": f"pat{number}@example.org",
     }

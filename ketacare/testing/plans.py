@@ -14,8 +14,12 @@ def make_treatment_plan(patient, code: str, prescriber, dose_mg_per_kg=None) -> 
     seed_protocols()
     template = ProtocolTemplate.objects.get(organisation=None, code=code, version=1)
     return TreatmentPlan.objects.create(
-        patient=patient, template=template, status="active", start_date=patient.today(),
-        dose_mg_per_kg=dose_mg_per_kg, created_by=prescriber,
+        patient=patient,
+        template=template,
+        status="active",
+        start_date=patient.today(),
+        dose_mg_per_kg=dose_mg_per_kg,
+        created_by=prescriber,
     )
 
 
@@ -37,7 +41,9 @@ def iv_template(db):
 def weighed_patient(patient, staff):
     """`patient`, weighed at 70 kg three days ago."""
     WeightMeasurement.objects.create(
-        patient=patient, weight_kg=Decimal("70.0"), measured_on=patient.today() - dt.timedelta(days=3),
+        patient=patient,
+        weight_kg=Decimal("70.0"),
+        measured_on=patient.today() - dt.timedelta(days=3),
         recorded_by=staff["nurse"],
     )
     return patient

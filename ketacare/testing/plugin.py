@@ -28,16 +28,23 @@ FIXTURE_MODULES = (
 # A test that asks for one of these (directly or through its fixtures) or carries the django_db
 # marker uses the database; pytest-django refuses database access to any other test. (Every test has
 # django_db_blocker through pytest-django's autouse fixtures, so it says nothing.)
-DATABASE_FIXTURES = frozenset({
-    "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server",
-})
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
 
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--database-tests-only", action="store_true",
+        "--database-tests-only",
+        action="store_true",
         help="run only the tests that use the database (scripts/test.sh's PostgreSQL pass: the others "
-             "cannot behave differently on another database and already ran on SQLite)",
+        "cannot behave differently on another database and already ran on SQLite)",
     )
 
 

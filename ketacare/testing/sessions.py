@@ -49,13 +49,19 @@ def clock(monkeypatch):
 
 def make_session_appointment(patient, location, kind: str, user, starts_at=None) -> Appointment:
     appointment_type, _ = AppointmentType.objects.get_or_create(
-        organisation=patient.organisation, name=f"{kind} session",
+        organisation=patient.organisation,
+        name=f"{kind} session",
         defaults={"kind": kind, "duration_minutes": 120},
     )
     starts_at = starts_at or timezone.now()
     return Appointment.objects.create(
-        organisation=patient.organisation, location=location, patient=patient, appointment_type=appointment_type,
-        starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2), created_by=user,
+        organisation=patient.organisation,
+        location=location,
+        patient=patient,
+        appointment_type=appointment_type,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        created_by=user,
     )
 
 
@@ -70,29 +76,47 @@ def make_session_appointment_fixture():
 def certified(portland, staff):
     """Harbor Portland's REMS certification."""
     return rems_actions.do_record_certification(
-        staff["clinic_admin"], location_id=portland.pk, certificate_id="HCS-12345",
-        certified_on=dt.date(2026, 1, 5), authorized_representative="Dana Rivera",
+        staff["clinic_admin"],
+        location_id=portland.pk,
+        certificate_id="HCS-12345",
+        certified_on=dt.date(2026, 1, 5),
+        authorized_representative="Dana Rivera",
     )
 
 
 @pytest.fixture
 def enrolled(patient, staff):
     """The patient's REMS enrollment."""
-    return rems_actions.do_enroll_patient(staff["prescriber"], patient.pk, enrollment_id="PT-998877",
-                                          enrolled_on=dt.date(2026, 11, 1))
+    return rems_actions.do_enroll_patient(
+        staff["prescriber"], patient.pk, enrollment_id="PT-998877", enrolled_on=dt.date(2026, 11, 1)
+    )
 
 
 @pytest.fixture
 def esketamine_plan(patient, staff):
     template = ProtocolTemplate.objects.get(organisation=None, code="esketamine-nasal", version=1)
-    return TreatmentPlan.objects.create(patient=patient, template=template, start_date=dt.date(2026, 11, 2),
-                                        status="active", created_by=staff["prescriber"])
+    return TreatmentPlan.objects.create(
+        patient=patient,
+        template=template,
+        start_date=dt.date(2026, 11, 2),
+        status="active",
+        created_by=staff["prescriber"],
+    )
 
 
 def _vital(session, user, at, phase, minute, scheduled, bp, hr=80, spo2=98):
-    return VitalSign.objects.create(session=session, phase=phase, minute=minute, scheduled_minute=scheduled,
-                                    recorded_at=at, systolic_mmhg=bp[0], diastolic_mmhg=bp[1],
-                                    heart_rate_bpm=hr, spo2_percent=spo2, recorded_by=user)
+    return VitalSign.objects.create(
+        session=session,
+        phase=phase,
+        minute=minute,
+        scheduled_minute=scheduled,
+        recorded_at=at,
+        systolic_mmhg=bp[0],
+        diastolic_mmhg=bp[1],
+        heart_rate_bpm=hr,
+        spo2_percent=spo2,
+        recorded_by=user,
+    )
 
 
 @pytest.fixture
@@ -103,35 +127,69 @@ def make_chart(portland, staff, esketamine_plan):
         nurse = staff["nurse"]
         start = start or timezone.now() - dt.timedelta(hours=3)
         session = TreatmentSession.objects.create(
-            organisation=portland.organisation, location=portland, patient=patient or esketamine_plan.patient,
-            plan=esketamine_plan, template=esketamine_plan.template, route="intranasal_esketamine",
-            drug="esketamine", status=SessionStatus.OBSERVING, monitoring_clinician=nurse,
-            checked_in_at=start - dt.timedelta(minutes=20), created_by=nurse,
+            organisation=portland.organisation,
+            location=portland,
+            patient=patient or esketamine_plan.patient,
+            plan=esketamine_plan,
+            template=esketamine_plan.template,
+            route="intranasal_esketamine",
+            drug="esketamine",
+            status=SessionStatus.OBSERVING,
+            monitoring_clinician=nurse,
+            checked_in_at=start - dt.timedelta(minutes=20),
+            created_by=nurse,
             interacting_medicines=list(medicines or []),
-            administration_started_at=start, administration_stopped_at=start + dt.timedelta(minutes=5),
+            administration_started_at=start,
+            administration_stopped_at=start + dt.timedelta(minutes=5),
             administered_by=nurse,
         )
         if medicines is not None:
-            SessionCheck.objects.create(session=session, item=CheckItem.INTERACTING_MEDICINES, passed=True,
-                                        recorded_by=nurse, recorded_at=start - dt.timedelta(minutes=15))
-        DosePreparation.objects.create(session=session, vial_id=1, lot="LOT-ESK-42", dose_mg=Decimal("56"),
-                                       drawn_by=nurse, checked_by=staff["prescriber"],
-                                       drawn_at=start - dt.timedelta(minutes=5))
+            SessionCheck.objects.create(
+                session=session,
+                item=CheckItem.INTERACTING_MEDICINES,
+                passed=True,
+                recorded_by=nurse,
+                recorded_at=start - dt.timedelta(minutes=15),
+            )
+        DosePreparation.objects.create(
+            session=session,
+            vial_id=1,
+            lot="LOT-ESK-42",
+            dose_mg=Decimal("56"),
+            drawn_by=nurse,
+            checked_by=staff["prescriber"],
+            drawn_at=start - dt.timedelta(minutes=5),
+        )
         for sequence in (1, 2):
-            SessionDevice.objects.create(session=session, sequence=sequence, recorded_by=nurse,
-                                         administered_at=start + dt.timedelta(minutes=5 * (sequence - 1)))
+            SessionDevice.objects.create(
+                session=session,
+                sequence=sequence,
+                recorded_by=nurse,
+                administered_at=start + dt.timedelta(minutes=5 * (sequence - 1)),
+            )
         _vital(session, nurse, start - dt.timedelta(minutes=10), "pre_dose", None, None, (132, 84))
         _vital(session, nurse, start + dt.timedelta(minutes=41), "monitoring", 41, 40, (152, 94))
         _vital(session, nurse, start + dt.timedelta(minutes=118), "monitoring", 118, 120, (128, 80))
         for kind in events:
-            AdverseEvent.objects.create(session=session, kind=kind, onset_at=start + dt.timedelta(minutes=20),
-                                        action_taken="Observed", recorded_by=nurse,
-                                        recorded_at=start + dt.timedelta(minutes=21))
+            AdverseEvent.objects.create(
+                session=session,
+                kind=kind,
+                onset_at=start + dt.timedelta(minutes=20),
+                action_taken="Observed",
+                recorded_by=nurse,
+                recorded_at=start + dt.timedelta(minutes=21),
+            )
         if discharged:
             end = start + dt.timedelta(minutes=125)
-            DischargeAssessment.objects.create(session=session, alert=True, walking_steadily=True,
-                                               accompanied_home=True, escort_name="Sam", assessed_by=nurse,
-                                               assessed_at=end)
+            DischargeAssessment.objects.create(
+                session=session,
+                alert=True,
+                walking_steadily=True,
+                accompanied_home=True,
+                escort_name="Sam",
+                assessed_by=nurse,
+                assessed_at=end,
+            )
             session.status = SessionStatus.DISCHARGED
             session.discharged_at = end
             session.discharged_by = nurse

@@ -117,11 +117,17 @@ PAGES = {
     "patients:edit": staff(DEMOGRAPHIC_EDITORS, kwargs=(("pk", "patient"),), owned=True),
     "patients:export": staff({"prescriber", "clinic_admin"}, kwargs=(("pk", "patient"),), owned=True),
     "patients:diagnosis_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
-    "patients:diagnosis_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "diagnosis")), owned=True),
+    "patients:diagnosis_status": staff(
+        CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "diagnosis")), owned=True
+    ),
     "patients:allergy_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
-    "patients:allergy_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "allergy")), owned=True),
+    "patients:allergy_status": staff(
+        CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "allergy")), owned=True
+    ),
     "patients:medication_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
-    "patients:medication_status": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "medication")), owned=True),
+    "patients:medication_status": staff(
+        CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "medication")), owned=True
+    ),
     "patients:weight_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
     "reports:audit_list": staff(ADMIN),
     "reports:audit_verify": staff(ADMIN),
@@ -130,7 +136,9 @@ PAGES = {
     "portal:home": Page(roles=frozenset({"patient"})),
     "measures:patient": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
     "measures:assign": staff(ALL_STAFF, method="post", kwargs=(("patient_id", "patient"),), owned=True),
-    "measures:enter": staff(MEASURE_RECORDERS, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True),
+    "measures:enter": staff(
+        MEASURE_RECORDERS, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True
+    ),
     "measures:amend": staff(MEASURE_RECORDERS, kwargs=(("response_id", "response"),), owned=True),
     "measures:cancel": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
     "measures:alerts": staff(ALERT_VIEWERS),
@@ -141,8 +149,12 @@ PAGES = {
     "measures:tablet_submit": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
     "measures:portal": Page(roles=frozenset({"patient"})),
     "measures:portal_answer": Page(roles=frozenset({"patient"}), kwargs=(("assignment_id", "assignment"),)),
-    "measures:portal_answer_save": Page(roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)),
-    "measures:portal_answer_submit": Page(roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)),
+    "measures:portal_answer_save": Page(
+        roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)
+    ),
+    "measures:portal_answer_submit": Page(
+        roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)
+    ),
     "protocols:template_list": staff(ALL_STAFF),
     "protocols:template_detail": staff(ALL_STAFF, kwargs=(("pk", "template"),)),
     "protocols:plan_list": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
@@ -156,10 +168,14 @@ PAGES = {
     "candidacy:intake": staff(CLINICAL_EDITORS, kwargs=(("patient_id", "patient"),), owned=True),
     "candidacy:intake_confirm": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
     "candidacy:trial_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
-    "candidacy:trial_remove": staff(CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"), ("trial_id", "trial")), owned=True),
+    "candidacy:trial_remove": staff(
+        CLINICAL_EDITORS, method="post", kwargs=(("patient_id", "patient"), ("trial_id", "trial")), owned=True
+    ),
     "candidacy:portal_intake": Page(roles=frozenset({"patient"})),
     "candidacy:policy": staff(ADMIN),
-    "reports:trend": staff(ALL_STAFF, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True),
+    "reports:trend": staff(
+        ALL_STAFF, kwargs=(("patient_id", "patient"), ("instrument", "clinician_instrument")), owned=True
+    ),
     "reports:dashboard": staff({"prescriber", "clinic_admin"}),
     "reports:portal_trend": Page(roles=frozenset({"patient"}), kwargs=(("instrument", "patient_instrument"),)),
     "protocols:maintenance": staff(ALL_STAFF, kwargs=(("pk", "plan"),), owned=True),
@@ -175,7 +191,9 @@ PAGES = {
     "scheduling:appointment_detail": staff(ALL_STAFF, kwargs=(("pk", "sched_appointment"),), owned=True),
     "scheduling:appointment_move": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
     "scheduling:appointment_cancel": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
-    "scheduling:appointment_check_in": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
+    "scheduling:appointment_check_in": staff(
+        ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True
+    ),
     "scheduling:resources": staff(ADMIN),
     "scheduling:location_resources": staff(ADMIN, kwargs=(("pk", "sched_location"),), owned=True),
     "scheduling:opening_hours_set": staff(ADMIN, method="post", kwargs=(("pk", "sched_location"),), owned=True),
@@ -199,11 +217,15 @@ PAGES = {
     "scheduling:portal_calendar_feed": PATIENT,
     "scheduling:portal_schedule": PATIENT,
     "scheduling:patient_attendance": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
-    "scheduling:mark_no_show": staff(ALL_STAFF, method="post", kwargs=(("appointment_id", "past_appointment"),), owned=True),
+    "scheduling:mark_no_show": staff(
+        ALL_STAFF, method="post", kwargs=(("appointment_id", "past_appointment"),), owned=True
+    ),
     "scheduling:patient_courses": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
     "scheduling:course_book": staff(ALL_STAFF, kwargs=(("plan_id", "plan"),), owned=True),
     "scheduling:course_detail": staff(ALL_STAFF, kwargs=(("pk", "course"),), owned=True),
-    "scheduling:course_session_move": staff(ALL_STAFF, method="post", kwargs=(("pk", "course"), ("appointment_id", "course_appointment")), owned=True),
+    "scheduling:course_session_move": staff(
+        ALL_STAFF, method="post", kwargs=(("pk", "course"), ("appointment_id", "course_appointment")), owned=True
+    ),
     "scheduling:course_cancel_rest": staff(ALL_STAFF, method="post", kwargs=(("pk", "course"),), owned=True),
     "scheduling:waitlist": staff(WAITLIST),
     "scheduling:waitlist_add": staff(WAITLIST, method="post"),
@@ -211,18 +233,26 @@ PAGES = {
     "scheduling:waitlist_schedule": staff(WAITLIST, method="post"),
     "treatments:day": staff(SESSION_VIEWERS),
     "treatments:settings": staff(ADMIN),
-    "treatments:start": staff(SESSION_CHARTERS, method="post", kwargs=(("appointment_id", "session_appointment"),), owned=True),
+    "treatments:start": staff(
+        SESSION_CHARTERS, method="post", kwargs=(("appointment_id", "session_appointment"),), owned=True
+    ),
     "treatments:session": staff(SESSION_VIEWERS, kwargs=(("pk", "treatment_session"),), owned=True),
     "treatments:prompts": staff(SESSION_VIEWERS, kwargs=(("pk", "treatment_session"),), owned=True),
-    "treatments:step": staff(SESSION_CHARTERS, method="post", kwargs=(("pk", "treatment_session"), ("name", "session_step")), owned=True),
+    "treatments:step": staff(
+        SESSION_CHARTERS, method="post", kwargs=(("pk", "treatment_session"), ("name", "session_step")), owned=True
+    ),
     "treatments:record_pdf": staff(SESSION_VIEWERS, kwargs=(("pk", "treatment_session"),), owned=True),
     "treatments:patient_vitals": staff(SESSION_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
     "rems:dashboard": staff(REMS_VIEWERS),
     "rems:certifications": staff(REMS_VIEWERS),
-    "rems:certification_withdraw": staff(REMS_MANAGERS, method="post", kwargs=(("pk", "rems_certification"),), owned=True),
+    "rems:certification_withdraw": staff(
+        REMS_MANAGERS, method="post", kwargs=(("pk", "rems_certification"),), owned=True
+    ),
     "rems:patient": staff(REMS_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
     "rems:enrollment_withdraw": staff(REMS_MANAGERS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
-    "rems:form_from_session": staff(REMS_FINALISERS, method="post", kwargs=(("session_id", "treatment_session"),), owned=True),
+    "rems:form_from_session": staff(
+        REMS_FINALISERS, method="post", kwargs=(("session_id", "treatment_session"),), owned=True
+    ),
     "rems:form_detail": staff(REMS_VIEWERS, kwargs=(("pk", "rems_form"),), owned=True),
     "rems:form_finalise": staff(REMS_FINALISERS, method="post", kwargs=(("pk", "rems_form"),), owned=True),
     "rems:form_refill": staff(REMS_FINALISERS, method="post", kwargs=(("pk", "rems_form"),), owned=True),
@@ -236,8 +266,12 @@ PAGES = {
     # Per note, narrower than the role matrix (staff of another organisation get 404 whatever their
     # role): therapy/tests/test_psychotherapy_notes.py covers every persona.
     "therapy:psychotherapy_detail": None,
-    "therapy:psychotherapy_sign": staff(PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True),
-    "therapy:psychotherapy_addendum": staff(PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True),
+    "therapy:psychotherapy_sign": staff(
+        PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True
+    ),
+    "therapy:psychotherapy_addendum": staff(
+        PSYCHOTHERAPY_READERS, method="post", kwargs=(("pk", "psychotherapy_note"),), owned=True
+    ),
     "reports:progress_summary": staff(ALL_STAFF - {"front_desk"}, kwargs=(("patient_id", "patient"),), owned=True),
     "ledger:index": staff(LEDGER_VIEWERS),
     "ledger:settings": staff(LEDGER_REPORTERS),
@@ -282,10 +316,16 @@ class World:
         self.clinic_page = page.pk
         self.patient = patient.pk
         self.inquiry = Inquiry.objects.create(
-            organisation=org, first_name="Ina", last_name="Query", date_of_birth="1990-01-01",
-            email="ina@example.org", consent_to_contact=True,
+            organisation=org,
+            first_name="Ina",
+            last_name="Query",
+            date_of_birth="1990-01-01",
+            email="ina@example.org",
+            consent_to_contact=True,
         ).pk
-        self.diagnosis = Diagnosis.objects.create(patient=patient, icd10_code="F33.2", description="MDD", recorded_by=nurse).pk
+        self.diagnosis = Diagnosis.objects.create(
+            patient=patient, icd10_code="F33.2", description="MDD", recorded_by=nurse
+        ).pk
         self.allergy = Allergy.objects.create(patient=patient, substance="Latex", recorded_by=nurse).pk
         self.medication = Medication.objects.create(patient=patient, name="Sertraline", recorded_by=nurse).pk
         self.clinician_instrument = "madrs"
@@ -295,7 +335,9 @@ class World:
         ).assignment
         self.assignment = assignment.pk
         # A PHQ-9 with item 9 above 0: a submitted response and an open safety alert.
-        response = measures_actions.do_enter_response(staff_users["prescriber"], patient, "phq9", dict(enumerate([1] * 9, 1)))
+        response = measures_actions.do_enter_response(
+            staff_users["prescriber"], patient, "phq9", dict(enumerate([1] * 9, 1))
+        )
         self.response = response.pk
         self.alert = response.alerts.get().pk
         intake = candidacy_actions.do_save_intake(nurse, patient.pk, psychosis="none")
@@ -310,9 +352,23 @@ class World:
 
     # The objects of the later areas are built only when a page's URL asks for one of them.
     _BUILT_BY = {
-        **dict.fromkeys(("sched_location", "sched_chair", "sched_type", "sched_staff", "sched_closed_date",
-                         "sched_shift", "sched_exception", "sched_appointment", "course", "course_appointment",
-                         "waitlist_entry", "past_appointment"), "_scheduling"),
+        **dict.fromkeys(
+            (
+                "sched_location",
+                "sched_chair",
+                "sched_type",
+                "sched_staff",
+                "sched_closed_date",
+                "sched_shift",
+                "sched_exception",
+                "sched_appointment",
+                "course",
+                "course_appointment",
+                "waitlist_entry",
+                "past_appointment",
+            ),
+            "_scheduling",
+        ),
         **dict.fromkeys(("ledger_location", "vial", "ledger_count", "theft_loss_report"), "_ledger"),
         **dict.fromkeys(("session_appointment", "treatment_session", "session_step"), "_session"),
         **dict.fromkeys(("rems_certification", "rems_form", "therapy_note", "psychotherapy_note"), "_rems_and_therapy"),
@@ -331,21 +387,37 @@ class World:
             organisation=org, kind=AppointmentKind.IV_INFUSION, name="IV session (matrix)", duration_minutes=120
         )
         self.session_appointment = Appointment.objects.create(
-            organisation=org, location=location, patient=patient, appointment_type=session_type, starts_at=now,
-            ends_at=now + dt.timedelta(hours=2), created_by=staff_users["front_desk"],
+            organisation=org,
+            location=location,
+            patient=patient,
+            appointment_type=session_type,
+            starts_at=now,
+            ends_at=now + dt.timedelta(hours=2),
+            created_by=staff_users["front_desk"],
         ).pk
         plan = TreatmentPlan.objects.get(pk=self.plan)
         self.treatment_session = TreatmentSession.objects.create(
-            organisation=org, location=location, patient=patient, plan=plan, template=plan.template, route="iv",
-            drug="ketamine_racemic", monitoring_clinician=nurse, checked_in_at=now, created_by=nurse,
+            organisation=org,
+            location=location,
+            patient=patient,
+            plan=plan,
+            template=plan.template,
+            route="iv",
+            drug="ketamine_racemic",
+            monitoring_clinician=nurse,
+            checked_in_at=now,
+            created_by=nurse,
         ).pk
         self.session_step = "vitals"
 
     def _rems_and_therapy(self, org, staff_users, patient):
         location = org.locations.get(name=f"{org.name} Portland")
         self.rems_certification = rems_actions.do_record_certification(
-            staff_users["clinic_admin"], location_id=location.pk, certificate_id="HCS-1",
-            certified_on=dt.date(2026, 1, 5), authorized_representative="Dana",
+            staff_users["clinic_admin"],
+            location_id=location.pk,
+            certificate_id="HCS-1",
+            certified_on=dt.date(2026, 1, 5),
+            authorized_representative="Dana",
         ).pk
         self.rems_form = MonitoringForm.objects.create(
             organisation=org, patient=patient, location=location, created_by=staff_users["nurse"]
@@ -361,33 +433,55 @@ class World:
         clinic = build_clinic(org, staff_users)
         self.sched_location, self.sched_chair = clinic.location.pk, clinic.chair1.pk
         self.sched_type, self.sched_staff = clinic.type(AppointmentKind.IV_INFUSION).pk, nurse.pk
-        self.sched_closed_date = ClosedDate.objects.create(location=clinic.location, date=clinic.day + dt.timedelta(days=30)).pk
+        self.sched_closed_date = ClosedDate.objects.create(
+            location=clinic.location, date=clinic.day + dt.timedelta(days=30)
+        ).pk
         self.sched_shift = StaffShift.objects.filter(user=nurse).first().pk
         leave_starts = clinic.at(0) + dt.timedelta(days=40)
         self.sched_exception = StaffException.objects.create(
             user=nurse, starts_at=leave_starts, ends_at=leave_starts + dt.timedelta(days=1)
         ).pk
         self.sched_appointment = do_book_appointment(
-            staff_users["front_desk"], patient_id=patient.pk, appointment_type_id=self.sched_type,
-            location_id=self.sched_location, starts_at=clinic.at(9),
+            staff_users["front_desk"],
+            patient_id=patient.pk,
+            appointment_type_id=self.sched_type,
+            location_id=self.sched_location,
+            starts_at=clinic.at(9),
         ).pk
         iv, desk = clinic.type(AppointmentKind.IV_INFUSION), staff_users["front_desk"]
-        course = Course.objects.create(organisation=org, patient=patient, appointment_type=iv, location=clinic.location, created_by=desk)
+        course = Course.objects.create(
+            organisation=org, patient=patient, appointment_type=iv, location=clinic.location, created_by=desk
+        )
         self.course = course.pk
         starts_at = timezone.now() + dt.timedelta(days=3)
         self.course_appointment = Appointment.objects.create(
-            organisation=org, location=clinic.location, patient=patient, appointment_type=iv, course=course,
-            starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=100), created_by=desk,
+            organisation=org,
+            location=clinic.location,
+            patient=patient,
+            appointment_type=iv,
+            course=course,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=100),
+            created_by=desk,
         ).pk
         self.waitlist_entry = WaitlistEntry.objects.create(
-            organisation=org, patient=patient, appointment_type=iv, earliest_date=dt.date.today(),
-            availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}], created_by=desk,
+            organisation=org,
+            patient=patient,
+            appointment_type=iv,
+            earliest_date=dt.date.today(),
+            availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}],
+            created_by=desk,
         ).pk
         # A visit whose start has passed, to be marked as a no-show (written directly: booking refuses the past).
         starts_at = timezone.now() - dt.timedelta(hours=2)
         self.past_appointment = Appointment.objects.create(
-            organisation=org, location=clinic.location, patient=patient, appointment_type=iv,
-            starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), created_by=desk,
+            organisation=org,
+            location=clinic.location,
+            patient=patient,
+            appointment_type=iv,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=1),
+            created_by=desk,
         ).pk
 
     def _ledger(self, org, staff_users, patient):
@@ -453,7 +547,9 @@ def test_protected_page_against_the_matrix(world, staff, other_staff, patient, n
     page = PAGES[name]
     url = world.url(name, page)  # builds the objects the URL names, outside the savepoints
     users = {
-        "anonymous": None, "patient": patient.user, **staff,
+        "anonymous": None,
+        "patient": patient.user,
+        **staff,
         **{f"other_org_{role}": user for role, user in other_staff.items()},
     }
     failures = []

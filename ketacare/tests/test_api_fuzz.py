@@ -37,7 +37,9 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 @pytest.fixture
 def admin_token(staff, patient):
     secret = ApiToken.new_secret()
-    ApiToken.objects.create(user=staff["clinic_admin"], name="fuzz", token_sha256=ApiToken.hash(secret), prefix=secret[:8])
+    ApiToken.objects.create(
+        user=staff["clinic_admin"], name="fuzz", token_sha256=ApiToken.hash(secret), prefix=secret[:8]
+    )
     return secret
 
 

@@ -15,7 +15,8 @@ from ketacare.therapy import actions as therapy_actions
 from ketacare.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
-    path_regex="^/api/v1/(rems|therapy)/")
+    path_regex="^/api/v1/(rems|therapy)/"
+)
 
 
 @pytest.fixture
@@ -25,8 +26,9 @@ def prescriber_token(staff, patient, make_chart, certified, enrolled):
     actions.do_create_form_from_session(staff["nurse"], make_chart().pk)
     therapy_actions.do_create_psychotherapy_note(staff["prescriber"], patient.pk, text="Note")
     secret = ApiToken.new_secret()
-    ApiToken.objects.create(user=staff["prescriber"], name="fuzz", token_sha256=ApiToken.hash(secret),
-                            prefix=secret[:8])
+    ApiToken.objects.create(
+        user=staff["prescriber"], name="fuzz", token_sha256=ApiToken.hash(secret), prefix=secret[:8]
+    )
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield secret

@@ -49,8 +49,10 @@ def _published_schema_classes(monkeypatch) -> tuple[dict, set[type]]:
     for operation in operations:
         # Ninja wraps the parameters and each response in models of its own, not published as
         # components: what they hold is.
-        wrappers = [*operation.models, *(m for m in operation.response_models.values()
-                                         if isinstance(m, type) and issubclass(m, BaseModel))]
+        wrappers = [
+            *operation.models,
+            *(m for m in operation.response_models.values() if isinstance(m, type) and issubclass(m, BaseModel)),
+        ]
         for wrapper in wrappers:
             for field in wrapper.model_fields.values():
                 _named_types(field.annotation, found)

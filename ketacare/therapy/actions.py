@@ -77,9 +77,11 @@ def _appointment(patient, appointment_id):
     """An integration appointment of this patient (booked through scheduling), or None."""
     if appointment_id in (None, ""):
         return None
-    appointment = Appointment.objects.select_related("appointment_type").filter(
-        pk=db_id_or_zero(appointment_id), patient=patient
-    ).first()
+    appointment = (
+        Appointment.objects.select_related("appointment_type")
+        .filter(pk=db_id_or_zero(appointment_id), patient=patient)
+        .first()
+    )
     if appointment is None:
         raise ValidationError({"appointment_id": "Choose one of this patient's appointments."})
     if appointment.appointment_type.kind != AppointmentKind.INTEGRATION:
@@ -96,8 +98,9 @@ def _note_fields(fields: dict) -> dict:
 
 
 @transaction.atomic
-def do_create_progress_note(actor, patient_id: int, *, session_at, duration_minutes, plan_id=None,
-                            appointment_id=None, **fields) -> ProgressNote:
+def do_create_progress_note(
+    actor, patient_id: int, *, session_at, duration_minutes, plan_id=None, appointment_id=None, **fields
+) -> ProgressNote:
     """A draft note of one integration session, linked to the plan and the appointment if given."""
     require_permission(actor, Permission.THERAPY_NOTE_WRITE)
     patient = access_patient_by_id(actor, db_id_or_zero(patient_id), audit=False)
@@ -109,13 +112,24 @@ def do_create_progress_note(actor, patient_id: int, *, session_at, duration_minu
     if plan is None and appointment is not None and appointment.course_id:
         plan = appointment.course.plan
     note = ProgressNote.objects.create(
-        patient=patient, plan=plan, appointment=appointment, therapist=actor,
-        session_at=_session_at(session_at, patient), duration_minutes=_duration(duration_minutes),
+        patient=patient,
+        plan=plan,
+        appointment=appointment,
+        therapist=actor,
+        session_at=_session_at(session_at, patient),
+        duration_minutes=_duration(duration_minutes),
         **_note_fields(fields),
     )
-    record_event(actor, AuditAction.CREATE, note, patient=patient, detail={
-        "plan_id": note.plan_id, "appointment_id": note.appointment_id,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        note,
+        patient=patient,
+        detail={
+            "plan_id": note.plan_id,
+            "appointment_id": note.appointment_id,
+        },
+    )
     return note
 
 
@@ -161,8 +175,13 @@ def do_sign_progress_note(actor, note_id: int) -> ProgressNote:
     require_permission(actor, Permission.THERAPY_NOTE_WRITE)
     note = access_progress_note_by_id(actor, note_id, audit=False, for_update=True)
     _own_draft(actor, note)
-    problems = progress_note_problems(themes=note.themes, goals=note.goals, practices=note.practices,
-                                      risk_check=note.risk_check, risk_note=note.risk_note)
+    problems = progress_note_problems(
+        themes=note.themes,
+        goals=note.goals,
+        practices=note.practices,
+        risk_check=note.risk_check,
+        risk_note=note.risk_note,
+    )
     if problems:
         raise ValidationError(problems)
     note.status = NoteStatus.SIGNED

@@ -11,17 +11,20 @@ TEXT = {"max_length": 20_000, "required": False, "widget": forms.Textarea(attrs=
 
 
 class ProgressNoteForm(forms.Form):
-    session_at = forms.DateTimeField(label="Session date and time",
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    session_at = forms.DateTimeField(
+        label="Session date and time", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
     duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=480)
     plan_id = forms.TypedChoiceField(label="Treatment plan", coerce=int, required=False, empty_value=None)
-    appointment_id = forms.TypedChoiceField(label="Integration appointment", coerce=int, required=False,
-                                            empty_value=None)
+    appointment_id = forms.TypedChoiceField(
+        label="Integration appointment", coerce=int, required=False, empty_value=None
+    )
     themes = forms.CharField(label="Themes", **TEXT)
     goals = forms.CharField(label="Goals", **TEXT)
     practices = forms.CharField(label="Practices between sessions", **TEXT)
-    risk_check = forms.ChoiceField(label="Risk check", required=False,
-                                   choices=[("", "—")] + [(c.value, c.label) for c in RiskCheck])
+    risk_check = forms.ChoiceField(
+        label="Risk check", required=False, choices=[("", "—")] + [(c.value, c.label) for c in RiskCheck]
+    )
     risk_note = forms.CharField(label="Risk check: what was found and done", **TEXT)
 
     def __init__(self, *args, zone_name: str, plans=(), appointments=(), **kwargs):
@@ -49,14 +52,11 @@ class ProgressNoteEditForm(ProgressNoteForm):
 
 class PsychotherapyNoteForm(forms.Form):
     text = forms.CharField(label="Note", max_length=20_000, widget=forms.Textarea(attrs={"rows": 8}))
-    progress_note_id = forms.TypedChoiceField(label="Integration session", coerce=int, required=False,
-                                              empty_value=None)
+    progress_note_id = forms.TypedChoiceField(label="Integration session", coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["progress_note_id"].choices = [("", "—")] + [
-            (n.pk, f"{n.session_at:%Y-%m-%d}") for n in sessions
-        ]
+        self.fields["progress_note_id"].choices = [("", "—")] + [(n.pk, f"{n.session_at:%Y-%m-%d}") for n in sessions]
 
 
 class PsychotherapyEditForm(forms.Form):

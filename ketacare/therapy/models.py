@@ -42,18 +42,21 @@ class ProgressNote(_LockedWhenSigned):
     """One integration-therapy session and its structured note, linked to the course."""
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="therapy_notes")
-    plan = models.ForeignKey("protocols.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="therapy_notes")
-    appointment = models.ForeignKey("scheduling.Appointment", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="therapy_notes")
+    plan = models.ForeignKey(
+        "protocols.TreatmentPlan", on_delete=models.PROTECT, null=True, blank=True, related_name="therapy_notes"
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.PROTECT, null=True, blank=True, related_name="therapy_notes"
+    )
     therapist = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     session_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(480)])
     themes = models.TextField(blank=True)
     goals = models.TextField(blank=True)
     practices = models.TextField(blank=True, verbose_name="practices between sessions")
-    risk_check = models.CharField(max_length=30, blank=True,
-                                  choices=[(check.value, check.label) for check in RiskCheck])
+    risk_check = models.CharField(
+        max_length=30, blank=True, choices=[(check.value, check.label) for check in RiskCheck]
+    )
     risk_note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
     signed_at = models.DateTimeField(null=True, blank=True)

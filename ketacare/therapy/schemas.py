@@ -95,10 +95,14 @@ def _addenda(note) -> list[AddendumOut]:
 
 
 def progress_note_out(note: ProgressNote) -> dict:
-    return {**{name: getattr(note, name) for name in ProgressNoteOut.model_fields if name != "addenda"},
-            "addenda": _addenda(note)}
+    return {
+        **{name: getattr(note, name) for name in ProgressNoteOut.model_fields if name != "addenda"},
+        "addenda": _addenda(note),
+    }
 
 
 def psychotherapy_note_out(note: PsychotherapyNote) -> dict:
-    return {**{name: getattr(note, name) for name in PsychotherapyNoteOut.model_fields if name != "addenda"},
-            "addenda": _addenda(note)}
+    return {
+        **{name: getattr(note, name) for name in PsychotherapyNoteOut.model_fields if name != "addenda"},
+        "addenda": _addenda(note),
+    }

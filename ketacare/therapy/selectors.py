@@ -30,8 +30,9 @@ def treating_prescriber_id(patient: Patient) -> int | None:
     """The prescriber of the patient's active treatment plan, else of their latest plan."""
     plan = (
         TreatmentPlan.objects.filter(patient=patient)
-        .annotate(active=Case(When(status=PlanStatus.ACTIVE, then=Value(0)), default=Value(1),
-                              output_field=IntegerField()))
+        .annotate(
+            active=Case(When(status=PlanStatus.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
         .order_by("active", "-start_date", "-id")
         .values_list("created_by_id", flat=True)
         .first()
@@ -45,7 +46,11 @@ def treating_prescriber_id(patient: Patient) -> int | None:
 def _visible_progress_notes(user) -> QuerySet[ProgressNote]:
     require_permission(user, Permission.THERAPY_NOTE_VIEW)
     return ProgressNote.objects.filter(patient__organisation_id=user.organisation_id).select_related(
-        "patient", "patient__organisation", "patient__home_location", "therapist", "plan__template",
+        "patient",
+        "patient__organisation",
+        "patient__home_location",
+        "therapist",
+        "plan__template",
         "appointment__appointment_type",
     )
 
@@ -67,8 +72,9 @@ def access_progress_notes_by_patient_id(user, patient_id: int) -> tuple[Patient,
     require_permission(user, Permission.THERAPY_NOTE_VIEW)
     patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
     notes = list(_visible_progress_notes(user).filter(patient=patient))
-    record_event(user, AuditAction.LIST, object_type="therapy.progressnote", patient=patient,
-                 detail={"results": len(notes)})
+    record_event(
+        user, AuditAction.LIST, object_type="therapy.progressnote", patient=patient, detail={"results": len(notes)}
+    )
     return patient, notes
 
 
@@ -78,8 +84,13 @@ def access_progress_notes_by_patient_id(user, patient_id: int) -> tuple[Patient,
 def _deny(user, note: PsychotherapyNote | None, note_id: int, reason: str) -> None:
     """Audit a refused read (its own transaction: it stays even though the request fails)."""
     if note is None:
-        record_event(user, AuditAction.VIEW, object_type=PSYCHOTHERAPY_NOTE_TYPE, object_id=str(note_id),
-                     detail={"outcome": "denied", "reason": reason})
+        record_event(
+            user,
+            AuditAction.VIEW,
+            object_type=PSYCHOTHERAPY_NOTE_TYPE,
+            object_id=str(note_id),
+            detail={"outcome": "denied", "reason": reason},
+        )
     else:
         record_event(user, AuditAction.VIEW, note, patient=note.patient, detail={"outcome": "denied", "reason": reason})
 
@@ -89,8 +100,9 @@ def may_read_psychotherapy_notes_of(user, patient: Patient) -> bool:
     return user.may(Permission.THERAPY_NOTE_VIEW) and treating_prescriber_id(patient) == user.pk
 
 
-def access_psychotherapy_note_by_id(user, note_id: int, *, audit: bool = True, for_update: bool = False
-                                    ) -> PsychotherapyNote:
+def access_psychotherapy_note_by_id(
+    user, note_id: int, *, audit: bool = True, for_update: bool = False
+) -> PsychotherapyNote:
     """The note for its author or the treating prescriber; every attempt is audited."""
     notes = PsychotherapyNote.objects.select_related("patient", "patient__organisation", "author", "progress_note")
     if for_update:
@@ -103,8 +115,9 @@ def access_psychotherapy_note_by_id(user, note_id: int, *, audit: bool = True, f
     if note is None or note.patient.organisation_id != user.organisation_id:
         _deny(user, note, note_id, "not found")
         raise Http404("No such psychotherapy note")
-    reason = psychotherapy_note_denial(reader_id=user.pk, author_id=note.author_id,
-                                       treating_prescriber_id=treating_prescriber_id(note.patient))
+    reason = psychotherapy_note_denial(
+        reader_id=user.pk, author_id=note.author_id, treating_prescriber_id=treating_prescriber_id(note.patient)
+    )
     if reason:
         _deny(user, note, note_id, reason)
         raise PermissionDenied(reason)
@@ -117,14 +130,23 @@ def access_psychotherapy_notes_by_patient_id(user, patient_id: int) -> tuple[Pat
     """The patient's psychotherapy notes this user may read: their own, or all of them for the
     treating prescriber. The list (with the ids shown) is audited."""
     if not user_may(user, Permission.THERAPY_NOTE_VIEW):
-        record_event(user, AuditAction.LIST, object_type=PSYCHOTHERAPY_NOTE_TYPE,
-                     detail={"outcome": "denied", "reason": "role", "patient_id": patient_id})
+        record_event(
+            user,
+            AuditAction.LIST,
+            object_type=PSYCHOTHERAPY_NOTE_TYPE,
+            detail={"outcome": "denied", "reason": "role", "patient_id": patient_id},
+        )
         require_permission(user, Permission.THERAPY_NOTE_VIEW)
     patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
     notes = PsychotherapyNote.objects.filter(patient=patient).select_related("author")
     if not may_read_psychotherapy_notes_of(user, patient):
         notes = notes.filter(author=user)
     notes = list(notes)
-    record_event(user, AuditAction.LIST, object_type=PSYCHOTHERAPY_NOTE_TYPE, patient=patient,
-                 detail={"outcome": "read", "ids": [note.pk for note in notes]})
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type=PSYCHOTHERAPY_NOTE_TYPE,
+        patient=patient,
+        detail={"outcome": "read", "ids": [note.pk for note in notes]},
+    )
     return patient, notes

@@ -11,8 +11,10 @@ from ketacare.treatments.models import TreatmentSession, VitalSign
 
 
 def _levels(template):
-    return ((template.bp_delay_systolic_mmhg, template.bp_delay_diastolic_mmhg),
-            (template.bp_stop_systolic_mmhg, template.bp_stop_diastolic_mmhg))
+    return (
+        (template.bp_delay_systolic_mmhg, template.bp_delay_diastolic_mmhg),
+        (template.bp_stop_systolic_mmhg, template.bp_stop_diastolic_mmhg),
+    )
 
 
 def session_chart_for(session: TreatmentSession, vitals: list[VitalSign]) -> VitalsChart | None:
@@ -22,7 +24,9 @@ def session_chart_for(session: TreatmentSession, vitals: list[VitalSign]) -> Vit
     times = session.template.vital_check_times_min or []
     return session_chart(
         [Reading(v.minute, v.systolic_mmhg, v.diastolic_mmhg, v.heart_rate_bpm) for v in vitals],
-        horizon_min=max([session.template.session_length_min or 0, *times]), delay=delay, stop=stop,
+        horizon_min=max([session.template.session_length_min or 0, *times]),
+        delay=delay,
+        stop=stop,
     )
 
 
@@ -31,11 +35,14 @@ def across_sessions_chart_for(sessions: list[TreatmentSession]) -> VitalsChart |
     for session in sessions:
         vitals = list(session.vitals.all())
         if vitals:
-            peaks.append(SessionPeak(
-                session.checked_in_at.astimezone(session.location.zone).date(),
-                max(v.systolic_mmhg for v in vitals), max(v.diastolic_mmhg for v in vitals),
-                max(v.heart_rate_bpm for v in vitals),
-            ))
+            peaks.append(
+                SessionPeak(
+                    session.checked_in_at.astimezone(session.location.zone).date(),
+                    max(v.systolic_mmhg for v in vitals),
+                    max(v.diastolic_mmhg for v in vitals),
+                    max(v.heart_rate_bpm for v in vitals),
+                )
+            )
     if not peaks:
         return None
     delay, stop = _levels(sessions[-1].template)

@@ -28,8 +28,14 @@ def colleague_choices(user) -> list[tuple[int, str]]:
 class ChecklistForm(forms.Form):
     """One checkbox per required item; weight and interacting medicines where asked."""
 
-    weight_kg = forms.DecimalField(label="Today's weight (kg)", required=False, min_value=30, max_value=300,
-                                   decimal_places=1, widget=forms.NumberInput(attrs={**_NUMBER, "step": "0.1"}))
+    weight_kg = forms.DecimalField(
+        label="Today's weight (kg)",
+        required=False,
+        min_value=30,
+        max_value=300,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={**_NUMBER, "step": "0.1"}),
+    )
     interacting_medicines = forms.MultipleChoiceField(
         label="Taken today", choices=InteractingMedicine.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -53,16 +59,21 @@ class ChecklistForm(forms.Form):
 
 
 class VitalsForm(forms.Form):
-    systolic_mmhg = forms.IntegerField(label="Systolic (mmHg)", min_value=40, max_value=300,
-                                       widget=forms.NumberInput(attrs=_NUMBER))
-    diastolic_mmhg = forms.IntegerField(label="Diastolic (mmHg)", min_value=20, max_value=200,
-                                        widget=forms.NumberInput(attrs=_NUMBER))
-    heart_rate_bpm = forms.IntegerField(label="Heart rate (/min)", min_value=20, max_value=250,
-                                        widget=forms.NumberInput(attrs=_NUMBER))
-    spo2_percent = forms.IntegerField(label="SpO2 (%)", min_value=50, max_value=100,
-                                      widget=forms.NumberInput(attrs=_NUMBER))
-    respiratory_rate_per_min = forms.IntegerField(label="Resp. rate (/min)", min_value=4, max_value=60,
-                                                  required=False, widget=forms.NumberInput(attrs=_NUMBER))
+    systolic_mmhg = forms.IntegerField(
+        label="Systolic (mmHg)", min_value=40, max_value=300, widget=forms.NumberInput(attrs=_NUMBER)
+    )
+    diastolic_mmhg = forms.IntegerField(
+        label="Diastolic (mmHg)", min_value=20, max_value=200, widget=forms.NumberInput(attrs=_NUMBER)
+    )
+    heart_rate_bpm = forms.IntegerField(
+        label="Heart rate (/min)", min_value=20, max_value=250, widget=forms.NumberInput(attrs=_NUMBER)
+    )
+    spo2_percent = forms.IntegerField(
+        label="SpO2 (%)", min_value=50, max_value=100, widget=forms.NumberInput(attrs=_NUMBER)
+    )
+    respiratory_rate_per_min = forms.IntegerField(
+        label="Resp. rate (/min)", min_value=4, max_value=60, required=False, widget=forms.NumberInput(attrs=_NUMBER)
+    )
 
 
 class ReasonForm(forms.Form):
@@ -72,8 +83,12 @@ class ReasonForm(forms.Form):
 class DoseForm(forms.Form):
     vial_id = forms.TypedChoiceField(label="Vial (lot)", coerce=int)
     checked_by = forms.TypedChoiceField(label="Checked by", coerce=int)
-    dose_mg = forms.TypedChoiceField(label="Dose (mg)", coerce=int, required=False,
-                                     choices=[(56, "56 mg (2 devices)"), (84, "84 mg (3 devices)"), (28, "28 mg (1 device)")])
+    dose_mg = forms.TypedChoiceField(
+        label="Dose (mg)",
+        coerce=int,
+        required=False,
+        choices=[(56, "56 mg (2 devices)"), (84, "84 mg (3 devices)"), (28, "28 mg (1 device)")],
+    )
 
     def __init__(self, *args, vials=(), colleagues=(), esketamine=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,8 +103,13 @@ class DoseForm(forms.Form):
 
 class WasteForm(forms.Form):
     preparation = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    quantity_mg = forms.DecimalField(label="Wasted (mg)", min_value=0.001, max_digits=9, decimal_places=3,
-                                     widget=forms.NumberInput(attrs={**_NUMBER, "step": "0.001"}))
+    quantity_mg = forms.DecimalField(
+        label="Wasted (mg)",
+        min_value=0.001,
+        max_digits=9,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={**_NUMBER, "step": "0.001"}),
+    )
     witness = forms.TypedChoiceField(label="Witness", coerce=int)
     witness_password = forms.CharField(label="Witness's password", widget=forms.PasswordInput, max_length=200)
     reason = forms.CharField(initial="Remainder of vial after dose", max_length=500)
@@ -108,7 +128,8 @@ class RatingForm(forms.Form):
         self.fields["instrument"].initial = instrument
         for item in self.instrument.items:
             self.fields[f"item_{item.number}"] = forms.TypedChoiceField(
-                label=item.display if len(self.instrument.items) == 1 else str(item.number), coerce=int,
+                label=item.display if len(self.instrument.items) == 1 else str(item.number),
+                coerce=int,
                 choices=[(v, str(v)) for v in range(item.min_answer, item.max_answer + 1)],
                 initial=item.max_answer if instrument == "moaas" else item.min_answer,
             )
@@ -123,8 +144,9 @@ class AdverseEventForm(forms.Form):
     description = forms.CharField(required=False, max_length=2000)
     action_taken = forms.CharField(label="What was done", max_length=2000)
     rescue_medicine = forms.CharField(required=False, max_length=200)
-    rescue_dose_mg = forms.DecimalField(label="Rescue dose (mg)", required=False, min_value=0.001, max_digits=9,
-                                        decimal_places=3)
+    rescue_dose_mg = forms.DecimalField(
+        label="Rescue dose (mg)", required=False, min_value=0.001, max_digits=9, decimal_places=3
+    )
 
 
 class DischargeForm(forms.Form):

@@ -140,7 +140,8 @@ class TreatmentSession(models.Model):
         constraints = [
             # One live session per appointment: a double tap on "start session" opens the same one.
             models.UniqueConstraint(
-                fields=["appointment"], condition=Q(appointment__isnull=False) & ~Q(status="cancelled"),
+                fields=["appointment"],
+                condition=Q(appointment__isnull=False) & ~Q(status="cancelled"),
                 name="session_one_live_per_appointment",
             ),
         ]

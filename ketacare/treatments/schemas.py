@@ -15,8 +15,9 @@ from ketacare.treatments.selectors import vital_schedule
 Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)]
 Mg = Annotated[Decimal, Field(gt=0, le=99999, decimal_places=3)]
-CheckItemName = Literal["identity", "questionnaires", "weight", "fasting", "driver", "pregnancy_test",
-                        "interacting_medicines"]
+CheckItemName = Literal[
+    "identity", "questionnaires", "weight", "fasting", "driver", "pregnancy_test", "interacting_medicines"
+]
 Medicine = Literal["benzodiazepine", "non_benzo_sedative", "psychostimulant", "maoi", "opioid"]
 
 
@@ -60,13 +61,23 @@ class SessionWasteIn(Schema):
 
 class RatingIn(Schema):
     instrument: Literal["cadss", "moaas"]
-    answers: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")], Annotated[int, Field(ge=0, le=10)]] = \
+    answers: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")], Annotated[int, Field(ge=0, le=10)]] = (
         Field(max_length=30)
+    )
 
 
 class AdverseEventIn(Schema):
-    kind: Literal["nausea", "vomiting", "hypertension", "dysphoria", "anxiety", "sedation", "dissociation",
-                  "respiratory_depression", "other"]
+    kind: Literal[
+        "nausea",
+        "vomiting",
+        "hypertension",
+        "dysphoria",
+        "anxiety",
+        "sedation",
+        "dissociation",
+        "respiratory_depression",
+        "other",
+    ]
     severity: Literal["mild", "moderate", "severe"] = "mild"
     description: Text = ""
     action_taken: Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=2000)]
@@ -212,8 +223,17 @@ class DayRowOut(Schema):
     session_status: str | None
 
 
-_LISTS = ("checks", "vitals", "vital_schedule", "preparations", "devices", "ratings", "adverse_events",
-          "signatures", "addenda")
+_LISTS = (
+    "checks",
+    "vitals",
+    "vital_schedule",
+    "preparations",
+    "devices",
+    "ratings",
+    "adverse_events",
+    "signatures",
+    "addenda",
+)
 
 
 def session_out(session: TreatmentSession) -> dict:
@@ -229,8 +249,14 @@ def session_out(session: TreatmentSession) -> dict:
         "preparations": list(session.preparations.all()),
         "devices": list(session.devices.all()),
         "ratings": [
-            {"id": r.pk, "instrument": r.instrument, "total": r.response.total, "response_id": r.response_id,
-             "minute": r.minute, "recorded_at": r.recorded_at}
+            {
+                "id": r.pk,
+                "instrument": r.instrument,
+                "total": r.response.total,
+                "response_id": r.response_id,
+                "minute": r.minute,
+                "recorded_at": r.recorded_at,
+            }
             for r in session.ratings.select_related("response")
         ],
         "adverse_events": list(session.adverse_events.all()),

@@ -32,9 +32,7 @@ ROLE_LABELS = {
     Role.PATIENT: "Patient",
 }
 
-STAFF_ROLES = frozenset(
-    {Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN}
-)
+STAFF_ROLES = frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN})
 # Two-factor authentication is mandatory for these roles (unless demo mode).
 TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN})
 

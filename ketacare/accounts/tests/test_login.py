@@ -28,7 +28,9 @@ def test_a_successful_login_is_audited_with_the_source_address(client, staff, lo
     log_in("front_desk_harbor")
     entry = AuditEntry.objects.get(action=AuditAction.LOGIN)
     assert (entry.actor, entry.organisation, entry.source_address) == (
-        staff["front_desk"], staff["front_desk"].organisation, "127.0.0.1",
+        staff["front_desk"],
+        staff["front_desk"].organisation,
+        "127.0.0.1",
     )
 
 

@@ -14,7 +14,12 @@ from ketacare.accounts.domain.roles import (
 )
 
 FD, NU, PR, TH, CA, PA = (
-    Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN, Role.PATIENT,
+    Role.FRONT_DESK,
+    Role.NURSE,
+    Role.PRESCRIBER,
+    Role.THERAPIST,
+    Role.CLINIC_ADMIN,
+    Role.PATIENT,
 )
 
 # The matrix for the permissions that guard patient data, the audit trail and settings.

@@ -52,29 +52,47 @@ def verify_chain(entries: Iterable[ChainEntry]) -> ChainReport:
     checked = 0
     for entry in entries:
         if entry.sequence > expected_sequence:
-            missing = expected_sequence if entry.sequence == expected_sequence + 1 else (
-                f"{expected_sequence}-{entry.sequence - 1}"
+            missing = (
+                expected_sequence
+                if entry.sequence == expected_sequence + 1
+                else (f"{expected_sequence}-{entry.sequence - 1}")
             )
-            return ChainReport(checked, ChainProblem(
-                expected_sequence, "missing",
-                f"entry #{missing} is missing (the chain jumps to #{entry.sequence})",
-            ))
+            return ChainReport(
+                checked,
+                ChainProblem(
+                    expected_sequence,
+                    "missing",
+                    f"entry #{missing} is missing (the chain jumps to #{entry.sequence})",
+                ),
+            )
         if entry.sequence < expected_sequence:
-            return ChainReport(checked, ChainProblem(
-                entry.sequence, "inserted",
-                f"entry #{entry.sequence} appears twice or out of order",
-            ))
+            return ChainReport(
+                checked,
+                ChainProblem(
+                    entry.sequence,
+                    "inserted",
+                    f"entry #{entry.sequence} appears twice or out of order",
+                ),
+            )
         if entry_hash(entry.content, entry.previous_hash) != entry.stored_hash:
-            return ChainReport(checked, ChainProblem(
-                entry.sequence, "altered",
-                f"entry #{entry.sequence} was altered: its content no longer matches its hash",
-            ))
+            return ChainReport(
+                checked,
+                ChainProblem(
+                    entry.sequence,
+                    "altered",
+                    f"entry #{entry.sequence} was altered: its content no longer matches its hash",
+                ),
+            )
         if entry.previous_hash != previous_hash:
-            return ChainReport(checked, ChainProblem(
-                entry.sequence, "inserted",
-                f"entry #{entry.sequence} does not follow entry #{entry.sequence - 1}: "
-                "an entry was inserted or replaced before it",
-            ))
+            return ChainReport(
+                checked,
+                ChainProblem(
+                    entry.sequence,
+                    "inserted",
+                    f"entry #{entry.sequence} does not follow entry #{entry.sequence - 1}: "
+                    "an entry was inserted or replaced before it",
+                ),
+            )
         previous_hash = entry.stored_hash
         expected_sequence += 1
         checked += 1

@@ -12,26 +12,28 @@ MINIMUM_DOSE_SOURCE = (
 
 # Minimum adequate daily dose (mg) per antidepressant; source: MINIMUM_DOSE_SOURCE.
 # A drug missing here cannot be judged adequate, so its trials are not counted.
-ATHF_STYLE_MINIMUM_DAILY_DOSE_MG: Mapping[str, float] = MappingProxyType({
-    "sertraline": 50,
-    "fluoxetine": 20,
-    "paroxetine": 20,
-    "citalopram": 20,
-    "escitalopram": 10,
-    "venlafaxine": 150,  # immediate and extended release alike
-    "duloxetine": 60,
-    "desvenlafaxine": 50,
-    "bupropion": 300,
-    "mirtazapine": 30,
-    "vortioxetine": 10,
-    "vilazodone": 20,
-    "nortriptyline": 75,
-    "amitriptyline": 150,
-    "imipramine": 150,
-    "trazodone": 300,
-    "phenelzine": 45,
-    "tranylcypromine": 30,
-})
+ATHF_STYLE_MINIMUM_DAILY_DOSE_MG: Mapping[str, float] = MappingProxyType(
+    {
+        "sertraline": 50,
+        "fluoxetine": 20,
+        "paroxetine": 20,
+        "citalopram": 20,
+        "escitalopram": 10,
+        "venlafaxine": 150,  # immediate and extended release alike
+        "duloxetine": 60,
+        "desvenlafaxine": 50,
+        "bupropion": 300,
+        "mirtazapine": 30,
+        "vortioxetine": 10,
+        "vilazodone": 20,
+        "nortriptyline": 75,
+        "amitriptyline": 150,
+        "imipramine": 150,
+        "trazodone": 300,
+        "phenelzine": 45,
+        "tranylcypromine": 30,
+    }
+)
 
 
 class DrugClass(StrEnum):
@@ -49,16 +51,60 @@ class DrugClass(StrEnum):
 # Class membership is ordinary pharmacology, not taken from CLINICAL.md; the classes
 # themselves are the esketamine REMS Patient Monitoring Form's concomitant-medicine
 # fields (CLINICAL.md §2). A name not listed must be given with its class.
-MEDICINE_CLASSES: Mapping[str, DrugClass] = MappingProxyType({
-    **dict.fromkeys(("alprazolam", "chlordiazepoxide", "clobazam", "clonazepam", "clorazepate", "diazepam", "lorazepam", "midazolam", "oxazepam", "temazepam", "triazolam"), DrugClass.BENZODIAZEPINE),
-    **dict.fromkeys(("amphetamine", "dextroamphetamine", "lisdexamfetamine", "methamphetamine", "methylphenidate", "dexmethylphenidate", "modafinil", "armodafinil"), DrugClass.PSYCHOSTIMULANT),
-    **dict.fromkeys(("isocarboxazid", "phenelzine", "selegiline", "tranylcypromine"), DrugClass.MAOI),
-    "lamotrigine": DrugClass.LAMOTRIGINE,
-    **dict.fromkeys(("buprenorphine", "codeine", "fentanyl", "hydrocodone", "hydromorphone", "methadone", "morphine", "oxycodone", "oxymorphone", "tapentadol", "tramadol"), DrugClass.OPIOID),
-    **dict.fromkeys(("eszopiclone", "zaleplon", "zolpidem", "zopiclone"), DrugClass.SEDATIVE_HYPNOTIC),
-    # A class's own name stands for an unnamed member of it.
-    **{drug_class.value: drug_class for drug_class in DrugClass},
-})
+MEDICINE_CLASSES: Mapping[str, DrugClass] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            (
+                "alprazolam",
+                "chlordiazepoxide",
+                "clobazam",
+                "clonazepam",
+                "clorazepate",
+                "diazepam",
+                "lorazepam",
+                "midazolam",
+                "oxazepam",
+                "temazepam",
+                "triazolam",
+            ),
+            DrugClass.BENZODIAZEPINE,
+        ),
+        **dict.fromkeys(
+            (
+                "amphetamine",
+                "dextroamphetamine",
+                "lisdexamfetamine",
+                "methamphetamine",
+                "methylphenidate",
+                "dexmethylphenidate",
+                "modafinil",
+                "armodafinil",
+            ),
+            DrugClass.PSYCHOSTIMULANT,
+        ),
+        **dict.fromkeys(("isocarboxazid", "phenelzine", "selegiline", "tranylcypromine"), DrugClass.MAOI),
+        "lamotrigine": DrugClass.LAMOTRIGINE,
+        **dict.fromkeys(
+            (
+                "buprenorphine",
+                "codeine",
+                "fentanyl",
+                "hydrocodone",
+                "hydromorphone",
+                "methadone",
+                "morphine",
+                "oxycodone",
+                "oxymorphone",
+                "tapentadol",
+                "tramadol",
+            ),
+            DrugClass.OPIOID,
+        ),
+        **dict.fromkeys(("eszopiclone", "zaleplon", "zolpidem", "zopiclone"), DrugClass.SEDATIVE_HYPNOTIC),
+        # A class's own name stands for an unnamed member of it.
+        **{drug_class.value: drug_class for drug_class in DrugClass},
+    }
+)
 
 # Release forms do not change the minimum dose ("venlafaxine XR" is venlafaxine).
 _RELEASE_SUFFIXES = frozenset({"ir", "xr", "er", "sr", "cr", "xl", "la"})

@@ -32,7 +32,11 @@ def evaluate_case(
 ) -> CandidacyResult:
     trd = assess_treatment_resistance(case, policy)
     context = Context(
-        case=case, policy=policy, age_years=case.age_years, trd=trd, medicines=current_medicines_by_class(case),
+        case=case,
+        policy=policy,
+        age_years=case.age_years,
+        trd=trd,
+        medicines=current_medicines_by_class(case),
     )
     findings = []
     for rule in rules:

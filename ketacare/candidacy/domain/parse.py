@@ -139,10 +139,14 @@ def _build(path: str, make: Callable[..., T], **values: object) -> T:
 
 def _patient(value: object, path: str) -> Patient:
     data = _object(
-        value, path, ("sex", "pregnant", "breastfeeding", "weight_kg"), ("age_years", "date_of_birth"),
+        value,
+        path,
+        ("sex", "pregnant", "breastfeeding", "weight_kg"),
+        ("age_years", "date_of_birth"),
     )
     return _build(
-        path, Patient,
+        path,
+        Patient,
         sex=_enum(Sex, data["sex"], _at(path, "sex")),
         pregnant=_bool(data["pregnant"], _at(path, "pregnant")),
         breastfeeding=_bool(data["breastfeeding"], _at(path, "breastfeeding")),
@@ -154,12 +158,14 @@ def _patient(value: object, path: str) -> Patient:
 
 def _trial(value: object, path: str) -> AntidepressantTrial:
     data = _object(
-        value, path,
+        value,
+        path,
         ("drug", "daily_dose_mg", "start_date", "stop_date", "adherence", "improvement_percent"),
         ("stop_reason", "augmentation"),
     )
     return _build(
-        path, AntidepressantTrial,
+        path,
+        AntidepressantTrial,
         drug=_text(data["drug"], _at(path, "drug")),
         daily_dose_mg=_number(data["daily_dose_mg"], _at(path, "daily_dose_mg")),
         start_date=_date(data["start_date"], _at(path, "start_date")),
@@ -174,7 +180,8 @@ def _trial(value: object, path: str) -> AntidepressantTrial:
 def _psychotherapy(value: object, path: str) -> PsychotherapyCourse:
     data = _object(value, path, ("kind",), ("sessions",))
     return _build(
-        path, PsychotherapyCourse,
+        path,
+        PsychotherapyCourse,
         kind=_text(data["kind"], _at(path, "kind")),
         sessions=_optional(data, "sessions", path, _whole),
     )
@@ -183,7 +190,8 @@ def _psychotherapy(value: object, path: str) -> PsychotherapyCourse:
 def _neuromodulation(value: object, path: str) -> NeuromodulationCourse:
     data = _object(value, path, ("sessions", "response"))
     return _build(
-        path, NeuromodulationCourse,
+        path,
+        NeuromodulationCourse,
         sessions=_whole(data["sessions"], _at(path, "sessions")),
         response=_enum(Response, data["response"], _at(path, "response")),
     )
@@ -201,7 +209,8 @@ def _prior_ketamine(value: object, path: str) -> PriorKetamineTreatment:
 def _substance_use(value: object, path: str) -> SubstanceUseDisorder:
     data = _object(value, path, ("substance", "status"))
     return _build(
-        path, SubstanceUseDisorder,
+        path,
+        SubstanceUseDisorder,
         substance=_text(data["substance"], _at(path, "substance")),
         status=_enum(DisorderStatus, data["status"], _at(path, "status")),
     )
@@ -209,11 +218,18 @@ def _substance_use(value: object, path: str) -> SubstanceUseDisorder:
 
 def _medical_history(value: object, path: str) -> MedicalHistory:
     flags = (
-        "aneurysmal_vascular_disease", "arteriovenous_malformation", "intracerebral_haemorrhage",
-        "hypertensive_encephalopathy", "cardiovascular_disease", "interstitial_cystitis", "ketamine_hypersensitivity",
+        "aneurysmal_vascular_disease",
+        "arteriovenous_malformation",
+        "intracerebral_haemorrhage",
+        "hypertensive_encephalopathy",
+        "cardiovascular_disease",
+        "interstitial_cystitis",
+        "ketamine_hypersensitivity",
     )
     data = _object(
-        value, path, (*flags, "hypertension", "psychosis", "substance_use_disorders", "liver_disease"),
+        value,
+        path,
+        (*flags, "hypertension", "psychosis", "substance_use_disorders", "liver_disease"),
     )
     return MedicalHistory(
         **{flag: _bool(data[flag], _at(path, flag)) for flag in flags},
@@ -260,7 +276,8 @@ def _medicine_reader(classes: Mapping[str, DrugClass]) -> Callable[[object, str]
 def _vitals(value: object, path: str) -> Vitals:
     data = _object(value, path, ("systolic_mmhg", "diastolic_mmhg"), ("heart_rate_bpm", "spo2_percent"))
     return _build(
-        path, Vitals,
+        path,
+        Vitals,
         systolic_mmhg=_whole(data["systolic_mmhg"], _at(path, "systolic_mmhg")),
         diastolic_mmhg=_whole(data["diastolic_mmhg"], _at(path, "diastolic_mmhg")),
         heart_rate_bpm=_optional(data, "heart_rate_bpm", path, _whole),
@@ -268,12 +285,11 @@ def _vitals(value: object, path: str) -> Vitals:
     )
 
 
-def parse_case(
-    value: object, today: dt.date, medicine_classes: Mapping[str, DrugClass] = MEDICINE_CLASSES
-) -> Case:
+def parse_case(value: object, today: dt.date, medicine_classes: Mapping[str, DrugClass] = MEDICINE_CLASSES) -> Case:
     """A Case from decoded JSON; `evaluation_date` defaults to `today` and may not be later."""
     data = _object(
-        value, "",
+        value,
+        "",
         ("patient", "episode_start_date", "trials", "medical_history", "current_medications"),
         ("evaluation_date", "baseline_vitals", "psychotherapy", "ect", "tms", "prior_ketamine"),
     )

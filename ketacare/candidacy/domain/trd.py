@@ -58,7 +58,10 @@ def _mg(value: float) -> str:
 
 
 def assess_trial(
-    index: int, trial: AntidepressantTrial, episode_start_date: dt.date, evaluation_date: dt.date,
+    index: int,
+    trial: AntidepressantTrial,
+    episode_start_date: dt.date,
+    evaluation_date: dt.date,
     policy: CandidacyPolicy,
 ) -> TrialAssessment:
     end = trial.stop_date or evaluation_date
@@ -101,9 +104,7 @@ def assess_trial(
 
     shortfalls = []
     if trial.daily_dose_mg < minimum_dose_mg:
-        shortfalls.append(
-            f"daily dose {_mg(trial.daily_dose_mg)} is below the minimum adequate {_mg(minimum_dose_mg)}"
-        )
+        shortfalls.append(f"daily dose {_mg(trial.daily_dose_mg)} is below the minimum adequate {_mg(minimum_dose_mg)}")
     if not long_enough:
         shortfalls.append(f"{duration} is shorter than {minimum_duration}")
     if trial.adherence is Adherence.POOR or (
@@ -116,9 +117,7 @@ def assess_trial(
     if trial.adherence is Adherence.PARTIAL:
         adherence += " (counted: policy count_partial_adherence)"
 
-    adequacy = (
-        f"adequate: {_mg(trial.daily_dose_mg)}/day (minimum {_mg(minimum_dose_mg)}) for {duration}, {adherence}"
-    )
+    adequacy = f"adequate: {_mg(trial.daily_dose_mg)}/day (minimum {_mg(minimum_dose_mg)}) for {duration}, {adherence}"
     failures = []
     if trial.improvement_percent < policy.failure_below_improvement_percent:
         failures.append(

@@ -67,8 +67,13 @@ def case(**changes) -> Case:
         episode_start_date=EPISODE_START,
         trials=(
             trial(),
-            trial(drug="escitalopram", daily_dose_mg=20, start_date=dt.date(2026, 3, 5),
-                  stop_date=dt.date(2026, 5, 1), improvement_percent=20),
+            trial(
+                drug="escitalopram",
+                daily_dose_mg=20,
+                start_date=dt.date(2026, 3, 5),
+                stop_date=dt.date(2026, 5, 1),
+                improvement_percent=20,
+            ),
         ),
         medical_history=history(),
         current_medications=(),

@@ -53,7 +53,7 @@ def test_example_with_cautions_as_json():
         "code": "trd.intolerance",
         "severity": "information",
         "explanation": "Stopped early for side effects (intolerance, not counted as adequate failures): "
-                       "duloxetine (trials[3]).",
+        "duloxetine (trials[3]).",
         "source": "CLINICAL.md §4: ATHF subtracts 1 for intolerance",
     }
 
@@ -62,7 +62,12 @@ def test_example_with_racemic_excluded_as_json():
     result = json.loads(evaluate(RACEMIC_EXCLUDED, "--json"))
     assert (result["trd"]["met"], result["trd"]["adequate_failures"]) == (True, 2)
     assert [t["status"] for t in result["trd"]["trials"]] == [
-        "inadequate", "adequate_failure", "inadequate", "inadequate", "adequate_failure", "augmentation",
+        "inadequate",
+        "adequate_failure",
+        "inadequate",
+        "inadequate",
+        "adequate_failure",
+        "augmentation",
     ]
     assert {route: r["status"] for route, r in result["routes"].items()} == {
         "ketamine_iv": "not_eligible",
@@ -121,7 +126,11 @@ def run_cli(*args):
     env["KETACARE_SECRET_KEY"] = "x"
     return subprocess.run(
         [sys.executable, "-m", "ketacare.cli", "candidacy", "evaluate", *map(str, args)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

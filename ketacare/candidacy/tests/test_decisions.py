@@ -20,7 +20,11 @@ def excluded(staff, patient, intake):
 
 def test_approving_an_eligible_route_snapshots_what_was_shown(staff, patient, intake, audit_entries):
     decision = actions.do_record_decision(
-        staff["prescriber"], patient.pk, route="esketamine_intranasal", decision="approve", reason="discussed",
+        staff["prescriber"],
+        patient.pk,
+        route="esketamine_intranasal",
+        decision="approve",
+        reason="discussed",
     )
     assert decision.result == "eligible_with_cautions"
     assert decision.override is False
@@ -34,8 +38,9 @@ def test_approving_an_eligible_route_snapshots_what_was_shown(staff, patient, in
 def test_an_override_without_a_reason_is_refused_and_records_nothing(staff, patient, excluded, audit_entries):
     count = len(audit_entries(patient=patient))
     with pytest.raises(ValidationError) as caught:
-        actions.do_record_decision(staff["prescriber"], patient.pk, route="ketamine_iv", decision="approve",
-                                   reason="  ")
+        actions.do_record_decision(
+            staff["prescriber"], patient.pk, route="ketamine_iv", decision="approve", reason="  "
+        )
     assert "reason" in caught.value.message_dict
     assert not CandidacyDecision.objects.exists()
     assert len(audit_entries(patient=patient)) == count
@@ -43,7 +48,11 @@ def test_an_override_without_a_reason_is_refused_and_records_nothing(staff, pati
 
 def test_an_override_with_a_reason_is_recorded_and_audited_as_one(staff, patient, excluded, audit_entries):
     decision = actions.do_record_decision(
-        staff["prescriber"], patient.pk, route="ketamine_iv", decision="approve", reason="psychiatrist consulted",
+        staff["prescriber"],
+        patient.pk,
+        route="ketamine_iv",
+        decision="approve",
+        reason="psychiatrist consulted",
     )
     assert decision.result == "not_eligible"
     assert decision.override is True
@@ -70,10 +79,13 @@ def test_another_organisations_prescriber_gets_404(other_staff, patient, intake)
         actions.do_record_decision(other_staff["prescriber"], patient.pk, route="ketamine_iv", decision="decline")
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"route": "ketamine_oral", "decision": "approve"}, "route"),
-    ({"route": "ketamine_iv", "decision": "maybe"}, "decision"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"route": "ketamine_oral", "decision": "approve"}, "route"),
+        ({"route": "ketamine_iv", "decision": "maybe"}, "decision"),
+    ],
+)
 def test_bad_decision_input_is_named(staff, patient, intake, fields, field):
     with pytest.raises(ValidationError) as caught:
         actions.do_record_decision(staff["prescriber"], patient.pk, **fields)

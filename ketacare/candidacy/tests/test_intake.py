@@ -19,21 +19,45 @@ from ketacare.candidacy.selectors import access_candidacy_by_patient_id
 pytestmark = pytest.mark.django_db
 
 JSON_CASE = {
-    "patient": {"date_of_birth": "1980-01-02", "sex": "unknown", "pregnant": False, "breastfeeding": False,
-                "weight_kg": 72.5},
+    "patient": {
+        "date_of_birth": "1980-01-02",
+        "sex": "unknown",
+        "pregnant": False,
+        "breastfeeding": False,
+        "weight_kg": 72.5,
+    },
     "episode_start_date": "2026-01-01",
     "trials": [
-        {"drug": "sertraline", "daily_dose_mg": 100, "start_date": "2026-01-05", "stop_date": "2026-03-02",
-         "adherence": "good", "improvement_percent": 10, "stop_reason": "ineffective"},
-        {"drug": "bupropion XL", "daily_dose_mg": 300, "start_date": "2026-03-10", "stop_date": None,
-         "adherence": "good", "improvement_percent": 20},
+        {
+            "drug": "sertraline",
+            "daily_dose_mg": 100,
+            "start_date": "2026-01-05",
+            "stop_date": "2026-03-02",
+            "adherence": "good",
+            "improvement_percent": 10,
+            "stop_reason": "ineffective",
+        },
+        {
+            "drug": "bupropion XL",
+            "daily_dose_mg": 300,
+            "start_date": "2026-03-10",
+            "stop_date": None,
+            "adherence": "good",
+            "improvement_percent": 20,
+        },
     ],
     "medical_history": {
-        "aneurysmal_vascular_disease": False, "arteriovenous_malformation": False,
-        "intracerebral_haemorrhage": False, "hypertension": "controlled", "hypertensive_encephalopathy": False,
-        "cardiovascular_disease": False, "psychosis": "none",
+        "aneurysmal_vascular_disease": False,
+        "arteriovenous_malformation": False,
+        "intracerebral_haemorrhage": False,
+        "hypertension": "controlled",
+        "hypertensive_encephalopathy": False,
+        "cardiovascular_disease": False,
+        "psychosis": "none",
         "substance_use_disorders": [{"substance": "alcohol", "status": "past"}],
-        "liver_disease": "none", "interstitial_cystitis": False, "ketamine_hypersensitivity": False,
+        "liver_disease": "none",
+        "interstitial_cystitis": False,
+        "ketamine_hypersensitivity": False,
     },
     "current_medications": [{"name": "Lorazepam 1 mg", "class": "benzodiazepine"}],
     "psychotherapy": [{"kind": "CBT", "sessions": 12}],
@@ -52,12 +76,15 @@ def test_a_stored_intake_evaluates_like_the_same_json_case(staff, patient, intak
 
 
 def test_the_organisations_policy_is_the_one_evaluated(staff, patient, intake, org):
-    CandidacyPolicySetting.objects.create(organisation=org, trd_minimum_failed_trials=3,
-                                          esketamine_trial_maximum_failed_trials=5)
+    CandidacyPolicySetting.objects.create(
+        organisation=org, trd_minimum_failed_trials=3, esketamine_trial_maximum_failed_trials=5
+    )
     candidacy = access_candidacy_by_patient_id(staff["nurse"], patient.pk)
-    expected = result_as_dict(evaluate_case(
-        parse_case(copy.deepcopy(JSON_CASE), patient.today()), CandidacyPolicy(trd_minimum_failed_trials=3)
-    ))
+    expected = result_as_dict(
+        evaluate_case(
+            parse_case(copy.deepcopy(JSON_CASE), patient.today()), CandidacyPolicy(trd_minimum_failed_trials=3)
+        )
+    )
     assert candidacy.result_dict == expected
     assert candidacy.result_dict["routes"]["esketamine_intranasal"]["status"] == "not_eligible"
 
@@ -80,15 +107,21 @@ def test_an_unanswered_flag_is_named_and_not_read_as_no(staff, patient, intake):
     assert "medical_history.ketamine_hypersensitivity" in candidacy.problem
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"diastolic_mmhg": 160}, "diastolic_mmhg", "below the systolic"),
-    ({"systolic_mmhg": 20}, "systolic_mmhg", "between 50 and 300"),
-    ({"hypertension": "severe"}, "hypertension", "not a valid choice"),
-    ({"substance_use_disorders": [{"substance": "alcohol", "status": "sometimes"}]}, "substance_use_disorders",
-     "status"),
-    ({"episode_start_date": dt.date(2099, 1, 1)}, "episode_start_date", "in the future"),
-    ({"prior_ketamine": [{"drug": "ketamine", "route": "nasal", "response": "none"}]}, "prior_ketamine", "route"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"diastolic_mmhg": 160}, "diastolic_mmhg", "below the systolic"),
+        ({"systolic_mmhg": 20}, "systolic_mmhg", "between 50 and 300"),
+        ({"hypertension": "severe"}, "hypertension", "not a valid choice"),
+        (
+            {"substance_use_disorders": [{"substance": "alcohol", "status": "sometimes"}]},
+            "substance_use_disorders",
+            "status",
+        ),
+        ({"episode_start_date": dt.date(2099, 1, 1)}, "episode_start_date", "in the future"),
+        ({"prior_ketamine": [{"drug": "ketamine", "route": "nasal", "response": "none"}]}, "prior_ketamine", "route"),
+    ],
+)
 def test_bad_input_is_named_and_changes_nothing(staff, patient, intake, audit_entries, fields, field, message):
     before = Intake.objects.get(pk=intake.pk)
     count = len(audit_entries(patient=patient))
@@ -97,16 +130,33 @@ def test_bad_input_is_named_and_changes_nothing(staff, patient, intake, audit_en
     assert field in caught.value.message_dict
     assert message in " ".join(caught.value.message_dict[field])
     after = Intake.objects.get(pk=intake.pk)
-    assert (after.diastolic_mmhg, after.systolic_mmhg, after.hypertension, after.episode_start_date,
-            after.substance_use_disorders, after.prior_ketamine) == (
-        before.diastolic_mmhg, before.systolic_mmhg, before.hypertension, before.episode_start_date,
-        before.substance_use_disorders, before.prior_ketamine)
+    assert (
+        after.diastolic_mmhg,
+        after.systolic_mmhg,
+        after.hypertension,
+        after.episode_start_date,
+        after.substance_use_disorders,
+        after.prior_ketamine,
+    ) == (
+        before.diastolic_mmhg,
+        before.systolic_mmhg,
+        before.hypertension,
+        before.episode_start_date,
+        before.substance_use_disorders,
+        before.prior_ketamine,
+    )
     assert len(audit_entries(patient=patient)) == count
 
 
 def test_a_bad_trial_in_a_list_names_its_index_and_keeps_the_old_trials(staff, patient, intake):
-    bad = {"drug": "sertraline", "daily_dose_mg": 100, "start_date": dt.date(2026, 3, 1),
-           "stop_date": dt.date(2026, 2, 1), "adherence": "good", "improvement_percent": 10}
+    bad = {
+        "drug": "sertraline",
+        "daily_dose_mg": 100,
+        "start_date": dt.date(2026, 3, 1),
+        "stop_date": dt.date(2026, 2, 1),
+        "adherence": "good",
+        "improvement_percent": 10,
+    }
     with pytest.raises(ValidationError) as caught:
         actions.do_save_intake(staff["nurse"], patient.pk, trials=[bad])
     assert "trials[0].stop_date" in caught.value.message_dict
@@ -115,8 +165,14 @@ def test_a_bad_trial_in_a_list_names_its_index_and_keeps_the_old_trials(staff, p
 
 def test_trials_are_added_and_removed_with_audit(staff, patient, intake, audit_entries):
     trial = actions.do_add_trial(
-        staff["nurse"], patient.pk, drug="escitalopram", daily_dose_mg=20, start_date=dt.date(2026, 6, 1),
-        stop_date=None, adherence="partial", improvement_percent=30,
+        staff["nurse"],
+        patient.pk,
+        drug="escitalopram",
+        daily_dose_mg=20,
+        start_date=dt.date(2026, 6, 1),
+        stop_date=None,
+        adherence="partial",
+        improvement_percent=30,
     )
     assert intake.trials.count() == 3
     actions.do_remove_trial(staff["nurse"], patient.pk, trial.pk)

@@ -21,7 +21,7 @@ def test_the_decision_page_shows_trials_findings_and_routes(signed_in, staff, pa
     assert "Treatment resistance: met" in page
     assert "bupropion XL" in page
     assert "medication.benzodiazepine" in page
-    assert "IV racemic ketamine (off-label): <span class=\"badge\">ELIGIBLE WITH CAUTIONS" in page
+    assert 'IV racemic ketamine (off-label): <span class="badge">ELIGIBLE WITH CAUTIONS' in page
     assert "Record decision" not in page  # therapists see, prescribers decide
     assert audit_entries(patient=patient, action=AuditAction.VIEW)
 
@@ -47,42 +47,60 @@ def test_a_prescriber_overrides_with_a_reason_on_the_page(signed_in, staff, pati
     assert response.status_code == 422
     assert "is an override: give the reason" in response.content.decode()
     assert not CandidacyDecision.objects.exists()
-    response = client.post(url(patient, "decisions/"),
-                           {"route": "ketamine_iv", "decision": "approve", "reason": "second opinion"})
+    response = client.post(
+        url(patient, "decisions/"), {"route": "ketamine_iv", "decision": "approve", "reason": "second opinion"}
+    )
     assert response.status_code == 302
     assert CandidacyDecision.objects.get().override is True
 
 
 def test_a_nurse_cannot_post_a_decision(signed_in, staff, patient, intake):
-    response = signed_in(staff["nurse"]).post(url(patient, "decisions/"), {"route": "ketamine_iv",
-                                                                           "decision": "decline"})
+    response = signed_in(staff["nurse"]).post(
+        url(patient, "decisions/"), {"route": "ketamine_iv", "decision": "decline"}
+    )
     assert response.status_code == 403
     assert not CandidacyDecision.objects.exists()
 
 
 def test_a_nurse_saves_the_intake_form(signed_in, staff, patient):
-    response = signed_in(staff["nurse"]).post(url(patient, "intake/"), {
-        "episode_start_date": "2026-01-01", "hypertension": "none", "psychosis": "past",
-        "substance_use_disorders": "alcohol, past\ncannabis, current", "ect": "8, partial",
-        "systolic_mmhg": "130", "diastolic_mmhg": "80", "weight_kg": "70",
-    })
+    response = signed_in(staff["nurse"]).post(
+        url(patient, "intake/"),
+        {
+            "episode_start_date": "2026-01-01",
+            "hypertension": "none",
+            "psychosis": "past",
+            "substance_use_disorders": "alcohol, past\ncannabis, current",
+            "ect": "8, partial",
+            "systolic_mmhg": "130",
+            "diastolic_mmhg": "80",
+            "weight_kg": "70",
+        },
+    )
     assert response.status_code == 302
     intake = Intake.objects.get(patient=patient)
-    assert intake.substance_use_disorders == [{"substance": "alcohol", "status": "past"},
-                                              {"substance": "cannabis", "status": "current"}]
+    assert intake.substance_use_disorders == [
+        {"substance": "alcohol", "status": "past"},
+        {"substance": "cannabis", "status": "current"},
+    ]
     assert intake.ect == {"sessions": 8, "response": "partial"}
     assert intake.status == IntakeStatus.CONFIRMED
     assert patient.weights.get().weight_kg == 70
 
 
 def test_a_bad_intake_form_names_the_field_and_saves_nothing(signed_in, staff, patient):
-    response = signed_in(staff["nurse"]).post(url(patient, "intake/"), {
-        "systolic_mmhg": "120", "diastolic_mmhg": "130", "substance_use_disorders": "alcohol",
-    })
+    response = signed_in(staff["nurse"]).post(
+        url(patient, "intake/"),
+        {
+            "systolic_mmhg": "120",
+            "diastolic_mmhg": "130",
+            "substance_use_disorders": "alcohol",
+        },
+    )
     assert response.status_code == 422
     assert "Line 1" in response.content.decode()
-    response = signed_in(staff["nurse"]).post(url(patient, "intake/"), {"systolic_mmhg": "120",
-                                                                        "diastolic_mmhg": "130"})
+    response = signed_in(staff["nurse"]).post(
+        url(patient, "intake/"), {"systolic_mmhg": "120", "diastolic_mmhg": "130"}
+    )
     assert response.status_code == 422
     assert "below the systolic" in response.content.decode()
     assert not Intake.objects.exists()
@@ -90,10 +108,16 @@ def test_a_bad_intake_form_names_the_field_and_saves_nothing(signed_in, staff, p
 
 
 def test_a_trial_is_added_on_the_intake_page(signed_in, staff, patient, intake):
-    response = signed_in(staff["nurse"]).post(url(patient, "trials/"), {
-        "drug": "escitalopram", "daily_dose_mg": "10", "start_date": "2026-05-01", "adherence": "good",
-        "percent_improvement": "5",
-    })
+    response = signed_in(staff["nurse"]).post(
+        url(patient, "trials/"),
+        {
+            "drug": "escitalopram",
+            "daily_dose_mg": "10",
+            "start_date": "2026-05-01",
+            "adherence": "good",
+            "percent_improvement": "5",
+        },
+    )
     assert response.status_code == 302
     assert intake.trials.filter(drug="escitalopram").exists()
 
@@ -104,8 +128,9 @@ def test_the_patient_prefills_their_own_intake_as_unreviewed(signed_in, patient,
     assert "Are you pregnant?" in page
     assert "Not sure" in page
     assert "Systolic" not in page
-    response = client.post("/candidacy/portal/intake/", {"pregnant": "false", "psychosis": "none",
-                                                         "episode_start_date": "2026-02-01"})
+    response = client.post(
+        "/candidacy/portal/intake/", {"pregnant": "false", "psychosis": "none", "episode_start_date": "2026-02-01"}
+    )
     assert response.status_code == 302
     intake = Intake.objects.get()
     assert intake.patient == patient
@@ -147,8 +172,7 @@ def test_a_clinic_admin_edits_the_policy(signed_in, staff, org, audit_entries):
     response = client.post("/candidacy/policy/", data)
     assert response.status_code == 302
     assert CandidacyPolicySetting.objects.get(organisation=org).to_policy().minimum_trial_weeks == 4
-    assert audit_entries(object_type="candidacy.candidacypolicysetting")[-1].detail["fields"] == [
-        "minimum_trial_weeks"]
+    assert audit_entries(object_type="candidacy.candidacypolicysetting")[-1].detail["fields"] == ["minimum_trial_weeks"]
     data["racemic_bp_caution_systolic_mmhg"] = "190"
     response = client.post("/candidacy/policy/", data)
     assert response.status_code == 422

@@ -55,80 +55,173 @@ def taking(*medicines):
 
 SIX_FAILURES = tuple(
     trial(drug=drug, daily_dose_mg=dose)
-    for drug, dose in [("sertraline", 100), ("fluoxetine", 20), ("paroxetine", 20), ("citalopram", 20),
-                       ("escitalopram", 10), ("duloxetine", 60)]
+    for drug, dose in [
+        ("sertraline", 100),
+        ("fluoxetine", 20),
+        ("paroxetine", 20),
+        ("citalopram", 20),
+        ("escitalopram", 10),
+        ("duloxetine", 60),
+    ]
 )
 
 TRIGGERS = [
-    ("aneurysm", dict(medical_history=history(aneurysmal_vascular_disease=True)),
-     {("esketamine.aneurysm", CI, E), ("ketamine.aneurysm", CI, R)}),
-    ("avm", dict(medical_history=history(arteriovenous_malformation=True)),
-     {("esketamine.avm", CI, E), ("ketamine.avm", CI, R)}),
-    ("haemorrhage", dict(medical_history=history(intracerebral_haemorrhage=True)),
-     {("esketamine.intracerebral_haemorrhage", CI, E), ("ketamine.intracerebral_haemorrhage", CI, R)}),
-    ("hypersensitivity", dict(medical_history=history(ketamine_hypersensitivity=True)),
-     {("esketamine.hypersensitivity", CI, E), ("ketamine.hypersensitivity", CI, R)}),
-    ("minor", dict(patient=patient(age_years=17)),
-     {("esketamine.not_adult", CI, E), ("ketamine.not_adult", CAUTION, R)}),
+    (
+        "aneurysm",
+        dict(medical_history=history(aneurysmal_vascular_disease=True)),
+        {("esketamine.aneurysm", CI, E), ("ketamine.aneurysm", CI, R)},
+    ),
+    (
+        "avm",
+        dict(medical_history=history(arteriovenous_malformation=True)),
+        {("esketamine.avm", CI, E), ("ketamine.avm", CI, R)},
+    ),
+    (
+        "haemorrhage",
+        dict(medical_history=history(intracerebral_haemorrhage=True)),
+        {("esketamine.intracerebral_haemorrhage", CI, E), ("ketamine.intracerebral_haemorrhage", CI, R)},
+    ),
+    (
+        "hypersensitivity",
+        dict(medical_history=history(ketamine_hypersensitivity=True)),
+        {("esketamine.hypersensitivity", CI, E), ("ketamine.hypersensitivity", CI, R)},
+    ),
+    (
+        "minor",
+        dict(patient=patient(age_years=17)),
+        {("esketamine.not_adult", CI, E), ("ketamine.not_adult", CAUTION, R)},
+    ),
     ("trd not met", dict(trials=(trial(),)), {("trd.not_met", CI, E), ("trd.not_met", CI, R)}),
     ("beyond trial range", dict(trials=SIX_FAILURES), {("trd.above_trial_range", INFO, E)}),
-    ("uncontrolled hypertension", dict(medical_history=history(hypertension=Hypertension.UNCONTROLLED)),
-     {("esketamine.uncontrolled_hypertension", CAUTION, E), ("ketamine.uncontrolled_hypertension", CI, R)}),
-    ("current psychosis", dict(medical_history=history(psychosis=Psychosis.CURRENT)),
-     {("esketamine.psychosis_current", CAUTION, E), ("ketamine.psychosis_current", CI, R)}),
-    ("elevated bp", dict(baseline_vitals=vitals(systolic_mmhg=150, diastolic_mmhg=85)),
-     {("bp.elevated_baseline", CAUTION, E), ("bp.elevated_baseline", CAUTION, R)}),
-    ("elevated diastolic", dict(baseline_vitals=vitals(systolic_mmhg=130, diastolic_mmhg=91)),
-     {("bp.elevated_baseline", CAUTION, E), ("bp.elevated_baseline", CAUTION, R)}),
+    (
+        "uncontrolled hypertension",
+        dict(medical_history=history(hypertension=Hypertension.UNCONTROLLED)),
+        {("esketamine.uncontrolled_hypertension", CAUTION, E), ("ketamine.uncontrolled_hypertension", CI, R)},
+    ),
+    (
+        "current psychosis",
+        dict(medical_history=history(psychosis=Psychosis.CURRENT)),
+        {("esketamine.psychosis_current", CAUTION, E), ("ketamine.psychosis_current", CI, R)},
+    ),
+    (
+        "elevated bp",
+        dict(baseline_vitals=vitals(systolic_mmhg=150, diastolic_mmhg=85)),
+        {("bp.elevated_baseline", CAUTION, E), ("bp.elevated_baseline", CAUTION, R)},
+    ),
+    (
+        "elevated diastolic",
+        dict(baseline_vitals=vitals(systolic_mmhg=130, diastolic_mmhg=91)),
+        {("bp.elevated_baseline", CAUTION, E), ("bp.elevated_baseline", CAUTION, R)},
+    ),
     ("severe bp", dict(baseline_vitals=vitals(systolic_mmhg=185, diastolic_mmhg=95)), {("bp.severe_baseline", CI, A)}),
-    ("severe diastolic", dict(baseline_vitals=vitals(systolic_mmhg=170, diastolic_mmhg=101)),
-     {("bp.severe_baseline", CI, A)}),
-    ("encephalopathy", dict(medical_history=history(hypertensive_encephalopathy=True)),
-     {("bp.hypertensive_encephalopathy", CAUTION, A)}),
-    ("controlled hypertension", dict(medical_history=history(hypertension=Hypertension.CONTROLLED)),
-     {("bp.controlled_hypertension", INFO, A)}),
+    (
+        "severe diastolic",
+        dict(baseline_vitals=vitals(systolic_mmhg=170, diastolic_mmhg=101)),
+        {("bp.severe_baseline", CI, A)},
+    ),
+    (
+        "encephalopathy",
+        dict(medical_history=history(hypertensive_encephalopathy=True)),
+        {("bp.hypertensive_encephalopathy", CAUTION, A)},
+    ),
+    (
+        "controlled hypertension",
+        dict(medical_history=history(hypertension=Hypertension.CONTROLLED)),
+        {("bp.controlled_hypertension", INFO, A)},
+    ),
     ("no vitals", dict(baseline_vitals=None), {("vitals.missing", INFO, A)}),
     ("tachycardia", dict(baseline_vitals=vitals(heart_rate_bpm=111)), {("vitals.tachycardia", CAUTION, A)}),
     ("low spo2", dict(baseline_vitals=vitals(spo2_percent=91.5)), {("vitals.low_spo2", CAUTION, A)}),
     ("older adult", dict(patient=patient(age_years=65)), {("age.older_adult", INFO, A)}),
     ("pregnant", dict(patient=patient(pregnant=True)), {("reproductive.pregnancy", CAUTION, A)}),
     ("breastfeeding", dict(patient=patient(breastfeeding=True)), {("reproductive.breastfeeding", CAUTION, A)}),
-    ("past psychosis", dict(medical_history=history(psychosis=Psychosis.PAST)),
-     {("history.psychosis_past", CAUTION, A)}),
-    ("current sud", dict(medical_history=history(
-        substance_use_disorders=(SubstanceUseDisorder("alcohol", DisorderStatus.CURRENT),))),
-     {("history.substance_use_current", CAUTION, A)}),
-    ("past sud", dict(medical_history=history(
-        substance_use_disorders=(SubstanceUseDisorder("cannabis", DisorderStatus.PAST),))),
-     {("history.substance_use_past", INFO, A)}),
-    ("past ketamine use disorder", dict(medical_history=history(
-        substance_use_disorders=(SubstanceUseDisorder("Ketamine", DisorderStatus.PAST),))),
-     {("history.substance_use_past", INFO, A), ("history.dissociative_misuse", CAUTION, A)}),
-    ("cardiovascular", dict(medical_history=history(cardiovascular_disease=True)),
-     {("history.cardiovascular_disease", CAUTION, A)}),
-    ("liver", dict(medical_history=history(liver_disease=LiverDisease.MODERATE)),
-     {("history.liver_disease", CAUTION, A)}),
+    (
+        "past psychosis",
+        dict(medical_history=history(psychosis=Psychosis.PAST)),
+        {("history.psychosis_past", CAUTION, A)},
+    ),
+    (
+        "current sud",
+        dict(
+            medical_history=history(substance_use_disorders=(SubstanceUseDisorder("alcohol", DisorderStatus.CURRENT),))
+        ),
+        {("history.substance_use_current", CAUTION, A)},
+    ),
+    (
+        "past sud",
+        dict(medical_history=history(substance_use_disorders=(SubstanceUseDisorder("cannabis", DisorderStatus.PAST),))),
+        {("history.substance_use_past", INFO, A)},
+    ),
+    (
+        "past ketamine use disorder",
+        dict(medical_history=history(substance_use_disorders=(SubstanceUseDisorder("Ketamine", DisorderStatus.PAST),))),
+        {("history.substance_use_past", INFO, A), ("history.dissociative_misuse", CAUTION, A)},
+    ),
+    (
+        "cardiovascular",
+        dict(medical_history=history(cardiovascular_disease=True)),
+        {("history.cardiovascular_disease", CAUTION, A)},
+    ),
+    (
+        "liver",
+        dict(medical_history=history(liver_disease=LiverDisease.MODERATE)),
+        {("history.liver_disease", CAUTION, A)},
+    ),
     ("cystitis", dict(medical_history=history(interstitial_cystitis=True)), {("history.urological", CAUTION, A)}),
-    ("stimulant", dict(current_medications=taking(("lisdexamfetamine", DrugClass.PSYCHOSTIMULANT))),
-     {("medication.psychostimulant", CAUTION, A)}),
+    (
+        "stimulant",
+        dict(current_medications=taking(("lisdexamfetamine", DrugClass.PSYCHOSTIMULANT))),
+        {("medication.psychostimulant", CAUTION, A)},
+    ),
     ("maoi", dict(current_medications=taking(("tranylcypromine", DrugClass.MAOI))), {("medication.maoi", CAUTION, A)}),
-    ("benzodiazepine", dict(current_medications=taking(("clonazepam", DrugClass.BENZODIAZEPINE))),
-     {("medication.benzodiazepine", CAUTION, A)}),
-    ("z-drug", dict(current_medications=taking(("zolpidem", DrugClass.SEDATIVE_HYPNOTIC))),
-     {("medication.sedative_hypnotic", CAUTION, A)}),
+    (
+        "benzodiazepine",
+        dict(current_medications=taking(("clonazepam", DrugClass.BENZODIAZEPINE))),
+        {("medication.benzodiazepine", CAUTION, A)},
+    ),
+    (
+        "z-drug",
+        dict(current_medications=taking(("zolpidem", DrugClass.SEDATIVE_HYPNOTIC))),
+        {("medication.sedative_hypnotic", CAUTION, A)},
+    ),
     ("opioid", dict(current_medications=taking(("oxycodone", DrugClass.OPIOID))), {("medication.opioid", CAUTION, A)}),
-    ("lamotrigine", dict(current_medications=taking(("lamotrigine", DrugClass.LAMOTRIGINE))),
-     {("medication.lamotrigine", INFO, A)}),
+    (
+        "lamotrigine",
+        dict(current_medications=taking(("lamotrigine", DrugClass.LAMOTRIGINE))),
+        {("medication.lamotrigine", INFO, A)},
+    ),
     ("non-interacting medicine", dict(current_medications=taking(("levothyroxine", DrugClass.OTHER))), set()),
-    ("prior non-response", dict(prior_ketamine=(
-        PriorKetamineTreatment(KetamineDrug.ESKETAMINE, AdministrationRoute.INTRANASAL, Response.NONE),)),
-     {("history.prior_ketamine_nonresponse", INFO, A)}),
-    ("prior response", dict(prior_ketamine=(
-        PriorKetamineTreatment(KetamineDrug.KETAMINE, AdministrationRoute.IV, Response.RESPONSE),)), set()),
-    ("intolerance", dict(trials=(*case().trials, trial(drug="duloxetine", daily_dose_mg=60,
-                                                       stop_date=dt.date(2026, 1, 20),
-                                                       stop_reason=StopReason.SIDE_EFFECTS))),
-     {("trd.intolerance", INFO, A)}),
+    (
+        "prior non-response",
+        dict(
+            prior_ketamine=(
+                PriorKetamineTreatment(KetamineDrug.ESKETAMINE, AdministrationRoute.INTRANASAL, Response.NONE),
+            )
+        ),
+        {("history.prior_ketamine_nonresponse", INFO, A)},
+    ),
+    (
+        "prior response",
+        dict(
+            prior_ketamine=(PriorKetamineTreatment(KetamineDrug.KETAMINE, AdministrationRoute.IV, Response.RESPONSE),)
+        ),
+        set(),
+    ),
+    (
+        "intolerance",
+        dict(
+            trials=(
+                *case().trials,
+                trial(
+                    drug="duloxetine",
+                    daily_dose_mg=60,
+                    stop_date=dt.date(2026, 1, 20),
+                    stop_reason=StopReason.SIDE_EFFECTS,
+                ),
+            )
+        ),
+        {("trd.intolerance", INFO, A)},
+    ),
     ("unknown drug", dict(trials=(*case().trials, trial(drug="levomilnacipran"))), {("trd.unknown_drug", INFO, A)}),
 ]
 
@@ -163,11 +256,15 @@ def test_heart_rate_and_spo2_at_their_limits_are_fine():
 
 
 def test_explanations_carry_the_case_values():
-    result = evaluate_case(case(
-        baseline_vitals=vitals(systolic_mmhg=150, diastolic_mmhg=85),
-        current_medications=taking(("alprazolam", DrugClass.BENZODIAZEPINE), ("diazepam", DrugClass.BENZODIAZEPINE)),
-        trials=(trial(),),
-    ))
+    result = evaluate_case(
+        case(
+            baseline_vitals=vitals(systolic_mmhg=150, diastolic_mmhg=85),
+            current_medications=taking(
+                ("alprazolam", DrugClass.BENZODIAZEPINE), ("diazepam", DrugClass.BENZODIAZEPINE)
+            ),
+            trials=(trial(),),
+        )
+    )
     explanations = {(f.code, frozenset(f.routes)): f.explanation for f in result.findings}
     assert explanations[("bp.elevated_baseline", E)] == (
         "Baseline blood pressure 150/85 mmHg is above 140/90 mmHg: weigh delaying treatment until it is lower "
@@ -184,10 +281,12 @@ def test_explanations_carry_the_case_values():
 
 
 def test_sources_name_their_origin_and_mark_unverified_values():
-    result = evaluate_case(case(
-        medical_history=history(aneurysmal_vascular_disease=True),
-        baseline_vitals=vitals(systolic_mmhg=150),
-    ))
+    result = evaluate_case(
+        case(
+            medical_history=history(aneurysmal_vascular_disease=True),
+            baseline_vitals=vitals(systolic_mmhg=150),
+        )
+    )
     sources = {(f.code, frozenset(f.routes)): f.source for f in result.findings}
     assert sources[("esketamine.aneurysm", E)].startswith("Spravato (esketamine) US label, Contraindications")
     assert "DERIVED" in sources[("ketamine.aneurysm", R)]
@@ -235,10 +334,13 @@ def test_a_minor_is_outside_the_esketamine_label_only():
 
 
 def test_findings_on_a_route_are_ordered_by_severity():
-    result = evaluate_case(case(
-        medical_history=history(hypertension=Hypertension.CONTROLLED, cardiovascular_disease=True,
-                                arteriovenous_malformation=True),
-    ))
+    result = evaluate_case(
+        case(
+            medical_history=history(
+                hypertension=Hypertension.CONTROLLED, cardiovascular_disease=True, arteriovenous_malformation=True
+            ),
+        )
+    )
     assert [f.severity for f in result.routes[Route.ESKETAMINE_INTRANASAL].findings] == [CI, CAUTION, INFO]
 
 
@@ -253,8 +355,9 @@ def test_trd_not_required_for_racemic_by_policy():
         Route.ESKETAMINE_INTRANASAL: Eligibility.NOT_ELIGIBLE,
     }
     [racemic] = [f for f in relaxed.findings if f.code == "trd.not_met" and f.routes == R]
-    assert racemic.explanation.endswith("Clinic policy does not require treatment resistance for off-label "
-                                        "racemic ketamine.")
+    assert racemic.explanation.endswith(
+        "Clinic policy does not require treatment resistance for off-label racemic ketamine."
+    )
 
 
 def test_racemic_exclusions_can_be_softened_by_policy():
@@ -280,9 +383,14 @@ def test_bp_thresholds_are_policy_parameters():
     racemic_only = evaluate_case(raised, CandidacyPolicy(racemic_bp_caution_systolic_mmhg=150))
     assert statuses(racemic_only)[Route.KETAMINE_IV] is Eligibility.ELIGIBLE
     assert statuses(racemic_only)[Route.ESKETAMINE_INTRANASAL] is Eligibility.ELIGIBLE_WITH_CAUTIONS
-    held = evaluate_case(raised, CandidacyPolicy(
-        bp_hold_systolic_mmhg=140, esketamine_bp_caution_systolic_mmhg=140, racemic_bp_caution_systolic_mmhg=140,
-    ))
+    held = evaluate_case(
+        raised,
+        CandidacyPolicy(
+            bp_hold_systolic_mmhg=140,
+            esketamine_bp_caution_systolic_mmhg=140,
+            racemic_bp_caution_systolic_mmhg=140,
+        ),
+    )
     assert set(statuses(held).values()) == {Eligibility.NOT_ELIGIBLE}
 
 
@@ -304,8 +412,14 @@ def test_age_and_vital_limits_are_policy_parameters():
         interstitial_cystitis=st.booleans(),
         hypertensive_encephalopathy=st.booleans(),
     ),
-    st.sampled_from(["aneurysmal_vascular_disease", "arteriovenous_malformation", "intracerebral_haemorrhage",
-                     "ketamine_hypersensitivity"]),
+    st.sampled_from(
+        [
+            "aneurysmal_vascular_disease",
+            "arteriovenous_malformation",
+            "intracerebral_haemorrhage",
+            "ketamine_hypersensitivity",
+        ]
+    ),
 )
 def test_a_label_contraindication_excludes_every_route_whatever_else_is_true(some_history, flag):
     result = evaluate_case(case(medical_history=dataclasses.replace(some_history, **{flag: True})))

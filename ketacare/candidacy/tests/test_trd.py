@@ -51,15 +51,14 @@ def test_duration_is_counted_inside_the_episode_only():
     # Ten months on the drug, but only 19 days of them in the current episode.
     result = assess(trial(start_date=dt.date(2025, 3, 1), stop_date=dt.date(2026, 1, 20)))
     assert result.status is TrialStatus.INADEQUATE
-    assert result.reasons == (
-        "19 days (2.7 weeks) in the current episode is shorter than the minimum 6 weeks",
-    )
+    assert result.reasons == ("19 days (2.7 weeks) in the current episode is shorter than the minimum 6 weeks",)
 
 
 def test_six_weeks_is_long_enough_and_one_day_less_is_not():
     start = dt.date(2026, 2, 1)
-    assert assess(trial(start_date=start, stop_date=start + dt.timedelta(days=42))).status \
-        is TrialStatus.ADEQUATE_FAILURE
+    assert (
+        assess(trial(start_date=start, stop_date=start + dt.timedelta(days=42))).status is TrialStatus.ADEQUATE_FAILURE
+    )
     short = assess(trial(start_date=start, stop_date=start + dt.timedelta(days=41)))
     assert short.status is TrialStatus.INADEQUATE
     assert short.reasons == ("41 days (5.9 weeks) in the current episode is shorter than the minimum 6 weeks",)
@@ -106,8 +105,7 @@ def test_fifty_percent_improvement_is_not_a_failure():
     assert result.status is TrialStatus.ADEQUATE_RESPONSE
     assert result.counted is False
     assert result.reasons[1] == "improvement 50% reached 50%: not a failure"
-    assert assess(trial(improvement_percent=49.9, stop_reason=StopReason.OTHER)).status \
-        is TrialStatus.ADEQUATE_FAILURE
+    assert assess(trial(improvement_percent=49.9, stop_reason=StopReason.OTHER)).status is TrialStatus.ADEQUATE_FAILURE
 
 
 def test_stopped_as_ineffective_is_a_failure_whatever_the_improvement():

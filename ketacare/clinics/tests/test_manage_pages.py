@@ -29,8 +29,13 @@ def manage_urls(page_id):
 
 
 def page_data(**overrides):
-    data = {"title": "What to expect", "slug": "what-to-expect", "body": "First paragraph.\n\nSecond.",
-            "position": "2", "is_published": "on"}
+    data = {
+        "title": "What to expect",
+        "slug": "what-to-expect",
+        "body": "First paragraph.\n\nSecond.",
+        "position": "2",
+        "is_published": "on",
+    }
     data.update(overrides)
     return data
 
@@ -60,8 +65,9 @@ def test_management_pages_are_behind_the_second_factor(client, staff, own_page):
 
 
 def test_the_list_shows_only_the_admins_own_pages(signed_in, staff, own_page, foreign_page):
-    ClinicPage.objects.create(organisation=own_page.organisation, slug="draft", title="A draft", body="x",
-                              is_published=False)
+    ClinicPage.objects.create(
+        organisation=own_page.organisation, slug="draft", title="A draft", body="x", is_published=False
+    )
 
     html = signed_in(staff["clinic_admin"]).get(reverse("clinics:pages_manage")).content.decode()
 
@@ -98,11 +104,14 @@ def test_a_blank_slug_is_made_from_the_title(signed_in, staff, org):
     assert ClinicPage.objects.filter(organisation=org, slug="who-it-may-help").exists()
 
 
-@pytest.mark.parametrize("slug, message", [
-    ("safety", "already uses"),          # taken by own_page
-    ("request", "consultation request form"),
-    ("not a slug!", "valid"),
-])
+@pytest.mark.parametrize(
+    "slug, message",
+    [
+        ("safety", "already uses"),  # taken by own_page
+        ("request", "consultation request form"),
+        ("not a slug!", "valid"),
+    ],
+)
 def test_a_bad_slug_is_refused_on_the_slug_field_and_nothing_is_written(signed_in, staff, own_page, slug, message):
     client = signed_in(staff["clinic_admin"])
     before = AuditEntry.objects.count()
@@ -149,8 +158,9 @@ def test_the_action_refuses_another_organisations_page(staff, org, foreign_page)
     with pytest.raises(PermissionDenied):
         do_save_clinic_page(staff["clinic_admin"], organisation=org, page=foreign_page, title="Hijacked")
     with pytest.raises(PermissionDenied):
-        do_save_clinic_page(staff["clinic_admin"], organisation=foreign_page.organisation,
-                            title="Planted", slug="planted", body="x")
+        do_save_clinic_page(
+            staff["clinic_admin"], organisation=foreign_page.organisation, title="Planted", slug="planted", body="x"
+        )
     assert not ClinicPage.objects.filter(slug="planted").exists()
     foreign_page.refresh_from_db()
     assert foreign_page.title == "Their page"

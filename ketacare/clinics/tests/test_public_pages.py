@@ -8,14 +8,24 @@ from ketacare.clinics.models import ClinicPage
 def pages(org, other_org):
     return {
         "published": ClinicPage.objects.create(
-            organisation=org, slug="safety", title="Safety first", position=1,
+            organisation=org,
+            slug="safety",
+            title="Safety first",
+            position=1,
             body="Blood pressure is checked.\n\nDo not drive until the next day <script>alert(1)</script>",
         ),
         "draft": ClinicPage.objects.create(
-            organisation=org, slug="draft", title="Unfinished draft", body="Not yet.", is_published=False,
+            organisation=org,
+            slug="draft",
+            title="Unfinished draft",
+            body="Not yet.",
+            is_published=False,
         ),
         "elsewhere": ClinicPage.objects.create(
-            organisation=other_org, slug="elsewhere-only", title="Elsewhere page", body="Theirs.",
+            organisation=other_org,
+            slug="elsewhere-only",
+            title="Elsewhere page",
+            body="Theirs.",
         ),
     }
 
@@ -51,11 +61,14 @@ def test_a_published_page_renders_paragraphs_and_escapes_its_body(client, org, p
     assert "<script>alert(1)" not in html
 
 
-@pytest.mark.parametrize("org_slug, page_slug", [
-    ("harbor", "draft"),             # unpublished
-    ("harbor", "elsewhere-only"),    # another organisation's page under this one's address
-    ("harbor", "no-such-page"),
-])
+@pytest.mark.parametrize(
+    "org_slug, page_slug",
+    [
+        ("harbor", "draft"),  # unpublished
+        ("harbor", "elsewhere-only"),  # another organisation's page under this one's address
+        ("harbor", "no-such-page"),
+    ],
+)
 def test_pages_the_public_may_not_see_are_404(client, pages, org_slug, page_slug):
     assert client.get(reverse("clinics:page", args=[org_slug, page_slug])).status_code == 404
 

@@ -9,9 +9,13 @@ from ketacare.clinics.models import Organisation
 
 def settings_data(org, **overrides):
     data = {
-        "name": org.name, "phone": org.phone, "email": "hello@harbor.example.com",
-        "website": "https://harbor.example.com", "minimum_age_years": "21",
-        "crisis_line": "988", "crisis_text": "Not for emergencies. Call or text 988.",
+        "name": org.name,
+        "phone": org.phone,
+        "email": "hello@harbor.example.com",
+        "website": "https://harbor.example.com",
+        "minimum_age_years": "21",
+        "crisis_line": "988",
+        "crisis_text": "Not for emergencies. Call or text 988.",
     }
     data.update(overrides)
     return data
@@ -42,16 +46,19 @@ def test_saving_changes_the_organisation_and_audits_the_change(signed_in, staff,
     assert entry.detail["changed"]["minimum_age_years"] == [18, 21]
 
 
-@pytest.mark.parametrize("field, value", [
-    ("minimum_age_years", "121"),
-    ("minimum_age_years", "-1"),
-    ("minimum_age_years", "eighteen"),
-    ("phone", "call us"),
-    ("email", "not-an-email"),
-    ("crisis_line", ""),
-    ("crisis_text", ""),
-    ("name", ""),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("minimum_age_years", "121"),
+        ("minimum_age_years", "-1"),
+        ("minimum_age_years", "eighteen"),
+        ("phone", "call us"),
+        ("email", "not-an-email"),
+        ("crisis_line", ""),
+        ("crisis_text", ""),
+        ("name", ""),
+    ],
+)
 def test_bad_input_names_the_field_and_changes_nothing(signed_in, staff, org, field, value):
     client = signed_in(staff["clinic_admin"])
     before, audit_before = snapshot(org), AuditEntry.objects.count()

@@ -133,9 +133,7 @@ def format_window(starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) 
     )
 
 
-def check_submission(
-    submission: InquirySubmission, rules: ClinicRules, *, now: dt.datetime
-) -> CheckedSubmission:
+def check_submission(submission: InquirySubmission, rules: ClinicRules, *, now: dt.datetime) -> CheckedSubmission:
     """Apply every rule; raise InvalidSubmission naming each field that is wrong."""
     errors: dict[str, list[str]] = {}
 
@@ -264,8 +262,10 @@ def _check_windows(
         try:
             window = window_in_utc(row.date, row.start_time, row.end_time, zone)
         except ValueError:
-            refuse("windows", f"Time {number}: that time does not exist on that day (the clocks change). "
-                              "Choose another time.")
+            refuse(
+                "windows",
+                f"Time {number}: that time does not exist on that day (the clocks change). Choose another time.",
+            )
             continue
         if window.starts_at <= now:
             refuse("windows", f"Time {number}: this is in the past. Choose a later day or time.")

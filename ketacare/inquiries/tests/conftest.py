@@ -37,11 +37,21 @@ def boston(org) -> Location:
 def form_data(**overrides) -> dict:
     """A valid POST for the public page."""
     data = {
-        "first_name": "Robin", "last_name": "Okafor", "date_of_birth": "1985-03-14",
-        "phone": "(503) 555-0123", "email": "robin@example.org", "preferred_location_id": "",
-        "window_1_date": upcoming(12, 1).isoformat(), "window_1_start": "09:00", "window_1_end": "12:00",
-        "reasons": ["depression", "anxiety"], "reason_other": "", "current_treatment": "Sertraline 100 mg",
-        "heard_about": "My GP", "consent_to_contact": "on", "website": "",
+        "first_name": "Robin",
+        "last_name": "Okafor",
+        "date_of_birth": "1985-03-14",
+        "phone": "(503) 555-0123",
+        "email": "robin@example.org",
+        "preferred_location_id": "",
+        "window_1_date": upcoming(12, 1).isoformat(),
+        "window_1_start": "09:00",
+        "window_1_end": "12:00",
+        "reasons": ["depression", "anxiety"],
+        "reason_other": "",
+        "current_treatment": "Sertraline 100 mg",
+        "heard_about": "My GP",
+        "consent_to_contact": "on",
+        "website": "",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
@@ -50,11 +60,19 @@ def form_data(**overrides) -> dict:
 def api_body(org, **overrides) -> dict:
     """A valid JSON body for POST /api/v1/inquiries."""
     body = {
-        "organisation": org.slug, "first_name": "Robin", "last_name": "Okafor", "date_of_birth": "1985-03-14",
-        "phone": "(503) 555-0123", "email": "robin@example.org", "preferred_location_id": None,
+        "organisation": org.slug,
+        "first_name": "Robin",
+        "last_name": "Okafor",
+        "date_of_birth": "1985-03-14",
+        "phone": "(503) 555-0123",
+        "email": "robin@example.org",
+        "preferred_location_id": None,
         "windows": [{"date": upcoming(12, 1).isoformat(), "start_time": "09:00", "end_time": "12:00"}],
-        "reasons": ["depression", "anxiety"], "reason_other": "", "current_treatment": "Sertraline 100 mg",
-        "heard_about": "My GP", "consent_to_contact": True,
+        "reasons": ["depression", "anxiety"],
+        "reason_other": "",
+        "current_treatment": "Sertraline 100 mg",
+        "heard_about": "My GP",
+        "consent_to_contact": True,
     }
     body.update(overrides)
     return body
@@ -66,8 +84,12 @@ def submit():
 
     def make(org, *, windows=None, **fields):
         values = {
-            "first_name": "Robin", "last_name": "Okafor", "date_of_birth": dt.date(1985, 3, 14),
-            "phone": "+15035550123", "email": "robin@example.org", "reasons": ("depression",),
+            "first_name": "Robin",
+            "last_name": "Okafor",
+            "date_of_birth": dt.date(1985, 3, 14),
+            "phone": "+15035550123",
+            "email": "robin@example.org",
+            "reasons": ("depression",),
             "consent_to_contact": True,
         }
         values.update(fields)

@@ -42,8 +42,11 @@ def test_a_mail_server_failure_keeps_the_request_and_is_not_a_500(client, org, s
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()  # nothing listens there: connection refused
     page = client.post(f"/c/{org.slug}/request/", form_data())
-    api = client.post("/api/v1/inquiries", api_body(org, first_name="Sam", email="sam@example.org", phone=""),
-                      content_type="application/json")
+    api = client.post(
+        "/api/v1/inquiries",
+        api_body(org, first_name="Sam", email="sam@example.org", phone=""),
+        content_type="application/json",
+    )
     assert page.status_code == 200
     assert api.status_code == 201
     assert sorted(Inquiry.objects.values_list("first_name", flat=True)) == ["Robin", "Sam"]

@@ -94,10 +94,22 @@ def test_listing_and_viewing_are_audited(signed_in, staff, inquiry):
 
 def test_a_row_shows_age_contact_reasons_location_and_local_windows(signed_in, staff, org, submit):
     day = upcoming(12, 1)
-    submit(org, preferred_location_id=boston(org).pk, first_name="Ada", email="ada@example.org", phone="",
-           windows=[WindowRequest(day, dt.time(9), dt.time(12))])
-    submit(org, preferred_location_id=portland(org).pk, first_name="Bo", email="bo@example.org", phone="",
-           windows=[WindowRequest(day, dt.time(9), dt.time(12))])
+    submit(
+        org,
+        preferred_location_id=boston(org).pk,
+        first_name="Ada",
+        email="ada@example.org",
+        phone="",
+        windows=[WindowRequest(day, dt.time(9), dt.time(12))],
+    )
+    submit(
+        org,
+        preferred_location_id=portland(org).pk,
+        first_name="Bo",
+        email="bo@example.org",
+        phone="",
+        windows=[WindowRequest(day, dt.time(9), dt.time(12))],
+    )
     html = signed_in(staff["front_desk"]).get(INBOX).content.decode()
     label = f"{day:%a} {day.day} {day:%b}, 9:00–12:00"
     # The same wall-clock hours, each shown in its own location's zone.
@@ -116,7 +128,10 @@ def test_tabs_filter_by_status_with_counts_newest_first(signed_in, staff, org, s
     everything = client.get(INBOX).context["inbox"]
     assert [i.first_name for i in everything.page] == ["Cy", "Bo", "Ada"]
     assert {tab.status: tab.count for tab in everything.tabs} == {
-        "new": 2, "contacted": 1, "scheduled": 0, "declined": 0,
+        "new": 2,
+        "contacted": 1,
+        "scheduled": 0,
+        "declined": 0,
     }
     contacted = client.get(INBOX, {"status": "contacted"})
     assert [i.first_name for i in contacted.context["inbox"].page] == ["Bo"]
@@ -130,8 +145,9 @@ def test_the_inbox_pages_by_25_in_a_fixed_number_of_queries(signed_in, staff, or
     with CaptureQueriesContext(connection) as one_row:
         client.get(INBOX)
     for number in range(INBOX_PAGE_SIZE):
-        submit(org, first_name=f"P{number}", email=f"p{number}@example.org", phone="",
-               preferred_location_id=boston(org).pk)
+        submit(
+            org, first_name=f"P{number}", email=f"p{number}@example.org", phone="", preferred_location_id=boston(org).pk
+        )
     with CaptureQueriesContext(connection) as full_page:
         page_one = client.get(INBOX)
     assert len(full_page) == len(one_row)
@@ -143,8 +159,16 @@ def test_the_inbox_pages_by_25_in_a_fixed_number_of_queries(signed_in, staff, or
 def test_the_request_page_shows_everything(signed_in, staff, inquiry):
     response = signed_in(staff["nurse"]).get(detail_url(inquiry))
     html = response.content.decode()
-    for text in ("Robin Okafor", "+15035550123", "robin@example.org", "1985-03-14", "Harbor Portland",
-                 "Suicidal thoughts", "PST", 'class="crisis"'):
+    for text in (
+        "Robin Okafor",
+        "+15035550123",
+        "robin@example.org",
+        "1985-03-14",
+        "Harbor Portland",
+        "Suicidal thoughts",
+        "PST",
+        'class="crisis"',
+    ):
         assert text in html
     # A nurse may read but not triage or register.
     assert "Save status" not in html and "Convert to patient" not in html
@@ -152,8 +176,9 @@ def test_the_request_page_shows_everything(signed_in, staff, inquiry):
 
 def test_front_desk_changes_the_status_with_a_note(signed_in, staff, inquiry):
     client = signed_in(staff["front_desk"])
-    response = client.post(reverse("inquiries:status", args=[inquiry.pk]),
-                           {"status": "contacted", "note": "Left a voicemail"})
+    response = client.post(
+        reverse("inquiries:status", args=[inquiry.pk]), {"status": "contacted", "note": "Left a voicemail"}
+    )
     assert response.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.status == InquiryStatus.CONTACTED
@@ -192,17 +217,29 @@ def test_convert_registers_the_patient_and_links_the_request(signed_in, staff, i
     assert patient.home_location == inquiry.preferred_location
     inquiry.refresh_from_db()
     assert inquiry.patient == patient
-    assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="patients.patient",
-                                     patient=patient).count() == 1
-    assert AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="inquiries.inquiry",
-                                     object_id=str(inquiry.pk), patient=patient).count() == 1
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="patients.patient", patient=patient).count()
+        == 1
+    )
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.UPDATE, object_type="inquiries.inquiry", object_id=str(inquiry.pk), patient=patient
+        ).count()
+        == 1
+    )
 
 
 def test_the_patients_chart_lists_the_requests_they_came_from(signed_in, staff, patient, org):
     # The chart (ketacare.patients) reads them through the reverse relation; the whole chart:
     # patients/tests/test_pages.py.
-    Inquiry.objects.create(organisation=org, first_name="Pat1", last_name="Example1",
-                           date_of_birth=patient.date_of_birth, patient=patient, reasons=["depression"])
+    Inquiry.objects.create(
+        organisation=org,
+        first_name="Pat1",
+        last_name="Example1",
+        date_of_birth=patient.date_of_birth,
+        patient=patient,
+        reasons=["depression"],
+    )
     page = signed_in(staff["nurse"]).get(reverse("patients:detail", args=[patient.pk])).content.decode()
     for text in ["Consultation requests", "Depression"]:
         assert text in page, text

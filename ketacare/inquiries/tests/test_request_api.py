@@ -25,10 +25,17 @@ def post(api, body):
 
 def test_a_valid_request_is_stored_with_windows_in_utc(api, org):
     july, december = upcoming(7, 15), upcoming(12, 1)
-    response = post(api, api_body(org, preferred_location_id=portland(org).pk, windows=[
-        {"date": july.isoformat(), "start_time": "09:00", "end_time": "12:00"},
-        {"date": december.isoformat(), "start_time": "09:00", "end_time": "12:00"},
-    ]))
+    response = post(
+        api,
+        api_body(
+            org,
+            preferred_location_id=portland(org).pk,
+            windows=[
+                {"date": july.isoformat(), "start_time": "09:00", "end_time": "12:00"},
+                {"date": december.isoformat(), "start_time": "09:00", "end_time": "12:00"},
+            ],
+        ),
+    )
     assert response.status_code == 201, response.content
     inquiry = Inquiry.objects.get()
     assert response.json()["received"] is True
@@ -79,8 +86,9 @@ def test_the_page_and_the_api_give_the_same_messages(api, client, org):
     """One set of rules: the same broken answers get the same words on both."""
     too_young = (dt.date.today() - dt.timedelta(days=17 * 365)).isoformat()
     api_errors = post(api, api_body(org, date_of_birth=too_young, phone="12345")).json()["detail"]
-    page_errors = client.post(f"/c/{org.slug}/request/", form_data(date_of_birth=too_young, phone="12345")
-                              ).context["form"].errors
+    page_errors = (
+        client.post(f"/c/{org.slug}/request/", form_data(date_of_birth=too_young, phone="12345")).context["form"].errors
+    )
     for field in ("date_of_birth", "phone"):
         assert [e["msg"] for e in api_errors if e["loc"] == ["body", field]] == page_errors[field]
 

@@ -38,11 +38,18 @@ def test_an_unknown_organisation_is_404(client, db):
 
 def test_a_valid_request_is_stored_with_windows_in_utc(client, org):
     july, december = upcoming(7, 15), upcoming(12, 1)
-    response = client.post(url(org), form_data(
-        preferred_location_id=str(portland(org).pk),
-        window_1_date=july.isoformat(), window_1_start="09:00", window_1_end="12:00",
-        window_2_date=december.isoformat(), window_2_start="09:00", window_2_end="12:00",
-    ))
+    response = client.post(
+        url(org),
+        form_data(
+            preferred_location_id=str(portland(org).pk),
+            window_1_date=july.isoformat(),
+            window_1_start="09:00",
+            window_1_end="12:00",
+            window_2_date=december.isoformat(),
+            window_2_start="09:00",
+            window_2_end="12:00",
+        ),
+    )
     assert response.status_code == 200
     assert "We received your consultation request" in response.content.decode()
     inquiry = Inquiry.objects.get()
@@ -79,8 +86,11 @@ def test_a_preferred_location_reads_times_in_its_zone(client, org):
     ("changes", "field", "words"),
     [
         ({"date_of_birth": (dt.date.today() + dt.timedelta(days=3)).isoformat()}, "date_of_birth", "in the future"),
-        ({"date_of_birth": (dt.date.today() - dt.timedelta(days=17 * 365)).isoformat()}, "date_of_birth",
-         "aged 18 and over"),
+        (
+            {"date_of_birth": (dt.date.today() - dt.timedelta(days=17 * 365)).isoformat()},
+            "date_of_birth",
+            "aged 18 and over",
+        ),
         ({"phone": "555-1234"}, "phone", "not a valid phone number"),
         ({"phone": "", "email": ""}, "phone", "phone number or an email address"),
         ({"consent_to_contact": None}, "consent_to_contact", "Tick this box"),
@@ -124,9 +134,16 @@ def test_a_repeat_within_a_day_updates_the_first_request(client, org):
     client.post(url(org), form_data())
     first = Inquiry.objects.get()
     later_day = upcoming(12, 2).isoformat()
-    response = client.post(url(org), form_data(
-        first_name="ROBIN", last_name="okafor", phone="", window_1_date=later_day, heard_about="A friend",
-    ))
+    response = client.post(
+        url(org),
+        form_data(
+            first_name="ROBIN",
+            last_name="okafor",
+            phone="",
+            window_1_date=later_day,
+            heard_about="A friend",
+        ),
+    )
     assert response.status_code == 200
     inquiry = Inquiry.objects.get()
     assert inquiry.pk == first.pk
@@ -178,8 +195,12 @@ def test_over_the_rate_limit_the_page_says_so_and_stores_nothing(client, org, se
     assert "Too many requests" in response.content.decode()
     assert list(Inquiry.objects.values_list("first_name", flat=True)) == ["Robin"]
     # Another address is not affected.
-    assert client.post(url(org), form_data(first_name="Sam", email="sam@example.org", phone=""),
-                       REMOTE_ADDR="198.51.100.7").status_code == 200
+    assert (
+        client.post(
+            url(org), form_data(first_name="Sam", email="sam@example.org", phone=""), REMOTE_ADDR="198.51.100.7"
+        ).status_code
+        == 200
+    )
 
 
 def test_viewing_the_page_does_not_count_against_the_limit(client, org, settings):

@@ -65,22 +65,29 @@ def test_another_organisation_sees_nothing_of_ours(client, other_staff, inquiry)
     headers = bearer(other_staff["clinic_admin"])
     assert client.get(URL, **headers).json()["results"] == []
     assert client.get(f"{URL}/{inquiry.pk}", **headers).status_code == 404
-    assert client.post(f"{URL}/{inquiry.pk}/status", {"status": "declined"}, content_type="application/json",
-                       **headers).status_code == 404
+    assert (
+        client.post(
+            f"{URL}/{inquiry.pk}/status", {"status": "declined"}, content_type="application/json", **headers
+        ).status_code
+        == 404
+    )
     assert client.post(f"{URL}/{inquiry.pk}/convert", **headers).status_code == 404
     assert not Patient.objects.exists()
 
 
 def test_status_change_through_the_api(client, staff, inquiry):
     headers = bearer(staff["front_desk"])
-    response = client.post(f"{URL}/{inquiry.pk}/status", {"status": "scheduled", "note": "Booked for Tuesday"},
-                           content_type="application/json", **headers)
+    response = client.post(
+        f"{URL}/{inquiry.pk}/status",
+        {"status": "scheduled", "note": "Booked for Tuesday"},
+        content_type="application/json",
+        **headers,
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "scheduled"
     assert "Booked for Tuesday" in response.json()["status_note"]
     assert AuditEntry.objects.filter(action=AuditAction.STATUS_CHANGE, object_id=str(inquiry.pk)).count() == 1
-    refused = client.post(f"{URL}/{inquiry.pk}/status", {"status": "maybe"}, content_type="application/json",
-                          **headers)
+    refused = client.post(f"{URL}/{inquiry.pk}/status", {"status": "maybe"}, content_type="application/json", **headers)
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "status"]
 
@@ -88,8 +95,12 @@ def test_status_change_through_the_api(client, staff, inquiry):
 def test_a_nurse_may_read_but_not_triage_or_convert(client, staff, inquiry):
     headers = bearer(staff["nurse"])
     assert client.get(f"{URL}/{inquiry.pk}", **headers).status_code == 200
-    assert client.post(f"{URL}/{inquiry.pk}/status", {"status": "declined"}, content_type="application/json",
-                       **headers).status_code == 403
+    assert (
+        client.post(
+            f"{URL}/{inquiry.pk}/status", {"status": "declined"}, content_type="application/json", **headers
+        ).status_code
+        == 403
+    )
     assert client.post(f"{URL}/{inquiry.pk}/convert", **headers).status_code == 403
 
 

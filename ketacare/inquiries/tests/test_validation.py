@@ -31,9 +31,14 @@ def window(day: str, start: str = "09:00", end: str = "12:00") -> WindowRequest:
 
 def valid(**changes) -> InquirySubmission:
     values = {
-        "first_name": " Robin ", "last_name": "Okafor", "date_of_birth": dt.date(1985, 3, 14),
-        "phone": "(503) 555-0123", "email": "robin@example.org",
-        "windows": (window("2026-07-15"),), "reasons": ("depression",), "consent_to_contact": True,
+        "first_name": " Robin ",
+        "last_name": "Okafor",
+        "date_of_birth": dt.date(1985, 3, 14),
+        "phone": "(503) 555-0123",
+        "email": "robin@example.org",
+        "windows": (window("2026-07-15"),),
+        "reasons": ("depression",),
+        "consent_to_contact": True,
     }
     values.update(changes)
     return InquirySubmission(**values)
@@ -46,9 +51,7 @@ def errors_of(submission: InquirySubmission, rules: ClinicRules = RULES) -> dict
 
 
 def test_windows_are_read_in_local_time_and_stored_in_utc_across_daylight_saving():
-    checked = check_submission(
-        valid(windows=(window("2026-07-15"), window("2026-12-01"))), RULES, now=NOW
-    )
+    checked = check_submission(valid(windows=(window("2026-07-15"), window("2026-12-01"))), RULES, now=NOW)
     summer, winter = checked.windows
     # Los Angeles is UTC-7 in July (PDT) and UTC-8 in December (PST).
     assert summer.starts_at == dt.datetime(2026, 7, 15, 16, 0, tzinfo=dt.UTC)
@@ -118,8 +121,9 @@ def test_window_errors_name_the_row():
 
 def test_every_broken_field_is_reported_at_once():
     errors = errors_of(InquirySubmission())
-    assert {"first_name", "last_name", "date_of_birth", "phone", "email", "windows",
-            "consent_to_contact"} <= set(errors)
+    assert {"first_name", "last_name", "date_of_birth", "phone", "email", "windows", "consent_to_contact"} <= set(
+        errors
+    )
 
 
 def test_minimum_age_counts_whole_years_in_the_clinics_zone():

@@ -51,8 +51,15 @@ def _check_session_id(value) -> int | None:
 
 @transaction.atomic
 def do_record_administration(
-    actor, *, vial_id: int, dose_mg: Decimal, checked_by, patient, treatment_session_id: int | None,
-    note: str = "", location_id: int | None = None,
+    actor,
+    *,
+    vial_id: int,
+    dose_mg: Decimal,
+    checked_by,
+    patient,
+    treatment_session_id: int | None,
+    note: str = "",
+    location_id: int | None = None,
 ) -> LedgerEntry:
     """A dose drawn from a vial by `actor` and checked by another user, given to `patient`.
 
@@ -68,20 +75,36 @@ def do_record_administration(
     note = clean_text("note", note)
     vial = locked_vial(actor, vial_id)
     if location_id is not None and vial.location_id != location_id:
-        raise ValidationError({"vial_id": f"This vial is kept at {vial.location.name}, not at this session's location."})
+        raise ValidationError(
+            {"vial_id": f"This vial is kept at {vial.location.name}, not at this session's location."}
+        )
     if vial.expiry_date < location_today(vial.location):
         raise ValidationError({"vial_id": f"This vial expired on {vial.expiry_date:%Y-%m-%d}; choose another."})
     entry = append_entry(
-        actor, vial, EntryKind.ADMINISTRATION, -dose_mg, field="dose_mg",
-        checked_by=checked_by, patient=patient, treatment_session_id=treatment_session_id, reason=note,
+        actor,
+        vial,
+        EntryKind.ADMINISTRATION,
+        -dose_mg,
+        field="dose_mg",
+        checked_by=checked_by,
+        patient=patient,
+        treatment_session_id=treatment_session_id,
+        reason=note,
     )
     audit_entry(actor, entry, checked_by=checked_by.get_username())
     return entry
 
 
 def do_record_waste(
-    actor, *, vial_id: int, quantity_mg: Decimal, witness, witness_password: str, reason: str,
-    patient=None, treatment_session_id: int | None = None,
+    actor,
+    *,
+    vial_id: int,
+    quantity_mg: Decimal,
+    witness,
+    witness_password: str,
+    reason: str,
+    patient=None,
+    treatment_session_id: int | None = None,
 ) -> LedgerEntry:
     """Waste (e.g. what is left in a vial after a dose), co-signed by a witness who re-enters their
     password. A wrong password writes nothing to the ledger; the failed attempt is audited."""
@@ -93,13 +116,25 @@ def do_record_waste(
         if not isinstance(witness_password, str) or not witness.check_password(witness_password):
             # Its own transaction, so the failure stays recorded when the caller's call fails.
             with transaction.atomic():
-                record_event(witness, AuditAction.SECURITY, witness, detail={
-                    "event": "witness_reauthentication_failed", "for": actor.get_username(), "vial_id": vial_id,
-                })
+                record_event(
+                    witness,
+                    AuditAction.SECURITY,
+                    witness,
+                    detail={
+                        "event": "witness_reauthentication_failed",
+                        "for": actor.get_username(),
+                        "vial_id": vial_id,
+                    },
+                )
             raise ValidationError({"witness_password": "The witness's password is not right; nothing was recorded."})
     return _book_waste(
-        actor, vial_id=vial_id, quantity_mg=quantity_mg, witness=witness, reason=reason,
-        patient=patient, treatment_session_id=treatment_session_id,
+        actor,
+        vial_id=vial_id,
+        quantity_mg=quantity_mg,
+        witness=witness,
+        reason=reason,
+        patient=patient,
+        treatment_session_id=treatment_session_id,
     )
 
 
@@ -108,14 +143,20 @@ def _check_witness_not_locked_out(witness) -> None:
     colleague's password (sign-in has its own lockout, django-axes)."""
     since = timezone.now() - WITNESS_LOCKOUT
     failures = AuditEntry.objects.filter(
-        actor=witness, action=AuditAction.SECURITY, occurred_at__gte=since,
+        actor=witness,
+        action=AuditAction.SECURITY,
+        occurred_at__gte=since,
         detail__event="witness_reauthentication_failed",
     ).count()
     if failures >= WITNESS_MAX_FAILURES:
-        raise ValidationError({"witness_password": (
-            f"Too many wrong passwords for this witness; wait {int(WITNESS_LOCKOUT.total_seconds() // 60)} "
-            "minutes or choose another witness."
-        )})
+        raise ValidationError(
+            {
+                "witness_password": (
+                    f"Too many wrong passwords for this witness; wait {int(WITNESS_LOCKOUT.total_seconds() // 60)} "
+                    "minutes or choose another witness."
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -126,12 +167,26 @@ def _book_waste(actor, *, vial_id, quantity_mg, witness, reason, patient, treatm
     treatment_session_id = _check_session_id(treatment_session_id)
     vial = locked_vial(actor, vial_id)
     entry = append_entry(
-        actor, vial, EntryKind.WASTE, -quantity_mg, witness=witness, patient=patient,
-        treatment_session_id=treatment_session_id, reason=reason,
+        actor,
+        vial,
+        EntryKind.WASTE,
+        -quantity_mg,
+        witness=witness,
+        patient=patient,
+        treatment_session_id=treatment_session_id,
+        reason=reason,
     )
     if witness is not None:
-        record_event(witness, AuditAction.SECURITY, entry, patient=patient, detail={
-            "event": "witness_reauthenticated", "for": actor.get_username(), "sequence": entry.sequence,
-        })
+        record_event(
+            witness,
+            AuditAction.SECURITY,
+            entry,
+            patient=patient,
+            detail={
+                "event": "witness_reauthenticated",
+                "for": actor.get_username(),
+                "sequence": entry.sequence,
+            },
+        )
     audit_entry(actor, entry, witness=witness.get_username() if witness else "")
     return entry

@@ -78,8 +78,9 @@ def locked_vial(actor, vial_id, field: str = "vial_id") -> Vial:
     return vial
 
 
-def signing_colleague(actor, user, field: str, permission: Permission = Permission.LEDGER_RECORD, *,
-                      not_actor: bool = True):
+def signing_colleague(
+    actor, user, field: str, permission: Permission = Permission.LEDGER_RECORD, *, not_actor: bool = True
+):
     """A second person of the actor's organisation who may do `permission`."""
     if user is None or not isinstance(user, User):
         raise ValidationError({field: "Choose a colleague."})
@@ -110,8 +111,16 @@ def _measure(vial: Vial, quantity_mg: Decimal, field: str) -> dict:
         raise _quantity_error(error) from None
 
 
-def append_entry(actor, vial: Vial, kind: EntryKind, delta_mg: Decimal, *, field: str = "quantity_mg",
-                 occurred_at: dt.datetime | None = None, **fields) -> LedgerEntry:
+def append_entry(
+    actor,
+    vial: Vial,
+    kind: EntryKind,
+    delta_mg: Decimal,
+    *,
+    field: str = "quantity_mg",
+    occurred_at: dt.datetime | None = None,
+    **fields,
+) -> LedgerEntry:
     """Book `delta_mg` on the locked `vial` as the next entry of its organisation's chain."""
     try:
         balance = next_balance(vial.balance_mg, delta_mg, field)
@@ -120,7 +129,9 @@ def append_entry(actor, vial: Vial, kind: EntryKind, delta_mg: Decimal, *, field
     lock_ledger(vial.organisation_id)
     last = (
         LedgerEntry.objects.filter(organisation_id=vial.organisation_id)
-        .order_by("-sequence").only("sequence", "entry_hash").first()
+        .order_by("-sequence")
+        .only("sequence", "entry_hash")
+        .first()
     )
     now = timezone.now()
     measure = _measure(vial, abs(delta_mg), field) if delta_mg else {}
@@ -148,7 +159,16 @@ def append_entry(actor, vial: Vial, kind: EntryKind, delta_mg: Decimal, *, field
 
 def audit_entry(actor, entry: LedgerEntry, **detail) -> None:
     record_event(
-        actor, AuditAction.CREATE, entry, patient=entry.patient,
-        detail={"kind": entry.kind, "vial": entry.vial.identifier, "quantity_mg": str(entry.quantity_mg),
-                "balance_after_mg": str(entry.balance_after_mg), "sequence": entry.sequence, **detail},
+        actor,
+        AuditAction.CREATE,
+        entry,
+        patient=entry.patient,
+        detail={
+            "kind": entry.kind,
+            "vial": entry.vial.identifier,
+            "quantity_mg": str(entry.quantity_mg),
+            "balance_after_mg": str(entry.balance_after_mg),
+            "sequence": entry.sequence,
+            **detail,
+        },
     )

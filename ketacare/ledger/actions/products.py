@@ -29,23 +29,36 @@ def do_save_registration(actor, *, location_id: int, registrant_name: str, dea_n
     registration = Registration.objects.filter(location=location).first() or Registration(location=location)
     registration.registrant_name = clean_text("registrant_name", registrant_name, required=True, max_chars=200)
     registration.dea_number = clean_text("dea_number", dea_number, required=True, max_chars=9).upper()
-    if not (len(registration.dea_number) == 9 and registration.dea_number[:2].isalpha()
-            and registration.dea_number[2:].isdigit()):
+    if not (
+        len(registration.dea_number) == 9
+        and registration.dea_number[:2].isalpha()
+        and registration.dea_number[2:].isdigit()
+    ):
         raise ValidationError({"dea_number": "A DEA number is 2 letters and 7 digits, e.g. AB1234563."})
     registration.save()
-    record_event(actor, AuditAction.UPDATE, registration, detail={
-        "location": location.name, "dea_number": registration.dea_number,
-    })
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        registration,
+        detail={
+            "location": location.name,
+            "dea_number": registration.dea_number,
+        },
+    )
     return registration
 
 
 @transaction.atomic
-def do_create_product(actor, *, drug: str, name: str, ndc: str, unit: str, strength_mg_per_unit,
-                      units_per_container) -> Product:
+def do_create_product(
+    actor, *, drug: str, name: str, ndc: str, unit: str, strength_mg_per_unit, units_per_container
+) -> Product:
     require_permission(actor, Permission.LEDGER_REPORT)
     product = Product(
-        organisation_id=actor.organisation_id, drug=drug, name=clean_text("name", name, required=True, max_chars=200),
-        ndc=clean_text("ndc", ndc, required=True, max_chars=13), unit=unit,
+        organisation_id=actor.organisation_id,
+        drug=drug,
+        name=clean_text("name", name, required=True, max_chars=200),
+        ndc=clean_text("ndc", ndc, required=True, max_chars=13),
+        unit=unit,
         strength_mg_per_unit=positive_decimal(strength_mg_per_unit, "strength_mg_per_unit"),
         units_per_container=positive_decimal(units_per_container, "units_per_container"),
     )

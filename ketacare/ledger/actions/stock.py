@@ -40,9 +40,19 @@ def _occurred_at(value, field: str = "occurred_at") -> dt.datetime | None:
 
 @transaction.atomic
 def do_record_receipt(
-    actor, *, location_id: int, product_id: int, lot: str, expiry_date: dt.date, container_count: int,
-    supplier_name: str, supplier_address: str, supplier_dea_number: str, invoice_number: str,
-    identifier_prefix: str = "", occurred_at: dt.datetime | None = None,
+    actor,
+    *,
+    location_id: int,
+    product_id: int,
+    lot: str,
+    expiry_date: dt.date,
+    container_count: int,
+    supplier_name: str,
+    supplier_address: str,
+    supplier_dea_number: str,
+    invoice_number: str,
+    identifier_prefix: str = "",
+    occurred_at: dt.datetime | None = None,
 ) -> list[LedgerEntry]:
     """Containers received from a supplier: one stock item per vial (or kit), each with a receipt entry."""
     require_permission(actor, Permission.LEDGER_RECORD)
@@ -56,7 +66,9 @@ def do_record_receipt(
     if not isinstance(expiry_date, dt.date):
         raise ValidationError({"expiry_date": "Give the expiry date."})
     if expiry_date < location_today(location):
-        raise ValidationError({"expiry_date": "This stock has already expired; record it as received and expired separately."})
+        raise ValidationError(
+            {"expiry_date": "This stock has already expired; record it as received and expired separately."}
+        )
     if not isinstance(container_count, int) or not 1 <= container_count <= 500:
         raise ValidationError({"container_count": "Give a number of containers from 1 to 500."})
     supplier = {
@@ -71,8 +83,11 @@ def do_record_receipt(
     occurred_at = _occurred_at(occurred_at)
     lock_audit_chain()
     lock_ledger(actor.organisation_id)
-    taken = set(Vial.objects.filter(organisation_id=actor.organisation_id, identifier__startswith=f"{prefix}-")
-                .values_list("identifier", flat=True))
+    taken = set(
+        Vial.objects.filter(organisation_id=actor.organisation_id, identifier__startswith=f"{prefix}-").values_list(
+            "identifier", flat=True
+        )
+    )
     entries = []
     number = 0
     for _ in range(container_count):
@@ -80,8 +95,12 @@ def do_record_receipt(
         while f"{prefix}-{number}" in taken:
             number += 1
         vial = Vial.objects.create(
-            organisation_id=actor.organisation_id, location=location, product=product,
-            identifier=f"{prefix}-{number}", lot=lot, expiry_date=expiry_date,
+            organisation_id=actor.organisation_id,
+            location=location,
+            product=product,
+            identifier=f"{prefix}-{number}",
+            lot=lot,
+            expiry_date=expiry_date,
             initial_quantity_mg=product.container_mg,
         )
         entry = append_entry(actor, vial, EntryKind.RECEIPT, product.container_mg, occurred_at=occurred_at, **supplier)
@@ -92,7 +111,11 @@ def do_record_receipt(
 
 @transaction.atomic
 def do_record_transfer(
-    actor, *, vial_id: int, to_location_id: int, reason: str = "",
+    actor,
+    *,
+    vial_id: int,
+    to_location_id: int,
+    reason: str = "",
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Move a stock item's remaining content to another location of the clinic: a transfer out of the
     item and, paired with it, a transfer in to a new item (same lot) at the destination."""
@@ -105,15 +128,27 @@ def do_record_transfer(
     quantity = vial.balance_mg
     if quantity <= 0:
         raise ValidationError({"vial_id": "This vial is empty; there is nothing to transfer."})
-    out = append_entry(actor, vial, EntryKind.TRANSFER_OUT, -quantity, reason=reason,
-                       counterparty_name=destination.name)
+    out = append_entry(
+        actor, vial, EntryKind.TRANSFER_OUT, -quantity, reason=reason, counterparty_name=destination.name
+    )
     moved = Vial.objects.create(
-        organisation_id=vial.organisation_id, location=destination, product=vial.product,
-        identifier=f"{vial.identifier}-T{out.sequence}", lot=vial.lot, expiry_date=vial.expiry_date,
+        organisation_id=vial.organisation_id,
+        location=destination,
+        product=vial.product,
+        identifier=f"{vial.identifier}-T{out.sequence}",
+        lot=vial.lot,
+        expiry_date=vial.expiry_date,
         initial_quantity_mg=quantity,
     )
-    incoming = append_entry(actor, moved, EntryKind.TRANSFER_IN, quantity, related_entry=out, reason=reason,
-                            counterparty_name=vial.location.name)
+    incoming = append_entry(
+        actor,
+        moved,
+        EntryKind.TRANSFER_IN,
+        quantity,
+        related_entry=out,
+        reason=reason,
+        counterparty_name=vial.location.name,
+    )
     audit_entry(actor, out, to=destination.name)
     audit_entry(actor, incoming, from_=vial.location.name)
     return out, incoming
@@ -132,8 +167,15 @@ def do_record_count(actor, *, vial_id: int, counted_mg, note: str = "") -> Ledge
         raise ValidationError({"counted_mg": "Give the counted quantity, 0 or more, to at most 3 decimal places (mg)."})
     note = clean_text("note", note)
     vial = locked_vial(actor, vial_id)
-    entry = append_entry(actor, vial, EntryKind.COUNT, Decimal("0"), counted_mg=counted,
-                         discrepancy_mg=counted - vial.balance_mg, reason=note)
+    entry = append_entry(
+        actor,
+        vial,
+        EntryKind.COUNT,
+        Decimal("0"),
+        counted_mg=counted,
+        discrepancy_mg=counted - vial.balance_mg,
+        reason=note,
+    )
     audit_entry(actor, entry, counted_mg=str(counted), discrepancy_mg=str(entry.discrepancy_mg))
     return entry
 
@@ -156,17 +198,33 @@ def do_resolve_discrepancy(actor, *, count_entry_id: int, reason: str) -> Ledger
         raise ValidationError({"count_entry_id": "This count matched the book; there is nothing to resolve."})
     if LedgerEntry.objects.filter(related_entry=count, kind=EntryKind.ADJUSTMENT).exists():
         raise ValidationError({"count_entry_id": "This discrepancy is already resolved."})
-    entry = append_entry(actor, vial, EntryKind.ADJUSTMENT, count.discrepancy_mg, field="count_entry_id",
-                         related_entry=count, reason=reason)
+    entry = append_entry(
+        actor,
+        vial,
+        EntryKind.ADJUSTMENT,
+        count.discrepancy_mg,
+        field="count_entry_id",
+        related_entry=count,
+        reason=reason,
+    )
     audit_entry(actor, entry, resolves=count.sequence)
     return entry
 
 
 @transaction.atomic
 def do_record_disposal(
-    actor, *, vial_id: int, kind: str, quantity_mg=None, reason: str = "", counterparty_name: str = "",
-    counterparty_address: str = "", counterparty_dea_number: str = "", document_number: str = "",
-    witness=None, second_witness=None,
+    actor,
+    *,
+    vial_id: int,
+    kind: str,
+    quantity_mg=None,
+    reason: str = "",
+    counterparty_name: str = "",
+    counterparty_address: str = "",
+    counterparty_dea_number: str = "",
+    document_number: str = "",
+    witness=None,
+    second_witness=None,
 ) -> LedgerEntry:
     """Stock leaving the clinic's use: expired (quarantined), returned to a reverse distributor, or
     destroyed on DEA Form 41 with two authorised-employee witnesses (CLINICAL.md §6).

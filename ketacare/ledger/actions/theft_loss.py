@@ -20,7 +20,12 @@ from ketacare.lib.text import clean_text
 
 @transaction.atomic
 def do_report_theft_loss(
-    actor, *, location_id: int, kind: str, discovered_on: dt.date, description: str,
+    actor,
+    *,
+    location_id: int,
+    kind: str,
+    discovered_on: dt.date,
+    description: str,
     losses: list[tuple[int, Decimal]] = (),
 ) -> TheftLossReport:
     """A theft or significant loss, with its deadlines; each (vial_id, quantity_mg) lost is booked."""
@@ -34,11 +39,17 @@ def do_report_theft_loss(
         raise ValidationError({"discovered_on": "This is in the future."})
     description = clean_text("description", description, required=True)
     rules = LedgerSettings.for_organisation(actor.organisation_id)
-    due = report_deadlines(discovered_on, notice_business_days=rules.theft_notice_business_days,
-                           form_106_days=rules.form_106_days)
+    due = report_deadlines(
+        discovered_on, notice_business_days=rules.theft_notice_business_days, form_106_days=rules.form_106_days
+    )
     report = TheftLossReport.objects.create(
-        organisation_id=actor.organisation_id, location=location, kind=kind, discovered_on=discovered_on,
-        description=description, written_notice_due=due.written_notice_due, form_106_due=due.form_106_due,
+        organisation_id=actor.organisation_id,
+        location=location,
+        kind=kind,
+        discovered_on=discovered_on,
+        description=description,
+        written_notice_due=due.written_notice_due,
+        form_106_due=due.form_106_due,
         created_by=actor,
     )
     record_event(actor, AuditAction.CREATE, report, detail={"kind": kind, "discovered_on": str(discovered_on)})
@@ -54,14 +65,18 @@ def do_report_theft_loss(
 
 @transaction.atomic
 def do_update_theft_loss_report(
-    actor, report_id: int, *, written_notice_sent_on: dt.date | None = None,
-    form_106_filed_on: dt.date | None = None, form_106_reference: str = "",
+    actor,
+    report_id: int,
+    *,
+    written_notice_sent_on: dt.date | None = None,
+    form_106_filed_on: dt.date | None = None,
+    form_106_reference: str = "",
 ) -> TheftLossReport:
     """Record that the written notice was sent and/or DEA Form 106 filed."""
     require_permission(actor, Permission.LEDGER_REPORT)
-    report = TheftLossReport.objects.select_for_update().filter(
-        pk=report_id, organisation_id=actor.organisation_id
-    ).first()
+    report = (
+        TheftLossReport.objects.select_for_update().filter(pk=report_id, organisation_id=actor.organisation_id).first()
+    )
     if report is None:
         raise ValidationError({"report_id": "No such report in your clinic."})
     today = location_today(report.location)
@@ -77,8 +92,13 @@ def do_update_theft_loss_report(
     if report.form_106_filed_on and not report.form_106_reference:
         raise ValidationError({"form_106_reference": "Give the Form 106 confirmation number."})
     report.save()
-    record_event(actor, AuditAction.UPDATE, report, detail={
-        "written_notice_sent_on": str(report.written_notice_sent_on or ""),
-        "form_106_filed_on": str(report.form_106_filed_on or ""),
-    })
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        report,
+        detail={
+            "written_notice_sent_on": str(report.written_notice_sent_on or ""),
+            "form_106_filed_on": str(report.form_106_filed_on or ""),
+        },
+    )
     return report

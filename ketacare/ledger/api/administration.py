@@ -32,9 +32,14 @@ def record_waste(request, payload: WasteIn):
             raise ValidationError({"patient_id": "No such patient in your clinic."})
     try:
         entry = do_record_waste(
-            actor, vial_id=payload.vial_id, quantity_mg=payload.quantity_mg,
-            witness=_colleague(actor, payload.witness_id, "witness_id"), witness_password=payload.witness_password,
-            reason=payload.reason, patient=patient, treatment_session_id=payload.treatment_session_id,
+            actor,
+            vial_id=payload.vial_id,
+            quantity_mg=payload.quantity_mg,
+            witness=_colleague(actor, payload.witness_id, "witness_id"),
+            witness_password=payload.witness_password,
+            reason=payload.reason,
+            patient=patient,
+            treatment_session_id=payload.treatment_session_id,
         )
     except ValidationError as exc:
         # The action names the person; the API names the id field it was given as.

@@ -9,7 +9,8 @@ from ketacare.lib.api import LIST_ERRORS
 router = Router()
 
 
-@router.get("/products", response={200: list[ProductOut], **LIST_ERRORS},
-            operation_id="ketacare_ledger_api_list_products")
+@router.get(
+    "/products", response={200: list[ProductOut], **LIST_ERRORS}, operation_id="ketacare_ledger_api_list_products"
+)
 def list_products(request):
     return list(products(request.auth))

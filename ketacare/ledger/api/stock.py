@@ -45,8 +45,9 @@ def list_vials(request, filters: Query[VialFilter]):
     return [vial_out(vial) for vial in found]
 
 
-@router.get("/balances", response={200: list[BalanceOut], **READ_ERRORS},
-            operation_id="ketacare_ledger_api_list_balances")
+@router.get(
+    "/balances", response={200: list[BalanceOut], **READ_ERRORS}, operation_id="ketacare_ledger_api_list_balances"
+)
 def list_balances(request, filters: Query[BalanceFilter]):
     """Per location and product: the sum of its stock items' balances."""
     location = None
@@ -55,19 +56,24 @@ def list_balances(request, filters: Query[BalanceFilter]):
     return [balance_out(row) for row in stock_selectors.product_balances(request.auth, location)]
 
 
-@router.get("/entries", response={200: list[EntryOut], **READ_ERRORS},
-            operation_id="ketacare_ledger_api_list_entries")
+@router.get("/entries", response={200: list[EntryOut], **READ_ERRORS}, operation_id="ketacare_ledger_api_list_entries")
 def list_entries(request, filters: Query[EntryFilter]):
     """Entries in chain order; page with after_sequence (audited)."""
     if filters.location_id is not None:
         stock_selectors.access_location(request.auth, filters.location_id)
-    rows = stock_selectors.entry_list(request.auth, location_id=filters.location_id, kind=filters.kind or "",
-                                      after_sequence=filters.after_sequence, limit=filters.limit)
+    rows = stock_selectors.entry_list(
+        request.auth,
+        location_id=filters.location_id,
+        kind=filters.kind or "",
+        after_sequence=filters.after_sequence,
+        limit=filters.limit,
+    )
     return [entry_out(entry) for entry in rows]
 
 
-@router.post("/receipts", response={201: list[EntryOut], **WRITE_ERRORS},
-             operation_id="ketacare_ledger_api_record_receipt")
+@router.post(
+    "/receipts", response={201: list[EntryOut], **WRITE_ERRORS}, operation_id="ketacare_ledger_api_record_receipt"
+)
 def record_receipt(request, payload: ReceiptIn):
     """Containers received from a supplier: one stock item and one receipt entry per container."""
     entries = do_record_receipt(request.auth, **payload.dict())

@@ -42,7 +42,7 @@ def report_deadlines(
 
 
 def deadline_state(due: dt.date, done: bool, today: dt.date, *, soon_days: int = 7) -> str:
-    """"done", "overdue", "due" (within soon_days) or "upcoming"."""
+    """ "done", "overdue", "due" (within soon_days) or "upcoming"."""
     if done:
         return "done"
     if today > due:

@@ -16,8 +16,11 @@ def available_vials(user, location, drug: str) -> QuerySet[Vial]:
     location = access_location(user, location_id)
     return (
         Vial.objects.filter(
-            organisation_id=user.organisation_id, location=location, product__drug=drug,
-            balance_mg__gt=0, expiry_date__gte=location_today(location),
+            organisation_id=user.organisation_id,
+            location=location,
+            product__drug=drug,
+            balance_mg__gt=0,
+            expiry_date__gte=location_today(location),
         )
         .select_related("product", "location")
         .order_by("expiry_date", "identifier")

@@ -41,12 +41,40 @@ BUSINESS_TIMES = ("opening", "close")
 DISPENSING_KINDS = (EntryKind.ADMINISTRATION, EntryKind.WASTE)
 
 DISPENSING_COLUMNS = (
-    "sequence", "date_time", "transaction", "drug", "product", "ndc", "strength", "lot", "expiry", "vial",
-    "quantity_mg", "volume_ml", "devices", "patient_record_number", "patient_name", "patient_address",
-    "administered_by", "checked_by", "witness", "balance_after_mg", "session_id", "note",
+    "sequence",
+    "date_time",
+    "transaction",
+    "drug",
+    "product",
+    "ndc",
+    "strength",
+    "lot",
+    "expiry",
+    "vial",
+    "quantity_mg",
+    "volume_ml",
+    "devices",
+    "patient_record_number",
+    "patient_name",
+    "patient_address",
+    "administered_by",
+    "checked_by",
+    "witness",
+    "balance_after_mg",
+    "session_id",
+    "note",
 )
 INVENTORY_COLUMNS = (
-    "product", "drug", "ndc", "strength", "lot", "expiry", "vial", "balance_mg", "balance_ml", "balance_devices",
+    "product",
+    "drug",
+    "ndc",
+    "strength",
+    "lot",
+    "expiry",
+    "vial",
+    "balance_mg",
+    "balance_ml",
+    "balance_devices",
 )
 
 
@@ -112,9 +140,16 @@ def _inventory_row(vial: Vial) -> list[str]:
     product = vial.product
     ml, devices = vial.balance_ml, vial.balance_devices
     return [
-        csv_safe(product.name), product.get_drug_display(), csv_safe(product.ndc), product.strength_label,
-        csv_safe(vial.lot), vial.expiry_date.isoformat(), csv_safe(vial.identifier), _mg(vial.balance_mg),
-        "" if ml is None else f"{ml:.3f}", "" if devices is None else str(devices),
+        csv_safe(product.name),
+        product.get_drug_display(),
+        csv_safe(product.ndc),
+        product.strength_label,
+        csv_safe(vial.lot),
+        vial.expiry_date.isoformat(),
+        csv_safe(vial.identifier),
+        _mg(vial.balance_mg),
+        "" if ml is None else f"{ml:.3f}",
+        "" if devices is None else str(devices),
     ]
 
 
@@ -125,8 +160,15 @@ def _check_choice(value: str, choices: tuple[str, ...], field: str) -> None:
 
 @transaction.atomic
 def build_report(
-    user, *, location_id: int, kind: str, date_from: dt.date | None = None, date_to: dt.date | None = None,
-    inventory_type: str = "biennial", business_time: str = "close", audit_format: str = "",
+    user,
+    *,
+    location_id: int,
+    kind: str,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    inventory_type: str = "biennial",
+    business_time: str = "close",
+    audit_format: str = "",
 ) -> LedgerReport:
     """The report's rows for one location of the user's organisation (audited as an export)."""
     require_permission(user, Permission.LEDGER_REPORT)
@@ -152,7 +194,9 @@ def build_report(
         if date_from and date_to and date_to < date_from:
             raise ValidationError({"date_to": "The end date is before the start date."})
         entries = (
-            LedgerEntry.objects.filter(organisation_id=user.organisation_id, location=location, kind__in=DISPENSING_KINDS)
+            LedgerEntry.objects.filter(
+                organisation_id=user.organisation_id, location=location, kind__in=DISPENSING_KINDS
+            )
             .select_related("vial", "vial__product", "patient", "created_by", "checked_by", "witness")
             .order_by("sequence")
         )
@@ -171,7 +215,8 @@ def build_report(
         _check_choice(business_time, BUSINESS_TIMES, "business_time")
         vials = (
             Vial.objects.filter(organisation_id=user.organisation_id, location=location, balance_mg__gt=0)
-            .select_related("product").order_by("product__name", "expiry_date", "identifier")
+            .select_related("product")
+            .order_by("product__name", "expiry_date", "identifier")
         )
         rows = [_inventory_row(vial) for vial in vials]
         header.append(
@@ -180,9 +225,16 @@ def build_report(
         )
         title = f"Controlled-substance {inventory_type} inventory"
         columns = INVENTORY_COLUMNS
-    record_event(user, AuditAction.EXPORT, location, detail={
-        "report": f"ledger_{kind}", "format": audit_format, "rows": len(rows),
-    })
+    record_event(
+        user,
+        AuditAction.EXPORT,
+        location,
+        detail={
+            "report": f"ledger_{kind}",
+            "format": audit_format,
+            "rows": len(rows),
+        },
+    )
     stem = f"ledger-{kind}-{location.pk}-{now_local:%Y%m%d}"
     return LedgerReport(kind, title, location, registrant, dea_number, header, columns, rows, stem)
 
@@ -192,7 +244,9 @@ def organisation_chain(organisation_id: int, batch_size: int = 2000):
     last = 0
     while True:
         batch = list(
-            LedgerEntry.objects.filter(organisation_id=organisation_id, sequence__gt=last).order_by("sequence")[:batch_size]
+            LedgerEntry.objects.filter(organisation_id=organisation_id, sequence__gt=last).order_by("sequence")[
+                :batch_size
+            ]
         )
         if not batch:
             return

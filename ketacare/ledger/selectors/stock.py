@@ -72,9 +72,13 @@ def product_balances(user, location: Location | None = None) -> list[ProductBala
     locations = {loc.pk: loc for loc in Location.objects.filter(organisation_id=user.organisation_id)}
     products_by_id = {p.pk: p for p in Product.objects.filter(organisation_id=user.organisation_id)}
     result = [
-        ProductBalance(locations[row["location_id"]], products_by_id[row["product_id"]],
-                       # SQLite sums decimals as floating point: back to the mg precision.
-                       (row["balance"] or Decimal("0")).quantize(MG_PLACES), row["count"])
+        ProductBalance(
+            locations[row["location_id"]],
+            products_by_id[row["product_id"]],
+            # SQLite sums decimals as floating point: back to the mg precision.
+            (row["balance"] or Decimal("0")).quantize(MG_PLACES),
+            row["count"],
+        )
         for row in totals
     ]
     return sorted(result, key=lambda b: (b.location.name, b.product.name))
@@ -84,7 +88,8 @@ def access_vial(user, vial_id) -> Vial:
     require_permission(user, Permission.LEDGER_VIEW)
     vial = (
         Vial.objects.select_related("product", "location")
-        .filter(pk=db_id_or_zero(vial_id), organisation_id=user.organisation_id).first()
+        .filter(pk=db_id_or_zero(vial_id), organisation_id=user.organisation_id)
+        .first()
     )
     if vial is None:
         raise Http404("No such vial")
@@ -93,7 +98,14 @@ def access_vial(user, vial_id) -> Vial:
 
 def _entries(user) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(organisation_id=user.organisation_id).select_related(
-        "vial", "vial__product", "location", "patient", "created_by", "checked_by", "witness", "second_witness",
+        "vial",
+        "vial__product",
+        "location",
+        "patient",
+        "created_by",
+        "checked_by",
+        "witness",
+        "second_witness",
     )
 
 
@@ -111,8 +123,9 @@ def resolved_count_ids(history: list[LedgerEntry]) -> set[int]:
     return {entry.related_entry_id for entry in history if entry.kind == EntryKind.ADJUSTMENT}
 
 
-def entry_list(user, *, location_id: int | None = None, kind: str = "", after_sequence: int = 0,
-               limit: int = ENTRY_PAGE) -> list[LedgerEntry]:
+def entry_list(
+    user, *, location_id: int | None = None, kind: str = "", after_sequence: int = 0, limit: int = ENTRY_PAGE
+) -> list[LedgerEntry]:
     """The organisation's entries in chain order (audited as a list)."""
     require_permission(user, Permission.LEDGER_VIEW)
     entries = _entries(user).filter(sequence__gt=after_sequence)
@@ -121,9 +134,17 @@ def entry_list(user, *, location_id: int | None = None, kind: str = "", after_se
     if kind:
         entries = entries.filter(kind=kind)
     rows = list(entries.order_by("sequence")[:limit])
-    record_event(user, AuditAction.LIST, object_type="ledger.ledgerentry", detail={
-        "location_id": location_id, "kind": kind, "after_sequence": after_sequence, "rows": len(rows),
-    })
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="ledger.ledgerentry",
+        detail={
+            "location_id": location_id,
+            "kind": kind,
+            "after_sequence": after_sequence,
+            "rows": len(rows),
+        },
+    )
     return rows
 
 
@@ -139,9 +160,9 @@ def access_count(user, entry_id) -> LedgerEntry:
 def open_discrepancies(user, location: Location | None = None) -> list[LedgerEntry]:
     """Counts that differed from the book and are not yet resolved."""
     require_permission(user, Permission.LEDGER_VIEW)
-    resolved = LedgerEntry.objects.filter(
-        organisation_id=user.organisation_id, kind=EntryKind.ADJUSTMENT
-    ).values("related_entry_id")
+    resolved = LedgerEntry.objects.filter(organisation_id=user.organisation_id, kind=EntryKind.ADJUSTMENT).values(
+        "related_entry_id"
+    )
     counts = _entries(user).filter(kind=EntryKind.COUNT).exclude(discrepancy_mg=0).exclude(pk__in=resolved)
     if location is not None:
         counts = counts.filter(location=location)

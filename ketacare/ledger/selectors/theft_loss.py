@@ -30,20 +30,26 @@ def theft_loss_dashboard(user) -> list[ReportDue]:
     rows = []
     for report in TheftLossReport.objects.filter(organisation_id=user.organisation_id).select_related("location"):
         today = location_today(report.location)
-        rows.append(ReportDue(
-            report,
-            deadline_state(report.written_notice_due, report.written_notice_sent_on is not None, today, soon_days=1),
-            deadline_state(report.form_106_due, report.form_106_filed_on is not None, today),
-        ))
+        rows.append(
+            ReportDue(
+                report,
+                deadline_state(
+                    report.written_notice_due, report.written_notice_sent_on is not None, today, soon_days=1
+                ),
+                deadline_state(report.form_106_due, report.form_106_filed_on is not None, today),
+            )
+        )
     order = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
     return sorted(rows, key=lambda r: (min(order[r.notice_state], order[r.form_106_state]), r.report.discovered_on))
 
 
 def access_theft_loss_report(user, report_id) -> TheftLossReport:
     require_permission(user, Permission.LEDGER_VIEW)
-    report = TheftLossReport.objects.select_related("location", "created_by").filter(
-        pk=db_id_or_zero(report_id), organisation_id=user.organisation_id
-    ).first()
+    report = (
+        TheftLossReport.objects.select_related("location", "created_by")
+        .filter(pk=db_id_or_zero(report_id), organisation_id=user.organisation_id)
+        .first()
+    )
     if report is None:
         raise Http404("No such report")
     return report

@@ -17,7 +17,8 @@ from schemathesis.checks import (
 from ketacare.accounts.models import ApiToken
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()).include(
-    path_regex="^/api/v1/ledger/")
+    path_regex="^/api/v1/ledger/"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -34,13 +34,27 @@ def test_receipt_creates_one_item_per_container_with_supplier(staff, portland, p
 
 def test_receipt_refusals_name_the_field(staff, portland, products, other_org):
     from ketacare.clinics.models import Location
+
     elsewhere = Location.objects.filter(organisation=other_org).first()
-    base = {"location_id": portland.pk, "product_id": products[0].pk, "lot": "L", "expiry_date": dt.date.today() + dt.timedelta(days=30),
-            "container_count": 1, "supplier_name": "S", "supplier_address": "A", "supplier_dea_number": "RA1234563",
-            "invoice_number": "I"}
-    for change, field in (({"location_id": elsewhere.pk}, "location_id"), ({"container_count": 0}, "container_count"),
-                          ({"expiry_date": dt.date(2020, 1, 1)}, "expiry_date"), ({"supplier_name": " "}, "supplier_name"),
-                          ({"invoice_number": ""}, "invoice_number"), ({"product_id": 10**9}, "product_id")):
+    base = {
+        "location_id": portland.pk,
+        "product_id": products[0].pk,
+        "lot": "L",
+        "expiry_date": dt.date.today() + dt.timedelta(days=30),
+        "container_count": 1,
+        "supplier_name": "S",
+        "supplier_address": "A",
+        "supplier_dea_number": "RA1234563",
+        "invoice_number": "I",
+    }
+    for change, field in (
+        ({"location_id": elsewhere.pk}, "location_id"),
+        ({"container_count": 0}, "container_count"),
+        ({"expiry_date": dt.date(2020, 1, 1)}, "expiry_date"),
+        ({"supplier_name": " "}, "supplier_name"),
+        ({"invoice_number": ""}, "invoice_number"),
+        ({"product_id": 10**9}, "product_id"),
+    ):
         with pytest.raises(ValidationError) as exc:
             actions.do_record_receipt(staff["nurse"], **{**base, **change})
         assert field in exc.value.message_dict
@@ -69,7 +83,9 @@ def test_count_discrepancy_resolved_by_prescriber_only(staff, vial):
     with pytest.raises(ValidationError) as exc:
         actions.do_resolve_discrepancy(staff["prescriber"], count_entry_id=count.pk, reason=" ")
     assert "reason" in exc.value.message_dict
-    adjustment = actions.do_resolve_discrepancy(staff["prescriber"], count_entry_id=count.pk, reason="spill during draw")
+    adjustment = actions.do_resolve_discrepancy(
+        staff["prescriber"], count_entry_id=count.pk, reason="spill during draw"
+    )
     assert adjustment.balance_after_mg == Decimal("480") and adjustment.related_entry == count
     assert open_discrepancies(staff["nurse"]) == []
     with pytest.raises(ValidationError, match="already resolved"):
@@ -78,12 +94,22 @@ def test_count_discrepancy_resolved_by_prescriber_only(staff, vial):
 
 def test_destruction_needs_two_different_witnesses(staff, vial, org):
     with pytest.raises(ValidationError) as exc:
-        actions.do_record_disposal(staff["nurse"], vial_id=vial.pk, kind="destroyed", witness=staff["prescriber"],
-                                   second_witness=staff["prescriber"])
+        actions.do_record_disposal(
+            staff["nurse"],
+            vial_id=vial.pk,
+            kind="destroyed",
+            witness=staff["prescriber"],
+            second_witness=staff["prescriber"],
+        )
     assert "second_witness" in exc.value.message_dict
     entry = actions.do_record_disposal(
-        staff["nurse"], vial_id=vial.pk, kind="destroyed", witness=staff["prescriber"],
-        second_witness=staff["clinic_admin"], document_number="F41-22", reason="broken vial",
+        staff["nurse"],
+        vial_id=vial.pk,
+        kind="destroyed",
+        witness=staff["prescriber"],
+        second_witness=staff["clinic_admin"],
+        document_number="F41-22",
+        reason="broken vial",
     )
     assert entry.quantity_mg == Decimal("-500") and entry.balance_after_mg == 0
     assert entry.witness == staff["prescriber"] and entry.second_witness == staff["clinic_admin"]
@@ -93,8 +119,9 @@ def test_return_needs_reverse_distributor(staff, vial):
     with pytest.raises(ValidationError) as exc:
         actions.do_record_disposal(staff["nurse"], vial_id=vial.pk, kind="returned")
     assert "counterparty_name" in exc.value.message_dict
-    entry = actions.do_record_disposal(staff["nurse"], vial_id=vial.pk, kind="returned", quantity_mg=Decimal("100"),
-                                       counterparty_name="Reverse Co")
+    entry = actions.do_record_disposal(
+        staff["nurse"], vial_id=vial.pk, kind="returned", quantity_mg=Decimal("100"), counterparty_name="Reverse Co"
+    )
     assert entry.balance_after_mg == Decimal("400")
 
 
@@ -111,8 +138,12 @@ def test_business_day_and_form_106_deadlines():
 
 def test_theft_report_books_the_loss_and_tracks_deadlines(staff, vial, portland):
     report = actions.do_report_theft_loss(
-        staff["nurse"], location_id=portland.pk, kind="theft", discovered_on=dt.date.today() - dt.timedelta(days=50),
-        description="vial missing from safe", losses=[(vial.pk, Decimal("500"))],
+        staff["nurse"],
+        location_id=portland.pk,
+        kind="theft",
+        discovered_on=dt.date.today() - dt.timedelta(days=50),
+        description="vial missing from safe",
+        losses=[(vial.pk, Decimal("500"))],
     )
     vial.refresh_from_db()
     assert vial.balance_mg == 0 and report.entries.get().kind == "theft"
@@ -121,17 +152,29 @@ def test_theft_report_books_the_loss_and_tracks_deadlines(staff, vial, portland)
     with pytest.raises(ValidationError) as exc:
         actions.do_update_theft_loss_report(staff["clinic_admin"], report.pk, form_106_filed_on=dt.date.today())
     assert "form_106_reference" in exc.value.message_dict
-    actions.do_update_theft_loss_report(staff["clinic_admin"], report.pk, written_notice_sent_on=dt.date.today(),
-                                        form_106_filed_on=dt.date.today(), form_106_reference="DEA106-1")
+    actions.do_update_theft_loss_report(
+        staff["clinic_admin"],
+        report.pk,
+        written_notice_sent_on=dt.date.today(),
+        form_106_filed_on=dt.date.today(),
+        form_106_reference="DEA106-1",
+    )
     [row] = theft_loss_dashboard(staff["clinic_admin"])
     assert (row.notice_state, row.form_106_state) == ("done", "done")
 
 
 def test_theft_report_with_too_much_lost_writes_nothing(staff, vial, portland):
     from ketacare.ledger.models import TheftLossReport
+
     with pytest.raises(ValidationError) as exc:
-        actions.do_report_theft_loss(staff["nurse"], location_id=portland.pk, kind="loss", discovered_on=dt.date.today(),
-                                     description="x", losses=[(vial.pk, Decimal("600"))])
+        actions.do_report_theft_loss(
+            staff["nurse"],
+            location_id=portland.pk,
+            kind="loss",
+            discovered_on=dt.date.today(),
+            description="x",
+            losses=[(vial.pk, Decimal("600"))],
+        )
     assert "quantity_mg" in exc.value.message_dict
     assert not TheftLossReport.objects.exists()
     assert LedgerEntry.objects.filter(kind="loss").count() == 0

@@ -15,8 +15,9 @@ from ketacare.ledger.models import LedgerEntry, Vial
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_receipt_waste_count_and_resolution(page: Page, live_server, staff, org, make_products, password,
-                                            browser_sign_in):
+def test_receipt_waste_count_and_resolution(
+    page: Page, live_server, staff, org, make_products, password, browser_sign_in
+):
     make_products(staff["clinic_admin"])
     portland = Location.objects.get(organisation=org, name="Harbor Portland")
     base = live_server.url

@@ -28,8 +28,14 @@ def test_concurrent_debits_never_overdraw(staff, vial, patient):
     def debit():
         try:
             barrier.wait()
-            do_record_administration(nurse, vial_id=vial.pk, dose_mg=DOSE_MG, checked_by=prescriber,
-                                     patient=patient, treatment_session_id=None)
+            do_record_administration(
+                nurse,
+                vial_id=vial.pk,
+                dose_mg=DOSE_MG,
+                checked_by=prescriber,
+                patient=patient,
+                treatment_session_id=None,
+            )
             result = "ok"
         except ValidationError as exc:
             result = "refused:" + ",".join(exc.message_dict)

@@ -22,10 +22,22 @@ from ketacare.lib.append_only import remove_guard
 def history(staff, vial, patient, password):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     for dose in ("35", "40"):
-        actions.do_record_administration(nurse, vial_id=vial.pk, dose_mg=Decimal(dose), checked_by=prescriber,
-                                         patient=patient, treatment_session_id=None)
-    actions.do_record_waste(nurse, vial_id=vial.pk, quantity_mg=Decimal("5"), witness=prescriber,
-                            witness_password=password, reason="remainder")
+        actions.do_record_administration(
+            nurse,
+            vial_id=vial.pk,
+            dose_mg=Decimal(dose),
+            checked_by=prescriber,
+            patient=patient,
+            treatment_session_id=None,
+        )
+    actions.do_record_waste(
+        nurse,
+        vial_id=vial.pk,
+        quantity_mg=Decimal("5"),
+        witness=prescriber,
+        witness_password=password,
+        reason="remainder",
+    )
     return list(LedgerEntry.objects.order_by("sequence"))
 
 
@@ -99,6 +111,7 @@ def test_verify_names_a_vial_whose_balance_was_changed(history):
 
 def test_chains_are_per_organisation(history, other_staff, other_org, receive, make_products):
     from ketacare.clinics.models import Location
+
     products = make_products(other_staff["clinic_admin"])
     entry = receive(other_staff["nurse"], Location.objects.filter(organisation=other_org).first(), products[0])[0]
     assert entry.sequence == 1
@@ -114,8 +127,9 @@ booking = st.tuples(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(bookings=st.lists(booking, max_size=12))
-def test_balance_is_the_sum_of_entries_and_never_negative(staff, portland, boston, products, patient, bookings,
-                                                          password, receive):
+def test_balance_is_the_sum_of_entries_and_never_negative(
+    staff, portland, boston, products, patient, bookings, password, receive
+):
     nurse, prescriber = staff["nurse"], staff["prescriber"]
     with transaction.atomic():
         vial = receive(nurse, portland, products[0])[0].vial
@@ -123,11 +137,23 @@ def test_balance_is_the_sum_of_entries_and_never_negative(staff, portland, bosto
             before = Vial.objects.get(pk=vial.pk).balance_mg
             try:
                 if kind == "administration":
-                    actions.do_record_administration(nurse, vial_id=vial.pk, dose_mg=mg, checked_by=prescriber,
-                                                     patient=patient, treatment_session_id=None)
+                    actions.do_record_administration(
+                        nurse,
+                        vial_id=vial.pk,
+                        dose_mg=mg,
+                        checked_by=prescriber,
+                        patient=patient,
+                        treatment_session_id=None,
+                    )
                 elif kind == "waste":
-                    actions.do_record_waste(nurse, vial_id=vial.pk, quantity_mg=mg, witness=prescriber,
-                                            witness_password=password, reason="r")
+                    actions.do_record_waste(
+                        nurse,
+                        vial_id=vial.pk,
+                        quantity_mg=mg,
+                        witness=prescriber,
+                        witness_password=password,
+                        reason="r",
+                    )
                 elif kind == "count":
                     count = actions.do_record_count(nurse, vial_id=vial.pk, counted_mg=max(before - mg, Decimal(0)))
                     if count.discrepancy_mg:

@@ -15,6 +15,18 @@ from ketacare.ledger.views.stock import colleague_or_none, vial_post
 def vial_waste(request, pk: int):
     user = request.user
     form = forms.WasteForm(request.POST, actor=user)
-    return vial_post(request, pk, "waste", form, lambda d: do_record_waste(
-        user, vial_id=pk, quantity_mg=d["quantity_mg"], reason=d["reason"],
-        witness=colleague_or_none(user, d["witness"]), witness_password=d["witness_password"]), "Waste recorded.")
+    return vial_post(
+        request,
+        pk,
+        "waste",
+        form,
+        lambda d: do_record_waste(
+            user,
+            vial_id=pk,
+            quantity_mg=d["quantity_mg"],
+            reason=d["reason"],
+            witness=colleague_or_none(user, d["witness"]),
+            witness_password=d["witness_password"],
+        ),
+        "Waste recorded.",
+    )

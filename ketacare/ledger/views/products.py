@@ -29,11 +29,21 @@ def settings_page(request):
     }.get(which)
     if posted:
         form, action = posted
-        done = run_form_action(request, form, lambda: action(user, **form.cleaned_data),
-                               success="Saved.", redirect_to="ledger:settings")
+        done = run_form_action(
+            request, form, lambda: action(user, **form.cleaned_data), success="Saved.", redirect_to="ledger:settings"
+        )
         if done:
             return done
-    return render(request, "ledger/settings.html", {
-        "settings_form": settings_form, "registration_form": registration_form, "product_form": product_form,
-        "registrations": registrations(user), "products": products(user), "chain": verify_ledger(user),
-    }, status=400 if which else 200)
+    return render(
+        request,
+        "ledger/settings.html",
+        {
+            "settings_form": settings_form,
+            "registration_form": registration_form,
+            "product_form": product_form,
+            "registrations": registrations(user),
+            "products": products(user),
+            "chain": verify_ledger(user),
+        },
+        status=400 if which else 200,
+    )

@@ -22,8 +22,15 @@ def export(request, pk: int):
         d = form.cleaned_data
         try:
             built = build_report(
-                user, location_id=location.pk, kind=d["kind"], date_from=d["date_from"], date_to=d["date_to"],
-                inventory_type=d["inventory_type"], business_time=d["business_time"], audit_format=d["format"])
+                user,
+                location_id=location.pk,
+                kind=d["kind"],
+                date_from=d["date_from"],
+                date_to=d["date_to"],
+                inventory_type=d["inventory_type"],
+                business_time=d["business_time"],
+                audit_format=d["format"],
+            )
         except ValidationError as exc:
             show_errors(form, exc)
         else:
@@ -31,7 +38,17 @@ def export(request, pk: int):
                 response = HttpResponse(report_csv(built), content_type="text/csv; charset=utf-8")
             else:
                 response = HttpResponse(report_pdf(built), content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="{built.filename_stem}.{form.cleaned_data["format"]}"'
+            response["Content-Disposition"] = (
+                f'attachment; filename="{built.filename_stem}.{form.cleaned_data["format"]}"'
+            )
             return response
-    return render(request, "ledger/form.html", {"form": form or forms.ExportForm(), "title": f"Reports for {location.name}",
-                                                "method": "get", "back": ("ledger:location", location.pk)})
+    return render(
+        request,
+        "ledger/form.html",
+        {
+            "form": form or forms.ExportForm(),
+            "title": f"Reports for {location.name}",
+            "method": "get",
+            "back": ("ledger:location", location.pk),
+        },
+    )

@@ -20,14 +20,19 @@ from ketacare.lib.views import run_form_action
 @require_GET
 def index(request):
     user = request.user
-    return render(request, "ledger/index.html", {
-        "balances": stock_selectors.product_balances(user),
-        "locations": stock_selectors.ledger_locations(user),
-        "discrepancies": stock_selectors.open_discrepancies(user),
-        "reports_due": [row for row in theft_loss_dashboard(user)
-                        if row.notice_state != "done" or row.form_106_state != "done"],
-        "may_report": user_may(user, Permission.LEDGER_REPORT),
-    })
+    return render(
+        request,
+        "ledger/index.html",
+        {
+            "balances": stock_selectors.product_balances(user),
+            "locations": stock_selectors.ledger_locations(user),
+            "discrepancies": stock_selectors.open_discrepancies(user),
+            "reports_due": [
+                row for row in theft_loss_dashboard(user) if row.notice_state != "done" or row.form_106_state != "done"
+            ],
+            "may_report": user_may(user, Permission.LEDGER_REPORT),
+        },
+    )
 
 
 @permission_required(Permission.LEDGER_VIEW)
@@ -36,15 +41,19 @@ def location_inventory(request, pk: int):
     user = request.user
     location = stock_selectors.access_location(user, pk)
     include_empty = request.GET.get("all") == "1"
-    return render(request, "ledger/location.html", {
-        "location": location,
-        "vials": stock_selectors.vials(user, location_id=location.pk, include_empty=include_empty),
-        "include_empty": include_empty,
-        "balances": stock_selectors.product_balances(user, location),
-        "registration": registration_of(user, location),
-        "may_record": user_may(user, Permission.LEDGER_RECORD),
-        "may_report": user_may(user, Permission.LEDGER_REPORT),
-    })
+    return render(
+        request,
+        "ledger/location.html",
+        {
+            "location": location,
+            "vials": stock_selectors.vials(user, location_id=location.pk, include_empty=include_empty),
+            "include_empty": include_empty,
+            "balances": stock_selectors.product_balances(user, location),
+            "registration": registration_of(user, location),
+            "may_record": user_may(user, Permission.LEDGER_RECORD),
+            "may_report": user_may(user, Permission.LEDGER_REPORT),
+        },
+    )
 
 
 @permission_required(Permission.LEDGER_RECORD)
@@ -53,12 +62,18 @@ def receive(request, pk: int):
     location = stock_selectors.access_location(user, pk)
     form = forms.ReceiptForm(request.POST or None, products=products(user, active_only=True))
     return run_form_action(
-        request, form, lambda: stock_actions.do_record_receipt(user, location_id=location.pk, **form.cleaned_data),
-        success=lambda entries: f"Received {len(entries)} container(s): "
-                                + ", ".join(entry.vial.identifier for entry in entries) + ".",
+        request,
+        form,
+        lambda: stock_actions.do_record_receipt(user, location_id=location.pk, **form.cleaned_data),
+        success=lambda entries: (
+            f"Received {len(entries)} container(s): " + ", ".join(entry.vial.identifier for entry in entries) + "."
+        ),
         redirect_to=reverse("ledger:location", args=[location.pk]),
-    ) or render(request, "ledger/form.html", {"form": form, "title": f"Receipt at {location.name}",
-                                              "back": ("ledger:location", location.pk)})
+    ) or render(
+        request,
+        "ledger/form.html",
+        {"form": form, "title": f"Receipt at {location.name}", "back": ("ledger:location", location.pk)},
+    )
 
 
 def vial_page(request, pk: int, bound: dict | None = None):
@@ -76,11 +91,19 @@ def vial_page(request, pk: int, bound: dict | None = None):
             "disposal": forms.DisposalForm(actor=user),
         }
         page_forms.update(bound or {})
-    return render(request, "ledger/vial.html", {
-        "vial": vial, "entries": entries, "forms": page_forms,
-        "resolved": stock_selectors.resolved_count_ids(entries),
-        "may_resolve": user_may(user, Permission.LEDGER_RESOLVE), "zone": vial.location.zone,
-    }, status=400 if bound else 200)
+    return render(
+        request,
+        "ledger/vial.html",
+        {
+            "vial": vial,
+            "entries": entries,
+            "forms": page_forms,
+            "resolved": stock_selectors.resolved_count_ids(entries),
+            "may_resolve": user_may(user, Permission.LEDGER_RESOLVE),
+            "zone": vial.location.zone,
+        },
+        status=400 if bound else 200,
+    )
 
 
 @permission_required(Permission.LEDGER_VIEW)
@@ -93,8 +116,9 @@ def vial_post(request, pk: int, name: str, form, call, done: str):
     """A booking form of the vial page: on success back to the page, else the page with `form` again."""
     require_permission(request.user, Permission.LEDGER_RECORD)
     stock_selectors.access_vial(request.user, pk)
-    return run_form_action(request, form, lambda: call(form.cleaned_data), success=done,
-                           redirect_to=reverse("ledger:vial", args=[pk])) or vial_page(request, pk, {name: form})
+    return run_form_action(
+        request, form, lambda: call(form.cleaned_data), success=done, redirect_to=reverse("ledger:vial", args=[pk])
+    ) or vial_page(request, pk, {name: form})
 
 
 def colleague_or_none(actor, user_id):
@@ -107,8 +131,9 @@ def colleague_or_none(actor, user_id):
 def vial_count(request, pk: int):
     user = request.user
     form = forms.CountForm(request.POST)
-    return vial_post(request, pk, "count", form,
-                     lambda d: stock_actions.do_record_count(user, vial_id=pk, **d), "Count recorded.")
+    return vial_post(
+        request, pk, "count", form, lambda d: stock_actions.do_record_count(user, vial_id=pk, **d), "Count recorded."
+    )
 
 
 @permission_required(Permission.LEDGER_RECORD)
@@ -116,8 +141,14 @@ def vial_count(request, pk: int):
 def vial_transfer(request, pk: int):
     user = request.user
     form = forms.TransferForm(request.POST, locations=stock_selectors.ledger_locations(user))
-    return vial_post(request, pk, "transfer", form,
-                     lambda d: stock_actions.do_record_transfer(user, vial_id=pk, **d), "Transfer recorded.")
+    return vial_post(
+        request,
+        pk,
+        "transfer",
+        form,
+        lambda d: stock_actions.do_record_transfer(user, vial_id=pk, **d),
+        "Transfer recorded.",
+    )
 
 
 @permission_required(Permission.LEDGER_RECORD)
@@ -128,9 +159,13 @@ def vial_disposal(request, pk: int):
 
     def call(d):
         return stock_actions.do_record_disposal(
-            user, vial_id=pk, **{k: v for k, v in d.items() if k not in ("witness", "second_witness")},
-            witness=colleague_or_none(user, d["witness"]), second_witness=colleague_or_none(user, d["second_witness"]),
+            user,
+            vial_id=pk,
+            **{k: v for k, v in d.items() if k not in ("witness", "second_witness")},
+            witness=colleague_or_none(user, d["witness"]),
+            second_witness=colleague_or_none(user, d["second_witness"]),
         )
+
     return vial_post(request, pk, "disposal", form, call, "Recorded.")
 
 
@@ -141,12 +176,20 @@ def resolve(request, entry_pk: int):
     count = stock_selectors.access_count(user, entry_pk)
     form = forms.ResolveForm(request.POST or None)
     return run_form_action(
-        request, form,
+        request,
+        form,
         lambda: stock_actions.do_resolve_discrepancy(user, count_entry_id=entry_pk, **form.cleaned_data),
-        success="Discrepancy resolved.", redirect_to=lambda entry: reverse("ledger:vial", args=[entry.vial_id]),
-    ) or render(request, "ledger/form.html", {
-        "form": form, "title": "Resolve count discrepancy",
-        "intro": f"Count #{count.sequence} of vial {count.vial.identifier}: counted {count.counted_mg} mg, "
-                 f"difference from the book {count.discrepancy_mg} mg. Resolving brings the book to the count.",
-        "back": ("ledger:vial", count.vial_id),
-    }, status=400 if form.is_bound else 200)
+        success="Discrepancy resolved.",
+        redirect_to=lambda entry: reverse("ledger:vial", args=[entry.vial_id]),
+    ) or render(
+        request,
+        "ledger/form.html",
+        {
+            "form": form,
+            "title": "Resolve count discrepancy",
+            "intro": f"Count #{count.sequence} of vial {count.vial.identifier}: counted {count.counted_mg} mg, "
+            f"difference from the book {count.discrepancy_mg} mg. Resolving brings the book to the count.",
+            "back": ("ledger:vial", count.vial_id),
+        },
+        status=400 if form.is_bound else 200,
+    )

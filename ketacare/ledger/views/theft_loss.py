@@ -18,8 +18,11 @@ from ketacare.lib.views import run_form_action
 @permission_required(Permission.LEDGER_VIEW)
 @require_GET
 def theft_loss_list(request):
-    return render(request, "ledger/theft_loss.html", {"rows": theft_loss_dashboard(request.user),
-                                                      "locations": ledger_locations(request.user)})
+    return render(
+        request,
+        "ledger/theft_loss.html",
+        {"rows": theft_loss_dashboard(request.user), "locations": ledger_locations(request.user)},
+    )
 
 
 @permission_required(Permission.LEDGER_RECORD)
@@ -33,17 +36,28 @@ def theft_loss_new(request, pk: int):
         losses = [(d["vial_id"], d["quantity_mg"])] if d["vial_id"] else []
         if d["vial_id"] and d["quantity_mg"] is None:
             raise ValidationError({"quantity_mg": "Give the quantity lost from the vial."})
-        return theft_loss_actions.do_report_theft_loss(user, location_id=location.pk, kind=d["kind"],
-                                                       discovered_on=d["discovered_on"],
-                                                       description=d["description"], losses=losses)
+        return theft_loss_actions.do_report_theft_loss(
+            user,
+            location_id=location.pk,
+            kind=d["kind"],
+            discovered_on=d["discovered_on"],
+            description=d["description"],
+            losses=losses,
+        )
 
     return run_form_action(
-        request, form, report_loss,
-        success=lambda report: f"Reported. Written notice due {report.written_notice_due}, "
-                               f"DEA Form 106 due {report.form_106_due}.",
+        request,
+        form,
+        report_loss,
+        success=lambda report: (
+            f"Reported. Written notice due {report.written_notice_due}, DEA Form 106 due {report.form_106_due}."
+        ),
         redirect_to=lambda report: reverse("ledger:theft_loss_detail", args=[report.pk]),
-    ) or render(request, "ledger/form.html", {"form": form, "title": f"Theft or loss at {location.name}",
-                                              "back": ("ledger:location", location.pk)})
+    ) or render(
+        request,
+        "ledger/form.html",
+        {"form": form, "title": f"Theft or loss at {location.name}", "back": ("ledger:location", location.pk)},
+    )
 
 
 @permission_required(Permission.LEDGER_VIEW)
@@ -55,8 +69,11 @@ def theft_loss_detail(request, pk: int):
     if request.method == "POST":
         require_permission(user, Permission.LEDGER_REPORT)
         done = run_form_action(
-            request, form, lambda: theft_loss_actions.do_update_theft_loss_report(user, pk, **form.cleaned_data),
-            success="Saved.", redirect_to=reverse("ledger:theft_loss_detail", args=[pk]),
+            request,
+            form,
+            lambda: theft_loss_actions.do_update_theft_loss_report(user, pk, **form.cleaned_data),
+            success="Saved.",
+            redirect_to=reverse("ledger:theft_loss_detail", args=[pk]),
         )
         if done:
             return done

@@ -22,12 +22,15 @@ def test_text_is_stripped_and_none_is_empty():
     assert clean_text("note", "") == ""
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    (5, "Must be text."),
-    (b"bytes", "Must be text."),
-    ("a\x00b", "Remove the NUL character."),
-    ("x" * 11, "Keep this under 10 characters."),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (5, "Must be text."),
+        (b"bytes", "Must be text."),
+        ("a\x00b", "Remove the NUL character."),
+        ("x" * 11, "Keep this under 10 characters."),
+    ],
+)
 def test_what_cannot_be_stored_is_refused_naming_the_field(value, message):
     assert _refusal(lambda: clean_text("note", value, max_chars=10)) == {"note": [message]}
 
@@ -53,15 +56,18 @@ def test_a_reason_is_required_unless_said_and_named_reason():
     assert "reason" in _refusal(lambda: clean_reason("x" * (REASON_MAX_CHARS + 1)))
 
 
-@pytest.mark.parametrize(("pattern", "value", "accepted"), [
-    (NO_NUL, "", True),
-    (NO_NUL, "any\ntext", True),
-    (NO_NUL, "a\x00b", False),
-    (NO_NUL_NOT_BLANK, "reason", True),
-    (NO_NUL_NOT_BLANK, "  \n", False),
-    (NO_NUL_NOT_BLANK, "", False),
-    (NO_NUL_NOT_BLANK, "x\x00", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "value", "accepted"),
+    [
+        (NO_NUL, "", True),
+        (NO_NUL, "any\ntext", True),
+        (NO_NUL, "a\x00b", False),
+        (NO_NUL_NOT_BLANK, "reason", True),
+        (NO_NUL_NOT_BLANK, "  \n", False),
+        (NO_NUL_NOT_BLANK, "", False),
+        (NO_NUL_NOT_BLANK, "x\x00", False),
+    ],
+)
 def test_the_api_patterns_say_the_same_in_a_schema(pattern, value, accepted):
     adapter = TypeAdapter(Annotated[str, StringConstraints(pattern=pattern)])
     if accepted:

@@ -30,15 +30,19 @@ def _save_note(text: str) -> int:
 def note_view(request):
     form = NoteForm(request.POST or None)
     return run_form_action(
-        request, form, lambda: _save_note(**form.cleaned_data),
-        success=lambda number: f"Saved note {number}.", redirect_to=lambda number: f"/notes/{number}/",
+        request,
+        form,
+        lambda: _save_note(**form.cleaned_data),
+        success=lambda number: f"Saved note {number}.",
+        redirect_to=lambda number: f"/notes/{number}/",
     ) or HttpResponse(form.errors.as_json(), content_type="application/json", status=422 if form.errors else 200)
 
 
 def fixed_view(request):
     form = NoteForm(request.POST)
-    return run_form_action(request, form, lambda: _save_note(**form.cleaned_data),
-                           success="Saved.", redirect_to="/notes/") or HttpResponse(status=422)
+    return run_form_action(
+        request, form, lambda: _save_note(**form.cleaned_data), success="Saved.", redirect_to="/notes/"
+    ) or HttpResponse(status=422)
 
 
 def _sign():
@@ -55,7 +59,10 @@ def plain_failure_view(request):
 
 
 urlpatterns = [
-    path("note/", note_view), path("fixed/", fixed_view), path("sign/", sign_view), path("plain/", plain_failure_view),
+    path("note/", note_view),
+    path("fixed/", fixed_view),
+    path("sign/", sign_view),
+    path("plain/", plain_failure_view),
 ]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
@@ -131,8 +138,9 @@ def _open(number: int) -> str:
 
 
 def open_view(request, number: int):
-    return run_action(request, lambda: _open(number), success="Opened.", redirect_to=lambda url: url,
-                      failure_redirect_to="/notes/")
+    return run_action(
+        request, lambda: _open(number), success="Opened.", redirect_to=lambda url: url, failure_redirect_to="/notes/"
+    )
 
 
 urlpatterns.append(path("open/<int:number>/", open_view))

@@ -182,9 +182,7 @@ def score_observation(
         Observation(
             id=_check_id(observation_id, "observation id") if observation_id is not None else None,
             status="final",
-            category=[
-                CodeableConcept(coding=[Coding(system=OBSERVATION_CATEGORY, code="survey", display="Survey")])
-            ],
+            category=[CodeableConcept(coding=[Coding(system=OBSERVATION_CATEGORY, code="survey", display="Survey")])],
             code=CodeableConcept(coding=[code], text=f"{instrument.name} total score"),
             subject=Reference(reference=f"Patient/{_check_id(patient_id, 'patient id')}"),
             effectiveDateTime=_check_aware(effective, "effective"),
@@ -199,7 +197,11 @@ def score_observation(
                 ObservationComponent(
                     code=CodeableConcept(
                         coding=[
-                            Coding(system=SUBSCALE_SYSTEM, code=f"{instrument.code}.{subscale.code}", display=subscale.label)
+                            Coding(
+                                system=SUBSCALE_SYSTEM,
+                                code=f"{instrument.code}.{subscale.code}",
+                                display=subscale.label,
+                            )
                         ]
                     ),
                     valueInteger=result.subscales[subscale.code],

@@ -150,9 +150,7 @@ class Instrument:
         if isinstance(total, bool) or not isinstance(total, int):
             raise MeasureError(f"{self.name} {what}: {total!r} is not a whole number")
         if not self.total_min <= total <= self.total_max:
-            raise MeasureError(
-                f"{self.name} {what}: {total} is out of range {self.total_min}–{self.total_max}"
-            )
+            raise MeasureError(f"{self.name} {what}: {total} is out of range {self.total_min}–{self.total_max}")
 
 
 def sum_items(numbers: Sequence[int], answers: Answers) -> int:

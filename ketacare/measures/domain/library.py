@@ -157,8 +157,15 @@ GAD7 = Instrument(
     items=_items(
         tuple(
             zip(
-                ("nervous", "uncontrolled_worry", "excessive_worry", "trouble_relaxing",
-                 "restless", "irritable", "afraid"),
+                (
+                    "nervous",
+                    "uncontrolled_worry",
+                    "excessive_worry",
+                    "trouble_relaxing",
+                    "restless",
+                    "irritable",
+                    "afraid",
+                ),
                 GAD7_TEXTS,
                 strict=True,
             )
@@ -250,7 +257,7 @@ QIDS_SR16 = Instrument(
     remission=RemissionRule(5, "≤ 5", "CLINICAL.md §3 QIDS-SR16: remission ≤5 (STAR*D)"),
     source="Rush AJ et al. Biol Psychiatry 2003;54:573–583; CLINICAL.md §3",
     licence=(
-        "\"Freely available\" (BrainCODE portal; ids-qids.org hosts forms); commercial/electronic-use "
+        '"Freely available" (BrainCODE portal; ids-qids.org hosts forms); commercial/electronic-use '
         "terms UNVERIFIED — item names only, no item wording or anchors."
     ),
 )
@@ -280,7 +287,7 @@ PCL5_TEXTS = (
     "loving feelings for people close to you)?",
     "Irritable behavior, angry outbursts, or acting aggressively?",
     "Taking too many risks or doing things that could cause you harm?",
-    "Being \"superalert\" or watchful or on guard?",
+    'Being "superalert" or watchful or on guard?',
     "Feeling jumpy or easily startled?",
     "Having difficulty concentrating?",
     "Trouble falling or staying asleep?",
@@ -439,8 +446,13 @@ CSSRS_ITEMS = (
     _cssrs_item(4, "intent", "Suicidal intent, past month", _IF_Q2_YES),
     _cssrs_item(5, "plan_and_intent", "Plan with intent, past month", _IF_Q2_YES),
     _cssrs_item(6, "behaviour_lifetime", "Suicidal behaviour, lifetime"),
-    _cssrs_item(7, "behaviour_past_3_months", "Suicidal behaviour within the past 3 months",
-                AskedWhen(item_number=6, answer=1), shown_as="6b"),
+    _cssrs_item(
+        7,
+        "behaviour_past_3_months",
+        "Suicidal behaviour within the past 3 months",
+        AskedWhen(item_number=6, answer=1),
+        shown_as="6b",
+    ),
 )
 
 CSSRS_NONE, CSSRS_LOW, CSSRS_MODERATE, CSSRS_HIGH = 0, 1, 2, 3
@@ -462,7 +474,9 @@ def cssrs_risk_rank(answers: Answers) -> int:
     return CSSRS_NONE
 
 
-def _cssrs_flags(answers: Answers, total: int, subscales: Mapping[str, int], parameters: ScoringParameters) -> list[str]:
+def _cssrs_flags(
+    answers: Answers, total: int, subscales: Mapping[str, int], parameters: ScoringParameters
+) -> list[str]:
     return {CSSRS_HIGH: ["cssrs_high_risk"], CSSRS_MODERATE: ["cssrs_moderate_risk"]}.get(total, [])
 
 
@@ -526,7 +540,9 @@ CADSS = Instrument(
 # ---------------------------------------------------------------- MOAA/S
 
 
-def _moaas_flags(answers: Answers, total: int, subscales: Mapping[str, int], parameters: ScoringParameters) -> list[str]:
+def _moaas_flags(
+    answers: Answers, total: int, subscales: Mapping[str, int], parameters: ScoringParameters
+) -> list[str]:
     # CLINICAL.md §3: Spravato label — MOAA/S 0 = loss of consciousness.
     return ["loss_of_consciousness"] if total == 0 else []
 
@@ -590,6 +606,4 @@ def get_instrument(code: str) -> Instrument:
     try:
         return INSTRUMENTS[code]
     except KeyError:
-        raise UnknownInstrumentError(
-            f"unknown instrument {code!r}; valid codes: {', '.join(INSTRUMENTS)}"
-        ) from None
+        raise UnknownInstrumentError(f"unknown instrument {code!r}; valid codes: {', '.join(INSTRUMENTS)}") from None

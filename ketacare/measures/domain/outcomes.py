@@ -54,7 +54,9 @@ def _rules(
 ) -> tuple[int, int | None]:
     if instrument.response is None:
         raise MeasureError(f"{instrument.name} has no response rule; outcomes are not computed for it")
-    percent = instrument.response.reduction_percent if response_reduction_percent is None else response_reduction_percent
+    percent = (
+        instrument.response.reduction_percent if response_reduction_percent is None else response_reduction_percent
+    )
     if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
         raise MeasureError(f"response reduction percent: {percent!r} must be a whole number from 1 to 100")
     if remission_max_total is None:
@@ -120,7 +122,7 @@ def course_outcome(
     baseline = before[-1]
     follow_ups: list[FollowUp] = []
     responded = False
-    for point in series[len(before):]:
+    for point in series[len(before) :]:
         result = _outcome(baseline.total, point.total, percent, remission_max, responded)
         responded = responded or result.response
         follow_ups.append(FollowUp(point, result))

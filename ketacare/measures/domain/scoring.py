@@ -54,9 +54,7 @@ def validate_answers(instrument: Instrument | str, answers: Sequence[int | None]
         if isinstance(value, bool) or not isinstance(value, int):
             raise MeasureError(f"{item.display}: {value!r} is not a whole number")
         if not item.min_answer <= value <= item.max_answer:
-            raise MeasureError(
-                f"{item.display}: {value} is out of range {item.min_answer}–{item.max_answer}"
-            )
+            raise MeasureError(f"{item.display}: {value} is out of range {item.min_answer}–{item.max_answer}")
     return values
 
 

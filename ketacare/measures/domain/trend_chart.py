@@ -118,14 +118,20 @@ def trend_chart(
         for on in sorted({first + timedelta(days=round(span_days * k / 4)) for k in range(5)})
     )
     return TrendChart(
-        width=WIDTH, height=HEIGHT, plot_left=LEFT, plot_right=WIDTH - RIGHT, plot_top=TOP,
-        plot_bottom=HEIGHT - BOTTOM, bands=bands,
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=LEFT,
+        plot_right=WIDTH - RIGHT,
+        plot_top=TOP,
+        plot_bottom=HEIGHT - BOTTOM,
+        bands=bands,
         points=tuple(
             ChartPoint(on, total, x_of(on), y_of(total), index == baseline_index)
             for index, (on, total) in enumerate(points)
         ),
         sessions=tuple(SessionMark(label, x_of(on)) for label, on in sessions),
-        y_ticks=y_ticks, x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        x_ticks=x_ticks,
     )
 
 

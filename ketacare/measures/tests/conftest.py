@@ -16,9 +16,16 @@ def as_answers(values) -> dict[str, int | None]:
 @pytest.fixture
 def assign(staff):
     """assign(patient, instrument="phq9") -> AssignmentOutcome (assigned by the nurse, link emailed)."""
+
     def make(patient, instrument="phq9", **kwargs):
         return actions.do_assign_questionnaire(
-            staff["nurse"], patient, instrument, timezone.now() + dt.timedelta(days=1), "before_session",
-            link_base_url="https://clinic.example/", **kwargs,
+            staff["nurse"],
+            patient,
+            instrument,
+            timezone.now() + dt.timedelta(days=1),
+            "before_session",
+            link_base_url="https://clinic.example/",
+            **kwargs,
         )
+
     return make

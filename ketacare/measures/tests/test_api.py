@@ -17,14 +17,22 @@ def post(client, url, data):
 def test_score_uses_the_domain_scorer(signed_in, staff):
     response = post(signed_in(staff["therapist"]), f"{BASE}/score", {"instrument": "phq9", "answers": PHQ9_ITEM9})
     assert response.status_code == 200
-    assert response.json() == {"instrument": "phq9", "total": 10, "severity": "moderate", "subscales": {},
-                               "flags": ["suicidal_ideation"]}
+    assert response.json() == {
+        "instrument": "phq9",
+        "total": 10,
+        "severity": "moderate",
+        "subscales": {},
+        "flags": ["suicidal_ideation"],
+    }
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"instrument": "phq9", "answers": [1] * 8 + [4]}, "answers"),
-    ({"instrument": "nope", "answers": [1]}, "instrument"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"instrument": "phq9", "answers": [1] * 8 + [4]}, "answers"),
+        ({"instrument": "nope", "answers": [1]}, "instrument"),
+    ],
+)
 def test_score_refuses_bad_input_naming_the_field(signed_in, staff, payload, field):
     response = post(signed_in(staff["nurse"]), f"{BASE}/score", payload)
     assert response.status_code == 422
@@ -36,7 +44,9 @@ def test_score_needs_authentication(client):
 
 
 def test_responses_of_a_patient(signed_in, assign, patient, staff, other_staff):
-    actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9))
+    actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9)
+    )
     response = signed_in(staff["front_desk"]).get(f"{BASE}/patients/{patient.pk}/responses")
     assert response.status_code == 200
     [item] = response.json()
@@ -46,30 +56,39 @@ def test_responses_of_a_patient(signed_in, assign, patient, staff, other_staff):
 def test_another_organisation_gets_404(signed_in, patient, other_staff):
     client = signed_in(other_staff["prescriber"])
     assert client.get(f"{BASE}/patients/{patient.pk}/responses").status_code == 404
-    created = post(client, f"{BASE}/patients/{patient.pk}/assignments",
-                   {"instrument": "phq9", "due_at": "2030-01-01T09:00:00Z"})
+    created = post(
+        client, f"{BASE}/patients/{patient.pk}/assignments", {"instrument": "phq9", "due_at": "2030-01-01T09:00:00Z"}
+    )
     assert created.status_code == 404
     assert not QuestionnaireAssignment.objects.exists()
 
 
 def test_create_assignment(signed_in, patient, staff):
-    response = post(signed_in(staff["nurse"]), f"{BASE}/patients/{patient.pk}/assignments",
-                    {"instrument": "gad7", "due_at": "2030-01-01T09:00:00Z", "reason": "interval"})
+    response = post(
+        signed_in(staff["nurse"]),
+        f"{BASE}/patients/{patient.pk}/assignments",
+        {"instrument": "gad7", "due_at": "2030-01-01T09:00:00Z", "reason": "interval"},
+    )
     assert response.status_code == 201
     assert response.json()["instrument"] == "gad7"
     assert "link_token_sha256" not in response.json()
 
 
 def test_create_assignment_refuses_a_clinician_scale(signed_in, patient, staff):
-    response = post(signed_in(staff["nurse"]), f"{BASE}/patients/{patient.pk}/assignments",
-                    {"instrument": "madrs", "due_at": "2030-01-01T09:00:00Z"})
+    response = post(
+        signed_in(staff["nurse"]),
+        f"{BASE}/patients/{patient.pk}/assignments",
+        {"instrument": "madrs", "due_at": "2030-01-01T09:00:00Z"},
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "instrument"]
     assert not QuestionnaireAssignment.objects.exists()
 
 
 def test_alerts_list_and_acknowledge(signed_in, assign, patient, staff, other_staff):
-    actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9))
+    actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9)
+    )
     alert = Alert.objects.get()
     assert signed_in(other_staff["nurse"]).get(f"{BASE}/alerts").json() == []
     client = signed_in(staff["nurse"])

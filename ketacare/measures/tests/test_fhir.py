@@ -49,7 +49,9 @@ def test_licensed_wording_and_loinc_codes_reach_the_questionnaire():
     assert ninth["text"] == "Thoughts that you would be better off dead or of hurting yourself in some way"
     assert ninth["code"] == [{"system": "http://loinc.org", "code": "44260-8"}]
     assert [option["valueCoding"] for option in ninth["answerOption"]][3] == {
-        "system": "http://loinc.org", "code": "LA6571-9", "display": "Nearly every day",
+        "system": "http://loinc.org",
+        "code": "LA6571-9",
+        "display": "Nearly every day",
     }
 
 
@@ -59,7 +61,9 @@ def test_unlicensed_instruments_carry_item_names_and_local_answer_codes():
     first = resource["item"][0]
     assert (first["text"], "code" in first) == ("Apparent sadness", False)
     assert first["answerOption"][6]["valueCoding"] == {
-        "system": "https://ketacare.org/fhir/CodeSystem/madrs-answer", "code": "6", "display": "6",
+        "system": "https://ketacare.org/fhir/CodeSystem/madrs-answer",
+        "code": "6",
+        "display": "6",
     }
 
 
@@ -114,7 +118,9 @@ def test_the_observation_uses_the_loinc_total_and_the_band_label():
     )
     assert resource["status"] == "final"
     assert resource["category"][0]["coding"][0]["code"] == "survey"
-    assert resource["code"]["coding"] == [{"system": "http://loinc.org", "code": "44261-6", "display": "PHQ-9 total score"}]
+    assert resource["code"]["coding"] == [
+        {"system": "http://loinc.org", "code": "44261-6", "display": "PHQ-9 total score"}
+    ]
     assert resource["valueInteger"] == 18
     assert resource["interpretation"] == [{"text": "Moderately severe"}]
     assert resource["effectiveDateTime"] == "2025-03-03T09:30:00-05:00"
@@ -123,17 +129,30 @@ def test_the_observation_uses_the_loinc_total_and_the_band_label():
 def test_without_a_loinc_total_the_observation_uses_the_local_instrument_code():
     resource = fhir.score_observation(
         score("cadss", extremes(INSTRUMENTS["cadss"], highest=True)),
-        patient_id="pat-1", effective=AUTHORED, questionnaire_response_id="qr-2",
+        patient_id="pat-1",
+        effective=AUTHORED,
+        questionnaire_response_id="qr-2",
     )
     assert resource["code"]["coding"][0] == {
-        "system": "https://ketacare.org/fhir/CodeSystem/instrument", "code": "cadss", "display": "CADSS total score",
+        "system": "https://ketacare.org/fhir/CodeSystem/instrument",
+        "code": "cadss",
+        "display": "CADSS total score",
     }
     assert "interpretation" not in resource
-    assert resource["component"] == [{
-        "code": {"coding": [{"system": "https://ketacare.org/fhir/CodeSystem/instrument-subscale",
-                             "code": "cadss.cadss6", "display": "CADSS-6 (items 1, 2, 6, 7, 15, 22)"}]},
-        "valueInteger": 24,
-    }]
+    assert resource["component"] == [
+        {
+            "code": {
+                "coding": [
+                    {
+                        "system": "https://ketacare.org/fhir/CodeSystem/instrument-subscale",
+                        "code": "cadss.cadss6",
+                        "display": "CADSS-6 (items 1, 2, 6, 7, 15, 22)",
+                    }
+                ]
+            },
+            "valueInteger": 24,
+        }
+    ]
 
 
 def test_a_strict_parse_rejects_a_broken_resource():

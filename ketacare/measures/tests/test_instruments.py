@@ -105,11 +105,22 @@ def test_published_item_wording_and_answer_labels():
     assert pcl5.item(17).text == 'Being "superalert" or watchful or on guard?'
     assert pcl5.item(1).answer_labels == ("Not at all", "A little bit", "Moderately", "Quite a bit", "Extremely")
     assert [item.name for item in INSTRUMENTS["madrs"].items] == [
-        "Apparent sadness", "Reported sadness", "Inner tension", "Reduced sleep", "Reduced appetite",
-        "Concentration difficulties", "Lassitude", "Inability to feel", "Pessimistic thoughts", "Suicidal thoughts",
+        "Apparent sadness",
+        "Reported sadness",
+        "Inner tension",
+        "Reduced sleep",
+        "Reduced appetite",
+        "Concentration difficulties",
+        "Lassitude",
+        "Inability to feel",
+        "Pessimistic thoughts",
+        "Suicidal thoughts",
     ]
     assert [item.code for item in INSTRUMENTS["bprs_positive"].items] == [
-        "suspiciousness", "hallucinatory_behaviour", "unusual_thought_content", "conceptual_disorganisation",
+        "suspiciousness",
+        "hallucinatory_behaviour",
+        "unusual_thought_content",
+        "conceptual_disorganisation",
     ]
 
 
@@ -118,10 +129,24 @@ def test_loinc_codes():
     assert (phq9.loinc_panel, phq9.loinc_total) == ("44249-1", "44261-6")
     assert (gad7.loinc_panel, gad7.loinc_total) == ("69737-5", "70274-6")
     assert [item.loinc for item in phq9.items] == [
-        "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8",
+        "44250-9",
+        "44255-8",
+        "44259-0",
+        "44254-1",
+        "44251-7",
+        "44258-2",
+        "44252-5",
+        "44253-3",
+        "44260-8",
     ]
     assert [item.loinc for item in gad7.items] == [
-        "69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7",
+        "69725-0",
+        "68509-9",
+        "69733-4",
+        "69734-2",
+        "69735-9",
+        "69689-8",
+        "69736-7",
     ]
     codes = [phq9.loinc_panel, phq9.loinc_total, gad7.loinc_panel, gad7.loinc_total]
     for instrument in INSTRUMENTS.values():
@@ -139,7 +164,11 @@ def test_response_and_remission_rules():
     assert 12 in [threshold for threshold, _ in remission["madrs"].alternatives]
     assert remission["gad7"].max_total == 4 and "UNVERIFIED" in remission["gad7"].source
     assert {code for code, rule in remission.items() if rule is None} == {
-        "pcl5", "cssrs_screener", "cadss", "moaas", "bprs_positive",
+        "pcl5",
+        "cssrs_screener",
+        "cadss",
+        "moaas",
+        "bprs_positive",
     }
     responders = {code for code in ALL_CODES if INSTRUMENTS[code].response is not None}
     assert responders == {"phq9", "gad7", "qids_sr16", "pcl5", "madrs"}
@@ -159,7 +188,13 @@ def test_the_domain_imports_no_django():
 
 
 EXPECTED_BANDS = {
-    "phq9": [("minimal", 0, 4), ("mild", 5, 9), ("moderate", 10, 14), ("moderately_severe", 15, 19), ("severe", 20, 27)],
+    "phq9": [
+        ("minimal", 0, 4),
+        ("mild", 5, 9),
+        ("moderate", 10, 14),
+        ("moderately_severe", 15, 19),
+        ("severe", 20, 27),
+    ],
     "gad7": [("minimal", 0, 4), ("mild", 5, 9), ("moderate", 10, 14), ("severe", 15, 21)],
     "qids_sr16": [("none", 0, 5), ("mild", 6, 10), ("moderate", 11, 15), ("severe", 16, 20), ("very_severe", 21, 27)],
     "madrs": [("none", 0, 6), ("mild", 7, 19), ("moderate", 20, 34), ("severe", 35, 60)],
@@ -168,8 +203,11 @@ EXPECTED_BANDS = {
 
 
 def test_published_bands():
-    banded = {code: [(b.code, b.min_total, b.max_total) for b in INSTRUMENTS[code].bands]
-              for code in ALL_CODES if INSTRUMENTS[code].bands}
+    banded = {
+        code: [(b.code, b.min_total, b.max_total) for b in INSTRUMENTS[code].bands]
+        for code in ALL_CODES
+        if INSTRUMENTS[code].bands
+    }
     assert banded == EXPECTED_BANDS
 
 
@@ -177,7 +215,9 @@ def test_published_bands():
 def test_bands_partition_the_range_without_gaps_or_overlaps(code):
     instrument = INSTRUMENTS[code]
     if not instrument.bands:
-        assert all(instrument.band_for(total) is None for total in range(instrument.total_min, instrument.total_max + 1))
+        assert all(
+            instrument.band_for(total) is None for total in range(instrument.total_min, instrument.total_max + 1)
+        )
         return
     assert instrument.bands[0].min_total == instrument.total_min
     assert instrument.bands[-1].max_total == instrument.total_max
@@ -232,8 +272,17 @@ def qids_by_domain(answers):
     appetite_weight = max(answers[5], answers[6], answers[7], answers[8])
     concentration, self_view, suicidal_ideation, interest, energy = answers[9:14]
     psychomotor = max(answers[14], answers[15])
-    return (sleep + sad_mood + appetite_weight + concentration + self_view + suicidal_ideation
-            + interest + energy + psychomotor)
+    return (
+        sleep
+        + sad_mood
+        + appetite_weight
+        + concentration
+        + self_view
+        + suicidal_ideation
+        + interest
+        + energy
+        + psychomotor
+    )
 
 
 @settings(max_examples=500)
@@ -296,8 +345,17 @@ def test_phq9_examples():
     result = score("phq9", [1] * 9)
     assert (result.total, result.severity) == (9, "mild")
     phq9 = INSTRUMENTS["phq9"]
-    for total, band in [(0, "minimal"), (4, "minimal"), (5, "mild"), (10, "moderate"), (14, "moderate"),
-                        (15, "moderately_severe"), (19, "moderately_severe"), (20, "severe"), (27, "severe")]:
+    for total, band in [
+        (0, "minimal"),
+        (4, "minimal"),
+        (5, "mild"),
+        (10, "moderate"),
+        (14, "moderate"),
+        (15, "moderately_severe"),
+        (19, "moderately_severe"),
+        (20, "severe"),
+        (27, "severe"),
+    ]:
         assert score(phq9, answers_with_total(phq9, total)).severity == band, total
 
 
@@ -310,13 +368,23 @@ def test_phq9_item_9_above_zero_flags_suicidal_ideation_whatever_the_total():
 def test_the_out_of_range_message_names_the_item_in_words():
     with pytest.raises(MeasureError) as info:
         score("phq9", [0] * 8 + [4])
-    assert str(info.value) == "item 9 (thoughts that you would be better off dead or of hurting yourself): 4 is out of range 0–3"
+    assert (
+        str(info.value)
+        == "item 9 (thoughts that you would be better off dead or of hurting yourself): 4 is out of range 0–3"
+    )
 
 
 def test_gad7_examples():
     gad7 = INSTRUMENTS["gad7"]
-    for total, band in [(4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate"),
-                        (15, "severe"), (21, "severe")]:
+    for total, band in [
+        (4, "minimal"),
+        (5, "mild"),
+        (9, "mild"),
+        (10, "moderate"),
+        (14, "moderate"),
+        (15, "severe"),
+        (21, "severe"),
+    ]:
         assert score(gad7, answers_with_total(gad7, total)).severity == band, total
     assert score("gad7", [3, 3, 3, 3, 3, 0, 0]).total == 15
 
@@ -343,8 +411,15 @@ def test_qids_sr16_examples(answers, total, severity):
 
 def test_madrs_snaith_cut_points():
     madrs = INSTRUMENTS["madrs"]
-    for total, band in [(6, "none"), (7, "mild"), (19, "mild"), (20, "moderate"), (34, "moderate"),
-                        (35, "severe"), (60, "severe")]:
+    for total, band in [
+        (6, "none"),
+        (7, "mild"),
+        (19, "mild"),
+        (20, "moderate"),
+        (34, "moderate"),
+        (35, "severe"),
+        (60, "severe"),
+    ]:
         assert score(madrs, answers_with_total(madrs, total)).severity == band, total
 
 
@@ -436,7 +511,9 @@ def test_cssrs_follow_up_questions_are_refused_when_their_gate_is_closed():
 
 def test_parse_answers_reads_dashes_as_not_asked_and_names_a_bad_token():
     assert parse_answers("cssrs_screener", "1, 0,-,-,-,1,0") == [1, 0, None, None, None, 1, 0]
-    with pytest.raises(MeasureError, match=r"^item 2 \(feeling down, depressed, or hopeless\): 'x' is not a whole number"):
+    with pytest.raises(
+        MeasureError, match=r"^item 2 \(feeling down, depressed, or hopeless\): 'x' is not a whole number"
+    ):
         parse_answers("phq9", "1,x")
     with pytest.raises(MeasureError, match=r"^answer 10: '' is not a whole number"):
         parse_answers("phq9", "0,0,0,0,0,0,0,0,0,")
@@ -444,6 +521,10 @@ def test_parse_answers_reads_dashes_as_not_asked_and_names_a_bad_token():
 
 def test_result_as_dict_has_severity_only_for_banded_instruments():
     assert result_as_dict(score("phq9", [2] * 9)) == {
-        "instrument": "phq9", "total": 18, "severity": "moderately_severe", "subscales": {}, "flags": ["suicidal_ideation"],
+        "instrument": "phq9",
+        "total": 18,
+        "severity": "moderately_severe",
+        "subscales": {},
+        "flags": ["suicidal_ideation"],
     }
     assert "severity" not in result_as_dict(score("cadss", [0] * 23))

@@ -94,7 +94,14 @@ def test_a_course_uses_the_last_score_on_or_before_the_first_treatment_as_baseli
     course = course_outcome("phq9", points, FIRST_TREATMENT)
     assert course.baseline == ScorePoint(day(0), 20)
     summary = [
-        (f.point.on, f.point.total, f.outcome.change, f.outcome.response, f.outcome.remission, f.outcome.loss_of_response)
+        (
+            f.point.on,
+            f.point.total,
+            f.outcome.change,
+            f.outcome.response,
+            f.outcome.remission,
+            f.outcome.loss_of_response,
+        )
         for f in course.follow_ups
     ]
     assert summary == [
@@ -118,7 +125,9 @@ def test_a_course_without_follow_ups_has_no_latest():
 
 
 def test_a_course_without_a_baseline_is_refused():
-    with pytest.raises(MeasureError, match=r"^no baseline: no PHQ-9 score on or before the first treatment \(2025-03-03\)$"):
+    with pytest.raises(
+        MeasureError, match=r"^no baseline: no PHQ-9 score on or before the first treatment \(2025-03-03\)$"
+    ):
         course_outcome("phq9", [(day(1), 10)], FIRST_TREATMENT)
 
 

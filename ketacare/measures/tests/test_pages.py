@@ -58,7 +58,8 @@ def test_the_link_works_once(client, assign, patient):
 def test_an_expired_link_does_not_open(client, assign, patient):
     outcome = assign(patient)
     QuestionnaireAssignment.objects.filter(pk=outcome.assignment.pk).update(
-        link_expires_at=timezone.now() - dt.timedelta(minutes=1))
+        link_expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     assert client.get(f"/measures/r/{outcome.link_token}/").status_code == 410
     assert client.post(f"/measures/r/{outcome.link_token}/answer/", {"item_1": "1"}).status_code == 422
     assert client.post(f"/measures/r/{outcome.link_token}/submit/", form(PHQ9_SAFE)).status_code == 410
@@ -124,18 +125,27 @@ def test_another_organisations_staff_get_404(signed_in, patient, other_staff):
     client = signed_in(other_staff["prescriber"])
     assert client.get(f"/measures/patients/{patient.pk}/").status_code == 404
     due = (timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    assert client.post(f"/measures/patients/{patient.pk}/assign/",
-                       {"instrument": "phq9", "due_at": due, "reason": "manual"}).status_code == 404
+    assert (
+        client.post(
+            f"/measures/patients/{patient.pk}/assign/", {"instrument": "phq9", "due_at": due, "reason": "manual"}
+        ).status_code
+        == 404
+    )
     assert not QuestionnaireAssignment.objects.exists()
 
 
 def test_staff_assign_from_the_page(signed_in, patient, staff):
     due = "2030-01-02T09:30"
-    page = signed_in(staff["front_desk"]).post(f"/measures/patients/{patient.pk}/assign/",
-                                               {"instrument": "gad7", "due_at": due, "reason": "baseline"})
+    page = signed_in(staff["front_desk"]).post(
+        f"/measures/patients/{patient.pk}/assign/", {"instrument": "gad7", "due_at": due, "reason": "baseline"}
+    )
     assert page.status_code == 302
     assignment = QuestionnaireAssignment.objects.get()
-    assert (assignment.instrument, assignment.reason, assignment.assigned_by) == ("gad7", "baseline", staff["front_desk"])
+    assert (assignment.instrument, assignment.reason, assignment.assigned_by) == (
+        "gad7",
+        "baseline",
+        staff["front_desk"],
+    )
     assert assignment.due_at == dt.datetime(2030, 1, 2, 9, 30, tzinfo=dt.UTC)  # no home location: UTC
 
 
@@ -144,7 +154,9 @@ def test_staff_amend_from_the_page(signed_in, assign, patient, staff, client):
     client.post(f"/measures/r/{token}/submit/", form(PHQ9_SAFE))
     original = QuestionnaireResponse.objects.get()
     nurse = signed_in(staff["nurse"])
-    refused = nurse.post(f"/measures/responses/{original.pk}/amend/", {**form([2] + PHQ9_SAFE[1:]), "amendment_reason": ""})
+    refused = nurse.post(
+        f"/measures/responses/{original.pk}/amend/", {**form([2] + PHQ9_SAFE[1:]), "amendment_reason": ""}
+    )
     assert refused.status_code == 422 and QuestionnaireResponse.objects.count() == 1
     nurse.post(f"/measures/responses/{original.pk}/amend/", {**form([2] + PHQ9_SAFE[1:]), "amendment_reason": "typo"})
     amendment = QuestionnaireResponse.objects.exclude(pk=original.pk).get()
@@ -155,13 +167,16 @@ def test_patients_cannot_see_the_dashboard(signed_in, patient):
     assert signed_in(patient.user).get("/measures/alerts/").status_code == 403
 
 
-def test_dashboard_shows_only_own_organisation_and_acknowledges_with_a_note(signed_in, client, assign, patient,
-                                                                           staff, other_staff):
+def test_dashboard_shows_only_own_organisation_and_acknowledges_with_a_note(
+    signed_in, client, assign, patient, staff, other_staff
+):
     client.post(f"/measures/r/{assign(patient).link_token}/submit/", form(PHQ9_ITEM9))
     alert = Alert.objects.get()
     assert patient.record_number not in signed_in(other_staff["nurse"]).get("/measures/alerts/").content.decode()
-    assert signed_in(other_staff["nurse"]).post(f"/measures/alerts/{alert.pk}/acknowledge/",
-                                                {"note": "x"}).status_code == 404
+    assert (
+        signed_in(other_staff["nurse"]).post(f"/measures/alerts/{alert.pk}/acknowledge/", {"note": "x"}).status_code
+        == 404
+    )
     prescriber = signed_in(staff["prescriber"])
     assert patient.record_number in prescriber.get("/measures/alerts/").content.decode()
     prescriber.post(f"/measures/alerts/{alert.pk}/acknowledge/", {"note": ""})
@@ -176,8 +191,12 @@ def test_clinic_admin_edits_the_settings(signed_in, staff, org):
     from ketacare.measures.models import MeasurementSettings
 
     admin = signed_in(staff["clinic_admin"])
-    values = {"link_valid_hours": "24", "alert_escalation_minutes": "15", "madrs_remission_max": "12",
-              "pcl5_cutoff_total": "33"}
+    values = {
+        "link_valid_hours": "24",
+        "alert_escalation_minutes": "15",
+        "madrs_remission_max": "12",
+        "pcl5_cutoff_total": "33",
+    }
     assert admin.post("/measures/settings/", values).status_code == 302
     saved = MeasurementSettings.objects.get(organisation=org)
     assert (saved.link_valid_hours, saved.alert_escalation_minutes, saved.madrs_remission_max) == (24, 15, 12)

@@ -31,8 +31,12 @@ def test_assigning_stores_only_the_token_hash_and_emails_the_link(assign, patien
     assert message.to == [patient.email]
     assert f"https://clinic.example/measures/r/{outcome.link_token}/" in message.body
     assert "PHQ" not in message.subject + message.body  # email is not private: no clinical detail
-    assert AuditEntry.objects.filter(action=AuditAction.CREATE, patient=patient,
-                                     object_type="measures.questionnaireassignment").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.CREATE, patient=patient, object_type="measures.questionnaireassignment"
+        ).count()
+        == 1
+    )
 
 
 def test_link_validity_comes_from_the_organisation_setting(assign, patient):
@@ -44,8 +48,9 @@ def test_link_validity_comes_from_the_organisation_setting(assign, patient):
     assert 1.9 < hours < 2.1
 
 
-@pytest.mark.parametrize("instrument, field", [("madrs", "instrument"), ("cssrs_screener", "instrument"),
-                                               ("nope", "instrument")])
+@pytest.mark.parametrize(
+    "instrument, field", [("madrs", "instrument"), ("cssrs_screener", "instrument"), ("nope", "instrument")]
+)
 def test_clinician_and_unknown_instruments_cannot_be_assigned(assign, patient, instrument, field):
     with pytest.raises(ValidationError) as caught:
         assign(patient, instrument)
@@ -55,6 +60,7 @@ def test_clinician_and_unknown_instruments_cannot_be_assigned(assign, patient, i
 
 def test_another_organisations_staff_cannot_assign(other_staff, patient):
     from django.utils import timezone
+
     with pytest.raises(Http404):
         actions.do_assign_questionnaire(other_staff["nurse"], patient, "phq9", timezone.now(), "manual")
     assert not QuestionnaireAssignment.objects.exists()
@@ -83,8 +89,12 @@ def test_submit_scores_with_the_domain_scorer_and_completes_the_assignment(assig
     assert response.instrument_version
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.COMPLETED
-    assert AuditEntry.objects.filter(action=AuditAction.CREATE, patient=patient,
-                                     object_type="measures.questionnaireresponse").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.CREATE, patient=patient, object_type="measures.questionnaireresponse"
+        ).count()
+        == 1
+    )
 
 
 def test_incomplete_answers_are_refused_naming_the_item_and_nothing_changes(assign, patient):
@@ -107,8 +117,9 @@ def test_a_response_is_submitted_only_once(assign, patient):
 
 
 def test_a_submitted_response_cannot_be_changed(assign, patient):
-    response = actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal",
-                                          answers=as_answers(PHQ9_SAFE))
+    response = actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_SAFE)
+    )
     response.total = 0
     with pytest.raises(SubmittedResponseError):
         response.save()
@@ -121,21 +132,24 @@ def test_a_submitted_response_cannot_be_changed(assign, patient):
 
 
 def test_amendment_is_a_new_linked_response_and_the_original_stays(assign, patient, staff):
-    original = actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal",
-                                          answers=as_answers(PHQ9_SAFE))
+    original = actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_SAFE)
+    )
     amendment = actions.do_amend_response(staff["nurse"], original, {"1": 3}, "Patient corrected item 1 at check-in")
     assert amendment.pk != original.pk
     assert (amendment.amends_id, amendment.total, amendment.status) == (original.pk, 10, "submitted")
     assert amendment.amendment_reason == "Patient corrected item 1 at check-in"
     original.refresh_from_db()
     assert (original.total, original.answers["1"]) == (8, 1)
-    assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_id=str(amendment.pk),
-                                     detail__amends=original.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.CREATE, object_id=str(amendment.pk), detail__amends=original.pk
+    ).exists()
 
 
 def test_amendment_needs_a_reason_and_a_clinician(assign, patient, staff):
-    original = actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal",
-                                          answers=as_answers(PHQ9_SAFE))
+    original = actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_SAFE)
+    )
     with pytest.raises(ValidationError) as caught:
         actions.do_amend_response(staff["nurse"], original, {"1": 3}, "  ")
     assert "amendment_reason" in caught.value.message_dict

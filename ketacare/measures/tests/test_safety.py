@@ -23,14 +23,20 @@ def subject(message) -> str:
 @pytest.fixture
 def flagged(assign, patient, staff):
     """A submitted PHQ-9 with item 9 = 2 (the staff fixture provides the prescriber who is mailed)."""
-    return actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal",
-                                      answers=as_answers(PHQ9_ITEM9))
+    return actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9)
+    )
 
 
 def test_item_9_above_zero_raises_exactly_one_alert_and_one_outbox_mail(flagged, staff, patient):
     alert = Alert.objects.get()
     assert (alert.response_id, alert.patient_id, alert.kind, alert.severity, alert.status) == (
-        flagged.pk, patient.pk, "suicidal_ideation", "urgent", "open")
+        flagged.pk,
+        patient.pk,
+        "suicidal_ideation",
+        "urgent",
+        "open",
+    )
     email = OutgoingEmail.objects.get()
     assert (email.to, email.alert_id, email.sent_at, email.attempts) == (staff["prescriber"].email, alert.pk, None, 0)
     assert patient.last_name not in email.body  # the record number only: email is not private
@@ -38,15 +44,20 @@ def test_item_9_above_zero_raises_exactly_one_alert_and_one_outbox_mail(flagged,
 
 
 def test_a_safe_phq9_raises_nothing(assign, patient, staff):
-    actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_SAFE))
+    actions.do_submit_response(
+        patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_SAFE)
+    )
     assert not Alert.objects.exists()
     assert not OutgoingEmail.objects.exists()
 
 
-@pytest.mark.parametrize("answers, kind", [
-    ([1, 1, 1, 0, 0, 0, None], "cssrs_moderate_risk"),
-    ([1, 1, 0, 1, 0, 0, None], "cssrs_high_risk"),
-])
+@pytest.mark.parametrize(
+    "answers, kind",
+    [
+        ([1, 1, 1, 0, 0, 0, None], "cssrs_moderate_risk"),
+        ([1, 1, 0, 1, 0, 0, None], "cssrs_high_risk"),
+    ],
+)
 def test_cssrs_moderate_or_high_raises_an_alert(staff, patient, answers, kind):
     actions.do_enter_response(staff["nurse"], patient, "cssrs_screener", as_answers(answers))
     assert list(Alert.objects.values_list("kind", flat=True)) == [kind]
@@ -60,8 +71,9 @@ def test_cssrs_low_raises_nothing(staff, patient):
 def test_alert_is_lost_with_the_response_if_submission_fails(assign, patient, staff):
     """Alert and response share one transaction: an invalid submission leaves neither."""
     with pytest.raises(ValidationError):
-        actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal",
-                                   answers={**as_answers(PHQ9_ITEM9), "5": 7})
+        actions.do_submit_response(
+            patient.user, assign(patient).assignment, channel="portal", answers={**as_answers(PHQ9_ITEM9), "5": 7}
+        )
     assert not Alert.objects.exists() and not OutgoingEmail.objects.exists()
 
 
@@ -77,8 +89,9 @@ def test_dispatch_delivers_the_alert_mail(flagged, staff, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
-def test_with_the_mail_server_down_the_mail_stays_queued_and_the_alert_open(flagged, staff, settings, signed_in,
-                                                                            free_port):
+def test_with_the_mail_server_down_the_mail_stays_queued_and_the_alert_open(
+    flagged, staff, settings, signed_in, free_port
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     call_command("measures_dispatch")
@@ -144,9 +157,16 @@ def test_acknowledging_records_who_and_is_audited(flagged, staff):
     alert = actions.do_acknowledge_alert(staff["nurse"], Alert.objects.get(), "Called the patient")
     alert.refresh_from_db()
     assert (alert.status, alert.acknowledged_by, alert.acknowledgement_note) == (
-        "acknowledged", staff["nurse"], "Called the patient")
-    assert AuditEntry.objects.filter(action=AuditAction.STATUS_CHANGE, object_id=str(alert.pk),
-                                     actor=staff["nurse"]).count() == 1
+        "acknowledged",
+        staff["nurse"],
+        "Called the patient",
+    )
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.STATUS_CHANGE, object_id=str(alert.pk), actor=staff["nurse"]
+        ).count()
+        == 1
+    )
     with pytest.raises(ValidationError, match="already"):
         actions.do_acknowledge_alert(staff["prescriber"], alert, "again")
 
@@ -160,7 +180,8 @@ def test_only_nurses_and_prescribers_acknowledge(flagged, staff, role):
 
 def test_mail_is_tried_on_commit(assign, patient, staff, smtp_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        actions.do_submit_response(patient.user, assign(patient).assignment, channel="portal",
-                                   answers=as_answers(PHQ9_ITEM9))
+        actions.do_submit_response(
+            patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9)
+        )
     assert [m["To"] for m in smtp_server.messages if "safety" in subject(m)] == [staff["prescriber"].email]
     assert OutgoingEmail.objects.get().sent_at is not None

@@ -25,20 +25,29 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "KETACARE_SECRET_KEY": "x"}
     return subprocess.run(
         [sys.executable, "-m", "ketacare.cli", "score", *args],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_json_output_is_exactly_the_published_shape():
     assert json.loads(run_score("phq9", "--answers", PHQ9_ALL_ONES, "--json")) == {
-        "instrument": "phq9", "total": 9, "severity": "mild", "subscales": {}, "flags": ["suicidal_ideation"],
+        "instrument": "phq9",
+        "total": 9,
+        "severity": "mild",
+        "subscales": {},
+        "flags": ["suicidal_ideation"],
     }
 
 
 def test_json_output_leaves_out_severity_for_instruments_without_bands():
     answers = ",".join(["2"] * 20)
     assert json.loads(run_score("pcl5", "--answers", answers, "--json")) == {
-        "instrument": "pcl5", "total": 40,
+        "instrument": "pcl5",
+        "total": 40,
         "subscales": {"cluster_b": 10, "cluster_c": 4, "cluster_d": 14, "cluster_e": 12},
         "flags": ["pcl5_provisional_ptsd", "pcl5_above_cutoff"],
     }
@@ -63,8 +72,10 @@ def test_list_names_every_instrument():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("phq9", "--answers", "1,1,1,1,1,1,1,1,4"),
-         "item 9 (thoughts that you would be better off dead or of hurting yourself): 4 is out of range 0–3"),
+        (
+            ("phq9", "--answers", "1,1,1,1,1,1,1,1,4"),
+            "item 9 (thoughts that you would be better off dead or of hurting yourself): 4 is out of range 0–3",
+        ),
         (("phq9", "--answers", "1,1"), "item 3 (trouble falling or staying asleep, or sleeping too much): missing"),
         (("gad7", "--answers", "0,0,0,0,0,0,0,0"), "answer 8 is extra: GAD-7 has 7 items, got 8 answers"),
         (("cssrs_screener", "--answers", "1,0,1,-,-,0,-"), "item 3 (thoughts of a method, past month): answered"),
@@ -85,7 +96,11 @@ def test_the_command_line_prints_json_and_exits_0():
     run = cli("phq9", "--answers", PHQ9_ALL_ONES, "--json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {
-        "instrument": "phq9", "total": 9, "severity": "mild", "subscales": {}, "flags": ["suicidal_ideation"],
+        "instrument": "phq9",
+        "total": 9,
+        "severity": "mild",
+        "subscales": {},
+        "flags": ["suicidal_ideation"],
     }
 
 
@@ -93,7 +108,10 @@ def test_the_command_line_refuses_bad_answers_on_stderr_with_status_2():
     run = cli("phq9", "--answers", "1,1,1,1,1,1,1,1,4", "--json")
     assert run.returncode == 2
     assert run.stdout == ""
-    assert "item 9 (thoughts that you would be better off dead or of hurting yourself): 4 is out of range 0–3" in run.stderr
+    assert (
+        "item 9 (thoughts that you would be better off dead or of hurting yourself): 4 is out of range 0–3"
+        in run.stderr
+    )
     assert "Traceback" not in run.stderr
 
 

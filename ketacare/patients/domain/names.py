@@ -4,10 +4,20 @@ import unicodedata
 
 # Letters that Unicode does not decompose into a base letter plus an accent,
 # spelled as people type them on a US keyboard.
-_NO_DECOMPOSITION = str.maketrans({
-    "ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l",
-    "æ": "ae", "œ": "oe", "þ": "th",
-})
+_NO_DECOMPOSITION = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "ħ": "h",
+        "ı": "i",
+        "ŀ": "l",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+    }
+)
 
 
 def search_key(name: str) -> str:

@@ -8,8 +8,14 @@ import pytest
 from ketacare.audit.models import AuditAction, AuditEntry
 
 HEADER = [
-    "sequence", "occurred_at_utc", "actor_username", "actor_role",
-    "action", "object_type", "object_id", "source_address",
+    "sequence",
+    "occurred_at_utc",
+    "actor_username",
+    "actor_role",
+    "action",
+    "object_type",
+    "object_id",
+    "source_address",
 ]
 
 
@@ -35,7 +41,10 @@ def test_viewing_the_history_is_audited_against_the_patient(admin_client, admin,
     admin_client.get(f"/audit/patients/{patient.pk}/")
     read = AuditEntry.objects.latest("sequence")
     assert (read.actor, read.action, read.patient, read.object_type) == (
-        admin, AuditAction.VIEW, patient, "audit.auditentry",
+        admin,
+        AuditAction.VIEW,
+        patient,
+        "audit.auditentry",
     )
     # ...so it shows up the next time, as access to this patient's information.
     shown = [entry.sequence for entry in admin_client.get(f"/audit/patients/{patient.pk}/").context["page"]]
@@ -59,10 +68,26 @@ def test_the_csv_has_the_header_and_one_row_per_entry_oldest_first(admin_client,
     assert rows[0] == HEADER
     registered, late_view = audit_trail["registered"], audit_trail["late_view"]
     assert rows[1:] == [
-        [str(registered.sequence), "2026-03-09T15:00:00+00:00", "front_desk_harbor", "front_desk",
-         "create", "patients.patient", str(patient.pk), "10.0.0.5"],
-        [str(late_view.sequence), "2026-03-10T03:30:00+00:00", "nurse_harbor", "nurse",
-         "view", "patients.patient", str(patient.pk), "10.0.0.6"],
+        [
+            str(registered.sequence),
+            "2026-03-09T15:00:00+00:00",
+            "front_desk_harbor",
+            "front_desk",
+            "create",
+            "patients.patient",
+            str(patient.pk),
+            "10.0.0.5",
+        ],
+        [
+            str(late_view.sequence),
+            "2026-03-10T03:30:00+00:00",
+            "nurse_harbor",
+            "nurse",
+            "view",
+            "patients.patient",
+            str(patient.pk),
+            "10.0.0.6",
+        ],
     ]
 
 

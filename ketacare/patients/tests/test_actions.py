@@ -12,19 +12,39 @@ from ketacare.patients.models import Patient
 
 
 def test_record_numbers_count_up_per_organisation(staff, other_staff):
-    first = actions.do_register_patient(staff["front_desk"], organisation=staff["front_desk"].organisation,
-                                        first_name="A", last_name="One", date_of_birth=dt.date(1980, 1, 1))
-    second = actions.do_register_patient(staff["clinic_admin"], organisation=staff["clinic_admin"].organisation,
-                                         first_name="B", last_name="Two", date_of_birth=dt.date(1980, 1, 1))
-    theirs = actions.do_register_patient(other_staff["front_desk"], organisation=other_staff["front_desk"].organisation,
-                                         first_name="C", last_name="Three", date_of_birth=dt.date(1980, 1, 1))
+    first = actions.do_register_patient(
+        staff["front_desk"],
+        organisation=staff["front_desk"].organisation,
+        first_name="A",
+        last_name="One",
+        date_of_birth=dt.date(1980, 1, 1),
+    )
+    second = actions.do_register_patient(
+        staff["clinic_admin"],
+        organisation=staff["clinic_admin"].organisation,
+        first_name="B",
+        last_name="Two",
+        date_of_birth=dt.date(1980, 1, 1),
+    )
+    theirs = actions.do_register_patient(
+        other_staff["front_desk"],
+        organisation=other_staff["front_desk"].organisation,
+        first_name="C",
+        last_name="Three",
+        date_of_birth=dt.date(1980, 1, 1),
+    )
     assert [first.record_number, second.record_number, theirs.record_number] == ["KC-000001", "KC-000002", "KC-000001"]
 
 
 def test_staff_cannot_register_into_another_organisation(staff, other_org):
     with pytest.raises(PermissionDenied):
-        actions.do_register_patient(staff["front_desk"], organisation=other_org,
-                                    first_name="A", last_name="One", date_of_birth=dt.date(1980, 1, 1))
+        actions.do_register_patient(
+            staff["front_desk"],
+            organisation=other_org,
+            first_name="A",
+            last_name="One",
+            date_of_birth=dt.date(1980, 1, 1),
+        )
     assert not Patient.objects.exists()
 
 
@@ -93,11 +113,13 @@ def test_entered_in_error_is_final(staff, patient):
 
 
 def test_a_medication_cannot_stop_before_it_started(staff, patient, audit_entries):
-    medication = actions.do_add_medication(staff["nurse"], patient.pk, name="Sertraline",
-                                           started_on=dt.date(2024, 5, 1))
+    medication = actions.do_add_medication(
+        staff["nurse"], patient.pk, name="Sertraline", started_on=dt.date(2024, 5, 1)
+    )
     with pytest.raises(ValidationError) as caught:
-        actions.do_change_medication_status(staff["nurse"], patient.pk, medication.pk,
-                                            status="stopped", stopped_on=dt.date(2024, 4, 1))
+        actions.do_change_medication_status(
+            staff["nurse"], patient.pk, medication.pk, status="stopped", stopped_on=dt.date(2024, 4, 1)
+        )
     assert caught.value.message_dict == {"stopped_on": ["The stop date cannot be before the start date."]}
     medication.refresh_from_db()
     assert (medication.status, medication.stopped_on) == ("active", None)
@@ -106,8 +128,13 @@ def test_a_medication_cannot_stop_before_it_started(staff, patient, audit_entrie
 
 def test_a_future_onset_date_is_refused(staff, patient):
     with pytest.raises(ValidationError) as caught:
-        actions.do_add_diagnosis(staff["nurse"], patient.pk, icd10_code="F33.1", description="MDD",
-                                 onset_date=dt.date.today() + dt.timedelta(days=30))
+        actions.do_add_diagnosis(
+            staff["nurse"],
+            patient.pk,
+            icd10_code="F33.1",
+            description="MDD",
+            onset_date=dt.date.today() + dt.timedelta(days=30),
+        )
     assert "onset_date" in caught.value.message_dict
     assert not patient.diagnoses.exists()
 

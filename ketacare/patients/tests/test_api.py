@@ -43,11 +43,14 @@ def test_a_therapist_cannot_register(signed_in, staff):
     assert not Patient.objects.exists()
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("date_of_birth", "2999-01-01", "The date of birth cannot be in the future."),
-    ("phone", "555", "is not a valid phone number"),
-    ("sex_at_birth", "robot", "is not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("date_of_birth", "2999-01-01", "The date of birth cannot be in the future."),
+        ("phone", "555", "is not a valid phone number"),
+        ("sex_at_birth", "robot", "is not a valid choice"),
+    ],
+)
 def test_bad_registration_input_is_a_422_naming_the_field(signed_in, staff, field, value, message):
     response = post(signed_in(staff["front_desk"]), BASE, {**NEW_PATIENT, field: value})
     assert response.status_code == 422
@@ -67,7 +70,15 @@ def test_search_returns_summaries_of_our_patients_only(signed_in, staff, patient
     assert response.status_code == 200
     assert [row["record_number"] for row in response.json()] == ["T-00001"]
     assert set(response.json()[0]) == {
-        "id", "record_number", "first_name", "last_name", "preferred_name", "date_of_birth", "stage", "home_location"}
+        "id",
+        "record_number",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "date_of_birth",
+        "stage",
+        "home_location",
+    }
     assert audit_entries(action=AuditAction.LIST)
 
 
@@ -121,8 +132,11 @@ def test_patch_changes_only_the_fields_sent(signed_in, staff, patient, audit_ent
 
 
 def test_patch_with_a_bad_phone_is_a_422_and_changes_nothing(signed_in, staff, patient, audit_entries):
-    response = patch(signed_in(staff["front_desk"]), f"{BASE}/{patient.pk}",
-                     {"email": "new@example.org", "emergency_contact_phone": "not a number"})
+    response = patch(
+        signed_in(staff["front_desk"]),
+        f"{BASE}/{patient.pk}",
+        {"email": "new@example.org", "emergency_contact_phone": "not a number"},
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "emergency_contact_phone"]
     patient.refresh_from_db()
@@ -147,23 +161,26 @@ def test_the_stage_changes_with_a_status_change_entry(signed_in, staff, patient,
 
 
 def test_a_nurse_adds_a_weight(signed_in, staff, patient):
-    response = post(signed_in(staff["nurse"]), f"{BASE}/{patient.pk}/weights",
-                    {"weight_kg": 72.3, "measured_on": "2024-06-01"})
+    response = post(
+        signed_in(staff["nurse"]), f"{BASE}/{patient.pk}/weights", {"weight_kg": 72.3, "measured_on": "2024-06-01"}
+    )
     assert response.status_code == 201 and response.json()["weight_kg"] == 72.3
     assert str(WeightMeasurement.objects.get().weight_kg) == "72.3"
 
 
 def test_a_20_kg_weight_is_a_422(signed_in, staff, patient):
-    response = post(signed_in(staff["nurse"]), f"{BASE}/{patient.pk}/weights",
-                    {"weight_kg": 20, "measured_on": "2024-06-01"})
+    response = post(
+        signed_in(staff["nurse"]), f"{BASE}/{patient.pk}/weights", {"weight_kg": 20, "measured_on": "2024-06-01"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "weight_kg"]
     assert not WeightMeasurement.objects.exists()
 
 
 def test_front_desk_cannot_add_a_diagnosis(signed_in, staff, patient):
-    response = post(signed_in(staff["front_desk"]), f"{BASE}/{patient.pk}/diagnoses",
-                    {"icd10_code": "F33.2", "description": "MDD"})
+    response = post(
+        signed_in(staff["front_desk"]), f"{BASE}/{patient.pk}/diagnoses", {"icd10_code": "F33.2", "description": "MDD"}
+    )
     assert response.status_code == 403
     assert not Diagnosis.objects.exists()
 
@@ -179,20 +196,30 @@ def test_a_diagnosis_code_is_normalised_or_refused(signed_in, staff, patient):
 
 def test_status_changes_through_the_api(signed_in, staff, patient, audit_entries):
     client = signed_in(staff["nurse"])
-    medication = post(client, f"{BASE}/{patient.pk}/medications",
-                      {"name": "Sertraline", "started_on": "2023-01-01"}).json()
+    medication = post(
+        client, f"{BASE}/{patient.pk}/medications", {"name": "Sertraline", "started_on": "2023-01-01"}
+    ).json()
     allergy = post(client, f"{BASE}/{patient.pk}/allergies", {"substance": "Latex"}).json()
     diagnosis = post(client, f"{BASE}/{patient.pk}/diagnoses", {"icd10_code": "F41.1", "description": "GAD"}).json()
 
     missing_date = post(client, f"{BASE}/{patient.pk}/medications/{medication['id']}/status", {"status": "stopped"})
     assert missing_date.status_code == 422 and missing_date.json()["detail"][0]["loc"] == ["body", "stopped_on"]
-    stopped = post(client, f"{BASE}/{patient.pk}/medications/{medication['id']}/status",
-                   {"status": "stopped", "stopped_on": "2024-03-01"})
+    stopped = post(
+        client,
+        f"{BASE}/{patient.pk}/medications/{medication['id']}/status",
+        {"status": "stopped", "stopped_on": "2024-03-01"},
+    )
     assert stopped.json()["status"] == "stopped" and stopped.json()["stopped_on"] == "2024-03-01"
-    assert post(client, f"{BASE}/{patient.pk}/allergies/{allergy['id']}/status",
-                {"status": "entered_in_error"}).json()["status"] == "entered_in_error"
-    assert post(client, f"{BASE}/{patient.pk}/diagnoses/{diagnosis['id']}/status",
-                {"status": "resolved"}).json()["status"] == "resolved"
+    assert (
+        post(client, f"{BASE}/{patient.pk}/allergies/{allergy['id']}/status", {"status": "entered_in_error"}).json()[
+            "status"
+        ]
+        == "entered_in_error"
+    )
+    assert (
+        post(client, f"{BASE}/{patient.pk}/diagnoses/{diagnosis['id']}/status", {"status": "resolved"}).json()["status"]
+        == "resolved"
+    )
     assert len(audit_entries(patient=patient, action=AuditAction.STATUS_CHANGE)) == 3
 
 

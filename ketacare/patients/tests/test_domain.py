@@ -16,10 +16,19 @@ from ketacare.patients.domain.status import (
 )
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("f332", "F33.2"), ("F33.2", "F33.2"), (" f33.2 ", "F33.2"), ("F32A", "F32.A"),
-    ("f43.10", "F43.10"), ("F33", "F33"), ("u071", "U07.1"), ("T40.991A", "T40.991A"),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("f332", "F33.2"),
+        ("F33.2", "F33.2"),
+        (" f33.2 ", "F33.2"),
+        ("F32A", "F32.A"),
+        ("f43.10", "F43.10"),
+        ("F33", "F33"),
+        ("u071", "U07.1"),
+        ("T40.991A", "T40.991A"),
+    ],
+)
 def test_icd10_codes_are_normalised(typed, stored):
     assert normalise_icd10_cm(typed) == stored
 
@@ -30,10 +39,17 @@ def test_things_that_are_not_icd10_codes_are_refused(typed):
         normalise_icd10_cm(typed)
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("123", "KC-000123"), ("kc-123", "KC-000123"), ("KC-000123", "KC-000123"), ("kc123", "KC-000123"),
-    ("000123", "KC-000123"), ("t-00001", "T-00001"),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("123", "KC-000123"),
+        ("kc-123", "KC-000123"),
+        ("KC-000123", "KC-000123"),
+        ("kc123", "KC-000123"),
+        ("000123", "KC-000123"),
+        ("t-00001", "T-00001"),
+    ],
+)
 def test_a_typed_record_number_means_the_stored_one(typed, stored):
     assert record_number_from_query(typed) == stored
 
@@ -42,10 +58,16 @@ def test_record_numbers_are_zero_padded():
     assert format_record_number(7) == "KC-000007"
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("(503) 555-0123", "+15035550123"), ("503.555.0123", "+15035550123"),
-    ("+1 503 555 0123", "+15035550123"), ("+44 20 7946 0958", "+442079460958"), ("  ", ""),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("(503) 555-0123", "+15035550123"),
+        ("503.555.0123", "+15035550123"),
+        ("+1 503 555 0123", "+15035550123"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("  ", ""),
+    ],
+)
 def test_phone_numbers_are_stored_in_e164(typed, stored):
     assert normalise_phone(typed) == stored
 

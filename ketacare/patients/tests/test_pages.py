@@ -12,8 +12,14 @@ from ketacare.patients.models import Diagnosis, Medication, Patient, WeightMeasu
 
 STAFF_ROLES = ["front_desk", "nurse", "prescriber", "therapist", "clinic_admin"]
 REGISTER_FORM = {
-    "first_name": "Zoë", "last_name": "Nguyen", "date_of_birth": "1988-07-14", "phone": "(503) 555-0142",
-    "email": "zoe@example.org", "country": "US", "emergency_contact_phone": "", "referring_clinician_phone": "",
+    "first_name": "Zoë",
+    "last_name": "Nguyen",
+    "date_of_birth": "1988-07-14",
+    "phone": "(503) 555-0142",
+    "email": "zoe@example.org",
+    "country": "US",
+    "emergency_contact_phone": "",
+    "referring_clinician_phone": "",
 }
 
 
@@ -56,8 +62,13 @@ def test_patients_cannot_open_the_staff_list(signed_in, patient):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, patient):
-    for url in [reverse("patients:list"), chart_url(patient), reverse("patients:create"),
-                reverse("patients:edit", args=[patient.pk]), reverse("patients:export", args=[patient.pk])]:
+    for url in [
+        reverse("patients:list"),
+        chart_url(patient),
+        reverse("patients:create"),
+        reverse("patients:edit", args=[patient.pk]),
+        reverse("patients:export", args=[patient.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login")), url
 
@@ -86,12 +97,15 @@ def test_other_roles_cannot_register(signed_in, staff, role):
     assert not Patient.objects.exists()
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("date_of_birth", "2999-01-01", "The date of birth cannot be in the future."),
-    ("phone", "555-12", "is not a valid phone number"),
-    ("emergency_contact_phone", "12", "is not a valid phone number"),
-    ("first_name", "", "This field is required."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("date_of_birth", "2999-01-01", "The date of birth cannot be in the future."),
+        ("phone", "555-12", "is not a valid phone number"),
+        ("emergency_contact_phone", "12", "is not a valid phone number"),
+        ("first_name", "", "This field is required."),
+    ],
+)
 def test_bad_registration_input_is_named_and_nothing_is_saved(signed_in, staff, audit_entries, field, value, message):
     response = signed_in(staff["front_desk"]).post(reverse("patients:create"), {**REGISTER_FORM, field: value})
     assert response.status_code == 200
@@ -103,7 +117,8 @@ def test_bad_registration_input_is_named_and_nothing_is_saved(signed_in, staff, 
 def test_a_location_of_another_clinic_cannot_be_chosen(signed_in, staff, other_org):
     elsewhere = other_org.locations.first()
     response = signed_in(staff["front_desk"]).post(
-        reverse("patients:create"), {**REGISTER_FORM, "home_location": elsewhere.pk})
+        reverse("patients:create"), {**REGISTER_FORM, "home_location": elsewhere.pk}
+    )
     assert "home_location" in response.context["form"].errors
     assert not Patient.objects.exists()
 
@@ -121,8 +136,11 @@ def test_staff_open_the_chart_and_the_view_is_audited(signed_in, staff, patient,
 
 def test_another_organisations_staff_get_404(signed_in, other_staff, patient, audit_entries):
     client = signed_in(other_staff["prescriber"])
-    for url in [chart_url(patient), reverse("patients:edit", args=[patient.pk]),
-                reverse("patients:export", args=[patient.pk])]:
+    for url in [
+        chart_url(patient),
+        reverse("patients:edit", args=[patient.pk]),
+        reverse("patients:export", args=[patient.pk]),
+    ]:
         assert client.get(url).status_code == 404, url
     assert not audit_entries(patient=patient)
 
@@ -134,9 +152,14 @@ def test_patients_cannot_open_staff_charts_even_their_own(signed_in, patient):
 def test_the_chart_shows_the_whole_record(signed_in, staff, patient, org):
     nurse = staff["nurse"]
     actions.do_update_patient(
-        staff["front_desk"], patient.pk, home_location=org.locations.get(name="Harbor Portland"),
-        emergency_contact_name="Sam Example", emergency_contact_phone="503 555 0177",
-        referring_clinician_name="Dr. Rivera", referring_clinician_phone="503 555 0188", stage="screening",
+        staff["front_desk"],
+        patient.pk,
+        home_location=org.locations.get(name="Harbor Portland"),
+        emergency_contact_name="Sam Example",
+        emergency_contact_phone="503 555 0177",
+        referring_clinician_name="Dr. Rivera",
+        referring_clinician_phone="503 555 0188",
+        stage="screening",
     )
     actions.do_add_diagnosis(nurse, patient.pk, icd10_code="f332", description="Major depressive disorder")
     actions.do_add_allergy(nurse, patient.pk, substance="Penicillin", reaction="Hives")
@@ -145,8 +168,18 @@ def test_the_chart_shows_the_whole_record(signed_in, staff, patient, org):
     actions.do_record_weight(nurse, patient.pk, weight_kg="78.5", measured_on=dt.date(2024, 3, 5))
 
     page = signed_in(nurse).get(chart_url(patient)).content.decode()
-    for text in ["Pat1 Example1", f"age {patient.age_years}", "Harbor Portland", "Candidacy screening",
-                 "Sam Example", "+15035550177", "Dr. Rivera", "F33.2", "Penicillin", "Sertraline"]:
+    for text in [
+        "Pat1 Example1",
+        f"age {patient.age_years}",
+        "Harbor Portland",
+        "Candidacy screening",
+        "Sam Example",
+        "+15035550177",
+        "Dr. Rivera",
+        "F33.2",
+        "Penicillin",
+        "Sertraline",
+    ]:
         assert text in page, text
     assert page.index("2024-03-05") < page.index("2024-01-10"), "weights newest first"
     assert "78.5 kg" in page
@@ -165,11 +198,29 @@ def test_the_chart_offers_edit_forms_only_to_roles_that_may_use_them(signed_in, 
 
 def edit_form(patient, **changes):
     fields = {
-        name: getattr(patient, name) or "" for name in [
-            "first_name", "last_name", "preferred_name", "sex_at_birth", "gender_identity", "pronouns", "email",
-            "phone", "address_line", "city", "region", "postal_code", "country", "emergency_contact_name",
-            "emergency_contact_relationship", "emergency_contact_phone", "referring_clinician_name",
-            "referring_clinician_practice", "referring_clinician_phone", "referring_clinician_email", "stage",
+        name: getattr(patient, name) or ""
+        for name in [
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "sex_at_birth",
+            "gender_identity",
+            "pronouns",
+            "email",
+            "phone",
+            "address_line",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+            "referring_clinician_name",
+            "referring_clinician_practice",
+            "referring_clinician_phone",
+            "referring_clinician_email",
+            "stage",
         ]
     }
     fields["date_of_birth"] = patient.date_of_birth.isoformat()
@@ -180,8 +231,8 @@ def edit_form(patient, **changes):
 
 def test_editing_contacts_saves_and_audits_field_names_only(signed_in, staff, patient, audit_entries):
     response = signed_in(staff["front_desk"]).post(
-        reverse("patients:edit", args=[patient.pk]),
-        edit_form(patient, phone="503-555-0199", email="new@example.org"))
+        reverse("patients:edit", args=[patient.pk]), edit_form(patient, phone="503-555-0199", email="new@example.org")
+    )
     assert response.status_code == 302
     patient.refresh_from_db()
     assert (patient.phone, patient.email) == ("+15035550199", "new@example.org")
@@ -215,7 +266,8 @@ def test_a_therapist_cannot_edit_demographics(signed_in, staff, patient):
 
 def test_another_organisation_cannot_edit_our_patient(signed_in, other_staff, patient):
     response = signed_in(other_staff["front_desk"]).post(
-        reverse("patients:edit", args=[patient.pk]), edit_form(patient, email="x@example.org"))
+        reverse("patients:edit", args=[patient.pk]), edit_form(patient, email="x@example.org")
+    )
     assert response.status_code == 404
     patient.refresh_from_db()
     assert patient.email == "pat1@example.org"
@@ -224,7 +276,8 @@ def test_another_organisation_cannot_edit_our_patient(signed_in, other_staff, pa
 def test_a_bad_phone_number_is_named_and_nothing_changes(signed_in, staff, patient, audit_entries):
     response = signed_in(staff["front_desk"]).post(
         reverse("patients:edit", args=[patient.pk]),
-        edit_form(patient, email="new@example.org", referring_clinician_phone="call the office"))
+        edit_form(patient, email="new@example.org", referring_clinician_phone="call the office"),
+    )
     assert response.status_code == 200
     assert "is not a phone number" in response.context["form"].errors["referring_clinician_phone"][0]
     patient.refresh_from_db()
@@ -237,7 +290,8 @@ def test_a_bad_phone_number_is_named_and_nothing_changes(signed_in, staff, patie
 
 def test_a_nurse_records_a_weight(signed_in, staff, patient, audit_entries):
     response = signed_in(staff["nurse"]).post(
-        reverse("patients:weight_add", args=[patient.pk]), {"weight_kg": "71.4", "measured_on": "2024-05-01"})
+        reverse("patients:weight_add", args=[patient.pk]), {"weight_kg": "71.4", "measured_on": "2024-05-01"}
+    )
     assert response.status_code == 302 and response.url.endswith("#weights")
     weight = WeightMeasurement.objects.get(patient=patient)
     assert (str(weight.weight_kg), weight.measured_on) == ("71.4", dt.date(2024, 5, 1))
@@ -247,15 +301,19 @@ def test_a_nurse_records_a_weight(signed_in, staff, patient, audit_entries):
     assert entry.detail == {"fields": ["measured_on", "weight_kg"]}
 
 
-@pytest.mark.parametrize("weight_kg, measured_on, field, message", [
-    ("20", "2024-05-01", "weight_kg", "greater than or equal to 30"),
-    ("301", "2024-05-01", "weight_kg", "less than or equal to 300"),
-    ("70", "2999-05-01", "measured_on", "The date cannot be in the future."),
-    ("70", "1970-01-01", "measured_on", "before the date of birth"),
-])
+@pytest.mark.parametrize(
+    "weight_kg, measured_on, field, message",
+    [
+        ("20", "2024-05-01", "weight_kg", "greater than or equal to 30"),
+        ("301", "2024-05-01", "weight_kg", "less than or equal to 300"),
+        ("70", "2999-05-01", "measured_on", "The date cannot be in the future."),
+        ("70", "1970-01-01", "measured_on", "before the date of birth"),
+    ],
+)
 def test_an_impossible_weight_is_named_and_not_saved(signed_in, staff, patient, weight_kg, measured_on, field, message):
     response = signed_in(staff["nurse"]).post(
-        reverse("patients:weight_add", args=[patient.pk]), {"weight_kg": weight_kg, "measured_on": measured_on})
+        reverse("patients:weight_add", args=[patient.pk]), {"weight_kg": weight_kg, "measured_on": measured_on}
+    )
     assert response.status_code == 200
     assert message in response.context["weight_form"].errors[field][0]
     assert not WeightMeasurement.objects.exists()
@@ -263,7 +321,8 @@ def test_an_impossible_weight_is_named_and_not_saved(signed_in, staff, patient, 
 
 def test_a_diagnosis_code_is_normalised(signed_in, staff, patient, audit_entries):
     signed_in(staff["prescriber"]).post(
-        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": "f332", "description": "MDD, severe"})
+        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": "f332", "description": "MDD, severe"}
+    )
     assert Diagnosis.objects.get(patient=patient).icd10_code == "F33.2"
     [entry] = audit_entries(patient=patient, action=AuditAction.CREATE)
     assert entry.detail == {"fields": ["description", "icd10_code"]}
@@ -272,21 +331,24 @@ def test_a_diagnosis_code_is_normalised(signed_in, staff, patient, audit_entries
 @pytest.mark.parametrize("code", ["33.2", "F3", "depressed"])
 def test_a_bad_diagnosis_code_is_named_and_not_saved(signed_in, staff, patient, code):
     response = signed_in(staff["prescriber"]).post(
-        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": code, "description": "MDD"})
+        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": code, "description": "MDD"}
+    )
     assert "is not an ICD-10-CM code" in " ".join(response.context["diagnosis_form"].errors["icd10_code"])
     assert not Diagnosis.objects.exists()
 
 
 def test_front_desk_cannot_add_a_diagnosis(signed_in, staff, patient):
     response = signed_in(staff["front_desk"]).post(
-        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": "F33.2", "description": "MDD"})
+        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": "F33.2", "description": "MDD"}
+    )
     assert response.status_code == 403
     assert not Diagnosis.objects.exists()
 
 
 def test_another_organisations_clinician_cannot_add_to_our_chart(signed_in, other_staff, patient):
     response = signed_in(other_staff["nurse"]).post(
-        reverse("patients:weight_add", args=[patient.pk]), {"weight_kg": "70", "measured_on": "2024-05-01"})
+        reverse("patients:weight_add", args=[patient.pk]), {"weight_kg": "70", "measured_on": "2024-05-01"}
+    )
     assert response.status_code == 404
     assert not WeightMeasurement.objects.exists()
 
@@ -294,8 +356,10 @@ def test_another_organisations_clinician_cannot_add_to_our_chart(signed_in, othe
 def test_allergies_and_medications_are_added(signed_in, staff, patient):
     client = signed_in(staff["nurse"])
     client.post(reverse("patients:allergy_add", args=[patient.pk]), {"substance": "Latex", "severity": "mild"})
-    client.post(reverse("patients:medication_add", args=[patient.pk]),
-                {"name": "Bupropion", "dose": "150 mg", "started_on": "2023-02-01"})
+    client.post(
+        reverse("patients:medication_add", args=[patient.pk]),
+        {"name": "Bupropion", "dose": "150 mg", "started_on": "2023-02-01"},
+    )
     assert [a.substance for a in patient.allergies.all()] == ["Latex"]
     assert [m.name for m in patient.medications.all()] == ["Bupropion"]
 
@@ -303,7 +367,8 @@ def test_allergies_and_medications_are_added(signed_in, staff, patient):
 def test_a_diagnosis_is_resolved_and_that_is_audited(signed_in, staff, patient, audit_entries):
     diagnosis = actions.do_add_diagnosis(staff["prescriber"], patient.pk, icd10_code="F33.2", description="MDD")
     response = signed_in(staff["prescriber"]).post(
-        reverse("patients:diagnosis_status", args=[patient.pk, diagnosis.pk]), {"status": "resolved"})
+        reverse("patients:diagnosis_status", args=[patient.pk, diagnosis.pk]), {"status": "resolved"}
+    )
     assert response.status_code == 302
     diagnosis.refresh_from_db()
     assert diagnosis.status == "resolved"
@@ -320,8 +385,9 @@ def test_an_allergy_is_marked_inactive(signed_in, staff, patient):
 
 
 def test_stopping_a_medication_needs_the_date_it_stopped(signed_in, staff, patient, audit_entries):
-    medication = actions.do_add_medication(staff["nurse"], patient.pk, name="Sertraline",
-                                           started_on=dt.date(2023, 1, 1))
+    medication = actions.do_add_medication(
+        staff["nurse"], patient.pk, name="Sertraline", started_on=dt.date(2023, 1, 1)
+    )
     client = signed_in(staff["nurse"])
     url = reverse("patients:medication_status", args=[patient.pk, medication.pk])
 
@@ -340,7 +406,8 @@ def test_stopping_a_medication_needs_the_date_it_stopped(signed_in, staff, patie
 def test_an_entry_of_another_patient_cannot_be_changed_through_this_chart(signed_in, staff, patient, second_patient):
     theirs = actions.do_add_medication(staff["nurse"], second_patient.pk, name="Lithium")
     response = signed_in(staff["nurse"]).post(
-        reverse("patients:medication_status", args=[patient.pk, theirs.pk]), {"status": "entered_in_error"})
+        reverse("patients:medication_status", args=[patient.pk, theirs.pk]), {"status": "entered_in_error"}
+    )
     assert response.status_code == 404
     assert Medication.objects.get(pk=theirs.pk).status == "active"
 
@@ -369,5 +436,7 @@ def test_other_roles_cannot_export(signed_in, staff, patient, role, audit_entrie
 
 def test_an_empty_status_change_on_another_organisations_chart_is_not_found(signed_in, other_staff, staff, patient):
     diagnosis = actions.do_add_diagnosis(staff["nurse"], patient.pk, icd10_code="F33.2", description="MDD")
-    response = signed_in(other_staff["nurse"]).post(reverse("patients:diagnosis_status", args=[patient.pk, diagnosis.pk]))
+    response = signed_in(other_staff["nurse"]).post(
+        reverse("patients:diagnosis_status", args=[patient.pk, diagnosis.pk])
+    )
     assert response.status_code == 404

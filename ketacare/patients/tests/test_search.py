@@ -74,8 +74,9 @@ def test_a_record_number_finds_that_record(front_desk, query):
 
 
 def test_another_organisations_patients_are_never_found(front_desk, other_staff):
-    theirs = register(other_staff["front_desk"], first_name="Hidden", last_name="Person",
-                      date_of_birth=dt.date(1970, 1, 1))
+    theirs = register(
+        other_staff["front_desk"], first_name="Hidden", last_name="Person", date_of_birth=dt.date(1970, 1, 1)
+    )
     assert theirs.record_number == "KC-000001"
     for query in ["hidden", "person", "1970-01-01", "1", ""]:
         assert theirs not in search_patients(front_desk, query)
@@ -86,7 +87,10 @@ def test_a_search_is_audited_with_its_result_count(front_desk):
     search_patients(front_desk, "ann")
     entry = AuditEntry.objects.filter(action=AuditAction.LIST).get()
     assert (entry.actor, entry.organisation, entry.detail) == (
-        front_desk, front_desk.organisation, {"query": "ann", "results": 1})
+        front_desk,
+        front_desk.organisation,
+        {"query": "ann", "results": 1},
+    )
 
 
 def test_patients_cannot_search(patient):

@@ -20,13 +20,21 @@ def charted(patient, second_patient, staff):
     patient.stage = CareStage.INDUCTION
     patient.phone = "+15035550123"
     patient.save(update_fields=["home_location", "stage", "phone"])
-    Medication.objects.create(patient=patient, name="sertraline", dose="100 mg", frequency="once daily",
-                              recorded_by=nurse)
-    Medication.objects.create(patient=patient, name="citalopram", dose="20 mg", status=MedicationStatus.STOPPED,
-                              stopped_on=dt.date(2025, 1, 1), recorded_by=nurse)
+    Medication.objects.create(
+        patient=patient, name="sertraline", dose="100 mg", frequency="once daily", recorded_by=nurse
+    )
+    Medication.objects.create(
+        patient=patient,
+        name="citalopram",
+        dose="20 mg",
+        status=MedicationStatus.STOPPED,
+        stopped_on=dt.date(2025, 1, 1),
+        recorded_by=nurse,
+    )
     Allergy.objects.create(patient=patient, substance="penicillin", reaction="rash", recorded_by=nurse)
-    WeightMeasurement.objects.create(patient=patient, weight_kg=Decimal("72.4"), measured_on=dt.date(2026, 1, 5),
-                                     recorded_by=nurse)
+    WeightMeasurement.objects.create(
+        patient=patient, weight_kg=Decimal("72.4"), measured_on=dt.date(2026, 1, 5), recorded_by=nurse
+    )
     Medication.objects.create(patient=second_patient, name="bupropion XL", dose="300 mg", recorded_by=nurse)
     ClinicPage.objects.create(organisation=patient.organisation, slug="safety", title="Safety", body="x")
     return patient
@@ -37,10 +45,19 @@ def test_a_patient_sees_their_own_record(signed_in, charted):
 
     assert response.status_code == 200
     html = response.content.decode()
-    for expected in ["Hello, Pat1", "Harbor", "Harbor Portland", charted.record_number,
-                     "first course of treatment", "pat1@example.org", "+15035550123",
-                     "sertraline 100 mg", "penicillin", "72.4 kg",
-                     reverse("clinics:page", args=["harbor", "safety"])]:
+    for expected in [
+        "Hello, Pat1",
+        "Harbor",
+        "Harbor Portland",
+        charted.record_number,
+        "first course of treatment",
+        "pat1@example.org",
+        "+15035550123",
+        "sertraline 100 mg",
+        "penicillin",
+        "72.4 kg",
+        reverse("clinics:page", args=["harbor", "safety"]),
+    ]:
         assert expected in html, expected
     assert "citalopram" not in html  # stopped medicines are not current
     assert '<div class="crisis"' in html and "<strong>988</strong>" in html

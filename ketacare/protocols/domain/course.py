@@ -28,7 +28,13 @@ class InductionSchedule:
     min_days_between: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("session_count", "window_days", "sessions_per_week_min", "sessions_per_week_max", "min_days_between"):
+        for name in (
+            "session_count",
+            "window_days",
+            "sessions_per_week_min",
+            "sessions_per_week_max",
+            "min_days_between",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise CourseError(name, f"must be a whole number of at least 1, not {value!r}")
@@ -96,8 +102,11 @@ class QuestionnaireDue:
     reason: str  # "baseline" for the first session, else "before_session"
 
 
-def questionnaire_schedule(questionnaires_due: list[dict[str, str]], session_windows: list[tuple[dt.date, dt.date]],
-                           patient_rated: frozenset[str]) -> list[QuestionnaireDue]:
+def questionnaire_schedule(
+    questionnaires_due: list[dict[str, str]],
+    session_windows: list[tuple[dt.date, dt.date]],
+    patient_rated: frozenset[str],
+) -> list[QuestionnaireDue]:
     """One self-report questionnaire per patient-rated instrument before each planned session,
     due on the first day of the session's window; the first one is the baseline."""
     due = []
@@ -105,5 +114,7 @@ def questionnaire_schedule(questionnaires_due: list[dict[str, str]], session_win
         if entry.get("timing") != BEFORE_EACH_SESSION or entry.get("instrument") not in patient_rated:
             continue
         for number, (window_start, _window_end) in enumerate(session_windows):
-            due.append(QuestionnaireDue(entry["instrument"], window_start, "baseline" if number == 0 else "before_session"))
+            due.append(
+                QuestionnaireDue(entry["instrument"], window_start, "baseline" if number == 0 else "before_session")
+            )
     return sorted(due, key=lambda item: (item.due_on, item.instrument))

@@ -231,9 +231,7 @@ def calculate_dose(
         dose_mg = round_to_step(exact_mg, policy.rounding_mg, ROUND_DOWN)
         notes.append("Rounded down so the rounded dose stays within the protocol maximum.")
     if dose_mg <= 0:
-        raise DosingError(
-            "rounding_mg", f"Rounding {exact_mg} mg to steps of {policy.rounding_mg} mg leaves no dose."
-        )
+        raise DosingError("rounding_mg", f"Rounding {exact_mg} mg to steps of {policy.rounding_mg} mg leaves no dose.")
     volume_ml = None
     if concentration is not None:
         volume_ml = round_to_step(dose_mg / concentration, policy.volume_rounding_ml)

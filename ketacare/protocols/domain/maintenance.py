@@ -42,8 +42,8 @@ PROPOSED_DECISION: dict[Proposal, Decision] = {
 }
 
 IV_INTERVAL_SOURCE = (
-    "Andrade 2017 (CLINICAL.md §1): maintenance evidence is weak; individualise, dosing \"a little before "
-    "the effect of the previous session is expected to wear off\". 2–4 weeks is a clinic starting range."
+    'Andrade 2017 (CLINICAL.md §1): maintenance evidence is weak; individualise, dosing "a little before '
+    'the effect of the previous session is expected to wear off". 2–4 weeks is a clinic starting range.'
 )
 ESKETAMINE_INTERVAL_SOURCE = (
     "Spravato label (CLINICAL.md §2): weeks 5–8 once weekly, then every 2 weeks or weekly, "
@@ -128,10 +128,14 @@ def _check(parameters: MaintenanceParameters, response_percent: int) -> None:
 
     if not (whole(parameters.partial_response_percent) and 1 <= parameters.partial_response_percent < response_percent):
         raise ProtocolRuleError(
-            "partial_response_percent", f"must be a whole number from 1 to {response_percent - 1} (below the response fall)"
+            "partial_response_percent",
+            f"must be a whole number from 1 to {response_percent - 1} (below the response fall)",
         )
-    if not (whole(parameters.interval_weeks_min) and whole(parameters.interval_weeks_max)
-            and 1 <= parameters.interval_weeks_min <= parameters.interval_weeks_max <= 52):
+    if not (
+        whole(parameters.interval_weeks_min)
+        and whole(parameters.interval_weeks_max)
+        and 1 <= parameters.interval_weeks_min <= parameters.interval_weeks_max <= 52
+    ):
         raise ProtocolRuleError("interval_weeks", "must be whole weeks from 1 to 52, the shortest first")
     if not (whole(parameters.review_window_days) and 0 <= parameters.review_window_days <= 60):
         raise ProtocolRuleError("review_window_days", "must be whole days from 0 to 60")
@@ -168,7 +172,9 @@ def propose_maintenance(
         return insufficient(f"No {name} scores are recorded for this patient.")
     try:
         course = course_outcome(
-            instrument, series.points, first_treatment_on,
+            instrument,
+            series.points,
+            first_treatment_on,
             response_reduction_percent=parameters.response_reduction_percent,
             remission_max_total=parameters.remission_max_total,
         )
@@ -186,7 +192,9 @@ def propose_maintenance(
     latest = follow_ups[-1]
     outcome = latest.outcome
     if outcome.percent_change is None:
-        return insufficient(f"The {name} baseline is 0 on {baseline.on.isoformat()}: a percent change cannot be computed.")
+        return insufficient(
+            f"The {name} baseline is 0 on {baseline.on.isoformat()}: a percent change cannot be computed."
+        )
 
     numbers = (
         f"{name}: baseline {baseline.total} on {baseline.on.isoformat()}, latest {latest.point.total} on "
@@ -199,9 +207,14 @@ def propose_maintenance(
         reasons.append(f"Remission: {latest.point.total} is within the remission threshold of {name}.")
     measured = partial(
         MaintenanceProposal,
-        instrument=instrument.code, baseline_on=baseline.on, baseline_total=baseline.total,
-        latest_on=latest.point.on, latest_total=latest.point.total,
-        percent_change=round(outcome.percent_change, 1), response=outcome.response, remission=outcome.remission,
+        instrument=instrument.code,
+        baseline_on=baseline.on,
+        baseline_total=baseline.total,
+        latest_on=latest.point.on,
+        latest_total=latest.point.total,
+        percent_change=round(outcome.percent_change, 1),
+        response=outcome.response,
+        remission=outcome.remission,
     )
     if outcome.response or outcome.remission:
         reasons.append(
@@ -209,8 +222,10 @@ def propose_maintenance(
             f"{parameters.interval_source}"
         )
         return measured(
-            Proposal.CONTINUE_TO_MAINTENANCE, tuple(reasons),
-            interval_weeks_min=parameters.interval_weeks_min, interval_weeks_max=parameters.interval_weeks_max,
+            Proposal.CONTINUE_TO_MAINTENANCE,
+            tuple(reasons),
+            interval_weeks_min=parameters.interval_weeks_min,
+            interval_weeks_max=parameters.interval_weeks_max,
             interval_source=parameters.interval_source,
         )
     if _fallen_at_least(baseline.total, latest.point.total, parameters.partial_response_percent):

@@ -33,10 +33,19 @@ def test_templates_list_the_built_ins(signed_in, staff):
 
 def test_a_clinic_admin_creates_a_template_and_a_prescriber_cannot(signed_in, staff):
     body = {
-        "code": "iv-slow", "name": "IV slow", "route": "iv", "drug": "ketamine_racemic", "dose_mg_per_kg": "0.5",
-        "max_dose_mg_per_kg": "0.75", "infusion_min": 100, "induction_session_count": 6,
-        "induction_window_days": 21, "sessions_per_week_min": 2, "sessions_per_week_max": 3,
-        "session_length_min": 150, "titration_steps_mg_per_kg": ["0.5", "0.75"],
+        "code": "iv-slow",
+        "name": "IV slow",
+        "route": "iv",
+        "drug": "ketamine_racemic",
+        "dose_mg_per_kg": "0.5",
+        "max_dose_mg_per_kg": "0.75",
+        "infusion_min": 100,
+        "induction_session_count": 6,
+        "induction_window_days": 21,
+        "sessions_per_week_min": 2,
+        "sessions_per_week_max": 3,
+        "session_length_min": 150,
+        "titration_steps_mg_per_kg": ["0.5", "0.75"],
         "questionnaires_due": [{"instrument": "phq9", "timing": "before each session"}],
     }
     assert post(signed_in(staff["prescriber"]), f"{BASE}/templates", body).status_code == 403
@@ -49,8 +58,15 @@ def test_a_clinic_admin_creates_a_template_and_a_prescriber_cannot(signed_in, st
 
 def test_a_bad_template_is_a_422_naming_the_field(signed_in, staff):
     body = {
-        "code": "iv-bad", "name": "IV", "route": "iv", "drug": "ketamine_racemic", "induction_session_count": 6,
-        "induction_window_days": 21, "sessions_per_week_min": 2, "sessions_per_week_max": 3, "session_length_min": 90,
+        "code": "iv-bad",
+        "name": "IV",
+        "route": "iv",
+        "drug": "ketamine_racemic",
+        "induction_session_count": 6,
+        "induction_window_days": 21,
+        "sessions_per_week_min": 2,
+        "sessions_per_week_max": 3,
+        "session_length_min": 90,
     }
     response = post(signed_in(staff["clinic_admin"]), f"{BASE}/templates", body)
     assert response.status_code == 422
@@ -92,7 +108,9 @@ def test_another_organisations_plan_is_404(signed_in, staff, other_staff, patien
 
 def test_override_through_the_api_is_audited(signed_in, staff, weighed_patient, plan_body, audit_entries):
     client = signed_in(staff["prescriber"])
-    plan_id = post(client, f"{BASE}/patients/{weighed_patient.pk}/plans", {**plan_body, "dose_mg_per_kg": "0.8"}).json()["id"]
+    plan_id = post(
+        client, f"{BASE}/patients/{weighed_patient.pk}/plans", {**plan_body, "dose_mg_per_kg": "0.8"}
+    ).json()["id"]
     assert post(client, f"{BASE}/plans/{plan_id}/dose", {}).json()["blocked"] is True
 
     nurse = signed_in(staff["nurse"])
@@ -103,15 +121,22 @@ def test_override_through_the_api_is_audited(signed_in, staff, weighed_patient, 
 
     response = post(client, f"{BASE}/plans/{plan_id}/dose-override", {"reason": "Non-response at 0.75"})
     assert response.status_code == 200
-    assert (response.json()["blocked"], response.json()["overridden"], response.json()["dose_mg"]) == (False, True, "56")
+    assert (response.json()["blocked"], response.json()["overridden"], response.json()["dose_mg"]) == (
+        False,
+        True,
+        "56",
+    )
     [entry] = [e for e in audit_entries(patient=weighed_patient, action=AuditAction.UPDATE) if e.detail.get("override")]
     assert entry.detail["reason"] == "Non-response at 0.75"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"dose_mg_per_kg": "1.5"}, "dose_mg_per_kg"),
-    ({"start_date": "1900-01-01"}, "start_date"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"dose_mg_per_kg": "1.5"}, "dose_mg_per_kg"),
+        ({"start_date": "1900-01-01"}, "start_date"),
+    ],
+)
 def test_bad_plan_input_is_a_422_and_nothing_is_created(signed_in, staff, patient, plan_body, body, field):
     response = post(signed_in(staff["prescriber"]), f"{BASE}/patients/{patient.pk}/plans", {**plan_body, **body})
     assert response.status_code == 422
@@ -121,10 +146,19 @@ def test_bad_plan_input_is_a_422_and_nothing_is_created(signed_in, staff, patien
 
 def test_a_fixed_dose_template_keeps_whole_mg(signed_in, staff):
     body = {
-        "code": "esk-local", "name": "Esketamine", "route": "intranasal_esketamine", "drug": "esketamine",
-        "fixed_dose_schedule": [{"phase": "induction", "weeks": "1-4", "first_dose_mg": 56, "dose_mg_options": [56, 84]}],
-        "induction_session_count": 8, "induction_window_days": 28, "sessions_per_week_min": 2,
-        "sessions_per_week_max": 2, "min_days_between": 2, "session_length_min": 120,
+        "code": "esk-local",
+        "name": "Esketamine",
+        "route": "intranasal_esketamine",
+        "drug": "esketamine",
+        "fixed_dose_schedule": [
+            {"phase": "induction", "weeks": "1-4", "first_dose_mg": 56, "dose_mg_options": [56, 84]}
+        ],
+        "induction_session_count": 8,
+        "induction_window_days": 28,
+        "sessions_per_week_min": 2,
+        "sessions_per_week_max": 2,
+        "min_days_between": 2,
+        "session_length_min": 120,
     }
     response = post(signed_in(staff["clinic_admin"]), f"{BASE}/templates", body)
     assert response.status_code == 201, response.json()

@@ -41,11 +41,14 @@ def test_a_course_that_cannot_fit_is_refused_naming_the_window():
     assert error.value.field == "window_days"
 
 
-@pytest.mark.parametrize("field, values", [
-    ("session_count", (0, 21, 2, 3, 1)),
-    ("sessions_per_week_min", (6, 21, 4, 3, 1)),
-    ("sessions_per_week_max", (6, 21, 2, 8, 1)),
-])
+@pytest.mark.parametrize(
+    "field, values",
+    [
+        ("session_count", (0, 21, 2, 3, 1)),
+        ("sessions_per_week_min", (6, 21, 4, 3, 1)),
+        ("sessions_per_week_max", (6, 21, 2, 8, 1)),
+    ],
+)
 def test_impossible_schedules_name_the_field(field, values):
     with pytest.raises(CourseError) as error:
         InductionSchedule(*values)
@@ -53,7 +56,11 @@ def test_impossible_schedules_name_the_field(field, values):
 
 
 @given(
-    st.integers(1, 12), st.integers(7, 60), st.integers(1, 3), st.integers(0, 4), st.integers(1, 3),
+    st.integers(1, 12),
+    st.integers(7, 60),
+    st.integers(1, 3),
+    st.integers(0, 4),
+    st.integers(1, 3),
 )
 def test_windows_are_ordered_spaced_and_inside_the_course(count, window_days, per_week_min, extra, gap):
     schedule = InductionSchedule(count, window_days, per_week_min, min(7, per_week_min + extra), gap)

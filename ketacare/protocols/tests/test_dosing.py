@@ -21,8 +21,12 @@ TODAY = dt.date(2026, 11, 22)
 
 def dose(**overrides):
     values = {
-        "dose_mg_per_kg": "0.5", "weight_kg": 70, "weight_measured_on": TODAY, "today": TODAY,
-        "limits": IV_RACEMIC_LIMITS, "concentration_mg_per_ml": 10,
+        "dose_mg_per_kg": "0.5",
+        "weight_kg": 70,
+        "weight_measured_on": TODAY,
+        "today": TODAY,
+        "limits": IV_RACEMIC_LIMITS,
+        "concentration_mg_per_ml": 10,
     }
     values.update(overrides)
     return calculate_dose(**values)
@@ -101,10 +105,13 @@ def test_the_maximum_itself_is_allowed_and_rounding_never_crosses_it():
     assert result.dose_mg == D("52") and result.notes
 
 
-@pytest.mark.parametrize("dose_mg_per_kg, message", [
-    ("0.05", "below this protocol's minimum of 0.1 mg/kg"),
-    ("1.01", "above this protocol's hard cap of 1.0 mg/kg"),
-])
+@pytest.mark.parametrize(
+    "dose_mg_per_kg, message",
+    [
+        ("0.05", "below this protocol's minimum of 0.1 mg/kg"),
+        ("1.01", "above this protocol's hard cap of 1.0 mg/kg"),
+    ],
+)
 def test_a_dose_outside_the_protocol_range_is_refused_even_with_an_override(dose_mg_per_kg, message):
     with pytest.raises(DosingError, match=message) as error:
         dose(dose_mg_per_kg=dose_mg_per_kg, override_reason="Because")
@@ -116,12 +123,15 @@ def test_the_hard_cap_itself_is_possible_with_an_override():
     assert dose(dose_mg_per_kg="1.0", override_reason="Fava dose").dose_mg == D("70")
 
 
-@pytest.mark.parametrize("field, overrides", [
-    ("dose_mg_per_kg", {"dose_mg_per_kg": 0}),
-    ("dose_mg_per_kg", {"dose_mg_per_kg": "abc"}),
-    ("concentration_mg_per_ml", {"concentration_mg_per_ml": 0}),
-    ("rounding_mg", {"policy": DosePolicy(rounding_mg=D("100"))}),
-])
+@pytest.mark.parametrize(
+    "field, overrides",
+    [
+        ("dose_mg_per_kg", {"dose_mg_per_kg": 0}),
+        ("dose_mg_per_kg", {"dose_mg_per_kg": "abc"}),
+        ("concentration_mg_per_ml", {"concentration_mg_per_ml": 0}),
+        ("rounding_mg", {"policy": DosePolicy(rounding_mg=D("100"))}),
+    ],
+)
 def test_bad_input_names_its_field(field, overrides):
     with pytest.raises(DosingError) as error:
         dose(**overrides)
@@ -163,7 +173,9 @@ def test_volume_times_concentration_is_the_dose_within_half_a_volume_step(weight
 @given(weights, per_kg, st.one_of(st.none(), st.decimals(min_value=10, max_value=200, places=0)))
 def test_never_above_a_maximum_without_an_override(weight_kg, dose_mg_per_kg, max_session_mg):
     limits = DoseLimits(
-        min_dose_mg_per_kg=D("0.1"), max_dose_mg_per_kg=D("0.75"), hard_cap_dose_mg_per_kg=D("1.0"),
+        min_dose_mg_per_kg=D("0.1"),
+        max_dose_mg_per_kg=D("0.75"),
+        hard_cap_dose_mg_per_kg=D("1.0"),
         max_dose_mg_per_session=max_session_mg,
     )
     try:
@@ -174,8 +186,9 @@ def test_never_above_a_maximum_without_an_override(weight_kg, dose_mg_per_kg, ma
     if not result.blocked:
         assert result.dose_mg <= weight_kg * D("0.75")
         assert max_session_mg is None or result.dose_mg <= max_session_mg
-    assert result.blocked == (dose_mg_per_kg > D("0.75") or (
-        max_session_mg is not None and weight_kg * dose_mg_per_kg > max_session_mg))
+    assert result.blocked == (
+        dose_mg_per_kg > D("0.75") or (max_session_mg is not None and weight_kg * dose_mg_per_kg > max_session_mg)
+    )
 
 
 def test_results_carry_the_steps_decimals_whatever_the_steps_spelling():

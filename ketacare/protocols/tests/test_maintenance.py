@@ -24,22 +24,28 @@ def propose(baseline: int, latest: int, instrument: str = "madrs", parameters=IV
     return propose_maintenance(series, FIRST, END, parameters)
 
 
-@pytest.mark.parametrize(("latest", "expected"), [
-    (15, Proposal.CONTINUE_TO_MAINTENANCE),  # exactly 50%: a response
-    (16, Proposal.EXTEND_INDUCTION),  # 46.7%
-    (22, Proposal.EXTEND_INDUCTION),  # 26.7%
-    (23, Proposal.STOP),  # 23.3%
-])
+@pytest.mark.parametrize(
+    ("latest", "expected"),
+    [
+        (15, Proposal.CONTINUE_TO_MAINTENANCE),  # exactly 50%: a response
+        (16, Proposal.EXTEND_INDUCTION),  # 46.7%
+        (22, Proposal.EXTEND_INDUCTION),  # 26.7%
+        (23, Proposal.STOP),  # 23.3%
+    ],
+)
 def test_thresholds_on_madrs(latest, expected):
     assert propose(30, latest).proposal == expected
 
 
-@pytest.mark.parametrize(("latest", "expected"), [
-    (30, Proposal.CONTINUE_TO_MAINTENANCE),  # exactly 50%
-    (31, Proposal.EXTEND_INDUCTION),  # 48.3%: the nearest below 50% a MADRS total allows
-    (45, Proposal.EXTEND_INDUCTION),  # exactly 25%
-    (46, Proposal.STOP),  # 23.3%
-])
+@pytest.mark.parametrize(
+    ("latest", "expected"),
+    [
+        (30, Proposal.CONTINUE_TO_MAINTENANCE),  # exactly 50%
+        (31, Proposal.EXTEND_INDUCTION),  # 48.3%: the nearest below 50% a MADRS total allows
+        (45, Proposal.EXTEND_INDUCTION),  # exactly 25%
+        (46, Proposal.STOP),  # 23.3%
+    ],
+)
 def test_exact_percent_boundaries(latest, expected):
     assert propose(60, latest).proposal == expected
 
@@ -110,11 +116,14 @@ def test_esketamine_interval_follows_the_label():
     assert "Spravato label" in result.reasons[-1]
 
 
-@pytest.mark.parametrize(("parameters", "field"), [
-    (replace(IV_PARAMETERS, partial_response_percent=50), "partial_response_percent"),
-    (replace(IV_PARAMETERS, partial_response_percent=0), "partial_response_percent"),
-    (replace(IV_PARAMETERS, interval_weeks_min=5, interval_weeks_max=4), "interval_weeks"),
-])
+@pytest.mark.parametrize(
+    ("parameters", "field"),
+    [
+        (replace(IV_PARAMETERS, partial_response_percent=50), "partial_response_percent"),
+        (replace(IV_PARAMETERS, partial_response_percent=0), "partial_response_percent"),
+        (replace(IV_PARAMETERS, interval_weeks_min=5, interval_weeks_max=4), "interval_weeks"),
+    ],
+)
 def test_bad_parameters_are_refused(parameters, field):
     with pytest.raises(ProtocolRuleError) as error:
         propose(30, 10, parameters=parameters)

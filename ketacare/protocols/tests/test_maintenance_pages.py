@@ -17,8 +17,14 @@ from ketacare.protocols.selectors import access_maintenance_review_by_plan_id
 def submit(patient, instrument: str, on: dt.date, total: int, amends=None) -> QuestionnaireResponse:
     at = dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC)
     return QuestionnaireResponse.objects.create(
-        patient=patient, instrument=instrument, instrument_version="test", status=ResponseStatus.SUBMITTED,
-        total=total, submitted_at=at, channel=ResponseChannel.STAFF, amends=amends,
+        patient=patient,
+        instrument=instrument,
+        instrument_version="test",
+        status=ResponseStatus.SUBMITTED,
+        total=total,
+        submitted_at=at,
+        channel=ResponseChannel.STAFF,
+        amends=amends,
     )
 
 
@@ -41,7 +47,9 @@ def test_the_proposal_comes_from_the_patients_submitted_scores(staff, plan, audi
     review = access_maintenance_review_by_plan_id(staff["nurse"], plan.pk)
     assert review.proposal.proposal == "continue_to_maintenance"
     assert (review.proposal.baseline_total, review.proposal.latest_total) == (20, 8)
-    [entry] = [e for e in audit_entries(patient=plan.patient, action=AuditAction.VIEW) if "maintenance_proposal" in e.detail]
+    [entry] = [
+        e for e in audit_entries(patient=plan.patient, action=AuditAction.VIEW) if "maintenance_proposal" in e.detail
+    ]
     assert entry.detail == {"maintenance_proposal": "continue_to_maintenance", "instrument": "phq9"}
 
 
@@ -50,7 +58,10 @@ def test_an_amendment_replaces_what_it_amends(staff, plan):
     wrong = submit(plan.patient, "phq9", plan.start_date + dt.timedelta(days=14), 18)
     submit(plan.patient, "phq9", plan.start_date + dt.timedelta(days=15), 9, amends=wrong)
     review = access_maintenance_review_by_plan_id(staff["prescriber"], plan.pk)
-    assert review.series.points == [(plan.start_date - dt.timedelta(days=1), 20), (plan.start_date + dt.timedelta(days=14), 9)]
+    assert review.series.points == [
+        (plan.start_date - dt.timedelta(days=1), 20),
+        (plan.start_date + dt.timedelta(days=14), 9),
+    ]
     assert review.proposal.proposal == "continue_to_maintenance"
 
 
@@ -69,7 +80,9 @@ def test_a_prescriber_follows_the_proposal_without_a_note(staff, plan, audit_ent
     assert record.proposal["proposal"] == "continue_to_maintenance" and record.proposal["baseline_total"] == 20
     revision = PlanRevision.objects.filter(plan=plan).first()
     assert revision.reason.startswith("Maintenance decision: continue, every 2 weeks")
-    [entry] = audit_entries(patient=plan.patient, action=AuditAction.CREATE, object_type="protocols.maintenancedecision")
+    [entry] = audit_entries(
+        patient=plan.patient, action=AuditAction.CREATE, object_type="protocols.maintenancedecision"
+    )
     assert entry.detail["overrides_proposal"] is False
 
 
@@ -104,14 +117,22 @@ def test_stop_completes_the_plan(staff, plan, audit_entries):
     actions.do_record_maintenance_decision(staff["prescriber"], plan.pk, decision="stop")
     plan.refresh_from_db()
     assert plan.status == "completed"
-    [change] = [e for e in audit_entries(patient=plan.patient, action=AuditAction.STATUS_CHANGE) if e.detail["to"] == "completed"]
+    [change] = [
+        e
+        for e in audit_entries(patient=plan.patient, action=AuditAction.STATUS_CHANGE)
+        if e.detail["to"] == "completed"
+    ]
     assert "proposal: stop" in change.detail["reason"]
 
 
 def test_bad_input_changes_nothing(staff, plan):
     scores(plan, 20, 8)
-    for bad in ({"decision": "maybe"}, {"decision": "stop", "interval_weeks": 3, "note": "x"},
-                {"decision": "continue", "interval_weeks": 0}, {"decision": "continue", "instrument": "cadss"}):
+    for bad in (
+        {"decision": "maybe"},
+        {"decision": "stop", "interval_weeks": 3, "note": "x"},
+        {"decision": "continue", "interval_weeks": 0},
+        {"decision": "continue", "instrument": "cadss"},
+    ):
         with pytest.raises(ValidationError):
             actions.do_record_maintenance_decision(staff["prescriber"], plan.pk, **bad)
     assert not MaintenanceDecision.objects.exists()
@@ -161,8 +182,13 @@ def test_posting_a_decision_from_the_page(signed_in, staff, plan):
 def test_another_organisations_page_is_not_found(signed_in, other_staff, plan):
     client = signed_in(other_staff["prescriber"])
     assert client.get(reverse("protocols:maintenance", args=[plan.pk])).status_code == 404
-    assert client.post(reverse("protocols:maintenance_decide", args=[plan.pk]),
-                       {"decision": "stop", "note": "x", "instrument": "phq9"}).status_code == 404
+    assert (
+        client.post(
+            reverse("protocols:maintenance_decide", args=[plan.pk]),
+            {"decision": "stop", "note": "x", "instrument": "phq9"},
+        ).status_code
+        == 404
+    )
 
 
 # API
@@ -177,10 +203,17 @@ def test_api_proposal_and_decision(signed_in, staff, plan):
     assert response.status_code == 200
     body = response.json()
     assert (body["proposal"], body["proposed_decision"], body["baseline_total"], body["latest_total"]) == (
-        "continue_to_maintenance", "continue", 20, 8)
+        "continue_to_maintenance",
+        "continue",
+        20,
+        8,
+    )
     assert body["percent_change"] == -60.0 and len(body["scores"]) == 2
-    response = client.post(f"{API}/{plan.pk}/maintenance-decision", {"decision": "continue", "interval_weeks": 3},
-                           content_type="application/json")
+    response = client.post(
+        f"{API}/{plan.pk}/maintenance-decision",
+        {"decision": "continue", "interval_weeks": 3},
+        content_type="application/json",
+    )
     assert response.status_code == 201
     assert (response.json()["decision"], response.json()["interval_weeks"]) == ("continue", 3)
 
@@ -195,7 +228,9 @@ def test_api_refusals(signed_in, staff, other_staff, plan):
     other = signed_in(other_staff["prescriber"])
     assert other.get(f"{API}/{plan.pk}/maintenance-proposal").status_code == 404
     assert other.post(url, {"decision": "stop", "note": "x"}, content_type="application/json").status_code == 404
-    assert signed_in(staff["prescriber"]).get(f"{API}/{plan.pk}/maintenance-proposal?instrument=cadss").status_code == 422
+    assert (
+        signed_in(staff["prescriber"]).get(f"{API}/{plan.pk}/maintenance-proposal?instrument=cadss").status_code == 422
+    )
     assert not MaintenanceDecision.objects.exists()
 
 

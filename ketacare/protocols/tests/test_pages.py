@@ -28,9 +28,11 @@ def test_templates_page_lists_built_ins_and_admins_edit_into_a_new_version(signe
     client = signed_in(staff["clinic_admin"])
     page = client.get(url).content.decode()
     assert "Save as a new version" in page and "Andrade" in page
-    form = {name: ("" if value is None else value) for name, value in {
-        field: getattr(iv_template, field) for field in actions.TEMPLATE_FIELDS
-    }.items() if not isinstance(value, list)}
+    form = {
+        name: ("" if value is None else value)
+        for name, value in {field: getattr(iv_template, field) for field in actions.TEMPLATE_FIELDS}.items()
+        if not isinstance(value, list)
+    }
     response = client.post(url, {**form, "infusion_min": 60})
     new = ProtocolTemplate.objects.get(code="iv-racemic-ketamine", version=2)
     assert response.status_code == 302 and response.url == reverse("protocols:template_detail", args=[new.pk])
@@ -39,11 +41,15 @@ def test_templates_page_lists_built_ins_and_admins_edit_into_a_new_version(signe
 
 def test_a_bad_template_edit_names_the_field_and_saves_nothing(signed_in, staff, iv_template):
     client = signed_in(staff["clinic_admin"])
-    form = {field: getattr(iv_template, field) for field in actions.TEMPLATE_FIELDS
-            if not isinstance(getattr(iv_template, field), list)}
+    form = {
+        field: getattr(iv_template, field)
+        for field in actions.TEMPLATE_FIELDS
+        if not isinstance(getattr(iv_template, field), list)
+    }
     form = {k: ("" if v is None else v) for k, v in form.items()}
-    response = client.post(reverse("protocols:template_detail", args=[iv_template.pk]),
-                           {**form, "max_dose_mg_per_kg": "2"})
+    response = client.post(
+        reverse("protocols:template_detail", args=[iv_template.pk]), {**form, "max_dose_mg_per_kg": "2"}
+    )
     assert response.status_code == 200
     assert "must be at least the maximum" in response.content.decode()
     assert ProtocolTemplate.objects.filter(code="iv-racemic-ketamine").count() == 1
@@ -129,16 +135,18 @@ def test_status_and_adjuncts_on_the_page(signed_in, staff, plan):
 
 
 def test_a_plan_without_a_recent_weight_asks_for_one(signed_in, staff, patient, iv_template):
-    plan = actions.do_create_plan_from_template(staff["prescriber"], patient.pk, template_id=iv_template.pk,
-                                                start_date=patient.today())
+    plan = actions.do_create_plan_from_template(
+        staff["prescriber"], patient.pk, template_id=iv_template.pk, start_date=patient.today()
+    )
     html = signed_in(staff["nurse"]).get(reverse("protocols:plan_detail", args=[plan.pk])).content.decode()
     assert "Today&#x27;s weight is needed" in html and "<svg" not in html
 
 
 def test_esketamine_plans_show_the_fixed_schedule_and_a_label_model_curve(signed_in, staff, patient):
     template = ProtocolTemplate.objects.get(code="esketamine-nasal")
-    plan = actions.do_create_plan_from_template(staff["prescriber"], patient.pk, template_id=template.pk,
-                                                start_date=patient.today())
+    plan = actions.do_create_plan_from_template(
+        staff["prescriber"], patient.pk, template_id=template.pk, start_date=patient.today()
+    )
     assert plan.sessions.count() == 8
     html = signed_in(staff["nurse"]).get(reverse("protocols:plan_detail", args=[plan.pk])).content.decode()
     assert "day 1 56 mg" in html and "Esketamine, one-compartment" in html

@@ -54,8 +54,7 @@ def test_a_horizon_off_the_five_minute_grid_ends_the_curve_at_the_horizon(capsys
 
 
 def test_an_im_dose_is_absorbed_with_the_stated_bioavailability(capsys):
-    result = simulate(capsys, "--model", "clements", "--weight-kg", "70", "--dose-mg-per-kg", "0.5",
-                      "--route", "im")
+    result = simulate(capsys, "--model", "clements", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--route", "im")
     assert result["route"] == "im"
     assert result["bioavailability"] == 0.93
     assert "ASSUMED" in result["absorption_source"]
@@ -71,21 +70,44 @@ def test_text_output_names_the_model_and_the_result(capsys):
     assert "below 100 ng/mL: at 43.6 min" in out
 
 
-@pytest.mark.parametrize("args, option", [
-    (["--model", "domino", "--weight-kg", "0", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
-    (["--model", "domino", "--weight-kg", "301", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
-    (["--model", "domino", "--weight-kg", "nan", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
-    (["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "-0.5", "--infusion-min", "40"],
-     "--dose-mg-per-kg"),
-    (["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "0"], "--infusion-min"),
-    (["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "1441"],
-     "--infusion-min"),
-    (["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5"], "--infusion-min"),
-    (["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--route", "im", "--infusion-min", "5"],
-     "--infusion-min"),
-    ([*["--model", "domino"], *STANDARD, "--below", "0"], "--below"),
-    ([*["--model", "domino"], *STANDARD, "--horizon-min", "-5"], "--horizon-min"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--model", "domino", "--weight-kg", "0", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
+        (["--model", "domino", "--weight-kg", "301", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
+        (["--model", "domino", "--weight-kg", "nan", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
+        (
+            ["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "-0.5", "--infusion-min", "40"],
+            "--dose-mg-per-kg",
+        ),
+        (
+            ["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "0"],
+            "--infusion-min",
+        ),
+        (
+            ["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "1441"],
+            "--infusion-min",
+        ),
+        (["--model", "domino", "--weight-kg", "70", "--dose-mg-per-kg", "0.5"], "--infusion-min"),
+        (
+            [
+                "--model",
+                "domino",
+                "--weight-kg",
+                "70",
+                "--dose-mg-per-kg",
+                "0.5",
+                "--route",
+                "im",
+                "--infusion-min",
+                "5",
+            ],
+            "--infusion-min",
+        ),
+        ([*["--model", "domino"], *STANDARD, "--below", "0"], "--below"),
+        ([*["--model", "domino"], *STANDARD, "--horizon-min", "-5"], "--horizon-min"),
+    ],
+)
 def test_impossible_input_fails_with_status_2_naming_the_option(args, option):
     with pytest.raises(CommandError) as info:
         call_command("pk", "simulate", *args)
@@ -101,8 +123,14 @@ def test_an_unknown_model_is_refused_by_name():
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KETACARE_SECRET_KEY": "x"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run([sys.executable, "-m", "ketacare.cli", "pk", "simulate", *args],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ketacare.cli", "pk", "simulate", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_cli_prints_json():
@@ -114,11 +142,14 @@ def test_the_cli_prints_json():
     assert result["time_below_min"] == pytest.approx(68.397, abs=1e-3)
 
 
-@pytest.mark.parametrize("args, option", [
-    (["--model", "kamp", "--weight-kg", "-3", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
-    (["--model", "kamp", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "-1"], "--infusion-min"),
-    (["--model", "ketamine9", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--model"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--model", "kamp", "--weight-kg", "-3", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--weight-kg"),
+        (["--model", "kamp", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "-1"], "--infusion-min"),
+        (["--model", "ketamine9", "--weight-kg", "70", "--dose-mg-per-kg", "0.5", "--infusion-min", "40"], "--model"),
+    ],
+)
 def test_the_cli_exits_2_with_the_option_on_stderr_and_no_traceback(args, option):
     done = _run_cli(*args, "--json")
     assert done.returncode == 2

@@ -49,7 +49,9 @@ def test_only_a_prescriber_creates_plans(staff, patient, iv_template, role):
     assert not TreatmentPlan.objects.exists()
 
 
-def test_another_organisations_patient_or_plan_is_not_found(staff, other_staff, patient, other_org_patient, iv_template):
+def test_another_organisations_patient_or_plan_is_not_found(
+    staff, other_staff, patient, other_org_patient, iv_template
+):
     with pytest.raises(Http404):
         make_plan(staff, other_org_patient, iv_template)
     plan = make_plan(staff, patient, iv_template)
@@ -80,15 +82,18 @@ def test_the_dose_for_the_latest_weight(staff, weighed_patient, iv_template):
 
 
 def test_an_old_weight_asks_for_todays(staff, patient, iv_template):
-    WeightMeasurement.objects.create(patient=patient, weight_kg=70, measured_on=patient.today() - dt.timedelta(days=31),
-                                     recorded_by=staff["nurse"])
+    WeightMeasurement.objects.create(
+        patient=patient, weight_kg=70, measured_on=patient.today() - dt.timedelta(days=31), recorded_by=staff["nurse"]
+    )
     plan = make_plan(staff, patient, iv_template)
     with pytest.raises(ValidationError) as error:
         actions.do_calculate_dose(staff["prescriber"], plan.pk)
     assert "Today's weight is needed" in error.value.message_dict["weight_measured_on"][0]
 
 
-def test_a_dose_above_the_maximum_is_blocked_until_a_prescriber_overrides_it(staff, weighed_patient, iv_template, audit_entries):
+def test_a_dose_above_the_maximum_is_blocked_until_a_prescriber_overrides_it(
+    staff, weighed_patient, iv_template, audit_entries
+):
     plan = make_plan(staff, weighed_patient, iv_template, dose_mg_per_kg="0.9")
     assert actions.do_calculate_dose(staff["prescriber"], plan.pk).blocked
     with pytest.raises(ValidationError) as error:
@@ -150,7 +155,11 @@ def test_adjunct_care_is_versioned_and_validated(staff, patient, iv_template):
 def test_a_plan_keeps_its_template_version_after_the_template_is_edited(staff, patient, iv_template):
     plan = make_plan(staff, patient, iv_template)
     edited = actions.do_edit_template(staff["clinic_admin"], iv_template.pk, dose_mg_per_kg=Decimal("0.4"))
-    assert (edited.version, edited.organisation, edited.dose_mg_per_kg) == (2, staff["clinic_admin"].organisation, Decimal("0.4"))
+    assert (edited.version, edited.organisation, edited.dose_mg_per_kg) == (
+        2,
+        staff["clinic_admin"].organisation,
+        Decimal("0.4"),
+    )
     iv_template.refresh_from_db()
     assert iv_template.dose_mg_per_kg == Decimal("0.5") and iv_template.version == 1
     plan.refresh_from_db()

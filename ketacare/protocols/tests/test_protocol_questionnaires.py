@@ -13,10 +13,13 @@ PATIENT_RATED = frozenset({"phq9", "gad7"})
 def test_the_schedule_has_one_questionnaire_per_session_and_the_first_is_the_baseline():
     windows = [(dt.date(2026, 12, 1), dt.date(2026, 12, 1)), (dt.date(2026, 12, 3), dt.date(2026, 12, 4))]
     due = questionnaire_schedule(
-        [{"instrument": "phq9", "timing": "before each session"},
-         {"instrument": "cadss", "timing": "after dosing"},
-         {"instrument": "madrs", "timing": "before each session"}],  # clinician-rated: rated in the visit
-        windows, PATIENT_RATED,
+        [
+            {"instrument": "phq9", "timing": "before each session"},
+            {"instrument": "cadss", "timing": "after dosing"},
+            {"instrument": "madrs", "timing": "before each session"},
+        ],  # clinician-rated: rated in the visit
+        windows,
+        PATIENT_RATED,
     )
     assert [(d.instrument, d.due_on, d.reason) for d in due] == [
         ("phq9", dt.date(2026, 12, 1), "baseline"),
@@ -24,7 +27,9 @@ def test_the_schedule_has_one_questionnaire_per_session_and_the_first_is_the_bas
     ]
 
 
-def test_activating_a_plan_assigns_phq9_and_gad7_before_each_of_the_six_iv_sessions(staff, weighed_patient, iv_template):
+def test_activating_a_plan_assigns_phq9_and_gad7_before_each_of_the_six_iv_sessions(
+    staff, weighed_patient, iv_template
+):
     weighed_patient.home_location = weighed_patient.organisation.locations.get(time_zone="America/Los_Angeles")
     weighed_patient.save(update_fields=["home_location"])
     plan = actions.do_create_plan_from_template(

@@ -56,8 +56,12 @@ def pmf_deadline(treatment_date: dt.date, deadline_days: int = DEFAULT_PMF_DEADL
     return treatment_date + dt.timedelta(days=deadline_days)
 
 
-def pmf_state(treatment_date: dt.date, submitted_on: dt.date | None, today: dt.date,
-              deadline_days: int = DEFAULT_PMF_DEADLINE_DAYS) -> str:
+def pmf_state(
+    treatment_date: dt.date,
+    submitted_on: dt.date | None,
+    today: dt.date,
+    deadline_days: int = DEFAULT_PMF_DEADLINE_DAYS,
+) -> str:
     if submitted_on is not None:
         return PmfState.SUBMITTED
     return PmfState.OVERDUE if today > pmf_deadline(treatment_date, deadline_days) else PmfState.DUE

@@ -59,12 +59,14 @@ def test_enrollment_rules(patient, staff, other_org_patient, other_staff):
     with pytest.raises(ValidationError) as error:
         actions.do_enroll_patient(staff["clinic_admin"], patient.pk, enrollment_id="X", enrolled_on=DAY)
     assert "enrolled_by_id" in error.value.message_dict  # a clinic admin names the prescriber
-    enrollment = actions.do_enroll_patient(staff["clinic_admin"], patient.pk, enrollment_id="X", enrolled_on=DAY,
-                                           enrolled_by_id=staff["prescriber"].pk)
+    enrollment = actions.do_enroll_patient(
+        staff["clinic_admin"], patient.pk, enrollment_id="X", enrolled_on=DAY, enrolled_by_id=staff["prescriber"].pk
+    )
     assert enrollment.enrolled_by == staff["prescriber"] and enrollment.recorded_by == staff["clinic_admin"]
     with pytest.raises(ValidationError):
         actions.do_enroll_patient(staff["prescriber"], patient.pk, enrollment_id="Y", enrolled_on=DAY)
     from django.http import Http404
+
     with pytest.raises(Http404):
         actions.do_enroll_patient(other_staff["prescriber"], patient.pk, enrollment_id="Z", enrolled_on=DAY)
     assert RemsEnrollment.objects.count() == 1
@@ -72,22 +74,47 @@ def test_enrollment_rules(patient, staff, other_org_patient, other_staff):
 
 def test_certification_input_is_checked_and_audited(portland, staff, other_staff, audit_entries):
     with pytest.raises(ValidationError) as error:
-        actions.do_record_certification(staff["clinic_admin"], location_id=portland.pk, certificate_id=" ",
-                                        certified_on=DAY, authorized_representative="Dana")
+        actions.do_record_certification(
+            staff["clinic_admin"],
+            location_id=portland.pk,
+            certificate_id=" ",
+            certified_on=DAY,
+            authorized_representative="Dana",
+        )
     assert "certificate_id" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        actions.do_record_certification(staff["clinic_admin"], location_id=portland.pk, certificate_id="C1",
-                                        certified_on=DAY, expires_on=DAY - dt.timedelta(days=1),
-                                        authorized_representative="Dana")
+        actions.do_record_certification(
+            staff["clinic_admin"],
+            location_id=portland.pk,
+            certificate_id="C1",
+            certified_on=DAY,
+            expires_on=DAY - dt.timedelta(days=1),
+            authorized_representative="Dana",
+        )
     assert "expires_on" in error.value.message_dict
     with pytest.raises(ValidationError) as error:  # another organisation's location
-        actions.do_record_certification(other_staff["clinic_admin"], location_id=portland.pk, certificate_id="C1",
-                                        certified_on=DAY, authorized_representative="Dana")
+        actions.do_record_certification(
+            other_staff["clinic_admin"],
+            location_id=portland.pk,
+            certificate_id="C1",
+            certified_on=DAY,
+            authorized_representative="Dana",
+        )
     assert "location_id" in error.value.message_dict
     with pytest.raises(PermissionDenied):
-        actions.do_record_certification(staff["nurse"], location_id=portland.pk, certificate_id="C1",
-                                        certified_on=DAY, authorized_representative="Dana")
+        actions.do_record_certification(
+            staff["nurse"],
+            location_id=portland.pk,
+            certificate_id="C1",
+            certified_on=DAY,
+            authorized_representative="Dana",
+        )
     assert not RemsCertification.objects.exists()
-    actions.do_record_certification(staff["prescriber"], location_id=portland.pk, certificate_id="C1",
-                                    certified_on=DAY, authorized_representative="Dana")
+    actions.do_record_certification(
+        staff["prescriber"],
+        location_id=portland.pk,
+        certificate_id="C1",
+        certified_on=DAY,
+        authorized_representative="Dana",
+    )
     assert audit_entries(object_type="rems.remscertification")[0].detail["certificate_id"] == "C1"

@@ -38,8 +38,18 @@ def draw_dose(page: Page, kit, prescriber) -> None:
     dose.get_by_role("button", name="Draw the dose").click()
 
 
-def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staff, patient, portland, esketamine_day,
-                                                   clock, browser_sign_in, browser_sign_out, browser_record_vitals):
+def test_esketamine_session_to_finalised_rems_form(
+    page: Page,
+    live_server,
+    staff,
+    patient,
+    portland,
+    esketamine_day,
+    clock,
+    browser_sign_in,
+    browser_sign_out,
+    browser_record_vitals,
+):
     # Generous: the CI machine is shared.
     page.set_default_timeout(45000)
     base = live_server.url
@@ -65,8 +75,13 @@ def test_esketamine_session_to_finalised_rems_form(page: Page, live_server, staf
     expect(page).to_have_url(re.compile(r"/sessions/\d+/$"))
     session = TreatmentSession.objects.get()
     checklist = page.locator("#form-checklist")
-    for label in ("Identity confirmed", "Today's questionnaires done", "Fasting as instructed",
-                  "Driver home confirmed", "Interacting medicines taken today asked"):
+    for label in (
+        "Identity confirmed",
+        "Today's questionnaires done",
+        "Fasting as instructed",
+        "Driver home confirmed",
+        "Interacting medicines taken today asked",
+    ):
         checklist.get_by_label(label, exact=True).check()
     checklist.get_by_label("Benzodiazepine", exact=True).check()
     checklist.get_by_role("button", name="Save checklist").click()

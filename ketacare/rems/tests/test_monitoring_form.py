@@ -20,9 +20,18 @@ def test_the_form_is_filled_from_the_chart(make_chart, staff, patient, portland)
     session = make_chart(events=["dissociation"])
     form = actions.do_create_form_from_session(staff["nurse"], session.pk)
     assert (form.patient, form.location, form.monitoring_clinician, form.session) == (
-        patient, portland, staff["nurse"], session)
+        patient,
+        portland,
+        staff["nurse"],
+        session,
+    )
     assert form.treatment_date == timezone.localtime(session.first_device_at, portland.zone).date()
-    assert (form.dose_mg, form.lot_number, form.monitoring_minutes, form.first_treatment) == (56, "LOT-ESK-42", 125, True)
+    assert (form.dose_mg, form.lot_number, form.monitoring_minutes, form.first_treatment) == (
+        56,
+        "LOT-ESK-42",
+        125,
+        True,
+    )
     assert (form.bp_before_systolic_mmhg, form.bp_before_diastolic_mmhg) == (132, 84)
     assert (form.bp_40min_systolic_mmhg, form.bp_40min_diastolic_mmhg) == (152, 94)  # the 40-minute check
     assert (form.bp_leaving_systolic_mmhg, form.bp_leaving_diastolic_mmhg) == (128, 80)
@@ -46,8 +55,13 @@ def test_unknowns_stay_blank_and_finalising_names_each(make_chart, staff):
     form = actions.do_create_form_from_session(staff["nurse"], session.pk)
     with pytest.raises(ValidationError) as error:
         actions.do_finalise_form(staff["nurse"], form.pk)
-    assert set(error.value.message_dict) == {"benzodiazepines", "non_benzodiazepine_sedative_hypnotics",
-                                             "psychostimulants", "maois", "opioids"}
+    assert set(error.value.message_dict) == {
+        "benzodiazepines",
+        "non_benzodiazepine_sedative_hypnotics",
+        "psychostimulants",
+        "maois",
+        "opioids",
+    }
     assert "Benzodiazepines (yes/no) is required before finalising." in error.value.message_dict["benzodiazepines"]
     assert MonitoringForm.objects.get(pk=form.pk).status == "draft"
 
@@ -72,17 +86,20 @@ def test_finalised_forms_are_locked(make_chart, staff, audit_entries):
     assert MonitoringForm.objects.get(pk=form.pk).dose_mg == 56
     actions.do_mark_form_submitted(staff["nurse"], form.pk, submitted_on=form.treatment_date)
     assert MonitoringForm.objects.get(pk=form.pk).submitted_on == form.treatment_date
-    assert [e.detail.get("status") for e in audit_entries(object_type="rems.monitoringform",
-                                                            action=AuditAction.STATUS_CHANGE)] == ["finalised",
-                                                                                                  "submitted"]
+    assert [
+        e.detail.get("status")
+        for e in audit_entries(object_type="rems.monitoringform", action=AuditAction.STATUS_CHANGE)
+    ] == ["finalised", "submitted"]
 
 
 def test_bad_changes_name_the_field_and_change_nothing(make_chart, staff):
     form = actions.do_create_form_from_session(staff["nurse"], make_chart().pk)
-    for changes, field in (({"bp_before_systolic_mmhg": 900}, "bp_before_systolic_mmhg"),
-                           ({"sedation": "maybe"}, "sedation"),
-                           ({"monitoring_clinician": staff["front_desk"].pk}, "monitoring_clinician"),
-                           ({"patient": 3}, "patient")):
+    for changes, field in (
+        ({"bp_before_systolic_mmhg": 900}, "bp_before_systolic_mmhg"),
+        ({"sedation": "maybe"}, "sedation"),
+        ({"monitoring_clinician": staff["front_desk"].pk}, "monitoring_clinician"),
+        ({"patient": 3}, "patient"),
+    ):
         with pytest.raises(ValidationError) as error:
             actions.do_update_form(staff["nurse"], form.pk, dose_mg=84, **changes)
         assert field in error.value.message_dict
@@ -125,8 +142,18 @@ def test_the_dashboard_lists_due_and_overdue(make_chart, staff, settings):
 
 
 def test_field_labels_cover_the_pmf():
-    assert {"patient", "monitoring_clinician", "location", "treatment_date", "dose_mg", "lot_number",
-            "monitoring_minutes", "bp_40min_systolic_mmhg", "respiratory_depression", "maois"} <= set(FIELD_LABELS)
+    assert {
+        "patient",
+        "monitoring_clinician",
+        "location",
+        "treatment_date",
+        "dose_mg",
+        "lot_number",
+        "monitoring_minutes",
+        "bp_40min_systolic_mmhg",
+        "respiratory_depression",
+        "maois",
+    } <= set(FIELD_LABELS)
 
 
 def test_the_command_lists_due_and_overdue_and_prints_a_form(make_chart, staff, tmp_path, capsys):
@@ -144,8 +171,9 @@ def test_the_command_lists_due_and_overdue_and_prints_a_form(make_chart, staff, 
         call_command("rems", "due", "--as-user", staff["front_desk"].username)
     assert error.value.returncode == 2 and "--as-user" in str(error.value)
     target = tmp_path / "pmf.pdf"
-    call_command("rems", "form-pdf", "--as-user", staff["nurse"].username, "--form", str(form.pk),
-                 "--output", str(target))
+    call_command(
+        "rems", "form-pdf", "--as-user", staff["nurse"].username, "--form", str(form.pk), "--output", str(target)
+    )
     assert target.read_bytes().startswith(b"%PDF")
     with pytest.raises(CommandError) as error:
         call_command("rems", "form-pdf", "--as-user", staff["nurse"].username, "--form", "x", "--output", "y")
@@ -157,12 +185,26 @@ def test_pure_mapping_rules():
 
     def chart(**changes):
         values = dict(
-            patient_id=1, location_id=2, monitoring_clinician_id=3, treatment_date=dt.date(2026, 11, 20),
-            first_treatment=False, dose_mg=84.0, lot_number="L", monitoring_minutes=130,
-            vitals=[Vital("pre_dose", None, None, 145, 85, 80, 98), Vital("monitoring", 33, None, 150, 95, 80, 98),
-                    Vital("monitoring", 52, None, 148, 92, 80, 98), Vital("monitoring", 125, None, 130, 80, 80, 93)],
-            vital_range=Range(140, 90, 110, 94), adverse_event_kinds=[], moaas_scores=[5, 4], cadss_totals=[0],
-            interacting_medicines=["maoi"], discharged=True,
+            patient_id=1,
+            location_id=2,
+            monitoring_clinician_id=3,
+            treatment_date=dt.date(2026, 11, 20),
+            first_treatment=False,
+            dose_mg=84.0,
+            lot_number="L",
+            monitoring_minutes=130,
+            vitals=[
+                Vital("pre_dose", None, None, 145, 85, 80, 98),
+                Vital("monitoring", 33, None, 150, 95, 80, 98),
+                Vital("monitoring", 52, None, 148, 92, 80, 98),
+                Vital("monitoring", 125, None, 130, 80, 80, 93),
+            ],
+            vital_range=Range(140, 90, 110, 94),
+            adverse_event_kinds=[],
+            moaas_scores=[5, 4],
+            cadss_totals=[0],
+            interacting_medicines=["maoi"],
+            discharged=True,
         )
         values.update(changes)
         return form_values_from_chart(ChartFacts(**values))
@@ -172,11 +214,19 @@ def test_pure_mapping_rules():
     assert (values["bp_40min_systolic_mmhg"], values["bp_40min_diastolic_mmhg"]) == (150, 95)
     # 145 systolic above 140; SpO2 93 below 94.
     assert (values["vitals_in_range_before_dose"], values["vitals_in_range_before_leaving"]) == (False, False)
-    assert (values["sedation"], values["dissociation"], values["maois"], values["opioids"]) == (True, False, True, False)
+    assert (values["sedation"], values["dissociation"], values["maois"], values["opioids"]) == (
+        True,
+        False,
+        True,
+        False,
+    )
     assert values["dose_mg"] == 84
     open_chart = chart(discharged=False, moaas_scores=[], vitals=[])
     assert (open_chart["sedation"], open_chart["monitoring_minutes"], open_chart["bp_leaving_systolic_mmhg"]) == (
-        None, None, None)
+        None,
+        None,
+        None,
+    )
     assert chart(dose_mg=70.5)["dose_mg"] is None  # not a whole mg: staff enter it
 
 

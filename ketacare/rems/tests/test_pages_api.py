@@ -1,7 +1,5 @@
 """REMS pages, the printable form and the API."""
 
-
-
 from ketacare.audit.models import AuditAction
 from ketacare.rems.models import MonitoringForm, RemsCertification, RemsEnrollment
 
@@ -27,8 +25,16 @@ def test_from_session_to_finalised_form_in_pages(signed_in, staff, make_chart, a
     # Clearing a field and finalising: refused, naming it.
     data = {name: (value if value is not None else "") for name, value in page.context["edit_form"].initial.items()}
     data.update({"lot_number": "", "sedation": "no", "dissociation": "yes", "respiratory_depression": "no"})
-    for name in ("first_treatment", "vitals_in_range_before_dose", "vitals_in_range_before_leaving",
-                 "benzodiazepines", "non_benzodiazepine_sedative_hypnotics", "psychostimulants", "maois", "opioids"):
+    for name in (
+        "first_treatment",
+        "vitals_in_range_before_dose",
+        "vitals_in_range_before_leaving",
+        "benzodiazepines",
+        "non_benzodiazepine_sedative_hypnotics",
+        "psychostimulants",
+        "maois",
+        "opioids",
+    ):
         data[name] = {True: "yes", False: "no"}[getattr(form, name)]
     data["treatment_date"] = form.treatment_date.isoformat()
     assert client.post(f"/rems/forms/{form.pk}/", data).status_code == 302
@@ -48,44 +54,74 @@ def test_from_session_to_finalised_form_in_pages(signed_in, staff, make_chart, a
 
 def test_certification_and_enrollment_pages(signed_in, staff, patient, portland):
     admin = signed_in(staff["clinic_admin"])
-    response = admin.post("/rems/certifications/", {
-        "location_id": portland.pk, "certificate_id": "HCS-1", "certified_on": "2026-01-05",
-        "authorized_representative": "Dana Rivera",
-    })
+    response = admin.post(
+        "/rems/certifications/",
+        {
+            "location_id": portland.pk,
+            "certificate_id": "HCS-1",
+            "certified_on": "2026-01-05",
+            "authorized_representative": "Dana Rivera",
+        },
+    )
     assert response.status_code == 302 and RemsCertification.objects.get().certificate_id == "HCS-1"
-    bad = admin.post("/rems/certifications/", {"location_id": portland.pk, "certificate_id": "",
-                                                "certified_on": "x", "authorized_representative": ""})
+    bad = admin.post(
+        "/rems/certifications/",
+        {"location_id": portland.pk, "certificate_id": "", "certified_on": "x", "authorized_representative": ""},
+    )
     assert bad.status_code == 200 and RemsCertification.objects.count() == 1
     assert signed_in(staff["nurse"]).post("/rems/certifications/", {}).status_code == 403
     prescriber = signed_in(staff["prescriber"])
     assert b"Not enrolled" in prescriber.get(f"/rems/patients/{patient.pk}/").content
-    response = prescriber.post(f"/rems/patients/{patient.pk}/", {
-        "enrollment_id": "PT-1", "enrolled_on": "2026-11-01", "enrolled_by_id": staff["prescriber"].pk,
-    })
+    response = prescriber.post(
+        f"/rems/patients/{patient.pk}/",
+        {
+            "enrollment_id": "PT-1",
+            "enrolled_on": "2026-11-01",
+            "enrolled_by_id": staff["prescriber"].pk,
+        },
+    )
     assert response.status_code == 302 and RemsEnrollment.objects.get().enrollment_id == "PT-1"
 
 
 def test_api_round_trip(signed_in, staff, patient, portland, make_chart):
     admin = signed_in(staff["clinic_admin"])
-    response = admin.post(f"{API}/certifications", {
-        "location_id": portland.pk, "certificate_id": "HCS-9", "certified_on": "2026-01-05",
-        "authorized_representative": "Dana",
-    }, content_type="application/json")
+    response = admin.post(
+        f"{API}/certifications",
+        {
+            "location_id": portland.pk,
+            "certificate_id": "HCS-9",
+            "certified_on": "2026-01-05",
+            "authorized_representative": "Dana",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.json()
-    response = admin.post(f"{API}/patients/{patient.pk}/enrollments", {
-        "enrollment_id": "PT-9", "enrolled_on": "2026-11-01", "enrolled_by_id": staff["prescriber"].pk,
-    }, content_type="application/json")
+    response = admin.post(
+        f"{API}/patients/{patient.pk}/enrollments",
+        {
+            "enrollment_id": "PT-9",
+            "enrolled_on": "2026-11-01",
+            "enrolled_by_id": staff["prescriber"].pk,
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.json()
     nurse = signed_in(staff["nurse"])
     session = make_chart(medicines=None)
     body = nurse.post(f"{API}/sessions/{session.pk}/form").json()
     assert body["dose_mg"] == 56 and body["missing"] == [
-        "benzodiazepines", "non_benzodiazepine_sedative_hypnotics", "psychostimulants", "maois", "opioids"]
+        "benzodiazepines",
+        "non_benzodiazepine_sedative_hypnotics",
+        "psychostimulants",
+        "maois",
+        "opioids",
+    ]
     refused = nurse.post(f"{API}/forms/{body['id']}/finalise")
     assert refused.status_code == 422
     assert {d["loc"][1] for d in refused.json()["detail"]} == set(body["missing"])
-    changed = nurse.patch(f"{API}/forms/{body['id']}", dict.fromkeys(body["missing"], False),
-                          content_type="application/json")
+    changed = nurse.patch(
+        f"{API}/forms/{body['id']}", dict.fromkeys(body["missing"], False), content_type="application/json"
+    )
     assert changed.status_code == 200 and changed.json()["missing"] == []
     assert nurse.post(f"{API}/forms/{body['id']}/finalise").json()["status"] == "finalised"
     assert nurse.patch(f"{API}/forms/{body['id']}", {"dose_mg": 84}, content_type="application/json").status_code == 422

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def esketamine_session(staff, patient, portland, clock, make_treatment_plan, make_session_appointment,
-                       make_products, receive):
+def esketamine_session(
+    staff, patient, portland, clock, make_treatment_plan, make_session_appointment, make_products, receive
+):
     """An esketamine session past its pre-session checks at Portland, with a 56 mg kit there."""
     nurse = staff["nurse"]
     make_treatment_plan(patient, "esketamine-nasal", staff["prescriber"])
@@ -25,17 +26,27 @@ def esketamine_session(staff, patient, portland, clock, make_treatment_plan, mak
     _, esketamine = make_products(staff["clinic_admin"])
     kit = receive(nurse, portland, esketamine, lot="SPR-1")[0].vial
     session = actions.do_start_session(nurse, appointment.pk)
-    actions.do_record_checklist(nurse, session.pk, answers={
-        "identity": True, "questionnaires": True, "fasting": True, "driver": True, "interacting_medicines": True,
-    })
-    actions.do_record_vitals(nurse, session.pk, systolic_mmhg=120, diastolic_mmhg=80, heart_rate_bpm=72,
-                             spo2_percent=98)
+    actions.do_record_checklist(
+        nurse,
+        session.pk,
+        answers={
+            "identity": True,
+            "questionnaires": True,
+            "fasting": True,
+            "driver": True,
+            "interacting_medicines": True,
+        },
+    )
+    actions.do_record_vitals(
+        nurse, session.pk, systolic_mmhg=120, diastolic_mmhg=80, heart_rate_bpm=72, spo2_percent=98
+    )
     return {"session": actions.do_complete_prechecks(nurse, session.pk), "kit": kit}
 
 
 def _draw(staff, world):
-    return actions.do_prepare_dose(staff["nurse"], world["session"].pk, vial_id=world["kit"].pk,
-                                   checked_by_id=staff["prescriber"].pk, dose_mg=56)
+    return actions.do_prepare_dose(
+        staff["nurse"], world["session"].pk, vial_id=world["kit"].pk, checked_by_id=staff["prescriber"].pk, dose_mg=56
+    )
 
 
 def test_the_rems_registers_its_check_with_treatments():
@@ -51,7 +62,12 @@ def test_rems_blocks_before_enrolment(staff, esketamine_session):
 
 
 def test_certified_and_enrolled_may_be_dosed_and_a_withdrawal_stops_the_next_device(
-    staff, patient, esketamine_session, clock, certified, enrolled,
+    staff,
+    patient,
+    esketamine_session,
+    clock,
+    certified,
+    enrolled,
 ):
     session = esketamine_session["session"]
     _draw(staff, esketamine_session)

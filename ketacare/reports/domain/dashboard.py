@@ -67,9 +67,11 @@ def dashboard_row(label: str, groups: list[tuple[Any, ...]], has_remission: bool
     windows = []
     for index in range(len(FOLLOW_UP_WINDOWS)):
         base = 3 + 3 * index
-        windows.append(WindowRates(
-            evaluable=sum(int(g[base]) for g in groups),
-            responders=sum(int(g[base + 1]) for g in groups),
-            remitters=sum(int(g[base + 2]) for g in groups) if has_remission else None,
-        ))
+        windows.append(
+            WindowRates(
+                evaluable=sum(int(g[base]) for g in groups),
+                responders=sum(int(g[base + 1]) for g in groups),
+                remitters=sum(int(g[base + 2]) for g in groups) if has_remission else None,
+            )
+        )
     return DashboardRow(label, sum(int(g[2]) for g in groups), tuple(windows))

@@ -95,7 +95,9 @@ def access_audit_entries(user, filters: AuditFilters | None = None) -> AuditList
     display = display_zone(user)
     entries = _filtered(_organisation_entries(user), filters, display.zone)
     read = record_event(
-        user, AuditAction.LIST, object_type=AUDIT_OBJECT_TYPE,
+        user,
+        AuditAction.LIST,
+        object_type=AUDIT_OBJECT_TYPE,
         detail={"filters": filters.as_detail()},
     )
     return AuditListing(entries_for_display(entries, read), display)

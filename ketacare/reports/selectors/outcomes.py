@@ -89,13 +89,17 @@ def _instrument(code: str) -> Instrument:
 def _trend(patient: Patient, instrument: Instrument) -> Trend:
     zone = patient.home_location.zone if patient.home_location_id else timezone.get_default_timezone()
     responses = list(
-        effective_responses().filter(patient=patient, instrument=instrument.code)
-        .order_by("taken_at", "id").only("total", "severity", "submitted_at", "amends")
+        effective_responses()
+        .filter(patient=patient, instrument=instrument.code)
+        .order_by("taken_at", "id")
+        .only("total", "severity", "submitted_at", "amends")
     )
     plans = list(started_plans().filter(patient=patient).order_by("start_date", "id"))
     sessions = list(
-        PlannedSession.objects.filter(plan__patient=patient).exclude(plan__status=PlanStatus.STOPPED)
-        .select_related("plan__template").order_by("window_start", "sequence")
+        PlannedSession.objects.filter(plan__patient=patient)
+        .exclude(plan__status=PlanStatus.STOPPED)
+        .select_related("plan__template")
+        .order_by("window_start", "sequence")
     )
     first_treatment_on = plans[0].start_date if plans else None
     points = [(timezone.localtime(r.taken_at, zone).date(), r.total) for r in responses]
@@ -118,19 +122,32 @@ def _trend(patient: Patient, instrument: Instrument) -> Trend:
     for index, (response, (on, total)) in enumerate(zip(responses, points, strict=True)):
         follow_up = next(follow_ups) if baseline_index is not None and index > baseline_index else None
         outcome = follow_up.outcome if follow_up else None
-        rows.append(TrendRow(
-            taken_at=response.taken_at, on=on, total=total, severity=response.severity,
-            is_baseline=index == baseline_index,
-            change=outcome.change if outcome else None,
-            percent_change=outcome.percent_change if outcome else None,
-            response=outcome.response if outcome else None,
-            remission=outcome.remission if outcome else None,
-            loss_of_response=outcome.loss_of_response if outcome else None,
-        ))
+        rows.append(
+            TrendRow(
+                taken_at=response.taken_at,
+                on=on,
+                total=total,
+                severity=response.severity,
+                is_baseline=index == baseline_index,
+                change=outcome.change if outcome else None,
+                percent_change=outcome.percent_change if outcome else None,
+                response=outcome.response if outcome else None,
+                remission=outcome.remission if outcome else None,
+                loss_of_response=outcome.loss_of_response if outcome else None,
+            )
+        )
     chart = trend_chart(
-        instrument, points, baseline_index=baseline_index,
-        sessions=[(f"Planned session {s.sequence} ({s.plan.template.code}), window "
-                   f"{s.window_start.isoformat()} to {s.window_end.isoformat()}", s.window_start) for s in sessions],
+        instrument,
+        points,
+        baseline_index=baseline_index,
+        sessions=[
+            (
+                f"Planned session {s.sequence} ({s.plan.template.code}), window "
+                f"{s.window_start.isoformat()} to {s.window_end.isoformat()}",
+                s.window_start,
+            )
+            for s in sessions
+        ],
     )
     return Trend(patient, instrument, rows, chart, first_treatment_on, course, threshold, reason)
 
@@ -223,17 +240,21 @@ def clinic_outcomes(user, instrument_code: str = DEFAULT_DASHBOARD_INSTRUMENT) -
 
     def rows(key: int, name) -> list[DashboardRow]:
         labels = sorted({name(g[key]) for g in groups})
-        return [
-            dashboard_row(label, [g for g in groups if name(g[key]) == label], has_remission) for label in labels
-        ]
+        return [dashboard_row(label, [g for g in groups if name(g[key]) == label], has_remission) for label in labels]
 
     dashboard = Dashboard(
-        instrument=instrument, response_percent=percent, remission_max_total=threshold,
+        instrument=instrument,
+        response_percent=percent,
+        remission_max_total=threshold,
         by_protocol=rows(0, lambda code: code),
         by_location=rows(1, lambda location_id: location_names.get(location_id, "No home location")),
         overall=dashboard_row("All patients", groups, has_remission),
     )
-    record_event(user, AuditAction.LIST, object_type="measures.outcomes", organisation=user.organisation,
-                 detail={"instrument": instrument.code, "patients_with_baseline": dashboard.overall.with_baseline})
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="measures.outcomes",
+        organisation=user.organisation,
+        detail={"instrument": instrument.code, "patients_with_baseline": dashboard.overall.with_baseline},
+    )
     return dashboard
-

@@ -45,8 +45,10 @@ class ProgressSummary:
 def _line(session: TreatmentSession, zone: ZoneInfo) -> SessionLine:
     dose = session.dose_mg
     return SessionLine(
-        on=timezone.localtime(session.checked_in_at, zone).date(), location=session.location.name,
-        route=session.route.replace("_", " "), dose_mg=f"{dose.normalize():f} mg" if dose else "—",
+        on=timezone.localtime(session.checked_in_at, zone).date(),
+        location=session.location.name,
+        route=session.route.replace("_", " "),
+        dose_mg=f"{dose.normalize():f} mg" if dose else "—",
         status=session.get_status_display(),
     )
 
@@ -56,17 +58,25 @@ def access_progress_summary_by_patient_id(user, patient_id: int) -> ProgressSumm
     if not (user_may(user, Permission.PATIENT_EXPORT) or user_may(user, Permission.SESSION_VIEW)):
         raise PermissionDenied("Your role may not export a progress summary.")
     patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
-    record_event(user, AuditAction.EXPORT, patient, patient=patient,
-                 detail={"format": "pdf", "document": "progress_summary"})
+    record_event(
+        user, AuditAction.EXPORT, patient, patient=patient, detail={"format": "pdf", "document": "progress_summary"}
+    )
     zone = ZoneInfo(patient.zone_name)
     sessions = list(
-        TreatmentSession.objects.filter(patient=patient).exclude(status=SessionStatus.CANCELLED)
-        .select_related("location").prefetch_related("devices", "preparations").order_by("checked_in_at", "id")
+        TreatmentSession.objects.filter(patient=patient)
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("location")
+        .prefetch_related("devices", "preparations")
+        .order_by("checked_in_at", "id")
     )
     lines = [_line(s, zone) for s in sessions]
     events = list(AdverseEvent.objects.filter(session__patient=patient).select_related("session").order_by("onset_at"))
     return ProgressSummary(
-        patient=patient, prepared_by=user.get_full_name() or user.username, prepared_on=patient.today(),
-        sessions=lines, trends=trends_for_chart(user, patient), adverse_events=events,
+        patient=patient,
+        prepared_by=user.get_full_name() or user.username,
+        prepared_on=patient.today(),
+        sessions=lines,
+        trends=trends_for_chart(user, patient),
+        adverse_events=events,
         integration_sessions=ProgressNote.objects.filter(patient=patient, status=NoteStatus.SIGNED).count(),
     )

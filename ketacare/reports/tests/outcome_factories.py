@@ -14,20 +14,37 @@ START = dt.date(2026, 3, 2)
 
 def make_template(code: str = "iv-ketamine") -> ProtocolTemplate:
     return ProtocolTemplate.objects.create(
-        code=code, name=code, route=Route.IM, drug=Drug.KETAMINE_RACEMIC, induction_session_count=6,
-        induction_window_days=21, sessions_per_week_min=2, sessions_per_week_max=3, session_length_min=90,
+        code=code,
+        name=code,
+        route=Route.IM,
+        drug=Drug.KETAMINE_RACEMIC,
+        induction_session_count=6,
+        induction_window_days=21,
+        sessions_per_week_min=2,
+        sessions_per_week_max=3,
+        session_length_min=90,
     )
 
 
 def make_plan(patient, prescriber, template, start: dt.date = START, *, status="active", sessions=3) -> TreatmentPlan:
     plan = TreatmentPlan.objects.create(
-        patient=patient, template=template, status=status, start_date=start, created_by=prescriber,
+        patient=patient,
+        template=template,
+        status=status,
+        start_date=start,
+        created_by=prescriber,
     )
-    PlannedSession.objects.bulk_create([
-        PlannedSession(plan=plan, sequence=n + 1, window_start=start + dt.timedelta(days=3 * n),
-                       window_end=start + dt.timedelta(days=3 * n + 1))
-        for n in range(sessions)
-    ])
+    PlannedSession.objects.bulk_create(
+        [
+            PlannedSession(
+                plan=plan,
+                sequence=n + 1,
+                window_start=start + dt.timedelta(days=3 * n),
+                window_end=start + dt.timedelta(days=3 * n + 1),
+            )
+            for n in range(sessions)
+        ]
+    )
     refresh_outcome_summaries([patient])
     return plan
 
@@ -39,10 +56,15 @@ def at(day: dt.date, hour: int = 18) -> dt.datetime:
 
 def score(patient, total: int, on: dt.date, instrument: str = "phq9", *, amends=None) -> QuestionnaireResponse:
     response = QuestionnaireResponse.objects.create(
-        patient=patient, instrument=instrument, instrument_version=INSTRUMENTS[instrument].version,
-        status=ResponseStatus.SUBMITTED, total=total,
+        patient=patient,
+        instrument=instrument,
+        instrument_version=INSTRUMENTS[instrument].version,
+        status=ResponseStatus.SUBMITTED,
+        total=total,
         severity=getattr(INSTRUMENTS[instrument].band_for(total), "code", ""),
-        submitted_at=at(on), channel=ResponseChannel.STAFF, amends=amends,
+        submitted_at=at(on),
+        channel=ResponseChannel.STAFF,
+        amends=amends,
         amendment_reason="corrected" if amends else "",
     )
     refresh_outcome_summaries([patient])

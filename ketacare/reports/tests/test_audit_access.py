@@ -61,8 +61,9 @@ def test_another_organisations_admin_sees_none_of_our_entries(client, other_staf
         assert not shown & ours
 
 
-def test_another_organisations_admin_gets_404_for_our_patients_history(client, other_staff, patient, audit_trail,
-                                                                       signed_in):
+def test_another_organisations_admin_gets_404_for_our_patients_history(
+    client, other_staff, patient, audit_trail, signed_in
+):
     signed_in(other_staff["clinic_admin"])
     before = AuditEntry.objects.count()
     assert client.get(f"/audit/patients/{patient.pk}/").status_code == 404

@@ -54,7 +54,9 @@ def test_limit_and_offset_page_through(admin_client, audit_trail):
     patients_only = {"object_type": "patients.patient"}
     first = sequences(admin_client.get("/api/v1/audit/entries", {**patients_only, "limit": 3}))
     second = admin_client.get("/api/v1/audit/entries", {**patients_only, "limit": 3, "offset": 3})
-    assert first + sequences(second) == [audit_trail[key].sequence for key in ("search", "other_view", "late_view", "registered")]
+    assert first + sequences(second) == [
+        audit_trail[key].sequence for key in ("search", "other_view", "late_view", "registered")
+    ]
     assert second.json()["count"] == 4
 
 
@@ -98,5 +100,9 @@ def test_the_schema_documents_every_status(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert set(paths["/api/v1/audit/entries"]["get"]["responses"]) == {"200", "401", "403", "422"}
     assert set(paths["/api/v1/audit/patients/{patient_id}/entries"]["get"]["responses"]) == {
-        "200", "401", "403", "404", "422",
+        "200",
+        "401",
+        "403",
+        "404",
+        "422",
     }

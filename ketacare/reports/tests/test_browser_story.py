@@ -26,14 +26,19 @@ pytestmark = [
 
 
 def test_item_9_to_crisis_resources_to_acknowledged_alert_to_trend(
-        page: Page, live_server, org, staff, patient, smtp_server, password):
+    page: Page, live_server, org, staff, patient, smtp_server, password
+):
     base = live_server.url
     page.set_default_timeout(15000)
     today = timezone.localdate()
     make_plan(patient, staff["prescriber"], make_template(), today - dt.timedelta(days=14))
     score(patient, 21, today - dt.timedelta(days=15))  # the baseline
     link = actions.do_assign_questionnaire(
-        staff["nurse"], patient, "phq9", timezone.now() + dt.timedelta(days=1), "interval",
+        staff["nurse"],
+        patient,
+        "phq9",
+        timezone.now() + dt.timedelta(days=1),
+        "interval",
         link_base_url=f"{base}/",
     )
     assert [message["To"] for message in smtp_server.messages] == [patient.email]

@@ -61,9 +61,7 @@ def clinic(org, other_org, staff, other_staff, make_patient):
 
 
 def counts(row):
-    return [row.with_baseline] + [
-        (window.evaluable, window.responders, window.remitters) for window in row.windows
-    ]
+    return [row.with_baseline] + [(window.evaluable, window.responders, window.remitters) for window in row.windows]
 
 
 def test_rates_by_protocol_and_location_follow_the_window_rule(clinic, staff):

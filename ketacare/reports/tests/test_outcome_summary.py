@@ -15,8 +15,11 @@ PHQ9_TOTAL_18 = dict(enumerate([2] * 9, 1))
 
 
 def summary(patient):
-    return OutcomeSummary.objects.filter(patient=patient, instrument="phq9").values_list(
-        "baseline_total", "week4_total", "week8_total").first()
+    return (
+        OutcomeSummary.objects.filter(patient=patient, instrument="phq9")
+        .values_list("baseline_total", "week4_total", "week8_total")
+        .first()
+    )
 
 
 @pytest.fixture

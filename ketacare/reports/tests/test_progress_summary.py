@@ -31,8 +31,10 @@ def test_the_summary_holds_sessions_doses_scores_and_events(charted, staff, pati
     assert entry.detail == {"format": "pdf", "document": "progress_summary"}
 
 
-@pytest.mark.parametrize(("role", "status"), [("prescriber", 200), ("clinic_admin", 200), ("nurse", 200),
-                                              ("therapist", 200), ("front_desk", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("prescriber", 200), ("clinic_admin", 200), ("nurse", 200), ("therapist", 200), ("front_desk", 403)],
+)
 def test_page_access_by_role(signed_in, staff, patient, charted, role, status):
     response = signed_in(staff[role]).get(f"/therapy/patients/{patient.pk}/progress-summary.pdf")
     assert response.status_code == status
@@ -41,8 +43,10 @@ def test_page_access_by_role(signed_in, staff, patient, charted, role, status):
 
 
 def test_other_organisations_and_the_patient_are_refused(signed_in, other_staff, patient, charted):
-    assert signed_in(other_staff["prescriber"]).get(
-        f"/therapy/patients/{patient.pk}/progress-summary.pdf").status_code == 404
+    assert (
+        signed_in(other_staff["prescriber"]).get(f"/therapy/patients/{patient.pk}/progress-summary.pdf").status_code
+        == 404
+    )
     assert signed_in(patient.user).get(f"/therapy/patients/{patient.pk}/progress-summary.pdf").status_code == 403
 
 
@@ -57,8 +61,9 @@ def test_the_chart_draws_one_line_per_instrument():
             self.rows = rows
 
     day = dt.date(2026, 11, 1)
-    drawing = score_chart([Trend("PHQ-9", [Row(day, 20), Row(day + dt.timedelta(days=7), 12)]),
-                           Trend("GAD-7", [Row(day, 15)])])
+    drawing = score_chart(
+        [Trend("PHQ-9", [Row(day, 20), Row(day + dt.timedelta(days=7), 12)]), Trend("GAD-7", [Row(day, 15)])]
+    )
     plot = drawing.contents[0]
     assert len(plot.data) == 2 and plot.data[0] == [(0, 20), (7, 12)]
     assert "No questionnaire scores" in score_chart([]).contents[0].text

@@ -33,7 +33,12 @@ def test_trend_shows_baseline_change_response_and_loss_of_response(course, staff
     assert response.status_code == 200
     trend = response.context["trend"]
     assert [(row.total, row.is_baseline) for row in trend.rows] == [
-        (22, False), (20, True), (12, False), (9, False), (15, False)]
+        (22, False),
+        (20, True),
+        (12, False),
+        (9, False),
+        (15, False),
+    ]
     # The amendment (9) replaced the response it corrects (8) and sits at that response's date.
     assert trend.rows[3].on == days(28)
     assert (trend.rows[3].change, trend.rows[3].response, trend.rows[3].remission) == (-11, True, False)
@@ -46,7 +51,7 @@ def test_trend_shows_baseline_change_response_and_loss_of_response(course, staff
 
 def test_trend_chart_is_an_accessible_svg_with_bands_sessions_and_baseline(course, staff, signed_in):
     html = signed_in(staff["nurse"]).get(trend_url(course)).content.decode()
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'role="img"' in svg and "<title id=" in svg and "<desc id=" in svg
     assert svg.count('class="band"') == 5  # PHQ-9: minimal, mild, moderate, moderately severe, severe
     assert svg.count('class="session"') == 3  # the plan's three planned sessions
@@ -54,7 +59,7 @@ def test_trend_chart_is_an_accessible_svg_with_bands_sessions_and_baseline(cours
     assert svg.count('class="point"') == 4
     assert "<polyline" in svg
     # The data-table fallback lists the same scores.
-    table = html[html.index('id="trend-data-phq9"'):]
+    table = html[html.index('id="trend-data-phq9"') :]
     assert all(f"<td>{total}</td>" in table for total in (22, 20, 12, 9, 15))
     assert "<td>8</td>" not in table
 
@@ -78,8 +83,7 @@ def test_madrs_remission_uses_the_clinic_threshold(patient, staff, org, signed_i
     assert trend.course.latest.outcome.remission is True
 
 
-def test_without_a_started_plan_the_chart_shows_scores_and_says_why_there_are_no_outcomes(
-        patient, staff, signed_in):
+def test_without_a_started_plan_the_chart_shows_scores_and_says_why_there_are_no_outcomes(patient, staff, signed_in):
     make_plan(patient, staff["prescriber"], make_template(), status="proposed")
     score(patient, 14, days(1))
     response = signed_in(staff["nurse"]).get(trend_url(patient))
@@ -88,8 +92,7 @@ def test_without_a_started_plan_the_chart_shows_scores_and_says_why_there_are_no
     assert response.content.decode().count('class="point"') == 1
 
 
-def test_another_organisations_patient_and_unknown_instruments_are_404(
-        other_org_patient, patient, staff, signed_in):
+def test_another_organisations_patient_and_unknown_instruments_are_404(other_org_patient, patient, staff, signed_in):
     client = signed_in(staff["nurse"])
     assert client.get(trend_url(other_org_patient)).status_code == 404
     assert client.get(trend_url(patient, "nope")).status_code == 404

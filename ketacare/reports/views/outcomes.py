@@ -21,17 +21,26 @@ from ketacare.reports.selectors.outcomes import (
 @permission_required(Permission.MEASURES_VIEW)
 @require_GET
 def trend(request, patient_id: int, instrument: str):
-    return render(request, "reports/trend.html", {
-        "trend": access_trend_by_patient_id(request.user, patient_id, instrument),
-    })
+    return render(
+        request,
+        "reports/trend.html",
+        {
+            "trend": access_trend_by_patient_id(request.user, patient_id, instrument),
+        },
+    )
 
 
 @permission_required(Permission.OWN_RECORD_VIEW)
 @require_GET
 def portal_trend(request, instrument: str):
-    return render(request, "reports/trend.html", {
-        "trend": access_own_trend(request.user, instrument), "portal": True,
-    })
+    return render(
+        request,
+        "reports/trend.html",
+        {
+            "trend": access_own_trend(request.user, instrument),
+            "portal": True,
+        },
+    )
 
 
 def trends_section(request, patient) -> str:
@@ -53,7 +62,14 @@ def dashboard(request):
         result = clinic_outcomes(request.user, code)
     except MeasureError as exc:
         error, result = f"Instrument: {exc}", None
-    return render(request, "reports/dashboard.html", {
-        "dashboard": result, "error": error, "selected": code,
-        "instruments": dashboard_instruments(),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "dashboard": result,
+            "error": error,
+            "selected": code,
+            "instruments": dashboard_instruments(),
+        },
+        status=400 if error else 200,
+    )

@@ -27,14 +27,22 @@ def do_mark_no_show(actor, appointment_id: int, *, reason: str = "", now: dt.dat
     reason = clean_reason(reason, required=False)
     appointment = access_appointment_by_id(actor, appointment_id, audit=False, for_update=True)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise ValidationError({"status": f"Only a booked appointment can be a no-show; this one is "
-                                         f"{appointment.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "status": f"Only a booked appointment can be a no-show; this one is "
+                f"{appointment.get_status_display().lower()}."
+            }
+        )
     if appointment.starts_at > now:
         raise ValidationError({"starts_at": "The appointment has not started yet; it cannot be a no-show."})
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.status_reason, appointment.status_changed_at, appointment.status_changed_by = reason, now, actor
-    appointment.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by",
-                                    "updated_at"])
-    record_event(actor, AuditAction.STATUS_CHANGE, appointment, patient=appointment.patient,
-                 detail={"status": AppointmentStatus.NO_SHOW, "from": AppointmentStatus.BOOKED, "reason": reason})
+    appointment.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", "updated_at"])
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        appointment,
+        patient=appointment.patient,
+        detail={"status": AppointmentStatus.NO_SHOW, "from": AppointmentStatus.BOOKED, "reason": reason},
+    )
     return appointment

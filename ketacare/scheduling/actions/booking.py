@@ -41,10 +41,12 @@ MAX_DAYS_AHEAD = 730
 CONSTRAINT_FIELDS = {
     "appointment_no_chair_overlap": ("chair", "The chair was booked by someone else for this time a moment ago."),
     "appointment_no_clinician_overlap": (
-        "clinician", "The clinician was booked by someone else for this time a moment ago."
+        "clinician",
+        "The clinician was booked by someone else for this time a moment ago.",
     ),
     "appointment_one_live_per_planned_session": (
-        "planned_session", "This planned session already has a live appointment."
+        "planned_session",
+        "This planned session already has a live appointment.",
     ),
 }
 
@@ -77,15 +79,24 @@ def lock_location(location: Location) -> None:
 
 def check_patient_free(patient, starts_at: dt.datetime, ends_at: dt.datetime, exclude_id: int | None = None) -> None:
     """A patient is in one place at a time."""
-    clash = Appointment.objects.filter(
-        patient=patient, status__in=ACTIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
-    ).exclude(pk=exclude_id).select_related("location", "appointment_type").first()
+    clash = (
+        Appointment.objects.filter(
+            patient=patient, status__in=ACTIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        .exclude(pk=exclude_id)
+        .select_related("location", "appointment_type")
+        .first()
+    )
     if clash is not None:
         zone = clash.location.zone
-        raise SlotConflict({"patient": (
-            f"{patient.full_name} already has {clash.appointment_type.name} at {clash.location.name} "
-            f"{clash.starts_at.astimezone(zone):%a %d %b %Y %H:%M}–{clash.ends_at.astimezone(zone):%H:%M}."
-        )})
+        raise SlotConflict(
+            {
+                "patient": (
+                    f"{patient.full_name} already has {clash.appointment_type.name} at {clash.location.name} "
+                    f"{clash.starts_at.astimezone(zone):%a %d %b %Y %H:%M}–{clash.ends_at.astimezone(zone):%H:%M}."
+                )
+            }
+        )
 
 
 def save_in_savepoint(appointment: Appointment, **save_kwargs) -> None:
@@ -105,8 +116,17 @@ def save_in_savepoint(appointment: Appointment, **save_kwargs) -> None:
 
 
 def create_appointment(
-    actor, *, patient, appointment_type: AppointmentType, location: Location, starts_at: dt.datetime,
-    chair: Chair | None = None, clinician=None, course=None, planned_session=None, notes: str = "",
+    actor,
+    *,
+    patient,
+    appointment_type: AppointmentType,
+    location: Location,
+    starts_at: dt.datetime,
+    chair: Chair | None = None,
+    clinician=None,
+    course=None,
+    planned_session=None,
+    notes: str = "",
 ) -> Appointment:
     """Check every rule and insert one appointment; call inside the caller's transaction.atomic.
 
@@ -127,22 +147,48 @@ def create_appointment(
         raise refusal(check)
     check_patient_free(patient, check.starts_at, check.ends_at)
     appointment = Appointment(
-        organisation_id=org_id, location=location, patient=patient, appointment_type=appointment_type,
-        course=course, planned_session=planned_session, starts_at=check.starts_at, ends_at=check.ends_at,
-        chair_id=check.chair_id, chair_free_at=check.chair_free_at, clinician_id=check.clinician_id,
-        notes=notes, created_by=actor,
+        organisation_id=org_id,
+        location=location,
+        patient=patient,
+        appointment_type=appointment_type,
+        course=course,
+        planned_session=planned_session,
+        starts_at=check.starts_at,
+        ends_at=check.ends_at,
+        chair_id=check.chair_id,
+        chair_free_at=check.chair_free_at,
+        clinician_id=check.clinician_id,
+        notes=notes,
+        created_by=actor,
     )
     save_in_savepoint(appointment, force_insert=True)
-    record_event(actor, AuditAction.CREATE, appointment, patient=patient, detail={
-        "type": appointment_type.name, "location_id": location.pk, "starts_at": check.starts_at.isoformat(),
-        "ends_at": check.ends_at.isoformat(), "chair_id": check.chair_id, "clinician_id": check.clinician_id,
-        "course_id": getattr(course, "pk", None),
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        appointment,
+        patient=patient,
+        detail={
+            "type": appointment_type.name,
+            "location_id": location.pk,
+            "starts_at": check.starts_at.isoformat(),
+            "ends_at": check.ends_at.isoformat(),
+            "chair_id": check.chair_id,
+            "clinician_id": check.clinician_id,
+            "course_id": getattr(course, "pk", None),
+        },
+    )
     return appointment
 
 
-def move_appointment(actor, appointment: Appointment, *, starts_at: dt.datetime, chair: Chair | None = None,
-                     clinician=None, reason: str = "") -> Appointment:
+def move_appointment(
+    actor,
+    appointment: Appointment,
+    *,
+    starts_at: dt.datetime,
+    chair: Chair | None = None,
+    clinician=None,
+    reason: str = "",
+) -> Appointment:
     """Re-check every rule at the new time (the appointment itself not counted) and move it.
 
     Without a chair or clinician given, the current ones are kept when still free, else others picked.
@@ -150,7 +196,11 @@ def move_appointment(actor, appointment: Appointment, *, starts_at: dt.datetime,
     require_permission(actor, Permission.SCHEDULE_BOOK)
     reason = clean_reason(reason, required=False)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise ValidationError({"status": f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "status": f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}."
+            }
+        )
     location = appointment.location
     lock_location(location)
     exclude = [appointment.pk]
@@ -167,20 +217,40 @@ def move_appointment(actor, appointment: Appointment, *, starts_at: dt.datetime,
     if not check.ok:
         raise refusal(check)
     check_patient_free(appointment.patient, check.starts_at, check.ends_at, exclude_id=appointment.pk)
-    before = {"starts_at": appointment.starts_at.isoformat(), "chair_id": appointment.chair_id,
-              "clinician_id": appointment.clinician_id}
+    before = {
+        "starts_at": appointment.starts_at.isoformat(),
+        "chair_id": appointment.chair_id,
+        "clinician_id": appointment.clinician_id,
+    }
     appointment.starts_at, appointment.ends_at = check.starts_at, check.ends_at
     appointment.chair_id, appointment.chair_free_at = check.chair_id, check.chair_free_at
     appointment.clinician_id = check.clinician_id
-    save_in_savepoint(appointment, update_fields=[
-        "starts_at", "ends_at", "chair", "chair_free_at", "clinician", "updated_at",
-    ])
-    record_event(actor, AuditAction.UPDATE, appointment, patient=appointment.patient, detail={
-        "moved_from": before,
-        "moved_to": {"starts_at": check.starts_at.isoformat(), "chair_id": check.chair_id,
-                     "clinician_id": check.clinician_id},
-        "reason": reason,
-    })
+    save_in_savepoint(
+        appointment,
+        update_fields=[
+            "starts_at",
+            "ends_at",
+            "chair",
+            "chair_free_at",
+            "clinician",
+            "updated_at",
+        ],
+    )
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        appointment,
+        patient=appointment.patient,
+        detail={
+            "moved_from": before,
+            "moved_to": {
+                "starts_at": check.starts_at.isoformat(),
+                "chair_id": check.chair_id,
+                "clinician_id": check.clinician_id,
+            },
+            "reason": reason,
+        },
+    )
     return appointment
 
 
@@ -189,16 +259,27 @@ def cancel_appointment(actor, appointment: Appointment, reason: str) -> Appointm
     require_permission(actor, Permission.SCHEDULE_BOOK)
     reason = clean_reason(reason)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise ValidationError({"status": f"Only a booked appointment can be cancelled; this one is {appointment.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "status": f"Only a booked appointment can be cancelled; this one is {appointment.get_status_display().lower()}."
+            }
+        )
     now = timezone.now()
     late_hours = scheduling_settings(appointment.organisation_id).late_cancellation_hours
     late = appointment.starts_at - now < dt.timedelta(hours=late_hours)
     appointment.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
     appointment.status_reason, appointment.status_changed_at, appointment.status_changed_by = reason, now, actor
     appointment.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", "updated_at"])
-    record_event(actor, AuditAction.STATUS_CHANGE, appointment, patient=appointment.patient, detail={
-        "status": appointment.status, "reason": reason,
-    })
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        appointment,
+        patient=appointment.patient,
+        detail={
+            "status": appointment.status,
+            "reason": reason,
+        },
+    )
     return appointment
 
 
@@ -208,8 +289,15 @@ def cancel_appointment(actor, appointment: Appointment, reason: str) -> Appointm
 
 @transaction.atomic
 def do_book_appointment(
-    actor, *, patient_id: int, appointment_type_id: int, location_id: int, starts_at: dt.datetime,
-    chair_id: int | None = None, clinician_id: int | None = None, notes: str = "",
+    actor,
+    *,
+    patient_id: int,
+    appointment_type_id: int,
+    location_id: int,
+    starts_at: dt.datetime,
+    chair_id: int | None = None,
+    clinician_id: int | None = None,
+    notes: str = "",
 ) -> Appointment:
     """Book one appointment (SCHEDULE_BOOK); every refusal names its field and writes nothing."""
     require_permission(actor, Permission.SCHEDULE_BOOK)
@@ -218,23 +306,40 @@ def do_book_appointment(
     appointment_type = field_lookup("appointment_type_id", access_appointment_type_by_id, actor, appointment_type_id)
     location = field_lookup("location_id", access_location_by_id, actor, location_id)
     chair = field_lookup("chair_id", access_chair_by_id, actor, chair_id) if chair_id is not None else None
-    clinician = field_lookup("clinician_id", access_staff_by_id, actor, clinician_id) if clinician_id is not None else None
+    clinician = (
+        field_lookup("clinician_id", access_staff_by_id, actor, clinician_id) if clinician_id is not None else None
+    )
     return create_appointment(
-        actor, patient=patient, appointment_type=appointment_type, location=location, starts_at=starts_at,
-        chair=chair, clinician=clinician, notes=clean_text("notes", notes),
+        actor,
+        patient=patient,
+        appointment_type=appointment_type,
+        location=location,
+        starts_at=starts_at,
+        chair=chair,
+        clinician=clinician,
+        notes=clean_text("notes", notes),
     )
 
 
 @transaction.atomic
-def do_move_appointment(actor, appointment_id: int, *, starts_at: dt.datetime, chair_id: int | None = None,
-                        clinician_id: int | None = None, reason: str = "") -> Appointment:
+def do_move_appointment(
+    actor,
+    appointment_id: int,
+    *,
+    starts_at: dt.datetime,
+    chair_id: int | None = None,
+    clinician_id: int | None = None,
+    reason: str = "",
+) -> Appointment:
     require_permission(actor, Permission.SCHEDULE_BOOK)
     _check_start(starts_at)
     # Locks in the order every booking takes them: the location, then the appointment.
     lock_location(access_appointment_by_id(actor, appointment_id, audit=False).location)
     appointment = access_appointment_by_id(actor, appointment_id, audit=False, for_update=True)
     chair = field_lookup("chair_id", access_chair_by_id, actor, chair_id) if chair_id is not None else None
-    clinician = field_lookup("clinician_id", access_staff_by_id, actor, clinician_id) if clinician_id is not None else None
+    clinician = (
+        field_lookup("clinician_id", access_staff_by_id, actor, clinician_id) if clinician_id is not None else None
+    )
     return move_appointment(actor, appointment, starts_at=starts_at, chair=chair, clinician=clinician, reason=reason)
 
 
@@ -251,15 +356,28 @@ def do_check_in_appointment(actor, appointment_id: int) -> Appointment:
     require_permission(actor, Permission.SCHEDULE_BOOK)
     appointment = access_appointment_by_id(actor, appointment_id, audit=False, for_update=True)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise ValidationError({"status": f"Only a booked appointment can be checked in; this one is {appointment.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "status": f"Only a booked appointment can be checked in; this one is {appointment.get_status_display().lower()}."
+            }
+        )
     zone = appointment.location.zone
     if appointment.starts_at.astimezone(zone).date() != timezone.now().astimezone(zone).date():
         raise ValidationError({"starts_at": "Check-in is possible on the day of the appointment only."})
     now = timezone.now()
-    appointment.status, appointment.status_changed_at, appointment.status_changed_by = AppointmentStatus.CHECKED_IN, now, actor
+    appointment.status, appointment.status_changed_at, appointment.status_changed_by = (
+        AppointmentStatus.CHECKED_IN,
+        now,
+        actor,
+    )
     appointment.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
-    record_event(actor, AuditAction.STATUS_CHANGE, appointment, patient=appointment.patient,
-                 detail={"status": appointment.status})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        appointment,
+        patient=appointment.patient,
+        detail={"status": appointment.status},
+    )
     return appointment
 
 
@@ -268,9 +386,16 @@ def complete_appointment(actor, appointment: Appointment) -> Appointment:
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
         raise ValidationError({"status": f"The appointment is {appointment.get_status_display().lower()}."})
     appointment.status, appointment.status_changed_at, appointment.status_changed_by = (
-        AppointmentStatus.COMPLETED, timezone.now(), actor
+        AppointmentStatus.COMPLETED,
+        timezone.now(),
+        actor,
     )
     appointment.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
-    record_event(actor, AuditAction.STATUS_CHANGE, appointment, patient=appointment.patient,
-                 detail={"status": appointment.status})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        appointment,
+        patient=appointment.patient,
+        detail={"status": appointment.status},
+    )
     return appointment

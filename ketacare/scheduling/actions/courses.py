@@ -43,13 +43,22 @@ class CourseDoesNotFit(ValidationError):
 
 
 @transaction.atomic
-def do_book_course(actor, plan_id: int, *, appointment_type_id: int, location_ids: list[int], availability=None,
-                   shift_days: int = 0, any_time: bool = False) -> Course:
+def do_book_course(
+    actor,
+    plan_id: int,
+    *,
+    appointment_type_id: int,
+    location_ids: list[int],
+    availability=None,
+    shift_days: int = 0,
+    any_time: bool = False,
+) -> Course:
     """Book every planned session of a plan in one course, all or nothing."""
     require_permission(actor, Permission.SCHEDULE_BOOK)
     plan = access_plan_for_booking(actor, plan_id, for_update=True)
     appointment_type, locations, availability = clean_course_inputs(
-        actor, appointment_type_id, location_ids, availability, shift_days, any_time)
+        actor, appointment_type_id, location_ids, availability, shift_days, any_time
+    )
     refuse_if_plan_booked(plan)
     request = course_request(plan, appointment_type, availability, shift_days)
     # Locked before reading: what the solver sees stays true until this transaction commits.
@@ -60,19 +69,33 @@ def do_book_course(actor, plan_id: int, *, appointment_type_id: int, location_id
         raise CourseDoesNotFit(proposal)
     attempt = proposal.attempt
     course = Course.objects.create(
-        organisation_id=actor.organisation_id, patient=plan.patient, plan=plan, appointment_type=appointment_type,
-        location=attempt.location, created_by=actor,
+        organisation_id=actor.organisation_id,
+        patient=plan.patient,
+        plan=plan,
+        appointment_type=appointment_type,
+        location=attempt.location,
+        created_by=actor,
     )
     book_placements(actor, course, attempt, locked_ctx=attempt.ctx)
-    record_event(actor, AuditAction.CREATE, course, patient=plan.patient, detail={
-        "plan_id": plan.pk, "location_id": attempt.location.pk, "sessions": len(attempt.placements),
-        "shift_days": shift_days, "availability": availability,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        course,
+        patient=plan.patient,
+        detail={
+            "plan_id": plan.pk,
+            "location_id": attempt.location.pk,
+            "sessions": len(attempt.placements),
+            "shift_days": shift_days,
+            "availability": availability,
+        },
+    )
     return course
 
 
-def book_placements(actor, course: Course, attempt: CourseAttempt, *, locked_ctx: SlotContext | None = None
-                    ) -> list[Appointment]:
+def book_placements(
+    actor, course: Course, attempt: CourseAttempt, *, locked_ctx: SlotContext | None = None
+) -> list[Appointment]:
     """The final inserts of a course: the same rules and guards as booking.create_appointment, with
     one snapshot for the whole course instead of one per session (the benchmark's p95 needs it).
 
@@ -98,22 +121,43 @@ def book_placements(actor, course: Course, attempt: CourseAttempt, *, locked_ctx
         if not check.ok:
             error = refusal(check)
             when = placement.starts_at.astimezone(zone)
-            message = (f"Session {placement.sequence} ({when:%a %d %b %H:%M}) cannot be booked: "
-                       f"{' '.join(error.messages)} Nothing was booked; try again.")
+            message = (
+                f"Session {placement.sequence} ({when:%a %d %b %H:%M}) cannot be booked: "
+                f"{' '.join(error.messages)} Nothing was booked; try again."
+            )
             raise type(error)({"course": [message]})
         booking.check_patient_free(course.patient, check.starts_at, check.ends_at)
         appointment = Appointment(
-            organisation_id=course.organisation_id, location=location, patient=course.patient,
-            appointment_type=appointment_type, course=course, planned_session=planned.get(placement.planned_session_id),
-            starts_at=check.starts_at, ends_at=check.ends_at, chair_id=check.chair_id,
-            chair_free_at=check.chair_free_at, clinician_id=check.clinician_id, created_by=actor,
+            organisation_id=course.organisation_id,
+            location=location,
+            patient=course.patient,
+            appointment_type=appointment_type,
+            course=course,
+            planned_session=planned.get(placement.planned_session_id),
+            starts_at=check.starts_at,
+            ends_at=check.ends_at,
+            chair_id=check.chair_id,
+            chair_free_at=check.chair_free_at,
+            clinician_id=check.clinician_id,
+            created_by=actor,
         )
         booking.save_in_savepoint(appointment, force_insert=True)
-        record_event(actor, AuditAction.CREATE, appointment, patient=course.patient, detail={
-            "type": appointment_type.name, "location_id": location.pk, "starts_at": check.starts_at.isoformat(),
-            "ends_at": check.ends_at.isoformat(), "chair_id": check.chair_id, "clinician_id": check.clinician_id,
-            "course_id": course.pk, "planned_session_id": placement.planned_session_id,
-        })
+        record_event(
+            actor,
+            AuditAction.CREATE,
+            appointment,
+            patient=course.patient,
+            detail={
+                "type": appointment_type.name,
+                "location_id": location.pk,
+                "starts_at": check.starts_at.isoformat(),
+                "ends_at": check.ends_at.isoformat(),
+                "chair_id": check.chair_id,
+                "clinician_id": check.clinician_id,
+                "course_id": course.pk,
+                "planned_session_id": placement.planned_session_id,
+            },
+        )
         appointments.append(appointment)
     return appointments
 
@@ -132,8 +176,7 @@ def _course_shift_days(course: Course, appointments: list[Appointment]) -> int:
     return max(0, (local - first.planned_session.window_end).days)
 
 
-def course_rule_problem(course: Course, appointments: list[Appointment], moving: Appointment,
-                        new_date: dt.date) -> str:
+def course_rule_problem(course: Course, appointments: list[Appointment], moving: Appointment, new_date: dt.date) -> str:
     """Why moving one session to new_date would break its course (window or spacing), or ""."""
     zone = course.location.zone
     gap = min_days_between(course)
@@ -142,27 +185,34 @@ def course_rule_problem(course: Course, appointments: list[Appointment], moving:
         session = moving.planned_session
         start, end = session.window_start + shift, session.window_end + shift
         if not start <= new_date <= end:
-            return (f"Session {session.sequence} must be between {start:%a %d %b} and {end:%a %d %b} "
-                    f"(its planned window); {new_date:%a %d %b} is outside it.")
+            return (
+                f"Session {session.sequence} must be between {start:%a %d %b} and {end:%a %d %b} "
+                f"(its planned window); {new_date:%a %d %b} is outside it."
+            )
     others = sorted((a for a in appointments if a.pk != moving.pk and a.is_active), key=lambda a: a.starts_at)
     before = [a for a in others if a.starts_at < moving.starts_at]
     after = [a for a in others if a.starts_at > moving.starts_at]
     if before:
         previous = before[-1].starts_at.astimezone(zone).date()
         if (new_date - previous).days < gap:
-            return (f"The session before is on {previous:%a %d %b}; sessions of this course must be at least "
-                    f"{gap} day(s) apart and keep their order.")
+            return (
+                f"The session before is on {previous:%a %d %b}; sessions of this course must be at least "
+                f"{gap} day(s) apart and keep their order."
+            )
     if after:
         following = after[0].starts_at.astimezone(zone).date()
         if (following - new_date).days < gap:
-            return (f"The session after is on {following:%a %d %b}; sessions of this course must be at least "
-                    f"{gap} day(s) apart and keep their order.")
+            return (
+                f"The session after is on {following:%a %d %b}; sessions of this course must be at least "
+                f"{gap} day(s) apart and keep their order."
+            )
     return ""
 
 
 @transaction.atomic
-def do_move_course_session(actor, appointment_id: int, *, starts_at: dt.datetime, chair_id: int | None = None,
-                           reason: str = "") -> Appointment:
+def do_move_course_session(
+    actor, appointment_id: int, *, starts_at: dt.datetime, chair_id: int | None = None, reason: str = ""
+) -> Appointment:
     """Move one session of a course; the rest of the course must stay valid (windows, spacing, order)."""
     require_permission(actor, Permission.SCHEDULE_BOOK)
     if not isinstance(starts_at, dt.datetime) or starts_at.tzinfo is None:
@@ -185,8 +235,9 @@ def do_move_course_session(actor, appointment_id: int, *, starts_at: dt.datetime
     problem = course_rule_problem(course, appointments, appointment, new_date)
     if problem:
         raise ValidationError({"starts_at": f"Moving this session would break the course: {problem}"})
-    return booking.move_appointment(actor, appointment, starts_at=starts_at, chair=chair,
-                                    reason=reason or f"Moved within course {course.pk}")
+    return booking.move_appointment(
+        actor, appointment, starts_at=starts_at, chair=chair, reason=reason or f"Moved within course {course.pk}"
+    )
 
 
 @transaction.atomic
@@ -198,12 +249,24 @@ def do_cancel_rest_of_course(actor, course_id: int, *, reason: str) -> list[Appo
         raise ValidationError({"course_id": "The rest of this course is already cancelled."})
     reason = clean_reason(reason)
     now = timezone.now()
-    upcoming = list(course.appointments.select_for_update().filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
-                    .select_related("patient", "location", "appointment_type").order_by("starts_at"))
+    upcoming = list(
+        course.appointments.select_for_update()
+        .filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
+        .select_related("patient", "location", "appointment_type")
+        .order_by("starts_at")
+    )
     cancelled = [booking.cancel_appointment(actor, appointment, reason) for appointment in upcoming]
     course.cancelled_at, course.cancelled_reason = now, reason
     course.save(update_fields=["cancelled_at", "cancelled_reason"])
-    record_event(actor, AuditAction.STATUS_CHANGE, course, patient=course.patient, detail={
-        "status": "cancelled", "reason": course.cancelled_reason, "appointments_cancelled": [a.pk for a in cancelled],
-    })
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        course,
+        patient=course.patient,
+        detail={
+            "status": "cancelled",
+            "reason": course.cancelled_reason,
+            "appointments_cancelled": [a.pk for a in cancelled],
+        },
+    )
     return cancelled

@@ -64,6 +64,12 @@ def do_serve_calendar_feed(token: str) -> bytes:
     # One UPDATE and one audit entry per fetch, not per appointment; the reads above hold no lock.
     with transaction.atomic():
         CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
-        record_event(feed.owner, AuditAction.VIEW, feed, patient=patient, organisation=feed.owner.organisation,
-                     detail={"calendar_feed": "read", "appointments": len(appointments)})
+        record_event(
+            feed.owner,
+            AuditAction.VIEW,
+            feed,
+            patient=patient,
+            organisation=feed.owner.organisation,
+            detail={"calendar_feed": "read", "appointments": len(appointments)},
+        )
     return build_calendar(appointments, audience=audience, name=f"{feed.owner.organisation.name} appointments")

@@ -54,6 +54,7 @@ def grace() -> dt.timedelta:
 
 # ---- pure rules -----------------------------------------------------------------------------
 
+
 def reminder_hours(first_hours: int, second_hours: int) -> tuple[int, ...]:
     """The distinct, positive reminder offsets, earliest reminder first (0 switches one off)."""
     return tuple(sorted({h for h in (first_hours, second_hours) if h > 0}, reverse=True))
@@ -78,6 +79,7 @@ def may_retry(starts_at: dt.datetime, now: dt.datetime, hours_before: int, offse
 
 # ---- dispatch -------------------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class DispatchResult:
     sent: int = 0
@@ -92,17 +94,23 @@ def _claim_new(appointment: Appointment, hours_before: int, now: dt.datetime) ->
     """INSERT the claim in its own transaction; None when another run already holds it."""
     try:
         with transaction.atomic():
-            return Reminder.objects.create(appointment=appointment, hours_before=hours_before,
-                                           claimed_at=now, attempts=1)
+            return Reminder.objects.create(
+                appointment=appointment, hours_before=hours_before, claimed_at=now, attempts=1
+            )
     except IntegrityError:
         return None
 
 
 def _reclaim(reminder: Reminder, now: dt.datetime) -> bool:
     """Take over a failed or lease-expired claim; the conditional UPDATE lets exactly one run win."""
-    return bool(Reminder.objects.filter(
-        pk=reminder.pk, sent_at__isnull=True, claimed_at=reminder.claimed_at, attempts=reminder.attempts,
-    ).update(claimed_at=now, attempts=F("attempts") + 1, last_error=""))
+    return bool(
+        Reminder.objects.filter(
+            pk=reminder.pk,
+            sent_at__isnull=True,
+            claimed_at=reminder.claimed_at,
+            attempts=reminder.attempts,
+        ).update(claimed_at=now, attempts=F("attempts") + 1, last_error="")
+    )
 
 
 def _deliver(reminder: Reminder, appointment: Appointment, late_cancellation_hours: int) -> bool | None:
@@ -121,10 +129,19 @@ def _deliver(reminder: Reminder, appointment: Appointment, late_cancellation_hou
         return False
     with transaction.atomic():
         Reminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now(), last_error="")
-        record_event(None, AuditAction.CREATE, reminder, patient=appointment.patient,
-                     organisation=appointment.organisation,
-                     detail={"reminder": "sent", "appointment_id": appointment.pk,
-                             "hours_before": reminder.hours_before, "to": appointment.patient.email})
+        record_event(
+            None,
+            AuditAction.CREATE,
+            reminder,
+            patient=appointment.patient,
+            organisation=appointment.organisation,
+            detail={
+                "reminder": "sent",
+                "appointment_id": appointment.pk,
+                "hours_before": reminder.hours_before,
+                "to": appointment.patient.email,
+            },
+        )
     return True
 
 
@@ -152,8 +169,12 @@ def send_due_reminders(now: dt.datetime | None = None) -> DispatchResult:
     retryable = (
         Reminder.objects.filter(live, sent_at__isnull=True)
         .filter(~Q(last_error="") | Q(claimed_at__lte=now - lease()))
-        .select_related("appointment__patient", "appointment__location", "appointment__appointment_type",
-                        "appointment__organisation")
+        .select_related(
+            "appointment__patient",
+            "appointment__location",
+            "appointment__appointment_type",
+            "appointment__organisation",
+        )
         .order_by("id")
     )
     for reminder in list(retryable):
@@ -164,17 +185,23 @@ def send_due_reminders(now: dt.datetime | None = None) -> DispatchResult:
             reminder.attempts += 1
             deliver(reminder, appointment)
 
-    longest = max([default_policy.first_reminder_hours, default_policy.second_reminder_hours]
-                  + [max(p.first_reminder_hours, p.second_reminder_hours) for p in policies.values()])
+    longest = max(
+        [default_policy.first_reminder_hours, default_policy.second_reminder_hours]
+        + [max(p.first_reminder_hours, p.second_reminder_hours) for p in policies.values()]
+    )
     candidates = list(
-        Appointment.objects.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now,
-                                   starts_at__lte=now + dt.timedelta(hours=longest))
+        Appointment.objects.filter(
+            status=AppointmentStatus.BOOKED, starts_at__gt=now, starts_at__lte=now + dt.timedelta(hours=longest)
+        )
         .exclude(patient__email="")
         .select_related("patient", "location", "appointment_type", "organisation")
         .order_by("starts_at", "id")
     )
-    claimed = set(Reminder.objects.filter(appointment__in=[a.pk for a in candidates])
-                  .values_list("appointment_id", "hours_before"))
+    claimed = set(
+        Reminder.objects.filter(appointment__in=[a.pk for a in candidates]).values_list(
+            "appointment_id", "hours_before"
+        )
+    )
     for appointment in candidates:
         for hours_before in offsets(appointment):
             if (appointment.pk, hours_before) in claimed:

@@ -45,8 +45,9 @@ def _validated_save(obj, **save_kwargs):
 
 
 @transaction.atomic
-def do_set_opening_hours(actor, location_id: int, *, weekday: int, opens_at: dt.time | None,
-                         closes_at: dt.time | None) -> OpeningHours | None:
+def do_set_opening_hours(
+    actor, location_id: int, *, weekday: int, opens_at: dt.time | None, closes_at: dt.time | None
+) -> OpeningHours | None:
     """Set one weekday's hours (location's zone); no times means closed that weekday."""
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     location = access_location_by_id(actor, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
@@ -57,15 +58,22 @@ def do_set_opening_hours(actor, location_id: int, *, weekday: int, opens_at: dt.
         record_event(actor, AuditAction.UPDATE, location, detail={"opening_hours": {str(weekday): None}})
         return None
     if opens_at is None or closes_at is None:
-        raise ValidationError({"opens_at" if opens_at is None else "closes_at": "Enter both times, or neither for closed."})
+        raise ValidationError(
+            {"opens_at" if opens_at is None else "closes_at": "Enter both times, or neither for closed."}
+        )
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": "Closing must be after opening."})
     hours, _ = OpeningHours.objects.update_or_create(
         location=location, weekday=weekday, defaults={"opens_at": opens_at, "closes_at": closes_at}
     )
-    record_event(actor, AuditAction.UPDATE, location, detail={
-        "opening_hours": {str(weekday): [opens_at.isoformat(), closes_at.isoformat()]},
-    })
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        location,
+        detail={
+            "opening_hours": {str(weekday): [opens_at.isoformat(), closes_at.isoformat()]},
+        },
+    )
     return hours
 
 
@@ -93,25 +101,47 @@ def do_remove_closed_date(actor, closed_date_id: int) -> ClosedDate:
 
 
 @transaction.atomic
-def do_save_chair(actor, *, chair_id: int | None = None, location_id: int | None = None, name: str,
-                  supports_iv: bool, supports_esketamine: bool, is_active: bool = True) -> Chair:
+def do_save_chair(
+    actor,
+    *,
+    chair_id: int | None = None,
+    location_id: int | None = None,
+    name: str,
+    supports_iv: bool,
+    supports_esketamine: bool,
+    is_active: bool = True,
+) -> Chair:
     """Add a chair to a location, or change one (what it supports, active or not)."""
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     if chair_id is not None:
         chair = access_chair_by_id(actor, chair_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
     else:
-        location = field_lookup("location_id", access_location_by_id, actor, location_id,
-                           permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+        location = field_lookup(
+            "location_id", access_location_by_id, actor, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE
+        )
         chair = Chair(location=location)
     name = (name or "").strip()
     if Chair.objects.filter(location=chair.location, name=name).exclude(pk=chair.pk).exists():
         raise ValidationError({"name": "This location already has a chair with this name."})
     created = chair.pk is None
-    chair.name, chair.supports_iv, chair.supports_esketamine, chair.is_active = name, supports_iv, supports_esketamine, is_active
+    chair.name, chair.supports_iv, chair.supports_esketamine, chair.is_active = (
+        name,
+        supports_iv,
+        supports_esketamine,
+        is_active,
+    )
     _validated_save(chair)
-    record_event(actor, AuditAction.CREATE if created else AuditAction.UPDATE, chair, detail={
-        "name": name, "supports_iv": supports_iv, "supports_esketamine": supports_esketamine, "is_active": is_active,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        chair,
+        detail={
+            "name": name,
+            "supports_iv": supports_iv,
+            "supports_esketamine": supports_esketamine,
+            "is_active": is_active,
+        },
+    )
     return chair
 
 
@@ -131,24 +161,36 @@ def do_set_staff_skills(actor, staff_id: int, skills: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def do_add_staff_shift(actor, staff_id: int, *, location_id: int, weekday: int, starts_at: dt.time,
-                       ends_at: dt.time) -> StaffShift:
+def do_add_staff_shift(
+    actor, staff_id: int, *, location_id: int, weekday: int, starts_at: dt.time, ends_at: dt.time
+) -> StaffShift:
     """A weekly shift at a location (its time zone); shifts of one person may not overlap."""
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     person = access_staff_by_id(actor, staff_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
-    location = field_lookup("location_id", access_location_by_id, actor, location_id,
-                       permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+    location = field_lookup(
+        "location_id", access_location_by_id, actor, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE
+    )
     if weekday not in range(7):
         raise ValidationError({"weekday": "Choose a weekday."})
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": "The shift must end after it starts."})
     if StaffShift.objects.filter(user=person, weekday=weekday, starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
         raise ValidationError({"starts_at": "This overlaps another shift of theirs on that weekday."})
-    shift = _validated_save(StaffShift(user=person, location=location, weekday=weekday, starts_at=starts_at, ends_at=ends_at))
-    record_event(actor, AuditAction.CREATE, shift, detail={
-        "user_id": person.pk, "location_id": location.pk, "weekday": weekday,
-        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(),
-    })
+    shift = _validated_save(
+        StaffShift(user=person, location=location, weekday=weekday, starts_at=starts_at, ends_at=ends_at)
+    )
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        shift,
+        detail={
+            "user_id": person.pk,
+            "location_id": location.pk,
+            "weekday": weekday,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+    )
     return shift
 
 
@@ -159,17 +201,34 @@ def do_remove_staff_shift(actor, shift_id: int) -> StaffShift:
     shift = StaffShift.objects.filter(pk=shift_id, user__organisation_id=actor.organisation_id).first()
     if shift is None:
         raise Http404("No such shift")
-    record_event(actor, AuditAction.UPDATE, shift.user, detail={"shift_removed": {
-        "location_id": shift.location_id, "weekday": shift.weekday,
-        "starts_at": shift.starts_at.isoformat(), "ends_at": shift.ends_at.isoformat(),
-    }})
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        shift.user,
+        detail={
+            "shift_removed": {
+                "location_id": shift.location_id,
+                "weekday": shift.weekday,
+                "starts_at": shift.starts_at.isoformat(),
+                "ends_at": shift.ends_at.isoformat(),
+            }
+        },
+    )
     shift.delete()
     return shift
 
 
 @transaction.atomic
-def do_add_staff_exception(actor, staff_id: int, *, is_available: bool, location_id: int | None,
-                           starts_at: dt.datetime, ends_at: dt.datetime, reason: str = "") -> StaffException:
+def do_add_staff_exception(
+    actor,
+    staff_id: int,
+    *,
+    is_available: bool,
+    location_id: int | None,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+) -> StaffException:
     """Leave (is_available false, any location) or extra hours at a location."""
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     person = access_staff_by_id(actor, staff_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
@@ -177,8 +236,9 @@ def do_add_staff_exception(actor, staff_id: int, *, is_available: bool, location
     if is_available:
         if location_id is None:
             raise ValidationError({"location_id": "Extra hours need a location."})
-        location = field_lookup("location_id", access_location_by_id, actor, location_id,
-                           permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+        location = field_lookup(
+            "location_id", access_location_by_id, actor, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE
+        )
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if not 2000 <= value.year <= 2100:
             raise ValidationError({name: "Enter a date between 2000 and 2100."})
@@ -186,14 +246,28 @@ def do_add_staff_exception(actor, staff_id: int, *, is_available: bool, location
         raise ValidationError({"ends_at": "The end must be after the start."})
     if ends_at - starts_at > dt.timedelta(days=366):
         raise ValidationError({"ends_at": "Enter at most a year at a time."})
-    exception = _validated_save(StaffException(
-        user=person, location=location, is_available=is_available, starts_at=starts_at, ends_at=ends_at,
-        reason=(reason or "").strip(),
-    ))
-    record_event(actor, AuditAction.CREATE, exception, detail={
-        "user_id": person.pk, "is_available": is_available, "location_id": location_id if is_available else None,
-        "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat(),
-    })
+    exception = _validated_save(
+        StaffException(
+            user=person,
+            location=location,
+            is_available=is_available,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=(reason or "").strip(),
+        )
+    )
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        exception,
+        detail={
+            "user_id": person.pk,
+            "is_available": is_available,
+            "location_id": location_id if is_available else None,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+    )
     return exception
 
 
@@ -204,17 +278,35 @@ def do_remove_staff_exception(actor, exception_id: int) -> StaffException:
     exception = StaffException.objects.filter(pk=exception_id, user__organisation_id=actor.organisation_id).first()
     if exception is None:
         raise Http404("No such exception")
-    record_event(actor, AuditAction.UPDATE, exception.user, detail={"exception_removed": {
-        "is_available": exception.is_available, "starts_at": exception.starts_at.isoformat(),
-        "ends_at": exception.ends_at.isoformat(),
-    }})
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        exception.user,
+        detail={
+            "exception_removed": {
+                "is_available": exception.is_available,
+                "starts_at": exception.starts_at.isoformat(),
+                "ends_at": exception.ends_at.isoformat(),
+            }
+        },
+    )
     exception.delete()
     return exception
 
 
 APPOINTMENT_TYPE_FIELDS = (
-    "kind", "name", "preparation_minutes", "duration_minutes", "recovery_minutes", "turnover_minutes", "chair",
-    "needs_monitoring", "needs_prescriber_on_site", "clinician_skill", "patient_instructions", "is_active",
+    "kind",
+    "name",
+    "preparation_minutes",
+    "duration_minutes",
+    "recovery_minutes",
+    "turnover_minutes",
+    "chair",
+    "needs_monitoring",
+    "needs_prescriber_on_site",
+    "clinician_skill",
+    "patient_instructions",
+    "is_active",
 )
 
 
@@ -226,7 +318,9 @@ def do_save_appointment_type(actor, *, type_id: int | None = None, **fields) -> 
     if unknown:
         raise ValidationError(unknown)
     if type_id is not None:
-        appointment_type = access_appointment_type_by_id(actor, type_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+        appointment_type = access_appointment_type_by_id(
+            actor, type_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE
+        )
     else:
         appointment_type = AppointmentType(organisation_id=actor.organisation_id)
     created = appointment_type.pk is None
@@ -237,14 +331,23 @@ def do_save_appointment_type(actor, *, type_id: int | None = None, **fields) -> 
     if appointment_type.patient_minutes > 24 * 60:
         raise ValidationError({"duration_minutes": "Preparation, duration and recovery together must fit in a day."})
     _validated_save(appointment_type)
-    record_event(actor, AuditAction.CREATE if created else AuditAction.UPDATE, appointment_type,
-                 detail={"fields": sorted(fields)})
+    record_event(
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        appointment_type,
+        detail={"fields": sorted(fields)},
+    )
     return appointment_type
 
 
 SETTINGS_FIELDS = (
-    "chairs_per_nurse", "prescriber_on_site_for_iv", "first_reminder_hours", "second_reminder_hours",
-    "late_cancellation_hours", "solver_time_limit_seconds", "slot_minutes",
+    "chairs_per_nurse",
+    "prescriber_on_site_for_iv",
+    "first_reminder_hours",
+    "second_reminder_hours",
+    "late_cancellation_hours",
+    "solver_time_limit_seconds",
+    "slot_minutes",
 )
 
 
@@ -265,31 +368,66 @@ _INSTRUCTIONS_SEDATING = (
 )
 DEFAULT_APPOINTMENT_TYPES = (
     # Clinic practice: an hour for an assessment with a prescriber (no published standard).
-    dict(kind=AppointmentKind.CONSULTATION, name="Consultation", duration_minutes=60,
-         clinician_skill=Skill.CONSULT),
+    dict(kind=AppointmentKind.CONSULTATION, name="Consultation", duration_minutes=60, clinician_skill=Skill.CONSULT),
     # 0.5 mg/kg over 40 minutes (CLINICAL.md §1, Andrade 2017); 15 min preparation (vitals, line) and
     # 45 min recovery are clinic practice (UNVERIFIED), as is the 15-minute chair turnover. The
     # prescriber-on-site rule for IV is the setting prescriber_on_site_for_iv (clinic policy).
-    dict(kind=AppointmentKind.IV_INFUSION, name="IV infusion", preparation_minutes=15, duration_minutes=40,
-         recovery_minutes=45, turnover_minutes=15, chair=ChairCapability.IV, needs_monitoring=True,
-         patient_instructions=_INSTRUCTIONS_SEDATING),
+    dict(
+        kind=AppointmentKind.IV_INFUSION,
+        name="IV infusion",
+        preparation_minutes=15,
+        duration_minutes=40,
+        recovery_minutes=45,
+        turnover_minutes=15,
+        chair=ChairCapability.IV,
+        needs_monitoring=True,
+        patient_instructions=_INSTRUCTIONS_SEDATING,
+    ),
     # Esketamine: up to 3 devices with 5 min rest after each (15 min), then monitoring for at least
     # 2 hours (120 min), a prescriber on site (REMS) — CLINICAL.md §2. Pre-dose: no food 2 h, no
     # liquids 30 min (CLINICAL.md §2).
-    dict(kind=AppointmentKind.ESKETAMINE, name="Esketamine session", preparation_minutes=15, duration_minutes=135,
-         turnover_minutes=15, chair=ChairCapability.ESKETAMINE, needs_monitoring=True, needs_prescriber_on_site=True,
-         patient_instructions="No food for 2 hours and no liquids for 30 minutes before the session. "
-                              + _INSTRUCTIONS_SEDATING),
+    dict(
+        kind=AppointmentKind.ESKETAMINE,
+        name="Esketamine session",
+        preparation_minutes=15,
+        duration_minutes=135,
+        turnover_minutes=15,
+        chair=ChairCapability.ESKETAMINE,
+        needs_monitoring=True,
+        needs_prescriber_on_site=True,
+        patient_instructions="No food for 2 hours and no liquids for 30 minutes before the session. "
+        + _INSTRUCTIONS_SEDATING,
+    ),
     # IM and sublingual session lengths have no source in CLINICAL.md §1 (UNVERIFIED): clinic values.
-    dict(kind=AppointmentKind.IM, name="IM session", preparation_minutes=15, duration_minutes=15,
-         recovery_minutes=60, turnover_minutes=15, chair=ChairCapability.ANY, needs_monitoring=True,
-         patient_instructions=_INSTRUCTIONS_SEDATING),
-    dict(kind=AppointmentKind.SUBLINGUAL, name="Sublingual session", preparation_minutes=15, duration_minutes=30,
-         recovery_minutes=60, turnover_minutes=15, chair=ChairCapability.ANY, needs_monitoring=True,
-         patient_instructions=_INSTRUCTIONS_SEDATING),
+    dict(
+        kind=AppointmentKind.IM,
+        name="IM session",
+        preparation_minutes=15,
+        duration_minutes=15,
+        recovery_minutes=60,
+        turnover_minutes=15,
+        chair=ChairCapability.ANY,
+        needs_monitoring=True,
+        patient_instructions=_INSTRUCTIONS_SEDATING,
+    ),
+    dict(
+        kind=AppointmentKind.SUBLINGUAL,
+        name="Sublingual session",
+        preparation_minutes=15,
+        duration_minutes=30,
+        recovery_minutes=60,
+        turnover_minutes=15,
+        chair=ChairCapability.ANY,
+        needs_monitoring=True,
+        patient_instructions=_INSTRUCTIONS_SEDATING,
+    ),
     # Clinic practice: a therapy hour with an integration therapist.
-    dict(kind=AppointmentKind.INTEGRATION, name="Integration therapy", duration_minutes=60,
-         clinician_skill=Skill.INTEGRATION_THERAPY),
+    dict(
+        kind=AppointmentKind.INTEGRATION,
+        name="Integration therapy",
+        duration_minutes=60,
+        clinician_skill=Skill.INTEGRATION_THERAPY,
+    ),
     # Clinic practice: a half-hour review with a prescriber.
     dict(kind=AppointmentKind.FOLLOW_UP, name="Follow-up", duration_minutes=30, clinician_skill=Skill.CONSULT),
 )
@@ -300,7 +438,8 @@ def ensure_default_appointment_types(organisation) -> list[AppointmentType]:
     existing = set(AppointmentType.objects.filter(organisation=organisation).values_list("name", flat=True))
     created = [
         AppointmentType.objects.create(organisation=organisation, **values)
-        for values in DEFAULT_APPOINTMENT_TYPES if values["name"] not in existing
+        for values in DEFAULT_APPOINTMENT_TYPES
+        if values["name"] not in existing
     ]
     scheduling_settings(organisation)
     return created
@@ -311,5 +450,7 @@ def do_add_default_appointment_types(actor) -> list[AppointmentType]:
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     created = ensure_default_appointment_types(actor.organisation)
     for appointment_type in created:
-        record_event(actor, AuditAction.CREATE, appointment_type, detail={"default": True, "name": appointment_type.name})
+        record_event(
+            actor, AuditAction.CREATE, appointment_type, detail={"default": True, "name": appointment_type.name}
+        )
     return created

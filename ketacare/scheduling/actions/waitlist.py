@@ -51,10 +51,20 @@ def _whole_number(field_name: str, value, low: int, high: int) -> int:
 
 
 @transaction.atomic
-def do_add_to_waitlist(actor, *, patient_id: int, appointment_type_id: int, location_ids: list[int],
-                       earliest_date: dt.date, availability, sessions: int = 6, min_days_between: int = 1,
-                       max_span_days: int = 21, latest_start_date: dt.date | None = None,
-                       plan_id: int | None = None) -> WaitlistEntry:
+def do_add_to_waitlist(
+    actor,
+    *,
+    patient_id: int,
+    appointment_type_id: int,
+    location_ids: list[int],
+    earliest_date: dt.date,
+    availability,
+    sessions: int = 6,
+    min_days_between: int = 1,
+    max_span_days: int = 21,
+    latest_start_date: dt.date | None = None,
+    plan_id: int | None = None,
+) -> WaitlistEntry:
     require_permission(actor, Permission.SCHEDULE_WAITLIST)
     try:
         patient = access_patient_by_id(actor, patient_id, audit=False)
@@ -80,20 +90,41 @@ def do_add_to_waitlist(actor, *, patient_id: int, appointment_type_id: int, loca
     max_span_days = _whole_number("max_span_days", max_span_days, 0, 366)
     if not isinstance(earliest_date, dt.date):
         raise ValidationError({"earliest_date": "Enter a date."})
-    if latest_start_date is not None and (not isinstance(latest_start_date, dt.date) or latest_start_date < earliest_date):
+    if latest_start_date is not None and (
+        not isinstance(latest_start_date, dt.date) or latest_start_date < earliest_date
+    ):
         raise ValidationError({"latest_start_date": "Must be a date on or after the earliest date."})
     if sessions > 1 and (sessions - 1) * max(1, min_days_between) > max_span_days:
-        raise ValidationError({"max_span_days": f"{sessions} sessions {max(1, min_days_between)} day(s) apart need a span of at least {(sessions - 1) * max(1, min_days_between)} days."})
+        raise ValidationError(
+            {
+                "max_span_days": f"{sessions} sessions {max(1, min_days_between)} day(s) apart need a span of at least {(sessions - 1) * max(1, min_days_between)} days."
+            }
+        )
     entry = WaitlistEntry.objects.create(
-        organisation_id=actor.organisation_id, patient=patient, plan=plan, appointment_type=appointment_type,
-        sessions=sessions, min_days_between=min_days_between, max_span_days=max_span_days,
-        earliest_date=earliest_date, latest_start_date=latest_start_date,
-        availability=clean_availability(availability), created_by=actor,
+        organisation_id=actor.organisation_id,
+        patient=patient,
+        plan=plan,
+        appointment_type=appointment_type,
+        sessions=sessions,
+        min_days_between=min_days_between,
+        max_span_days=max_span_days,
+        earliest_date=earliest_date,
+        latest_start_date=latest_start_date,
+        availability=clean_availability(availability),
+        created_by=actor,
     )
     entry.locations.set(locations)
-    record_event(actor, AuditAction.CREATE, entry, patient=patient, detail={
-        "appointment_type": appointment_type.name, "locations": [loc.pk for loc in locations], "sessions": sessions,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        entry,
+        patient=patient,
+        detail={
+            "appointment_type": appointment_type.name,
+            "locations": [loc.pk for loc in locations],
+            "sessions": sessions,
+        },
+    )
     return entry
 
 
@@ -103,11 +134,18 @@ def do_withdraw_from_waitlist(actor, entry_id: int, *, reason: str = "") -> Wait
     entry = access_waitlist_entry(actor, entry_id, for_update=True)
     reason = clean_reason(reason, required=False)
     if entry.status != WaitlistEntry.Status.WAITING:
-        raise ValidationError({"status": f"Only a waiting entry can be withdrawn; this one is {entry.get_status_display().lower()}."})
+        raise ValidationError(
+            {"status": f"Only a waiting entry can be withdrawn; this one is {entry.get_status_display().lower()}."}
+        )
     entry.status = WaitlistEntry.Status.WITHDRAWN
     entry.save(update_fields=["status"])
-    record_event(actor, AuditAction.STATUS_CHANGE, entry, patient=entry.patient,
-                 detail={"status": entry.status, "reason": reason})
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        entry,
+        patient=entry.patient,
+        detail={"status": entry.status, "reason": reason},
+    )
     return entry
 
 
@@ -123,10 +161,13 @@ def _entry_request(entry: WaitlistEntry, keys: set[str], first: dt.date) -> dict
     if not locations:
         return None
     request = {
-        "id": f"entry-{entry.pk}", "sessions": entry.sessions,
+        "id": f"entry-{entry.pk}",
+        "sessions": entry.sessions,
         "session_minutes": entry.appointment_type.chair_minutes,
-        "min_days_between": entry.min_days_between, "max_span_days": entry.max_span_days,
-        "earliest_date": max(entry.earliest_date, first).isoformat(), "locations": locations,
+        "min_days_between": entry.min_days_between,
+        "max_span_days": entry.max_span_days,
+        "earliest_date": max(entry.earliest_date, first).isoformat(),
+        "locations": locations,
         "availability": entry.availability,
     }
     if entry.latest_start_date:
@@ -149,8 +190,12 @@ def do_schedule_waitlist(actor, *, weeks: int = 4, start_date: dt.date | None = 
     if not isinstance(first, dt.date) or first <= timezone.localdate():
         raise ValidationError({"start_date": "Start from tomorrow or later."})
     last = first + dt.timedelta(days=7 * weeks - 1)
-    waiting = list(visible_waitlist_entries(actor).select_for_update(of=("self",))
-                   .filter(status=WaitlistEntry.Status.WAITING).order_by("created_at", "id"))
+    waiting = list(
+        visible_waitlist_entries(actor)
+        .select_for_update(of=("self",))
+        .filter(status=WaitlistEntry.Status.WAITING)
+        .order_by("created_at", "id")
+    )
     run = WaitlistRun()
     pending = {entry.pk: entry for entry in waiting}
     reasons: dict[int, str] = {}
@@ -162,8 +207,13 @@ def do_schedule_waitlist(actor, *, weeks: int = 4, start_date: dt.date | None = 
         appointment_type = type_entries[0].appointment_type
         needs = type_needs(appointment_type, settings)
         wanted = {loc.pk for e in type_entries for loc in e.locations.all()}
-        for instance in build_instances(load_contexts([loc for loc in locations if loc.pk in wanted], first, last, settings),
-                                        needs, first, last, settings.slot_minutes):
+        for instance in build_instances(
+            load_contexts([loc for loc in locations if loc.pk in wanted], first, last, settings),
+            needs,
+            first,
+            last,
+            settings.slot_minutes,
+        ):
             entries = [e for e in type_entries if e.pk in pending]
             requests = {}
             for entry in entries:
@@ -190,10 +240,18 @@ def do_schedule_waitlist(actor, *, weeks: int = 4, start_date: dt.date | None = 
         entry.last_unscheduled_reason = reasons.get(entry_id, "None of its locations can take this appointment type.")
         entry.save(update_fields=["last_unscheduled_reason"])
         run.not_booked.append(entry)
-    record_event(actor, AuditAction.CREATE, object_type="scheduling.waitlistrun", detail={
-        "from": first.isoformat(), "weeks": weeks, "booked": [e.pk for e in run.booked],
-        "not_booked": [e.pk for e in run.not_booked], "method": run.method,
-    })
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        object_type="scheduling.waitlistrun",
+        detail={
+            "from": first.isoformat(),
+            "weeks": weeks,
+            "booked": [e.pk for e in run.booked],
+            "not_booked": [e.pk for e in run.not_booked],
+            "method": run.method,
+        },
+    )
     return run
 
 
@@ -202,26 +260,47 @@ def _book_waitlist_entry(actor, entry: WaitlistEntry, instance: ZoneInstance, sc
     location = instance.locations[scheduled.location]
     zone = location.zone
     planned = list(entry.plan.sessions.order_by("sequence")) if entry.plan_id else []
-    if len(planned) != len(scheduled.sessions) or Appointment.objects.filter(
-            planned_session__in=planned, status__in=ACTIVE_STATUSES).exists():
+    if (
+        len(planned) != len(scheduled.sessions)
+        or Appointment.objects.filter(planned_session__in=planned, status__in=ACTIVE_STATUSES).exists()
+    ):
         planned = []  # the plan was booked meanwhile or differs: book the course without session links
-    attempt = CourseAttempt(location, [
-        Placement(number, session.start.replace(tzinfo=zone), int(session.chair.removeprefix("chair-")),
-                  planned[number - 1].pk if planned else None)
-        for number, session in enumerate(scheduled.sessions, start=1)
-    ])
+    attempt = CourseAttempt(
+        location,
+        [
+            Placement(
+                number,
+                session.start.replace(tzinfo=zone),
+                int(session.chair.removeprefix("chair-")),
+                planned[number - 1].pk if planned else None,
+            )
+            for number, session in enumerate(scheduled.sessions, start=1)
+        ],
+    )
     try:
         with transaction.atomic():
             course = Course.objects.create(
-                organisation_id=actor.organisation_id, patient=entry.patient, plan=entry.plan,
-                appointment_type=entry.appointment_type, location=location, created_by=actor,
+                organisation_id=actor.organisation_id,
+                patient=entry.patient,
+                plan=entry.plan,
+                appointment_type=entry.appointment_type,
+                location=location,
+                created_by=actor,
             )
             book_placements(actor, course, attempt)
             entry.status, entry.course, entry.last_unscheduled_reason = WaitlistEntry.Status.BOOKED, course, ""
             entry.save(update_fields=["status", "course", "last_unscheduled_reason"])
-            record_event(actor, AuditAction.CREATE, course, patient=entry.patient, detail={
-                "waitlist_entry_id": entry.pk, "location_id": location.pk, "sessions": len(attempt.placements),
-            })
+            record_event(
+                actor,
+                AuditAction.CREATE,
+                course,
+                patient=entry.patient,
+                detail={
+                    "waitlist_entry_id": entry.pk,
+                    "location_id": location.pk,
+                    "sessions": len(attempt.placements),
+                },
+            )
     except ValidationError as error:
         return f"The series found at {location.name} failed the booking re-check: {' '.join(error.messages)}"
     return ""

@@ -29,8 +29,13 @@ router = Router()
 
 
 @router.get("/appointments", response={200: list[AppointmentOut], **READ_ERRORS})
-def appointments(request, date_from: dt.date = Query(...), date_to: dt.date = Query(...),
-                 location_id: int | None = Query(None, ge=1, le=DB_ID_MAX), include_cancelled: bool = False):
+def appointments(
+    request,
+    date_from: dt.date = Query(...),
+    date_to: dt.date = Query(...),
+    location_id: int | None = Query(None, ge=1, le=DB_ID_MAX),
+    include_cancelled: bool = False,
+):
     """Appointments starting on the days [date_from, date_to] — local days of the location when
     one is given, UTC days otherwise (at most 62 days)."""
     check_dates(date_from=date_from, date_to=date_to)
@@ -39,10 +44,16 @@ def appointments(request, date_from: dt.date = Query(...), date_to: dt.date = Qu
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     if end <= start:
         raise ValidationError({"date_to": "date_to must not be before date_from."})
-    return [appointment_out(a) for a in list_appointments(
-        request.auth, starts_from=start, starts_before=end, location_id=location_id,
-        include_cancelled=include_cancelled,
-    )]
+    return [
+        appointment_out(a)
+        for a in list_appointments(
+            request.auth,
+            starts_from=start,
+            starts_before=end,
+            location_id=location_id,
+            include_cancelled=include_cancelled,
+        )
+    ]
 
 
 @router.post("/appointments", response={201: AppointmentOut, **SCHEDULING_WRITE_ERRORS})

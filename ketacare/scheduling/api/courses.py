@@ -38,30 +38,50 @@ def _proposed(attempt: CourseAttempt | None) -> dict | None:
         return None
     zone = attempt.location.zone
     return {
-        "location_id": attempt.location.pk, "location_name": attempt.location.name,
-        "sessions": [{
-            "sequence": p.sequence, "planned_session_id": p.planned_session_id, "starts_at": p.starts_at,
-            "local_start": p.starts_at.astimezone(zone).isoformat(), "chair_id": p.chair_id,
-        } for p in attempt.placements],
+        "location_id": attempt.location.pk,
+        "location_name": attempt.location.name,
+        "sessions": [
+            {
+                "sequence": p.sequence,
+                "planned_session_id": p.planned_session_id,
+                "starts_at": p.starts_at,
+                "local_start": p.starts_at.astimezone(zone).isoformat(),
+                "chair_id": p.chair_id,
+            }
+            for p in attempt.placements
+        ],
     }
 
 
 def proposal_out(proposal: CourseProposal) -> dict:
     return {
-        "fits": proposal.fits, "reason": proposal.reason, "constraint": proposal.constraint,
+        "fits": proposal.fits,
+        "reason": proposal.reason,
+        "constraint": proposal.constraint,
         "course": _proposed(proposal.attempt if proposal.fits else None),
-        "alternatives": [{
-            "kind": a.kind, "label": a.label, "location_id": a.location_id, "shift_days": a.shift_days,
-            "any_time": a.any_time, "course": _proposed(a.attempt),
-        } for a in proposal.alternatives],
+        "alternatives": [
+            {
+                "kind": a.kind,
+                "label": a.label,
+                "location_id": a.location_id,
+                "shift_days": a.shift_days,
+                "any_time": a.any_time,
+                "course": _proposed(a.attempt),
+            }
+            for a in proposal.alternatives
+        ],
     }
 
 
 def course_out(course: Course) -> dict:
     return {
-        "id": course.pk, "patient_id": course.patient_id, "plan_id": course.plan_id,
-        "appointment_type_id": course.appointment_type_id, "location_id": course.location_id,
-        "created_at": course.created_at, "cancelled_at": course.cancelled_at,
+        "id": course.pk,
+        "patient_id": course.patient_id,
+        "plan_id": course.plan_id,
+        "appointment_type_id": course.appointment_type_id,
+        "location_id": course.location_id,
+        "created_at": course.created_at,
+        "cancelled_at": course.cancelled_at,
         "cancelled_reason": course.cancelled_reason,
         "appointments": [appointment_out(a) for a in course_appointments(course)],
     }

@@ -20,8 +20,13 @@ def list_feeds(request):
 def create_feed(request):
     """A new feed URL for the caller; any previous one is revoked."""
     feed, token = feed_actions.do_create_calendar_feed(request.auth)
-    return 201, {"id": feed.pk, "created_at": feed.created_at, "revoked_at": feed.revoked_at,
-                 "last_used_at": feed.last_used_at, "url": request.build_absolute_uri(feed_path(token))}
+    return 201, {
+        "id": feed.pk,
+        "created_at": feed.created_at,
+        "revoked_at": feed.revoked_at,
+        "last_used_at": feed.last_used_at,
+        "url": request.build_absolute_uri(feed_path(token)),
+    }
 
 
 @router.post("/feeds/{feed_id}/revoke", response={200: FeedOut, **READ_ERRORS})
@@ -35,9 +40,15 @@ def own_appointments(request):
     """The signed-in patient's upcoming booked appointments, with how to prepare."""
     items = access_own_upcoming_appointments(request.auth) or []
     return [
-        {"id": item.appointment.pk, "appointment_type": item.appointment.appointment_type.name,
-         "starts_at": item.appointment.starts_at, "ends_at": item.appointment.ends_at,
-         "location": item.appointment.location.name, "time_zone": item.appointment.location.time_zone,
-         "local_time": item.local_time, "instructions": item.instructions}
+        {
+            "id": item.appointment.pk,
+            "appointment_type": item.appointment.appointment_type.name,
+            "starts_at": item.appointment.starts_at,
+            "ends_at": item.appointment.ends_at,
+            "location": item.appointment.location.name,
+            "time_zone": item.appointment.location.time_zone,
+            "local_time": item.local_time,
+            "instructions": item.instructions,
+        }
         for item in items
     ]

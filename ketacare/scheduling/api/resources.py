@@ -10,8 +10,11 @@ from ketacare.scheduling.selectors.resources import resources_overview
 router = Router()
 
 
-@router.get("/resources", response={200: ResourcesOut, **LIST_ERRORS, 404: ErrorOut},
-            operation_id="ketacare_scheduling_api_booking_resources")
+@router.get(
+    "/resources",
+    response={200: ResourcesOut, **LIST_ERRORS, 404: ErrorOut},
+    operation_id="ketacare_scheduling_api_booking_resources",
+)
 def resources(request):
     """Locations (hours, closed dates, chairs), appointment types, staff skills and shifts, ratio settings."""
     return resources_overview(request.auth)

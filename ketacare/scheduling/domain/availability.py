@@ -204,7 +204,11 @@ def check_candidate(
 
     minute_of_day = local.hour * 60 + local.minute
     if local.second or local.microsecond or minute_of_day % max(ctx.slot_minutes, 1):
-        problems.append(Problem("starts_at", f"Start on a {ctx.slot_minutes}-minute boundary (e.g. 09:00, 09:{ctx.slot_minutes:02d})."))
+        problems.append(
+            Problem(
+                "starts_at", f"Start on a {ctx.slot_minutes}-minute boundary (e.g. 09:00, 09:{ctx.slot_minutes:02d})."
+            )
+        )
     if local.date() in ctx.closed_dates:
         problems.append(Problem("starts_at", f"{ctx.location_name} is closed on {local:%a %d %b %Y}."))
     else:
@@ -212,11 +216,13 @@ def check_candidate(
         if hours is None:
             problems.append(Problem("starts_at", f"{ctx.location_name} is closed on {WEEKDAY_NAMES[local.weekday()]}."))
         elif not covers([local_span(local.date(), hours[0], hours[1], zone)], visit):
-            problems.append(Problem(
-                "starts_at",
-                f"{needs.name} ({_hm(start, zone)}–{_hm(end, zone)}) must lie within {ctx.location_name}'s "
-                f"opening hours that day, {hours[0]:%H:%M}–{hours[1]:%H:%M}.",
-            ))
+            problems.append(
+                Problem(
+                    "starts_at",
+                    f"{needs.name} ({_hm(start, zone)}–{_hm(end, zone)}) must lie within {ctx.location_name}'s "
+                    f"opening hours that day, {hours[0]:%H:%M}–{hours[1]:%H:%M}.",
+                )
+            )
 
     _check_chair(ctx, needs, check, chair_id)
     _check_clinician(ctx, needs, check, clinician_id, visit)
@@ -225,11 +231,13 @@ def check_candidate(
     if needs.needs_prescriber_on_site:
         prescribers = [span for s in ctx.staff if s.role == PRESCRIBER_ROLE for span in s.on_site]
         if not covers(prescribers, visit):
-            problems.append(Problem(
-                "prescriber",
-                f"{needs.name} needs a prescriber on site for the whole visit, and no prescriber is on shift at "
-                f"{ctx.location_name} for all of {_when(visit, zone)}.",
-            ))
+            problems.append(
+                Problem(
+                    "prescriber",
+                    f"{needs.name} needs a prescriber on site for the whole visit, and no prescriber is on shift at "
+                    f"{ctx.location_name} for all of {_when(visit, zone)}.",
+                )
+            )
     return check
 
 
@@ -251,12 +259,14 @@ def _check_chair(ctx: SlotContext, needs: Needs, check: SlotCheck, chair_id: int
         else:
             clash = next((b for b in chair.busy if b.overlaps(held)), None)
             if clash is not None:
-                problems.append(Problem(
-                    "chair",
-                    f"{chair.name} is already booked {_when(clash, zone)} (including turnover); "
-                    f"this visit would hold it {_when(held, zone)}.",
-                    conflict=True,
-                ))
+                problems.append(
+                    Problem(
+                        "chair",
+                        f"{chair.name} is already booked {_when(clash, zone)} (including turnover); "
+                        f"this visit would hold it {_when(held, zone)}.",
+                        conflict=True,
+                    )
+                )
             else:
                 check.chair_id = chair.id
         return
@@ -266,11 +276,13 @@ def _check_chair(ctx: SlotContext, needs: Needs, check: SlotCheck, chair_id: int
         return
     free = next((c for c in capable if not any(b.overlaps(held) for b in c.busy)), None)
     if free is None:
-        problems.append(Problem(
-            "chair",
-            f"Every chair at {ctx.location_name} with {need_text} is booked during {_when(held, zone)} (including turnover).",
-            conflict=True,
-        ))
+        problems.append(
+            Problem(
+                "chair",
+                f"Every chair at {ctx.location_name} with {need_text} is booked during {_when(held, zone)} (including turnover).",
+                conflict=True,
+            )
+        )
     else:
         check.chair_id = free.id
 
@@ -286,19 +298,27 @@ def _check_clinician(ctx: SlotContext, needs: Needs, check: SlotCheck, clinician
         if person is None:
             problems.append(Problem("clinician", "That person is not active staff of this clinic."))
         elif needs.clinician_skill not in person.skills:
-            problems.append(Problem(
-                "clinician", f"{person.name} does not have the skill “{needs.clinician_skill}” that {needs.name} needs."
-            ))
+            problems.append(
+                Problem(
+                    "clinician",
+                    f"{person.name} does not have the skill “{needs.clinician_skill}” that {needs.name} needs.",
+                )
+            )
         elif not covers(person.on_site, visit):
-            problems.append(Problem(
-                "clinician", f"{person.name} is not on shift at {ctx.location_name} for all of {_when(visit, zone)}."
-            ))
+            problems.append(
+                Problem(
+                    "clinician",
+                    f"{person.name} is not on shift at {ctx.location_name} for all of {_when(visit, zone)}.",
+                )
+            )
         else:
             clash = next((b for b in person.busy if b.overlaps(visit)), None)
             if clash is not None:
-                problems.append(Problem(
-                    "clinician", f"{person.name} already has an appointment {_when(clash, zone)}.", conflict=True
-                ))
+                problems.append(
+                    Problem(
+                        "clinician", f"{person.name} already has an appointment {_when(clash, zone)}.", conflict=True
+                    )
+                )
             else:
                 check.clinician_id = person.id
         return
@@ -307,15 +327,20 @@ def _check_clinician(ctx: SlotContext, needs: Needs, check: SlotCheck, clinician
     if free is not None:
         check.clinician_id = free.id
     elif skilled:
-        problems.append(Problem(
-            "clinician", f"Every clinician on shift who can do {needs.name} is booked during {_when(visit, zone)}.",
-            conflict=True,
-        ))
+        problems.append(
+            Problem(
+                "clinician",
+                f"Every clinician on shift who can do {needs.name} is booked during {_when(visit, zone)}.",
+                conflict=True,
+            )
+        )
     else:
-        problems.append(Problem(
-            "clinician",
-            f"Nobody with the skill “{needs.clinician_skill}” is on shift at {ctx.location_name} for all of {_when(visit, zone)}.",
-        ))
+        problems.append(
+            Problem(
+                "clinician",
+                f"Nobody with the skill “{needs.clinician_skill}” is on shift at {ctx.location_name} for all of {_when(visit, zone)}.",
+            )
+        )
 
 
 def _check_monitoring(ctx: SlotContext, visit: Span, problems: list[Problem]) -> None:
@@ -333,19 +358,23 @@ def _check_monitoring(ctx: SlotContext, visit: Span, problems: list[Problem]) ->
         nurses = sum(1 for spans in nurse_spans if any(s.contains(moment) for s in spans))
         in_progress = 1 + sum(1 for m in others if m.contains(moment))
         if nurses == 0:
-            problems.append(Problem(
-                "monitoring",
-                f"No nurse who monitors sessions is on shift at {ctx.location_name} at {_hm(moment, zone)} "
-                f"({moment.astimezone(zone):%a %d %b %Y}); the visit needs monitoring throughout.",
-            ))
+            problems.append(
+                Problem(
+                    "monitoring",
+                    f"No nurse who monitors sessions is on shift at {ctx.location_name} at {_hm(moment, zone)} "
+                    f"({moment.astimezone(zone):%a %d %b %Y}); the visit needs monitoring throughout.",
+                )
+            )
             return
         capacity = ctx.chairs_per_nurse * nurses
         if in_progress > capacity:
-            problems.append(Problem(
-                "monitoring",
-                f"At {_hm(moment, zone)} ({moment.astimezone(zone):%a %d %b %Y}) {in_progress - 1} monitored visits are "
-                f"already in progress at {ctx.location_name}: {nurses} nurse(s) on shift × {ctx.chairs_per_nurse} "
-                f"chairs per nurse allow {capacity}.",
-                conflict=True,
-            ))
+            problems.append(
+                Problem(
+                    "monitoring",
+                    f"At {_hm(moment, zone)} ({moment.astimezone(zone):%a %d %b %Y}) {in_progress - 1} monitored visits are "
+                    f"already in progress at {ctx.location_name}: {nurses} nurse(s) on shift × {ctx.chairs_per_nurse} "
+                    f"chairs per nurse allow {capacity}.",
+                    conflict=True,
+                )
+            )
             return

@@ -23,13 +23,20 @@ def _minutes(instance: Instance, moment: dt.datetime) -> int:
 
 def check(instance: Instance, result: object) -> list[str]:
     problems: list[str] = []
-    if not isinstance(result, dict) or not isinstance(result.get("scheduled"), list) \
-            or not isinstance(result.get("unscheduled"), list):
+    if (
+        not isinstance(result, dict)
+        or not isinstance(result.get("scheduled"), list)
+        or not isinstance(result.get("unscheduled"), list)
+    ):
         return ["result: must be an object with lists `scheduled` and `unscheduled`"]
     requests = {request.id: request for request in instance.requests}
     seen: dict[str, int] = defaultdict(int)
     for entry in result["unscheduled"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("reason"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not isinstance(entry.get("reason"), str)
+        ):
             problems.append(f"unscheduled: entry {entry!r} needs a text `id` and `reason`")
             continue
         seen[entry["id"]] += 1
@@ -42,8 +49,12 @@ def check(instance: Instance, result: object) -> list[str]:
         by_location[item.location].append((start, start + item.minutes, None))
 
     for entry in result["scheduled"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) \
-                or not isinstance(entry.get("location"), str) or not isinstance(entry.get("sessions"), list):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not isinstance(entry.get("location"), str)
+            or not isinstance(entry.get("sessions"), list)
+        ):
             problems.append(f"scheduled: entry {str(entry)[:80]} needs `id`, `location` and a list `sessions`")
             continue
         request_id = entry["id"]
@@ -54,7 +65,9 @@ def check(instance: Instance, result: object) -> list[str]:
             continue
         location = instance.location_by_id.get(entry["location"])
         if location is None or location.id not in request.locations:
-            problems.append(f"{request_id}: rule 2: location {entry['location']!r} is not one of {list(request.locations)}")
+            problems.append(
+                f"{request_id}: rule 2: location {entry['location']!r} is not one of {list(request.locations)}"
+            )
             continue
         if len(entry["sessions"]) != request.sessions:
             problems.append(f"{request_id}: rule 1: {len(entry['sessions'])} sessions, not {request.sessions}")
@@ -82,11 +95,14 @@ def check(instance: Instance, result: object) -> list[str]:
             hours = location.hours[weekday]
             # Hours end at 24:00 at the latest, so this also keeps the session within its date.
             if hours is None or not (hours.start_minute <= minute_of_day and end_of_day <= hours.end_minute):
-                problems.append(f"{label}: rule 3: {start_text} for {request.session_minutes} min is outside "
-                                f"{location.id}'s hours on {WEEKDAYS[weekday]}")
+                problems.append(
+                    f"{label}: rule 3: {start_text} for {request.session_minutes} min is outside "
+                    f"{location.id}'s hours on {WEEKDAYS[weekday]}"
+                )
             if request.availability is not None and not any(
-                    weekday in a.weekdays and a.window.start_minute <= minute_of_day and end_of_day <= a.window.end_minute
-                    for a in request.availability):
+                weekday in a.weekdays and a.window.start_minute <= minute_of_day and end_of_day <= a.window.end_minute
+                for a in request.availability
+            ):
                 problems.append(f"{label}: rule 3: {start_text} is outside the request's availability")
             begin = _minutes(instance, start_moment)
             by_chair[location.id, chair].append((begin, begin + request.session_minutes, label))
@@ -98,10 +114,14 @@ def check(instance: Instance, result: object) -> list[str]:
         ordered = sorted(dates)
         for previous, following in itertools.pairwise(ordered):
             if previous != following and (following - previous).days < request.min_days_between:
-                problems.append(f"{request_id}: rule 4: {previous} and {following} are less than "
-                                f"{request.min_days_between} days apart")
+                problems.append(
+                    f"{request_id}: rule 4: {previous} and {following} are less than "
+                    f"{request.min_days_between} days apart"
+                )
         if request.max_span_days is not None and (ordered[-1] - ordered[0]).days > request.max_span_days:
-            problems.append(f"{request_id}: rule 4: {ordered[0]} to {ordered[-1]} spans more than {request.max_span_days} days")
+            problems.append(
+                f"{request_id}: rule 4: {ordered[0]} to {ordered[-1]} spans more than {request.max_span_days} days"
+            )
         if request.earliest_date and ordered[0] < request.earliest_date:
             problems.append(f"{request_id}: rule 5: first session {ordered[0]} is before {request.earliest_date}")
         if request.latest_start_date and ordered[0] > request.latest_start_date:
@@ -117,12 +137,14 @@ def check(instance: Instance, result: object) -> list[str]:
     for (location_id, chair), items in by_chair.items():
         items.sort()
         for index, (_start, end, holder) in enumerate(items):
-            for other_start, _other_end, other_holder in items[index + 1:]:
+            for other_start, _other_end, other_holder in items[index + 1 :]:
                 if other_start >= end:
                     break
                 if holder or other_holder:
-                    problems.append(f"rule 6: chair {chair} at {location_id} holds {holder or 'a booked item'} "
-                                    f"and {other_holder or 'a booked item'} at once")
+                    problems.append(
+                        f"rule 6: chair {chair} at {location_id} holds {holder or 'a booked item'} "
+                        f"and {other_holder or 'a booked item'} at once"
+                    )
 
     for location_id, items in by_location.items():
         location = instance.location_by_id[location_id]
@@ -146,7 +168,9 @@ def check(instance: Instance, result: object) -> list[str]:
                 capacity = location.chairs_per_nurse * sum(1 for w in shifts if w.start_minute <= minute < w.end_minute)
                 if in_progress > capacity:
                     moment = instance.start_date + dt.timedelta(days=point // DAY)
-                    problems.append(f"{session_label}: rule 7: {in_progress} in progress at {location_id} on {moment} "
-                                    f"{minute // 60:02d}:{minute % 60:02d}, monitoring capacity {capacity}")
+                    problems.append(
+                        f"{session_label}: rule 7: {in_progress} in progress at {location_id} on {moment} "
+                        f"{minute // 60:02d}:{minute % 60:02d}, monitoring capacity {capacity}"
+                    )
                     break
     return problems

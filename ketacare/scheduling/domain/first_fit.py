@@ -23,8 +23,11 @@ def with_reasons(instance: Instance, scheduled: list[ScheduledRequest], method: 
     order = {request.id: index for index, request in enumerate(instance.requests)}
     done = {request.id for request in scheduled}
     explainer = Explainer(instance)
-    return SolveResult(sorted(scheduled, key=lambda r: order[r.id]),
-                       [(r.id, explainer.reason(r)) for r in instance.requests if r.id not in done], method)
+    return SolveResult(
+        sorted(scheduled, key=lambda r: order[r.id]),
+        [(r.id, explainer.reason(r)) for r in instance.requests if r.id not in done],
+        method,
+    )
 
 
 def first_fit(instance: Instance) -> SolveResult:

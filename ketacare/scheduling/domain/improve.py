@@ -57,12 +57,20 @@ def improve(instance: Instance, scheduled: list[ScheduledRequest], deadline: flo
                 waiting.remove(request)
                 improved = True
     order = {request.id: index for index, request in enumerate(instance.requests)}
-    return [as_scheduled(instance, request_id, series)
-            for request_id, series in sorted(placed.items(), key=lambda item: order[item[0]])]
+    return [
+        as_scheduled(instance, request_id, series)
+        for request_id, series in sorted(placed.items(), key=lambda item: order[item[0]])
+    ]
 
 
-def _make_room(instance: Instance, request: Request, requests: dict[str, Request], placed: dict[str, Series],
-               timelines: dict[str, LocationTimeline], deadline: float) -> Series | None:
+def _make_room(
+    instance: Instance,
+    request: Request,
+    requests: dict[str, Request],
+    placed: dict[str, Series],
+    timelines: dict[str, LocationTimeline],
+    deadline: float,
+) -> Series | None:
     """Move one scheduled request so that `request` fits; returns `request`'s series (with the move made)."""
     low, high = _day_range(instance, request)
     for other_id, other_series in list(placed.items()):

@@ -134,11 +134,19 @@ class Instance:
         return first, last
 
     def with_requests(self, requests: tuple[Request, ...], booked: tuple[Booked, ...] | None = None) -> "Instance":
-        return Instance(self.timezone, self.start_date, self.days, self.slot_minutes, self.locations,
-                        self.booked if booked is None else booked, requests)
+        return Instance(
+            self.timezone,
+            self.start_date,
+            self.days,
+            self.slot_minutes,
+            self.locations,
+            self.booked if booked is None else booked,
+            requests,
+        )
 
 
 # --- reading -------------------------------------------------------------------------------------------
+
 
 def _at(path: str, key: str | int) -> str:
     if isinstance(key, int):
@@ -278,13 +286,16 @@ def _location(value: object, path: str) -> Location:
 def _availability(value: object, path: str) -> Availability:
     data = _object(value, path, ("days", "from", "to"))
     weekdays = _list(data["days"], _at(path, "days"), _weekday, non_empty=True)
-    return Availability(frozenset(weekdays),
-                        _window_from(data["from"], data["to"], _at(path, "from"), _at(path, "to")))
+    return Availability(frozenset(weekdays), _window_from(data["from"], data["to"], _at(path, "from"), _at(path, "to")))
 
 
 def _request(value: object, path: str, location_ids: set[str]) -> Request:
-    data = _object(value, path, ("id", "sessions", "session_minutes", "locations"),
-                   ("min_days_between", "max_span_days", "earliest_date", "latest_start_date", "availability"))
+    data = _object(
+        value,
+        path,
+        ("id", "sessions", "session_minutes", "locations"),
+        ("min_days_between", "max_span_days", "earliest_date", "latest_start_date", "availability"),
+    )
     locations = _list(data["locations"], _at(path, "locations"), _text, non_empty=True)
     for index, location in enumerate(locations):
         if location not in location_ids:
@@ -314,11 +325,21 @@ def _booked(value: object, index: int, locations: dict[str, Location]) -> Booked
     # The in-app booking passes every existing appointment: take well-formed items on a fast path and
     # build field paths only to explain a bad one.
     if isinstance(value, dict) and len(value) == 4:
-        location, chair, start, minutes = (value.get("location"), value.get("chair"), value.get("start"),
-                                           value.get("minutes"))
-        if (isinstance(location, str) and location in locations and chair in locations[location].chairs
-                and type(minutes) is int
-                and 1 <= minutes <= MAX_DAYS * MINUTES_PER_DAY and isinstance(start, str) and _DATETIME.match(start)):
+        location, chair, start, minutes = (
+            value.get("location"),
+            value.get("chair"),
+            value.get("start"),
+            value.get("minutes"),
+        )
+        if (
+            isinstance(location, str)
+            and location in locations
+            and chair in locations[location].chairs
+            and type(minutes) is int
+            and 1 <= minutes <= MAX_DAYS * MINUTES_PER_DAY
+            and isinstance(start, str)
+            and _DATETIME.match(start)
+        ):
             try:
                 return Booked(location, chair, dt.datetime.fromisoformat(start), minutes)
             except ValueError:
@@ -334,19 +355,24 @@ def _booked_checked(value: object, path: str, locations: dict[str, Location]) ->
     chair = _text(data["chair"], _at(path, "chair"))
     if chair not in locations[location].chairs:
         raise InstanceError(_at(path, "chair"), f"{chair!r} is not a chair of {location!r}")
-    return Booked(location, chair, _datetime(data["start"], _at(path, "start")),
-                  _whole(data["minutes"], _at(path, "minutes"), 1, MAX_DAYS * MINUTES_PER_DAY))
+    return Booked(
+        location,
+        chair,
+        _datetime(data["start"], _at(path, "start")),
+        _whole(data["minutes"], _at(path, "minutes"), 1, MAX_DAYS * MINUTES_PER_DAY),
+    )
 
 
 def parse_instance(data: object) -> Instance:
     """Read an instance dict (parsed JSON); raises InstanceError naming the first bad field."""
-    top = _object(data, "", ("timezone", "start_date", "days", "slot_minutes", "locations", "requests"),
-                  ("booked",))
+    top = _object(data, "", ("timezone", "start_date", "days", "slot_minutes", "locations", "requests"), ("booked",))
     timezone = _text(top["timezone"], "timezone")
     try:
         zoneinfo.ZoneInfo(timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InstanceError("timezone", f"unknown time zone {timezone!r} (use an IANA name like America/Chicago)") from None
+        raise InstanceError(
+            "timezone", f"unknown time zone {timezone!r} (use an IANA name like America/Chicago)"
+        ) from None
     locations = _list(top["locations"], "locations", _location, non_empty=True)
     _unique(tuple(location.id for location in locations), "locations", "location", "id")
     by_id = {location.id: location for location in locations}

@@ -30,8 +30,13 @@ class SolveResult:
         """The result in the exchange format (../shared/scheduling-instance.md)."""
         return {
             "scheduled": [
-                {"id": request.id, "location": request.location,
-                 "sessions": [{"chair": s.chair, "start": s.start.strftime("%Y-%m-%dT%H:%M")} for s in request.sessions]}
+                {
+                    "id": request.id,
+                    "location": request.location,
+                    "sessions": [
+                        {"chair": s.chair, "start": s.start.strftime("%Y-%m-%dT%H:%M")} for s in request.sessions
+                    ],
+                }
                 for request in self.scheduled
             ],
             "unscheduled": [{"id": request_id, "reason": reason} for request_id, reason in self.unscheduled],

@@ -27,16 +27,22 @@ def first_day_bounds(instance: Instance, request: Request) -> tuple[int, int]:
     return first, last
 
 
-def earliest_at(instance: Instance, request: Request, timeline: LocationTimeline,
-                use_availability: bool) -> list[int] | None:
+def earliest_at(
+    instance: Instance, request: Request, timeline: LocationTimeline, use_availability: bool
+) -> list[int] | None:
     """The starts (horizon minutes) of the earliest series at one location, or None if none fits."""
     starts: dict[int, int | None] = {}
 
     def start_on(day: int) -> int | None:
         if day not in starts:
             windows = session_windows(instance, timeline.location, request, day, use_availability=use_availability)
-            starts[day] = None if not windows else first_grid_start(
-                intersect(windows, timeline.open_starts(day, request.session_minutes)), day, instance.slot_minutes)
+            starts[day] = (
+                None
+                if not windows
+                else first_grid_start(
+                    intersect(windows, timeline.open_starts(day, request.session_minutes)), day, instance.slot_minutes
+                )
+            )
         return starts[day]
 
     first, last_first = first_day_bounds(instance, request)
@@ -63,8 +69,14 @@ def earliest_at(instance: Instance, request: Request, timeline: LocationTimeline
     return None
 
 
-def earliest_series(instance: Instance, request: Request, timelines: dict[str, LocationTimeline],
-                    *, use_availability: bool = True, locations: tuple[str, ...] | None = None) -> Series | None:
+def earliest_series(
+    instance: Instance,
+    request: Request,
+    timelines: dict[str, LocationTimeline],
+    *,
+    use_availability: bool = True,
+    locations: tuple[str, ...] | None = None,
+) -> Series | None:
     """The series with the earliest first session over the request's locations (or over `locations`, some of
     them); ties go to the location listed first."""
     best: Series | None = None
@@ -78,12 +90,14 @@ def earliest_series(instance: Instance, request: Request, timelines: dict[str, L
 
 def as_scheduled(instance: Instance, request_id: str, series: Series) -> ScheduledRequest:
     location_id, sessions = series
-    return ScheduledRequest(request_id, location_id,
-                            tuple(SessionPlacement(chair, instance.moment_of(start)) for start, chair in sessions))
+    return ScheduledRequest(
+        request_id, location_id, tuple(SessionPlacement(chair, instance.moment_of(start)) for start, chair in sessions)
+    )
 
 
-def place(instance: Instance, request: Request, series: Series,
-          timelines: dict[str, LocationTimeline]) -> ScheduledRequest:
+def place(
+    instance: Instance, request: Request, series: Series, timelines: dict[str, LocationTimeline]
+) -> ScheduledRequest:
     location_id, sessions = series
     for start, chair in sessions:
         timelines[location_id].add(chair, start, start + request.session_minutes)

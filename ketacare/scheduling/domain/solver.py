@@ -55,21 +55,29 @@ MAX_CP_SAT_INTERVALS = 15_000
 def _candidate_starts(instance: Instance, request: Request, timeline: LocationTimeline) -> list[int]:
     """Every start of this request at this location that booked items alone leave open."""
     first, last_first = first_day_bounds(instance, request)
-    last = instance.days - 1 if request.max_span_days is None else min(instance.days - 1, last_first + request.max_span_days)
+    last = (
+        instance.days - 1
+        if request.max_span_days is None
+        else min(instance.days - 1, last_first + request.max_span_days)
+    )
     starts: list[int] = []
     for day in range(first, last + 1):
         windows = session_windows(instance, timeline.location, request, day)
         if windows:
-            starts.extend(grid_starts(intersect(windows, timeline.open_starts(day, request.session_minutes)),
-                                      day, instance.slot_minutes))
+            starts.extend(
+                grid_starts(
+                    intersect(windows, timeline.open_starts(day, request.session_minutes)), day, instance.slot_minutes
+                )
+            )
     return starts
 
 
 class _Course:
     """The variables of one request."""
 
-    def __init__(self, model: cp_model.CpModel, instance: Instance, request: Request,
-                 starts_by_location: dict[str, list[int]]) -> None:
+    def __init__(
+        self, model: cp_model.CpModel, instance: Instance, request: Request, starts_by_location: dict[str, list[int]]
+    ) -> None:
         self.request = request
         self.scheduled = model.new_bool_var(f"{request.id}")
         self.at = {location: model.new_bool_var(f"{request.id}@{location}") for location in starts_by_location}
@@ -79,8 +87,10 @@ class _Course:
         self.unit = instance.slot_minutes if DAY % instance.slot_minutes == 0 else 1
         every_start = sorted(set().union(*starts_by_location.values()))
         self.earliest_start = every_start[0]
-        self.slots = [model.new_int_var_from_domain(self._domain(every_start), f"{request.id}#{k}")
-                      for k in range(request.sessions)]
+        self.slots = [
+            model.new_int_var_from_domain(self._domain(every_start), f"{request.id}#{k}")
+            for k in range(request.sessions)
+        ]
         self.starts = [self.unit * slot for slot in self.slots]
         self.days = [model.new_int_var(0, instance.days - 1, "") for _ in range(request.sessions)]
         for start, day in zip(self.starts, self.days, strict=True):
@@ -90,7 +100,8 @@ class _Course:
             if len(self.at) > 1:
                 for location, literal in self.at.items():
                     model.add_linear_expression_in_domain(
-                        slot, self._domain(starts_by_location[location])).only_enforce_if(literal)
+                        slot, self._domain(starts_by_location[location])
+                    ).only_enforce_if(literal)
         for previous, following in itertools.pairwise(self.days):
             model.add(following >= previous + request.day_gap).only_enforce_if(self.scheduled)
         if request.max_span_days is not None:
@@ -114,9 +125,13 @@ class _Course:
                 runs.append([value, value])
         return cp_model.Domain.from_intervals(runs)
 
-    def add_intervals(self, model: cp_model.CpModel, instance: Instance,
-                      by_chair: dict[tuple[str, str], list[cp_model.IntervalVar]],
-                      by_location: dict[str, list[cp_model.IntervalVar]]) -> None:
+    def add_intervals(
+        self,
+        model: cp_model.CpModel,
+        instance: Instance,
+        by_chair: dict[tuple[str, str], list[cp_model.IntervalVar]],
+        by_location: dict[str, list[cp_model.IntervalVar]],
+    ) -> None:
         minutes = self.request.session_minutes
         for k, start in enumerate(self.starts):
             for location_id, literal in self.at.items():
@@ -141,8 +156,9 @@ class _Course:
             model.add_hint(day, value // DAY)
         model.add_hint(self.first_day, starts[0] // DAY if starts else 0)
         for (k, location_id, chair), presence in self.chair.items():
-            model.add_hint(presence, placed is not None and placed.location == location_id
-                          and placed.sessions[k].chair == chair)
+            model.add_hint(
+                presence, placed is not None and placed.location == location_id and placed.sessions[k].chair == chair
+            )
 
 
 def _capacity_and_reductions(instance: Instance, timeline: LocationTimeline) -> tuple[int, list[tuple[int, int, int]]]:
@@ -150,17 +166,23 @@ def _capacity_and_reductions(instance: Instance, timeline: LocationTimeline) -> 
     blocks that lower it to what is left moment by moment."""
     segments = [segment for day in range(instance.days) for segment in timeline.residual_segments(day)]
     capacity = min(max((places for _, _, places in segments), default=0), len(timeline.location.chairs))
-    reductions = [(start, end, capacity - min(places, capacity)) for start, end, places in segments
-                  if places < capacity]
+    reductions = [
+        (start, end, capacity - min(places, capacity)) for start, end, places in segments if places < capacity
+    ]
     return capacity, reductions
 
 
-def _best_greedy(instance: Instance, timelines: dict[str, LocationTimeline],
-                 baseline: list[ScheduledRequest]) -> list[ScheduledRequest]:
+def _best_greedy(
+    instance: Instance, timelines: dict[str, LocationTimeline], baseline: list[ScheduledRequest]
+) -> list[ScheduledRequest]:
     """A better starting point than first fit: least flexible requests first (fewest candidate starts,
     weighted by session length), which leaves the flexible ones to fill the gaps."""
-    options = {request.id: sum(len(_candidate_starts(instance, request, timelines[location_id])) for location_id in request.locations)
-               for request in instance.requests}
+    options = {
+        request.id: sum(
+            len(_candidate_starts(instance, request, timelines[location_id])) for location_id in request.locations
+        )
+        for request in instance.requests
+    }
     best = baseline
     for key in (lambda r: (options[r.id] * r.session_minutes, r.sessions), lambda r: options[r.id]):
         scheduled = greedy(instance, sorted(instance.requests, key=key))
@@ -181,7 +203,8 @@ def _model(instance: Instance, timelines: dict[str, LocationTimeline]) -> tuple[
         if starts_by_location:
             courses.append(_Course(model, instance, request, starts_by_location))
     by_chair: dict[tuple[str, str], list[cp_model.IntervalVar]] = {
-        (location.id, chair): [] for location in instance.locations for chair in location.chairs}
+        (location.id, chair): [] for location in instance.locations for chair in location.chairs
+    }
     by_location: dict[str, list[cp_model.IntervalVar]] = {location.id: [] for location in instance.locations}
     for course in courses:
         course.add_intervals(model, instance, by_chair, by_location)
@@ -202,8 +225,12 @@ def _model(instance: Instance, timelines: dict[str, LocationTimeline]) -> tuple[
     day_weight = order_total + 1
     course_weight = count * instance.days * day_weight + order_total + 1
     position = {request.id: index for index, request in enumerate(instance.requests)}
-    model.maximize(sum(
-        (course_weight + count - 1 - position[c.request.id]) * c.scheduled - day_weight * c.first_day for c in courses))
+    model.maximize(
+        sum(
+            (course_weight + count - 1 - position[c.request.id]) * c.scheduled - day_weight * c.first_day
+            for c in courses
+        )
+    )
     return model, courses
 
 
@@ -256,8 +283,11 @@ def solve(instance: Instance, time_limit_seconds: float = 10.0) -> SolveResult:
         location_id = next(location for location, literal in course.at.items() if solver.boolean_value(literal))
         sessions = []
         for k, start_expr in enumerate(course.starts):
-            chair = next(c for (j, location, c), presence in course.chair.items()
-                         if j == k and location == location_id and solver.boolean_value(presence))
+            chair = next(
+                c
+                for (j, location, c), presence in course.chair.items()
+                if j == k and location == location_id and solver.boolean_value(presence)
+            )
             sessions.append(SessionPlacement(chair, instance.moment_of(solver.value(start_expr))))
         scheduled.append(ScheduledRequest(course.request.id, location_id, tuple(sessions)))
     return with_reasons(instance, scheduled, "cp-sat optimal" if status == cp_model.OPTIMAL else "cp-sat feasible")

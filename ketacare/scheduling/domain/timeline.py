@@ -61,8 +61,9 @@ def first_grid_start(ranges: Ranges, day: int, slot_minutes: int) -> int | None:
     return None
 
 
-def session_windows(instance: Instance, location: Location, request: Request, day: int,
-                    *, use_availability: bool = True) -> Ranges:
+def session_windows(
+    instance: Instance, location: Location, request: Request, day: int, *, use_availability: bool = True
+) -> Ranges:
     """Start ranges on `day` that keep the session inside the location's hours and one availability window."""
     if not 0 <= day < instance.days or instance.date_of(day) in location.closed_dates:
         return []
@@ -74,13 +75,17 @@ def session_windows(instance: Instance, location: Location, request: Request, da
     if use_availability and request.availability is not None:
         windows = [
             Window(max(hours.start_minute, a.window.start_minute), min(hours.end_minute, a.window.end_minute))
-            for a in request.availability if weekday in a.weekdays
+            for a in request.availability
+            if weekday in a.weekdays
         ]
     midnight = day * DAY
-    return merge([
-        (midnight + w.start_minute, midnight + w.end_minute - request.session_minutes)
-        for w in windows if w.end_minute - w.start_minute >= request.session_minutes
-    ])
+    return merge(
+        [
+            (midnight + w.start_minute, midnight + w.end_minute - request.session_minutes)
+            for w in windows
+            if w.end_minute - w.start_minute >= request.session_minutes
+        ]
+    )
 
 
 class LocationTimeline:
@@ -115,7 +120,9 @@ class LocationTimeline:
         `open_starts`, which only offers starts with a free chair."""
         end = start + minutes
         for chair in self.location.chairs:
-            if not self.check_chairs or all(e <= start or s >= end for s, e in self._busy.get((chair, start // DAY), ())):
+            if not self.check_chairs or all(
+                e <= start or s >= end for s, e in self._busy.get((chair, start // DAY), ())
+            ):
                 return chair
         raise ValueError(f"no chair free at {self.location.id} from minute {start} for {minutes} minutes")
 
@@ -192,13 +199,17 @@ class LocationTimeline:
         return blocks
 
 
-def build_timelines(instance: Instance, *, booked: bool = True, chairs: bool = True,
-                    nurses: bool = True) -> dict[str, LocationTimeline]:
+def build_timelines(
+    instance: Instance, *, booked: bool = True, chairs: bool = True, nurses: bool = True
+) -> dict[str, LocationTimeline]:
     """A timeline for each location some request may use, holding the booked items on the days some
     request's sessions may fall (the rest cannot matter)."""
     used = {location_id for request in instance.requests for location_id in request.locations}
-    timelines = {location.id: LocationTimeline(instance, location, chairs=chairs, nurses=nurses)
-                 for location in instance.locations if location.id in used}
+    timelines = {
+        location.id: LocationTimeline(instance, location, chairs=chairs, nurses=nurses)
+        for location in instance.locations
+        if location.id in used
+    }
     if booked and instance.requests:
         ranges = [instance.session_days(request) for request in instance.requests]
         window_start = min(low for low, _ in ranges) * DAY

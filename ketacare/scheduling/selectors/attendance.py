@@ -40,13 +40,26 @@ def access_attendance_by_patient_id(user, patient_id: int, *, now: dt.datetime |
         attended=Count("pk", filter=Q(status__in=[AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED])),
     )
     related = ("location", "appointment_type")
-    history = list(appointments.filter(status__in=[AppointmentStatus.NO_SHOW, AppointmentStatus.LATE_CANCELLED])
-                   .select_related(*related).order_by("-starts_at")[:50])
-    unmarked = list(appointments.filter(status=AppointmentStatus.BOOKED, starts_at__lte=now)
-                    .select_related(*related).order_by("-starts_at")[:50])
-    upcoming = list(appointments.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
-                    .select_related(*related).order_by("starts_at")[:50])
+    history = list(
+        appointments.filter(status__in=[AppointmentStatus.NO_SHOW, AppointmentStatus.LATE_CANCELLED])
+        .select_related(*related)
+        .order_by("-starts_at")[:50]
+    )
+    unmarked = list(
+        appointments.filter(status=AppointmentStatus.BOOKED, starts_at__lte=now)
+        .select_related(*related)
+        .order_by("-starts_at")[:50]
+    )
+    upcoming = list(
+        appointments.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
+        .select_related(*related)
+        .order_by("starts_at")[:50]
+    )
     return AttendanceSummary(
-        patient=patient, history=history, unmarked=unmarked, upcoming=upcoming,
-        late_cancellation_hours=scheduling_settings(patient.organisation_id).late_cancellation_hours, **counts,
+        patient=patient,
+        history=history,
+        unmarked=unmarked,
+        upcoming=upcoming,
+        late_cancellation_hours=scheduling_settings(patient.organisation_id).late_cancellation_hours,
+        **counts,
     )

@@ -104,7 +104,9 @@ def load_slot_context(
     window_end = dt.datetime.combine(day_to + dt.timedelta(days=2), dt.time(), tzinfo=zone)
 
     opening = {h.weekday: (h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)}
-    closed = frozenset(ClosedDate.objects.filter(location=location, date__range=(day_from, day_to)).values_list("date", flat=True))
+    closed = frozenset(
+        ClosedDate.objects.filter(location=location, date__range=(day_from, day_to)).values_list("date", flat=True)
+    )
     chairs = list(Chair.objects.filter(location=location, is_active=True).order_by("name"))
     staff = list(staff_of_organisation(location.organisation_id).order_by("last_name", "first_name", "id"))
     staff_ids = [u.id for u in staff]
@@ -125,10 +127,18 @@ def load_slot_context(
     )
     chair_busy, clinician_busy, monitored = defaultdict(list), defaultdict(list), []
     rows = live.filter(
-        Q(location=location, ends_at__gt=window_start) | Q(chair_free_at__gt=window_start, location=location)
+        Q(location=location, ends_at__gt=window_start)
+        | Q(chair_free_at__gt=window_start, location=location)
         | Q(clinician_id__in=staff_ids, ends_at__gt=window_start)
-    ).values_list("location_id", "chair_id", "clinician_id", "starts_at", "ends_at", "chair_free_at",
-                  "appointment_type__needs_monitoring")
+    ).values_list(
+        "location_id",
+        "chair_id",
+        "clinician_id",
+        "starts_at",
+        "ends_at",
+        "chair_free_at",
+        "appointment_type__needs_monitoring",
+    )
     for location_id, chair_id, clinician_id, starts_at, ends_at, chair_free_at, needs_monitoring in rows:
         if chair_id is not None:
             chair_busy[chair_id].append(Span(starts_at, chair_free_at or ends_at))
@@ -147,8 +157,13 @@ def load_slot_context(
         ),
         staff=tuple(
             StaffInfo(
-                id=u.id, name=staff_name(u), role=u.role, skills=frozenset(skills[u.id]),
-                on_site=staff_on_site(zone, weekly[u.id], extra[u.id], away[u.id], day_from - dt.timedelta(days=1), day_to),
+                id=u.id,
+                name=staff_name(u),
+                role=u.role,
+                skills=frozenset(skills[u.id]),
+                on_site=staff_on_site(
+                    zone, weekly[u.id], extra[u.id], away[u.id], day_from - dt.timedelta(days=1), day_to
+                ),
                 busy=tuple(clinician_busy[u.id]),
             )
             for u in staff
@@ -174,10 +189,13 @@ def check_slot(
     """
     settings = scheduling_settings(location.organisation_id)
     day = starts_at.astimezone(location.zone).date()
-    ctx = load_slot_context(location, day, day + dt.timedelta(days=1), exclude_appointment_ids=exclude_appointment_ids,
-                            settings=settings)
+    ctx = load_slot_context(
+        location, day, day + dt.timedelta(days=1), exclude_appointment_ids=exclude_appointment_ids, settings=settings
+    )
     return check_candidate(
-        ctx, type_needs(appointment_type, settings), starts_at,
+        ctx,
+        type_needs(appointment_type, settings),
+        starts_at,
         chair_id=chair.pk if chair is not None else None,
         clinician_id=clinician.pk if clinician is not None else None,
     )
@@ -219,8 +237,14 @@ def _range_bounds(zone, day_from: dt.date, days: int) -> tuple[dt.datetime, dt.d
     return start, end
 
 
-def list_appointments(user, *, starts_from: dt.datetime, starts_before: dt.datetime, location_id: int | None = None,
-                      include_cancelled: bool = False) -> list[Appointment]:
+def list_appointments(
+    user,
+    *,
+    starts_from: dt.datetime,
+    starts_before: dt.datetime,
+    location_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Appointment]:
     """Appointments starting in [starts_from, starts_before) (audited as one list)."""
     if starts_before <= starts_from:
         raise ValidationError({"end": "The end must be after the start."})
@@ -232,10 +256,17 @@ def list_appointments(user, *, starts_from: dt.datetime, starts_before: dt.datet
     if not include_cancelled:
         appointments = appointments.filter(status__in=ACTIVE_STATUSES)
     result = list(appointments.order_by("starts_at", "id"))
-    record_event(user, AuditAction.LIST, object_type="scheduling.appointment", detail={
-        "from": starts_from.isoformat(), "before": starts_before.isoformat(), "location_id": location_id,
-        "count": len(result),
-    })
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="scheduling.appointment",
+        detail={
+            "from": starts_from.isoformat(),
+            "before": starts_before.isoformat(),
+            "location_id": location_id,
+            "count": len(result),
+        },
+    )
     return result
 
 
@@ -284,12 +315,16 @@ def location_calendar(user, location_id: int, day_from: dt.date, span_days: int)
     start, end = _range_bounds(zone, day_from, span_days)
     chairs = list(Chair.objects.filter(location=location, is_active=True).order_by("name"))
     opening = {h.weekday: (h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)}
-    closed = dict(ClosedDate.objects.filter(
-        location=location, date__range=(day_from, day_from + dt.timedelta(days=span_days - 1))
-    ).values_list("date", "reason"))
-    rows = _appointments(user).filter(
-        location=location, status__in=ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end
-    ).order_by("starts_at", "id")
+    closed = dict(
+        ClosedDate.objects.filter(
+            location=location, date__range=(day_from, day_from + dt.timedelta(days=span_days - 1))
+        ).values_list("date", "reason")
+    )
+    rows = (
+        _appointments(user)
+        .filter(location=location, status__in=ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at", "id")
+    )
     column_of = {chair.id: index for index, chair in enumerate(chairs)}
     days = []
     by_day = defaultdict(list)
@@ -301,10 +336,14 @@ def location_calendar(user, location_id: int, day_from: dt.date, span_days: int)
         columns = [[] for _ in range(len(chairs) + 1)]
         for entry in by_day[date]:
             columns[column_of.get(entry.appointment.chair_id, len(chairs))].append(entry)
-        days.append(CalendarDay(
-            date=date, opening=opening.get(date.weekday()),
-            closed_reason=(closed[date] or "Closed") if date in closed else None, columns=columns,
-        ))
+        days.append(
+            CalendarDay(
+                date=date,
+                opening=opening.get(date.weekday()),
+                closed_reason=(closed[date] or "Closed") if date in closed else None,
+                columns=columns,
+            )
+        )
     return LocationCalendar(location=location, chairs=chairs, days=days, day_from=day_from, span_days=span_days)
 
 
@@ -321,10 +360,16 @@ def staff_calendar(user, staff_id: int, day_from: dt.date, span_days: int, zone)
     """A staff member's appointments (as clinician or monitoring nurse) and shifts, in `zone`."""
     person = access_staff_by_id(user, staff_id)
     start, end = _range_bounds(zone, day_from, span_days)
-    rows = _appointments(user).filter(
-        Q(clinician=person) | Q(monitoring_nurse=person), status__in=ACTIVE_STATUSES, starts_at__gte=start,
-        starts_at__lt=end,
-    ).order_by("starts_at", "id")
+    rows = (
+        _appointments(user)
+        .filter(
+            Q(clinician=person) | Q(monitoring_nurse=person),
+            status__in=ACTIVE_STATUSES,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .order_by("starts_at", "id")
+    )
     by_day = defaultdict(list)
     for appointment in rows:
         entry = _entry(appointment, zone)

@@ -70,23 +70,35 @@ def refuse_if_plan_booked(plan: TreatmentPlan) -> None:
 def default_appointment_type(plan: TreatmentPlan) -> AppointmentType | None:
     """The clinic's active appointment type for the plan's route (with a chair)."""
     kind = ROUTE_KIND.get(plan.template.route)
-    return AppointmentType.objects.filter(
-        organisation_id=plan.patient.organisation_id, kind=kind, is_active=True
-    ).exclude(chair="").order_by("name").first()
+    return (
+        AppointmentType.objects.filter(organisation_id=plan.patient.organisation_id, kind=kind, is_active=True)
+        .exclude(chair="")
+        .order_by("name")
+        .first()
+    )
 
 
-def course_request(plan: TreatmentPlan, appointment_type: AppointmentType, availability: list[dict],
-                   shift_days: int = 0) -> CourseRequest:
+def course_request(
+    plan: TreatmentPlan, appointment_type: AppointmentType, availability: list[dict], shift_days: int = 0
+) -> CourseRequest:
     zone = plan.patient.home_location.zone if plan.patient.home_location_id else dt.UTC
-    windows = [SessionWindow(s.sequence, s.window_start, s.window_end, s.pk) for s in plan.sessions.order_by("sequence")]
+    windows = [
+        SessionWindow(s.sequence, s.window_start, s.window_end, s.pk) for s in plan.sessions.order_by("sequence")
+    ]
     if not windows:
         raise ValidationError({"plan_id": "This plan has no planned sessions."})
     # Tomorrow at the earliest: a course is booked ahead, never into a session already under way.
     not_before = timezone.localdate(timezone=zone) + dt.timedelta(days=1)
     horizon_end = dt.datetime.combine(windows[-1].latest + dt.timedelta(days=shift_days + 2), dt.time(), tzinfo=zone)
-    busy = tuple(Span(start, end) for start, end in Appointment.objects.filter(
-        patient=plan.patient, status__in=ACTIVE_STATUSES, ends_at__gt=timezone.now(), starts_at__lt=horizon_end,
-    ).values_list("starts_at", "ends_at"))
+    busy = tuple(
+        Span(start, end)
+        for start, end in Appointment.objects.filter(
+            patient=plan.patient,
+            status__in=ACTIVE_STATUSES,
+            ends_at__gt=timezone.now(),
+            starts_at__lt=horizon_end,
+        ).values_list("starts_at", "ends_at")
+    )
     request = CourseRequest(appointment_type, windows, plan.template.min_days_between, availability, not_before, busy)
     return request.shifted(shift_days) if shift_days else request
 
@@ -101,19 +113,32 @@ def clean_course_inputs(actor, appointment_type_id, location_ids, availability, 
             {"appointment_type_id": "A course is booked in treatment chairs: choose a type that takes a chair."}
         )
     locations = chosen_locations(actor, location_ids)
-    if isinstance(shift_days, bool) or not isinstance(shift_days, int) or not 0 <= shift_days <= MAX_COURSE_HORIZON_DAYS:
+    if (
+        isinstance(shift_days, bool)
+        or not isinstance(shift_days, int)
+        or not 0 <= shift_days <= MAX_COURSE_HORIZON_DAYS
+    ):
         raise ValidationError({"shift_days": f"Shift the start by 0 to {MAX_COURSE_HORIZON_DAYS} days."})
     availability = ANY_TIME if any_time else clean_availability(availability)
     return appointment_type, locations, availability
 
 
-def preview_course(actor, plan_id: int, *, appointment_type_id: int, location_ids: list[int], availability=None,
-                   shift_days: int = 0, any_time: bool = False) -> CourseProposal:
+def preview_course(
+    actor,
+    plan_id: int,
+    *,
+    appointment_type_id: int,
+    location_ids: list[int],
+    availability=None,
+    shift_days: int = 0,
+    any_time: bool = False,
+) -> CourseProposal:
     """What booking would do (no writes): the course, or why not and the nearest alternatives."""
     require_permission(actor, Permission.SCHEDULE_BOOK)
     plan = access_plan_for_booking(actor, plan_id)
     appointment_type, locations, availability = clean_course_inputs(
-        actor, appointment_type_id, location_ids, availability, shift_days, any_time)
+        actor, appointment_type_id, location_ids, availability, shift_days, any_time
+    )
     refuse_if_plan_booked(plan)
     request = course_request(plan, appointment_type, availability, shift_days)
     return propose_course(request, locations, alternatives_from=other_locations(actor))
@@ -126,7 +151,8 @@ def preview_course(actor, plan_id: int, *, appointment_type_id: int, location_id
 def access_course_by_id(user, course_id: int, *, for_update: bool = False) -> Course:
     require_permission(user, Permission.SCHEDULE_VIEW)
     courses = Course.objects.filter(organisation_id=user.organisation_id).select_related(
-        "patient", "plan", "plan__template", "appointment_type", "location")
+        "patient", "plan", "plan__template", "appointment_type", "location"
+    )
     if for_update:
         courses = courses.select_for_update(of=("self",))
     course = courses.filter(pk=course_id).first() if user.organisation_id else None

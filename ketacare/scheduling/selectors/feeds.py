@@ -56,8 +56,11 @@ def live_feed_by_token(token: str) -> tuple[CalendarFeed, str]:
     The lookup is by the token's hash over a unique index, so timing says nothing useful about
     how close a guess was.
     """
-    feed = (CalendarFeed.objects.select_related("owner").filter(token_sha256=token_sha256(token),
-                                                                revoked_at__isnull=True).first())
+    feed = (
+        CalendarFeed.objects.select_related("owner")
+        .filter(token_sha256=token_sha256(token), revoked_at__isnull=True)
+        .first()
+    )
     if feed is None or not feed.owner.is_active:
         raise Http404("No such calendar feed")
     try:
@@ -94,8 +97,13 @@ def access_own_upcoming_appointments(user, *, now: dt.datetime | None = None) ->
         return None
     now = now or timezone.now()
     appointments = list(feed_appointments(user, "patient", now).filter(status=AppointmentStatus.BOOKED))
-    record_event(user, AuditAction.LIST, patient=patient, object_type="scheduling.appointment",
-                 detail={"own_schedule": len(appointments)})
+    record_event(
+        user,
+        AuditAction.LIST,
+        patient=patient,
+        object_type="scheduling.appointment",
+        detail={"own_schedule": len(appointments)},
+    )
     return [
         OwnAppointment(a, local_time_text(a.starts_at, a.location.zone), preparation_instructions(a.appointment_type))
         for a in appointments

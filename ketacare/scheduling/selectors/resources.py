@@ -50,7 +50,9 @@ def visible_locations(user) -> QuerySet[Location]:
 
 def access_location_by_id(user, location_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> Location:
     require_permission(user, permission)
-    location = Location.objects.select_related("organisation").filter(pk=location_id, organisation_id=org_id(user)).first()
+    location = (
+        Location.objects.select_related("organisation").filter(pk=location_id, organisation_id=org_id(user)).first()
+    )
     if location is None:
         raise Http404("No such location")
     return location
@@ -108,7 +110,9 @@ def visible_appointment_types(user, *, active_only: bool = True) -> QuerySet[App
     return types.filter(is_active=True) if active_only else types
 
 
-def access_appointment_type_by_id(user, type_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> AppointmentType:
+def access_appointment_type_by_id(
+    user, type_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW
+) -> AppointmentType:
     require_permission(user, permission)
     found = AppointmentType.objects.filter(pk=type_id, organisation_id=org_id(user)).first()
     if found is None:
@@ -167,16 +171,25 @@ def resources_overview(user) -> dict:
         "prescriber_on_site_for_iv": settings.prescriber_on_site_for_iv,
         "slot_minutes": settings.slot_minutes,
         "locations": [
-            {"id": loc.id, "name": loc.name, "time_zone": loc.time_zone,
-             "opening_hours": list(loc.opening_hours.all()),
-             "closed_dates": [c.date for c in loc.closed_dates.all()],
-             "chairs": list(loc.chairs.all())}
+            {
+                "id": loc.id,
+                "name": loc.name,
+                "time_zone": loc.time_zone,
+                "opening_hours": list(loc.opening_hours.all()),
+                "closed_dates": [c.date for c in loc.closed_dates.all()],
+                "chairs": list(loc.chairs.all()),
+            }
             for loc in locations
         ],
         "appointment_types": list(visible_appointment_types(user, active_only=False).order_by("name")),
         "staff": [
-            {"id": u.id, "name": staff_name(u), "role": u.role, "skills": sorted(s.skill for s in u.skills.all()),
-             "shifts": list(u.shifts.all())}
+            {
+                "id": u.id,
+                "name": staff_name(u),
+                "role": u.role,
+                "skills": sorted(s.skill for s in u.skills.all()),
+                "shifts": list(u.shifts.all()),
+            }
             for u in staff
         ],
     }

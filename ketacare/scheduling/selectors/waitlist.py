@@ -13,8 +13,11 @@ from ketacare.scheduling.models import WaitlistEntry
 
 def visible_waitlist_entries(user) -> QuerySet[WaitlistEntry]:
     require_permission(user, Permission.SCHEDULE_WAITLIST)
-    return WaitlistEntry.objects.filter(organisation_id=user.organisation_id).select_related(
-        "patient", "appointment_type", "course", "plan").prefetch_related("locations")
+    return (
+        WaitlistEntry.objects.filter(organisation_id=user.organisation_id)
+        .select_related("patient", "appointment_type", "course", "plan")
+        .prefetch_related("locations")
+    )
 
 
 def list_waitlist(user, *, status: str | None = WaitlistEntry.Status.WAITING) -> list[WaitlistEntry]:

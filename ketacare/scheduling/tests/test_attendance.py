@@ -30,11 +30,14 @@ def test_front_desk_marks_a_no_show_audited_and_counted(booked, staff, patient):
     assert summary.history == [marked]
 
 
-@pytest.mark.parametrize("hours_ahead, status, field", [
-    (2, AppointmentStatus.BOOKED, "starts_at"),          # not started yet
-    (-2, AppointmentStatus.CANCELLED, "status"),
-    (-2, AppointmentStatus.COMPLETED, "status"),
-])
+@pytest.mark.parametrize(
+    "hours_ahead, status, field",
+    [
+        (2, AppointmentStatus.BOOKED, "starts_at"),  # not started yet
+        (-2, AppointmentStatus.CANCELLED, "status"),
+        (-2, AppointmentStatus.COMPLETED, "status"),
+    ],
+)
 def test_a_no_show_needs_a_booked_appointment_that_has_started(booked, staff, hours_ahead, status, field):
     appointment = booked(hours_ahead, status=status)
     with pytest.raises(ValidationError) as caught:
@@ -96,9 +99,16 @@ def test_attendance_page_access(signed_in, staff, other_staff, patient, booked):
     appointment = booked(-2)
     assert signed_in(other_staff["front_desk"]).get(f"/scheduling/attendance/patients/{patient.pk}/").status_code == 404
     assert signed_in(patient.user).get(f"/scheduling/attendance/patients/{patient.pk}/").status_code == 403
-    assert signed_in(patient.user).post(f"/scheduling/attendance/appointments/{appointment.pk}/no-show/").status_code == 403
-    assert signed_in(other_staff["front_desk"]).post(
-        f"/scheduling/attendance/appointments/{appointment.pk}/no-show/").status_code == 404
+    assert (
+        signed_in(patient.user).post(f"/scheduling/attendance/appointments/{appointment.pk}/no-show/").status_code
+        == 403
+    )
+    assert (
+        signed_in(other_staff["front_desk"])
+        .post(f"/scheduling/attendance/appointments/{appointment.pk}/no-show/")
+        .status_code
+        == 404
+    )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
 
@@ -113,7 +123,12 @@ def test_api_no_show_and_counts(signed_in, staff, other_staff, patient, booked):
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "starts_at"
     booking.do_cancel_appointment(staff["front_desk"], future.pk, reason="Unwell")
     counts = api.get(f"{API}/patients/{patient.pk}/attendance").json()
-    assert counts == {"patient_id": patient.pk, "no_shows": 1, "late_cancellations": 1, "cancellations": 0,
-                      "attended": 0}
+    assert counts == {
+        "patient_id": patient.pk,
+        "no_shows": 1,
+        "late_cancellations": 1,
+        "cancellations": 0,
+        "attended": 0,
+    }
     assert signed_in(other_staff["front_desk"]).get(f"{API}/patients/{patient.pk}/attendance").status_code == 404
     assert api.post(f"{API}/appointments/999999/no-show", {}, content_type="application/json").status_code == 404

@@ -29,8 +29,12 @@ UTC = dt.UTC
 
 def book(clinic, user, patient, kind=IV, hour=9, minute=0, day=None, **kw):
     return booking.do_book_appointment(
-        user, patient_id=patient.pk, appointment_type_id=clinic.type(kind).pk, location_id=clinic.location.pk,
-        starts_at=boston(day or clinic.day, hour, minute), **kw,
+        user,
+        patient_id=patient.pk,
+        appointment_type_id=clinic.type(kind).pk,
+        location_id=clinic.location.pk,
+        starts_at=boston(day or clinic.day, hour, minute),
+        **kw,
     )
 
 
@@ -89,8 +93,11 @@ def test_refuses_outside_opening_hours_and_off_the_slot_grid(clinic, staff, pati
 def test_refuses_past_start(clinic, staff, patient):
     with pytest.raises(ValidationError) as caught:
         booking.do_book_appointment(
-            staff["front_desk"], patient_id=patient.pk, appointment_type_id=clinic.type(IV).pk,
-            location_id=clinic.location.pk, starts_at=timezone.now() - dt.timedelta(hours=1),
+            staff["front_desk"],
+            patient_id=patient.pk,
+            appointment_type_id=clinic.type(IV).pk,
+            location_id=clinic.location.pk,
+            starts_at=timezone.now() - dt.timedelta(hours=1),
         )
     assert "past" in caught.value.message_dict["starts_at"][0]
 
@@ -103,8 +110,16 @@ def test_refuses_a_chair_that_cannot_do_the_treatment(clinic, staff, patient):
 
 def test_chair_is_held_through_turnover_and_free_right_after(clinic, staff, patient, second_patient):
     book(clinic, staff["front_desk"], patient, chair_id=clinic.chair1.pk)  # holds Chair 1 09:00–10:55
-    message = refused(clinic, staff["front_desk"], second_patient, "chair", conflict=True, hour=10, minute=45,
-                      chair_id=clinic.chair1.pk)
+    message = refused(
+        clinic,
+        staff["front_desk"],
+        second_patient,
+        "chair",
+        conflict=True,
+        hour=10,
+        minute=45,
+        chair_id=clinic.chair1.pk,
+    )
     assert "Chair 1" in message and "turnover" in message
     later = book(clinic, staff["front_desk"], second_patient, hour=11, chair_id=clinic.chair1.pk)
     assert later.chair == clinic.chair1
@@ -120,22 +135,36 @@ def test_every_capable_chair_busy_is_a_conflict(clinic, staff, patient, make_pat
 
 def test_clinician_needs_skill_shift_and_a_free_slot(clinic, staff, patient, second_patient):
     therapy = AppointmentKind.INTEGRATION
-    assert "skill" in refused(clinic, staff["front_desk"], patient, "clinician", kind=therapy,
-                              clinician_id=staff["nurse"].pk)
+    assert "skill" in refused(
+        clinic, staff["front_desk"], patient, "clinician", kind=therapy, clinician_id=staff["nurse"].pk
+    )
     # The therapist starts at 09:00.
-    assert "not on shift" in refused(clinic, staff["front_desk"], patient, "clinician", kind=therapy, hour=8,
-                                     clinician_id=staff["therapist"].pk)
+    assert "not on shift" in refused(
+        clinic, staff["front_desk"], patient, "clinician", kind=therapy, hour=8, clinician_id=staff["therapist"].pk
+    )
     first = book(clinic, staff["front_desk"], patient, kind=therapy, hour=10)
     assert first.clinician == staff["therapist"] and first.chair is None
     refused(clinic, staff["front_desk"], second_patient, "clinician", conflict=True, kind=therapy, hour=10, minute=30)
-    refused(clinic, staff["front_desk"], second_patient, "clinician", conflict=True, kind=therapy, hour=10,
-            minute=30, clinician_id=staff["therapist"].pk)
+    refused(
+        clinic,
+        staff["front_desk"],
+        second_patient,
+        "clinician",
+        conflict=True,
+        kind=therapy,
+        hour=10,
+        minute=30,
+        clinician_id=staff["therapist"].pk,
+    )
 
 
 def test_clinician_on_leave_is_not_available(clinic, staff, patient):
     StaffException.objects.create(
-        user=staff["therapist"], is_available=False, reason="Leave",
-        starts_at=boston(clinic.day, 0), ends_at=boston(clinic.day + dt.timedelta(days=1), 0),
+        user=staff["therapist"],
+        is_available=False,
+        reason="Leave",
+        starts_at=boston(clinic.day, 0),
+        ends_at=boston(clinic.day + dt.timedelta(days=1), 0),
     )
     refused(clinic, staff["front_desk"], patient, "clinician", kind=AppointmentKind.INTEGRATION, hour=10)
 
@@ -150,8 +179,11 @@ def test_monitoring_ratio_counts_nurses_on_shift(clinic, staff, patient, make_pa
     # A second monitoring nurse on shift doubles the capacity.
     extra = make_patient_n(13)
     StaffException.objects.create(
-        user=staff["prescriber"], is_available=True, location=clinic.location,
-        starts_at=boston(clinic.day, 8), ends_at=boston(clinic.day, 18),
+        user=staff["prescriber"],
+        is_available=True,
+        location=clinic.location,
+        starts_at=boston(clinic.day, 8),
+        ends_at=boston(clinic.day, 18),
     )
     staff["prescriber"].skills.create(skill="monitor")
     assert book(clinic, staff["front_desk"], extra, minute=30).pk
@@ -164,7 +196,10 @@ def test_no_monitoring_nurse_on_shift(clinic, staff, patient):
 
 def test_nurse_on_leave_leaves_nobody_to_monitor(clinic, staff, patient):
     StaffException.objects.create(
-        user=staff["nurse"], is_available=False, starts_at=boston(clinic.day, 10), ends_at=boston(clinic.day, 12),
+        user=staff["nurse"],
+        is_available=False,
+        starts_at=boston(clinic.day, 10),
+        ends_at=boston(clinic.day, 12),
     )
     refused(clinic, staff["front_desk"], patient, "monitoring")  # 09:00–10:40 runs into the leave
 
@@ -221,8 +256,9 @@ def test_move_rechecks_every_rule_and_keeps_the_row_on_refusal(clinic, staff, pa
         booking.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 17))
     assert "starts_at" in caught.value.message_dict
     with pytest.raises(SlotConflict):
-        booking.do_move_appointment(staff["front_desk"], second.pk, starts_at=boston(clinic.day, 10),
-                                    chair_id=clinic.chair1.pk)
+        booking.do_move_appointment(
+            staff["front_desk"], second.pk, starts_at=boston(clinic.day, 10), chair_id=clinic.chair1.pk
+        )
     second.refresh_from_db()
     assert (second.starts_at, second.chair_id) == before
     # Moving onto itself (a little later) does not conflict with its own old slot.
@@ -243,8 +279,12 @@ def test_check_in_on_the_day_only(clinic, staff, patient):
     assert "day of the appointment" in caught.value.message_dict["starts_at"][0]
     now = timezone.now().replace(second=0, microsecond=0)
     today = Appointment.objects.create(
-        organisation=clinic.location.organisation, location=clinic.location, patient=patient,
-        appointment_type=clinic.type(AppointmentKind.FOLLOW_UP), starts_at=now, ends_at=now + dt.timedelta(minutes=30),
+        organisation=clinic.location.organisation,
+        location=clinic.location,
+        patient=patient,
+        appointment_type=clinic.type(AppointmentKind.FOLLOW_UP),
+        starts_at=now,
+        ends_at=now + dt.timedelta(minutes=30),
         created_by=staff["front_desk"],
     )
     # Close to midnight in Boston "today" in UTC may differ; compare against the location's day.
@@ -290,8 +330,9 @@ def make_patient_n(org, make_patient):
 
 def test_a_patient_is_in_one_place_at_a_time(clinic, staff, patient):
     book(clinic, staff["front_desk"], patient)
-    message = refused(clinic, staff["front_desk"], patient, "patient", conflict=True, kind=AppointmentKind.INTEGRATION,
-                      hour=10)
+    message = refused(
+        clinic, staff["front_desk"], patient, "patient", conflict=True, kind=AppointmentKind.INTEGRATION, hour=10
+    )
     assert "already has IV infusion at Harbor Boston" in message
 
 

@@ -14,8 +14,13 @@ def post(client, url, data):
 
 
 def body(clinic, patient, hour=9, **extra):
-    return {"patient_id": patient.pk, "appointment_type_id": clinic.type(IV).pk, "location_id": clinic.location.pk,
-            "starts_at": boston(clinic.day, hour).isoformat(), **extra}
+    return {
+        "patient_id": patient.pk,
+        "appointment_type_id": clinic.type(IV).pk,
+        "location_id": clinic.location.pk,
+        "starts_at": boston(clinic.day, hour).isoformat(),
+        **extra,
+    }
 
 
 def test_anonymous_gets_401_and_nothing_is_written(client, clinic, patient):
@@ -42,8 +47,11 @@ def test_a_rule_refusal_is_422_naming_the_field(signed_in, clinic, staff, patien
     response = post(signed_in(staff["front_desk"]), f"{BASE}/appointments", body(clinic, patient))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "starts_at"]
-    bad_zone = post(signed_in(staff["front_desk"]), f"{BASE}/appointments",
-                    {**body(clinic, patient), "starts_at": "2027-01-11T09:00:00"})
+    bad_zone = post(
+        signed_in(staff["front_desk"]),
+        f"{BASE}/appointments",
+        {**body(clinic, patient), "starts_at": "2027-01-11T09:00:00"},
+    )
     assert bad_zone.status_code == 422
     assert not Appointment.objects.exists()
 
@@ -58,16 +66,27 @@ def test_patient_role_is_refused_and_other_org_ids_are_not_found(signed_in, clin
 def test_list_by_date_range_and_location(signed_in, clinic, staff, patient, second_patient):
     client = signed_in(staff["front_desk"])
     post(client, f"{BASE}/appointments", body(clinic, patient))
-    post(client, f"{BASE}/appointments", {**body(clinic, second_patient), "appointment_type_id": clinic.type(ESK).pk,
-                                          "starts_at": boston(clinic.day + dt.timedelta(days=1), 9).isoformat()})
+    post(
+        client,
+        f"{BASE}/appointments",
+        {
+            **body(clinic, second_patient),
+            "appointment_type_id": clinic.type(ESK).pk,
+            "starts_at": boston(clinic.day + dt.timedelta(days=1), 9).isoformat(),
+        },
+    )
     day = clinic.day.isoformat()
     listed = client.get(f"{BASE}/appointments", {"date_from": day, "date_to": day, "location_id": clinic.location.pk})
     assert listed.status_code == 200 and [a["patient_id"] for a in listed.json()] == [patient.pk]
-    week = client.get(f"{BASE}/appointments", {"date_from": day, "date_to": (clinic.day + dt.timedelta(days=6)).isoformat()})
+    week = client.get(
+        f"{BASE}/appointments", {"date_from": day, "date_to": (clinic.day + dt.timedelta(days=6)).isoformat()}
+    )
     assert len(week.json()) == 2
     assert client.get(f"{BASE}/appointments", {"date_from": day, "date_to": "2000-01-01"}).status_code == 422
     assert client.get(f"{BASE}/appointments", {"date_from": "0001-01-01", "date_to": day}).status_code == 422
-    assert client.get(f"{BASE}/appointments", {"date_from": day, "date_to": day, "location_id": 999999}).status_code == 404
+    assert (
+        client.get(f"{BASE}/appointments", {"date_from": day, "date_to": day, "location_id": 999999}).status_code == 404
+    )
 
 
 def test_other_organisation_lists_nothing_and_cannot_open(signed_in, clinic, staff, other_staff, patient):
@@ -82,9 +101,14 @@ def test_other_organisation_lists_nothing_and_cannot_open(signed_in, clinic, sta
 def test_move_and_cancel(signed_in, clinic, staff, patient, second_patient):
     client = signed_in(staff["front_desk"])
     first = post(client, f"{BASE}/appointments", body(clinic, patient, chair_id=clinic.chair1.pk)).json()
-    second = post(client, f"{BASE}/appointments", body(clinic, second_patient, hour=13, chair_id=clinic.chair1.pk)).json()
-    clash = post(client, f"{BASE}/appointments/{second['id']}/move",
-                 {"starts_at": boston(clinic.day, 10).isoformat(), "chair_id": clinic.chair1.pk})
+    second = post(
+        client, f"{BASE}/appointments", body(clinic, second_patient, hour=13, chair_id=clinic.chair1.pk)
+    ).json()
+    clash = post(
+        client,
+        f"{BASE}/appointments/{second['id']}/move",
+        {"starts_at": boston(clinic.day, 10).isoformat(), "chair_id": clinic.chair1.pk},
+    )
     assert clash.status_code == 409 and "Chair 1" in clash.json()["detail"]
     moved = post(client, f"{BASE}/appointments/{second['id']}/move", {"starts_at": boston(clinic.day, 11).isoformat()})
     assert moved.status_code == 200 and moved.json()["starts_at"].startswith(f"{clinic.day.isoformat()}T16:00")

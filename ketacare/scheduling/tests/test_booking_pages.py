@@ -8,8 +8,14 @@ from ketacare.scheduling.tests.booking_world import IV, boston
 
 
 def form(clinic, patient, hour="09:00", **extra):
-    return {"patient": patient.pk, "appointment_type": clinic.type(IV).pk, "location": clinic.location.pk,
-            "start_date": clinic.day.isoformat(), "start_time": hour, **extra}
+    return {
+        "patient": patient.pk,
+        "appointment_type": clinic.type(IV).pk,
+        "location": clinic.location.pk,
+        "start_date": clinic.day.isoformat(),
+        "start_time": hour,
+        **extra,
+    }
 
 
 def test_front_desk_books_in_the_locations_zone(signed_in, clinic, staff, patient):
@@ -18,7 +24,9 @@ def test_front_desk_books_in_the_locations_zone(signed_in, clinic, staff, patien
     assert page.status_code == 200
     response = client.post(reverse("scheduling:book"), form(clinic, patient))
     appointment = Appointment.objects.get()
-    assert response.status_code == 302 and response.url == reverse("scheduling:appointment_detail", args=[appointment.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "scheduling:appointment_detail", args=[appointment.pk]
+    )
     assert appointment.starts_at == boston(clinic.day, 9)
     detail = client.get(response.url).content.decode()
     assert "09:00–10:40" in detail and "Chair 1" in detail and "America/New_York" in detail
@@ -44,12 +52,20 @@ def test_a_chair_at_another_location_is_refused(signed_in, clinic, staff, patien
 def test_move_cancel_and_check_in_pages(signed_in, clinic, staff, patient, second_patient):
     client = signed_in(staff["front_desk"])
     appointment = booking.do_book_appointment(
-        staff["front_desk"], patient_id=patient.pk, appointment_type_id=clinic.type(IV).pk,
-        location_id=clinic.location.pk, starts_at=boston(clinic.day, 9), chair_id=clinic.chair1.pk,
+        staff["front_desk"],
+        patient_id=patient.pk,
+        appointment_type_id=clinic.type(IV).pk,
+        location_id=clinic.location.pk,
+        starts_at=boston(clinic.day, 9),
+        chair_id=clinic.chair1.pk,
     )
     booking.do_book_appointment(
-        staff["front_desk"], patient_id=second_patient.pk, appointment_type_id=clinic.type(IV).pk,
-        location_id=clinic.location.pk, starts_at=boston(clinic.day, 13), chair_id=clinic.chair1.pk,
+        staff["front_desk"],
+        patient_id=second_patient.pk,
+        appointment_type_id=clinic.type(IV).pk,
+        location_id=clinic.location.pk,
+        starts_at=boston(clinic.day, 13),
+        chair_id=clinic.chair1.pk,
     )
     move = reverse("scheduling:appointment_move", args=[appointment.pk])
     clash = client.post(move, {"start_date": clinic.day.isoformat(), "start_time": "12:30", "chair": clinic.chair1.pk})
@@ -68,8 +84,11 @@ def test_move_cancel_and_check_in_pages(signed_in, clinic, staff, patient, secon
 
 def test_access_denied(signed_in, clinic, staff, other_staff, patient):
     appointment = booking.do_book_appointment(
-        staff["front_desk"], patient_id=patient.pk, appointment_type_id=clinic.type(IV).pk,
-        location_id=clinic.location.pk, starts_at=boston(clinic.day, 9),
+        staff["front_desk"],
+        patient_id=patient.pk,
+        appointment_type_id=clinic.type(IV).pk,
+        location_id=clinic.location.pk,
+        starts_at=boston(clinic.day, 9),
     )
     detail = reverse("scheduling:appointment_detail", args=[appointment.pk])
     assert signed_in(patient.user).get(detail).status_code == 403

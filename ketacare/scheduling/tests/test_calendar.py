@@ -14,8 +14,12 @@ from ketacare.scheduling.tests.booking_world import IV, boston
 
 def book(clinic, user, patient, day, hour, kind=IV, **kw):
     return booking.do_book_appointment(
-        user, patient_id=patient.pk, appointment_type_id=clinic.type(kind).pk, location_id=clinic.location.pk,
-        starts_at=boston(day, hour), **kw,
+        user,
+        patient_id=patient.pk,
+        appointment_type_id=clinic.type(kind).pk,
+        location_id=clinic.location.pk,
+        starts_at=boston(day, hour),
+        **kw,
     )
 
 
@@ -58,7 +62,13 @@ def test_calendar_queries_do_not_grow_with_appointments(signed_in, clinic, staff
         client.get(url)
     for offset in range(1, 5):
         for hour in (9, 12):
-            book(clinic, staff["front_desk"], make_patient(org, 300 + offset * 10 + hour), clinic.day + dt.timedelta(days=offset), hour)
+            book(
+                clinic,
+                staff["front_desk"],
+                make_patient(org, 300 + offset * 10 + hour),
+                clinic.day + dt.timedelta(days=offset),
+                hour,
+            )
     book(clinic, staff["front_desk"], make_patient(org, 400), clinic.day, 13, kind=AppointmentKind.INTEGRATION)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)

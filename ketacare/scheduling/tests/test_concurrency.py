@@ -49,22 +49,42 @@ def _shared_database_url(tmp_path) -> str:
 
 def _environment(database_url: str) -> dict:
     return {
-        **os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "ketacare.settings_test",
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "ketacare.settings_test",
         "KETACARE_LOG_LEVEL": "WARNING",
     }
 
 
 def _start_server(port: int, database_url: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "ketacare.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "gthread", "--workers", "1", "--threads", str(REQUESTS // 2), "--timeout", "60"],
-        cwd=ROOT, env=_environment(database_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ketacare.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "1",
+            "--threads",
+            str(REQUESTS // 2),
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=_environment(database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
 def _call(port: int, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/scheduling{path}", method=method,
+        f"http://127.0.0.1:{port}/api/v1/scheduling{path}",
+        method=method,
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
@@ -104,8 +124,14 @@ RUN_THREAD_RACE = (
 
 
 def _python(code: str, database_url: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=_environment(database_url),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -115,23 +141,37 @@ def _assert_one_booking(database_url: str, clinic) -> None:
     outcome = json.loads(_python(READ_OUTCOME, database_url).strip().splitlines()[-1])
     assert outcome["appointments"] == [[clinic.chair1.pk, boston(clinic.day, 9).astimezone(dt.UTC).isoformat()]]
     assert outcome["audit_creates"] == 1
-    verify = subprocess.run([sys.executable, "-m", "django", "audit", "verify"], cwd=ROOT,
-                            env=_environment(database_url), capture_output=True, text=True, timeout=300)
+    verify = subprocess.run(
+        [sys.executable, "-m", "django", "audit", "verify"],
+        cwd=ROOT,
+        env=_environment(database_url),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
 def _booking(clinic, patient_id: int) -> dict:
-    return {"patient_id": patient_id, "appointment_type_id": clinic.type(IV).pk, "location_id": clinic.location.pk,
-            "starts_at": boston(clinic.day, 9).isoformat(), "chair_id": clinic.chair1.pk}
+    return {
+        "patient_id": patient_id,
+        "appointment_type_id": clinic.type(IV).pk,
+        "location_id": clinic.location.pk,
+        "starts_at": boston(clinic.day, 9).isoformat(),
+        "chair_id": clinic.chair1.pk,
+    }
 
 
 @pytest.mark.django_db(transaction=True)
-def test_32_concurrent_api_bookings_on_two_server_processes(org, staff, patient, clinic, tmp_path, make_patient,
-                                                            free_port):
+def test_32_concurrent_api_bookings_on_two_server_processes(
+    org, staff, patient, clinic, tmp_path, make_patient, free_port
+):
     """Runs on both databases; CI's PostgreSQL run is the one the issue asks for."""
     patients = [patient] + [make_patient(org, 100 + n) for n in range(REQUESTS - 1)]
     secret = ApiToken.new_secret()
-    ApiToken.objects.create(user=staff["front_desk"], name="race", token_sha256=ApiToken.hash(secret), prefix=secret[:8])
+    ApiToken.objects.create(
+        user=staff["front_desk"], name="race", token_sha256=ApiToken.hash(secret), prefix=secret[:8]
+    )
     database_url = _shared_database_url(tmp_path)
     ports = [free_port(), free_port()]
     servers = [_start_server(port, database_url) for port in ports]

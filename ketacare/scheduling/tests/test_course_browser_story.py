@@ -22,8 +22,9 @@ from ketacare.scheduling.tests.test_courses import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_front_desk_books_moves_and_is_refused_a_conflict(page: Page, live_server, org, staff, patient, second_patient,
-                                                          browser_sign_in):
+def test_front_desk_books_moves_and_is_refused_a_conflict(
+    page: Page, live_server, org, staff, patient, second_patient, browser_sign_in
+):
     # A transactional test starts from an empty database: put the built-in protocols back.
     seed_protocols()
     portland = Location.objects.get(organisation=org, name__endswith="Portland")
@@ -79,9 +80,11 @@ def test_front_desk_books_moves_and_is_refused_a_conflict(page: Page, live_serve
     third = sessions[2]
     third_local = third.starts_at.astimezone(zone)
     iv = AppointmentType.objects.get(organisation=org, kind="iv_infusion")
-    page.goto(f"{base}/scheduling/book/?patient={second_patient.pk}&location={portland.pk}&chair={third.chair_id}"
-              f"&appointment_type={iv.pk}&start_date={third_local.date().isoformat()}"
-              f"&start_time={third_local.strftime('%H:%M')}")
+    page.goto(
+        f"{base}/scheduling/book/?patient={second_patient.pk}&location={portland.pk}&chair={third.chair_id}"
+        f"&appointment_type={iv.pk}&start_date={third_local.date().isoformat()}"
+        f"&start_time={third_local.strftime('%H:%M')}"
+    )
     page.get_by_role("button", name="Book").click()
     expect(page.locator("body")).to_contain_text(re.compile("already booked", re.IGNORECASE))
     assert not Appointment.objects.filter(patient=second_patient).exists()

@@ -40,17 +40,21 @@ def equip_location(location, staff, *, chairs: int = 2, opens=dt.time(8), closes
     """Opening hours Mon–Sat, IV chairs, the nurse monitoring and the prescriber on site all day."""
     for weekday in WORKDAYS:
         OpeningHours.objects.create(location=location, weekday=weekday, opens_at=opens, closes_at=closes)
-        StaffShift.objects.create(user=staff["nurse"], location=location, weekday=weekday, starts_at=opens, ends_at=closes)
-        StaffShift.objects.create(user=staff["prescriber"], location=location, weekday=weekday, starts_at=opens,
-                                  ends_at=closes)
+        StaffShift.objects.create(
+            user=staff["nurse"], location=location, weekday=weekday, starts_at=opens, ends_at=closes
+        )
+        StaffShift.objects.create(
+            user=staff["prescriber"], location=location, weekday=weekday, starts_at=opens, ends_at=closes
+        )
     StaffSkill.objects.get_or_create(user=staff["nurse"], skill=Skill.MONITOR)
     return [Chair.objects.create(location=location, name=f"Chair {n}", supports_iv=True) for n in range(1, chairs + 1)]
 
 
 def make_plan(staff, patient, start_date: dt.date):
     template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine", is_active=True)
-    return protocols_actions.do_create_plan_from_template(staff["prescriber"], patient.pk, template_id=template.pk,
-                                                          start_date=start_date)
+    return protocols_actions.do_create_plan_from_template(
+        staff["prescriber"], patient.pk, template_id=template.pk, start_date=start_date
+    )
 
 
 def next_monday(weeks_ahead: int = 1) -> dt.date:
@@ -86,7 +90,9 @@ def book(user, clinic, **kwargs):
 
 def local_dates(course):
     zone = course.location.zone
-    return [a.starts_at.astimezone(zone).date() for a in course.appointments.filter(status="booked").order_by("starts_at")]
+    return [
+        a.starts_at.astimezone(zone).date() for a in course.appointments.filter(status="booked").order_by("starts_at")
+    ]
 
 
 def test_books_every_planned_session_in_its_window_linked_to_one_course(clinic, staff):
@@ -118,9 +124,13 @@ def test_a_plan_is_booked_once_and_a_planned_session_never_holds_two_live_appoin
     assert Course.objects.count() == 1
     appointment = Appointment.objects.first()
     duplicate = Appointment(
-        organisation=appointment.organisation, location=appointment.location, patient=appointment.patient,
-        appointment_type=appointment.appointment_type, planned_session=appointment.planned_session,
-        starts_at=appointment.starts_at + dt.timedelta(hours=5), ends_at=appointment.ends_at + dt.timedelta(hours=5),
+        organisation=appointment.organisation,
+        location=appointment.location,
+        patient=appointment.patient,
+        appointment_type=appointment.appointment_type,
+        planned_session=appointment.planned_session,
+        starts_at=appointment.starts_at + dt.timedelta(hours=5),
+        ends_at=appointment.ends_at + dt.timedelta(hours=5),
         created_by=staff["front_desk"],
     )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -146,8 +156,13 @@ def test_a_full_location_offers_another_location(clinic, staff, org):
     boston = Location.objects.get(organisation=org, name__endswith="Boston")
     equip_location(boston, staff)
     Chair.objects.filter(location=clinic["location"]).update(is_active=False)
-    proposal = preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
-                                      location_ids=[clinic["location"].pk], availability=MORNINGS)
+    proposal = preview_course(
+        staff["front_desk"],
+        clinic["plan"].pk,
+        appointment_type_id=clinic["iv"].pk,
+        location_ids=[clinic["location"].pk],
+        availability=MORNINGS,
+    )
     assert not proposal.fits
     assert "no active chair" in proposal.reason
     assert any(a.kind == "location" and a.location_id == boston.pk for a in proposal.alternatives)
@@ -158,8 +173,13 @@ def test_closed_dates_and_leave_are_respected(clinic, staff):
     first = clinic["plan"].sessions.get(sequence=1)
     ClosedDate.objects.create(location=clinic["location"], date=first.window_start)
     # IV session 1 has a one-day window: closed that day, the course cannot start on time.
-    proposal = preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
-                                      location_ids=[clinic["location"].pk], availability=MORNINGS)
+    proposal = preview_course(
+        staff["front_desk"],
+        clinic["plan"].pk,
+        appointment_type_id=clinic["iv"].pk,
+        location_ids=[clinic["location"].pk],
+        availability=MORNINGS,
+    )
     assert not proposal.fits
     assert any(a.kind == "later_start" for a in proposal.alternatives)
     ClosedDate.objects.all().delete()
@@ -167,7 +187,8 @@ def test_closed_dates_and_leave_are_respected(clinic, staff):
     second = clinic["plan"].sessions.get(sequence=2)
     zone = clinic["location"].zone
     StaffException.objects.create(
-        user=staff["nurse"], is_available=False,
+        user=staff["nurse"],
+        is_available=False,
         starts_at=dt.datetime.combine(second.window_start, dt.time(0), tzinfo=zone),
         ends_at=dt.datetime.combine(second.window_start + dt.timedelta(days=1), dt.time(0), tzinfo=zone),
     )
@@ -184,17 +205,24 @@ def test_busy_chairs_are_avoided_and_bookings_never_overlap(clinic, staff, org, 
     with transaction.atomic():
         for number, chair in enumerate(clinic["chairs"]):
             for hour in (8, 10):
-                create_appointment(staff["front_desk"], patient=make_patient(org, 50 + 10 * number + hour),
-                                   appointment_type=clinic["iv"],
-                                   location=clinic["location"], chair=chair,
-                                   starts_at=dt.datetime.combine(day, dt.time(hour), tzinfo=zone))
+                create_appointment(
+                    staff["front_desk"],
+                    patient=make_patient(org, 50 + 10 * number + hour),
+                    appointment_type=clinic["iv"],
+                    location=clinic["location"],
+                    chair=chair,
+                    starts_at=dt.datetime.combine(day, dt.time(hour), tzinfo=zone),
+                )
     course = book(staff["front_desk"], clinic, any_time=True)
     first = course.appointments.order_by("starts_at").first()
     assert first.starts_at.astimezone(zone) >= dt.datetime.combine(day, dt.time(12), tzinfo=zone)
     for appointment in Appointment.objects.filter(status="booked"):
         overlapping = Appointment.objects.filter(
-            chair=appointment.chair, status="booked", starts_at__lt=appointment.chair_free_at,
-            chair_free_at__gt=appointment.starts_at).exclude(pk=appointment.pk)
+            chair=appointment.chair,
+            status="booked",
+            starts_at__lt=appointment.chair_free_at,
+            chair_free_at__gt=appointment.starts_at,
+        ).exclude(pk=appointment.pk)
         assert not overlapping.exists()
 
 
@@ -206,8 +234,13 @@ def test_the_patients_own_other_appointments_are_avoided(clinic, staff):
     consult = AppointmentType.objects.get(organisation=clinic["iv"].organisation, kind="consultation")
     StaffSkill.objects.create(user=staff["prescriber"], skill=Skill.CONSULT)
     with transaction.atomic():
-        create_appointment(staff["front_desk"], patient=clinic["patient"], appointment_type=consult,
-                           location=clinic["location"], starts_at=dt.datetime.combine(day, dt.time(8), tzinfo=zone))
+        create_appointment(
+            staff["front_desk"],
+            patient=clinic["patient"],
+            appointment_type=consult,
+            location=clinic["location"],
+            starts_at=dt.datetime.combine(day, dt.time(8), tzinfo=zone),
+        )
     course = book(staff["front_desk"], clinic)
     first = course.appointments.order_by("starts_at").first()
     assert first.starts_at >= dt.datetime.combine(day, dt.time(9), tzinfo=zone)
@@ -259,8 +292,7 @@ def test_a_move_that_breaks_the_course_is_refused_with_the_rule(clinic, staff):
         courses.do_move_course_session(staff["front_desk"], third.pk, starts_at=clash)
     # Far outside its window.
     with pytest.raises(ValidationError, match="planned window"):
-        courses.do_move_course_session(staff["front_desk"], third.pk,
-                                       starts_at=third.starts_at + dt.timedelta(days=30))
+        courses.do_move_course_session(staff["front_desk"], third.pk, starts_at=third.starts_at + dt.timedelta(days=30))
     assert [(a.pk, a.starts_at) for a in course.appointments.order_by("starts_at")] == before
 
 
@@ -272,8 +304,14 @@ def test_a_move_into_a_taken_chair_is_refused(clinic, staff, org, make_patient):
     later = appointment.starts_at + dt.timedelta(hours=3)
     with transaction.atomic():
         for number, chair in enumerate(clinic["chairs"]):
-            create_appointment(staff["front_desk"], patient=make_patient(org, 60 + number), appointment_type=clinic["iv"],
-                               location=clinic["location"], chair=chair, starts_at=later)
+            create_appointment(
+                staff["front_desk"],
+                patient=make_patient(org, 60 + number),
+                appointment_type=clinic["iv"],
+                location=clinic["location"],
+                chair=chair,
+                starts_at=later,
+            )
     with pytest.raises(ValidationError):
         courses.do_move_course_session(staff["front_desk"], appointment.pk, starts_at=later)
     appointment.refresh_from_db()
@@ -292,8 +330,11 @@ def test_cancelling_the_rest_of_a_course_in_one_step(clinic, staff):
     # The plan can be booked again afterwards, with no duplicate live appointment per session.
     again = book(staff["front_desk"], clinic)
     assert again.appointments.filter(status="booked").count() == 6
-    assert set(Appointment.objects.filter(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED])
-               .values_list("course_id", flat=True)) == {course.pk}
+    assert set(
+        Appointment.objects.filter(
+            status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED]
+        ).values_list("course_id", flat=True)
+    ) == {course.pk}
 
 
 def test_cancel_needs_a_reason_and_the_organisation(clinic, staff, other_staff):
@@ -320,10 +361,17 @@ def test_the_adapter_writes_a_valid_instance_with_bookings_and_hours(clinic, sta
     day = clinic["plan"].sessions.get(sequence=1).window_start
     zone = clinic["location"].zone
     with transaction.atomic():
-        create_appointment(staff["front_desk"], patient=second_patient, appointment_type=clinic["iv"],
-                           location=clinic["location"], chair=clinic["chairs"][0],
-                           starts_at=dt.datetime.combine(day, dt.time(9), tzinfo=zone))
-    instance = solver_input.build_instances_from_db(clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=6))[0]
+        create_appointment(
+            staff["front_desk"],
+            patient=second_patient,
+            appointment_type=clinic["iv"],
+            location=clinic["location"],
+            chair=clinic["chairs"][0],
+            starts_at=dt.datetime.combine(day, dt.time(9), tzinfo=zone),
+        )
+    instance = solver_input.build_instances_from_db(
+        clinic["iv"], [clinic["location"]], day, day + dt.timedelta(days=6)
+    )[0]
     parse_instance(instance.data)
     data = instance.data
     assert data["timezone"] == "America/Los_Angeles"
@@ -332,16 +380,26 @@ def test_the_adapter_writes_a_valid_instance_with_bookings_and_hours(clinic, sta
     assert location["chairs"] == [solver_input.chair_key(c.pk) for c in clinic["chairs"]]
     assert [n["shifts"].get("mon") for n in location["nurses"]] == [["08:00", "18:00"]]
     # Chair occupancy: 15 + 40 + 45 minutes of the patient plus 15 turnover.
-    assert data["booked"] == [{"location": location["id"], "chair": solver_input.chair_key(clinic["chairs"][0].pk),
-                               "start": f"{day.isoformat()}T09:00", "minutes": 115}]
+    assert data["booked"] == [
+        {
+            "location": location["id"],
+            "chair": solver_input.chair_key(clinic["chairs"][0].pk),
+            "start": f"{day.isoformat()}T09:00",
+            "minutes": 115,
+        }
+    ]
 
 
 def test_the_adapter_narrows_hours_to_the_prescriber_and_splits_zones(clinic, staff, org):
     boston = Location.objects.get(organisation=org, name__endswith="Boston")
     equip_location(boston, staff)
-    StaffShift.objects.filter(user=staff["prescriber"], location=boston).update(starts_at=dt.time(10), ends_at=dt.time(14))
+    StaffShift.objects.filter(user=staff["prescriber"], location=boston).update(
+        starts_at=dt.time(10), ends_at=dt.time(14)
+    )
     day = next_monday(2)
-    instances = solver_input.build_instances_from_db(clinic["iv"], [clinic["location"], boston], day, day + dt.timedelta(days=6))
+    instances = solver_input.build_instances_from_db(
+        clinic["iv"], [clinic["location"], boston], day, day + dt.timedelta(days=6)
+    )
     assert sorted(i.zone_name for i in instances) == ["America/Los_Angeles", "America/New_York"]
     east = next(i for i in instances if i.zone_name == "America/New_York")
     # IV needs a prescriber on site (clinic policy setting): Boston's hours shrink to the prescriber's.
@@ -351,8 +409,13 @@ def test_the_adapter_narrows_hours_to_the_prescriber_and_splits_zones(clinic, st
 def test_a_later_start_alternative_books_in_shifted_windows_and_moves_keep_them(clinic, staff):
     first = clinic["plan"].sessions.get(sequence=1)
     ClosedDate.objects.create(location=clinic["location"], date=first.window_start)
-    proposal = preview_course(staff["front_desk"], clinic["plan"].pk, appointment_type_id=clinic["iv"].pk,
-                                      location_ids=[clinic["location"].pk], availability=MORNINGS)
+    proposal = preview_course(
+        staff["front_desk"],
+        clinic["plan"].pk,
+        appointment_type_id=clinic["iv"].pk,
+        location_ids=[clinic["location"].pk],
+        availability=MORNINGS,
+    )
     later = next(a for a in proposal.alternatives if a.kind == "later_start")
     assert proposal.constraint == "dates" and later.shift_days == 7
     course = book(staff["front_desk"], clinic, shift_days=later.shift_days)
@@ -361,11 +424,14 @@ def test_a_later_start_alternative_books_in_shifted_windows_and_moves_keep_them(
     appointments = list(course.appointments.order_by("starts_at").select_related("planned_session"))
     for appointment in appointments:
         session = appointment.planned_session
-        assert session.window_start + shift <= appointment.starts_at.astimezone(zone).date() <= session.window_end + shift
+        assert (
+            session.window_start + shift <= appointment.starts_at.astimezone(zone).date() <= session.window_end + shift
+        )
     # A session may not move back towards its unshifted window.
     with pytest.raises(ValidationError, match="planned window"):
-        courses.do_move_course_session(staff["front_desk"], appointments[-1].pk,
-                                       starts_at=appointments[-1].starts_at - dt.timedelta(days=9))
+        courses.do_move_course_session(
+            staff["front_desk"], appointments[-1].pk, starts_at=appointments[-1].starts_at - dt.timedelta(days=9)
+        )
 
 
 def test_weekly_encoding_of_a_longer_range_never_overstates_nurses(clinic, staff):
@@ -374,7 +440,8 @@ def test_weekly_encoding_of_a_longer_range_never_overstates_nurses(clinic, staff
     tuesday = day + dt.timedelta(days=1)
     zone = clinic["location"].zone
     StaffException.objects.create(
-        user=staff["nurse"], is_available=False,
+        user=staff["nurse"],
+        is_available=False,
         starts_at=dt.datetime.combine(tuesday, dt.time(12), tzinfo=zone),
         ends_at=dt.datetime.combine(tuesday, dt.time(14), tzinfo=zone),
     )
@@ -383,5 +450,8 @@ def test_weekly_encoding_of_a_longer_range_never_overstates_nurses(clinic, staff
     for instance in (short, long):
         nurses = instance.data["locations"][0]["nurses"]
         # Two stretches that Tuesday: two capacity units, each with its own part of the day.
-        assert sorted(n["shifts"]["tue"] for n in nurses if "tue" in n["shifts"]) == [["08:00", "12:00"], ["14:00", "18:00"]]
+        assert sorted(n["shifts"]["tue"] for n in nurses if "tue" in n["shifts"]) == [
+            ["08:00", "12:00"],
+            ["14:00", "18:00"],
+        ]
         parse_instance(instance.data)

@@ -23,8 +23,14 @@ def clinic(org, staff, patient):
 
 
 def form_data(clinic, **extra):
-    data = {"appointment_type": clinic["iv"].pk, "locations": [clinic["location"].pk],
-            "days": ["mon", "tue", "wed", "thu", "fri", "sat"], "from_time": "08:00", "to_time": "13:00", "shift_days": 0}
+    data = {
+        "appointment_type": clinic["iv"].pk,
+        "locations": [clinic["location"].pk],
+        "days": ["mon", "tue", "wed", "thu", "fri", "sat"],
+        "from_time": "08:00",
+        "to_time": "13:00",
+        "shift_days": 0,
+    }
     data.update(extra)
     return data
 
@@ -44,14 +50,14 @@ def test_front_desk_books_a_course_from_the_plan_page(clinic, staff, signed_in):
 
 def test_no_fit_shows_the_reason_and_bookable_alternatives(clinic, staff, signed_in):
     client = signed_in(staff["front_desk"])
-    response = client.post(reverse("scheduling:course_book", args=[clinic["plan"].pk]),
-                           form_data(clinic, days=["sun"]))
+    response = client.post(reverse("scheduling:course_book", args=[clinic["plan"].pk]), form_data(clinic, days=["sun"]))
     body = response.content.decode()
     assert "No full course fits" in body and "available days and times" in body
     assert "Book this" in body and not Appointment.objects.exists()
     # Picking "other times" books it.
-    response = client.post(reverse("scheduling:course_book", args=[clinic["plan"].pk]),
-                           form_data(clinic, days=["sun"], any_time="on"))
+    response = client.post(
+        reverse("scheduling:course_book", args=[clinic["plan"].pk]), form_data(clinic, days=["sun"], any_time="on")
+    )
     assert response.status_code == 302 and Appointment.objects.filter(status="booked").count() == 6
 
 
@@ -79,7 +85,9 @@ def test_pages_are_closed_to_other_organisations_and_patients(clinic, staff, oth
     course = book(staff["front_desk"], clinic)
     signed_in(other_staff["front_desk"])
     assert client.get(reverse("scheduling:course_detail", args=[course.pk])).status_code == 404
-    assert client.post(reverse("scheduling:course_book", args=[clinic["plan"].pk]), form_data(clinic)).status_code == 404
+    assert (
+        client.post(reverse("scheduling:course_book", args=[clinic["plan"].pk]), form_data(clinic)).status_code == 404
+    )
     signed_in(patient.user)
     assert client.get(reverse("scheduling:course_detail", args=[course.pk])).status_code == 403
 
@@ -95,20 +103,28 @@ def api(client, staff):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
     def call(method, path, body=None):
-        return getattr(client, method)(f"/api/v1/scheduling/courses{path}", body, content_type="application/json", **headers)
+        return getattr(client, method)(
+            f"/api/v1/scheduling/courses{path}", body, content_type="application/json", **headers
+        )
 
     return call
 
 
 def api_body(clinic, **extra):
-    body = {"plan_id": clinic["plan"].pk, "appointment_type_id": clinic["iv"].pk,
-            "location_ids": [clinic["location"].pk], "availability": MORNINGS}
+    body = {
+        "plan_id": clinic["plan"].pk,
+        "appointment_type_id": clinic["iv"].pk,
+        "location_ids": [clinic["location"].pk],
+        "availability": MORNINGS,
+    }
     body.update(extra)
     return body
 
 
 def test_api_preview_book_move_and_cancel(clinic, api):
-    preview = api("post", "/preview", api_body(clinic, availability=[{"days": ["sun"], "from": "08:00", "to": "12:00"}]))
+    preview = api(
+        "post", "/preview", api_body(clinic, availability=[{"days": ["sun"], "from": "08:00", "to": "12:00"}])
+    )
     assert preview.status_code == 200, preview.content
     assert preview.json()["fits"] is False and preview.json()["constraint"] == "patient_availability"
     assert preview.json()["alternatives"][0]["kind"] == "other_times"
@@ -121,8 +137,11 @@ def test_api_preview_book_move_and_cancel(clinic, api):
     again = api("post", "", api_body(clinic))
     assert again.status_code == 422
     third = course["appointments"][2]
-    moved = api("post", f"/appointments/{third['id']}/move",
-                {"starts_at": (dt.datetime.fromisoformat(third["starts_at"]) + dt.timedelta(days=40)).isoformat()})
+    moved = api(
+        "post",
+        f"/appointments/{third['id']}/move",
+        {"starts_at": (dt.datetime.fromisoformat(third["starts_at"]) + dt.timedelta(days=40)).isoformat()},
+    )
     assert moved.status_code == 422 and "break the course" in moved.json()["detail"][0]["msg"]
     cancelled = api("post", f"/{course['id']}/cancel-rest", {"reason": "Patient request"})
     assert cancelled.status_code == 200
@@ -130,7 +149,10 @@ def test_api_preview_book_move_and_cancel(clinic, api):
 
 
 def test_api_validates_input(clinic, api):
-    assert api("post", "", api_body(clinic, availability=[{"days": ["mon"], "from": "25:00", "to": "12:00"}])).status_code == 422
+    assert (
+        api("post", "", api_body(clinic, availability=[{"days": ["mon"], "from": "25:00", "to": "12:00"}])).status_code
+        == 422
+    )
     assert api("post", "", api_body(clinic, location_ids=[])).status_code == 422
     assert api("post", "", api_body(clinic, plan_id=2**63 - 1)).status_code == 404
     assert api("get", "/999999").status_code == 404

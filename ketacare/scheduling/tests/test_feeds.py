@@ -51,14 +51,24 @@ def nurse_day(org, other_org, patient, second_patient, other_org_patient, staff,
     boston = org.locations.get(name__endswith="Boston")
     nurse = staff["nurse"]
     return {
-        "portland": make_appointment(org, patient, staff["front_desk"], starts_at=local(3, 9, 30, LA), location=portland,
-                                     monitoring_nurse=nurse),
-        "boston": make_appointment(org, second_patient, staff["front_desk"], starts_at=local(4, 14, 0, NY),
-                                   location=boston, clinician=nurse, kind=AppointmentKind.CONSULTATION),
-        "not_hers": make_appointment(org, patient, staff["front_desk"], starts_at=local(5, 10, 0, LA),
-                                     clinician=staff["prescriber"]),
-        "other_org": make_appointment(other_org, other_org_patient, other_staff["front_desk"], hours_ahead=30,
-                                      clinician=other_staff["nurse"]),
+        "portland": make_appointment(
+            org, patient, staff["front_desk"], starts_at=local(3, 9, 30, LA), location=portland, monitoring_nurse=nurse
+        ),
+        "boston": make_appointment(
+            org,
+            second_patient,
+            staff["front_desk"],
+            starts_at=local(4, 14, 0, NY),
+            location=boston,
+            clinician=nurse,
+            kind=AppointmentKind.CONSULTATION,
+        ),
+        "not_hers": make_appointment(
+            org, patient, staff["front_desk"], starts_at=local(5, 10, 0, LA), clinician=staff["prescriber"]
+        ),
+        "other_org": make_appointment(
+            other_org, other_org_patient, other_staff["front_desk"], hours_ahead=30, clinician=other_staff["nurse"]
+        ),
     }
 
 
@@ -87,7 +97,8 @@ def test_uid_stays_sequence_grows_and_cancellation_shows(client, signed_in, staf
     before = events(client, url)[uid]
     appointment = nurse_day["portland"]
     Appointment.objects.filter(pk=appointment.pk).update(
-        status=AppointmentStatus.CANCELLED, updated_at=appointment.updated_at + dt.timedelta(seconds=30))
+        status=AppointmentStatus.CANCELLED, updated_at=appointment.updated_at + dt.timedelta(seconds=30)
+    )
     after = events(client, url)[uid]
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
     assert str(after["STATUS"]) == "CANCELLED"
@@ -138,8 +149,9 @@ def test_a_feed_of_someone_who_left_stops(client, signed_in, staff, nurse_day):
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("role, page", [("patient", "/scheduling/calendar-feed/"),
-                                        ("front_desk", "/scheduling/portal/calendar-feed/")])
+@pytest.mark.parametrize(
+    "role, page", [("patient", "/scheduling/calendar-feed/"), ("front_desk", "/scheduling/portal/calendar-feed/")]
+)
 def test_feed_pages_by_role(signed_in, staff, patient, role, page):
     user = patient.user if role == "patient" else staff[role]
     assert signed_in(user).get(page).status_code == 403

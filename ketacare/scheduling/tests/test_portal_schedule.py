@@ -22,8 +22,9 @@ API = "/api/v1/scheduling/portal/appointments"
 @pytest.fixture
 def schedule(org, patient, second_patient, staff):
     boston = org.locations.get(name__endswith="Boston")
-    own_type = appointment_type(org, AppointmentKind.IV_INFUSION, name="IV with our prep",
-                                instructions="No solid food after midnight.")
+    own_type = appointment_type(
+        org, AppointmentKind.IV_INFUSION, name="IV with our prep", instructions="No solid food after midnight."
+    )
     book = lambda who, **kw: make_appointment(org, who, staff["front_desk"], **kw)  # noqa: E731
     return {
         "esketamine": book(patient, hours_ahead=50, kind=AppointmentKind.ESKETAMINE, location=boston),

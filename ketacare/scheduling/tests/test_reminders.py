@@ -35,6 +35,7 @@ def hours(n):
 
 # ---- pure rules ------------------------------------------------------------------------------
 
+
 def test_reminder_hours_drop_duplicates_and_zero():
     assert reminders.reminder_hours(48, 24) == (48, 24)
     assert reminders.reminder_hours(24, 48) == (48, 24)
@@ -42,16 +43,19 @@ def test_reminder_hours_drop_duplicates_and_zero():
     assert reminders.reminder_hours(72, 0) == (72,)
 
 
-@pytest.mark.parametrize("before, due", [
-    (hours(49), []),
-    (hours(48), [48]),
-    (hours(47), [48]),              # booked 47 h ahead: the 48 h reminder still goes, a little late
-    (hours(42) - dt.timedelta(minutes=1), []),   # the grace (6 h) has run out
-    (hours(24), [24]),
-    (hours(19), [24]),
-    (hours(10), []),                # booked 10 h ahead: both windows missed, nothing is sent
-    (dt.timedelta(0), []),
-])
+@pytest.mark.parametrize(
+    "before, due",
+    [
+        (hours(49), []),
+        (hours(48), [48]),
+        (hours(47), [48]),  # booked 47 h ahead: the 48 h reminder still goes, a little late
+        (hours(42) - dt.timedelta(minutes=1), []),  # the grace (6 h) has run out
+        (hours(24), [24]),
+        (hours(19), [24]),
+        (hours(10), []),  # booked 10 h ahead: both windows missed, nothing is sent
+        (dt.timedelta(0), []),
+    ],
+)
 def test_due_windows(before, due):
     now = T - before
     assert [h for h in OFFSETS if reminders.is_due(T, now, h, OFFSETS)] == due
@@ -80,13 +84,18 @@ def test_default_instructions_by_kind(org):
     text = patient_texts.preparation_instructions(esketamine)
     assert "2 hours" in text and "30 minutes" in text and "drive" in text and "next day" in text
     iv = appointment_type(org, AppointmentKind.IV_INFUSION)
-    assert "fasting" in patient_texts.preparation_instructions(iv) and "next day" in patient_texts.preparation_instructions(iv)
+    assert "fasting" in patient_texts.preparation_instructions(
+        iv
+    ) and "next day" in patient_texts.preparation_instructions(iv)
     assert patient_texts.preparation_instructions(appointment_type(org, AppointmentKind.CONSULTATION)) == ""
-    own = appointment_type(org, AppointmentKind.IV_INFUSION, name="IV (our way)", instructions="Nothing to eat after 6 AM.")
+    own = appointment_type(
+        org, AppointmentKind.IV_INFUSION, name="IV (our way)", instructions="Nothing to eat after 6 AM."
+    )
     assert patient_texts.preparation_instructions(own) == "Nothing to eat after 6 AM."
 
 
 # ---- dispatch --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def booked(org, patient, staff):
@@ -135,8 +144,9 @@ def test_settings_change_the_hours(org, booked, smtp_server):
     assert list(Reminder.objects.values_list("hours_before", flat=True)) == [72]
 
 
-def test_nothing_for_missed_windows_cancelled_past_or_unreachable(org, booked, make_patient_with_no_email, staff,
-                                                                   smtp_server):
+def test_nothing_for_missed_windows_cancelled_past_or_unreachable(
+    org, booked, make_patient_with_no_email, staff, smtp_server
+):
     booked(10)  # booked 10 h ahead: the 24 h window was missed
     booked(30)  # between the windows
     booked(47, status=AppointmentStatus.CANCELLED)
@@ -203,8 +213,9 @@ def test_a_claim_left_by_a_dead_job_waits_for_its_lease(booked, smtp_server):
     """The job died after claiming (maybe mid-send): retry only once the lease has expired."""
     appointment = booked(47)
     now = timezone.now()
-    Reminder.objects.create(appointment=appointment, hours_before=48, claimed_at=now - dt.timedelta(minutes=5),
-                            attempts=1)
+    Reminder.objects.create(
+        appointment=appointment, hours_before=48, claimed_at=now - dt.timedelta(minutes=5), attempts=1
+    )
     reminders.send_due_reminders(now=now)
     assert smtp_server.messages == []
     reminders.send_due_reminders(now=now + reminders.lease())

@@ -32,9 +32,13 @@ def admin(signed_in, staff):
 
 
 def test_only_the_clinic_admin_reaches_resource_pages(signed_in, staff, boston, patient):
-    pages = [reverse("scheduling:resources"), reverse("scheduling:location_resources", args=[boston.pk]),
-             reverse("scheduling:staff_resources", args=[staff["nurse"].pk]), reverse("scheduling:type_list"),
-             reverse("scheduling:settings")]
+    pages = [
+        reverse("scheduling:resources"),
+        reverse("scheduling:location_resources", args=[boston.pk]),
+        reverse("scheduling:staff_resources", args=[staff["nurse"].pk]),
+        reverse("scheduling:type_list"),
+        reverse("scheduling:settings"),
+    ]
     for url in pages:
         assert signed_in(staff["clinic_admin"]).get(url).status_code == 200, url
         assert signed_in(staff["front_desk"]).get(url).status_code == 403, url
@@ -85,7 +89,12 @@ def test_chairs_say_what_they_support(admin, boston):
 
 def test_staff_skills_shifts_and_leave(admin, staff, boston):
     nurse = staff["nurse"]
-    assert admin.post(reverse("scheduling:staff_skills", args=[nurse.pk]), {"skills": ["monitor", "administer_iv"]}).status_code == 302
+    assert (
+        admin.post(
+            reverse("scheduling:staff_skills", args=[nurse.pk]), {"skills": ["monitor", "administer_iv"]}
+        ).status_code
+        == 302
+    )
     assert sorted(StaffSkill.objects.filter(user=nurse).values_list("skill", flat=True)) == ["administer_iv", "monitor"]
     shift_url = reverse("scheduling:shift_add", args=[nurse.pk])
     body = {"location": boston.pk, "weekday": 2, "starts_at": "08:00", "ends_at": "16:00"}
@@ -95,8 +104,15 @@ def test_staff_skills_shifts_and_leave(admin, staff, boston):
     backwards = admin.post(shift_url, {**body, "weekday": 3, "starts_at": "16:00", "ends_at": "08:00"})
     assert "end after it starts" in backwards.content.decode() and StaffShift.objects.count() == 1
 
-    leave = {"is_available": "0", "location": boston.pk, "start_date": "2027-02-01", "start_time": "00:00",
-             "end_date": "2027-02-05", "end_time": "23:59", "reason": "Vacation"}
+    leave = {
+        "is_available": "0",
+        "location": boston.pk,
+        "start_date": "2027-02-01",
+        "start_time": "00:00",
+        "end_date": "2027-02-05",
+        "end_time": "23:59",
+        "reason": "Vacation",
+    }
     assert admin.post(reverse("scheduling:exception_add", args=[nurse.pk]), leave).status_code == 302
     exception = StaffException.objects.get()
     # Entered in Boston time: midnight EST is 05:00 UTC; leave is stored without a location.
@@ -110,13 +126,28 @@ def test_staff_skills_shifts_and_leave(admin, staff, boston):
 def test_appointment_types_defaults_and_edit(admin, org):
     assert admin.post(reverse("scheduling:type_defaults")).status_code == 302
     names = set(AppointmentType.objects.filter(organisation=org).values_list("name", flat=True))
-    assert names == {"Consultation", "IV infusion", "Esketamine session", "IM session", "Sublingual session",
-                     "Integration therapy", "Follow-up"}
+    assert names == {
+        "Consultation",
+        "IV infusion",
+        "Esketamine session",
+        "IM session",
+        "Sublingual session",
+        "Integration therapy",
+        "Follow-up",
+    }
     iv = AppointmentType.objects.get(organisation=org, name="IV infusion")
     form = {
-        "kind": "iv_infusion", "name": "IV infusion", "preparation_minutes": 20, "duration_minutes": 40,
-        "recovery_minutes": 60, "turnover_minutes": 10, "chair": "iv", "needs_monitoring": "on",
-        "clinician_skill": "", "patient_instructions": "Bring a driver.", "is_active": "on",
+        "kind": "iv_infusion",
+        "name": "IV infusion",
+        "preparation_minutes": 20,
+        "duration_minutes": 40,
+        "recovery_minutes": 60,
+        "turnover_minutes": 10,
+        "chair": "iv",
+        "needs_monitoring": "on",
+        "clinician_skill": "",
+        "patient_instructions": "Bring a driver.",
+        "is_active": "on",
     }
     assert admin.post(reverse("scheduling:type_edit", args=[iv.pk]), form).status_code == 302
     iv.refresh_from_db()
@@ -127,8 +158,14 @@ def test_appointment_types_defaults_and_edit(admin, org):
 
 def test_settings_validate_the_ratio(admin, staff, org):
     url = reverse("scheduling:settings")
-    body = {"chairs_per_nurse": 3, "first_reminder_hours": 48, "second_reminder_hours": 24,
-            "late_cancellation_hours": 24, "solver_time_limit_seconds": 10, "slot_minutes": 15}
+    body = {
+        "chairs_per_nurse": 3,
+        "first_reminder_hours": 48,
+        "second_reminder_hours": 24,
+        "late_cancellation_hours": 24,
+        "solver_time_limit_seconds": 10,
+        "slot_minutes": 15,
+    }
     assert admin.post(url, body).status_code == 302
     assert SchedulingSettings.objects.get(organisation=org).chairs_per_nurse == 3
     assert SchedulingSettings.objects.get(organisation=org).prescriber_on_site_for_iv is False

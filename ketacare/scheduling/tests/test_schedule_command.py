@@ -21,8 +21,14 @@ WAITLIST = EXAMPLES / "waitlist.json"
 def _run_cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KETACARE_SECRET_KEY": "x"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run([sys.executable, "-m", "ketacare.cli", "schedule", *args],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ketacare.cli", "schedule", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_solve_prints_a_result_that_keeps_every_rule(capsys):
@@ -31,9 +37,12 @@ def test_solve_prints_a_result_that_keeps_every_rule(capsys):
     instance = parse_instance(json.loads(WAITLIST.read_text()))
     assert check(instance, result) == []
     assert len(result["scheduled"]) == 5
-    assert result["unscheduled"] == [{
-        "id": "patient-004",
-        "reason": "no 6-session series at least 1 day apart within 10 days fits patient availability at north"}]
+    assert result["unscheduled"] == [
+        {
+            "id": "patient-004",
+            "reason": "no 6-session series at least 1 day apart within 10 days fits patient availability at north",
+        }
+    ]
 
 
 def test_solve_with_check_says_nothing_more_on_a_valid_result(capsys):
@@ -70,15 +79,24 @@ def test_the_cli_prints_json_and_exits_0():
     assert result["unscheduled"][0]["id"] == "patient-001"
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "cannot read the instance file (No such file or directory)"),
-    ("{\"days\": ", "not valid JSON (line 1"),
-    ("[]", "(top level): must be an object"),
-    (json.dumps({**json.loads(WAITLIST.read_text()), "slot_minutes": 0}), "slot_minutes: must be from 1 to 1440"),
-    (json.dumps({**json.loads(WAITLIST.read_text()),
-                 "requests": [{"id": "x", "sessions": "six", "session_minutes": 60, "locations": ["north"]}]}),
-     "requests[0].sessions: must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "cannot read the instance file (No such file or directory)"),
+        ('{"days": ', "not valid JSON (line 1"),
+        ("[]", "(top level): must be an object"),
+        (json.dumps({**json.loads(WAITLIST.read_text()), "slot_minutes": 0}), "slot_minutes: must be from 1 to 1440"),
+        (
+            json.dumps(
+                {
+                    **json.loads(WAITLIST.read_text()),
+                    "requests": [{"id": "x", "sessions": "six", "session_minutes": 60, "locations": ["north"]}],
+                }
+            ),
+            "requests[0].sessions: must be a whole number",
+        ),
+    ],
+)
 def test_bad_input_exits_2_naming_the_field_on_stderr(tmp_path, content, message):
     path = tmp_path / "instance.json"
     if content is not None:

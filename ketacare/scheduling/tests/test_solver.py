@@ -21,9 +21,14 @@ WEEKDAYS_8_TO_12 = {day: ["08:00", "12:00"] for day in ("mon", "tue", "wed", "th
 
 
 def location(id="north", chairs=("north-1",), hours=None, nurses=1, chairs_per_nurse=2, **extra) -> dict:
-    return {"id": id, "chairs": list(chairs), "hours": hours or dict(WEEKDAYS_8_TO_12),
-            "nurses": [{"id": f"{id}-nurse-{n}", "shifts": dict(hours or WEEKDAYS_8_TO_12)} for n in range(nurses)],
-            "chairs_per_nurse": chairs_per_nurse, **extra}
+    return {
+        "id": id,
+        "chairs": list(chairs),
+        "hours": hours or dict(WEEKDAYS_8_TO_12),
+        "nurses": [{"id": f"{id}-nurse-{n}", "shifts": dict(hours or WEEKDAYS_8_TO_12)} for n in range(nurses)],
+        "chairs_per_nurse": chairs_per_nurse,
+        **extra,
+    }
 
 
 def request(id="r1", sessions=1, session_minutes=60, locations=("north",), **extra) -> dict:
@@ -32,8 +37,15 @@ def request(id="r1", sessions=1, session_minutes=60, locations=("north",), **ext
 
 def make(requests, locations=None, booked=(), days=5, slot_minutes=15) -> dict:
     """Monday 2027-01-04 onwards; one chair, open and staffed 08:00-12:00 on weekdays unless told."""
-    return {"timezone": "America/Chicago", "start_date": "2027-01-04", "days": days, "slot_minutes": slot_minutes,
-            "locations": list(locations or [location()]), "booked": list(booked), "requests": list(requests)}
+    return {
+        "timezone": "America/Chicago",
+        "start_date": "2027-01-04",
+        "days": days,
+        "slot_minutes": slot_minutes,
+        "locations": list(locations or [location()]),
+        "booked": list(booked),
+        "requests": list(requests),
+    }
 
 
 def run(data: dict, method=solve) -> dict:
@@ -60,6 +72,7 @@ def booked(start: str, minutes: int, chair="north-1", location="north") -> dict:
 
 # --- rule 1: all or nothing ----------------------------------------------------------------------
 
+
 def test_a_course_that_does_not_fit_whole_is_not_started_at_all():
     # Four weekdays open in the horizon, five sessions asked: no partial course.
     out = run(make([request(sessions=5)], days=4))
@@ -70,12 +83,17 @@ def test_a_course_that_does_not_fit_whole_is_not_started_at_all():
 
 def test_check_refuses_a_partial_course():
     instance = parse_instance(make([request(sessions=2)]))
-    result = {"scheduled": [{"id": "r1", "location": "north",
-                             "sessions": [{"chair": "north-1", "start": "2027-01-04T08:00"}]}], "unscheduled": []}
+    result = {
+        "scheduled": [
+            {"id": "r1", "location": "north", "sessions": [{"chair": "north-1", "start": "2027-01-04T08:00"}]}
+        ],
+        "unscheduled": [],
+    }
     assert any("rule 1" in problem for problem in check(instance, result))
 
 
 # --- rule 2: one location ------------------------------------------------------------------------
+
 
 def test_every_session_of_a_course_is_at_one_location():
     north = location("north", hours={"mon": ["08:00", "12:00"], "wed": ["08:00", "12:00"]})
@@ -90,17 +108,21 @@ def test_every_session_of_a_course_is_at_one_location():
 
 
 def test_check_refuses_a_course_split_over_locations_and_foreign_chairs():
-    data = make([request(sessions=1, locations=("north",))],
-                [location(), location("south", chairs=("south-1",))])
+    data = make([request(sessions=1, locations=("north",))], [location(), location("south", chairs=("south-1",))])
     instance = parse_instance(data)
-    result = {"scheduled": [{"id": "r1", "location": "south",
-                             "sessions": [{"chair": "south-1", "start": "2027-01-04T08:00"}]}], "unscheduled": []}
+    result = {
+        "scheduled": [
+            {"id": "r1", "location": "south", "sessions": [{"chair": "south-1", "start": "2027-01-04T08:00"}]}
+        ],
+        "unscheduled": [],
+    }
     assert any("rule 2" in problem for problem in check(instance, result))
     result["scheduled"][0].update(location="north")
     assert any("chair 'south-1' is not at north" in problem for problem in check(instance, result))
 
 
 # --- rule 3: grid, hours, closed dates, horizon, availability -----------------------------------
+
 
 def test_starts_lie_on_the_slot_grid_counted_from_midnight():
     hours = {"mon": ["08:10", "12:00"]}
@@ -133,28 +155,40 @@ def test_no_session_outside_the_horizon():
     out = run(make([request(sessions=2, min_days_between=2)], days=2))
     assert out["scheduled"] == []
     assert starts(run(make([request(sessions=2, min_days_between=2)], days=3))) == [
-        "2027-01-04T08:00", "2027-01-06T08:00"]
+        "2027-01-04T08:00",
+        "2027-01-06T08:00",
+    ]
 
 
 def test_a_session_lies_wholly_inside_one_availability_window():
-    windows = [{"days": ["mon"], "from": "08:00", "to": "09:00"}, {"days": ["mon"], "from": "09:00", "to": "10:00"},
-               {"days": ["wed"], "from": "10:00", "to": "12:00"}]
+    windows = [
+        {"days": ["mon"], "from": "08:00", "to": "09:00"},
+        {"days": ["mon"], "from": "09:00", "to": "10:00"},
+        {"days": ["wed"], "from": "10:00", "to": "12:00"},
+    ]
     # 90 minutes do not fit in either Monday window even though the two touch.
     out = run(make([request(session_minutes=90, availability=windows)]))
     assert starts(out) == ["2027-01-06T10:00"]
 
 
 def test_check_reports_grid_hours_closed_and_availability():
-    data = make([request(availability=[{"days": ["tue"], "from": "08:00", "to": "12:00"}])],
-                [location(closed_dates=["2027-01-04"])])
+    data = make(
+        [request(availability=[{"days": ["tue"], "from": "08:00", "to": "12:00"}])],
+        [location(closed_dates=["2027-01-04"])],
+    )
     instance = parse_instance(data)
-    result = {"scheduled": [{"id": "r1", "location": "north",
-                             "sessions": [{"chair": "north-1", "start": "2027-01-04T11:10"}]}], "unscheduled": []}
+    result = {
+        "scheduled": [
+            {"id": "r1", "location": "north", "sessions": [{"chair": "north-1", "start": "2027-01-04T11:10"}]}
+        ],
+        "unscheduled": [],
+    }
     problems = " | ".join(check(instance, result))
     assert "grid" in problems and "closed" in problems and "hours" in problems and "availability" in problems
 
 
 # --- rule 4: one session a date, spacing, span ---------------------------------------------------
+
 
 def test_at_most_one_session_of_a_course_per_date():
     # Two chairs and a whole morning free: still one session per date.
@@ -179,6 +213,7 @@ def test_a_course_keeps_within_its_span():
 
 # --- rule 5: first-session window ----------------------------------------------------------------
 
+
 def test_the_first_session_respects_earliest_and_latest_start_dates():
     out = run(make([request(sessions=2, earliest_date="2027-01-06")]))
     assert starts(out) == ["2027-01-06T08:00", "2027-01-07T08:00"]
@@ -187,6 +222,7 @@ def test_the_first_session_respects_earliest_and_latest_start_dates():
 
 
 # --- rule 6: chairs ------------------------------------------------------------------------------
+
 
 def test_a_chair_holds_one_session_at_a_time_and_may_be_reused_the_minute_it_frees():
     out = run(make([request()], booked=[booked("2027-01-04T08:00", 60)]))
@@ -197,12 +233,17 @@ def test_a_chair_holds_one_session_at_a_time_and_may_be_reused_the_minute_it_fre
 
 def test_check_refuses_a_double_booked_chair():
     instance = parse_instance(make([request()], booked=[booked("2027-01-04T08:00", 60)]))
-    result = {"scheduled": [{"id": "r1", "location": "north",
-                             "sessions": [{"chair": "north-1", "start": "2027-01-04T08:45"}]}], "unscheduled": []}
+    result = {
+        "scheduled": [
+            {"id": "r1", "location": "north", "sessions": [{"chair": "north-1", "start": "2027-01-04T08:45"}]}
+        ],
+        "unscheduled": [],
+    }
     assert any("rule 6" in problem for problem in check(instance, result))
 
 
 # --- rule 7: monitoring capacity -----------------------------------------------------------------
+
 
 def test_nurse_capacity_binds_even_with_a_free_chair():
     two_chairs_one_place = location(chairs=("north-1", "north-2"), chairs_per_nurse=1)
@@ -222,28 +263,44 @@ def test_a_session_needs_a_nurse_for_its_whole_length():
 def test_check_refuses_too_many_in_progress_for_the_nurses():
     loc = location(chairs=("north-1", "north-2"), chairs_per_nurse=1)
     instance = parse_instance(make([request()], [loc], booked=[booked("2027-01-04T08:00", 60)]))
-    result = {"scheduled": [{"id": "r1", "location": "north",
-                             "sessions": [{"chair": "north-2", "start": "2027-01-04T08:30"}]}], "unscheduled": []}
+    result = {
+        "scheduled": [
+            {"id": "r1", "location": "north", "sessions": [{"chair": "north-2", "start": "2027-01-04T08:30"}]}
+        ],
+        "unscheduled": [],
+    }
     assert any("rule 7" in problem for problem in check(instance, result))
 
 
 # --- the whole result ----------------------------------------------------------------------------
 
+
 def test_check_wants_every_request_exactly_once():
     instance = parse_instance(make([request("a"), request("b")]))
-    problems = check(instance, {"scheduled": [], "unscheduled": [{"id": "a", "reason": "x"}, {"id": "a", "reason": "y"}]})
+    problems = check(
+        instance, {"scheduled": [], "unscheduled": [{"id": "a", "reason": "x"}, {"id": "a", "reason": "y"}]}
+    )
     assert "b: missing from the result" in problems
     assert "a: appears 2 times in the result" in problems
-    assert check(instance, {"scheduled": "nope"}) == ["result: must be an object with lists `scheduled` and `unscheduled`"]
+    assert check(instance, {"scheduled": "nope"}) == [
+        "result: must be an object with lists `scheduled` and `unscheduled`"
+    ]
 
 
 def test_the_solver_starts_more_courses_than_first_fit_when_order_matters():
     # One chair, one 2-hour morning a day. The flexible request listed first takes Monday under first fit,
     # and the Monday-only request is left out; the solver moves the flexible one to Tuesday.
     loc = location(hours={"mon": ["08:00", "10:00"], "tue": ["08:00", "10:00"]})
-    data = make([request("flexible", session_minutes=120),
-                 request("monday-only", session_minutes=120,
-                         availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}])], [loc], days=2)
+    data = make(
+        [
+            request("flexible", session_minutes=120),
+            request(
+                "monday-only", session_minutes=120, availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}]
+            ),
+        ],
+        [loc],
+        days=2,
+    )
     assert [r["id"] for r in run(data, first_fit)["scheduled"]] == ["flexible"]
     out = run(data)
     assert starts(out, "monday-only") == ["2027-01-04T08:00"]
@@ -252,9 +309,16 @@ def test_the_solver_starts_more_courses_than_first_fit_when_order_matters():
 
 def _order_matters() -> dict:
     loc = location(hours={"mon": ["08:00", "10:00"], "tue": ["08:00", "10:00"]})
-    return make([request("flexible", session_minutes=120),
-                 request("monday-only", session_minutes=120,
-                         availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}])], [loc], days=2)
+    return make(
+        [
+            request("flexible", session_minutes=120),
+            request(
+                "monday-only", session_minutes=120, availability=[{"days": ["mon"], "from": "08:00", "to": "12:00"}]
+            ),
+        ],
+        [loc],
+        days=2,
+    )
 
 
 def test_the_local_search_moves_a_course_to_make_room_for_another():
@@ -290,7 +354,10 @@ def test_one_request_gets_its_earliest_series_exactly():
     result = solve(parse_instance(data))
     assert result.method == "exact"
     assert [s.start for s in result.scheduled[0].sessions] == [
-        dt.datetime(2027, 1, 4, 11, 0), dt.datetime(2027, 1, 5, 8, 0), dt.datetime(2027, 1, 6, 8, 0)]
+        dt.datetime(2027, 1, 4, 11, 0),
+        dt.datetime(2027, 1, 5, 8, 0),
+        dt.datetime(2027, 1, 6, 8, 0),
+    ]
 
 
 def test_solve_is_repeatable():
@@ -313,9 +380,17 @@ def test_an_instance_without_requests_has_an_empty_result():
 
 # --- reasons -------------------------------------------------------------------------------------
 
+
 def test_reason_names_patient_availability():
-    out = run(make([request(sessions=3, max_span_days=4,
-                            availability=[{"days": ["mon", "fri"], "from": "08:00", "to": "12:00"}])]))
+    out = run(
+        make(
+            [
+                request(
+                    sessions=3, max_span_days=4, availability=[{"days": ["mon", "fri"], "from": "08:00", "to": "12:00"}]
+                )
+            ]
+        )
+    )
     assert reason(out) == "no 3-session series at least 1 day apart within 4 days fits patient availability at north"
 
 
@@ -334,8 +409,9 @@ def test_reason_names_nurse_capacity_when_chairs_are_free():
 
 def test_reason_names_a_first_session_window_outside_the_horizon():
     out = run(make([request(latest_start_date="2027-01-01")]))
-    assert reason(out) == ("its first session must fall from 2027-01-04 to 2027-01-01, "
-                           "outside the horizon 2027-01-04 to 2027-01-08")
+    assert reason(out) == (
+        "its first session must fall from 2027-01-04 to 2027-01-01, outside the horizon 2027-01-04 to 2027-01-08"
+    )
 
 
 def test_reason_names_opening_hours_when_no_session_fits_at_all():
@@ -345,28 +421,36 @@ def test_reason_names_opening_hours_when_no_session_fits_at_all():
 
 # --- reading instances ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("change, field", [
-    (lambda d: d["requests"][0].update(sessions=0), "requests[0].sessions"),
-    (lambda d: d["requests"][0].update(sessions="six"), "requests[0].sessions"),
-    (lambda d: d["requests"][0].update(locations=["nowhere"]), "requests[0].locations[0]"),
-    (lambda d: d["requests"][0].update(availability=[{"days": ["funday"], "from": "08:00", "to": "09:00"}]),
-     "requests[0].availability[0].days[0]"),
-    (lambda d: d["requests"][0].update(earliest_date="2027-02-30"), "requests[0].earliest_date"),
-    (lambda d: d["requests"][0].update(earliest_date="2027-01-09", latest_start_date="2027-01-05"),
-     "requests[0].latest_start_date"),
-    (lambda d: d["requests"].append(request("r1")), "requests[1].id"),
-    (lambda d: d["requests"][0].update(colour="blue"), "requests[0].colour"),
-    (lambda d: d["locations"][0]["hours"].update(mon=["12:00", "08:00"]), "locations[0].hours.mon[1]"),
-    (lambda d: d["locations"][0]["hours"].update(mon=["8am", "12:00"]), "locations[0].hours.mon[0]"),
-    (lambda d: d["locations"][0].update(chairs=[]), "locations[0].chairs"),
-    (lambda d: d["locations"][0].pop("chairs_per_nurse"), "locations[0].chairs_per_nurse"),
-    (lambda d: d["booked"].append(booked("2027-01-04T08:00", 60, chair="south-9")), "booked[0].chair"),
-    (lambda d: d["booked"].append(booked("2027-01-04 08:00", 60)), "booked[0].start"),
-    (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
-    (lambda d: d.update(days=0), "days"),
-    (lambda d: d.update(slot_minutes=True), "slot_minutes"),
-    (lambda d: d.pop("requests"), "requests"),
-])
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda d: d["requests"][0].update(sessions=0), "requests[0].sessions"),
+        (lambda d: d["requests"][0].update(sessions="six"), "requests[0].sessions"),
+        (lambda d: d["requests"][0].update(locations=["nowhere"]), "requests[0].locations[0]"),
+        (
+            lambda d: d["requests"][0].update(availability=[{"days": ["funday"], "from": "08:00", "to": "09:00"}]),
+            "requests[0].availability[0].days[0]",
+        ),
+        (lambda d: d["requests"][0].update(earliest_date="2027-02-30"), "requests[0].earliest_date"),
+        (
+            lambda d: d["requests"][0].update(earliest_date="2027-01-09", latest_start_date="2027-01-05"),
+            "requests[0].latest_start_date",
+        ),
+        (lambda d: d["requests"].append(request("r1")), "requests[1].id"),
+        (lambda d: d["requests"][0].update(colour="blue"), "requests[0].colour"),
+        (lambda d: d["locations"][0]["hours"].update(mon=["12:00", "08:00"]), "locations[0].hours.mon[1]"),
+        (lambda d: d["locations"][0]["hours"].update(mon=["8am", "12:00"]), "locations[0].hours.mon[0]"),
+        (lambda d: d["locations"][0].update(chairs=[]), "locations[0].chairs"),
+        (lambda d: d["locations"][0].pop("chairs_per_nurse"), "locations[0].chairs_per_nurse"),
+        (lambda d: d["booked"].append(booked("2027-01-04T08:00", 60, chair="south-9")), "booked[0].chair"),
+        (lambda d: d["booked"].append(booked("2027-01-04 08:00", 60)), "booked[0].start"),
+        (lambda d: d.update(timezone="Mars/Olympus"), "timezone"),
+        (lambda d: d.update(days=0), "days"),
+        (lambda d: d.update(slot_minutes=True), "slot_minutes"),
+        (lambda d: d.pop("requests"), "requests"),
+    ],
+)
 def test_bad_instances_are_refused_naming_the_field(change, field):
     data = copy.deepcopy(make([request()]))
     change(data)

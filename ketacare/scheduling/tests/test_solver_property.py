@@ -38,23 +38,37 @@ def instances(draw):
         chairs = [f"L{index}-c{c}" for c in range(draw(st.integers(1, 3)))]
         nurses = [{"id": f"L{index}-n{n}", "shifts": draw(weekly())} for n in range(draw(st.integers(0, 2)))]
         closed = draw(st.lists(st.integers(0, days - 1), max_size=1))
-        locations.append({"id": f"L{index}", "chairs": chairs, "hours": draw(weekly()), "nurses": nurses,
-                          "chairs_per_nurse": draw(st.integers(1, 2)),
-                          "closed_dates": [f"2027-01-{4 + d:02d}" for d in closed]})
+        locations.append(
+            {
+                "id": f"L{index}",
+                "chairs": chairs,
+                "hours": draw(weekly()),
+                "nurses": nurses,
+                "chairs_per_nurse": draw(st.integers(1, 2)),
+                "closed_dates": [f"2027-01-{4 + d:02d}" for d in closed],
+            }
+        )
     booked = []
     for _ in range(draw(st.integers(0, 4))):
         location = draw(st.sampled_from(locations))
         start = draw(st.integers(7 * 4, 12 * 4)) * 15
-        booked.append({"location": location["id"], "chair": draw(st.sampled_from(location["chairs"])),
-                       "start": f"2027-01-{4 + draw(st.integers(0, days - 1)):02d}T{_time(start)}",
-                       "minutes": draw(st.sampled_from([30, 45, 60, 120]))})
+        booked.append(
+            {
+                "location": location["id"],
+                "chair": draw(st.sampled_from(location["chairs"])),
+                "start": f"2027-01-{4 + draw(st.integers(0, days - 1)):02d}T{_time(start)}",
+                "minutes": draw(st.sampled_from([30, 45, 60, 120])),
+            }
+        )
     requests = []
     for index in range(draw(st.integers(1, 5))):
-        request = {"id": f"r{index}", "sessions": draw(st.integers(1, 3)),
-                   "session_minutes": draw(st.sampled_from([30, 45, 60, 90])),
-                   "min_days_between": draw(st.integers(0, 2)),
-                   "locations": draw(st.lists(st.sampled_from([loc["id"] for loc in locations]),
-                                              min_size=1, unique=True))}
+        request = {
+            "id": f"r{index}",
+            "sessions": draw(st.integers(1, 3)),
+            "session_minutes": draw(st.sampled_from([30, 45, 60, 90])),
+            "min_days_between": draw(st.integers(0, 2)),
+            "locations": draw(st.lists(st.sampled_from([loc["id"] for loc in locations]), min_size=1, unique=True)),
+        }
         if draw(st.booleans()):
             request["max_span_days"] = draw(st.integers(0, 5))
         earliest = draw(st.integers(0, days - 1))
@@ -65,16 +79,26 @@ def instances(draw):
         if draw(st.booleans()):
             request["availability"] = [
                 {"days": list(draw(weekly())), "from": w[0], "to": w[1]}
-                for w in draw(st.lists(windows(), min_size=1, max_size=2))]
+                for w in draw(st.lists(windows(), min_size=1, max_size=2))
+            ]
         requests.append(request)
-    return {"timezone": "Europe/Berlin", "start_date": "2027-01-04", "days": days, "slot_minutes": slot,
-            "locations": locations, "booked": booked, "requests": requests}
+    return {
+        "timezone": "Europe/Berlin",
+        "start_date": "2027-01-04",
+        "days": days,
+        "slot_minutes": slot,
+        "locations": locations,
+        "booked": booked,
+        "requests": requests,
+    }
 
 
 def _best_first_fit_over_orders(instance) -> int:
     """The most courses first fit starts over every order of the requests: a floor the solver must reach."""
-    return max(len(first_fit(instance.with_requests(tuple(order))).scheduled)
-               for order in itertools.permutations(instance.requests))
+    return max(
+        len(first_fit(instance.with_requests(tuple(order))).scheduled)
+        for order in itertools.permutations(instance.requests)
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -94,8 +118,15 @@ def test_every_result_keeps_every_rule_and_the_solver_is_never_worse(data):
         assert len(result.scheduled) >= _best_first_fit_over_orders(instance)
 
 
-JUNK = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**7), st.floats(allow_nan=True),
-                 st.text(max_size=20), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**7),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
 
 
 def _paths(value, prefix=()):

@@ -23,22 +23,31 @@ def clinic(org, staff, patient):
 
 
 def add(user, clinic, patient, **kwargs):
-    values = {"patient_id": patient.pk, "appointment_type_id": clinic["iv"].pk, "location_ids": [clinic["location"].pk],
-              "earliest_date": timezone.localdate() + dt.timedelta(days=1), "availability": MORNINGS,
-              "sessions": 6, "min_days_between": 1, "max_span_days": 20}
+    values = {
+        "patient_id": patient.pk,
+        "appointment_type_id": clinic["iv"].pk,
+        "location_ids": [clinic["location"].pk],
+        "earliest_date": timezone.localdate() + dt.timedelta(days=1),
+        "availability": MORNINGS,
+        "sessions": 6,
+        "min_days_between": 1,
+        "max_span_days": 20,
+    }
     values.update(kwargs)
     return waitlist.do_add_to_waitlist(user, **values)
 
 
-def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(clinic, staff, org, second_patient,
-                                                                              make_patient):
+def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(
+    clinic, staff, org, second_patient, make_patient
+):
     desk = staff["front_desk"]
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     zone = clinic["location"].zone
     start = dt.datetime.combine(tomorrow + dt.timedelta(days=(7 - tomorrow.weekday()) % 7), dt.time(9), tzinfo=zone)
     with transaction.atomic():
-        existing = create_appointment(desk, patient=second_patient, appointment_type=clinic["iv"],
-                                      location=clinic["location"], starts_at=start)
+        existing = create_appointment(
+            desk, patient=second_patient, appointment_type=clinic["iv"], location=clinic["location"], starts_at=start
+        )
     waiting = [add(desk, clinic, make_patient(org, 10 + n)) for n in range(3)]
     impossible = add(desk, clinic, make_patient(org, 20), availability=SUNDAYS)
     run = waitlist.do_schedule_waitlist(desk, weeks=4)
@@ -56,9 +65,16 @@ def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(cl
     moved = Appointment.objects.get(pk=existing.pk)
     assert (moved.starts_at, moved.chair_id, moved.status) == (existing.starts_at, existing.chair_id, "booked")
     for appointment in Appointment.objects.filter(status="booked"):
-        assert not Appointment.objects.filter(
-            chair=appointment.chair, status="booked", starts_at__lt=appointment.chair_free_at,
-            chair_free_at__gt=appointment.starts_at).exclude(pk=appointment.pk).exists()
+        assert (
+            not Appointment.objects.filter(
+                chair=appointment.chair,
+                status="booked",
+                starts_at__lt=appointment.chair_free_at,
+                chair_free_at__gt=appointment.starts_at,
+            )
+            .exclude(pk=appointment.pk)
+            .exists()
+        )
 
 
 def test_withdraw_and_access(clinic, staff, other_staff, patient):
@@ -95,12 +111,21 @@ def test_waitlist_pages(clinic, staff, signed_in, patient, client):
     signed_in(staff["front_desk"])
     page = client.get(reverse("scheduling:waitlist"))
     assert page.status_code == 200
-    response = client.post(reverse("scheduling:waitlist_add"), {
-        "record_number": patient.record_number, "appointment_type": clinic["iv"].pk,
-        "locations": [clinic["location"].pk], "sessions": 6, "min_days_between": 1, "max_span_days": 21,
-        "earliest_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
-        "days": ["mon", "tue", "wed", "thu", "fri"], "from_time": "08:00", "to_time": "14:00",
-    })
+    response = client.post(
+        reverse("scheduling:waitlist_add"),
+        {
+            "record_number": patient.record_number,
+            "appointment_type": clinic["iv"].pk,
+            "locations": [clinic["location"].pk],
+            "sessions": 6,
+            "min_days_between": 1,
+            "max_span_days": 21,
+            "earliest_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+            "from_time": "08:00",
+            "to_time": "14:00",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     response = client.post(reverse("scheduling:waitlist_schedule"), {"weeks": 4})
     assert response.status_code == 200 and "Booked 1 course" in response.content.decode()

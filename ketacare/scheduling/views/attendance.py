@@ -33,5 +33,9 @@ def mark_no_show(request, appointment_id: int):
             raise ValidationError(form.errors.as_data())
         return do_mark_no_show(request.user, appointment_id, reason=form.cleaned_data["reason"])
 
-    return run_action(request, mark_if_valid, success="Recorded as a no-show.",
-                      redirect_to=reverse("scheduling:patient_attendance", args=[appointment.patient_id]))
+    return run_action(
+        request,
+        mark_if_valid,
+        success="Recorded as a no-show.",
+        redirect_to=reverse("scheduling:patient_attendance", args=[appointment.patient_id]),
+    )

@@ -64,12 +64,16 @@ def _render_calendar(request, page: str, fragment: str, context: dict):
 def calendar_index(request):
     """Where calendars start: every location and staff member of the clinic."""
     user = request.user
-    return render(request, "scheduling/calendar_index.html", {
-        "locations": list(visible_locations(user)),
-        "staff": list(visible_staff(user).order_by("last_name", "first_name")),
-        "may_book": user_may(user, Permission.SCHEDULE_BOOK),
-        "may_manage": user_may(user, Permission.SCHEDULE_RESOURCES_MANAGE),
-    })
+    return render(
+        request,
+        "scheduling/calendar_index.html",
+        {
+            "locations": list(visible_locations(user)),
+            "staff": list(visible_staff(user).order_by("last_name", "first_name")),
+            "may_book": user_may(user, Permission.SCHEDULE_BOOK),
+            "may_manage": user_may(user, Permission.SCHEDULE_RESOURCES_MANAGE),
+        },
+    )
 
 
 @permission_required(Permission.SCHEDULE_VIEW)
@@ -79,10 +83,17 @@ def location_calendar_view(request, pk: int):
     location = access_location_by_id(request.user, pk)
     day, span, view = _calendar_range(request, location.zone)
     calendar = location_calendar(request.user, pk, day, span)
-    return _render_calendar(request, "scheduling/location_calendar.html", "scheduling/_location_calendar.html", {
-        "calendar": calendar, "location": calendar.location, "calendar_nav": _nav(day, span, view),
-        "may_book": user_may(request.user, Permission.SCHEDULE_BOOK),
-    })
+    return _render_calendar(
+        request,
+        "scheduling/location_calendar.html",
+        "scheduling/_location_calendar.html",
+        {
+            "calendar": calendar,
+            "location": calendar.location,
+            "calendar_nav": _nav(day, span, view),
+            "may_book": user_may(request.user, Permission.SCHEDULE_BOOK),
+        },
+    )
 
 
 @permission_required(Permission.SCHEDULE_VIEW)
@@ -94,9 +105,16 @@ def staff_calendar_view(request, pk: int):
     zone = location.zone if location else dt.UTC
     day, span, view = _calendar_range(request, zone)
     calendar = staff_calendar(user, pk, day, span, zone)
-    return _render_calendar(request, "scheduling/staff_calendar.html", "scheduling/_staff_calendar.html", {
-        "calendar": calendar, "calendar_nav": _nav(day, span, view), "zone_name": getattr(zone, "key", "UTC"),
-    })
+    return _render_calendar(
+        request,
+        "scheduling/staff_calendar.html",
+        "scheduling/_staff_calendar.html",
+        {
+            "calendar": calendar,
+            "calendar_nav": _nav(day, span, view),
+            "zone_name": getattr(zone, "key", "UTC"),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -105,7 +123,8 @@ def staff_calendar_view(request, pk: int):
 
 def _booking_form(user, data=None, initial=None) -> BookingForm:
     return BookingForm(
-        data, initial=initial,
+        data,
+        initial=initial,
         patients=bookable_patients(user),
         appointment_types=visible_appointment_types(user),
         locations=visible_locations(user),
@@ -121,14 +140,19 @@ def book(request):
     if request.method == "POST":
         form = _booking_form(user, request.POST)
     else:
-        initial = {key: request.GET[key] for key in ("patient", "location", "chair", "appointment_type")
-                   if request.GET.get(key, "").isdigit()}
+        initial = {
+            key: request.GET[key]
+            for key in ("patient", "location", "chair", "appointment_type")
+            if request.GET.get(key, "").isdigit()
+        }
         for key in ("start_date", "start_time"):
             if request.GET.get(key):
                 initial[key] = request.GET[key][:10]
         form = _booking_form(user, initial=initial)
     return run_form_action(
-        request, form, lambda: booking.do_book_appointment(user, **form.action_fields()),
+        request,
+        form,
+        lambda: booking.do_book_appointment(user, **form.action_fields()),
         success="Appointment booked.",
         redirect_to=lambda appointment: reverse("scheduling:appointment_detail", args=[appointment.pk]),
     ) or render(request, "scheduling/book.html", {"form": form})
@@ -142,18 +166,27 @@ def _render_appointment(request, pk: int, *, move_form=None, cancel_form=None, a
     if may_book and move_form is None:
         local = appointment.starts_at.astimezone(zone)
         move_form = _move_form(user, appointment, initial={"start_date": local.date(), "start_time": local.time()})
-    return render(request, "scheduling/appointment_detail.html", {
-        "appointment": appointment, "patient": appointment.patient,
-        "local_start": appointment.starts_at.astimezone(zone), "local_end": appointment.ends_at.astimezone(zone),
-        "local_chair_free": appointment.chair_free_at.astimezone(zone) if appointment.chair_free_at else None,
-        "may_book": may_book and appointment.status == "booked",
-        "move_form": move_form, "cancel_form": cancel_form or CancelForm(),
-    })
+    return render(
+        request,
+        "scheduling/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "patient": appointment.patient,
+            "local_start": appointment.starts_at.astimezone(zone),
+            "local_end": appointment.ends_at.astimezone(zone),
+            "local_chair_free": appointment.chair_free_at.astimezone(zone) if appointment.chair_free_at else None,
+            "may_book": may_book and appointment.status == "booked",
+            "move_form": move_form,
+            "cancel_form": cancel_form or CancelForm(),
+        },
+    )
 
 
 def _move_form(user, appointment, data=None, initial=None) -> MoveForm:
     return MoveForm(
-        data, initial=initial, zone=appointment.location.zone,
+        data,
+        initial=initial,
+        zone=appointment.location.zone,
         chairs=active_chairs(user, location_id=appointment.location_id),
         staff=visible_staff(user).order_by("last_name", "first_name"),
     )
@@ -173,8 +206,11 @@ def appointment_move(request, pk: int):
     appointment = access_appointment_by_id(user, pk, audit=False)
     form = _move_form(user, appointment, request.POST)
     return run_form_action(
-        request, form, lambda: booking.do_move_appointment(user, pk, **form.action_fields()),
-        success="Appointment moved.", redirect_to=reverse("scheduling:appointment_detail", args=[pk]),
+        request,
+        form,
+        lambda: booking.do_move_appointment(user, pk, **form.action_fields()),
+        success="Appointment moved.",
+        redirect_to=reverse("scheduling:appointment_detail", args=[pk]),
     ) or _render_appointment(request, pk, move_form=form, audit=False)
 
 
@@ -184,7 +220,9 @@ def appointment_cancel(request, pk: int):
     form = CancelForm(request.POST)
     access_appointment_by_id(request.user, pk, audit=False)
     return run_form_action(
-        request, form, lambda: booking.do_cancel_appointment(request.user, pk, reason=form.cleaned_data["reason"]),
+        request,
+        form,
+        lambda: booking.do_cancel_appointment(request.user, pk, reason=form.cleaned_data["reason"]),
         success=lambda appointment: f"Appointment {appointment.get_status_display().lower()}.",
         redirect_to=reverse("scheduling:appointment_detail", args=[pk]),
     ) or _render_appointment(request, pk, cancel_form=form, audit=False)
@@ -193,5 +231,9 @@ def appointment_cancel(request, pk: int):
 @permission_required(Permission.SCHEDULE_BOOK)
 @require_POST
 def appointment_check_in(request, pk: int):
-    return run_action(request, lambda: booking.do_check_in_appointment(request.user, pk), success="Checked in.",
-                      redirect_to=reverse("scheduling:appointment_detail", args=[pk]))
+    return run_action(
+        request,
+        lambda: booking.do_check_in_appointment(request.user, pk),
+        success="Checked in.",
+        redirect_to=reverse("scheduling:appointment_detail", args=[pk]),
+    )

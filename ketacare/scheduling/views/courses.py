@@ -37,10 +37,16 @@ def patient_courses(request, patient_id: int):
     user = request.user
     patient, plans = access_plans_by_patient_id(user, patient_id)
     plans = [plan for plan in plans if plan.status in BOOKABLE_PLAN_STATUSES]
-    return render(request, "scheduling/course_list.html", {
-        "patient": patient, "plans": plans, "courses": courses_of_patient(user, patient_id),
-        "may_book": user_may(user, Permission.SCHEDULE_BOOK),
-    })
+    return render(
+        request,
+        "scheduling/course_list.html",
+        {
+            "patient": patient,
+            "plans": plans,
+            "courses": courses_of_patient(user, patient_id),
+            "may_book": user_may(user, Permission.SCHEDULE_BOOK),
+        },
+    )
 
 
 def _course_form_initial(plan) -> dict:
@@ -76,28 +82,51 @@ def book_course(request, plan_id: int):
                 return redirect("scheduling:course_detail", pk=course.pk)
     else:
         form = CourseForm(user, initial=_course_form_initial(plan))
-    return render(request, "scheduling/course_book.html", {
-        "plan": plan, "patient": plan.patient, "sessions": sessions, "form": form, "proposal": proposal,
-        "posted": request.POST, "posted_days": request.POST.getlist("days"),
-    })
+    return render(
+        request,
+        "scheduling/course_book.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "sessions": sessions,
+            "form": form,
+            "proposal": proposal,
+            "posted": request.POST,
+            "posted_days": request.POST.getlist("days"),
+        },
+    )
 
 
 def _render_course(request, pk: int, *, move_errors=None, cancel_form=None, status=200):
     user = request.user
     course, appointments = access_course_detail(user, pk)
     zone = course.location.zone
-    rows = [{
-        "appointment": a, "local_start": a.starts_at.astimezone(zone), "local_end": a.ends_at.astimezone(zone),
-        "sequence": a.planned_session.sequence if a.planned_session_id else None,
-        "window": (a.planned_session.window_start, a.planned_session.window_end) if a.planned_session_id else None,
-        "movable": a.status == "booked" and a.starts_at > timezone.now() and course.cancelled_at is None,
-    } for a in appointments]
-    return render(request, "scheduling/course_detail.html", {
-        "course": course, "patient": course.patient, "rows": rows, "zone": course.location.time_zone,
-        "may_book": user_may(user, Permission.SCHEDULE_BOOK) and course.cancelled_at is None,
-        "move_errors": move_errors or {}, "cancel_form": cancel_form or CancelRestForm(),
-        "min_days_between": min_days_between(course),
-    }, status=status)
+    rows = [
+        {
+            "appointment": a,
+            "local_start": a.starts_at.astimezone(zone),
+            "local_end": a.ends_at.astimezone(zone),
+            "sequence": a.planned_session.sequence if a.planned_session_id else None,
+            "window": (a.planned_session.window_start, a.planned_session.window_end) if a.planned_session_id else None,
+            "movable": a.status == "booked" and a.starts_at > timezone.now() and course.cancelled_at is None,
+        }
+        for a in appointments
+    ]
+    return render(
+        request,
+        "scheduling/course_detail.html",
+        {
+            "course": course,
+            "patient": course.patient,
+            "rows": rows,
+            "zone": course.location.time_zone,
+            "may_book": user_may(user, Permission.SCHEDULE_BOOK) and course.cancelled_at is None,
+            "move_errors": move_errors or {},
+            "cancel_form": cancel_form or CancelRestForm(),
+            "min_days_between": min_days_between(course),
+        },
+        status=status,
+    )
 
 
 @permission_required(Permission.SCHEDULE_VIEW)
@@ -115,15 +144,17 @@ def course_session_move(request, pk: int, appointment_id: int):
     form = MoveSessionForm(request.POST)
     form.fields["chair"].queryset = active_chairs(user, location_id=course.location_id)
     if form.is_valid():
-        starts_at = dt.datetime.combine(form.cleaned_data["start_date"], form.cleaned_data["start_time"],
-                                        tzinfo=course.location.zone)
+        starts_at = dt.datetime.combine(
+            form.cleaned_data["start_date"], form.cleaned_data["start_time"], tzinfo=course.location.zone
+        )
         chair = form.cleaned_data.get("chair")
         if appointment_id not in {a.pk for a in course_appointments(course)}:
             not_ours = {appointment_id: "Not a session of this course."}
             return _render_course(request, pk, move_errors=not_ours, status=422)
         try:
-            course_actions.do_move_course_session(user, appointment_id, starts_at=starts_at,
-                                                  chair_id=chair.pk if chair else None)
+            course_actions.do_move_course_session(
+                user, appointment_id, starts_at=starts_at, chair_id=chair.pk if chair else None
+            )
         except ValidationError as exc:
             return _render_course(request, pk, move_errors={appointment_id: error_text(exc)}, status=422)
         messages.success(request, f"Session moved to {starts_at:%a %d %b %Y %H:%M}; the rest of the course still fits.")
@@ -137,7 +168,8 @@ def course_session_move(request, pk: int, appointment_id: int):
 def course_cancel_rest(request, pk: int):
     form = CancelRestForm(request.POST)
     return run_form_action(
-        request, form,
+        request,
+        form,
         lambda: course_actions.do_cancel_rest_of_course(request.user, pk, reason=form.cleaned_data["reason"]),
         success=lambda cancelled: f"Cancelled the rest of the course ({len(cancelled)} sessions).",
         redirect_to=reverse("scheduling:course_detail", args=[pk]),

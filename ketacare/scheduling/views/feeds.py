@@ -54,5 +54,8 @@ def portal_calendar_feed(request):
 def portal_schedule(request):
     """The patient's upcoming appointments with how to prepare, times in each location's zone."""
     appointments = access_own_upcoming_appointments(request.user)
-    return render(request, "scheduling/portal_schedule.html",
-                  {"appointments": appointments, "has_record": appointments is not None})
+    return render(
+        request,
+        "scheduling/portal_schedule.html",
+        {"appointments": appointments, "has_record": appointments is not None},
+    )

@@ -40,22 +40,32 @@ MANAGE = Permission.SCHEDULE_RESOURCES_MANAGE
 @require_GET
 def resources(request):
     user = request.user
-    return render(request, "scheduling/resources.html", {
-        "locations": list(visible_locations(user)),
-        "staff": list(visible_staff(user).order_by("last_name", "first_name")),
-        "settings": scheduling_settings(user.organisation_id),
-    })
+    return render(
+        request,
+        "scheduling/resources.html",
+        {
+            "locations": list(visible_locations(user)),
+            "staff": list(visible_staff(user).order_by("last_name", "first_name")),
+            "settings": scheduling_settings(user.organisation_id),
+        },
+    )
 
 
 def _render_location(request, pk: int, **forms):
     data = location_resources(request.user, pk)
     hours = [(value, label, data.opening.get(value)) for value, label in Weekday.choices]
-    return render(request, "scheduling/location_resources.html", {
-        "data": data, "location": data.location, "hours": hours,
-        "hours_form": forms.get("hours_form") or OpeningHoursForm(),
-        "closed_form": forms.get("closed_form") or ClosedDateForm(),
-        "chair_form": forms.get("chair_form") or ChairForm(initial={"is_active": True, "supports_iv": True}),
-    })
+    return render(
+        request,
+        "scheduling/location_resources.html",
+        {
+            "data": data,
+            "location": data.location,
+            "hours": hours,
+            "hours_form": forms.get("hours_form") or OpeningHoursForm(),
+            "closed_form": forms.get("closed_form") or ClosedDateForm(),
+            "chair_form": forms.get("chair_form") or ChairForm(initial={"is_active": True, "supports_iv": True}),
+        },
+    )
 
 
 @permission_required(MANAGE)
@@ -71,7 +81,10 @@ def _post_location_form(request, pk: int, form_class, form_key: str, action, suc
     access_location_by_id(request.user, pk, permission=MANAGE)
     form = form_class(request.POST)
     return run_form_action(
-        request, form, lambda: action(request.user, pk, **form.cleaned_data), success=success,
+        request,
+        form,
+        lambda: action(request.user, pk, **form.cleaned_data),
+        success=success,
         redirect_to=reverse("scheduling:location_resources", args=[pk]),
     ) or _render_location(request, pk, **{form_key: form})
 
@@ -79,15 +92,17 @@ def _post_location_form(request, pk: int, form_class, form_key: str, action, suc
 @permission_required(MANAGE)
 @require_POST
 def opening_hours_set(request, pk: int):
-    return _post_location_form(request, pk, OpeningHoursForm, "hours_form", resource_actions.do_set_opening_hours,
-                               "Opening hours saved.")
+    return _post_location_form(
+        request, pk, OpeningHoursForm, "hours_form", resource_actions.do_set_opening_hours, "Opening hours saved."
+    )
 
 
 @permission_required(MANAGE)
 @require_POST
 def closed_date_add(request, pk: int):
-    return _post_location_form(request, pk, ClosedDateForm, "closed_form", resource_actions.do_add_closed_date,
-                               "Closed date added.")
+    return _post_location_form(
+        request, pk, ClosedDateForm, "closed_form", resource_actions.do_add_closed_date, "Closed date added."
+    )
 
 
 @permission_required(MANAGE)
@@ -109,13 +124,21 @@ def chair_add(request, pk: int):
 @permission_required(MANAGE)
 def chair_edit(request, pk: int):
     chair = access_chair_by_id(request.user, pk, permission=MANAGE)
-    form = ChairForm(request.POST or None, initial={
-        "name": chair.name, "supports_iv": chair.supports_iv, "supports_esketamine": chair.supports_esketamine,
-        "is_active": chair.is_active,
-    })
+    form = ChairForm(
+        request.POST or None,
+        initial={
+            "name": chair.name,
+            "supports_iv": chair.supports_iv,
+            "supports_esketamine": chair.supports_esketamine,
+            "is_active": chair.is_active,
+        },
+    )
     return run_form_action(
-        request, form, lambda: resource_actions.do_save_chair(request.user, chair_id=pk, **form.cleaned_data),
-        success="Chair saved.", redirect_to=reverse("scheduling:location_resources", args=[chair.location_id]),
+        request,
+        form,
+        lambda: resource_actions.do_save_chair(request.user, chair_id=pk, **form.cleaned_data),
+        success="Chair saved.",
+        redirect_to=reverse("scheduling:location_resources", args=[chair.location_id]),
     ) or render(request, "scheduling/chair_edit.html", {"chair": chair, "form": form})
 
 
@@ -123,12 +146,17 @@ def _render_staff(request, pk: int, **forms):
     user = request.user
     data = staff_resources(user, pk)
     locations = visible_locations(user)
-    return render(request, "scheduling/staff_resources.html", {
-        "data": data, "person": data.person,
-        "skills_form": forms.get("skills_form") or SkillsForm(initial={"skills": data.skills}),
-        "shift_form": forms.get("shift_form") or ShiftForm(locations=locations),
-        "exception_form": forms.get("exception_form") or ExceptionForm(locations=locations),
-    })
+    return render(
+        request,
+        "scheduling/staff_resources.html",
+        {
+            "data": data,
+            "person": data.person,
+            "skills_form": forms.get("skills_form") or SkillsForm(initial={"skills": data.skills}),
+            "shift_form": forms.get("shift_form") or ShiftForm(locations=locations),
+            "exception_form": forms.get("exception_form") or ExceptionForm(locations=locations),
+        },
+    )
 
 
 @permission_required(MANAGE)
@@ -143,7 +171,10 @@ def _post_staff_form(request, pk: int, form, form_key: str, action, success: str
     on failure show the page with the form's errors."""
     staff_resources(request.user, pk)
     return run_form_action(
-        request, form, lambda: action(form), success=success,
+        request,
+        form,
+        lambda: action(form),
+        success=success,
         redirect_to=reverse("scheduling:staff_resources", args=[pk]),
     ) or _render_staff(request, pk, **{form_key: form})
 
@@ -151,9 +182,14 @@ def _post_staff_form(request, pk: int, form, form_key: str, action, success: str
 @permission_required(MANAGE)
 @require_POST
 def staff_skills(request, pk: int):
-    return _post_staff_form(request, pk, SkillsForm(request.POST), "skills_form",
-                            lambda f: resource_actions.do_set_staff_skills(request.user, pk, f.cleaned_data["skills"]),
-                            "Skills saved.")
+    return _post_staff_form(
+        request,
+        pk,
+        SkillsForm(request.POST),
+        "skills_form",
+        lambda f: resource_actions.do_set_staff_skills(request.user, pk, f.cleaned_data["skills"]),
+        "Skills saved.",
+    )
 
 
 @permission_required(MANAGE)
@@ -174,8 +210,14 @@ def shift_add(request, pk: int):
 def exception_add(request, pk: int):
     user = request.user
     form = ExceptionForm(request.POST, locations=visible_locations(user))
-    return _post_staff_form(request, pk, form, "exception_form",
-                            lambda f: resource_actions.do_add_staff_exception(user, pk, **f.action_fields()), "Saved.")
+    return _post_staff_form(
+        request,
+        pk,
+        form,
+        "exception_form",
+        lambda f: resource_actions.do_add_staff_exception(user, pk, **f.action_fields()),
+        "Saved.",
+    )
 
 
 @permission_required(MANAGE)
@@ -198,11 +240,19 @@ def type_list(request):
     user = request.user
     form = AppointmentTypeForm(request.POST or None)
     return run_form_action(
-        request, form, lambda: resource_actions.do_save_appointment_type(user, **form.cleaned_data),
-        success="Appointment type added.", redirect_to="scheduling:type_list",
-    ) or render(request, "scheduling/type_list.html", {
-        "types": list(visible_appointment_types(user, active_only=False).order_by("name")), "form": form,
-    })
+        request,
+        form,
+        lambda: resource_actions.do_save_appointment_type(user, **form.cleaned_data),
+        success="Appointment type added.",
+        redirect_to="scheduling:type_list",
+    ) or render(
+        request,
+        "scheduling/type_list.html",
+        {
+            "types": list(visible_appointment_types(user, active_only=False).order_by("name")),
+            "form": form,
+        },
+    )
 
 
 @permission_required(MANAGE)
@@ -218,8 +268,11 @@ def type_edit(request, pk: int):
     appointment_type = access_appointment_type_by_id(request.user, pk, permission=MANAGE)
     form = AppointmentTypeForm(request.POST or None, instance=appointment_type)
     return run_form_action(
-        request, form, lambda: resource_actions.do_save_appointment_type(request.user, type_id=pk, **form.cleaned_data),
-        success="Appointment type saved.", redirect_to="scheduling:type_list",
+        request,
+        form,
+        lambda: resource_actions.do_save_appointment_type(request.user, type_id=pk, **form.cleaned_data),
+        success="Appointment type saved.",
+        redirect_to="scheduling:type_list",
     ) or render(request, "scheduling/type_edit.html", {"appointment_type": appointment_type, "form": form})
 
 
@@ -230,6 +283,9 @@ def settings_view(request):
     current = scheduling_settings(user.organisation_id)
     form = SettingsForm(request.POST or None, instance=current)
     return run_form_action(
-        request, form, lambda: resource_actions.do_update_scheduling_settings(user, **form.cleaned_data),
-        success="Scheduling settings saved.", redirect_to="scheduling:settings",
+        request,
+        form,
+        lambda: resource_actions.do_update_scheduling_settings(user, **form.cleaned_data),
+        success="Scheduling settings saved.",
+        redirect_to="scheduling:settings",
     ) or render(request, "scheduling/settings.html", {"form": form})

@@ -19,11 +19,17 @@ from ketacare.scheduling.selectors.waitlist import list_waitlist
 
 def _render_waitlist(request, *, form=None, run=None, status=200):
     user = request.user
-    return render(request, "scheduling/waitlist_list.html", {
-        "entries": list_waitlist(user, status=None),
-        "form": form or WaitlistForm(user, initial={"earliest_date": timezone.localdate() + dt.timedelta(days=1)}),
-        "schedule_form": ScheduleForm(), "run": run,
-    }, status=status)
+    return render(
+        request,
+        "scheduling/waitlist_list.html",
+        {
+            "entries": list_waitlist(user, status=None),
+            "form": form or WaitlistForm(user, initial={"earliest_date": timezone.localdate() + dt.timedelta(days=1)}),
+            "schedule_form": ScheduleForm(),
+            "run": run,
+        },
+        status=status,
+    )
 
 
 @permission_required(Permission.SCHEDULE_WAITLIST)
@@ -37,8 +43,11 @@ def waitlist(request):
 def waitlist_add(request):
     form = WaitlistForm(request.user, request.POST)
     return run_form_action(
-        request, form, lambda: waitlist_actions.do_add_to_waitlist(request.user, **form.action_fields()),
-        success="Added to the waitlist.", redirect_to="scheduling:waitlist",
+        request,
+        form,
+        lambda: waitlist_actions.do_add_to_waitlist(request.user, **form.action_fields()),
+        success="Added to the waitlist.",
+        redirect_to="scheduling:waitlist",
     ) or _render_waitlist(request, form=form, status=422)
 
 
@@ -47,8 +56,10 @@ def waitlist_add(request):
 def waitlist_withdraw(request, pk: int):
     reason = request.POST.get("reason", "")
     return run_action(
-        request, lambda: waitlist_actions.do_withdraw_from_waitlist(request.user, pk, reason=reason),
-        success="Withdrawn from the waitlist.", redirect_to="scheduling:waitlist",
+        request,
+        lambda: waitlist_actions.do_withdraw_from_waitlist(request.user, pk, reason=reason),
+        success="Withdrawn from the waitlist.",
+        redirect_to="scheduling:waitlist",
     )
 
 

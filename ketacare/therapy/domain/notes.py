@@ -39,7 +39,9 @@ def psychotherapy_note_denial(*, reader_id: int, author_id: int, treating_prescr
     return "Psychotherapy notes are readable only by their author and the treating prescriber."
 
 
-def progress_note_problems(*, themes: str, goals: str, practices: str, risk_check: str, risk_note: str) -> dict[str, str]:
+def progress_note_problems(
+    *, themes: str, goals: str, practices: str, risk_check: str, risk_note: str
+) -> dict[str, str]:
     """Field -> problem for a progress note that is to be signed (a draft may be incomplete)."""
     problems = {}
     for field, value in (("themes", themes), ("goals", goals), ("practices", practices)):

@@ -7,16 +7,25 @@ from ketacare.accounts.domain.roles import Role
 from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
 from ketacare.therapy import actions
 
-SIGNABLE = {"themes": "Grief; reconnecting with music", "goals": "Daily walk", "practices": "Journal after sessions",
-            "risk_check": "no_concerns"}
+SIGNABLE = {
+    "themes": "Grief; reconnecting with music",
+    "goals": "Daily walk",
+    "practices": "Journal after sessions",
+    "risk_check": "no_concerns",
+}
 
 
 @pytest.fixture
 def plan(patient, staff):
     """The patient's active plan, made by the prescriber (the treating prescriber)."""
     template = ProtocolTemplate.objects.filter(organisation=None, code="iv-racemic-ketamine").first()
-    return TreatmentPlan.objects.create(patient=patient, template=template, start_date=dt.date(2026, 11, 1),
-                                        status="active", created_by=staff["prescriber"])
+    return TreatmentPlan.objects.create(
+        patient=patient,
+        template=template,
+        start_date=dt.date(2026, 11, 1),
+        status="active",
+        created_by=staff["prescriber"],
+    )
 
 
 @pytest.fixture
@@ -37,6 +46,10 @@ def psy_note(patient, staff, plan):
 @pytest.fixture
 def progress_note(patient, staff, plan):
     return actions.do_create_progress_note(
-        staff["therapist"], patient.pk, session_at=timezone.now() - dt.timedelta(hours=2), duration_minutes=50,
-        plan_id=plan.pk, **SIGNABLE,
+        staff["therapist"],
+        patient.pk,
+        session_at=timezone.now() - dt.timedelta(hours=2),
+        duration_minutes=50,
+        plan_id=plan.pk,
+        **SIGNABLE,
     )

@@ -18,41 +18,66 @@ from .conftest import SIGNABLE
 
 def _appointment(patient, staff, kind):
     location = patient.organisation.locations.first()
-    appointment_type = AppointmentType.objects.create(organisation=patient.organisation, kind=kind, name=kind,
-                                                      duration_minutes=50)
+    appointment_type = AppointmentType.objects.create(
+        organisation=patient.organisation, kind=kind, name=kind, duration_minutes=50
+    )
     start = timezone.now() - dt.timedelta(hours=3)
     return Appointment.objects.create(
-        organisation=patient.organisation, location=location, patient=patient, appointment_type=appointment_type,
-        starts_at=start, ends_at=start + dt.timedelta(minutes=50), clinician=staff["therapist"],
+        organisation=patient.organisation,
+        location=location,
+        patient=patient,
+        appointment_type=appointment_type,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=50),
+        clinician=staff["therapist"],
         created_by=staff["front_desk"],
     )
 
 
 def test_a_note_links_to_an_integration_appointment_and_the_plan(patient, staff, plan, audit_entries):
     appointment = _appointment(patient, staff, AppointmentKind.INTEGRATION)
-    note = actions.do_create_progress_note(staff["therapist"], patient.pk, session_at=appointment.starts_at,
-                                           duration_minutes=50, appointment_id=appointment.pk, plan_id=plan.pk,
-                                           **SIGNABLE)
-    assert (note.appointment, note.plan, note.therapist, note.status) == (appointment, plan, staff["therapist"], "draft")
+    note = actions.do_create_progress_note(
+        staff["therapist"],
+        patient.pk,
+        session_at=appointment.starts_at,
+        duration_minutes=50,
+        appointment_id=appointment.pk,
+        plan_id=plan.pk,
+        **SIGNABLE,
+    )
+    assert (note.appointment, note.plan, note.therapist, note.status) == (
+        appointment,
+        plan,
+        staff["therapist"],
+        "draft",
+    )
     assert audit_entries(object_type="therapy.progressnote", action=AuditAction.CREATE)[0].patient == patient
 
 
 def test_a_treatment_appointment_or_another_patients_plan_is_refused(patient, second_patient, staff, plan):
     infusion = _appointment(patient, staff, AppointmentKind.IV_INFUSION)
     with pytest.raises(ValidationError) as error:
-        actions.do_create_progress_note(staff["therapist"], patient.pk, session_at=timezone.now(),
-                                        duration_minutes=50, appointment_id=infusion.pk)
+        actions.do_create_progress_note(
+            staff["therapist"], patient.pk, session_at=timezone.now(), duration_minutes=50, appointment_id=infusion.pk
+        )
     assert "appointment_id" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        actions.do_create_progress_note(staff["therapist"], second_patient.pk, session_at=timezone.now(),
-                                        duration_minutes=50, plan_id=plan.pk)
+        actions.do_create_progress_note(
+            staff["therapist"], second_patient.pk, session_at=timezone.now(), duration_minutes=50, plan_id=plan.pk
+        )
     assert "plan_id" in error.value.message_dict
     assert not ProgressNote.objects.exists()
 
 
 def test_signing_needs_every_section_and_a_risk_note_when_concerns(patient, staff, plan):
-    note = actions.do_create_progress_note(staff["therapist"], patient.pk, session_at=timezone.now(),
-                                           duration_minutes=50, themes="Grief", risk_check="escalated")
+    note = actions.do_create_progress_note(
+        staff["therapist"],
+        patient.pk,
+        session_at=timezone.now(),
+        duration_minutes=50,
+        themes="Grief",
+        risk_check="escalated",
+    )
     with pytest.raises(ValidationError) as error:
         actions.do_sign_progress_note(staff["therapist"], note.pk)
     assert set(error.value.message_dict) == {"goals", "practices", "risk_note"}
@@ -89,9 +114,15 @@ def test_pages_write_and_sign_a_note(signed_in, staff, patient, plan):
     patient.save(update_fields=["home_location"])
     client = signed_in(staff["therapist"])
     assert client.get(f"/therapy/patients/{patient.pk}/").status_code == 200
-    response = client.post(f"/therapy/patients/{patient.pk}/", {
-        "session_at": "2026-11-20T10:00", "duration_minutes": "50", "plan_id": str(plan.pk), **SIGNABLE,
-    })
+    response = client.post(
+        f"/therapy/patients/{patient.pk}/",
+        {
+            "session_at": "2026-11-20T10:00",
+            "duration_minutes": "50",
+            "plan_id": str(plan.pk),
+            **SIGNABLE,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     note = ProgressNote.objects.get()
     assert note.plan == plan
@@ -104,9 +135,13 @@ def test_pages_write_and_sign_a_note(signed_in, staff, patient, plan):
 
 
 def test_a_bad_page_entry_names_the_field_and_saves_nothing(signed_in, staff, patient):
-    response = signed_in(staff["therapist"]).post(f"/therapy/patients/{patient.pk}/", {
-        "session_at": "not a date", "duration_minutes": "9999",
-    })
+    response = signed_in(staff["therapist"]).post(
+        f"/therapy/patients/{patient.pk}/",
+        {
+            "session_at": "not a date",
+            "duration_minutes": "9999",
+        },
+    )
     assert response.status_code == 200 and not ProgressNote.objects.exists()
     assert b"Enter a valid date/time" in response.content
 
@@ -120,21 +155,32 @@ def test_pages_refuse_roles_and_other_organisations(signed_in, staff, other_staf
 def test_the_api_creates_changes_signs_and_adds(signed_in, staff, patient, plan):
     client = signed_in(staff["therapist"])
     base = "/api/v1/therapy"
-    response = client.post(f"{base}/patients/{patient.pk}/notes", {
-        "session_at": "2026-11-20T10:00:00Z", "duration_minutes": 50, "plan_id": plan.pk, "themes": "Grief",
-    }, content_type="application/json")
+    response = client.post(
+        f"{base}/patients/{patient.pk}/notes",
+        {
+            "session_at": "2026-11-20T10:00:00Z",
+            "duration_minutes": 50,
+            "plan_id": plan.pk,
+            "themes": "Grief",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.json()
     note_id = response.json()["id"]
     assert client.post(f"{base}/notes/{note_id}/sign").status_code == 422
-    response = client.patch(f"{base}/notes/{note_id}", {"goals": "Walk", "practices": "Journal",
-                                                         "risk_check": "no_concerns"},
-                            content_type="application/json")
+    response = client.patch(
+        f"{base}/notes/{note_id}",
+        {"goals": "Walk", "practices": "Journal", "risk_check": "no_concerns"},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     assert client.post(f"{base}/notes/{note_id}/sign").json()["status"] == "signed"
     response = client.post(f"{base}/notes/{note_id}/addenda", {"text": "Late entry"}, content_type="application/json")
     assert response.status_code == 201
     assert client.get(f"{base}/notes/{note_id}").json()["addenda"][0]["text"] == "Late entry"
-    naive = client.post(f"{base}/patients/{patient.pk}/notes", {"session_at": "2026-11-20T10:00:00",
-                                                                "duration_minutes": 50},
-                        content_type="application/json")
+    naive = client.post(
+        f"{base}/patients/{patient.pk}/notes",
+        {"session_at": "2026-11-20T10:00:00", "duration_minutes": 50},
+        content_type="application/json",
+    )
     assert naive.status_code == 422

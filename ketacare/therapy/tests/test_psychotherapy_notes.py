@@ -39,8 +39,9 @@ def test_other_roles_are_refused_and_the_attempt_is_audited(psy_note, staff, aud
     assert entry.detail["outcome"] == "denied"
 
 
-def test_another_therapist_and_another_prescriber_are_refused(psy_note, other_therapist, other_prescriber,
-                                                              audit_entries):
+def test_another_therapist_and_another_prescriber_are_refused(
+    psy_note, other_therapist, other_prescriber, audit_entries
+):
     for user in (other_therapist, other_prescriber):
         with pytest.raises(PermissionDenied):
             access_psychotherapy_note_by_id(user, psy_note.pk)
@@ -65,8 +66,9 @@ def test_the_page_answers_by_role(client, signed_in, psy_note, staff, audit_entr
     assert len(_reads(audit_entries, psy_note, staff[role])) == 1
 
 
-def test_page_and_api_refuse_the_patient_other_therapist_and_other_org(client, signed_in, psy_note, patient,
-                                                                       other_therapist, other_staff, audit_entries):
+def test_page_and_api_refuse_the_patient_other_therapist_and_other_org(
+    client, signed_in, psy_note, patient, other_therapist, other_staff, audit_entries
+):
     for user, status in ((patient.user, 403), (other_therapist, 403), (other_staff["prescriber"], 404)):
         c = signed_in(user)
         assert c.get(f"/therapy/psychotherapy/{psy_note.pk}/").status_code == status
@@ -74,18 +76,23 @@ def test_page_and_api_refuse_the_patient_other_therapist_and_other_org(client, s
         assert len(_reads(audit_entries, psy_note, user)) == 2
 
 
-def test_the_list_shows_a_therapist_only_their_own_notes(patient, psy_note, other_therapist, staff, signed_in,
-                                                         audit_entries):
+def test_the_list_shows_a_therapist_only_their_own_notes(
+    patient, psy_note, other_therapist, staff, signed_in, audit_entries
+):
     actions.do_create_psychotherapy_note(other_therapist, patient.pk, text="Other therapist's note")
     mine = signed_in(staff["therapist"]).get(f"/api/v1/therapy/patients/{patient.pk}/psychotherapy-notes").json()
     assert [n["id"] for n in mine] == [psy_note.pk]
     everyone = signed_in(staff["prescriber"]).get(f"/api/v1/therapy/patients/{patient.pk}/psychotherapy-notes").json()
     assert len(everyone) == 2
     assert audit_entries(object_type=TYPE, action=AuditAction.LIST, actor=staff["prescriber"])[0].detail["ids"]
-    assert signed_in(staff["clinic_admin"]).get(
-        f"/api/v1/therapy/patients/{patient.pk}/psychotherapy-notes").status_code == 403
-    assert audit_entries(object_type=TYPE, action=AuditAction.LIST, actor=staff["clinic_admin"])[0].detail[
-        "outcome"] == "denied"
+    assert (
+        signed_in(staff["clinic_admin"]).get(f"/api/v1/therapy/patients/{patient.pk}/psychotherapy-notes").status_code
+        == 403
+    )
+    assert (
+        audit_entries(object_type=TYPE, action=AuditAction.LIST, actor=staff["clinic_admin"])[0].detail["outcome"]
+        == "denied"
+    )
 
 
 def test_a_signed_note_is_locked_and_takes_addenda_from_its_author_only(psy_note, staff, audit_entries):

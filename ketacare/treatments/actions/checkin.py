@@ -41,7 +41,9 @@ def _plan_for(appointment: Appointment, route: str) -> TreatmentPlan:
         return appointment.course.plan
     plan = (
         TreatmentPlan.objects.filter(patient=appointment.patient, template__route=route, status=PlanStatus.ACTIVE)
-        .select_related("template").order_by("-start_date", "-id").first()
+        .select_related("template")
+        .order_by("-start_date", "-id")
+        .first()
     )
     if plan is None:
         raise ValidationError({"plan": "This patient has no active treatment plan for this route."})
@@ -55,7 +57,8 @@ def do_start_session(actor, appointment_id: int) -> TreatmentSession:
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("patient", "appointment_type", "location", "planned_session__plan", "course__plan")
-        .filter(pk=appointment_id, organisation_id=actor.organisation_id).first()
+        .filter(pk=appointment_id, organisation_id=actor.organisation_id)
+        .first()
     )
     if appointment is None:
         raise Http404("No such appointment")
@@ -77,10 +80,20 @@ def do_start_session(actor, appointment_id: int) -> TreatmentSession:
         do_check_in_appointment(actor, appointment.pk)
     weight = plan.patient.weights.order_by("-measured_on", "-recorded_at").first()
     session = TreatmentSession(
-        organisation_id=appointment.organisation_id, location=appointment.location, patient=appointment.patient,
-        plan=plan, template=plan.template, planned_session=appointment.planned_session, appointment=appointment,
-        route=route, drug=plan.template.drug, monitoring_clinician=actor, checked_in_at=clock.now(), created_by=actor,
-        weight_kg=weight.weight_kg if weight else None, weight_measured_on=weight.measured_on if weight else None,
+        organisation_id=appointment.organisation_id,
+        location=appointment.location,
+        patient=appointment.patient,
+        plan=plan,
+        template=plan.template,
+        planned_session=appointment.planned_session,
+        appointment=appointment,
+        route=route,
+        drug=plan.template.drug,
+        monitoring_clinician=actor,
+        checked_in_at=clock.now(),
+        created_by=actor,
+        weight_kg=weight.weight_kg if weight else None,
+        weight_measured_on=weight.measured_on if weight else None,
     )
     try:
         with transaction.atomic():
@@ -92,8 +105,9 @@ def do_start_session(actor, appointment_id: int) -> TreatmentSession:
 
 
 @transaction.atomic
-def do_record_check(actor, session_id: int, *, item: str, passed: bool, note: str = "",
-                    weight_kg=None, interacting_medicines=None) -> SessionCheck:
+def do_record_check(
+    actor, session_id: int, *, item: str, passed: bool, note: str = "", weight_kg=None, interacting_medicines=None
+) -> SessionCheck:
     """Answer one checklist item (again: the latest answer counts).
 
     `weight` records today's weight in the patient's weight history; `interacting_medicines`
@@ -132,25 +146,39 @@ def do_record_check(actor, session_id: int, *, item: str, passed: bool, note: st
     if fields:
         session.save(update_fields=fields)
     check, created = SessionCheck.objects.update_or_create(
-        session=session, item=item,
+        session=session,
+        item=item,
         defaults={"passed": passed, "note": note, "recorded_by": actor, "recorded_at": now},
     )
-    audit_step(actor, session, check, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-               item=item, passed=passed, note=note, weight_kg=session.weight_kg if item == CheckItem.WEIGHT else None,
-               interacting_medicines=session.interacting_medicines if item == CheckItem.INTERACTING_MEDICINES else None)
+    audit_step(
+        actor,
+        session,
+        check,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        item=item,
+        passed=passed,
+        note=note,
+        weight_kg=session.weight_kg if item == CheckItem.WEIGHT else None,
+        interacting_medicines=session.interacting_medicines if item == CheckItem.INTERACTING_MEDICINES else None,
+    )
     return check
 
 
 @transaction.atomic
-def do_record_checklist(actor, session_id: int, *, answers: dict, notes: dict | None = None, weight_kg=None,
-                        interacting_medicines=None) -> list[SessionCheck]:
+def do_record_checklist(
+    actor, session_id: int, *, answers: dict, notes: dict | None = None, weight_kg=None, interacting_medicines=None
+) -> list[SessionCheck]:
     """Several checklist answers at once (the tablet's checklist form): each item as do_record_check."""
     if not isinstance(answers, dict) or not answers:
         raise ValidationError({"checks": "Answer at least one checklist item."})
     notes = notes or {}
     return [
         do_record_check(
-            actor, session_id, item=item, passed=passed, note=notes.get(item, ""),
+            actor,
+            session_id,
+            item=item,
+            passed=passed,
+            note=notes.get(item, ""),
             weight_kg=weight_kg if item == CheckItem.WEIGHT else None,
             interacting_medicines=interacting_medicines if item == CheckItem.INTERACTING_MEDICINES else None,
         )
@@ -182,8 +210,14 @@ def do_complete_prechecks(actor, session_id: int) -> TreatmentSession:
         session.hold_reason = " ".join(reasons)
         session.held_at = clock.now()
         session.save(update_fields=["status", "hold_reason", "held_at"])
-        audit_step(actor, session, action=AuditAction.STATUS_CHANGE, status="held", hold_reason=session.hold_reason,
-                   vital=last.pk)
+        audit_step(
+            actor,
+            session,
+            action=AuditAction.STATUS_CHANGE,
+            status="held",
+            hold_reason=session.hold_reason,
+            vital=last.pk,
+        )
     else:
         move_status(session, SessionStatus.PRECHECKS_DONE)
         session.save(update_fields=["status"])
@@ -204,8 +238,15 @@ def do_override_hold(actor, session_id: int, *, reason: str) -> TreatmentSession
     session.overridden_at = clock.now()
     session.prescriber = session.prescriber or actor
     session.save(update_fields=["status", "override_reason", "overridden_by", "overridden_at", "prescriber"])
-    audit_step(actor, session, action=AuditAction.STATUS_CHANGE, status="prechecks_done", override=True,
-               reason=reason, hold_reason=session.hold_reason)
+    audit_step(
+        actor,
+        session,
+        action=AuditAction.STATUS_CHANGE,
+        status="prechecks_done",
+        override=True,
+        reason=reason,
+        hold_reason=session.hold_reason,
+    )
     return session
 
 

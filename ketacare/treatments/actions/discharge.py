@@ -25,8 +25,16 @@ from ketacare.treatments.selectors.discharge import discharge_gaps
 
 
 @transaction.atomic
-def do_discharge(actor, session_id: int, *, alert: bool, walking_steadily: bool, accompanied_home: bool,
-                 escort_name: str = "", note: str = "") -> TreatmentSession:
+def do_discharge(
+    actor,
+    session_id: int,
+    *,
+    alert: bool,
+    walking_steadily: bool,
+    accompanied_home: bool,
+    escort_name: str = "",
+    note: str = "",
+) -> TreatmentSession:
     """Discharge once every criterion is met; otherwise refused naming each missing one (nothing saved)."""
     session = locked_session(actor, session_id)
     require_status(session, (SessionStatus.OBSERVING,), "discharge")
@@ -39,20 +47,33 @@ def do_discharge(actor, session_id: int, *, alert: bool, walking_steadily: bool,
     if accompanied_home and not escort_name:
         raise ValidationError({"escort_name": "Name who is taking the patient home."})
     now = clock.now()
-    gaps = discharge_gaps(session, alert=alert, walking_steadily=walking_steadily,
-                          accompanied_home=accompanied_home, now=now)
+    gaps = discharge_gaps(
+        session, alert=alert, walking_steadily=walking_steadily, accompanied_home=accompanied_home, now=now
+    )
     if gaps:
         raise ValidationError(gaps)
     DischargeAssessment.objects.create(
-        session=session, alert=alert, walking_steadily=walking_steadily, accompanied_home=accompanied_home,
-        escort_name=escort_name, note=note, assessed_by=actor, assessed_at=now,
+        session=session,
+        alert=alert,
+        walking_steadily=walking_steadily,
+        accompanied_home=accompanied_home,
+        escort_name=escort_name,
+        note=note,
+        assessed_by=actor,
+        assessed_at=now,
     )
     move_status(session, SessionStatus.DISCHARGED)
     session.discharged_at = now
     session.discharged_by = actor
     session.save(update_fields=["status", "discharged_at", "discharged_by"])
-    audit_step(actor, session, action=AuditAction.STATUS_CHANGE, status="discharged", escort_name=escort_name,
-               monitoring_minutes=session.monitoring_minutes)
+    audit_step(
+        actor,
+        session,
+        action=AuditAction.STATUS_CHANGE,
+        status="discharged",
+        escort_name=escort_name,
+        monitoring_minutes=session.monitoring_minutes,
+    )
     live = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
     if session.appointment_id and session.appointment.status in live:
         complete_appointment(actor, session.appointment)

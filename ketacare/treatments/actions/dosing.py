@@ -64,10 +64,12 @@ def planned_dose(session: TreatmentSession, concentration_mg_per_ml=None, dose_m
     plan = session.plan
     try:
         result = calculate_dose(
-            dose_mg_per_kg=plan.dose_mg_per_kg, weight_kg=session.weight_kg,
+            dose_mg_per_kg=plan.dose_mg_per_kg,
+            weight_kg=session.weight_kg,
             weight_measured_on=session.weight_measured_on,
             today=session.checked_in_at.astimezone(session.location.zone).date(),
-            limits=template.limits(), policy=template.policy(),
+            limits=template.limits(),
+            policy=template.policy(),
             concentration_mg_per_ml=concentration_mg_per_ml or template.concentration_mg_per_ml,
             override_reason=plan.dose_override_reason,
         )
@@ -101,24 +103,49 @@ def do_prepare_dose(actor, session_id: int, *, vial_id, checked_by_id, dose_mg=N
         if session.status == SessionStatus.DOSING and drawn + dose > Decimal(ESKETAMINE_DEVICE_MG * 3):
             raise ValidationError({"dose_mg": "This would exceed 84 mg of esketamine in one session."})
     entry = ledger_actions.do_record_administration(
-        actor, vial_id=vial.pk, dose_mg=dose, checked_by=checker, patient=session.patient,
-        treatment_session_id=session.pk, note=f"Session {session.pk}", location_id=session.location_id,
+        actor,
+        vial_id=vial.pk,
+        dose_mg=dose,
+        checked_by=checker,
+        patient=session.patient,
+        treatment_session_id=session.pk,
+        note=f"Session {session.pk}",
+        location_id=session.location_id,
     )
     preparation = DosePreparation.objects.create(
-        session=session, vial_id=vial.pk, lot=vial.lot, dose_mg=dose, volume_ml=volume,
-        concentration_mg_per_ml=concentration, dose_mg_per_kg=per_kg, drawn_by=actor, checked_by=checker,
-        drawn_at=clock.now(), ledger_entry_id=entry.pk,
+        session=session,
+        vial_id=vial.pk,
+        lot=vial.lot,
+        dose_mg=dose,
+        volume_ml=volume,
+        concentration_mg_per_ml=concentration,
+        dose_mg_per_kg=per_kg,
+        drawn_by=actor,
+        checked_by=checker,
+        drawn_at=clock.now(),
+        ledger_entry_id=entry.pk,
     )
     if session.status != SessionStatus.DOSING:
         move_status(session, SessionStatus.DOSING)
         session.save(update_fields=["status"])
-    audit_step(actor, session, preparation, action=AuditAction.CREATE, vial=vial.pk, lot=preparation.lot,
-               dose_mg=dose, volume_ml=volume, checked_by=checker.pk, ledger_entry=preparation.ledger_entry_id)
+    audit_step(
+        actor,
+        session,
+        preparation,
+        action=AuditAction.CREATE,
+        vial=vial.pk,
+        lot=preparation.lot,
+        dose_mg=dose,
+        volume_ml=volume,
+        checked_by=checker.pk,
+        ledger_entry=preparation.ledger_entry_id,
+    )
     return preparation
 
 
-def do_waste_remainder(actor, session_id: int, preparation_id: int, *, quantity_mg, witness_id,
-                       witness_password: str, reason: str) -> DosePreparation:
+def do_waste_remainder(
+    actor, session_id: int, preparation_id: int, *, quantity_mg, witness_id, witness_password: str, reason: str
+) -> DosePreparation:
     """Waste what is left in the vial, witnessed by a second user who re-enters their password.
 
     Not one transaction on purpose: the ledger records a witness's failed re-authentication in
@@ -135,9 +162,14 @@ def do_waste_remainder(actor, session_id: int, preparation_id: int, *, quantity_
         witness = staff_member(actor, witness_id, "witness")
         reason = clean_reason(reason, max_chars=500)
     entry = ledger_actions.do_record_waste(
-        actor, vial_id=preparation.vial_id, quantity_mg=quantity_mg, witness=witness,
-        witness_password=witness_password if isinstance(witness_password, str) else "", reason=reason,
-        patient=session.patient, treatment_session_id=session.pk,
+        actor,
+        vial_id=preparation.vial_id,
+        quantity_mg=quantity_mg,
+        witness=witness,
+        witness_password=witness_password if isinstance(witness_password, str) else "",
+        reason=reason,
+        patient=session.patient,
+        treatment_session_id=session.pk,
     )
     with transaction.atomic():
         session = locked_session(actor, session_id)
@@ -147,8 +179,15 @@ def do_waste_remainder(actor, session_id: int, preparation_id: int, *, quantity_
         preparation.waste_ledger_entry_id = entry.pk
         preparation.wasted_at = entry.occurred_at
         preparation.save(update_fields=["wasted_mg", "waste_witness", "waste_ledger_entry_id", "wasted_at"])
-        audit_step(actor, session, preparation, quantity_mg=preparation.wasted_mg, witness=witness.pk, reason=reason,
-                   waste_ledger_entry=entry.pk)
+        audit_step(
+            actor,
+            session,
+            preparation,
+            quantity_mg=preparation.wasted_mg,
+            witness=witness.pk,
+            reason=reason,
+            waste_ledger_entry=entry.pk,
+        )
     return preparation
 
 
@@ -216,4 +255,3 @@ def do_record_device(actor, session_id: int) -> SessionDevice:
         session.save(update_fields=sorted(set(fields)))
     audit_step(actor, session, device, action=AuditAction.CREATE, sequence=device.sequence, of=planned)
     return device
-

@@ -50,8 +50,17 @@ def _int(field: str, value, low: int, high: int, *, required: bool = True) -> in
 
 
 @transaction.atomic
-def do_record_vitals(actor, session_id: int, *, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, spo2_percent,
-                     respiratory_rate_per_min=None, recorded_at: dt.datetime | None = None) -> VitalSign:
+def do_record_vitals(
+    actor,
+    session_id: int,
+    *,
+    systolic_mmhg,
+    diastolic_mmhg,
+    heart_rate_bpm,
+    spo2_percent,
+    respiratory_rate_per_min=None,
+    recorded_at: dt.datetime | None = None,
+) -> VitalSign:
     """One set of vital signs, matched to the protocol's next check (late ones flagged).
 
     Before administration they are pre-dose vitals; after the stop of administration or in
@@ -86,23 +95,39 @@ def do_record_vitals(actor, session_id: int, *, systolic_mmhg, diastolic_mmhg, h
         phase = VitalPhase.MONITORING
         answered = {v.scheduled_minute for v in session.vitals.all() if v.scheduled_minute is not None}
         scheduled = check_for_reading(
-            session.template.vital_check_times_min or [], answered, minute,
+            session.template.vital_check_times_min or [],
+            answered,
+            minute,
             tolerance_min=settings_of(session).vitals_tolerance_min,
         )
         if scheduled is not None and minute > scheduled + settings_of(session).vitals_tolerance_min:
             late = int(minute - scheduled)
     vital = VitalSign.objects.create(
-        session=session, phase=phase, scheduled_minute=scheduled, recorded_at=at,
-        minute=None if minute is None else int(minute), minutes_late=late, recorded_by=actor, **values,
+        session=session,
+        phase=phase,
+        scheduled_minute=scheduled,
+        recorded_at=at,
+        minute=None if minute is None else int(minute),
+        minutes_late=late,
+        recorded_by=actor,
+        **values,
     )
     vital.stop_reasons = (
         stop_reasons(values["systolic_mmhg"], values["diastolic_mmhg"], thresholds_of(session))
-        if session.status == SessionStatus.ADMINISTERING else []
+        if session.status == SessionStatus.ADMINISTERING
+        else []
     )
-    audit_step(actor, session, vital, action=AuditAction.CREATE, phase=phase, scheduled_minute=scheduled,
-               minutes_late=late, **values)
+    audit_step(
+        actor,
+        session,
+        vital,
+        action=AuditAction.CREATE,
+        phase=phase,
+        scheduled_minute=scheduled,
+        minutes_late=late,
+        **values,
+    )
     return vital
-
 
 
 @transaction.atomic
@@ -118,18 +143,38 @@ def do_record_rating(actor, session_id: int, *, instrument: str, answers) -> Ses
     now = clock.now()
     minute = minutes_since_start(session, now)
     rating = SessionRating.objects.create(
-        session=session, instrument=instrument, response=response,
-        minute=None if minute is None else int(minute), recorded_at=now, recorded_by=actor,
+        session=session,
+        instrument=instrument,
+        response=response,
+        minute=None if minute is None else int(minute),
+        recorded_at=now,
+        recorded_by=actor,
     )
-    audit_step(actor, session, rating, action=AuditAction.CREATE, instrument=instrument, total=response.total,
-               response=response.pk)
+    audit_step(
+        actor,
+        session,
+        rating,
+        action=AuditAction.CREATE,
+        instrument=instrument,
+        total=response.total,
+        response=response.pk,
+    )
     return rating
 
 
 @transaction.atomic
-def do_record_adverse_event(actor, session_id: int, *, kind: str, action_taken: str, severity: str = "mild",
-                            description: str = "", rescue_medicine: str = "", rescue_dose_mg=None,
-                            onset_at: dt.datetime | None = None) -> AdverseEvent:
+def do_record_adverse_event(
+    actor,
+    session_id: int,
+    *,
+    kind: str,
+    action_taken: str,
+    severity: str = "mild",
+    description: str = "",
+    rescue_medicine: str = "",
+    rescue_dose_mg=None,
+    onset_at: dt.datetime | None = None,
+) -> AdverseEvent:
     session = locked_session(actor, session_id)
     require_status(session, EVENTS_ALLOWED, "record an adverse event")
     if kind not in AdverseEventKind.values:
@@ -156,11 +201,25 @@ def do_record_adverse_event(actor, session_id: int, *, kind: str, action_taken: 
     if timezone.is_naive(onset) or onset > now + dt.timedelta(minutes=1) or onset < session.checked_in_at:
         raise ValidationError({"onset_at": "The onset must be during the session, with its time zone."})
     event = AdverseEvent.objects.create(
-        session=session, kind=kind, severity=severity, onset_at=onset, description=description,
-        action_taken=action_taken, rescue_medicine=rescue_medicine, rescue_dose_mg=dose,
-        recorded_by=actor, recorded_at=now,
+        session=session,
+        kind=kind,
+        severity=severity,
+        onset_at=onset,
+        description=description,
+        action_taken=action_taken,
+        rescue_medicine=rescue_medicine,
+        rescue_dose_mg=dose,
+        recorded_by=actor,
+        recorded_at=now,
     )
-    audit_step(actor, session, event, action=AuditAction.CREATE, kind=kind, severity=severity,
-               rescue_medicine=rescue_medicine, rescue_dose_mg=dose)
+    audit_step(
+        actor,
+        session,
+        event,
+        action=AuditAction.CREATE,
+        kind=kind,
+        severity=severity,
+        rescue_medicine=rescue_medicine,
+        rescue_dose_mg=dose,
+    )
     return event
-

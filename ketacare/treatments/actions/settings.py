@@ -8,8 +8,12 @@ from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.treatments.models import TreatmentSettings
 
 SETTINGS_FIELDS = (
-    "vitals_tolerance_min", "esketamine_min_observation_min", "other_min_observation_min",
-    "discharge_max_heart_rate_bpm", "discharge_min_spo2_percent", "pregnancy_test_required",
+    "vitals_tolerance_min",
+    "esketamine_min_observation_min",
+    "other_min_observation_min",
+    "discharge_max_heart_rate_bpm",
+    "discharge_min_spo2_percent",
+    "pregnancy_test_required",
 )
 
 

@@ -20,10 +20,14 @@ def day(request, location_id: int = Query(..., ge=1, le=DB_ID_MAX), date: dt.dat
     location = access_location_by_id(request.auth, location_id)
     on = date or timezone.now().astimezone(location.zone).date()
     return [
-        {"appointment_id": row.appointment.pk, "starts_at": row.appointment.starts_at,
-         "patient_id": row.appointment.patient_id, "appointment_type": row.appointment.appointment_type.name,
-         "session_id": row.session.pk if row.session else None,
-         "session_status": row.session.status if row.session else None}
+        {
+            "appointment_id": row.appointment.pk,
+            "starts_at": row.appointment.starts_at,
+            "patient_id": row.appointment.patient_id,
+            "appointment_type": row.appointment.appointment_type.name,
+            "session_id": row.session.pk if row.session else None,
+            "session_status": row.session.status if row.session else None,
+        }
         for row in day_list(request.auth, location, on)
     ]
 

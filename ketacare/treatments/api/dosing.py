@@ -9,8 +9,9 @@ from ketacare.treatments.schemas import SessionDoseIn, SessionWasteIn, Treatment
 @router.post("/{session_id}/dose", response={200: TreatmentSessionOut, **WRITE_ERRORS})
 def prepare_dose(request, payload: SessionDoseIn, session_id: int = PathId):
     """Draw the dose from a vial, checked by a second user (a ledger administration entry)."""
-    actions.do_prepare_dose(request.auth, session_id, vial_id=payload.vial_id, checked_by_id=payload.checked_by_id,
-                            dose_mg=payload.dose_mg)
+    actions.do_prepare_dose(
+        request.auth, session_id, vial_id=payload.vial_id, checked_by_id=payload.checked_by_id, dose_mg=payload.dose_mg
+    )
     return fresh_session(request, session_id)
 
 
@@ -18,8 +19,13 @@ def prepare_dose(request, payload: SessionDoseIn, session_id: int = PathId):
 def waste(request, payload: SessionWasteIn, session_id: int = PathId):
     """Waste the remainder of the vial, with a witness who re-enters their password."""
     actions.do_waste_remainder(
-        request.auth, session_id, payload.preparation_id, quantity_mg=payload.quantity_mg,
-        witness_id=payload.witness_id, witness_password=payload.witness_password, reason=payload.reason,
+        request.auth,
+        session_id,
+        payload.preparation_id,
+        quantity_mg=payload.quantity_mg,
+        witness_id=payload.witness_id,
+        witness_password=payload.witness_password,
+        reason=payload.reason,
     )
     return fresh_session(request, session_id)
 

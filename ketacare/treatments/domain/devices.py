@@ -29,8 +29,9 @@ def next_device_at(used_at: list[datetime], rest_min: int = ESKETAMINE_DEVICE_RE
     return max(used_at) + timedelta(minutes=rest_min)
 
 
-def check_next_device(used_at: list[datetime], planned_count: int, now: datetime,
-                      rest_min: int = ESKETAMINE_DEVICE_REST_MIN) -> None:
+def check_next_device(
+    used_at: list[datetime], planned_count: int, now: datetime, rest_min: int = ESKETAMINE_DEVICE_REST_MIN
+) -> None:
     """Refuse a device beyond the planned dose or before the rest after the previous one is over."""
     if len(used_at) >= planned_count:
         raise DeviceError("device", f"All {planned_count} devices of this dose have been used.")
@@ -38,5 +39,6 @@ def check_next_device(used_at: list[datetime], planned_count: int, now: datetime
     if ready is not None and now < ready:
         seconds = int((ready - now).total_seconds())
         raise DeviceError(
-            "device", f"Rest {rest_min} minutes after each device: the next may be used in {seconds // 60}:{seconds % 60:02d}."
+            "device",
+            f"Rest {rest_min} minutes after each device: the next may be used in {seconds // 60}:{seconds % 60:02d}.",
         )

@@ -35,7 +35,9 @@ def stop_reasons(systolic_mmhg: int, diastolic_mmhg: int, thresholds: Thresholds
     """Why a reading during administration reaches the protocol's stop level; empty = it does not."""
     reasons = []
     if thresholds.stop_systolic_mmhg is not None and systolic_mmhg > thresholds.stop_systolic_mmhg:
-        reasons.append(f"Systolic {systolic_mmhg} mmHg is above the stop level of {thresholds.stop_systolic_mmhg} mmHg.")
+        reasons.append(
+            f"Systolic {systolic_mmhg} mmHg is above the stop level of {thresholds.stop_systolic_mmhg} mmHg."
+        )
     if thresholds.stop_diastolic_mmhg is not None and diastolic_mmhg > thresholds.stop_diastolic_mmhg:
         reasons.append(
             f"Diastolic {diastolic_mmhg} mmHg is above the stop level of {thresholds.stop_diastolic_mmhg} mmHg."

@@ -29,15 +29,29 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 # Steps that write the chart, and the statuses they are allowed in.
-VITALS_ALLOWED = frozenset({
-    Status.CHECKED_IN, Status.PRECHECKS_DONE, Status.HELD, Status.DOSING, Status.ADMINISTERING, Status.OBSERVING,
-})
+VITALS_ALLOWED = frozenset(
+    {
+        Status.CHECKED_IN,
+        Status.PRECHECKS_DONE,
+        Status.HELD,
+        Status.DOSING,
+        Status.ADMINISTERING,
+        Status.OBSERVING,
+    }
+)
 # The checklist closes once the pre-session checks are done.
 CHECKS_ALLOWED = frozenset({Status.CHECKED_IN, Status.HELD})
-EVENTS_ALLOWED = frozenset({
-    Status.CHECKED_IN, Status.PRECHECKS_DONE, Status.HELD, Status.DOSING, Status.ADMINISTERING, Status.OBSERVING,
-    Status.DISCHARGED,
-})
+EVENTS_ALLOWED = frozenset(
+    {
+        Status.CHECKED_IN,
+        Status.PRECHECKS_DONE,
+        Status.HELD,
+        Status.DOSING,
+        Status.ADMINISTERING,
+        Status.OBSERVING,
+        Status.DISCHARGED,
+    }
+)
 RATINGS_ALLOWED = frozenset({Status.ADMINISTERING, Status.OBSERVING})
 
 

@@ -77,15 +77,26 @@ def _y_ticks() -> tuple[Tick, ...]:
 
 def _series(xs: list[float], readings: list[Reading], labels: list[str]) -> tuple[Series, ...]:
     result = []
-    for label, css, attr in (("Systolic", "sys", "systolic_mmhg"), ("Diastolic", "dia", "diastolic_mmhg"),
-                             ("Heart rate", "hr", "heart_rate_bpm")):
-        dots = tuple((x, _y(getattr(r, attr)), f"{text}: {getattr(r, attr)}") for x, r, text in zip(xs, readings, labels, strict=True))
+    for label, css, attr in (
+        ("Systolic", "sys", "systolic_mmhg"),
+        ("Diastolic", "dia", "diastolic_mmhg"),
+        ("Heart rate", "hr", "heart_rate_bpm"),
+    ):
+        dots = tuple(
+            (x, _y(getattr(r, attr)), f"{text}: {getattr(r, attr)}")
+            for x, r, text in zip(xs, readings, labels, strict=True)
+        )
         result.append(Series(label, css, " ".join(f"{x},{y}" for x, y, _ in dots), dots))
     return tuple(result)
 
 
-def session_chart(readings: list[Reading], *, horizon_min: int, delay: tuple[int | None, int | None],
-                  stop: tuple[int | None, int | None]) -> VitalsChart:
+def session_chart(
+    readings: list[Reading],
+    *,
+    horizon_min: int,
+    delay: tuple[int | None, int | None],
+    stop: tuple[int | None, int | None],
+) -> VitalsChart:
     """One session's readings against minutes after the start (pre-dose readings at x = the left edge)."""
     latest = max((r.minute for r in readings if r.minute is not None), default=0)
     horizon = max(horizon_min, int(latest) + 1, 1)
@@ -102,11 +113,17 @@ def session_chart(readings: list[Reading], *, horizon_min: int, delay: tuple[int
     labels = ["before dosing" if r.minute is None else f"{int(r.minute)} min" for r in ordered]
     step = 15 if horizon <= 120 else 30
     return VitalsChart(
-        WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM,
+        WIDTH,
+        HEIGHT,
+        LEFT,
+        WIDTH - RIGHT,
+        TOP,
+        HEIGHT - BOTTOM,
         _series([x(r.minute) for r in ordered], ordered, labels),
         _thresholds(delay, stop),
         (Tick("pre", x(None)),) + tuple(Tick(str(m), x(m)) for m in range(0, horizon + 1, step)),
-        _y_ticks(), "minutes after the start",
+        _y_ticks(),
+        "minutes after the start",
     )
 
 
@@ -118,8 +135,9 @@ class SessionPeak:
     heart_rate_bpm: int
 
 
-def across_sessions_chart(peaks: list[SessionPeak], *, delay: tuple[int | None, int | None],
-                          stop: tuple[int | None, int | None]) -> VitalsChart:
+def across_sessions_chart(
+    peaks: list[SessionPeak], *, delay: tuple[int | None, int | None], stop: tuple[int | None, int | None]
+) -> VitalsChart:
     """Each session's highest reading, in session order (x is the session number, labelled by date)."""
     plot_w = WIDTH - LEFT - RIGHT
     count = len(peaks)
@@ -131,8 +149,15 @@ def across_sessions_chart(peaks: list[SessionPeak], *, delay: tuple[int | None, 
     readings = [Reading(None, p.systolic_mmhg, p.diastolic_mmhg, p.heart_rate_bpm) for p in peaks]
     labels = [p.on.isoformat() for p in peaks]
     return VitalsChart(
-        WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM,
-        _series(xs, readings, labels), _thresholds(delay, stop),
+        WIDTH,
+        HEIGHT,
+        LEFT,
+        WIDTH - RIGHT,
+        TOP,
+        HEIGHT - BOTTOM,
+        _series(xs, readings, labels),
+        _thresholds(delay, stop),
         tuple(Tick(f"{p.on:%m-%d}", x(i)) for i, p in enumerate(peaks)),
-        _y_ticks(), "session (highest reading)",
+        _y_ticks(),
+        "session (highest reading)",
     )

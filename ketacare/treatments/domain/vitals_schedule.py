@@ -78,6 +78,9 @@ def check_for_reading(
     for check in states:
         if check.scheduled_minute in answered_minutes:
             continue
-        if check.state in (CheckState.DUE, CheckState.UPCOMING) and reading_minute >= check.scheduled_minute - tolerance_min:
+        if (
+            check.state in (CheckState.DUE, CheckState.UPCOMING)
+            and reading_minute >= check.scheduled_minute - tolerance_min
+        ):
             return check.scheduled_minute
     return None

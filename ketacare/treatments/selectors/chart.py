@@ -14,8 +14,18 @@ from ketacare.audit.models import AuditAction
 from ketacare.treatments.models import TreatmentSession
 
 _RELATED = (
-    "organisation", "location", "patient", "patient__organisation", "plan", "template", "appointment",
-    "monitoring_clinician", "prescriber", "overridden_by", "administered_by", "discharged_by",
+    "organisation",
+    "location",
+    "patient",
+    "patient__organisation",
+    "plan",
+    "template",
+    "appointment",
+    "monitoring_clinician",
+    "prescriber",
+    "overridden_by",
+    "administered_by",
+    "discharged_by",
 )
 
 

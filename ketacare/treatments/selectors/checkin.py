@@ -55,16 +55,27 @@ def day_list(user, location: Location, day: dt.date) -> list[DayRow]:
     end = start + dt.timedelta(days=1)
     appointments = list(
         Appointment.objects.filter(
-            location=location, starts_at__gte=start, starts_at__lt=end, status__in=_DAY_STATUSES,
+            location=location,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            status__in=_DAY_STATUSES,
             appointment_type__kind__in=list(ROUTE_BY_KIND),
-        ).select_related("patient", "appointment_type", "chair").order_by("starts_at")
+        )
+        .select_related("patient", "appointment_type", "chair")
+        .order_by("starts_at")
     )
     sessions = {
-        s.appointment_id: s for s in TreatmentSession.objects.filter(
-            appointment__in=appointments).exclude(status=SessionStatus.CANCELLED)
+        s.appointment_id: s
+        for s in TreatmentSession.objects.filter(appointment__in=appointments).exclude(status=SessionStatus.CANCELLED)
     }
-    record_event(user, AuditAction.LIST, organisation=location.organisation, object_type="treatments.daylist",
-                 object_id=str(location.pk), detail={"date": day.isoformat(), "count": len(appointments)})
+    record_event(
+        user,
+        AuditAction.LIST,
+        organisation=location.organisation,
+        object_type="treatments.daylist",
+        object_id=str(location.pk),
+        detail={"date": day.isoformat(), "count": len(appointments)},
+    )
     return [DayRow(appointment, sessions.get(appointment.pk)) for appointment in appointments]
 
 

@@ -25,16 +25,20 @@ def min_observation_of(session: TreatmentSession, settings: TreatmentSettings) -
     return settings.other_min_observation_min
 
 
-def discharge_gaps(session: TreatmentSession, *, alert: bool, walking_steadily: bool, accompanied_home: bool,
-                   now: dt.datetime) -> dict[str, str]:
+def discharge_gaps(
+    session: TreatmentSession, *, alert: bool, walking_steadily: bool, accompanied_home: bool, now: dt.datetime
+) -> dict[str, str]:
     """Discharge criteria not met (empty = may go)."""
     settings = settings_of(session)
     last = session.vitals.exclude(phase=VitalPhase.PRE_DOSE).order_by("-recorded_at", "-id").first()
     return missing_criteria(
-        last_vitals=None if last is None else LastVitals(
-            last.systolic_mmhg, last.diastolic_mmhg, last.heart_rate_bpm, last.spo2_percent),
+        last_vitals=None
+        if last is None
+        else LastVitals(last.systolic_mmhg, last.diastolic_mmhg, last.heart_rate_bpm, last.spo2_percent),
         allowed=discharge_range_of(session, settings),
-        alert=alert, walking_steadily=walking_steadily, accompanied_home=accompanied_home,
+        alert=alert,
+        walking_steadily=walking_steadily,
+        accompanied_home=accompanied_home,
         observed_minutes=minutes_since_start(session, now),
         min_observation_min=min_observation_of(session, settings),
     )

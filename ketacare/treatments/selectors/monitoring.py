@@ -17,8 +17,11 @@ def sessions_of_patient(user, patient) -> list[TreatmentSession]:
     if patient.organisation_id != user.organisation_id:
         raise PermissionDenied("Another organisation's patient")
     return list(
-        visible_sessions(user).filter(patient=patient).exclude(status=SessionStatus.CANCELLED)
-        .prefetch_related("vitals").order_by("checked_in_at")
+        visible_sessions(user)
+        .filter(patient=patient)
+        .exclude(status=SessionStatus.CANCELLED)
+        .prefetch_related("vitals")
+        .order_by("checked_in_at")
     )
 
 
@@ -35,12 +38,15 @@ def vital_schedule(session: TreatmentSession, now: dt.datetime | None = None) ->
     recorded = [v.minute for v in session.vitals.all() if v.minute is not None]
     now_minute = None
     if session.administration_started_at is not None and session.status in (
-        SessionStatus.ADMINISTERING, SessionStatus.OBSERVING
+        SessionStatus.ADMINISTERING,
+        SessionStatus.OBSERVING,
     ):
         now_minute = minutes_since_start(session, now or clock.now())
     elif session.discharged_at is not None:
         now_minute = minutes_since_start(session, session.discharged_at)
     return check_states(
-        session.template.vital_check_times_min or [], recorded,
-        now_minute=now_minute, tolerance_min=settings.vitals_tolerance_min,
+        session.template.vital_check_times_min or [],
+        recorded,
+        now_minute=now_minute,
+        tolerance_min=settings.vitals_tolerance_min,
     )

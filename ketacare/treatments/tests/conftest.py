@@ -19,8 +19,9 @@ def no_start_checks(monkeypatch):
 @pytest.fixture
 def iv_world(org, staff, patient, portland, make_treatment_plan, make_session_appointment, make_products, receive):
     """An active IV plan (0.5 mg/kg), a 70 kg weight, today's appointment and a 500 mg vial at Portland."""
-    WeightMeasurement.objects.create(patient=patient, weight_kg=Decimal("70.0"), measured_on=patient.today(),
-                                     recorded_by=staff["nurse"])
+    WeightMeasurement.objects.create(
+        patient=patient, weight_kg=Decimal("70.0"), measured_on=patient.today(), recorded_by=staff["nurse"]
+    )
     plan = make_treatment_plan(patient, "iv-racemic-ketamine", staff["prescriber"], Decimal("0.5"))
     appointment = make_session_appointment(patient, portland, AppointmentKind.IV_INFUSION, staff["front_desk"])
     ketamine, esketamine = make_products(staff["clinic_admin"])
@@ -28,13 +29,26 @@ def iv_world(org, staff, patient, portland, make_treatment_plan, make_session_ap
     return {"plan": plan, "appointment": appointment, "vial": vial, "esketamine_product": esketamine}
 
 
-ALL_CHECKS = {"identity": True, "questionnaires": True, "weight": True, "fasting": True, "driver": True,
-              "interacting_medicines": True}
+ALL_CHECKS = {
+    "identity": True,
+    "questionnaires": True,
+    "weight": True,
+    "fasting": True,
+    "driver": True,
+    "interacting_medicines": True,
+}
 
 
 def vitals(session, nurse, systolic=120, diastolic=80, **extra):
-    return actions.do_record_vitals(nurse, session.pk, systolic_mmhg=systolic, diastolic_mmhg=diastolic,
-                                    heart_rate_bpm=extra.pop("hr", 72), spo2_percent=extra.pop("spo2", 98), **extra)
+    return actions.do_record_vitals(
+        nurse,
+        session.pk,
+        systolic_mmhg=systolic,
+        diastolic_mmhg=diastolic,
+        heart_rate_bpm=extra.pop("hr", 72),
+        spo2_percent=extra.pop("spo2", 98),
+        **extra,
+    )
 
 
 def checked_in(nurse, appointment, checks=None):

@@ -51,8 +51,9 @@ class TestHoldAndOverride:
         assert "reason" in error.value.message_dict
         session = actions.do_override_hold(prescriber, session.pk, reason="White-coat; home readings normal")
         assert session.status == SessionStatus.PRECHECKS_DONE and session.overridden_by == prescriber
-        entry = AuditEntry.objects.filter(object_type="treatments.treatmentsession", object_id=str(session.pk),
-                                          actor=prescriber).last()
+        entry = AuditEntry.objects.filter(
+            object_type="treatments.treatmentsession", object_id=str(session.pk), actor=prescriber
+        ).last()
         assert entry.detail["override"] is True and entry.detail["reason"] == "White-coat; home readings normal"
 
     def test_within_delay_level_goes_ahead(self, staff, iv_world, clock):
@@ -69,8 +70,9 @@ class TestHoldAndOverride:
 
 
 class TestDoseAndLedger:
-    def test_dose_in_mg_and_ml_from_the_vial_checked_by_another_and_waste_witnessed(self, staff, iv_world, clock,
-                                                                                    password):
+    def test_dose_in_mg_and_ml_from_the_vial_checked_by_another_and_waste_witnessed(
+        self, staff, iv_world, clock, password
+    ):
         nurse, prescriber = staff["nurse"], staff["prescriber"]
         session = checked_in(nurse, iv_world["appointment"])
         vitals(session, nurse)
@@ -79,8 +81,9 @@ class TestDoseAndLedger:
         with pytest.raises(ValidationError) as error:
             actions.do_prepare_dose(nurse, session.pk, vial_id=iv_world["vial"].pk, checked_by_id=nurse.pk)
         assert "checked_by" in error.value.message_dict
-        preparation = actions.do_prepare_dose(nurse, session.pk, vial_id=iv_world["vial"].pk,
-                                              checked_by_id=prescriber.pk)
+        preparation = actions.do_prepare_dose(
+            nurse, session.pk, vial_id=iv_world["vial"].pk, checked_by_id=prescriber.pk
+        )
         # 70 kg × 0.5 mg/kg = 35 mg; 35 mg / 50 mg/mL = 0.7 mL.
         assert preparation.dose_mg == Decimal("35") and preparation.volume_ml == Decimal("0.70")
         assert preparation.lot == iv_world["vial"].lot
@@ -89,18 +92,38 @@ class TestDoseAndLedger:
         assert entry.checked_by == prescriber and entry.quantity_mg == Decimal("-35")
         # Wrong witness password: nothing recorded.
         with pytest.raises(ValidationError) as error:
-            actions.do_waste_remainder(nurse, session.pk, preparation.pk, quantity_mg="465", witness_id=prescriber.pk,
-                                       witness_password="wrong", reason="Remainder")
+            actions.do_waste_remainder(
+                nurse,
+                session.pk,
+                preparation.pk,
+                quantity_mg="465",
+                witness_id=prescriber.pk,
+                witness_password="wrong",
+                reason="Remainder",
+            )
         assert "witness_password" in error.value.message_dict
         assert Vial.objects.get(pk=iv_world["vial"].pk).balance_mg == Decimal("465")
-        preparation = actions.do_waste_remainder(nurse, session.pk, preparation.pk, quantity_mg="465",
-                                                 witness_id=prescriber.pk, witness_password=password,
-                                                 reason="Remainder of vial")
+        preparation = actions.do_waste_remainder(
+            nurse,
+            session.pk,
+            preparation.pk,
+            quantity_mg="465",
+            witness_id=prescriber.pk,
+            witness_password=password,
+            reason="Remainder of vial",
+        )
         assert preparation.wasted_mg == Decimal("465") and preparation.waste_witness == prescriber
         assert Vial.objects.get(pk=iv_world["vial"].pk).balance_mg == Decimal("0")
         with pytest.raises(ValidationError, match="already been wasted"):
-            actions.do_waste_remainder(nurse, session.pk, preparation.pk, quantity_mg="1", witness_id=prescriber.pk,
-                                       witness_password=password, reason="again")
+            actions.do_waste_remainder(
+                nurse,
+                session.pk,
+                preparation.pk,
+                quantity_mg="1",
+                witness_id=prescriber.pk,
+                witness_password=password,
+                reason="again",
+            )
 
     def test_other_locations_vial_refused(self, staff, iv_world, clock, org, receive):
         boston = Location.objects.get(organisation=org, name="Harbor Boston")
@@ -125,8 +148,9 @@ class TestVitalsSchedule:
         clock.advance(19)  # minute 41: the 30-minute check was missed
         on_time = vitals(session, nurse)
         assert on_time.scheduled_minute == 40 and on_time.minutes_late == 0
-        states = {c.scheduled_minute: c.state for c in vital_schedule(
-            TreatmentSession.objects.get(pk=session.pk), clock.now)}
+        states = {
+            c.scheduled_minute: c.state for c in vital_schedule(TreatmentSession.objects.get(pk=session.pk), clock.now)
+        }
         assert states[0] == "done" and states[15] == "late" and states[30] == "missed" and states[40] == "done"
 
     def test_stop_level_prompts(self, staff, iv_world, clock):
@@ -152,16 +176,18 @@ class TestDischargeAndLock:
         actions.do_stop_administration(nurse, session.pk)
         vitals(session, nurse, systolic=150)
         with pytest.raises(ValidationError) as error:
-            actions.do_discharge(nurse, session.pk, alert=True, walking_steadily=False, accompanied_home=True,
-                                 escort_name="Sam")
+            actions.do_discharge(
+                nurse, session.pk, alert=True, walking_steadily=False, accompanied_home=True, escort_name="Sam"
+            )
         assert set(error.value.message_dict) == {"vitals", "walking_steadily"}
         assert not hasattr(TreatmentSession.objects.get(pk=session.pk), "discharge")
         vitals(session, nurse, systolic=128)
         with pytest.raises(ValidationError) as error:
             actions.do_discharge(nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=False)
         assert set(error.value.message_dict) == {"accompanied_home"}
-        session = actions.do_discharge(nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=True,
-                                       escort_name="Sam (partner)")
+        session = actions.do_discharge(
+            nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=True, escort_name="Sam (partner)"
+        )
         assert session.status == SessionStatus.DISCHARGED and session.monitoring_minutes == 40
         iv_world["appointment"].refresh_from_db()
         assert iv_world["appointment"].status == "completed"  # the visit took place
@@ -187,8 +213,9 @@ class TestDischargeAndLock:
         actions.do_stop_administration(staff["nurse"], session.pk)
         vitals(session, staff["nurse"])
         with pytest.raises(ValidationError) as error:
-            actions.do_discharge(staff["nurse"], session.pk, alert=True, walking_steadily=True,
-                                 accompanied_home=True, escort_name="Sam")
+            actions.do_discharge(
+                staff["nurse"], session.pk, alert=True, walking_steadily=True, accompanied_home=True, escort_name="Sam"
+            )
         assert "10 of 30 minutes" in error.value.message_dict["observation"][0]
 
 
@@ -221,9 +248,18 @@ class TestEsketamine:
     def _ready(self, staff, esk):
         nurse = staff["nurse"]
         session = actions.do_start_session(nurse, esk["appointment"].pk)
-        actions.do_record_checklist(nurse, session.pk, answers={
-            "identity": True, "questionnaires": True, "fasting": True, "driver": True, "interacting_medicines": True,
-        }, interacting_medicines=["benzodiazepine"])
+        actions.do_record_checklist(
+            nurse,
+            session.pk,
+            answers={
+                "identity": True,
+                "questionnaires": True,
+                "fasting": True,
+                "driver": True,
+                "interacting_medicines": True,
+            },
+            interacting_medicines=["benzodiazepine"],
+        )
         vitals(session, nurse)
         return actions.do_complete_prechecks(nurse, session.pk)
 
@@ -235,8 +271,7 @@ class TestEsketamine:
         register_start_check("programme", lambda session: asked.append(session.pk) or list(problems))
         session = self._ready(staff, esk)
         with pytest.raises(ValidationError) as error:
-            actions.do_prepare_dose(nurse, session.pk, vial_id=esk["kit"].pk, checked_by_id=prescriber.pk,
-                                    dose_mg=56)
+            actions.do_prepare_dose(nurse, session.pk, vial_id=esk["kit"].pk, checked_by_id=prescriber.pk, dose_mg=56)
         assert error.value.message_dict == {"programme": ["Not certified. Not enrolled."]}
         assert asked == [session.pk]
         assert not LedgerEntry.objects.filter(kind=EntryKind.ADMINISTRATION).exists()
@@ -252,8 +287,9 @@ class TestEsketamine:
         nurse = staff["nurse"]
         session = self._ready(staff, esk)
         assert session.interacting_medicines == ["benzodiazepine"]
-        actions.do_prepare_dose(nurse, session.pk, vial_id=esk["kit"].pk, checked_by_id=staff["prescriber"].pk,
-                                dose_mg=56)
+        actions.do_prepare_dose(
+            nurse, session.pk, vial_id=esk["kit"].pk, checked_by_id=staff["prescriber"].pk, dose_mg=56
+        )
         first = actions.do_record_device(nurse, session.pk)
         clock.advance(3)
         with pytest.raises(ValidationError, match="Rest 5 minutes"):
@@ -266,22 +302,30 @@ class TestEsketamine:
         clock.advance(60)
         vitals(session, nurse)
         with pytest.raises(ValidationError) as error:
-            actions.do_discharge(nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=True,
-                                 escort_name="Kim")
+            actions.do_discharge(
+                nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=True, escort_name="Kim"
+            )
         assert "65 of 120 minutes" in error.value.message_dict["observation"][0]
         clock.advance(56)
-        session = actions.do_discharge(nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=True,
-                                       escort_name="Kim")
+        session = actions.do_discharge(
+            nurse, session.pk, alert=True, walking_steadily=True, accompanied_home=True, escort_name="Kim"
+        )
         assert session.monitoring_minutes == 121
 
 
-def test_start_checks_the_appointment_in_only_on_its_day(staff, iv_world, clock, patient, portland,
-                                                         make_session_appointment):
+def test_start_checks_the_appointment_in_only_on_its_day(
+    staff, iv_world, clock, patient, portland, make_session_appointment
+):
     actions.do_start_session(staff["nurse"], iv_world["appointment"].pk)
     iv_world["appointment"].refresh_from_db()
     assert iv_world["appointment"].status == AppointmentStatus.CHECKED_IN
-    later = make_session_appointment(patient, portland, AppointmentKind.IV_INFUSION, staff["front_desk"],
-                             starts_at=iv_world["appointment"].starts_at + dt.timedelta(days=3))
+    later = make_session_appointment(
+        patient,
+        portland,
+        AppointmentKind.IV_INFUSION,
+        staff["front_desk"],
+        starts_at=iv_world["appointment"].starts_at + dt.timedelta(days=3),
+    )
     with pytest.raises(ValidationError) as error:
         actions.do_start_session(staff["nurse"], later.pk)
     assert "starts_at" in error.value.message_dict

@@ -40,33 +40,57 @@ def test_iv_session_through_the_api(client, staff, other_staff, iv_world, clock,
     bad = post(client, f"/{sid}/checks", nurse, {"item": "weight", "passed": True, "weight_kg": 900})
     assert bad.status_code == 422 and "weight_kg" in str(bad.json())
     post(client, f"/{sid}/checks", nurse, {"item": "weight", "passed": True, "weight_kg": "70"})
-    post(client, f"/{sid}/vitals", nurse, {"systolic_mmhg": 150, "diastolic_mmhg": 85, "heart_rate_bpm": 80,
-                                           "spo2_percent": 97})
+    post(
+        client,
+        f"/{sid}/vitals",
+        nurse,
+        {"systolic_mmhg": 150, "diastolic_mmhg": 85, "heart_rate_bpm": 80, "spo2_percent": 97},
+    )
     assert post(client, f"/{sid}/prechecks", nurse).json()["status"] == SessionStatus.HELD
     assert post(client, f"/{sid}/override", nurse, {"reason": "x"}).status_code == 403
     body = post(client, f"/{sid}/override", prescriber, {"reason": "Repeat 138/84 after rest"}).json()
     assert body["status"] == SessionStatus.PRECHECKS_DONE
-    body = post(client, f"/{sid}/dose", nurse, {"vial_id": iv_world["vial"].pk,
-                                                "checked_by_id": staff["prescriber"].pk}).json()
+    body = post(
+        client, f"/{sid}/dose", nurse, {"vial_id": iv_world["vial"].pk, "checked_by_id": staff["prescriber"].pk}
+    ).json()
     preparation = body["preparations"][0]
     assert Decimal(preparation["dose_mg"]) == 35 and Decimal(preparation["volume_ml"]) == Decimal("0.7")
-    waste = post(client, f"/{sid}/waste", nurse, {"preparation_id": preparation["id"], "quantity_mg": "465",
-                                                  "witness_id": staff["prescriber"].pk, "witness_password": password,
-                                                  "reason": "Remainder"})
+    waste = post(
+        client,
+        f"/{sid}/waste",
+        nurse,
+        {
+            "preparation_id": preparation["id"],
+            "quantity_mg": "465",
+            "witness_id": staff["prescriber"].pk,
+            "witness_password": password,
+            "reason": "Remainder",
+        },
+    )
     assert waste.status_code == 200 and Vial.objects.get(pk=iv_world["vial"].pk).balance_mg == 0
     assert post(client, f"/{sid}/administration/start", nurse).json()["status"] == SessionStatus.ADMINISTERING
     assert post(client, f"/{sid}/ratings", nurse, {"instrument": "moaas", "answers": {"1": 5}}).status_code == 200
     assert post(client, f"/{sid}/administration/stop", nurse).json()["status"] == SessionStatus.OBSERVING
-    refused = post(client, f"/{sid}/discharge", nurse, {"alert": True, "walking_steadily": True,
-                                                        "accompanied_home": True, "escort_name": "Sam"})
+    refused = post(
+        client,
+        f"/{sid}/discharge",
+        nurse,
+        {"alert": True, "walking_steadily": True, "accompanied_home": True, "escort_name": "Sam"},
+    )
     assert refused.status_code == 422
     assert {d["loc"][-1] for d in refused.json()["detail"]} == {"vitals", "observation"}
     # Other organisation: not found; other role: forbidden.
     assert client.get(f"/api/v1/sessions/{sid}", **token_for(other_staff["nurse"])).status_code == 404
     assert client.get(f"/api/v1/sessions/{sid}", **token_for(staff["front_desk"])).status_code == 403
-    assert post(client, f"/{sid}/vitals", token_for(staff["therapist"]),
-                {"systolic_mmhg": 120, "diastolic_mmhg": 80, "heart_rate_bpm": 70, "spo2_percent": 98}
-                ).status_code == 403
+    assert (
+        post(
+            client,
+            f"/{sid}/vitals",
+            token_for(staff["therapist"]),
+            {"systolic_mmhg": 120, "diastolic_mmhg": 80, "heart_rate_bpm": 70, "spo2_percent": 98},
+        ).status_code
+        == 403
+    )
 
 
 @pytest.fixture
@@ -80,7 +104,8 @@ def _keep_the_test_connection():
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()).include(
-    path_regex="^/api/v1/sessions")
+    path_regex="^/api/v1/sessions"
+)
 
 
 @pytest.fixture

@@ -20,8 +20,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024}])
-def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_world, portland, clock, viewport, password,
-                                          pdf_text, browser_sign_in, browser_sign_out, browser_record_vitals):
+def test_iv_session_check_in_to_discharge(
+    page: Page,
+    live_server,
+    staff,
+    iv_world,
+    portland,
+    clock,
+    viewport,
+    password,
+    pdf_text,
+    browser_sign_in,
+    browser_sign_out,
+    browser_record_vitals,
+):
     page.set_viewport_size(viewport)
     page.set_default_timeout(15000)
     base = live_server.url
@@ -38,8 +50,14 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
 
     # Check-in and the checklist.
     checklist = page.locator("#form-checklist")
-    for label in ("Identity confirmed", "Today's questionnaires done", "Today's weight", "Fasting as instructed",
-                  "Driver home confirmed", "Interacting medicines taken today asked"):
+    for label in (
+        "Identity confirmed",
+        "Today's questionnaires done",
+        "Today's weight",
+        "Fasting as instructed",
+        "Driver home confirmed",
+        "Interacting medicines taken today asked",
+    ):
         checklist.get_by_label(label, exact=True).check()
     checklist.get_by_label("Today's weight (kg)").fill("70")
     checklist.get_by_role("button", name="Save checklist").click()
@@ -126,14 +144,24 @@ def test_iv_session_check_in_to_discharge(page: Page, live_server, staff, iv_wor
     # The audit trail: the hold, the override with its reason, the witness's re-authentication.
     trail = AuditEntry.objects.filter(object_type="treatments.treatmentsession", object_id=str(session.pk))
     assert trail.filter(detail__status="held", actor=nurse).exists()
-    assert trail.filter(detail__override=True, actor=prescriber,
-                        detail__reason="Anxious on arrival; home readings 130s/80s; proceed").exists()
+    assert trail.filter(
+        detail__override=True, actor=prescriber, detail__reason="Anxious on arrival; home readings 130s/80s; proceed"
+    ).exists()
     assert AuditEntry.objects.filter(actor=prescriber, detail__event="witness_reauthenticated").exists()
     # The session PDF.
     pdf = page.request.get(f"{base}/sessions/{session.pk}/record.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
     text = pdf_text(pdf.body())
-    for expected in (b"Hold overridden", b"Anxious on arrival", b"lot L1", b"35 mg", b"0.7 mL", b"465 mg",
-                     b"accompanied home by Sam", b"Record locked", b"MOAA/S"):
+    for expected in (
+        b"Hold overridden",
+        b"Anxious on arrival",
+        b"lot L1",
+        b"35 mg",
+        b"0.7 mL",
+        b"465 mg",
+        b"accompanied home by Sam",
+        b"Record locked",
+        b"MOAA/S",
+    ):
         assert expected in text, expected
     assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.SIGNED

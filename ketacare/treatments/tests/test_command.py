@@ -21,14 +21,17 @@ def test_day_and_record(staff, iv_world, portland, clock, tmp_path, capsys):
     assert AuditEntry.objects.filter(action="export", object_id=str(session.pk), actor=nurse).exists()
 
 
-@pytest.mark.parametrize("args, option", [
-    (["day", "--location", "x", "--as-user", "nurse_harbor"], "--location"),
-    (["day", "--location", "999999", "--as-user", "nurse_harbor"], "--location"),
-    (["day", "--location", "1", "--date", "2026-13-01", "--as-user", "nurse_harbor"], "--date"),
-    (["day", "--location", "1", "--as-user", "front_desk_harbor"], "--as-user"),
-    (["day", "--location", "1", "--as-user", "nobody"], "--as-user"),
-    (["record", "--session", "0", "--output", "/tmp/x.pdf", "--as-user", "nurse_harbor"], "--session"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["day", "--location", "x", "--as-user", "nurse_harbor"], "--location"),
+        (["day", "--location", "999999", "--as-user", "nurse_harbor"], "--location"),
+        (["day", "--location", "1", "--date", "2026-13-01", "--as-user", "nurse_harbor"], "--date"),
+        (["day", "--location", "1", "--as-user", "front_desk_harbor"], "--as-user"),
+        (["day", "--location", "1", "--as-user", "nobody"], "--as-user"),
+        (["record", "--session", "0", "--output", "/tmp/x.pdf", "--as-user", "nurse_harbor"], "--session"),
+    ],
+)
 def test_bad_arguments_exit_2_naming_the_option(staff, portland, args, option):
     if args[0] == "day" and args[2] == "1":
         args = [*args[:2], str(portland.pk), *args[3:]]

@@ -92,8 +92,15 @@ class TestDischarge:
     GOOD = LastVitals(130, 80, 80, 98)
 
     def _missing(self, **changes):
-        values = dict(last_vitals=self.GOOD, allowed=self.RANGE, alert=True, walking_steadily=True,
-                      accompanied_home=True, observed_minutes=125, min_observation_min=120)
+        values = dict(
+            last_vitals=self.GOOD,
+            allowed=self.RANGE,
+            alert=True,
+            walking_steadily=True,
+            accompanied_home=True,
+            observed_minutes=125,
+            min_observation_min=120,
+        )
         values.update(changes)
         return missing_criteria(**values)
 
@@ -105,8 +112,13 @@ class TestDischarge:
         assert "119 of 120" in self._missing(observed_minutes=119.9)["observation"]
 
     def test_each_criterion_named(self):
-        missing = self._missing(last_vitals=LastVitals(150, 80, 80, 92), alert=False, walking_steadily=False,
-                                accompanied_home=False, observed_minutes=None)
+        missing = self._missing(
+            last_vitals=LastVitals(150, 80, 80, 92),
+            alert=False,
+            walking_steadily=False,
+            accompanied_home=False,
+            observed_minutes=None,
+        )
         assert set(missing) == {"vitals", "alert", "walking_steadily", "accompanied_home", "observation"}
         assert "systolic 150" in missing["vitals"] and "SpO2 92%" in missing["vitals"]
 

@@ -29,7 +29,7 @@ def test_day_list_and_start(client, staff, iv_world, portland, signed_in):
 
 @pytest.mark.parametrize("location", ["²", "0" * 30, "-1", "x"])
 def test_day_list_ignores_a_location_that_is_no_id(client, staff, iv_world, signed_in, location):
-    """"²" is a digit to str.isdigit() but no number to int(): the first location is shown, no error."""
+    """ "²" is a digit to str.isdigit() but no number to int(): the first location is shown, no error."""
     signed_in(staff["nurse"])
     first = client.get("/sessions/").context["location"]
     page = client.get("/sessions/", {"location": location})
@@ -49,12 +49,19 @@ def test_steps_through_htmx(client, staff, iv_world, clock, password, pdf_text, 
     # Checklist with an implausible weight: the field is named, nothing saved.
     bad = client.post(url + "checklist/", {"check_identity": "on", "check_weight": "on", "weight_kg": "900"}, **HX)
     assert bad.status_code == 200 and b"weight" in bad.content.lower() and not session.checks.exists()
-    client.post(url + "checklist/", {f"check_{i}": "on" for i in
-                                     ("identity", "questionnaires", "weight", "fasting", "driver",
-                                      "interacting_medicines")} | {"weight_kg": "70"}, **HX)
+    client.post(
+        url + "checklist/",
+        {
+            f"check_{i}": "on"
+            for i in ("identity", "questionnaires", "weight", "fasting", "driver", "interacting_medicines")
+        }
+        | {"weight_kg": "70"},
+        **HX,
+    )
     assert session.checks.filter(passed=True).count() == 6
-    client.post(url + "vitals/", {"systolic_mmhg": 160, "diastolic_mmhg": 95, "heart_rate_bpm": 80,
-                                  "spo2_percent": 98}, **HX)
+    client.post(
+        url + "vitals/", {"systolic_mmhg": 160, "diastolic_mmhg": 95, "heart_rate_bpm": 80, "spo2_percent": 98}, **HX
+    )
     held = client.post(url + "prechecks/", **HX)
     assert b"HELD" in held.content and TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.HELD
     # The nurse cannot override.
@@ -65,22 +72,50 @@ def test_steps_through_htmx(client, staff, iv_world, clock, password, pdf_text, 
     signed_in(nurse)
     page = client.post(url + "dose/", {"vial_id": iv_world["vial"].pk, "checked_by": prescriber.pk}, **HX)
     assert b"35 mg" in page.content and b"0.7 mL" in page.content
-    page = client.post(url + "waste/", {"preparation": session.preparations.get().pk, "quantity_mg": "465",
-                                        "witness": prescriber.pk, "witness_password": "nope", "reason": "Rest"}, **HX)
+    page = client.post(
+        url + "waste/",
+        {
+            "preparation": session.preparations.get().pk,
+            "quantity_mg": "465",
+            "witness": prescriber.pk,
+            "witness_password": "nope",
+            "reason": "Rest",
+        },
+        **HX,
+    )
     assert b"password is not right" in page.content
-    client.post(url + "waste/", {"preparation": session.preparations.get().pk, "quantity_mg": "465",
-                                 "witness": prescriber.pk, "witness_password": password, "reason": "Rest"}, **HX)
+    client.post(
+        url + "waste/",
+        {
+            "preparation": session.preparations.get().pk,
+            "quantity_mg": "465",
+            "witness": prescriber.pk,
+            "witness_password": password,
+            "reason": "Rest",
+        },
+        **HX,
+    )
     assert session.preparations.get().wasted_mg == Decimal("465")
     client.post(url + "start/", **HX)
     prompts = client.get(f"/sessions/{session.pk}/prompts/")
     assert b"Vital signs due: 0-minute check" in prompts.content and b"every 30s" in prompts.content
     page = client.post(url + "rating/", {"moaas-instrument": "moaas", "moaas-item_1": "4"}, **HX)
     assert b"MOAA/S <strong>4</strong>" in page.content
-    page = client.post(url + "adverse_event/", {"kind": "nausea", "severity": "mild", "action_taken": "",
-                                                "rescue_medicine": ""}, **HX)
+    page = client.post(
+        url + "adverse_event/", {"kind": "nausea", "severity": "mild", "action_taken": "", "rescue_medicine": ""}, **HX
+    )
     assert b"action_taken" in page.content or b"This field is required" in page.content
-    client.post(url + "adverse_event/", {"kind": "nausea", "severity": "mild", "action_taken": "Ondansetron given",
-                                         "rescue_medicine": "Ondansetron", "rescue_dose_mg": "4"}, **HX)
+    client.post(
+        url + "adverse_event/",
+        {
+            "kind": "nausea",
+            "severity": "mild",
+            "action_taken": "Ondansetron given",
+            "rescue_medicine": "Ondansetron",
+            "rescue_dose_mg": "4",
+        },
+        **HX,
+    )
     assert session.adverse_events.get().rescue_dose_mg == Decimal("4")
     # Discharge too early: each missing criterion named, still observing.
     client.post(url + "stop/", **HX)
@@ -119,19 +154,44 @@ def test_settings_page(client, staff, org, signed_in):
     signed_in(staff["clinic_admin"])
     assert client.get("/sessions/settings/").status_code == 200
     # REMS: esketamine observation cannot go under 2 hours; nothing saved.
-    bad = client.post("/sessions/settings/", {"vitals_tolerance_min": 5, "esketamine_min_observation_min": 60,
-                                              "other_min_observation_min": 30, "discharge_max_heart_rate_bpm": 110,
-                                              "discharge_min_spo2_percent": 94})
+    bad = client.post(
+        "/sessions/settings/",
+        {
+            "vitals_tolerance_min": 5,
+            "esketamine_min_observation_min": 60,
+            "other_min_observation_min": 30,
+            "discharge_max_heart_rate_bpm": 110,
+            "discharge_min_spo2_percent": 94,
+        },
+    )
     assert bad.status_code == 422 and not TreatmentSettings.objects.exists()
-    client.post("/sessions/settings/", {"vitals_tolerance_min": 10, "esketamine_min_observation_min": 120,
-                                        "other_min_observation_min": 45, "discharge_max_heart_rate_bpm": 110,
-                                        "discharge_min_spo2_percent": 94, "pregnancy_test_required": "on"})
+    client.post(
+        "/sessions/settings/",
+        {
+            "vitals_tolerance_min": 10,
+            "esketamine_min_observation_min": 120,
+            "other_min_observation_min": 45,
+            "discharge_max_heart_rate_bpm": 110,
+            "discharge_min_spo2_percent": 94,
+            "pregnancy_test_required": "on",
+        },
+    )
     saved = TreatmentSettings.for_organisation(org)
     assert saved.vitals_tolerance_min == 10 and saved.other_min_observation_min == 45 and saved.pregnancy_test_required
 
 
-def test_esketamine_devices_on_the_page(client, staff, patient, iv_world, clock, no_start_checks, receive, signed_in,
-                                        make_session_appointment, make_treatment_plan):
+def test_esketamine_devices_on_the_page(
+    client,
+    staff,
+    patient,
+    iv_world,
+    clock,
+    no_start_checks,
+    receive,
+    signed_in,
+    make_session_appointment,
+    make_treatment_plan,
+):
     """The device button with the rest timer; the second device refused during the rest (the REMS
     check before each device is tested with the REMS)."""
     nurse, prescriber = staff["nurse"], staff["prescriber"]
@@ -140,7 +200,11 @@ def test_esketamine_devices_on_the_page(client, staff, patient, iv_world, clock,
     appointment = make_session_appointment(patient, location, AppointmentKind.ESKETAMINE, staff["front_desk"])
     kit = receive(nurse, location, iv_world["esketamine_product"], lot="SPR-9")[0].vial
     session = actions.do_start_session(nurse, appointment.pk)
-    actions.do_record_checklist(nurse, session.pk, answers=dict.fromkeys(("identity", "questionnaires", "fasting", "driver", "interacting_medicines"), True))
+    actions.do_record_checklist(
+        nurse,
+        session.pk,
+        answers=dict.fromkeys(("identity", "questionnaires", "fasting", "driver", "interacting_medicines"), True),
+    )
     vitals(session, nurse)
     actions.do_complete_prechecks(nurse, session.pk)
     signed_in(nurse)

@@ -60,15 +60,25 @@ def _forms_for(request, session, bound=None) -> dict:
     forms: dict = {}
     if status in CHECKS_ALLOWED:
         answered = {c.item: c for c in session.checks.all()}
-        forms["checklist"] = ChecklistForm(items=required_checks_of(session, settings), initial={
-            **{f"check_{item}": c.passed for item, c in answered.items()},
-            "weight_kg": session.weight_kg if session.weight_measured_on == session.checked_in_at.astimezone(
-                session.location.zone).date() else None,
-            "interacting_medicines": session.interacting_medicines,
-            "pregnancy_test_note": answered["pregnancy_test"].note if "pregnancy_test" in answered else "",
-        })
-    if status in (SessionStatus.CHECKED_IN, SessionStatus.HELD, SessionStatus.PRECHECKS_DONE, SessionStatus.DOSING,
-                  SessionStatus.ADMINISTERING, SessionStatus.OBSERVING):
+        forms["checklist"] = ChecklistForm(
+            items=required_checks_of(session, settings),
+            initial={
+                **{f"check_{item}": c.passed for item, c in answered.items()},
+                "weight_kg": session.weight_kg
+                if session.weight_measured_on == session.checked_in_at.astimezone(session.location.zone).date()
+                else None,
+                "interacting_medicines": session.interacting_medicines,
+                "pregnancy_test_note": answered["pregnancy_test"].note if "pregnancy_test" in answered else "",
+            },
+        )
+    if status in (
+        SessionStatus.CHECKED_IN,
+        SessionStatus.HELD,
+        SessionStatus.PRECHECKS_DONE,
+        SessionStatus.DOSING,
+        SessionStatus.ADMINISTERING,
+        SessionStatus.OBSERVING,
+    ):
         forms["vitals"] = VitalsForm()
         forms["adverse_event"] = AdverseEventForm()
     if status in (SessionStatus.CHECKED_IN, SessionStatus.HELD, SessionStatus.PRECHECKS_DONE):
@@ -80,7 +90,8 @@ def _forms_for(request, session, bound=None) -> dict:
         colleagues = colleague_choices(user)
         forms["dose"] = DoseForm(
             vials=available_vials(user, session.location, actions.LEDGER_DRUG[session.drug]),
-            colleagues=colleagues, esketamine=session.is_esketamine,
+            colleagues=colleagues,
+            esketamine=session.is_esketamine,
         )
     unwasted = [p for p in session.preparations.all() if p.waste_ledger_entry_id is None]
     if unwasted and status not in (SessionStatus.SIGNED,):
@@ -117,8 +128,9 @@ def _context(request, session, bound=None, notice: str = "") -> dict:
     end_of_day = dt.datetime.combine(now.astimezone(zone).date() + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     return {
         **monitoring.prompts_context(session, now),
-        "questionnaires_pending": list(session.patient.questionnaire_assignments.filter(
-            status=AssignmentStatus.PENDING, due_at__lt=end_of_day)),
+        "questionnaires_pending": list(
+            session.patient.questionnaire_assignments.filter(status=AssignmentStatus.PENDING, due_at__lt=end_of_day)
+        ),
         "session": session,
         "zone": session.location.zone,
         "required_checks": [

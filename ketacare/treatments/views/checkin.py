@@ -45,10 +45,17 @@ def day(request):
     except ValueError:
         on = today
         messages.error(request, "Date: give it as YYYY-MM-DD; showing today.")
-    return render(request, "treatments/day.html", {
-        "location": location, "locations": locations, "on": on, "rows": day_list(user, location, on),
-        "may_chart": user_may(user, Permission.SESSION_CHART),
-    })
+    return render(
+        request,
+        "treatments/day.html",
+        {
+            "location": location,
+            "locations": locations,
+            "on": on,
+            "rows": day_list(user, location, on),
+            "may_chart": user_may(user, Permission.SESSION_CHART),
+        },
+    )
 
 
 @permission_required(Permission.SESSION_CHART)
@@ -69,8 +76,12 @@ def _step_checklist(request, pk):
     def record():
         data = form.cleaned_data
         actions.do_record_checklist(
-            request.user, pk, answers=form.answers(), notes={"pregnancy_test": data.get("pregnancy_test_note", "")},
-            weight_kg=data.get("weight_kg"), interacting_medicines=data.get("interacting_medicines"),
+            request.user,
+            pk,
+            answers=form.answers(),
+            notes={"pregnancy_test": data.get("pregnancy_test_note", "")},
+            weight_kg=data.get("weight_kg"),
+            interacting_medicines=data.get("interacting_medicines"),
         )
 
     return run_step(form, "checklist", record, "Checklist saved.")
@@ -86,8 +97,16 @@ def _step_prechecks(request, pk):
 STEPS = {
     "checklist": _step_checklist,
     "prechecks": _step_prechecks,
-    "override": form_step(ReasonForm, "override", lambda r, pk, d: actions.do_override_hold(
-        r.user, pk, reason=d["reason"]), "Hold overridden: the session may go ahead."),
-    "cancel": form_step(ReasonForm, "cancel", lambda r, pk, d: actions.do_cancel_session(
-        r.user, pk, reason=d["reason"]), "Session recorded as not given."),
+    "override": form_step(
+        ReasonForm,
+        "override",
+        lambda r, pk, d: actions.do_override_hold(r.user, pk, reason=d["reason"]),
+        "Hold overridden: the session may go ahead.",
+    ),
+    "cancel": form_step(
+        ReasonForm,
+        "cancel",
+        lambda r, pk, d: actions.do_cancel_session(r.user, pk, reason=d["reason"]),
+        "Session recorded as not given.",
+    ),
 }

@@ -28,16 +28,24 @@ def run_step(form, name: str, action, done) -> tuple[dict | None, str]:
 def form_step(form_class, name, call, done: str, **form_kwargs):
     """A step that parses `form_class` (shown as `name`) and calls `call(request, pk, cleaned_data)`;
     its notice is what `call` returns when that is text, else `done`."""
+
     def step(request, pk):
         form = form_class(request.POST, **form_kwargs)
-        return run_step(form, name, lambda: call(request, pk, form.cleaned_data),
-                        lambda result: result if isinstance(result, str) else done)
+        return run_step(
+            form,
+            name,
+            lambda: call(request, pk, form.cleaned_data),
+            lambda result: result if isinstance(result, str) else done,
+        )
+
     return step
 
 
 def button_step(call, done: str):
     """A step with no form: `call(user, pk)`, then the notice `done`."""
+
     def step(request, pk):
         call(request.user, pk)
         return None, done
+
     return step

@@ -13,10 +13,18 @@ def _step_dose(request, pk):
     colleagues = colleague_choices(request.user)
     vials = available_vials(request.user, session.location, actions.LEDGER_DRUG[session.drug])
     form = DoseForm(request.POST, vials=vials, colleagues=colleagues, esketamine=session.is_esketamine)
-    return run_step(form, "dose", lambda: actions.do_prepare_dose(
-        request.user, pk, vial_id=form.cleaned_data["vial_id"], checked_by_id=form.cleaned_data["checked_by"],
-        dose_mg=form.cleaned_data.get("dose_mg"),
-    ), _drawn)
+    return run_step(
+        form,
+        "dose",
+        lambda: actions.do_prepare_dose(
+            request.user,
+            pk,
+            vial_id=form.cleaned_data["vial_id"],
+            checked_by_id=form.cleaned_data["checked_by"],
+            dose_mg=form.cleaned_data.get("dose_mg"),
+        ),
+        _drawn,
+    )
 
 
 def _drawn(preparation) -> str:
@@ -26,11 +34,20 @@ def _drawn(preparation) -> str:
 
 def _step_waste(request, pk):
     form = WasteForm(request.POST, colleagues=colleague_choices(request.user))
-    return run_step(form, "waste", lambda: actions.do_waste_remainder(
-        request.user, pk, form.cleaned_data["preparation"], quantity_mg=form.cleaned_data["quantity_mg"],
-        witness_id=form.cleaned_data["witness"], witness_password=form.cleaned_data["witness_password"],
-        reason=form.cleaned_data["reason"],
-    ), "Waste recorded with the witness.")
+    return run_step(
+        form,
+        "waste",
+        lambda: actions.do_waste_remainder(
+            request.user,
+            pk,
+            form.cleaned_data["preparation"],
+            quantity_mg=form.cleaned_data["quantity_mg"],
+            witness_id=form.cleaned_data["witness"],
+            witness_password=form.cleaned_data["witness_password"],
+            reason=form.cleaned_data["reason"],
+        ),
+        "Waste recorded with the witness.",
+    )
 
 
 STEPS = {

@@ -46,9 +46,15 @@ def patient_vitals(request, patient_id: int):
     """A patient's sessions and their vitals across sessions, with the threshold lines."""
     patient = access_patient_by_id(request.user, patient_id)
     sessions = sessions_of_patient(request.user, patient)
-    return render(request, "treatments/patient_vitals.html", {
-        "patient": patient, "sessions": sessions, "chart": across_sessions_chart_for(sessions),
-    })
+    return render(
+        request,
+        "treatments/patient_vitals.html",
+        {
+            "patient": patient,
+            "sessions": sessions,
+            "chart": across_sessions_chart_for(sessions),
+        },
+    )
 
 
 def _vitals(request, pk, data):
@@ -64,7 +70,9 @@ def _step_rating(request, pk):
     prefix = "cadss" if request.POST.get("cadss-instrument") == "cadss" else "moaas"
     form = RatingForm(request.POST, instrument=prefix, prefix=prefix)
     return run_step(
-        form, prefix, lambda: actions.do_record_rating(request.user, pk, instrument=prefix, answers=form.answers()),
+        form,
+        prefix,
+        lambda: actions.do_record_rating(request.user, pk, instrument=prefix, answers=form.answers()),
         lambda rating: f"{form.instrument.name} {rating.response.total} recorded.",
     )
 
@@ -72,6 +80,10 @@ def _step_rating(request, pk):
 STEPS = {
     "vitals": form_step(VitalsForm, "vitals", _vitals, "Vital signs saved."),
     "rating": _step_rating,
-    "adverse_event": form_step(AdverseEventForm, "adverse_event", lambda r, pk, d: actions.do_record_adverse_event(
-        r.user, pk, **d), "Adverse event recorded."),
+    "adverse_event": form_step(
+        AdverseEventForm,
+        "adverse_event",
+        lambda r, pk, d: actions.do_record_adverse_event(r.user, pk, **d),
+        "Adverse event recorded.",
+    ),
 }

@@ -16,8 +16,11 @@ def settings_page(request):
     current = treatment_settings_of(request.user)
     form = SettingsForm(request.POST if request.method == "POST" else None, instance=current)
     return run_form_action(
-        request, form, lambda: actions.do_update_treatment_settings(request.user, **{
-            name: form.cleaned_data[name] for name in form.changed_data
-        }),
-        success="Settings saved.", redirect_to="treatments:settings",
+        request,
+        form,
+        lambda: actions.do_update_treatment_settings(
+            request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
+        ),
+        success="Settings saved.",
+        redirect_to="treatments:settings",
     ) or render(request, "treatments/settings.html", {"form": form}, status=422 if form.errors else 200)

@@ -41,16 +41,24 @@ class Command(BaseCommand):
             with transaction.atomic():
                 organisation = self._organisation(options)
                 user = get_user_model()(
-                    username=options["username"], email=options["email"], role=options["role"],
-                    first_name=options["first_name"], last_name=options["last_name"],
+                    username=options["username"],
+                    email=options["email"],
+                    role=options["role"],
+                    first_name=options["first_name"],
+                    last_name=options["last_name"],
                     organisation=organisation,
                 )
                 user.full_clean(exclude=["password"])
                 validate_password(password, user)
                 user.set_password(password)
                 user.save()
-                record_event(None, AuditAction.CREATE, user, organisation=organisation,
-                             detail={"via": "ketacare add_user", "role": user.role})
+                record_event(
+                    None,
+                    AuditAction.CREATE,
+                    user,
+                    organisation=organisation,
+                    detail={"via": "ketacare add_user", "role": user.role},
+                )
         except ValidationError as exc:
             fields = getattr(exc, "message_dict", {"password": exc.messages})
             _fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in fields.items()))

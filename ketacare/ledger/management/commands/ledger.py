@@ -30,8 +30,12 @@ from ketacare.ledger.selectors.reports import (
 from ketacare.lib.ids import db_id_or_zero
 
 OPTION_FOR_FIELD = {
-    "location": "--location", "kind": "--kind", "inventory_type": "--inventory-type",
-    "business_time": "--business-time", "date_to": "--to", "date_from": "--from",
+    "location": "--location",
+    "kind": "--kind",
+    "inventory_type": "--inventory-type",
+    "business_time": "--business-time",
+    "date_to": "--to",
+    "date_from": "--from",
 }
 
 
@@ -46,18 +50,25 @@ def balance_problem(organisation_id: int) -> str | None:
     sums: dict[int, Decimal] = defaultdict(Decimal)
     last: dict[int, Decimal] = {}
     entries = (
-        LedgerEntry.objects.filter(organisation_id=organisation_id).order_by("sequence")
+        LedgerEntry.objects.filter(organisation_id=organisation_id)
+        .order_by("sequence")
         .values_list("vial_id", "quantity_mg", "balance_after_mg")
     )
     for vial_id, quantity_mg, balance_after_mg in entries.iterator(chunk_size=5000):
         sums[vial_id] += quantity_mg
         last[vial_id] = balance_after_mg
-    vials = Vial.objects.filter(organisation_id=organisation_id).order_by("pk").values_list("pk", "identifier", "balance_mg")
+    vials = (
+        Vial.objects.filter(organisation_id=organisation_id)
+        .order_by("pk")
+        .values_list("pk", "identifier", "balance_mg")
+    )
     for pk, identifier, balance_mg in vials.iterator(chunk_size=5000):
         total = sums.get(pk, Decimal("0"))
         if total != balance_mg or last.get(pk, balance_mg) != balance_mg:
-            return (f"vial {identifier} (id {pk}) holds {balance_mg} mg but its entries sum to "
-                    f"{total} mg (last running balance {last.get(pk)} mg)")
+            return (
+                f"vial {identifier} (id {pk}) holds {balance_mg} mg but its entries sum to "
+                f"{total} mg (last running balance {last.get(pk)} mg)"
+            )
     return None
 
 
@@ -76,8 +87,12 @@ class Command(BaseCommand):
         export.add_argument("--to", dest="date_to", default="", help="Last day (YYYY-MM-DD), dispensing only")
         export.add_argument("--inventory-type", default="biennial", help="initial or biennial")
         export.add_argument("--business-time", default="close", help="opening or close (of business)")
-        export.add_argument("--as-user", default="", help="Username recorded as preparing the report "
-                            "(default: the organisation's first active user allowed to run ledger reports)")
+        export.add_argument(
+            "--as-user",
+            default="",
+            help="Username recorded as preparing the report "
+            "(default: the organisation's first active user allowed to run ledger reports)",
+        )
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "verify":
@@ -125,8 +140,13 @@ class Command(BaseCommand):
         user = self._preparer(location, options["as_user"])
         try:
             report = build_report(
-                user, location_id=location.pk, kind=options["kind"], inventory_type=options["inventory_type"],
-                business_time=options["business_time"], audit_format=options["fmt"], **dates,
+                user,
+                location_id=location.pk,
+                kind=options["kind"],
+                inventory_type=options["inventory_type"],
+                business_time=options["business_time"],
+                audit_format=options["fmt"],
+                **dates,
             )
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))

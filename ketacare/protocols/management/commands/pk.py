@@ -62,14 +62,23 @@ class Command(BaseCommand):
         simulate.add_argument("--model", required=True, choices=CLI_MODELS)
         simulate.add_argument("--weight-kg", required=True, type=float)
         simulate.add_argument("--dose-mg-per-kg", required=True, type=float)
-        simulate.add_argument("--route", default=Route.IV.value, choices=CLI_ROUTES,
-                              help="iv: zero-order infusion over --infusion-min; im/sublingual: given at once, "
-                                   "absorbed first-order (default iv)")
+        simulate.add_argument(
+            "--route",
+            default=Route.IV.value,
+            choices=CLI_ROUTES,
+            help="iv: zero-order infusion over --infusion-min; im/sublingual: given at once, "
+            "absorbed first-order (default iv)",
+        )
         simulate.add_argument("--infusion-min", type=float, help="infusion duration in minutes (route iv only)")
-        simulate.add_argument("--below", type=float, metavar="NG_PER_ML",
-                              help="also report when the concentration falls below this after the peak")
-        simulate.add_argument("--horizon-min", type=float, default=240.0,
-                              help="length of the printed curve in minutes (default 240)")
+        simulate.add_argument(
+            "--below",
+            type=float,
+            metavar="NG_PER_ML",
+            help="also report when the concentration falls below this after the peak",
+        )
+        simulate.add_argument(
+            "--horizon-min", type=float, default=240.0, help="length of the printed curve in minutes (default 240)"
+        )
         simulate.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, subcommand: str, **options):

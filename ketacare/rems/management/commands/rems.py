@@ -51,8 +51,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{title}: {len(rows)}")
             for row in rows:
                 what = f"form {row.form.pk} ({row.form.status})" if row.form else f"session {row.session_id} (no form)"
-                self.stdout.write(f"  {row.deadline} {row.patient.record_number} {row.patient.full_name} "
-                                  f"at {row.location.name}, treated {row.treatment_date}: {what}")
+                self.stdout.write(
+                    f"  {row.deadline} {row.patient.record_number} {row.patient.full_name} "
+                    f"at {row.location.name}, treated {row.treatment_date}: {what}"
+                )
         if fail_on_overdue and dashboard.overdue:
             raise CommandError(f"{len(dashboard.overdue)} monitoring form(s) overdue", returncode=1)
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
             Patient.objects.filter(treatment_plans__isnull=False).distinct().order_by("id").values_list("id", flat=True)
         )
         for first in range(0, len(ids), BATCH):
-            batch = Patient.objects.filter(id__in=ids[first:first + BATCH]).only("id", "organisation_id")
+            batch = Patient.objects.filter(id__in=ids[first : first + BATCH]).only("id", "organisation_id")
             with transaction.atomic():
                 refresh_outcome_summaries(batch)
         self.stdout.write(f"Outcome rows rebuilt for {len(ids)} patients with a treatment plan.")

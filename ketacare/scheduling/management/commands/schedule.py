@@ -55,10 +55,16 @@ class Command(BaseCommand):
         solve_parser = sub.add_parser("solve", help="Schedule the requests of an instance; exit 2 on bad input")
         solve_parser.add_argument("instance", help="instance as JSON (exchange format)")
         solve_parser.add_argument("--json", action="store_true", help="print the result as JSON")
-        solve_parser.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS",
-                                  help="wall-clock limit for the solver (default 10)")
-        solve_parser.add_argument("--check", action="store_true",
-                                  help="also check the result against every rule; exit 1 if one is broken")
+        solve_parser.add_argument(
+            "--time-limit",
+            type=float,
+            default=10.0,
+            metavar="SECONDS",
+            help="wall-clock limit for the solver (default 10)",
+        )
+        solve_parser.add_argument(
+            "--check", action="store_true", help="also check the result against every rule; exit 1 if one is broken"
+        )
         check_parser = sub.add_parser("check", help="List the rules a result breaks; exit 1 if any")
         check_parser.add_argument("instance", help="instance as JSON")
         check_parser.add_argument("result", help="result as JSON")
@@ -76,7 +82,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
         else:
-            self.stdout.write(f"{len(result.scheduled)} of {len(instance.requests)} requests scheduled ({result.method})")
+            self.stdout.write(
+                f"{len(result.scheduled)} of {len(instance.requests)} requests scheduled ({result.method})"
+            )
             for item in result.scheduled:
                 starts = ", ".join(f"{s.start:%Y-%m-%d %H:%M} {s.chair}" for s in item.sessions)
                 self.stdout.write(f"  {item.id} at {item.location}: {starts}")

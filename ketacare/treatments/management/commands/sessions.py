@@ -66,8 +66,11 @@ class Command(BaseCommand):
         except Http404:
             _fail(f"--location: no location {options['location']} in {user.username}'s clinic.")
         try:
-            on = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.now().astimezone(
-                location.zone).date()
+            on = (
+                dt.date.fromisoformat(options["date"])
+                if options["date"]
+                else timezone.now().astimezone(location.zone).date()
+            )
         except ValueError:
             _fail("--date: give a date as YYYY-MM-DD.")
         rows = day_list(user, location, on)
@@ -91,6 +94,11 @@ class Command(BaseCommand):
                 handle.write(content)
         except OSError as exc:
             _fail(f"--output: cannot write {options['output']}: {exc.strerror}.")
-        record_event(user, AuditAction.EXPORT, session, patient=session.patient,
-                     detail={"format": "pdf", "via": "ketacare sessions record"})
+        record_event(
+            user,
+            AuditAction.EXPORT,
+            session,
+            patient=session.patient,
+            detail={"format": "pdf", "via": "ketacare sessions record"},
+        )
         self.stdout.write(f"wrote the record of session {session.pk} to {options['output']}")
