@@ -34,36 +34,29 @@ from ketacare.patients.actions import do_record_weight
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 
-INTAKE_FIELDS = frozenset(
-    {
-        "episode_start_date",
-        "pregnant",
-        "breastfeeding",
-        "aneurysmal_vascular_disease",
-        "arteriovenous_malformation",
-        "intracerebral_haemorrhage",
-        "hypertension",
-        "hypertensive_encephalopathy",
-        "cardiovascular_disease",
-        "psychosis",
-        "liver_disease",
-        "interstitial_cystitis",
-        "ketamine_hypersensitivity",
-        "substance_use_disorders",
-        "psychotherapy",
-        "ect",
-        "tms",
-        "prior_ketamine",
-        "systolic_mmhg",
-        "diastolic_mmhg",
-        "heart_rate_bpm",
-        "spo2_percent",
-    }
-)
-# Vitals are measured at the clinic, not reported by the patient.
-PATIENT_INTAKE_FIELDS = INTAKE_FIELDS - {"systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent"}
-_JSON_PARTS = ("substance_use_disorders", "psychotherapy", "ect", "tms", "prior_ketamine")
 _VITALS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent")
+_JSON_PARTS = ("substance_use_disorders", "psychotherapy", "ect", "tms", "prior_ketamine")
+# The intake answers a form edits as the model's own fields, in the order the staff form asks them;
+# the list answers (_JSON_PARTS) are typed as lines and parsed by the form instead.
+INTAKE_PLAIN_FIELDS = (
+    "episode_start_date",
+    "pregnant",
+    "breastfeeding",
+    "aneurysmal_vascular_disease",
+    "arteriovenous_malformation",
+    "intracerebral_haemorrhage",
+    "hypertension",
+    "hypertensive_encephalopathy",
+    "cardiovascular_disease",
+    "psychosis",
+    "liver_disease",
+    "interstitial_cystitis",
+    "ketamine_hypersensitivity",
+    *_VITALS,
+)
+INTAKE_FIELDS = frozenset(INTAKE_PLAIN_FIELDS + _JSON_PARTS)
+# Vitals are measured at the clinic, not reported by the patient.
+PATIENT_INTAKE_FIELDS = INTAKE_FIELDS - set(_VITALS)
 _TRIAL_FIELDS = {
     "drug": "drug",
     "daily_dose_mg": "daily_dose_mg",

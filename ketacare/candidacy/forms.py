@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ketacare.candidacy.actions import PATIENT_INTAKE_FIELDS
+from ketacare.candidacy.actions import INTAKE_PLAIN_FIELDS, PATIENT_INTAKE_FIELDS
 from ketacare.candidacy.domain.findings import Route
 from ketacare.candidacy.models import AntidepressantTrial, CandidacyPolicySetting, Decision, Intake
 
@@ -96,25 +96,7 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Intake
-        fields = [
-            "episode_start_date",
-            "pregnant",
-            "breastfeeding",
-            "aneurysmal_vascular_disease",
-            "arteriovenous_malformation",
-            "intracerebral_haemorrhage",
-            "hypertension",
-            "hypertensive_encephalopathy",
-            "cardiovascular_disease",
-            "psychosis",
-            "liver_disease",
-            "interstitial_cystitis",
-            "ketamine_hypersensitivity",
-            "systolic_mmhg",
-            "diastolic_mmhg",
-            "heart_rate_bpm",
-            "spo2_percent",
-        ]
+        fields = list(INTAKE_PLAIN_FIELDS)
         widgets = {"episode_start_date": _DATE}
         labels = {
             "systolic_mmhg": "Systolic (mmHg)",

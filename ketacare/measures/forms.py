@@ -5,6 +5,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
+from ketacare.measures.actions import SETTINGS_FIELDS
 from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES, AssignmentReason, MeasurementSettings
 
 
@@ -42,7 +43,7 @@ def answers_from_post(data, item_count: int) -> dict[str, str]:
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = MeasurementSettings
-        fields = ["link_valid_hours", "alert_escalation_minutes", "madrs_remission_max", "pcl5_cutoff_total"]
+        fields = SETTINGS_FIELDS
         labels = {
             "link_valid_hours": "Questionnaire link valid (hours)",
             "alert_escalation_minutes": "Escalate unacknowledged safety alerts after (minutes)",

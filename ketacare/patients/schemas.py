@@ -53,11 +53,15 @@ class PatientOut(PatientSummaryOut):
     updated_at: dt.datetime
 
 
-def _recorded_by(entry) -> str:
-    return entry.recorded_by.get_full_name() or entry.recorded_by.get_username()
+class _ChartEntryOut(Schema):
+    """A chart entry (diagnosis, allergy, medication, weight) names who recorded it."""
+
+    @staticmethod
+    def resolve_recorded_by(obj) -> str:
+        return obj.recorded_by.get_full_name() or obj.recorded_by.get_username()
 
 
-class DiagnosisOut(Schema):
+class DiagnosisOut(_ChartEntryOut):
     id: int
     icd10_code: str
     description: str
@@ -66,12 +70,8 @@ class DiagnosisOut(Schema):
     recorded_by: str
     recorded_at: dt.datetime
 
-    @staticmethod
-    def resolve_recorded_by(obj) -> str:
-        return _recorded_by(obj)
 
-
-class AllergyOut(Schema):
+class AllergyOut(_ChartEntryOut):
     id: int
     substance: str
     reaction: str
@@ -80,12 +80,8 @@ class AllergyOut(Schema):
     recorded_by: str
     recorded_at: dt.datetime
 
-    @staticmethod
-    def resolve_recorded_by(obj) -> str:
-        return _recorded_by(obj)
 
-
-class MedicationOut(Schema):
+class MedicationOut(_ChartEntryOut):
     id: int
     name: str
     dose: str
@@ -96,21 +92,13 @@ class MedicationOut(Schema):
     recorded_by: str
     recorded_at: dt.datetime
 
-    @staticmethod
-    def resolve_recorded_by(obj) -> str:
-        return _recorded_by(obj)
 
-
-class WeightOut(Schema):
+class WeightOut(_ChartEntryOut):
     id: int
     weight_kg: float
     measured_on: dt.date
     recorded_by: str
     recorded_at: dt.datetime
-
-    @staticmethod
-    def resolve_recorded_by(obj) -> str:
-        return _recorded_by(obj)
 
 
 class PatientRecordOut(PatientOut):

@@ -9,6 +9,7 @@ from django import forms
 
 from ketacare.lib.text import REASON_MAX_CHARS
 from ketacare.patients.models import Patient
+from ketacare.scheduling.actions.resources import APPOINTMENT_TYPE_FIELDS, SETTINGS_FIELDS
 from ketacare.scheduling.actions.waitlist import MAX_WAITLIST_WEEKS
 from ketacare.scheduling.models import AppointmentType, Chair, SchedulingSettings, Skill, Weekday
 from ketacare.scheduling.selectors.courses import MAX_COURSE_HORIZON_DAYS
@@ -184,20 +185,7 @@ class ExceptionForm(forms.Form):
 class AppointmentTypeForm(forms.ModelForm):
     class Meta:
         model = AppointmentType
-        fields = [
-            "kind",
-            "name",
-            "preparation_minutes",
-            "duration_minutes",
-            "recovery_minutes",
-            "turnover_minutes",
-            "chair",
-            "needs_monitoring",
-            "needs_prescriber_on_site",
-            "clinician_skill",
-            "patient_instructions",
-            "is_active",
-        ]
+        fields = APPOINTMENT_TYPE_FIELDS
         widgets = {"patient_instructions": forms.Textarea(attrs={"rows": 3})}
 
     def validate_unique(self):
@@ -208,15 +196,7 @@ class AppointmentTypeForm(forms.ModelForm):
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = SchedulingSettings
-        fields = [
-            "chairs_per_nurse",
-            "prescriber_on_site_for_iv",
-            "first_reminder_hours",
-            "second_reminder_hours",
-            "late_cancellation_hours",
-            "solver_time_limit_seconds",
-            "slot_minutes",
-        ]
+        fields = SETTINGS_FIELDS
 
 
 # ---------------------------------------------------------------------------

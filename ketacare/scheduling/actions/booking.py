@@ -254,6 +254,22 @@ def move_appointment(
     return appointment
 
 
+def _change_status(
+    actor, appointment: Appointment, status: str, changed_at: dt.datetime, *, reason: str | None = None
+) -> Appointment:
+    """Stamp the appointment's new status with who and when (and why, if given), save it and audit it."""
+    appointment.status, appointment.status_changed_at, appointment.status_changed_by = status, changed_at, actor
+    update_fields = ["status", "status_changed_at", "status_changed_by", "updated_at"]
+    detail = {"status": status}
+    if reason is not None:
+        appointment.status_reason = reason
+        update_fields.append("status_reason")
+        detail["reason"] = reason
+    appointment.save(update_fields=update_fields)
+    record_event(actor, AuditAction.STATUS_CHANGE, appointment, patient=appointment.patient, detail=detail)
+    return appointment
+
+
 def cancel_appointment(actor, appointment: Appointment, reason: str) -> Appointment:
     """Cancel a booked appointment; within SchedulingSettings.late_cancellation_hours it counts as late."""
     require_permission(actor, Permission.SCHEDULE_BOOK)
@@ -267,20 +283,8 @@ def cancel_appointment(actor, appointment: Appointment, reason: str) -> Appointm
     now = timezone.now()
     late_hours = scheduling_settings(appointment.organisation_id).late_cancellation_hours
     late = appointment.starts_at - now < dt.timedelta(hours=late_hours)
-    appointment.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
-    appointment.status_reason, appointment.status_changed_at, appointment.status_changed_by = reason, now, actor
-    appointment.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", "updated_at"])
-    record_event(
-        actor,
-        AuditAction.STATUS_CHANGE,
-        appointment,
-        patient=appointment.patient,
-        detail={
-            "status": appointment.status,
-            "reason": reason,
-        },
-    )
-    return appointment
+    status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
+    return _change_status(actor, appointment, status, now, reason=reason)
 
 
 # ---------------------------------------------------------------------------
@@ -364,38 +368,11 @@ def do_check_in_appointment(actor, appointment_id: int) -> Appointment:
     zone = appointment.location.zone
     if appointment.starts_at.astimezone(zone).date() != timezone.now().astimezone(zone).date():
         raise ValidationError({"starts_at": "Check-in is possible on the day of the appointment only."})
-    now = timezone.now()
-    appointment.status, appointment.status_changed_at, appointment.status_changed_by = (
-        AppointmentStatus.CHECKED_IN,
-        now,
-        actor,
-    )
-    appointment.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
-    record_event(
-        actor,
-        AuditAction.STATUS_CHANGE,
-        appointment,
-        patient=appointment.patient,
-        detail={"status": appointment.status},
-    )
-    return appointment
+    return _change_status(actor, appointment, AppointmentStatus.CHECKED_IN, timezone.now())
 
 
 def complete_appointment(actor, appointment: Appointment) -> Appointment:
     """The visit took place (the treatment session's discharge says so); inside the caller's transaction."""
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
         raise ValidationError({"status": f"The appointment is {appointment.get_status_display().lower()}."})
-    appointment.status, appointment.status_changed_at, appointment.status_changed_by = (
-        AppointmentStatus.COMPLETED,
-        timezone.now(),
-        actor,
-    )
-    appointment.save(update_fields=["status", "status_changed_at", "status_changed_by", "updated_at"])
-    record_event(
-        actor,
-        AuditAction.STATUS_CHANGE,
-        appointment,
-        patient=appointment.patient,
-        detail={"status": appointment.status},
-    )
-    return appointment
+    return _change_status(actor, appointment, AppointmentStatus.COMPLETED, timezone.now())
