@@ -32,6 +32,11 @@ class User(AbstractUser):
         return f"{full} ({self.username})" if full else self.username
 
     @property
+    def display_name(self) -> str:
+        """The name pages, records and PDFs show: the full name, or the username when none is given."""
+        return self.get_full_name() or self.get_username()
+
+    @property
     def is_staff_member(self) -> bool:
         return self.role in STAFF_ROLES
 

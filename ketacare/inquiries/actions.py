@@ -192,7 +192,7 @@ def do_change_inquiry_status(actor, inquiry_id: int, *, status: str, note: str =
         # Notes accumulate, newest last, so the triage history reads top to bottom.
         stamp = timezone.now().astimezone(inquiry.zone)
         line = (
-            f"{stamp:%Y-%m-%d %H:%M} {stamp.tzname()} · {actor.get_full_name() or actor.get_username()} · "
+            f"{stamp:%Y-%m-%d %H:%M} {stamp.tzname()} · {actor.display_name} · "
             f"{InquiryStatus(previous).label} → {inquiry.get_status_display()}: {note}"
         )
         inquiry.status_note = f"{inquiry.status_note}\n{line}".strip()

@@ -19,7 +19,7 @@ MG_KWARGS = {"max_digits": 12, "decimal_places": 3, "min_value": 0}
 
 def colleague_choices(actor, permission: Permission = Permission.LEDGER_RECORD):
     users = colleagues(actor, permission=permission).exclude(pk=actor.pk)
-    return [("", "—")] + [(u.pk, u.get_full_name() or u.username) for u in users.order_by("last_name")]
+    return [("", "—")] + [(u.pk, u.display_name) for u in users.order_by("last_name")]
 
 
 class ColleagueField(forms.TypedChoiceField):

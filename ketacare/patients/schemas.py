@@ -58,7 +58,7 @@ class _ChartEntryOut(Schema):
 
     @staticmethod
     def resolve_recorded_by(obj) -> str:
-        return obj.recorded_by.get_full_name() or obj.recorded_by.get_username()
+        return obj.recorded_by.display_name
 
 
 class DiagnosisOut(_ChartEntryOut):

@@ -27,7 +27,7 @@ class EnrollmentForm(forms.Form):
 
     def __init__(self, *args, prescribers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enrolled_by_id"].choices = [(u.pk, u.get_full_name() or u.username) for u in prescribers]
+        self.fields["enrolled_by_id"].choices = [(u.pk, u.display_name) for u in prescribers]
 
 
 class YesNoField(forms.TypedChoiceField):
@@ -85,9 +85,7 @@ class MonitoringFormForm(forms.ModelForm):
 
     def __init__(self, *args, clinicians=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["monitoring_clinician"].choices = [("", "—")] + [
-            (u.pk, u.get_full_name() or u.username) for u in clinicians
-        ]
+        self.fields["monitoring_clinician"].choices = [("", "—")] + [(u.pk, u.display_name) for u in clinicians]
         if self.instance.pk and not self.is_bound:
             self.initial["monitoring_clinician"] = self.instance.monitoring_clinician_id
         for name, field in list(self.fields.items()):

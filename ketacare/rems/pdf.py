@@ -57,7 +57,7 @@ def render_form_pdf(form: MonitoringForm) -> bytes:
         (
             "Monitoring healthcare provider",
             [
-                ("Name", (clinician.get_full_name() or clinician.username) if clinician else "—"),
+                ("Name", (clinician.display_name) if clinician else "—"),
                 ("Phone", _or_dash(form.monitoring_clinician_phone)),
                 ("Email", clinician.email if clinician and clinician.email else "—"),
             ],
@@ -113,7 +113,7 @@ def render_form_pdf(form: MonitoringForm) -> bytes:
     if form.notes:
         story += [Spacer(1, 6), text("Notes", styles.subheading), text(form.notes, styles.line)]
     if form.finalised_at:
-        by = form.finalised_by.get_full_name() or form.finalised_by.username
+        by = form.finalised_by.display_name
         story += [
             Spacer(1, 8),
             text(f"Finalised by {by} on {form.finalised_at.astimezone(location.zone):%Y-%m-%d %H:%M %Z}", styles.line),

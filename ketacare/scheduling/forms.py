@@ -43,7 +43,7 @@ def local_datetime(date: dt.date, time: dt.time, zone) -> dt.datetime:
 
 class _StaffChoice(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return f"{user.get_full_name() or user.username} ({user.role_label})"
+        return f"{user.display_name} ({user.role_label})"
 
 
 class BookingForm(forms.Form):

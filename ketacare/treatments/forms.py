@@ -20,9 +20,7 @@ _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 def colleague_choices(user) -> list[tuple[int, str]]:
     """Other active staff of the user's organisation who may co-sign controlled-substance records."""
     people = colleagues(user, permission=Permission.LEDGER_RECORD).exclude(pk=user.pk)
-    return [("", "— choose —")] + [
-        (p.pk, p.get_full_name() or p.username) for p in people.order_by("last_name", "username")
-    ]
+    return [("", "— choose —")] + [(p.pk, p.display_name) for p in people.order_by("last_name", "username")]
 
 
 class ChecklistForm(forms.Form):

@@ -25,7 +25,7 @@ def _person(user) -> str:
     if user is None:
         return "—"
     role = getattr(user, "role_label", "")
-    return f"{user.get_full_name() or user.username}" + (f" ({role})" if role else "")
+    return f"{user.display_name}" + (f" ({role})" if role else "")
 
 
 def _num(value) -> str:

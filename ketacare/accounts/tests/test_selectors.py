@@ -60,3 +60,10 @@ def test_no_organisation_means_no_colleagues(staff):
     loner = staff["nurse"]
     loner.organisation = None
     assert not colleagues(loner).exists()
+
+
+def test_display_name_is_the_full_name_or_else_the_username(staff):
+    nurse = staff["nurse"]
+    assert nurse.display_name == "Nurse Tester"
+    nurse.first_name = nurse.last_name = ""
+    assert nurse.display_name == "nurse_harbor"

@@ -98,7 +98,7 @@ def _mg(value) -> str:
 def _person(user) -> str:
     if user is None:
         return ""
-    name = user.get_full_name() or user.get_username()
+    name = user.display_name
     return f"{name}, {user.title}" if user.title else name
 
 

@@ -73,7 +73,7 @@ def access_progress_summary_by_patient_id(user, patient_id: int) -> ProgressSumm
     events = list(AdverseEvent.objects.filter(session__patient=patient).select_related("session").order_by("onset_at"))
     return ProgressSummary(
         patient=patient,
-        prepared_by=user.get_full_name() or user.username,
+        prepared_by=user.display_name,
         prepared_on=patient.today(),
         sessions=lines,
         trends=trends_for_chart(user, patient),

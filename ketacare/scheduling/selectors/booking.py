@@ -51,7 +51,6 @@ from ketacare.scheduling.selectors.resources import (
     access_staff_by_id,
     org_id,
     scheduling_settings,
-    staff_name,
 )
 
 # The widest view a calendar or an API list serves at once.
@@ -158,7 +157,7 @@ def load_slot_context(
         staff=tuple(
             StaffInfo(
                 id=u.id,
-                name=staff_name(u),
+                name=u.display_name,
                 role=u.role,
                 skills=frozenset(skills[u.id]),
                 on_site=staff_on_site(

@@ -32,10 +32,6 @@ def scheduling_settings(organisation) -> SchedulingSettings:
     return settings
 
 
-def staff_name(user) -> str:
-    return user.get_full_name() or user.username
-
-
 def org_id(user) -> int:
     """The user's organisation; a user with none sees no scheduling object (404)."""
     if user.organisation_id is None:
@@ -185,7 +181,7 @@ def resources_overview(user) -> dict:
         "staff": [
             {
                 "id": u.id,
-                "name": staff_name(u),
+                "name": u.display_name,
                 "role": u.role,
                 "skills": sorted(s.skill for s in u.skills.all()),
                 "shifts": list(u.shifts.all()),
