@@ -27,6 +27,7 @@ from ketacare.accounts.domain.roles import Role
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.inquiries.models import Inquiry
 from ketacare.ledger import actions as ledger_actions
+from ketacare.ledger.selectors import location_today
 from ketacare.measures import actions as measures_actions
 from ketacare.patients.models import Allergy, Diagnosis, Medication
 from ketacare.protocols import actions as protocols_actions
@@ -493,7 +494,12 @@ class World:
         self.vial = vial.pk
         self.ledger_count = ledger_actions.do_record_count(nurse, vial_id=vial.pk, counted_mg=Decimal("490")).pk
         self.theft_loss_report = ledger_actions.do_report_theft_loss(
-            nurse, location_id=location.pk, kind="loss", discovered_on=dt.date.today(), description="spilled vial"
+            # The location's today: between midnight UTC and midnight in Portland, UTC's date is its tomorrow.
+            nurse,
+            location_id=location.pk,
+            kind="loss",
+            discovered_on=location_today(location),
+            description="spilled vial",
         ).pk
 
     def url(self, name: str, page: Page) -> str:
