@@ -15,6 +15,7 @@ from ketacare.ledger.domain.deadlines import (
 from ketacare.ledger.domain.quantities import volume_ml_for
 from ketacare.ledger.models import LedgerEntry, Vial
 from ketacare.ledger.selectors import (
+    location_today,
     open_discrepancies,
     product_balances,
     theft_loss_dashboard,
@@ -137,11 +138,13 @@ def test_business_day_and_form_106_deadlines():
 
 
 def test_theft_report_books_the_loss_and_tracks_deadlines(staff, vial, portland):
+    # Dates are the location's (after midnight UTC, UTC's date is still tomorrow in Portland).
+    today = location_today(portland)
     report = actions.do_report_theft_loss(
         staff["nurse"],
         location_id=portland.pk,
         kind="theft",
-        discovered_on=dt.date.today() - dt.timedelta(days=50),
+        discovered_on=today - dt.timedelta(days=50),
         description="vial missing from safe",
         losses=[(vial.pk, Decimal("500"))],
     )
@@ -150,13 +153,13 @@ def test_theft_report_books_the_loss_and_tracks_deadlines(staff, vial, portland)
     [row] = theft_loss_dashboard(staff["clinic_admin"])
     assert row.notice_state == "overdue" and row.form_106_state == "overdue"
     with pytest.raises(ValidationError) as exc:
-        actions.do_update_theft_loss_report(staff["clinic_admin"], report.pk, form_106_filed_on=dt.date.today())
+        actions.do_update_theft_loss_report(staff["clinic_admin"], report.pk, form_106_filed_on=today)
     assert "form_106_reference" in exc.value.message_dict
     actions.do_update_theft_loss_report(
         staff["clinic_admin"],
         report.pk,
-        written_notice_sent_on=dt.date.today(),
-        form_106_filed_on=dt.date.today(),
+        written_notice_sent_on=today,
+        form_106_filed_on=today,
         form_106_reference="DEA106-1",
     )
     [row] = theft_loss_dashboard(staff["clinic_admin"])
@@ -166,12 +169,14 @@ def test_theft_report_books_the_loss_and_tracks_deadlines(staff, vial, portland)
 def test_theft_report_with_too_much_lost_writes_nothing(staff, vial, portland):
     from ketacare.ledger.models import TheftLossReport
 
+    today = location_today(portland)
+
     with pytest.raises(ValidationError) as exc:
         actions.do_report_theft_loss(
             staff["nurse"],
             location_id=portland.pk,
             kind="loss",
-            discovered_on=dt.date.today(),
+            discovered_on=today,
             description="x",
             losses=[(vial.pk, Decimal("600"))],
         )
