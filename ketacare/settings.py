@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from ketacare.lib.chain_signing import KeyringError, dev_keyring, parse_keyring
 from ketacare.lib.env import (
     SettingError,
     database_from_url,
@@ -46,8 +47,11 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("KETACARE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("KETACARE_CSRF_TRUSTED_ORIGINS", [])
-# Behind a reverse proxy, the client address comes from X-Forwarded-For.
-TRUST_X_FORWARDED_FOR = env_bool("KETACARE_TRUST_X_FORWARDED_FOR", False)
+# Behind reverse proxies: how many of them append to X-Forwarded-For; the client address is the entry
+# that many places from the right (audit/context.py). The older KETACARE_TRUST_X_FORWARDED_FOR=true means one.
+TRUSTED_PROXY_HOPS = env_int(
+    "KETACARE_TRUSTED_PROXY_HOPS", 1 if env_bool("KETACARE_TRUST_X_FORWARDED_FOR", False) else 0, minimum=0
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -59,10 +63,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # Only for its templates and static files: the API docs load Swagger UI from here, not from a CDN.
+    "ninja",
     "ketacare.lib",
     "ketacare.clinics",
     "ketacare.accounts",
     "ketacare.audit",
+    "ketacare.outbox",
     "ketacare.patients",
     "ketacare.inquiries",
     "ketacare.candidacy",
@@ -81,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their caching; every other response is no-store, with a CSP.
+    "ketacare.lib.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +98,9 @@ MIDDLEWARE = [
     "ketacare.audit.middleware.AuditContextMiddleware",
     "ketacare.accounts.middleware.StaffIdleTimeoutMiddleware",
     "ketacare.accounts.middleware.TwoFactorRequiredMiddleware",
+    "ketacare.accounts.middleware.DisplayZoneMiddleware",
+    # Kiosk mode (the tablet in the patient's hands): every URL but the kiosk's goes back to it.
+    "ketacare.measures.kiosk.KioskMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes last: it turns a lockout raised during authentication into a response.
@@ -109,6 +121,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.navigation",
+                "ketacare.measures.context_processors.safety_alert_count",
+                "ketacare.clinics.context_processors.mail_problem_count",
+                "ketacare.accounts.context_processors.display_zone",
             ],
         },
     },
@@ -146,6 +161,13 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Lockout protects the account, so it is keyed by username alone on purpose.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The client address axes records is the audit trail's (trusted proxy hops, audit/context.py).
+AXES_CLIENT_IP_CALLABLE = "ketacare.audit.context.client_address"
+# Password spraying: failed sign-ins per address, from axes' failure log (accounts/login_throttle.py).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("KETACARE_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+# A username that signed in from an address within this many days is not held by that address's limit.
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("KETACARE_LOGIN_KNOWN_ADDRESS_DAYS", 30, minimum=1)
 
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): staff sessions end after this idle time.
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("KETACARE_STAFF_IDLE_MINUTES", 15, minimum=1))
@@ -155,6 +177,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("KETACARE_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Production behind HTTPS (docs/configuration.md, `ketacare check --deploy`).
+SECURE_SSL_REDIRECT = env_bool("KETACARE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("KETACARE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KETACARE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KETACARE_HSTS_PRELOAD", False)
+# Only when the proxy in front overwrites X-Forwarded-Proto: it tells Django the request came by HTTPS.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KETACARE_TRUST_X_FORWARDED_PROTO", False) else None
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -180,6 +211,12 @@ EMAIL_HOST_PASSWORD = env_secret("KETACARE_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("KETACARE_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("KETACARE_FROM_EMAIL", "KetaCare <no-reply@ketacare.local>")
+# The outbox (ketacare outbox dispatch): a failed email is retried after 1, 2, 4, … minutes (at most
+# 6 h apart) and marked failed for staff after this many attempts (docs/configuration.md, "Mail").
+OUTBOX_MAX_ATTEMPTS = env_int("KETACARE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OUTBOX_RETRY_BASE_SECONDS = env_int("KETACARE_OUTBOX_RETRY_SECONDS", 60, minimum=1)
+# Links in mail (an alert's "open it here") need the site's address; empty: the mail names the page.
+PUBLIC_BASE_URL = env_str("KETACARE_PUBLIC_URL")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -203,11 +240,30 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Appointment reminders (ketacare send_reminders): a claimed but unsent reminder is retried after
-# the lease; a reminder may go out this many hours after its moment, never later.
-SCHEDULING_REMINDER_LEASE_MINUTES = env_int("KETACARE_REMINDER_LEASE_MINUTES", 15, minimum=1)
+# Appointment reminders (ketacare send_reminders): a reminder may be queued this many hours after
+# its moment, never later (the outbox retries delivery until the next reminder supersedes it).
 SCHEDULING_REMINDER_GRACE_HOURS = env_int("KETACARE_REMINDER_GRACE_HOURS", 6, minimum=1)
 
 # Esketamine REMS: the Patient Monitoring Form is due within this many days of the session
 # (CLINICAL.md §2); a setting because a later REMS modification is unverified.
 REMS_PMF_DEADLINE_DAYS = env_int("KETACARE_REMS_PMF_DEADLINE_DAYS", 7, minimum=1)
+
+
+def _chain_keyring():
+    """The keys that sign the audit and ledger chains (docs/security.md): KETACARE_CHAIN_KEY or the
+    file KETACARE_CHAIN_KEY_FILE, `id:secret` entries, the first one signing."""
+    text = env_secret("KETACARE_CHAIN_KEY")
+    if text:
+        try:
+            return parse_keyring(text)
+        except KeyringError as exc:
+            raise SettingError("KETACARE_CHAIN_KEY", str(exc)) from None
+    if not (DEBUG or DEMO_MODE):
+        raise SettingError("KETACARE_CHAIN_KEY", "is required unless KETACARE_DEBUG or KETACARE_DEMO_MODE is on")
+    return dev_keyring(SECRET_KEY)
+
+
+CHAIN_KEYRING = _chain_keyring()
+# Where `audit checkpoint` / `ledger checkpoint` append and `verify` reads by default (a file or a
+# directory, best on another host); empty: verify without a checkpoint unless --checkpoint is given.
+CHAIN_CHECKPOINT_PATH = env_str("KETACARE_CHAIN_CHECKPOINT_PATH")

@@ -10,6 +10,7 @@ import os
 import secrets
 
 os.environ.setdefault("KETACARE_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("KETACARE_CHAIN_KEY", f"pure:{secrets.token_urlsafe(50)}")
 
 from ketacare.settings import *  # noqa: F403
 

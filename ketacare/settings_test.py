@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("KETACARE_SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("KETACARE_CHAIN_KEY", "test:test-only-chain-key-not-for-production-0123456789")
 
 from ketacare.settings import *  # noqa: F403
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import user_may
@@ -28,3 +29,9 @@ def navigation(request):
             "rems": user_may(user, Permission.REMS_VIEW),
         },
     }
+
+
+def display_zone(request):
+    """The zone this page's times are shown in (the one activated for the request, ketacare/lib/zones.py),
+    for the line that states it: "Times in America/Los_Angeles"."""
+    return {"display_zone": timezone.get_current_timezone_name()}

@@ -1,18 +1,27 @@
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from ketacare.accounts.domain.roles import requires_two_factor
+from ketacare.lib.zones import zone_of_user
 
 _LAST_SEEN_KEY = "last_seen_at"
+# Sent by pages that refresh themselves (the session chart's prompts, every 30 s): such a request is
+# not the user doing anything, so it does not keep an idle session alive. A forged header can only
+# make a session end sooner.
+POLL_HEADER = "X-KetaCare-Poll"
 
 
 class StaffIdleTimeoutMiddleware:
-    """Automatic logoff: a staff session idle longer than STAFF_IDLE_TIMEOUT ends."""
+    """Automatic logoff: a staff session idle longer than STAFF_IDLE_TIMEOUT ends. Automatic refreshes
+    (POLL_HEADER) do not count as activity."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,12 +35,23 @@ class StaffIdleTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                # The login page says why (idle=1): this runs before MessageMiddleware,
-                # so django.contrib.messages is not available yet.
-                query = urlencode({"next": request.get_full_path(), "idle": "1"})
-                return redirect(f"{reverse('accounts:login')}?{query}")
-            request.session[_LAST_SEEN_KEY] = now
+                return _to_login(request)
+            if last_seen is None or not request.headers.get(POLL_HEADER):
+                request.session[_LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+def _to_login(request):
+    # The login page says why (idle=1): this runs before MessageMiddleware, so django.contrib.messages
+    # is not available yet.
+    if request.headers.get("HX-Request"):
+        # An htmx request (a poll) would swap the login page into a fragment: send the whole page there.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back_to = f"{current.path}?{current.query}" if current.query else current.path or "/"
+        query = urlencode({"next": back_to, "idle": "1"})
+        return HttpResponse(status=204, headers={"HX-Redirect": f"{reverse('accounts:login')}?{query}"})
+    query = urlencode({"next": request.get_full_path(), "idle": "1"})
+    return redirect(f"{reverse('accounts:login')}?{query}")
 
 
 class TwoFactorRequiredMiddleware:
@@ -65,3 +85,19 @@ class TwoFactorRequiredMiddleware:
             if requires_two_factor(user.role, demo_mode=settings.DEMO_MODE):
                 return redirect(reverse("accounts:two_factor_setup"))
         return self.get_response(request)
+
+
+class DisplayZoneMiddleware:
+    """Every page shows its times in the viewer's zone unless its view chooses another (ketacare/lib/zones.py):
+    a page about one location calls show_times_in(location.zone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timezone.activate(zone_of_user(getattr(request, "user", None)))
+        try:
+            return self.get_response(request)
+        finally:
+            # A worker thread serves the next request with whatever was active: start it from UTC.
+            timezone.deactivate()

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from ketacare.accounts.domain.roles import ROLE_LABELS, STAFF_ROLES, Permission, Role, role_may
+from ketacare.lib.zones import validate_zone_name
 
 
 class User(AbstractUser):
@@ -23,6 +24,17 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     title = models.CharField(max_length=80, blank=True, help_text="e.g. RN, MD, NP, LCSW")
+    # Where a staff member usually works: their calendar and leave are shown in its zone, and the day
+    # list opens on it (ketacare/lib/zones.py). Named by label, like the organisation above.
+    home_location = models.ForeignKey(
+        "clinics.Location", on_delete=models.SET_NULL, related_name="home_staff", null=True, blank=True
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_zone_name],
+        help_text="The zone pages not about one location show times in; blank: the home location's",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -3,12 +3,14 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -16,14 +18,15 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts.actions import do_create_api_token, do_revoke_api_token
+from ketacare.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_display_preferences
 from ketacare.accounts.domain.roles import Permission
-from ketacare.accounts.forms import ApiTokenForm, TokenForm
+from ketacare.accounts.forms import ApiTokenForm, DisplayPreferencesForm, TokenForm
+from ketacare.accounts.login_throttle import address_throttled
 from ketacare.accounts.models import ApiToken
 from ketacare.accounts.permissions import permission_required
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
-from ketacare.lib.views import run_action
+from ketacare.lib.views import run_action, run_form_action
 
 
 class LoginView(auth_views.LoginView):
@@ -33,6 +36,13 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         # Set by StaffIdleTimeoutMiddleware, which runs before messages are available.
         return super().get_context_data(**kwargs, signed_out_idle=self.request.GET.get("idle") == "1")
+
+    def post(self, request, *args, **kwargs):
+        # Before the password is checked, so a sprayed address learns nothing more.
+        if address_throttled(request, str(request.POST.get("username", ""))):
+            context = {"address_throttled": True}
+            return render(request, "accounts/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+        return super().post(request, *args, **kwargs)
 
 
 def _safe_next(request, fallback: str = "/") -> str:
@@ -131,3 +141,25 @@ def token_revoke(request, token_id: int):
         success=lambda token: f"Token “{token.name}” is revoked; requests using it are refused from now on.",
         redirect_to="accounts:tokens",
     )
+
+
+@login_required
+def preferences(request):
+    """The zone the user's pages show times in, and a staff member's home location (ketacare/lib/zones.py)."""
+    user = request.user
+    form = DisplayPreferencesForm(
+        request.POST or None,
+        user=user,
+        initial={"time_zone": user.time_zone, "home_location": user.home_location_id},
+    )
+    return run_form_action(
+        request,
+        form,
+        lambda: do_set_display_preferences(
+            user,
+            time_zone=form.cleaned_data["time_zone"],
+            home_location_id=form.cleaned_data.get("home_location"),
+        ),
+        success="Preferences saved.",
+        redirect_to=reverse("accounts:preferences"),
+    ) or render(request, "accounts/preferences.html", {"form": form})

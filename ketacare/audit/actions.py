@@ -4,23 +4,19 @@ import ipaddress
 import json
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from ketacare.audit.chains import AUDIT_LOCK_CLASS, AUDIT_PURPOSE, lock_chain_of, sign
 from ketacare.audit.context import current_source_address
 from ketacare.audit.domain.chain import GENESIS_HASH, entry_hash
 from ketacare.audit.models import AuditAction, AuditEntry
 
-# Any constant: serialises appends to the chain across processes on PostgreSQL.
-_CHAIN_LOCK_KEY = 7_285_001
 
-
-def lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    # SQLite: transactions start with BEGIN IMMEDIATE (settings), which already
-    # holds the database write lock here.
+def lock_chain(organisation_id: int | None) -> None:
+    """Hold the organisation's audit chain lock until the transaction ends (callers that write
+    several chains take this one first: one lock order)."""
+    lock_chain_of(AUDIT_LOCK_CLASS, organisation_id)
 
 
 def _valid_address(address: str | None) -> str | None:
@@ -44,7 +40,7 @@ def record_event(
     detail: dict[str, Any] | None = None,
     source_address: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit trail, chained to the one before it.
+    """Append one entry to its organisation's audit chain, chained to the one before it and signed.
 
     Call it inside the action's transaction, so the entry and the change it
     records commit or roll back together.
@@ -55,9 +51,15 @@ def record_event(
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
     if organisation is None:
         organisation = getattr(patient, "organisation", None) or getattr(actor_user, "organisation", None)
+    organisation_id = organisation.pk if organisation is not None else None
     with transaction.atomic():
-        lock_chain()
-        last = AuditEntry.objects.order_by("-sequence").only("sequence", "entry_hash").first()
+        lock_chain(organisation_id)
+        chain = (
+            AuditEntry.objects.filter(organisation_id=organisation_id)
+            if organisation_id is not None
+            else AuditEntry.objects.filter(organisation__isnull=True)
+        )
+        last = chain.order_by("-sequence").only("sequence", "entry_hash").first()
         entry = AuditEntry(
             sequence=(last.sequence + 1) if last else 1,
             occurred_at=timezone.now(),
@@ -74,5 +76,6 @@ def record_event(
             previous_hash=last.entry_hash if last else GENESIS_HASH,
         )
         entry.entry_hash = entry_hash(entry.hashed_content(), entry.previous_hash)
+        entry.key_id, entry.signature = sign(AUDIT_PURPOSE, entry.entry_hash)
         entry.save(force_insert=True)
     return entry

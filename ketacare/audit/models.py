@@ -35,11 +35,12 @@ class AuditEntry(models.Model):
     Append-only: save() refuses to change a stored entry, delete() refuses, and
     database triggers (lib/append_only.py, migrations 0003-0004) refuse UPDATE, DELETE and,
     on PostgreSQL, TRUNCATE, so the app's
-    database user never needs those rights on this table. Entries form a hash
-    chain (audit/domain/chain.py) checked by `ketacare audit verify`.
+    database user never needs those rights on this table. Entries form one signed hash chain per
+    organisation (entries with no organisation: one more chain), `sequence` counting within it
+    (audit/domain/chain.py, docs/security.md), checked by `ketacare audit verify`.
     """
 
-    sequence = models.BigIntegerField(unique=True)
+    sequence = models.BigIntegerField(help_text="Position in its organisation's chain, from 1")
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -57,6 +58,9 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # HMAC-SHA256 of entry_hash under the key `key_id` (settings.CHAIN_KEYRING), which the database does not hold.
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=64)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -65,6 +69,18 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["patient", "occurred_at"], name="audit_patient_time"),
             models.Index(fields=["organisation", "occurred_at"], name="audit_org_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sequence"],
+                condition=models.Q(organisation__isnull=False),
+                name="audit_entry_unique_org_sequence",
+            ),
+            models.UniqueConstraint(
+                fields=["sequence"],
+                condition=models.Q(organisation__isnull=True),
+                name="audit_entry_unique_unowned_sequence",
+            ),
         ]
         verbose_name_plural = "audit entries"
 
@@ -80,20 +96,27 @@ class AuditEntry(models.Model):
         raise AppendOnlyError("Audit entries cannot be deleted")
 
     def hashed_content(self) -> dict:
-        """The fields the hash covers, in a form that survives a database round trip."""
-        return {
-            "sequence": self.sequence,
-            "occurred_at": self.occurred_at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor_username": self.actor_username,
-            "organisation_id": self.organisation_id,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "patient_id": self.patient_id,
-            "source_address": self.source_address,
-            "detail": self.detail,
-        }
+        return hashed_content(self)
 
     def as_chain_entry(self) -> ChainEntry:
-        return ChainEntry(self.sequence, self.hashed_content(), self.previous_hash, self.entry_hash)
+        return ChainEntry(
+            self.sequence, self.hashed_content(), self.previous_hash, self.entry_hash, self.key_id, self.signature
+        )
+
+
+def hashed_content(entry) -> dict:
+    """The fields an entry's hash covers, in a form that survives a database round trip (a function
+    of the fields only, so the migration that re-chains stored entries computes the same)."""
+    return {
+        "sequence": entry.sequence,
+        "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_username": entry.actor_username,
+        "organisation_id": entry.organisation_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "patient_id": entry.patient_id,
+        "source_address": entry.source_address,
+        "detail": entry.detail,
+    }

@@ -30,8 +30,8 @@ from ketacare.candidacy.models import (
 )
 from ketacare.candidacy.selectors import access_own_intake, evaluate_patient, policy_as_dict
 from ketacare.clinics.settings_rows import update_organisation_settings
-from ketacare.patients.actions import do_record_weight
-from ketacare.patients.models import Patient
+from ketacare.patients.actions import advance_patient_stage, do_record_weight
+from ketacare.patients.models import CareStage, Patient
 from ketacare.patients.selectors import access_patient_by_id
 
 _VITALS = ("systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm", "spo2_percent")
@@ -167,6 +167,7 @@ def do_save_intake(
     require_permission(actor, Permission.CANDIDACY_EDIT)
     patient = access_patient_by_id(actor, patient_id, audit=False)
     intake = _save_intake(actor, patient, fields, INTAKE_FIELDS, IntakeStatus.CONFIRMED)
+    advance_patient_stage(actor, patient, CareStage.SCREENING, because="Candidacy intake entered")
     if trials is not None:
         _replace_trials(actor, patient, intake, trials)
     if weight_kg is not None:
@@ -188,7 +189,9 @@ def do_confirm_intake(actor, patient_id: int) -> Intake:
 def do_save_own_intake(actor, **fields) -> Intake:
     """A patient pre-fills their own intake in the portal: saved as a draft for staff to review."""
     patient, _ = access_own_intake(actor)
-    return _save_intake(actor, patient, fields, PATIENT_INTAKE_FIELDS, IntakeStatus.PATIENT_ENTERED)
+    intake = _save_intake(actor, patient, fields, PATIENT_INTAKE_FIELDS, IntakeStatus.PATIENT_ENTERED)
+    advance_patient_stage(actor, patient, CareStage.SCREENING, because="Candidacy intake entered by the patient")
+    return intake
 
 
 def _intake_for_trials(actor, patient_id: int) -> tuple[Patient, Intake]:
@@ -327,6 +330,8 @@ def do_record_decision(actor, patient_id: int, *, route: str, decision: str, rea
         patient=patient,
         detail={"route": route, "decision": decision, "result": record.result, "override": override},
     )
+    if decision == Decision.APPROVE:
+        advance_patient_stage(actor, patient, CareStage.CONSULTATION, because=f"Candidacy approved for {route}")
     return record
 
 

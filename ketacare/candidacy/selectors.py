@@ -22,7 +22,7 @@ from ketacare.candidacy.domain.evaluate import CandidacyResult, evaluate_case
 from ketacare.candidacy.domain.parse import parse_case
 from ketacare.candidacy.domain.policy import DEFAULT_POLICY, CandidacyPolicy
 from ketacare.candidacy.domain.report import result_as_dict
-from ketacare.candidacy.models import CandidacyDecision, CandidacyPolicySetting, Intake
+from ketacare.candidacy.models import CandidacyDecision, CandidacyPolicySetting, Decision, Intake
 from ketacare.patients.models import Medication, MedicationStatus, Patient
 from ketacare.patients.selectors import access_patient_by_id
 
@@ -190,3 +190,14 @@ def access_policy_setting(user) -> CandidacyPolicySetting:
     require_permission(user, Permission.ORGANISATION_SETTINGS)
     setting = CandidacyPolicySetting.objects.filter(organisation_id=user.organisation_id).first()
     return setting or CandidacyPolicySetting(organisation_id=user.organisation_id)
+
+
+def approved_routes(patient: Patient) -> frozenset[str]:
+    """The routes whose latest decision for the patient is an approval (a later decline withdraws it).
+
+    For actions that have already checked access to the patient (protocols' plan prerequisites).
+    """
+    latest: dict[str, str] = {}
+    for route, decision in patient.candidacy_decisions.order_by("decided_at", "id").values_list("route", "decision"):
+        latest[route] = decision
+    return frozenset(route for route, decision in latest.items() if decision == Decision.APPROVE)

@@ -9,10 +9,22 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import ClinicPage, Organisation
+from ketacare.clinics.selectors import access_outgoing_message_by_id
 from ketacare.lib.phones import normalise_phone
+from ketacare.outbox.actions import retry_now
+from ketacare.outbox.models import OutgoingMessage
 
 PAGE_FIELDS = ("title", "slug", "body", "position", "is_published")
-SETTINGS_FIELDS = ("name", "phone", "email", "website", "minimum_age_years", "crisis_line", "crisis_text")
+SETTINGS_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "website",
+    "minimum_age_years",
+    "crisis_line",
+    "crisis_text",
+    "api_tokens_require_two_factor",
+)
 # /c/<org>/request/ is the consultation request form; a page there would be unreachable.
 RESERVED_PAGE_SLUGS = frozenset({"request"})
 
@@ -115,3 +127,17 @@ def do_update_organisation_settings(actor, organisation: Organisation, **fields)
         detail={"changed": {name: [before[name], fields[name]] for name in changed}},
     )
     return current
+
+
+@transaction.atomic
+def do_retry_outgoing_message(actor, message_id: int) -> OutgoingMessage:
+    """Staff pressed "retry now" on a retrying or failed email: the next dispatch sends it (audited)."""
+    message = retry_now(access_outgoing_message_by_id(actor, message_id))
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        message,
+        organisation=actor.organisation,
+        detail={"retry_now": True, "kind": message.kind, "attempts": message.attempts},
+    )
+    return message

@@ -39,6 +39,11 @@ class OrganisationSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown on your public pages and the consultation request form.",
     )
+    api_tokens_require_two_factor = forms.BooleanField(
+        required=False,
+        label="API tokens only from a two-factor sign-in",
+        help_text="A token is used without a second factor, so only a user who signed in with two-factor may create one.",
+    )
 
     @classmethod
     def for_organisation(cls, organisation: Organisation, data=None) -> "OrganisationSettingsForm":

@@ -36,6 +36,9 @@ class Organisation(models.Model):
             "the nearest emergency department."
         )
     )
+    # Bearer tokens carry no second factor (docs/api.md); a clinic may require that a token be created
+    # only from a session that completed two-factor sign-in (accounts/actions.py).
+    api_tokens_require_two_factor = models.BooleanField(default=False)
     # Set only on the demo clinic made by `ketacare seed-demo`: the seed its
     # fictional data was drawn from, so a demo can be rebuilt identically.
     demo_seed = models.PositiveIntegerField(null=True, blank=True, editable=False)

@@ -7,12 +7,17 @@ organisation's page is a 404, as if it did not exist.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from ketacare.accounts.domain.roles import Permission
-from ketacare.accounts.permissions import require_permission
+from ketacare.accounts.permissions import require_permission, user_may
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import ClinicPage, Location, Organisation
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.outbox.models import SAFETY_KINDS, MessageStatus, OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -70,3 +75,45 @@ def access_page_for_editing_by_id(user, page_id: int) -> ClinicPage:
 def access_organisation_for_settings(user) -> Organisation:
     require_permission(user, Permission.ORGANISATION_SETTINGS)
     return get_object_or_404(Organisation, pk=_own_organisation_id(user))
+
+
+# ---- mail that did not go out (the outbox) ------------------------------------------------------
+
+MAIL_PAGE_LIMIT = 200
+
+
+def _visible_mail(user):
+    """The organisation's mail this user may see: safety mail, or every kind for clinic admins."""
+    require_permission(user, Permission.OUTBOX_VIEW)
+    mail = OutgoingMessage.objects.filter(organisation_id=user.organisation_id)
+    if not user_may(user, Permission.OUTBOX_VIEW_ALL):
+        mail = mail.filter(kind__in=SAFETY_KINDS)
+    return mail
+
+
+def failed_mail_count(user) -> int:
+    """For the navigation: one COUNT of mail failed for good, not audited (a number)."""
+    return _visible_mail(user).filter(status=MessageStatus.FAILED).count()
+
+
+def mail_needing_attention(user) -> list[OutgoingMessage]:
+    """Failed for good, or retrying after a failure, newest first (audited as a list)."""
+    troubled = Q(status=MessageStatus.FAILED) | Q(
+        status__in=[MessageStatus.PENDING, MessageStatus.SENDING], attempts__gt=0
+    )
+    messages = list(_visible_mail(user).filter(troubled).order_by("-created_at", "-id")[:MAIL_PAGE_LIMIT])
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="outbox.outgoingmessage",
+        organisation=user.organisation,
+        detail={"needing_attention": len(messages)},
+    )
+    return messages
+
+
+def access_outgoing_message_by_id(user, message_id: int) -> OutgoingMessage:
+    message = _visible_mail(user).filter(pk=db_id_or_zero(message_id)).first()
+    if message is None:
+        raise Http404("No such email")
+    return message

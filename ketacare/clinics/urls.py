@@ -13,4 +13,6 @@ urlpatterns = [
     path("clinic/pages/new/", views.page_create, name="page_create"),
     path("clinic/pages/<int:pk>/edit/", views.page_edit, name="page_edit"),
     path("clinic/settings/", views.organisation_settings, name="settings"),
+    path("clinic/mail/", views.mail_problems, name="mail_problems"),
+    path("clinic/mail/<int:message_id>/retry/", views.mail_retry, name="mail_retry"),
 ]

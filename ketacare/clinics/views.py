@@ -1,8 +1,9 @@
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
-from ketacare.clinics.actions import do_save_clinic_page, do_update_organisation_settings
+from ketacare.clinics.actions import do_retry_outgoing_message, do_save_clinic_page, do_update_organisation_settings
 from ketacare.clinics.forms import ClinicPageForm, OrganisationSettingsForm
 from ketacare.clinics.selectors import (
     access_organisation_for_settings,
@@ -10,8 +11,9 @@ from ketacare.clinics.selectors import (
     access_pages_for_editing,
     access_public_clinic_by_slug,
     access_public_page_by_slug,
+    mail_needing_attention,
 )
-from ketacare.lib.views import run_form_action
+from ketacare.lib.views import run_action, run_form_action
 
 
 def pages(request, org_slug):
@@ -83,3 +85,27 @@ def organisation_settings(request):
         success="Clinic settings saved.",
         redirect_to="clinics:settings",
     ) or render(request, "clinics/settings.html", {"form": form, "org": organisation})
+
+
+@permission_required(Permission.OUTBOX_VIEW)
+def mail_problems(request):
+    """Email that failed or is being retried: what, to whom, how often, the last error; retry now."""
+    return render(
+        request,
+        "clinics/mail_problems.html",
+        {
+            "messages_needing_attention": mail_needing_attention(request.user),
+            "all_kinds": user_may(request.user, Permission.OUTBOX_VIEW_ALL),
+        },
+    )
+
+
+@permission_required(Permission.OUTBOX_VIEW)
+@require_POST
+def mail_retry(request, message_id: int):
+    return run_action(
+        request,
+        lambda: do_retry_outgoing_message(request.user, message_id),
+        success="The email will be sent again within a minute.",
+        redirect_to="clinics:mail_problems",
+    )

@@ -3,10 +3,8 @@
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -30,6 +28,8 @@ from ketacare.inquiries.domain.validation import (
 from ketacare.inquiries.models import HelpReason, Inquiry, InquiryStatus, PreferredWindow
 from ketacare.inquiries.selectors import first_location
 from ketacare.lib.ids import is_db_id
+from ketacare.outbox.actions import enqueue_email
+from ketacare.outbox.models import MailKind
 from ketacare.patients.actions import do_register_patient
 from ketacare.patients.models import Patient
 
@@ -145,22 +145,23 @@ def do_submit_inquiry(actor, *, organisation: Organisation, submission: InquiryS
     for window in checked.windows:
         PreferredWindow.objects.create(inquiry=inquiry, starts_at=window.starts_at, ends_at=window.ends_at)
     if inquiry.email:
-        transaction.on_commit(
-            partial(_send_received_email, inquiry.pk, inquiry.email, inquiry.first_name, organisation)
-        )
+        _queue_received_email(inquiry, organisation)
     return SubmissionOutcome(inquiry=inquiry, is_repeat=is_repeat)
 
 
-def _send_received_email(inquiry_id: int, to: str, first_name: str, organisation: Organisation) -> None:
-    """Tell the requester their request arrived. No clinical details: email is not private."""
-    subject = f"We received your consultation request — {organisation.name}"
-    body = render_to_string("inquiries/email/received.txt", {"first_name": first_name, "org": organisation})
-    try:
-        send_mail(subject, body, None, [to])
-    except Exception:
-        # Runs after commit: the request is stored whatever happens here, and a
-        # mail server being down must not turn the requester's success into a 500.
-        logger.exception("Confirmation email for consultation request %s could not be sent", inquiry_id)
+def _queue_received_email(inquiry: Inquiry, organisation: Organisation) -> None:
+    """Tell the requester their request arrived: queued with the request, sent by the outbox
+    dispatcher (never inside the request), retried while the mail server is down.
+    No clinical details: email is not private."""
+    body = render_to_string("inquiries/email/received.txt", {"first_name": inquiry.first_name, "org": organisation})
+    enqueue_email(
+        organisation,
+        inquiry.email,
+        f"We received your consultation request — {organisation.name}",
+        body,
+        kind=MailKind.INQUIRY_CONFIRMATION,
+        reference=f"inquiries.inquiry:{inquiry.pk}",
+    )
 
 
 def _locked_inquiry(actor, inquiry_id: int) -> Inquiry:
@@ -208,9 +209,40 @@ def do_change_inquiry_status(actor, inquiry_id: int, *, status: str, note: str =
     return inquiry
 
 
+# The triage moves by itself as the journey does (issue 14.7): registering the requester means the clinic
+# reached them; booking them an appointment schedules the request. Only forward, never over "declined".
+AUTOMATIC_INQUIRY_MOVES = {
+    InquiryStatus.CONTACTED: frozenset({InquiryStatus.NEW}),
+    InquiryStatus.SCHEDULED: frozenset({InquiryStatus.NEW, InquiryStatus.CONTACTED}),
+}
+
+
+def _advance(actor, inquiry: Inquiry, status: InquiryStatus, because: str) -> None:
+    previous = inquiry.status
+    inquiry.status = status
+    inquiry.save(update_fields=["status", "updated_at"])
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        inquiry,
+        organisation=inquiry.organisation,
+        patient=inquiry.patient,
+        detail={"from": previous, "to": status.value, "note": because, "automatic": True},
+    )
+
+
+def advance_inquiries_of_patient(actor, patient: Patient, status: InquiryStatus, *, because: str) -> None:
+    """The patient's open requests follow the journey (scheduling calls this when it books them): inside
+    the caller's transaction, which checked its own permission."""
+    earlier = AUTOMATIC_INQUIRY_MOVES[status]
+    for inquiry in Inquiry.objects.select_for_update().filter(patient=patient, status__in=earlier):
+        _advance(actor, inquiry, status, because)
+
+
 @transaction.atomic
-def do_convert_inquiry(actor, inquiry_id: int) -> Patient:
-    """Register the requester as a patient and link the request to the new record."""
+def do_convert_inquiry(actor, inquiry_id: int, *, confirm_not_duplicate: bool = False) -> Patient:
+    """Register the requester as a patient and link the request to the new record. Possible duplicates
+    in the registry stop it (patients.actions.PossibleDuplicatePatients) until `confirm_not_duplicate`."""
     require_permission(actor, Permission.INQUIRY_CONVERT)
     inquiry = _locked_inquiry(actor, inquiry_id)
     if inquiry.patient is not None:
@@ -224,6 +256,7 @@ def do_convert_inquiry(actor, inquiry_id: int) -> Patient:
         email=inquiry.email,
         phone=inquiry.phone,
         home_location=inquiry.preferred_location,
+        confirm_not_duplicate=confirm_not_duplicate,
     )
     inquiry.patient = patient
     inquiry.save(update_fields=["patient", "updated_at"])
@@ -235,4 +268,6 @@ def do_convert_inquiry(actor, inquiry_id: int) -> Patient:
         patient=patient,
         detail={"converted_to": patient.record_number},
     )
+    if inquiry.status in AUTOMATIC_INQUIRY_MOVES[InquiryStatus.CONTACTED]:
+        _advance(actor, inquiry, InquiryStatus.CONTACTED, f"Registered as patient {patient.record_number}")
     return patient

@@ -6,7 +6,7 @@ Same actions and selectors as the pages. Only the submission is public
 
 import datetime as dt
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from ketacare.clinics.selectors import access_public_clinic_by_slug
 from ketacare.inquiries.actions import (
@@ -21,6 +21,9 @@ from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_in
 from ketacare.inquiries.throttle import submission_rate_limited
 from ketacare.lib.api import READ_ERRORS, WRITE_ERRORS, PathId
 from ketacare.lib.api_errors import ErrorOut, ValidationErrorOut
+from ketacare.patients.actions import PossibleDuplicatePatients
+from ketacare.patients.schemas import PossibleDuplicatesOut
+from ketacare.patients.selectors import access_possible_duplicates
 
 router = Router(tags=["inquiries"])
 
@@ -203,13 +206,20 @@ def change_inquiry_status(request, payload: InquiryStatusIn, inquiry_id: int = P
 
 @router.post(
     "/{inquiry_id}/convert",
-    response={201: ConvertOut, **WRITE_ERRORS, 409: ErrorOut},
+    response={201: ConvertOut, **WRITE_ERRORS, 409: PossibleDuplicatesOut},
     summary="Register the requester as a patient",
-    description="422 when the patient registry refuses the request's details (named per field).",
+    description=(
+        "422 when the patient registry refuses the request's details (named per field). 409 when the request was "
+        "already converted (no candidates), or with the registry's possible duplicates of the requester (same name "
+        "and birth date, email or phone) unless confirm_not_duplicate=true."
+    ),
 )
-def convert_inquiry(request, inquiry_id: int = PathId):
+def convert_inquiry(request, inquiry_id: int = PathId, confirm_not_duplicate: bool = Query(False)):
     try:
-        patient = do_convert_inquiry(request.user, inquiry_id)
+        patient = do_convert_inquiry(request.user, inquiry_id, confirm_not_duplicate=confirm_not_duplicate)
     except InquiryAlreadyConverted as refused:
-        return 409, {"detail": " ".join(refused.messages)}
+        return 409, {"detail": " ".join(refused.messages), "candidates": []}
+    except PossibleDuplicatePatients as warning:
+        detail = " ".join(warning.message_dict["confirm_not_duplicate"])
+        return 409, {"detail": detail, "candidates": access_possible_duplicates(request.user, warning.candidate_ids)}
     return 201, {"patient_id": patient.pk, "record_number": patient.record_number}

@@ -7,7 +7,7 @@ from ketacare.audit.context import client_address
 
 
 def _sender_address(group, request) -> str:
-    # The same address the audit trail records (honours KETACARE_TRUST_X_FORWARDED_FOR
+    # The same address the audit trail and the sign-in lockout use (KETACARE_TRUSTED_PROXY_HOPS
     # behind a proxy); requests with no address at all share one count.
     return client_address(request) or "unknown-address"
 

@@ -14,6 +14,8 @@ from ketacare.inquiries.models import HelpReason
 from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_inbox, first_location
 from ketacare.inquiries.throttle import submission_rate_limited
 from ketacare.lib.views import run_action, run_form_action
+from ketacare.patients.actions import PossibleDuplicatePatients
+from ketacare.patients.selectors import access_possible_duplicates
 
 
 def request_form(request, org_slug):
@@ -59,7 +61,7 @@ def inbox(request):
     )
 
 
-def _detail(request, inquiry, status_form):
+def _detail(request, inquiry, status_form, duplicates=()):
     return render(
         request,
         "inquiries/detail.html",
@@ -68,6 +70,7 @@ def _detail(request, inquiry, status_form):
             "status_form": status_form,
             "may_triage": user_may(request.user, Permission.INQUIRY_TRIAGE),
             "may_convert": user_may(request.user, Permission.INQUIRY_CONVERT),
+            "duplicates": duplicates,
         },
     )
 
@@ -94,10 +97,26 @@ def change_status(request, pk):
 @permission_required(Permission.INQUIRY_CONVERT)
 @require_POST
 def convert(request, pk):
-    return run_action(
+    """Registers the requester; possible duplicates are listed on the request until the user confirms."""
+    warned_ids: list[int] = []
+
+    def register():
+        confirmed = request.POST.get("confirm_not_duplicate") == "1"
+        try:
+            return do_convert_inquiry(request.user, pk, confirm_not_duplicate=confirmed)
+        except PossibleDuplicatePatients as warning:
+            warned_ids.extend(warning.candidate_ids)
+            raise
+
+    response = run_action(
         request,
-        lambda: do_convert_inquiry(request.user, pk),
+        register,
         success=lambda patient: f"Registered {patient.full_name} as patient {patient.record_number}.",
         redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
         failure_redirect_to=reverse("inquiries:detail", args=[pk]),
     )
+    if not warned_ids:
+        return response
+    inquiry = access_inquiry_by_id(request.user, pk)
+    duplicates = access_possible_duplicates(request.user, warned_ids)
+    return _detail(request, inquiry, InquiryStatusForm(initial={"status": inquiry.status}), duplicates)

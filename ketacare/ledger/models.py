@@ -259,6 +259,10 @@ class LedgerEntry(models.Model):
     created_at = models.DateTimeField()
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # HMAC-SHA256 of entry_hash under the key `key_id` (settings.CHAIN_KEYRING), which the database does
+    # not hold: a rewritten entry with recomputed hashes does not verify (docs/security.md).
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=64)
 
     objects = LedgerEntryQuerySet.as_manager()
 
@@ -320,7 +324,9 @@ class LedgerEntry(models.Model):
         }
 
     def as_chain_entry(self) -> ChainEntry:
-        return ChainEntry(self.sequence, self.hashed_content(), self.previous_hash, self.entry_hash)
+        return ChainEntry(
+            self.sequence, self.hashed_content(), self.previous_hash, self.entry_hash, self.key_id, self.signature
+        )
 
     @property
     def is_open_discrepancy(self) -> bool:
@@ -356,3 +362,19 @@ class TheftLossReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} discovered {self.discovered_on}"
+
+
+class WitnessFailureCount(models.Model):
+    """Wrong witness passwords for one user, counted so that concurrent attempts cannot overrun the
+    limit: an attempt is claimed by a conditional UPDATE before its password is checked
+    (actions/administration.py), and given back when the password was right."""
+
+    witness = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    failures = models.PositiveSmallIntegerField(default=0)
+    # The count starts again once this is older than the lockout.
+    last_failed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong witness passwords"

@@ -2,8 +2,9 @@
 
 Totals, bands and flags always come from the domain scorer (measures/domain/scoring.py), never
 from the client. Safety alerts are created in the same transaction as the response that raises
-them, and their mail goes through the OutgoingEmail outbox so that a mail server being down
-loses nothing: `ketacare measures_dispatch` retries it and escalates alerts left open.
+them, and their mail is queued in the same transaction in the outbox (ketacare/outbox), never sent
+inside a request: `ketacare outbox dispatch` sends it, and `ketacare measures_dispatch` also
+escalates alerts left open.
 """
 
 import datetime as dt
@@ -11,11 +12,10 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -39,7 +39,6 @@ from ketacare.measures.models import (
     AssignmentReason,
     AssignmentStatus,
     MeasurementSettings,
-    OutgoingEmail,
     QuestionnaireAssignment,
     QuestionnaireResponse,
     ResponseChannel,
@@ -47,6 +46,8 @@ from ketacare.measures.models import (
     hash_link_token,
 )
 from ketacare.measures.selectors import link_is_open
+from ketacare.outbox.actions import enqueue_email, enqueue_emails
+from ketacare.outbox.models import MailKind
 from ketacare.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -143,11 +144,14 @@ def do_assign_questionnaire(
     reason: str = AssignmentReason.MANUAL,
     *,
     link_base_url: str = "",
+    plan_key: str = "",
+    session_key: str = "",
 ) -> AssignmentOutcome:
     """Ask the patient to fill in a self-report questionnaire; email them a one-time link.
 
     `link_base_url` ("https://clinic.example/") makes the emailed link absolute; without it
     (or without a patient email address) no email is sent and the patient answers in the portal.
+    `plan_key` and `session_key` tie it to a plan and a booked session (the model says how).
     """
     require_permission(actor, Permission.MEASURES_ASSIGN)
     _same_organisation(actor, patient)
@@ -168,6 +172,8 @@ def do_assign_questionnaire(
         assigned_by=actor,
         link_token_sha256=hash_link_token(token),
         link_expires_at=timezone.now() + dt.timedelta(hours=valid_hours),
+        plan_key=plan_key,
+        session_key=session_key,
     )
     assignment.full_clean(exclude=["patient", "assigned_by"])
     assignment.save(force_insert=True)
@@ -176,39 +182,46 @@ def do_assign_questionnaire(
     )
     if patient.email and link_base_url:
         link = link_base_url.rstrip("/") + reverse("measures:link", args=[token])
-        transaction.on_commit(
-            partial(
-                _send_link_email,
-                assignment.pk,
-                patient.email,
-                patient.preferred_name or patient.first_name,
-                patient.organisation,
-                link,
-                assignment.link_expires_at,
-            )
-        )
+        _queue_link_email(assignment, patient, link)
     return AssignmentOutcome(assignment=assignment, link_token=token)
 
 
-def _send_link_email(
-    assignment_id: int, to: str, first_name: str, organisation: Organisation, link: str, expires_at: dt.datetime
-) -> None:
-    """The questionnaire link. No clinical detail (not even the instrument): email is not private."""
-    subject = f"A short questionnaire from {organisation.name}"
-    body = render_to_string(
-        "measures/email/link.txt",
-        {
-            "first_name": first_name,
-            "org": organisation,
-            "link": link,
-            "expires_at": expires_at,
-        },
+def _queue_link_email(assignment: QuestionnaireAssignment, patient: Patient, link: str) -> None:
+    """The questionnaire link, queued with the assignment (sent by the outbox dispatcher, retried
+    until the link expires). No clinical detail (not even the instrument): email is not private."""
+    organisation = patient.organisation
+    # The patient's clock, whoever assigned it (a request's active zone is the staff member's).
+    with timezone.override(patient.zone_name):
+        body = render_to_string(
+            "measures/email/link.txt",
+            {
+                "first_name": patient.preferred_name or patient.first_name,
+                "org": organisation,
+                "link": link,
+                "expires_at": assignment.link_expires_at,
+            },
+        )
+    enqueue_email(
+        organisation,
+        patient.email,
+        f"A short questionnaire from {organisation.name}",
+        body,
+        kind=MailKind.QUESTIONNAIRE_LINK,
+        reference=f"{LINK_REFERENCE_PREFIX}{assignment.pk}",
+        send_before=assignment.link_expires_at,
     )
-    try:
-        send_mail(subject, body, None, [to])
-    except Exception:
-        # After commit: the assignment stands (the portal lists it) even if the mail server is down.
-        logger.exception("Questionnaire link email for assignment %s could not be sent", assignment_id)
+
+
+LINK_REFERENCE_PREFIX = "measures.questionnaireassignment:"
+
+
+def link_still_wanted(reference: str) -> str:
+    """Asked by the outbox before each attempt: a cancelled or answered questionnaire gets no link."""
+    number = reference.removeprefix(LINK_REFERENCE_PREFIX)
+    pending = QuestionnaireAssignment.objects.filter(
+        pk=int(number) if number.isdigit() else 0, status=AssignmentStatus.PENDING
+    ).exists()
+    return "" if pending else "Questionnaire no longer pending"
 
 
 @transaction.atomic
@@ -224,6 +237,60 @@ def do_cancel_assignment(actor, assignment: QuestionnaireAssignment) -> Question
         actor, AuditAction.STATUS_CHANGE, assignment, patient=assignment.patient, detail={"status": assignment.status}
     )
     return assignment
+
+
+def _pending_for(actor, *, patient: Patient, plan_key: str = "", session_key: str = ""):
+    require_permission(actor, Permission.MEASURES_ASSIGN)
+    _same_organisation(actor, patient)
+    if not (plan_key or session_key):
+        raise ValueError("Give the plan or the session the questionnaires belong to.")
+    pending = QuestionnaireAssignment.objects.select_for_update().filter(
+        patient=patient, status=AssignmentStatus.PENDING
+    )
+    if plan_key:
+        pending = pending.filter(plan_key=plan_key)
+    if session_key:
+        pending = pending.filter(session_key=session_key)
+    return list(pending.order_by("due_at", "id"))
+
+
+@transaction.atomic
+def do_move_session_questionnaires(
+    actor, patient: Patient, *, session_key: str, due_at: dt.datetime
+) -> list[QuestionnaireAssignment]:
+    """The booked session moved: its pending questionnaires fall due before it on its new day."""
+    moved = _pending_for(actor, patient=patient, session_key=session_key)
+    for assignment in moved:
+        before = assignment.due_at
+        assignment.due_at = due_at
+        assignment.save(update_fields=["due_at"])
+        record_event(
+            actor,
+            AuditAction.UPDATE,
+            assignment,
+            patient=patient,
+            detail={"due_at": {"from": before.isoformat(), "to": due_at.isoformat()}, "session": session_key},
+        )
+    return moved
+
+
+@transaction.atomic
+def do_close_questionnaires(
+    actor, patient: Patient, *, reason: str, plan_key: str = "", session_key: str = ""
+) -> list[QuestionnaireAssignment]:
+    """Cancel the pending questionnaires of a plan that stopped or completed, or of a cancelled session."""
+    closed = _pending_for(actor, patient=patient, plan_key=plan_key, session_key=session_key)
+    for assignment in closed:
+        assignment.status = AssignmentStatus.CANCELLED
+        assignment.save(update_fields=["status"])
+        record_event(
+            actor,
+            AuditAction.STATUS_CHANGE,
+            assignment,
+            patient=patient,
+            detail={"status": assignment.status, "reason": reason, "plan": plan_key, "session": session_key},
+        )
+    return closed
 
 
 # ---------------------------------------------------------------- answering
@@ -418,35 +485,37 @@ def _staff_emails(organisation: Organisation, role: Role) -> list[str]:
     )
 
 
-def _queue_mail(organisation: Organisation, alert: Alert, recipients: list[str], subject: str, body: str) -> list[int]:
+def _alerts_url(alert: Alert) -> str:
+    """Where the mail points: the safety alerts page (absolute when KETACARE_PUBLIC_URL is set)."""
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{reverse('measures:alerts')}#alert-{alert.pk}"
+
+
+def _queue_alert_mail(alert: Alert, role: Role, kind: str, subject: str, template: str, **context) -> None:
+    """Content-free mail ("an urgent alert is waiting" and a link): no name, no clinical detail,
+    because email is not private. Queued in the caller's transaction, sent by the outbox dispatcher."""
+    organisation = alert.patient.organisation
+    recipients = _staff_emails(organisation, role)
     if not recipients:
         logger.error("No recipient for safety alert %s mail in organisation %s", alert.pk, organisation.pk)
-    emails = OutgoingEmail.objects.bulk_create(
-        OutgoingEmail(organisation=organisation, alert=alert, to=to, subject=subject, body=body) for to in recipients
+    body = render_to_string(template, {"org": organisation, "alerts_url": _alerts_url(alert), **context})
+    enqueue_emails(
+        organisation,
+        recipients,
+        subject.format(org=organisation.name),
+        body,
+        kind=kind,
+        reference=f"measures.alert:{alert.pk}",
     )
-    return [email.pk for email in emails]
 
 
 def _raise_safety_alerts(response: QuestionnaireResponse, flags: list[str]) -> list[Alert]:
     """One urgent alert per safety flag, mail to the organisation's prescribers via the outbox."""
     patient = response.patient
-    organisation = patient.organisation
     alerts = []
     for flag in flags:
         alert = Alert.objects.create(patient=patient, response=response, kind=flag, raised_at=timezone.now())
         record_event(None, AuditAction.CREATE, alert, patient=patient, detail={"kind": flag})
-        body = render_to_string(
-            "measures/email/alert.txt", {"alert": alert, "patient": patient, "org": organisation, "response": response}
-        )
-        ids = _queue_mail(
-            organisation,
-            alert,
-            _staff_emails(organisation, Role.PRESCRIBER),
-            ALERT_SUBJECT.format(org=organisation.name),
-            body,
-        )
-        # Try at once; what fails stays in the outbox for `ketacare measures_dispatch`.
-        transaction.on_commit(partial(send_outgoing_emails, ids))
+        _queue_alert_mail(alert, Role.PRESCRIBER, MailKind.SAFETY_ALERT, ALERT_SUBJECT, "measures/email/alert.txt")
         alerts.append(alert)
     return alerts
 
@@ -469,40 +538,6 @@ def do_acknowledge_alert(actor, alert: Alert, note: str) -> Alert:
     alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "acknowledgement_note"])
     record_event(actor, AuditAction.STATUS_CHANGE, alert, patient=alert.patient, detail={"status": alert.status})
     return alert
-
-
-def send_outgoing_emails(email_ids: list[int] | None = None) -> tuple[int, int]:
-    """Send unsent outbox mail (all of it, or the given ids): (sent, failed).
-
-    Each row is locked while it is sent (skipped if another dispatcher holds it), so two
-    dispatchers never send the same mail twice; a failure counts the attempt and keeps the error.
-    """
-    unsent = OutgoingEmail.objects.filter(sent_at__isnull=True)
-    if email_ids is not None:
-        unsent = unsent.filter(pk__in=email_ids)
-    sent = failed = 0
-    for email_id in list(unsent.order_by("id").values_list("pk", flat=True)):
-        with transaction.atomic():
-            email = (
-                OutgoingEmail.objects.select_for_update(skip_locked=True)
-                .filter(pk=email_id, sent_at__isnull=True)
-                .first()
-            )
-            if email is None:
-                continue
-            email.attempts += 1
-            try:
-                send_mail(email.subject, email.body, None, [email.to])
-            except Exception as exc:  # any transport failure: keep the mail for the next pass
-                email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                failed += 1
-                logger.warning("Outgoing email %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
-            else:
-                email.sent_at = timezone.now()
-                email.last_error = ""
-                sent += 1
-            email.save(update_fields=["attempts", "last_error", "sent_at"])
-    return sent, failed
 
 
 def claim_alert_escalation(alert_id: int, now: dt.datetime) -> bool:
@@ -536,21 +571,13 @@ def escalate_overdue_alerts(now: dt.datetime | None = None) -> int:
                 continue
             alert.escalated_at = now
             record_event(None, AuditAction.STATUS_CHANGE, alert, patient=alert.patient, detail={"escalated": True})
-            body = render_to_string(
-                "measures/email/escalation.txt",
-                {
-                    "alert": alert,
-                    "patient": alert.patient,
-                    "org": organisation,
-                    "minutes": int(thresholds[organisation.pk].total_seconds() // 60),
-                },
-            )
-            _queue_mail(
-                organisation,
+            _queue_alert_mail(
                 alert,
-                _staff_emails(organisation, Role.CLINIC_ADMIN),
-                ESCALATION_SUBJECT.format(org=organisation.name),
-                body,
+                Role.CLINIC_ADMIN,
+                MailKind.ALERT_ESCALATION,
+                ESCALATION_SUBJECT,
+                "measures/email/escalation.txt",
+                minutes=int(thresholds[organisation.pk].total_seconds() // 60),
             )
             escalated += 1
     return escalated

@@ -21,10 +21,10 @@ class AssignForm(forms.Form):
         self.zone = zoneinfo.ZoneInfo(zone_name)
 
     def clean_due_at(self):
+        # The wall time was entered in the patient's zone; Django read it in the page's active zone.
         value = self.cleaned_data["due_at"]
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value, self.zone)
-        return value
+        wall = timezone.make_naive(value) if timezone.is_aware(value) else value
+        return timezone.make_aware(wall, self.zone)
 
 
 class AcknowledgeForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Questionnaires patients answer, the responses, the safety alerts they raise and the mail outbox.
+"""Questionnaires patients answer, the responses, the safety alerts they raise (their mail goes through ketacare/outbox).
 
 Scoring itself is pure Python in measures/domain/; these models only store what the domain
 scorer computed. A submitted response never changes: a correction is a new response that
@@ -93,6 +93,11 @@ class QuestionnaireAssignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     link_token_sha256 = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     link_expires_at = models.DateTimeField(null=True, blank=True)
+    # Keys chosen by the apps above that assign on a plan's behalf (measures imports neither): the plan
+    # ("protocols.treatmentplan:12") and the booked session ("scheduling.appointment:34") the questionnaire
+    # is due before. It moves with the session, is cancelled with it and closes with the plan. Blank: manual.
+    plan_key = models.CharField(max_length=60, blank=True, db_index=True)
+    session_key = models.CharField(max_length=60, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-due_at", "-id"]
@@ -233,30 +238,6 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} alert for patient {self.patient_id} ({self.status})"
-
-
-class OutgoingEmail(models.Model):
-    """An email waiting to be sent (or sent): the outbox that keeps safety mail from being lost.
-
-    `ketacare measures_dispatch` sends what is unsent, counting attempts and keeping the last error.
-    """
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="emails")
-    to = models.EmailField()
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="outbox_unsent")]
-
-    def __str__(self) -> str:
-        return f"{self.subject} → {self.to}"
 
 
 class OutcomeSummary(models.Model):

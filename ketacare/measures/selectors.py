@@ -135,6 +135,11 @@ def _org_alerts(user) -> QuerySet[Alert]:
     )
 
 
+def open_alert_count(user) -> int:
+    """For the navigation: one COUNT, not audited (a number, no patient data)."""
+    return Alert.objects.filter(patient__organisation_id=user.organisation_id, status=AlertStatus.OPEN).count()
+
+
 def open_alerts(user) -> list[Alert]:
     """The safety dashboard: the organisation's open alerts, oldest first (audited as a list)."""
     alerts = list(_org_alerts(user).filter(status=AlertStatus.OPEN).order_by("raised_at", "id"))

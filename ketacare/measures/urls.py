@@ -23,4 +23,10 @@ urlpatterns = [
     path("tablet/<int:assignment_id>/", views.tablet, name="tablet"),
     path("tablet/<int:assignment_id>/answer/", views.tablet_save, name="tablet_save"),
     path("tablet/<int:assignment_id>/submit/", views.tablet_submit, name="tablet_submit"),
+    # Kiosk mode: while it is on, KioskMiddleware answers every other URL with a redirect here.
+    path("tablet/<int:assignment_id>/kiosk/", views.kiosk_start, name="kiosk_start"),
+    path("kiosk/", views.kiosk_page, name="kiosk"),
+    path("kiosk/answer/", views.kiosk_save, name="kiosk_save"),
+    path("kiosk/submit/", views.kiosk_submit, name="kiosk_submit"),
+    path("kiosk/exit/", views.kiosk_exit, name="kiosk_exit"),
 ]

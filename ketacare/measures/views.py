@@ -5,7 +5,8 @@ Thin: each view parses input, calls one action or selector and renders.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth import authenticate, logout
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.lib.forms import error_text
 from ketacare.lib.views import run_action, run_form_action
-from ketacare.measures import actions
+from ketacare.measures import actions, kiosk
 from ketacare.measures.domain.instruments import Rater
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.forms import AcknowledgeForm, AssignForm, SettingsForm, answers_from_post
@@ -203,10 +204,13 @@ def _answer_urls(name: str, key) -> dict[str, str]:
     }
 
 
-def _answer_page(request, assignment, channel: str, urls: dict, *, error: str = "", status: int = 200):
+def _answer_page(
+    request, assignment, channel: str, urls: dict, *, error: str = "", status: int = 200, kiosk: bool = False
+):
     org = assignment.patient.organisation
     if assignment.status == AssignmentStatus.COMPLETED:
-        return render(request, "measures/answer_done.html", {"org": org, "already": True})
+        done = "measures/kiosk_done.html" if kiosk else "measures/answer_done.html"
+        return render(request, done, {"org": org, "already": True})
     if assignment.status != AssignmentStatus.PENDING or (
         channel == ResponseChannel.LINK and not link_is_open(assignment)
     ):
@@ -216,7 +220,7 @@ def _answer_page(request, assignment, channel: str, urls: dict, *, error: str = 
     instrument = INSTRUMENTS[assignment.instrument]
     return render(
         request,
-        "measures/answer.html",
+        "measures/kiosk.html" if kiosk else "measures/answer.html",
         {
             "org": org,
             "instrument": instrument,
@@ -254,7 +258,7 @@ def _save(request, assignment, channel: str):
     )
 
 
-def _submit(request, assignment, channel: str, urls: dict):
+def _submit(request, assignment, channel: str, urls: dict, *, kiosk: bool = False):
     instrument = INSTRUMENTS[assignment.instrument]
     try:
         response = actions.do_submit_response(
@@ -262,11 +266,11 @@ def _submit(request, assignment, channel: str, urls: dict):
         )
     except ValidationError as exc:
         assignment.refresh_from_db()
-        return _answer_page(request, assignment, channel, urls, error=error_text(exc), status=422)
+        return _answer_page(request, assignment, channel, urls, error=error_text(exc), status=422, kiosk=kiosk)
     # Shown at once, on this response: crisis resources when the answers raised a safety flag.
     return render(
         request,
-        "measures/answer_done.html",
+        "measures/kiosk_done.html" if kiosk else "measures/answer_done.html",
         {
             "org": assignment.patient.organisation,
             "crisis": bool(response.safety_flags),
@@ -332,8 +336,10 @@ def portal_answer_submit(request, assignment_id: int):
 @permission_required(Permission.MEASURES_ASSIGN)
 @require_GET
 def tablet(request, assignment_id: int):
+    """Hand the tablet over: the questionnaire itself is answered in kiosk mode only (issue 14.6)."""
     assignment = access_assignment_for_answering(request.user, assignment_id)
-    return _answer_page(request, assignment, ResponseChannel.TABLET, _answer_urls("tablet", assignment_id))
+    back = reverse("measures:patient", args=[assignment.patient_id])
+    return render(request, "measures/tablet.html", {"assignment": assignment, "back": back})
 
 
 @permission_required(Permission.MEASURES_ASSIGN)
@@ -347,6 +353,87 @@ def tablet_save(request, assignment_id: int):
 def tablet_submit(request, assignment_id: int):
     assignment = access_assignment_for_answering(request.user, assignment_id)
     return _submit(request, assignment, ResponseChannel.TABLET, _answer_urls("tablet", assignment_id))
+
+
+# ---------------------------------------------------------------- kiosk mode (the tablet in the patient's hands)
+
+
+@permission_required(Permission.MEASURES_ASSIGN)
+@require_POST
+def kiosk_start(request, assignment_id: int):
+    """Suspend the staff session behind one questionnaire; `next` is where the staff re-entry returns."""
+    assignment = access_assignment_for_answering(request.user, assignment_id)
+    back = kiosk.safe_return_to(
+        request, request.POST.get("next", ""), reverse("measures:patient", args=[assignment.patient_id])
+    )
+    if assignment.status != AssignmentStatus.PENDING:
+        messages.error(request, f"This questionnaire is {assignment.get_status_display().lower()}.")
+        return redirect(back)
+    kiosk.enter_kiosk(request, assignment, back)
+    return redirect("measures:kiosk")
+
+
+def _kiosk_assignment(request):
+    """The questionnaire on the tablet (None when kiosk mode is off)."""
+    state = kiosk.kiosk_of(request)
+    return None if state is None else access_assignment_for_answering(request.user, state["assignment"])
+
+
+_KIOSK_URLS = {"page": "measures:kiosk", "save": "measures:kiosk_save", "submit": "measures:kiosk_submit"}
+
+
+def _kiosk_urls() -> dict[str, str]:
+    return {key: reverse(name) for key, name in _KIOSK_URLS.items()}
+
+
+@permission_required(Permission.MEASURES_ASSIGN)
+@require_GET
+def kiosk_page(request):
+    assignment = _kiosk_assignment(request)
+    if assignment is None:
+        return render(request, "measures/kiosk_off.html")
+    return _answer_page(request, assignment, ResponseChannel.TABLET, _kiosk_urls(), kiosk=True)
+
+
+@permission_required(Permission.MEASURES_ASSIGN)
+@require_POST
+def kiosk_save(request):
+    assignment = _kiosk_assignment(request)
+    if assignment is None:
+        return redirect("measures:kiosk")
+    return _save(request, assignment, ResponseChannel.TABLET)
+
+
+@permission_required(Permission.MEASURES_ASSIGN)
+@require_POST
+def kiosk_submit(request):
+    assignment = _kiosk_assignment(request)
+    if assignment is None:
+        return redirect("measures:kiosk")
+    return _submit(request, assignment, ResponseChannel.TABLET, _kiosk_urls(), kiosk=True)
+
+
+@permission_required(Permission.MEASURES_ASSIGN)
+def kiosk_exit(request):
+    """The staff re-entry: the signed-in staff member's password again (a sign-in attempt for
+    django-axes); a lockout ends the staff session, so the tablet falls back to the sign-in page."""
+    if kiosk.kiosk_of(request) is None:
+        return redirect("home")
+    error = ""
+    if request.method == "POST":
+        password = request.POST.get("password", "")
+        try:
+            again = authenticate(request, username=request.user.get_username(), password=password)
+        except PermissionDenied:  # already locked out (django-axes)
+            again = None
+            request.axes_locked_out = True
+        if again is not None and again.pk == request.user.pk:
+            return redirect(kiosk.leave_kiosk(request))
+        if getattr(request, "axes_locked_out", False):
+            logout(request)
+            return redirect("accounts:login")
+        error = "That password is not right."
+    return render(request, "measures/kiosk_exit.html", {"error": error}, status=422 if error else 200)
 
 
 @permission_required(Permission.MEASURES_ASSIGN)

@@ -11,15 +11,18 @@ from decimal import Decimal
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Organisation
+from ketacare.lib.text import clean_reason
 from ketacare.patients.domain.records import format_record_number
 from ketacare.patients.domain.status import (
     ALLERGY_TRANSITIONS,
+    AUTOMATIC_STAGE_MOVES,
     DIAGNOSIS_TRANSITIONS,
     MEDICATION_TRANSITIONS,
     transition_problem,
@@ -33,7 +36,16 @@ from ketacare.patients.models import (
     PatientRecordCounter,
     WeightMeasurement,
 )
-from ketacare.patients.selectors import access_patient_by_id
+from ketacare.patients.relations import (
+    MERGE,
+    UNMERGE,
+    RowsRefused,
+    check_moved_rows,
+    merge_conflicts,
+    move_rows,
+    move_rows_back,
+)
+from ketacare.patients.selectors import access_patient_by_id, duplicate_candidates, merge_entry_of
 
 # What the registration and edit pages (and the API) may set; `stage` is a
 # status change of its own.
@@ -100,13 +112,32 @@ def _filled(instance: models.Model, names) -> list[str]:
     return sorted(name for name in names if getattr(instance, instance._meta.get_field(name).attname) not in (None, ""))
 
 
+class PossibleDuplicatePatients(ValidationError):
+    """Registration stopped: the clinic has records that may be the same person (`candidate_ids`). Nothing
+    was written; the page and the API show them (selectors.access_possible_duplicates) and register only
+    when the user confirms it is someone else (confirm_not_duplicate=True)."""
+
+    def __init__(self, candidates: list[Patient]):
+        numbers = ", ".join(candidate.record_number for candidate in candidates)
+        super().__init__(
+            {
+                "confirm_not_duplicate": (
+                    f"This may be a patient already registered ({numbers}: the same name and date of birth, "
+                    "email or phone). Open the record to check; if this is someone else, confirm to register anyway."
+                )
+            }
+        )
+        self.candidate_ids = [candidate.pk for candidate in candidates]
+
+
 @transaction.atomic
-def do_register_patient(actor, *, organisation: Organisation, **fields) -> Patient:
+def do_register_patient(actor, *, organisation: Organisation, confirm_not_duplicate: bool = False, **fields) -> Patient:
     """Create a patient record in the actor's organisation.
 
     `fields` are Patient model fields (first_name, last_name, date_of_birth, ...);
     they are validated with full_clean(), so bad input raises ValidationError
-    naming the field and nothing is written.
+    naming the field and nothing is written. A live record with the same name and birth date, email
+    or phone raises PossibleDuplicatePatients unless `confirm_not_duplicate` (then audited with it).
     """
     require_permission(actor, Permission.PATIENT_REGISTER)
     if organisation is None or actor.organisation_id != organisation.pk:
@@ -114,24 +145,34 @@ def do_register_patient(actor, *, organisation: Organisation, **fields) -> Patie
     names = _patient_field_names(fields)
     patient = Patient(organisation=organisation, record_number="pending", **fields)
     patient.full_clean(exclude=["record_number", "user"])
+    # After full_clean, which normalised the phone number to E.164 as stored.
+    candidates = duplicate_candidates(
+        organisation.pk,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        date_of_birth=patient.date_of_birth,
+        email=patient.email,
+        phone=patient.phone,
+    )
+    if candidates and not confirm_not_duplicate:
+        raise PossibleDuplicatePatients(candidates)
     patient.record_number = _next_record_number(organisation)
     patient.save(force_insert=True)
-    record_event(
-        actor,
-        AuditAction.CREATE,
-        patient,
-        patient=patient,
-        detail={"record_number": patient.record_number, "fields": _filled(patient, names.values())},
-    )
+    detail: dict = {"record_number": patient.record_number, "fields": _filled(patient, names.values())}
+    if candidates:
+        detail["confirmed_not_duplicate_of"] = [candidate.record_number for candidate in candidates]
+    record_event(actor, AuditAction.CREATE, patient, patient=patient, detail=detail)
     return patient
 
 
 @transaction.atomic
-def do_update_patient(actor, patient_id: int, **changes) -> Patient:
+def do_update_patient(actor, patient_id: int, *, stage_reason: str = "", **changes) -> Patient:
     """Change demographics, contacts, referrer, home location and/or stage.
 
     Only fields whose value actually changes are saved and audited: the
-    demographic ones as one UPDATE entry, the stage as a STATUS_CHANGE entry.
+    demographic ones as one UPDATE entry, the stage as a STATUS_CHANGE entry
+    with its reason (required: the actions move the stage themselves, so a
+    change by hand says why).
     """
     require_permission(actor, Permission.PATIENT_EDIT_DEMOGRAPHICS)
     names = _patient_field_names(changes)
@@ -145,19 +186,203 @@ def do_update_patient(actor, patient_id: int, **changes) -> Patient:
     changed = sorted(name for name, attname in attnames.items() if getattr(patient, attname) != before[name])
     if not changed:
         return patient
+    if "stage" in changed:
+        stage_reason = clean_reason(stage_reason, field="stage_reason")
     patient.save(update_fields=[*changed, "updated_at"])
     demographic = [name for name in changed if name != "stage"]
     if demographic:
         record_event(actor, AuditAction.UPDATE, patient, patient=patient, detail={"fields": demographic})
     if "stage" in changed:
-        record_event(actor, AuditAction.STATUS_CHANGE, patient, patient=patient, detail={"fields": ["stage"]})
+        record_event(
+            actor,
+            AuditAction.STATUS_CHANGE,
+            patient,
+            patient=patient,
+            detail={"fields": ["stage"], "from": before["stage"], "to": patient.stage, "reason": stage_reason},
+        )
     return patient
 
 
 @transaction.atomic
-def do_change_patient_stage(actor, patient_id: int, *, stage: str) -> Patient:
-    """Move the patient to another care stage (audited as a status change)."""
-    return do_update_patient(actor, patient_id, stage=stage)
+def do_change_patient_stage(actor, patient_id: int, *, stage: str, reason: str) -> Patient:
+    """Move the patient to another care stage by hand, with the reason (audited as a status change)."""
+    return do_update_patient(actor, patient_id, stage=stage, stage_reason=reason)
+
+
+def advance_patient_stage(actor, patient: Patient, stage: str, *, because: str) -> bool:
+    """The journey moved on (domain/status.py AUTOMATIC_STAGE_MOVES says which action moves the stage where):
+    called inside that action's transaction, which checked its own permission. Moves only forward along
+    the journey; audited as a status change naming its cause. True when the stage changed."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.stage not in AUTOMATIC_STAGE_MOVES[stage]:
+        return False
+    before = locked.stage
+    locked.stage = patient.stage = stage
+    locked.save(update_fields=["stage", "updated_at"])
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        locked,
+        patient=locked,
+        detail={"fields": ["stage"], "from": before, "to": stage, "reason": because, "automatic": True},
+    )
+    return True
+
+
+# ---------------------------------------------------------------- merging duplicate records
+
+
+def _locked_pair(actor, first_id: int, second_id: int) -> dict[int, Patient]:
+    """Both records of the actor's organisation, locked (in id order, so two merges never deadlock):
+    no row can be added to either while their rows move. 404 for a record the actor cannot see."""
+    ids = sorted({first_id, second_id})
+    found = {
+        patient.pk: patient
+        for patient in Patient.objects.select_for_update()
+        .filter(pk__in=ids, organisation_id=actor.organisation_id)
+        .order_by("pk")
+    }
+    if len(found) != len(ids):
+        raise Http404("No such patient")
+    return found
+
+
+@transaction.atomic
+def do_merge_patients(actor, *, survivor_id: int, duplicate_id: int, reason: str) -> Patient:
+    """Merge a duplicate record into the survivor (clinic admins): every row that points at the
+    duplicate (relations.py finds them, whatever app holds them) moves to the survivor, the duplicate
+    is marked merged (it leaves lists and search; its address leads to the survivor), and the audit
+    entry lists each moved row (model, field, ids) so do_unmerge_patients can move exactly those back.
+    Refused, naming the conflict, where a one-to-one or unique rule would be broken. Append-only rows
+    (audit trail, ledger) keep pointing at the record they were written for."""
+    require_permission(actor, Permission.PATIENT_MERGE)
+    reason = clean_reason(reason, field="reason")
+    if survivor_id == duplicate_id:
+        raise ValidationError({"survivor_id": "A record cannot be merged into itself: choose the other record."})
+    patients = _locked_pair(actor, survivor_id, duplicate_id)
+    survivor, duplicate = patients[survivor_id], patients[duplicate_id]
+    if duplicate.merged_into_id is not None:
+        raise ValidationError({"duplicate_id": "This record was already merged into another."})
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            {"survivor_id": f"{survivor.record_number} was itself merged into another record: choose that one."}
+        )
+    conflicts = merge_conflicts(duplicate.pk, survivor.pk)
+    if duplicate.user_id and survivor.user_id:
+        conflicts.append("Portal accounts: both records have one and a record has only one")
+    if conflicts:
+        raise ValidationError({"survivor_id": [f"Cannot merge: {conflict}." for conflict in conflicts]})
+    try:
+        moved = move_rows(duplicate.pk, survivor.pk)
+    except RowsRefused as refused:
+        raise ValidationError(
+            {"survivor_id": f"Cannot merge: the database refused moving {refused.relation_title.lower()}."}
+        ) from refused
+    portal_user_id = duplicate.user_id
+    if portal_user_id:  # the patient's portal account follows their history (a record has one)
+        duplicate.user = None
+        duplicate.save(update_fields=["user", "updated_at"])
+        survivor.user_id = portal_user_id
+        survivor.save(update_fields=["user", "updated_at"])
+    duplicate.merged_into, duplicate.merged_at = survivor, timezone.now()
+    duplicate.save(update_fields=["merged_into", "merged_at", "updated_at"])
+    merge_entry = record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        duplicate,
+        patient=duplicate,
+        detail={
+            "change": MERGE,
+            "fields": ["merged_into"],
+            "merged_into": survivor.pk,
+            "survivor_record_number": survivor.record_number,
+            "moved": moved,
+            "portal_user_id": portal_user_id,
+            "reason": reason,
+        },
+    )
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        survivor,
+        patient=survivor,
+        detail={
+            "change": MERGE,
+            "merged_from": duplicate.pk,
+            "duplicate_record_number": duplicate.record_number,
+            "merge_entry_id": merge_entry.pk,
+            "rows": sum(len(item["ids"]) for item in moved),
+            "reason": reason,
+        },
+    )
+    return survivor
+
+
+@transaction.atomic
+def do_unmerge_patients(actor, *, duplicate_id: int, reason: str) -> Patient:
+    """Undo a merge (clinic admins): move exactly the rows its audit entry lists back from the survivor
+    to the duplicate, which becomes a live record again. Rows added to the survivor since stay with it.
+    Refused while the survivor is itself merged (undo that merge first) or when a listed row has moved on."""
+    require_permission(actor, Permission.PATIENT_MERGE)
+    reason = clean_reason(reason, field="reason")
+    duplicate = Patient.objects.filter(pk=duplicate_id, organisation_id=actor.organisation_id).first()
+    if duplicate is None:
+        raise Http404("No such patient")
+    if duplicate.merged_into_id is None:
+        raise ValidationError({"duplicate_id": "This record is not merged into another."})
+    patients = _locked_pair(actor, duplicate.merged_into_id, duplicate.pk)
+    survivor, duplicate = patients[duplicate.merged_into_id], patients[duplicate.pk]
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            {"duplicate_id": f"{survivor.record_number} was merged into another record since: undo that merge first."}
+        )
+    merge_entry = merge_entry_of(duplicate)
+    if merge_entry is None:
+        raise ValidationError(
+            {"duplicate_id": "The audit trail has no entry for this merge: it cannot be undone here."}
+        )
+    moved = merge_entry.detail.get("moved", [])
+    problems = check_moved_rows(moved, survivor.pk)
+    if problems:
+        raise ValidationError({"duplicate_id": [f"Cannot undo the merge: {problem}." for problem in problems]})
+    try:
+        moved_back = move_rows_back(moved, survivor.pk, duplicate.pk)
+    except RowsRefused as refused:
+        raise ValidationError(
+            {"duplicate_id": f"Cannot undo the merge: the database refused moving {refused.relation_title.lower()}."}
+        ) from refused
+    portal_user_id = merge_entry.detail.get("portal_user_id")
+    portal_back = bool(portal_user_id) and survivor.user_id == portal_user_id
+    if portal_back:
+        survivor.user = None
+        survivor.save(update_fields=["user", "updated_at"])
+        duplicate.user_id = portal_user_id
+    duplicate.merged_into, duplicate.merged_at = None, None
+    duplicate.save(update_fields=["merged_into", "merged_at", "user", "updated_at"])
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        duplicate,
+        patient=duplicate,
+        detail={
+            "change": UNMERGE,
+            "fields": ["merged_into"],
+            "merge_entry_id": merge_entry.pk,
+            "unmerged_from": survivor.pk,
+            "moved_back": {key: back.ids for key, back in moved_back.items()},
+            "missing": {key: back.missing for key, back in moved_back.items() if back.missing},
+            "portal_user_id": portal_user_id if portal_back else None,
+            "reason": reason,
+        },
+    )
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        survivor,
+        patient=survivor,
+        detail={"change": UNMERGE, "unmerged": duplicate.pk, "merge_entry_id": merge_entry.pk, "reason": reason},
+    )
+    return duplicate
 
 
 def _add_entry(actor, entry: models.Model, patient: Patient, names: list[str]) -> None:

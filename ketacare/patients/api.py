@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from ninja import Router
+from ninja import Query, Router
 
 from ketacare.lib.api import READ_ERRORS, WRITE_ERRORS, PathId
 from ketacare.patients import actions
@@ -16,16 +16,19 @@ from ketacare.patients.schemas import (
     MedicationOut,
     MedicationStatusIn,
     PatientIn,
+    PatientMergeIn,
     PatientOut,
     PatientPatchIn,
     PatientRecordOut,
     PatientSummaryOut,
+    PatientUnmergeIn,
+    PossibleDuplicatesOut,
     StageIn,
     WeightIn,
     WeightOut,
     record_out,
 )
-from ketacare.patients.selectors import access_chart_by_patient_id, search_patients
+from ketacare.patients.selectors import access_chart_by_patient_id, access_possible_duplicates, search_patients
 
 router = Router(tags=["patients"])
 
@@ -40,14 +43,26 @@ def _patient_fields(payload) -> dict:
 
 @router.get("", response={200: list[PatientSummaryOut], **READ_ERRORS})
 def list_patients(request, q: str = ""):
-    """Search by name prefix, date of birth (YYYY-MM-DD) or record number (staff; audited)."""
+    """Search by name prefix, date of birth (YYYY-MM-DD or MM/DD/YYYY), record number, phone or email
+    (staff; audited)."""
     return search_patients(request.auth, q)
 
 
-@router.post("", response={201: PatientOut, **WRITE_ERRORS})
-def register_patient(request, payload: PatientIn):
+@router.post("", response={201: PatientOut, **WRITE_ERRORS, 409: PossibleDuplicatesOut})
+def register_patient(request, payload: PatientIn, confirm_not_duplicate: bool = Query(False)):
+    """409 with the possible duplicates (same name and birth date, email or phone) unless
+    confirm_not_duplicate=true: nothing is created until then."""
     user = request.auth
-    patient = actions.do_register_patient(user, organisation=user.organisation, **_patient_fields(payload))
+    try:
+        patient = actions.do_register_patient(
+            user,
+            organisation=user.organisation,
+            confirm_not_duplicate=confirm_not_duplicate,
+            **_patient_fields(payload),
+        )
+    except actions.PossibleDuplicatePatients as warning:
+        detail = " ".join(warning.message_dict["confirm_not_duplicate"])
+        return 409, {"detail": detail, "candidates": access_possible_duplicates(user, warning.candidate_ids)}
     return 201, patient
 
 
@@ -65,7 +80,21 @@ def update_patient(request, payload: PatientPatchIn, patient_id: int = PathId):
 
 @router.post("/{patient_id}/stage", response={200: PatientOut, **WRITE_ERRORS})
 def change_stage(request, payload: StageIn, patient_id: int = PathId):
-    return actions.do_change_patient_stage(request.auth, patient_id, stage=payload.stage)
+    return actions.do_change_patient_stage(request.auth, patient_id, stage=payload.stage, reason=payload.reason)
+
+
+@router.post("/{patient_id}/merge", response={200: PatientOut, **WRITE_ERRORS})
+def merge_patient(request, payload: PatientMergeIn, patient_id: int = PathId):
+    """Merge this record into `survivor_id` (clinic admins): its rows move there; the survivor is returned."""
+    return actions.do_merge_patients(
+        request.auth, survivor_id=payload.survivor_id, duplicate_id=patient_id, reason=payload.reason
+    )
+
+
+@router.post("/{patient_id}/unmerge", response={200: PatientOut, **WRITE_ERRORS})
+def unmerge_patient(request, payload: PatientUnmergeIn, patient_id: int = PathId):
+    """Undo the merge of this record: exactly the rows the merge moved come back; the record is returned."""
+    return actions.do_unmerge_patients(request.auth, duplicate_id=patient_id, reason=payload.reason)
 
 
 @router.post("/{patient_id}/diagnoses", response={201: DiagnosisOut, **WRITE_ERRORS})

@@ -3,7 +3,9 @@
 from django import forms
 
 from ketacare.clinics.models import Location
+from ketacare.lib.text import REASON_MAX_CHARS
 from ketacare.patients.models import Allergy, Patient
+from ketacare.patients.picker import PatientPickerField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PHONE_INPUT = forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})
@@ -24,16 +26,23 @@ SECTIONS = [
             "referring_clinician_email",
         ],
     ),
-    ("Care", ["home_location", "stage"]),
+    ("Care", ["home_location", "stage", "stage_reason"]),
 ]
+# Set on the edit page only; the stage also moves by itself with the journey's actions.
+STAGE_FIELDS = ("stage", "stage_reason")
 
 
 class PatientForm(forms.ModelForm):
     """Registration: demographics, contacts, emergency contact, referrer and home location."""
 
+    # Shown once the registration found possible duplicates (the action refuses until it is ticked).
+    confirm_not_duplicate = forms.BooleanField(
+        required=False, label="I checked these records: this is someone else, register anyway"
+    )
+
     class Meta:
         model = Patient
-        fields = [name for _, names in SECTIONS for name in names if name != "stage"]
+        fields = [name for _, names in SECTIONS for name in names if name not in STAGE_FIELDS]
         widgets = {
             "date_of_birth": DATE_INPUT,
             "phone": PHONE_INPUT,
@@ -63,8 +72,41 @@ class PatientForm(forms.ModelForm):
 class PatientEditForm(PatientForm):
     """Everything the registration asks, plus the care stage."""
 
+    confirm_not_duplicate = None  # a registration question only
+
+    stage_reason = forms.CharField(
+        label="Reason for the stage change",
+        max_length=2000,
+        required=False,
+        help_text="Required when you change the stage by hand (the journey's actions move it themselves).",
+    )
+
     class Meta(PatientForm.Meta):
         fields = [*PatientForm.Meta.fields, "stage"]
+
+
+class MergeForm(forms.Form):
+    """Merge this record (the duplicate) into the record chosen here (the survivor)."""
+
+    survivor_id = PatientPickerField(label="Merge into (the record that stays)")
+    reason = forms.CharField(
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why these two records are the same person (kept in the audit trail).",
+    )
+
+    def __init__(self, *args, organisation_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Merged and this record itself are refused by the action, with its own message.
+        self.fields["survivor_id"].queryset = Patient.objects.filter(organisation_id=organisation_id)
+
+
+class UnmergeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why the merge is undone (kept in the audit trail).",
+    )
 
 
 class _ChartForm(forms.Form):

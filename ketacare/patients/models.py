@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ketacare.clinics.models import Location, Organisation
@@ -84,6 +86,12 @@ class Patient(models.Model):
         blank=True,
         related_name="patient_record",
     )
+    # A duplicate merged into another record (actions.do_merge_patients): its rows now belong to
+    # `merged_into`, it leaves lists and search, and its address leads there. None for a live record.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="merged_duplicates"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -106,6 +114,16 @@ class Patient(models.Model):
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
             models.Index(fields=["organisation", "date_of_birth"], name="patient_org_dob"),
+            # The name order itself, for broad searches (one or two letters) and the unfiltered list: a
+            # pattern-opclass index cannot give ORDER BY under a database collation other than C, so
+            # PostgreSQL would sort every match before taking the first page. (On SQLite, where opclasses
+            # are ignored, patient_org_name already serves the order.)
+            models.Index(
+                fields=["organisation", "last_name_key", "first_name_key", "id"], name="patient_org_name_order"
+            ),
+            # Search by phone (stored in E.164) and by email address (compared case-folded).
+            models.Index(fields=["organisation", "phone"], name="patient_org_phone"),
+            models.Index(F("organisation"), Lower("email"), name="patient_org_email"),
         ]
 
     def __str__(self) -> str:

@@ -162,6 +162,7 @@ class StageIn(Schema):
     stage: Text = Field(
         description="registered, screening, consultation, induction, maintenance, discharged or not_eligible"
     )
+    reason: Text = Field(description="Why the stage changes by hand (the journey's actions move it themselves)")
 
 
 class DiagnosisIn(Schema):
@@ -195,3 +196,20 @@ class EntryStatusIn(Schema):
 class MedicationStatusIn(Schema):
     status: Text = Field(description="stopped or entered_in_error")
     stopped_on: dt.date | None = Field(None, description="required when stopping")
+
+
+class PossibleDuplicatesOut(Schema):
+    """409 from registration (and an inquiry's conversion): records that may be the same person. Send again
+    with confirm_not_duplicate=true to register anyway. (Empty for an inquiry already converted.)"""
+
+    detail: str
+    candidates: list[PatientSummaryOut] = []
+
+
+class PatientMergeIn(Schema):
+    survivor_id: DbId = Field(description="The record that stays; the one in the address is merged into it")
+    reason: Text = Field(description="Why the two records are the same person (audited)")
+
+
+class PatientUnmergeIn(Schema):
+    reason: Text = Field(description="Why the merge is undone (audited)")

@@ -12,13 +12,14 @@ too: clinic admins only (AUDIT_VIEW, the CSV export AUDIT_EXPORT), and reading i
 
 import datetime as dt
 import re
-import zoneinfo
+import typing
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Func, Q, QuerySet
-from django.db.models.lookups import StartsWith
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact, StartsWith
 from django.http import Http404
 
 from ketacare.accounts.domain.roles import Permission
@@ -27,9 +28,13 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.clinics.models import Location
 from ketacare.lib.csv_cells import csv_safe
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.lib.phones import normalise_phone
+from ketacare.lib.zones import zone_of_user
 from ketacare.patients.domain.names import search_key
 from ketacare.patients.domain.records import record_number_from_query
 from ketacare.patients.models import Allergy, Diagnosis, Medication, Patient, WeightMeasurement
+from ketacare.patients.relations import MERGE, append_only_labels, row_counts
 
 SEARCH_LIMIT = 50
 # Longer input is not a name, date or record number; the cap bounds the query built from it.
@@ -40,6 +45,8 @@ NAME_ORDER = ("last_name_key", "first_name_key", "id")
 # the name index in order and stopping at SEARCH_LIMIT beats sorting the matches.
 SHORT_PREFIX = 3
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The US order, as a birth date is written on a US form: 04/02/1990, 4/2/1990, 04-02-1990, 04.02.1990.
+_US_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 
 
 def _visible_patients(user) -> QuerySet[Patient]:
@@ -52,13 +59,25 @@ def _visible_patients(user) -> QuerySet[Patient]:
     return Patient.objects.none()
 
 
+class PatientMerged(Http404):
+    """The record was merged into another (actions.do_merge_patients): a page sends the reader to
+    `survivor_id`; everything else treats the address as gone (no writes to a merged record)."""
+
+    def __init__(self, survivor_id: int):
+        super().__init__("This record was merged into another patient's record.")
+        self.survivor_id = survivor_id
+
+
 def access_patient_by_id(user, patient_id: int, *, audit: bool = True) -> Patient:
-    """The patient's record if `user` may see it (audited as a view); 404 otherwise."""
+    """The patient's record if `user` may see it (audited as a view); 404 otherwise, PatientMerged
+    (a 404 naming the surviving record) for a merged duplicate."""
     patient = (
         _visible_patients(user).select_related("organisation", "home_location", "user").filter(pk=patient_id).first()
     )
     if patient is None:
         raise Http404("No such patient")
+    if patient.merged_into_id is not None:
+        raise PatientMerged(patient.merged_into_id)
     if audit:
         record_event(user, AuditAction.VIEW, patient, patient=patient)
     return patient
@@ -103,14 +122,15 @@ def access_export_by_patient_id(user, patient_id: int) -> PatientChart:
 
 
 def search_patients(user, query: str = "", *, limit: int = SEARCH_LIMIT) -> list[Patient]:
-    """Staff search by name prefix, date of birth (YYYY-MM-DD) or record number ("123" = KC-000123).
+    """Staff search by name prefix, date of birth (YYYY-MM-DD or the US MM/DD/YYYY), record number
+    ("123" = KC-000123), phone number (any format that dials, compared in E.164) or email address.
 
     One query for the rows plus one audit entry for the search, however many
     patients there are (indexed prefix lookups; see Patient.Meta.indexes).
     """
     if not user.may(Permission.PATIENT_LIST):
         raise PermissionDenied("Your role may not list patients.")
-    patients = _visible_patients(user).select_related("home_location")
+    patients = _visible_patients(user).filter(merged_into__isnull=True).select_related("home_location")
     # NUL is never part of a name or number, and PostgreSQL refuses it in text.
     query = query.replace("\x00", "").strip()[:SEARCH_MAX_CHARS]
     order_by = NAME_ORDER
@@ -130,6 +150,176 @@ def search_patients(user, query: str = "", *, limit: int = SEARCH_LIMIT) -> list
     return results
 
 
+# The most possible duplicates a registration lists; more means the details are too common to tell.
+DUPLICATE_LIMIT = 10
+
+
+def duplicate_candidates(
+    organisation_id: int,
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    email: str = "",
+    phone: str = "",
+) -> list[Patient]:
+    """Live records of the organisation that may be the same person: the same first and last name
+    (case and accents aside) and birth date, or the same email address (case aside), or the same phone
+    number (`phone` in E.164, as stored). For the registration action, which checked the permission;
+    the page and the API show them through access_possible_duplicates."""
+    condition = Q(pk__in=[])
+    first_key, last_key = search_key(first_name or ""), search_key(last_name or "")
+    if first_key and last_key and isinstance(date_of_birth, dt.date):
+        condition |= Q(first_name_key=first_key, last_name_key=last_key, date_of_birth=date_of_birth)
+    if email:
+        condition |= Q(Exact(Lower("email"), email.lower()))
+    if phone:
+        condition |= Q(phone=phone)
+    patients = Patient.objects.filter(organisation_id=organisation_id, merged_into__isnull=True).filter(condition)
+    return list(patients.select_related("home_location").order_by(*NAME_ORDER)[:DUPLICATE_LIMIT])
+
+
+def access_possible_duplicates(user, patient_ids: list[int]) -> list[Patient]:
+    """The records a registration was warned about, for the warning itself (audited as a list: it
+    shows names and record numbers). Read after the refused registration rolled back."""
+    if not user.may(Permission.PATIENT_LIST):
+        raise PermissionDenied("Your role may not list patients.")
+    ids = [db_id_or_zero(pk) for pk in patient_ids]
+    patients = list(
+        _visible_patients(user)
+        .filter(pk__in=ids, merged_into__isnull=True)
+        .select_related("home_location")
+        .order_by(*NAME_ORDER)
+    )
+    record_event(
+        user,
+        AuditAction.LIST,
+        object_type="patients.patient",
+        organisation=user.organisation,
+        detail={"report": "possible_duplicates", "results": len(patients)},
+    )
+    return patients
+
+
+def merged_duplicates_of(user, patient: Patient) -> list[Patient]:
+    """The records merged into `patient` (already read by `user`), for the clinic admin who may undo a merge."""
+    if not user.may(Permission.PATIENT_MERGE):
+        return []
+    return list(Patient.objects.filter(merged_into=patient).order_by("-merged_at"))
+
+
+def access_merged_patient_by_id(user, patient_id: int) -> Patient:
+    """A merged duplicate of the admin's organisation, for undoing its merge; 404 for anything else."""
+    require_permission(user, Permission.PATIENT_MERGE)
+    patient = (
+        _visible_patients(user)
+        .filter(pk=patient_id, merged_into__isnull=False)
+        .select_related("organisation", "merged_into")
+        .first()
+    )
+    if patient is None:
+        raise Http404("No such merged record")
+    record_event(user, AuditAction.VIEW, patient, patient=patient)
+    return patient
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What merging `patient` into another record would do."""
+
+    patient: Patient
+    rows: list[tuple[str, int]]  # (what, how many) of the rows that would move
+    kept: list[str]  # append-only models whose rows stay with this record (the audit trail, the ledger)
+    suggestions: list[Patient]  # other live records with the same name and birth date, email or phone
+
+
+def access_merge_preview(user, patient_id: int) -> MergePreview:
+    """The merge page of a record (clinic admins; audited as a view of the record)."""
+    require_permission(user, Permission.PATIENT_MERGE)
+    patient = access_patient_by_id(user, patient_id)
+    suggestions = duplicate_candidates(
+        patient.organisation_id,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        date_of_birth=patient.date_of_birth,
+        email=patient.email,
+        phone=patient.phone,
+    )
+    return MergePreview(
+        patient,
+        row_counts(patient.pk),
+        append_only_labels(),
+        [candidate for candidate in suggestions if candidate.pk != patient.pk],
+    )
+
+
+@dataclass(frozen=True)
+class UnmergePreview:
+    patient: Patient  # the merged duplicate
+    survivor: Patient
+    moved: list[tuple[str, int]]  # (model, rows) the merge moved, which go back
+
+
+def access_unmerge_preview(user, patient_id: int) -> UnmergePreview:
+    """A merged duplicate and the rows its merge moved (clinic admins; audited as a view)."""
+    patient = access_merged_patient_by_id(user, patient_id)
+    merge = merge_entry_of(patient)
+    moved = [(item["model"], len(item["ids"])) for item in (merge.detail.get("moved", []) if merge else [])]
+    return UnmergePreview(patient, patient.merged_into, moved)
+
+
+def merge_entry_of(duplicate: Patient) -> AuditEntry | None:
+    """The audit entry of a merged record's current merge, which lists the rows it moved (the latest
+    one: a record merged, restored and merged again has two)."""
+    entries = AuditEntry.objects.filter(
+        patient=duplicate,
+        object_type=Patient._meta.label_lower,
+        object_id=str(duplicate.pk),
+        action=AuditAction.STATUS_CHANGE,
+    ).order_by("-sequence")
+    for entry in entries:
+        if entry.detail.get("change") == MERGE and entry.detail.get("merged_into") == duplicate.merged_into_id:
+            return entry
+    return None
+
+
+@dataclass(frozen=True)
+class PickerResults:
+    """What a patient picker shows: the chosen patient (kept while the search changes) and the
+    first matches of the typed query; nothing is listed before something is typed."""
+
+    query: str
+    selected: Patient | None
+    patients: list[Patient]
+    more: bool  # more matches than shown: type more
+
+
+def picker_results(user, query: str, selected_id: int, *, limit: int) -> PickerResults:
+    """At most `limit` matches of `query` (search_patients, audited as a search) for a picker."""
+    live = _visible_patients(user).filter(merged_into__isnull=True)
+    selected = live.filter(pk=db_id_or_zero(selected_id)).first() if selected_id else None
+    query = query.strip()
+    matches = search_patients(user, query, limit=limit + 1) if query else []
+    return PickerResults(query, selected, matches[:limit], len(matches) > limit)
+
+
+def _typed_date(query: str) -> dt.date | typing.Literal[False] | None:
+    """The date a query spells (ISO or US month/day/year); False for a date shape that is no real
+    day (13/45/1990); None for anything else."""
+    if _ISO_DATE.match(query):
+        try:
+            return dt.date.fromisoformat(query)
+        except ValueError:
+            return False
+    us = _US_DATE.match(query)
+    if us:
+        try:
+            return dt.date(int(us.group(4)), int(us.group(1)), int(us.group(3)))
+        except ValueError:
+            return False
+    return None
+
+
 class _Unindexed(Func):
     """The column as it is, written `+column` on SQLite so no index can supply its order.
 
@@ -137,14 +327,20 @@ class _Unindexed(Func):
     ORDER BY name ... LIMIT by walking the whole organisation's name index, even
     when the date-of-birth or a prefix range would find a handful of rows. For
     narrow searches the order is taken away from the index, so the selective
-    index is used and only the matches are sorted. PostgreSQL plans by its own
-    statistics and gets the plain column.
+    index is used and only the matches are sorted. PostgreSQL gets `column || ''`
+    for the same reason: with the plain name-order index (patient_org_name_order)
+    its planner would otherwise walk the organisation in name order for a prefix
+    that matches a few hundred rows (measured in bench/patient_search.py: p95 of
+    a 3–5 letter prefix 133 ms → 328 ms at 100,000 patients).
     """
 
     template = "%(expressions)s"
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(%(expressions)s || '')", **extra_context)
 
 
 class _KeyStartsWith(StartsWith):
@@ -170,13 +366,21 @@ def _prefix(field: str, text: str) -> Q:
 
 def _search_filter(query: str) -> tuple[Q, bool]:
     """The condition for a typed query, and whether it finds few rows (see _Unindexed)."""
-    if _ISO_DATE.match(query):
-        try:
-            return Q(date_of_birth=dt.date.fromisoformat(query)), True
-        except ValueError:
-            return Q(pk__in=[]), True
+    birth_date = _typed_date(query)
+    if birth_date is not None:
+        return (Q(date_of_birth=birth_date) if birth_date else Q(pk__in=[])), True
+    if "@" in query:
+        # Addresses are compared case-folded, on the (organisation, LOWER(email)) index.
+        return Q(Exact(Lower("email"), query.lower())), True
     if any(ch.isdigit() for ch in query):
-        return Q(record_number=record_number_from_query(query)), True
+        # A dialable number is a phone number (stored in E.164); anything else with digits is a record
+        # number. The short forms of a record number (123, KC-000123) are never dialable. (One
+        # condition, not phone OR record number: without statistics SQLite would then scan the
+        # organisation instead of using either index.)
+        try:
+            return Q(phone=normalise_phone(query)), True
+        except ValueError:
+            return Q(record_number=record_number_from_query(query)), True
     words = search_key(query).split()[:SEARCH_MAX_WORDS]
     if not words:
         return Q(pk__in=[]), True
@@ -214,7 +418,7 @@ DISCLOSURE_COLUMNS = (
 
 @dataclass(frozen=True)
 class DisplayZone:
-    """Where audit times are shown and date filters are read: the organisation's first location."""
+    """Where audit times are shown and date filters are read: the viewer's zone (ketacare/lib/zones.py)."""
 
     zone: dt.tzinfo
     location_name: str
@@ -222,7 +426,7 @@ class DisplayZone:
     @property
     def label(self) -> str:
         if not self.location_name:
-            return "UTC"
+            return str(self.zone)
         return f"{self.zone} (time zone of {self.location_name})"
 
 
@@ -241,16 +445,18 @@ class DisclosureReport:
 
 
 def display_zone(user) -> DisplayZone:
-    """The organisation's first location (active ones first, by name); UTC without one."""
-    location = (
+    """The viewer's zone: their chosen one, else their home location's, else their organisation's first
+    location's, else UTC. Entries from every location meet here, so each time also prints its zone."""
+    zone = zone_of_user(user)
+    if user.time_zone:
+        return DisplayZone(zone, "")
+    location = user.home_location or (
         Location.objects.filter(organisation_id=user.organisation_id)
-        .order_by("-is_active", "name", "pk")
-        .only("name", "time_zone")
+        .order_by("-is_active", "name")
+        .only("name")
         .first()
     )
-    if location is None:
-        return DisplayZone(dt.UTC, "")
-    return DisplayZone(zoneinfo.ZoneInfo(location.time_zone), location.name)
+    return DisplayZone(zone, location.name if location is not None else "")
 
 
 def entries_for_display(entries: QuerySet[AuditEntry], before: AuditEntry) -> QuerySet[AuditEntry]:
@@ -274,8 +480,18 @@ def access_patient_audit_entries(user, patient_id: int) -> AuditListing:
         patient=patient,
         detail={"report": "patient_access_history"},
     )
-    entries = AuditEntry.objects.filter(patient=patient)
+    entries = AuditEntry.objects.filter(patient_id__in=_with_merged_duplicates(patient))
     return AuditListing(entries_for_display(entries, read), display_zone(user), patient)
+
+
+def _with_merged_duplicates(patient: Patient) -> list[int]:
+    """The patient's id and those of the records merged into it (and into those): the audit trail keeps
+    each entry under the record it was written for, so a merged duplicate's history is read from here."""
+    ids, frontier = [patient.pk], [patient.pk]
+    while frontier:
+        frontier = list(Patient.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
 
 
 def _disclosure_row(entry: AuditEntry) -> list[str]:
@@ -296,7 +512,11 @@ def export_patient_disclosures(user, patient_id: int) -> DisclosureReport:
     """One patient's access report (HIPAA accounting of disclosures), oldest first; audited as an export."""
     require_permission(user, Permission.AUDIT_EXPORT)
     patient = access_patient_by_id(user, patient_id, audit=False)
-    entries = AuditEntry.objects.filter(patient=patient).select_related("actor").order_by("sequence")
+    entries = (
+        AuditEntry.objects.filter(patient_id__in=_with_merged_duplicates(patient))
+        .select_related("actor")
+        .order_by("sequence")
+    )
     rows = [_disclosure_row(entry) for entry in entries]
     record_event(
         user,

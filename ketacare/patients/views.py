@@ -10,10 +10,11 @@ import re
 from collections.abc import Callable
 from functools import partial
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -26,20 +27,29 @@ from ketacare.patients.forms import (
     DiagnosisForm,
     MedicationForm,
     MedicationStatusForm,
+    MergeForm,
     PatientEditForm,
     PatientForm,
     StatusForm,
+    UnmergeForm,
     WeightForm,
 )
+from ketacare.patients.picker import PICKER_LIMIT
 from ketacare.patients.schemas import record_out
 from ketacare.patients.selectors import (
     AUDIT_PAGE_SIZE,
     SEARCH_LIMIT,
+    PatientMerged,
     access_chart_by_patient_id,
     access_export_by_patient_id,
+    access_merge_preview,
     access_patient_audit_entries,
     access_patient_by_id,
+    access_possible_duplicates,
+    access_unmerge_preview,
     export_patient_disclosures,
+    merged_duplicates_of,
+    picker_results,
     search_patients,
 )
 
@@ -60,17 +70,62 @@ def patient_list(request):
     )
 
 
+# The picker's field name comes back in its search requests and is written into the radio buttons.
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@permission_required(Permission.PATIENT_LIST)
+@require_GET
+def patient_picker(request):
+    """A patient picker's matches (htmx; patients/picker.py): radio buttons named like its field."""
+    field = request.GET.get("field", "")
+    field = field if _FIELD_NAME.match(field) else "patient"
+    selected = request.GET.get(field, "")
+    results = picker_results(
+        request.user,
+        request.GET.get(f"{field}_search", ""),
+        int(selected) if selected.isdigit() and len(selected) < 20 else 0,
+        limit=PICKER_LIMIT,
+    )
+    return render(
+        request,
+        "patients/_patient_picker_results.html",
+        {
+            "name": field,
+            "query": results.query,
+            "selected": results.selected,
+            "patients": results.patients,
+            "more": results.more,
+            "limit": PICKER_LIMIT,
+        },
+    )
+
+
 @permission_required(Permission.PATIENT_REGISTER)
 def patient_create(request):
+    """Registration; possible duplicates are listed (with links) until the user confirms it is someone else."""
     user = request.user
     form = PatientForm(request.POST if request.method == "POST" else None, organisation_id=user.organisation_id)
-    return run_form_action(
+    warned_ids: list[int] = []
+
+    def register():
+        try:
+            return actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data)
+        except actions.PossibleDuplicatePatients as warning:
+            warned_ids.extend(warning.candidate_ids)
+            raise
+
+    done = run_form_action(
         request,
         form,
-        lambda: actions.do_register_patient(user, organisation=user.organisation, **form.cleaned_data),
+        register,
         success=lambda patient: f"Registered {patient.full_name} as {patient.record_number}.",
         redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
-    ) or render(request, "patients/form.html", {"form": form, "patient": None})
+    )
+    if done:
+        return done
+    duplicates = access_possible_duplicates(user, warned_ids) if warned_ids else []
+    return render(request, "patients/form.html", {"form": form, "patient": None, "duplicates": duplicates})
 
 
 @permission_required(Permission.PATIENT_EDIT_DEMOGRAPHICS)
@@ -96,7 +151,11 @@ def patient_edit(request, pk: int):
 
 def _render_chart(request, pk: int, **bound_forms):
     user = request.user
-    chart = access_chart_by_patient_id(user, pk)
+    try:
+        chart = access_chart_by_patient_id(user, pk)
+    except PatientMerged as merged:
+        messages.info(request, "That record was merged into this one.")
+        return redirect("patients:detail", merged.survivor_id)
     return render(
         request,
         "patients/detail.html",
@@ -106,6 +165,8 @@ def _render_chart(request, pk: int, **bound_forms):
             "may_edit": user_may(user, Permission.PATIENT_EDIT_DEMOGRAPHICS),
             "may_edit_clinical": user_may(user, Permission.PATIENT_EDIT_CLINICAL),
             "may_export": user_may(user, Permission.PATIENT_EXPORT),
+            "may_merge": user_may(user, Permission.PATIENT_MERGE),
+            "merged_duplicates": merged_duplicates_of(user, chart.patient),
             "diagnosis_form": bound_forms.get("diagnosis_form") or DiagnosisForm(),
             "allergy_form": bound_forms.get("allergy_form") or AllergyForm(),
             "medication_form": bound_forms.get("medication_form") or MedicationForm(),
@@ -222,6 +283,45 @@ def patient_export(request, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# ---------------------------------------------------------------- merging duplicate records (clinic admins)
+
+
+@permission_required(Permission.PATIENT_MERGE)
+def patient_merge(request, pk: int):
+    """Merge this record into another: what moves, suggested records, a patient picker and a reason."""
+    user = request.user
+    form = MergeForm(request.POST if request.method == "POST" else None, organisation_id=user.organisation_id)
+    done = run_form_action(
+        request,
+        form,
+        lambda: actions.do_merge_patients(
+            user, survivor_id=form.cleaned_data["survivor_id"].pk, duplicate_id=pk, reason=form.cleaned_data["reason"]
+        ),
+        success=lambda survivor: f"Merged into {survivor.full_name} ({survivor.record_number}).",
+        redirect_to=lambda survivor: reverse("patients:detail", args=[survivor.pk]),
+    )
+    if done:
+        return done
+    return render(request, "patients/merge.html", {"form": form, "preview": access_merge_preview(user, pk)})
+
+
+@permission_required(Permission.PATIENT_MERGE)
+def patient_unmerge(request, pk: int):
+    """Undo a merge: the rows it moved go back to this record, which is live again."""
+    user = request.user
+    form = UnmergeForm(request.POST if request.method == "POST" else None)
+    done = run_form_action(
+        request,
+        form,
+        lambda: actions.do_unmerge_patients(user, duplicate_id=pk, reason=form.cleaned_data["reason"]),
+        success=lambda patient: f"Merge undone: {patient.full_name} ({patient.record_number}) is a record again.",
+        redirect_to=lambda patient: reverse("patients:detail", args=[patient.pk]),
+    )
+    if done:
+        return done
+    return render(request, "patients/unmerge.html", {"form": form, "preview": access_unmerge_preview(user, pk)})
 
 
 # ---------------------------------------------------------------- access history (from the audit trail)

@@ -17,13 +17,15 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.lib.text import clean_reason
-from ketacare.measures.actions import do_assign_questionnaire
+from ketacare.measures.actions import do_assign_questionnaire, do_close_questionnaires
 from ketacare.measures.hooks import outcome_inputs_changed
 from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
-from ketacare.patients.models import WeightMeasurement
+from ketacare.patients.actions import advance_patient_stage
+from ketacare.patients.models import CareStage, WeightMeasurement
 from ketacare.patients.selectors import access_patient_by_id
-from ketacare.protocols.domain.course import plan_course, questionnaire_schedule
+from ketacare.protocols.domain.course import plan_course, session_questionnaires
 from ketacare.protocols.domain.dosing import (
     DoseResult,
     DosingError,
@@ -41,9 +43,11 @@ from ketacare.protocols.models import (
     MaintenanceDecision,
     PlannedSession,
     PlanRevision,
+    ProtocolSettings,
     ProtocolTemplate,
     TreatmentPlan,
 )
+from ketacare.protocols.prerequisites import plan_prerequisite_problems
 from ketacare.protocols.selectors import (
     DEFAULT_MAINTENANCE_INSTRUMENT,
     access_plan_by_id,
@@ -55,6 +59,9 @@ from ketacare.protocols.selectors import (
 TEMPLATE_FIELDS = frozenset(
     f.name for f in ProtocolTemplate._meta.get_fields() if getattr(f, "concrete", False) and not f.auto_created
 ) - {"organisation", "code", "version", "created_by", "created_at", "is_active"}
+
+
+PROTOCOL_SETTINGS_FIELDS = ("prescriber_may_override_plan_prerequisites",)
 
 
 def _rule_error(error: ProtocolRuleError) -> ValidationError:
@@ -126,6 +133,13 @@ def do_edit_template(actor, template_id: int, **changes) -> ProtocolTemplate:
     return template
 
 
+@transaction.atomic
+def do_update_protocol_settings(actor, **values) -> ProtocolSettings:
+    """A clinic admin sets the organisation's plan policy (may a prescriber override missing prerequisites)."""
+    require_permission(actor, Permission.ORGANISATION_SETTINGS)
+    return update_organisation_settings(actor, ProtocolSettings, PROTOCOL_SETTINGS_FIELDS, values)
+
+
 # ---------------------------------------------------------------------------
 # Plans
 
@@ -167,12 +181,45 @@ def _dose_mg_per_kg(value, template: ProtocolTemplate) -> Decimal | None:
     return dose
 
 
+def _checked_prerequisites(patient, template: ProtocolTemplate, override_reason: str) -> tuple[dict[str, str], str]:
+    """The plan's missing prerequisites (prerequisites.py) and the override reason, or a refusal.
+
+    Nothing missing: ({}, ""). Something missing: refused, unless the clinic lets prescribers override
+    and a reason is given; then (what is missing, the reason) for the caller to keep and audit.
+    """
+    problems = plan_prerequisite_problems(patient, template)
+    if not problems:
+        return {}, ""
+    reason = clean_reason(override_reason, field="override_reason", required=False)
+    if ProtocolSettings.for_organisation_id(patient.organisation_id).prescriber_may_override_plan_prerequisites:
+        if reason:
+            return problems, reason
+        hint = " To go ahead anyway, a prescriber gives the reason for overriding (clinic policy allows it)."
+    else:
+        hint = " This clinic's policy does not allow overriding it."
+    raise ValidationError({field: problem + hint for field, problem in problems.items()})
+
+
+def _record_prerequisite_override(actor, plan: TreatmentPlan, problems: dict[str, str], reason: str) -> None:
+    plan.prerequisites_overridden, plan.prerequisites_override_reason = problems, reason
+    plan.save(update_fields=["prerequisites_overridden", "prerequisites_override_reason"])
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        plan,
+        patient=plan.patient,
+        detail={"prerequisites_override": True, "missing": problems, "reason": reason, "status": plan.status},
+    )
+
+
 @transaction.atomic
 def do_create_plan_from_template(
-    actor, patient_id: int, *, template_id: int, start_date: dt.date, dose_mg_per_kg=None
+    actor, patient_id: int, *, template_id: int, start_date: dt.date, dose_mg_per_kg=None, override_reason: str = ""
 ) -> TreatmentPlan:
     """A proposed plan with its course windows computed from the template's induction schedule.
 
+    Refused without the plan's prerequisites (an approved candidacy decision for the route, today's
+    weight: prerequisites.py) unless the clinic allows a prescriber's override with `override_reason`.
     A dose above the protocol maximum is accepted but blocked until a prescriber overrides it.
     """
     require_permission(actor, Permission.PLANS_MANAGE)
@@ -192,6 +239,7 @@ def do_create_plan_from_template(
         windows = plan_course(start_date, template.induction_schedule())
     except ProtocolRuleError as error:
         raise _rule_error(error) from None
+    problems, override = _checked_prerequisites(patient, template, override_reason)
     plan = TreatmentPlan.objects.create(
         patient=patient, template=template, start_date=start_date, dose_mg_per_kg=dose, created_by=actor
     )
@@ -212,11 +260,15 @@ def do_create_plan_from_template(
             "sessions": len(windows),
         },
     )
+    if problems:
+        _record_prerequisite_override(actor, plan, problems, override)
     return plan
 
 
 @transaction.atomic
-def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> TreatmentPlan:
+def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str, override_reason: str = "") -> TreatmentPlan:
+    """Start, pause, complete or stop a plan. Starting (or resuming) checks the plan's prerequisites
+    again, as on creation; stopping or completing closes its pending questionnaires."""
     require_permission(actor, Permission.PLANS_MANAGE)
     reason = clean_reason(reason)
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=True)
@@ -224,8 +276,13 @@ def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> T
         new_status = check_plan_transition(plan.status, status)
     except ProtocolRuleError as error:
         raise _rule_error(error) from None
-    if new_status == PlanStatus.ACTIVE and _dose_blocked(plan):
-        raise ValidationError({"status": "The dose is blocked: a prescriber must override it before the plan starts."})
+    problems, override = {}, ""
+    if new_status == PlanStatus.ACTIVE:
+        if _dose_blocked(plan):
+            raise ValidationError(
+                {"status": "The dose is blocked: a prescriber must override it before the plan starts."}
+            )
+        problems, override = _checked_prerequisites(plan.patient, plan.template, override_reason)
     before = plan.status
     plan.status = new_status
     plan.save(update_fields=["status"])
@@ -237,27 +294,57 @@ def do_change_plan_status(actor, plan_id: int, *, status: str, reason: str) -> T
         patient=plan.patient,
         detail={"from": before, "to": new_status.value, "reason": reason},
     )
-    if new_status == PlanStatus.ACTIVE and before == PlanStatus.PROPOSED:
-        _assign_protocol_questionnaires(actor, plan)
+    if problems:
+        _record_prerequisite_override(actor, plan, problems, override)
+    if new_status in (PlanStatus.COMPLETED, PlanStatus.STOPPED):
+        _close_plan_questionnaires(actor, plan, reason)
+    _advance_stage_with(actor, plan)
     # Starting (or withdrawing) a plan moves the patient's first treatment, hence the baseline.
     outcome_inputs_changed.send(sender=TreatmentPlan, patients=[plan.patient])
     return plan
 
 
 PATIENT_RATED_INSTRUMENTS = frozenset(code for code, _name in PATIENT_INSTRUMENT_CHOICES)
-# Questionnaires fall due at this local time on the first day of a session's window.
+# Questionnaires fall due at this local time on the day a session is booked (or at its start, if earlier).
 QUESTIONNAIRE_DUE_TIME = dt.time(8, 0)
 
 
-def _assign_protocol_questionnaires(actor, plan: TreatmentPlan) -> None:
-    """The protocol's self-report questionnaires, one per planned session (the first is the baseline)."""
-    sessions = [(s.window_start, s.window_end) for s in plan.sessions.order_by("sequence")]
-    schedule = questionnaire_schedule(plan.template.questionnaires_due, sessions, PATIENT_RATED_INSTRUMENTS)
-    location = plan.patient.home_location
-    zone = location.zone if location else dt.UTC
-    for item in schedule:
-        due_at = dt.datetime.combine(item.due_on, QUESTIONNAIRE_DUE_TIME, tzinfo=zone)
-        do_assign_questionnaire(actor, plan.patient, item.instrument, due_at, item.reason)
+def _advance_stage_with(actor, plan: TreatmentPlan) -> None:
+    """The patient's care stage follows the plan: started → induction, completed → discharged."""
+    if plan.status == PlanStatus.ACTIVE:
+        advance_patient_stage(actor, plan.patient, CareStage.INDUCTION, because=f"Plan {plan.pk} started")
+    elif plan.status == PlanStatus.COMPLETED:
+        advance_patient_stage(actor, plan.patient, CareStage.DISCHARGED, because=f"Plan {plan.pk} completed")
+
+
+def plan_key(plan: TreatmentPlan) -> str:
+    """How measures' questionnaire assignments name the plan they were assigned for."""
+    return f"protocols.treatmentplan:{plan.pk}"
+
+
+def _close_plan_questionnaires(actor, plan: TreatmentPlan, reason: str) -> None:
+    do_close_questionnaires(actor, plan.patient, plan_key=plan_key(plan), reason=f"Plan {plan.status}: {reason}")
+
+
+def questionnaire_due_at(starts_at: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """When a booked session's questionnaires fall due: 08:00 on its local day, or its start if earlier."""
+    local_start = starts_at.astimezone(zone)
+    return min(starts_at, dt.datetime.combine(local_start.date(), QUESTIONNAIRE_DUE_TIME, tzinfo=zone))
+
+
+def assign_session_questionnaires(
+    actor, planned_session: PlannedSession, *, session_key: str, starts_at: dt.datetime, zone: dt.tzinfo
+) -> None:
+    """A session of the plan was booked (scheduling calls this inside its transaction): the protocol's
+    self-report questionnaires fall due on the booked session's local day (the first are the baseline)."""
+    plan = planned_session.plan
+    due_at = questionnaire_due_at(starts_at, zone)
+    for item in session_questionnaires(
+        plan.template.questionnaires_due, planned_session.sequence, PATIENT_RATED_INSTRUMENTS
+    ):
+        do_assign_questionnaire(
+            actor, plan.patient, item.instrument, due_at, item.reason, plan_key=plan_key(plan), session_key=session_key
+        )
 
 
 @transaction.atomic
@@ -429,6 +516,12 @@ def next_titration_step_for(plan: TreatmentPlan) -> Decimal:
     return step
 
 
+def mark_planned_session_completed(planned_session_id: int, completed_at: dt.datetime) -> None:
+    """The session took place: scheduling calls this inside its transaction when the session's appointment
+    is completed (at discharge, which the caller has checked and audited)."""
+    PlannedSession.objects.filter(pk=planned_session_id, completed_at__isnull=True).update(completed_at=completed_at)
+
+
 # ---------------------------------------------------------------------------
 # Maintenance decisions
 
@@ -458,9 +551,26 @@ def do_record_maintenance_decision(
         chosen = Decision(decision)
     except ValueError:
         raise ValidationError({"decision": f"Choose one of: {', '.join(d.value for d in Decision)}."}) from None
+    note = clean_reason(note, field="note", required=False)
+    sessions = list(plan.sessions.all())
+    sessions_done = sum(1 for session in sessions if session.completed_at is not None)
+    early_stop = sessions_done < len(sessions)
+    if early_stop and chosen != Decision.STOP:
+        raise ValidationError(
+            {
+                "decision": f"The induction is not over: {sessions_done} of {len(sessions)} sessions have taken "
+                "place. Decide when the last one has, or stop early with a reason."
+            }
+        )
+    if early_stop and not note:
+        raise ValidationError(
+            {
+                "note": f"Stopping before the end of the induction ({sessions_done} of {len(sessions)} sessions "
+                "done) needs a reason."
+            }
+        )
     review = build_maintenance_review(plan, instrument)
     proposal = review.proposal
-    note = clean_reason(note, field="note", required=False)
     if chosen != proposal.decision and not note:
         proposed = proposal.proposal.value.replace("_", " ")
         raise ValidationError({"note": f"The proposal was {proposed}: a note is required to decide {chosen.value}."})
@@ -482,8 +592,9 @@ def do_record_maintenance_decision(
     record.save(force_insert=True)
     before = plan.status
     if chosen == Decision.STOP and before != PlanStatus.COMPLETED:
-        # The induction ran its course: completed from active; a paused plan can only be stopped.
-        plan.status = PlanStatus.COMPLETED if before == PlanStatus.ACTIVE else PlanStatus.STOPPED
+        # The induction ran its course: completed from active; a paused plan or an early stop is stopped.
+        ran_its_course = before == PlanStatus.ACTIVE and not early_stop
+        plan.status = PlanStatus.COMPLETED if ran_its_course else PlanStatus.STOPPED
         plan.save(update_fields=["status"])
     interval = f", every {interval_weeks} weeks" if interval_weeks else ""
     reason = f"Maintenance decision: {chosen.value}{interval} (proposal: {proposal.proposal.value})"
@@ -500,6 +611,7 @@ def do_record_maintenance_decision(
             "instrument": instrument,
             "interval_weeks": interval_weeks,
             "overrides_proposal": chosen != proposal.decision,
+            "early_stop": early_stop,
         },
     )
     if plan.status != before:
@@ -510,4 +622,8 @@ def do_record_maintenance_decision(
             patient=plan.patient,
             detail={"from": before, "to": plan.status, "reason": reason},
         )
+        _close_plan_questionnaires(actor, plan, reason)
+        _advance_stage_with(actor, plan)
+    if chosen == Decision.CONTINUE:
+        advance_patient_stage(actor, plan.patient, CareStage.MAINTENANCE, because="End of induction: maintenance")
     return record

@@ -61,7 +61,7 @@ def get_plan(request, plan_id: int = PathId):
 
 @router.post("/plans/{plan_id}/status", response={200: PlanOut, **WRITE_ERRORS})
 def change_status(request, payload: PlanStatusIn, plan_id: int = PathId):
-    plan = actions.do_change_plan_status(request.auth, plan_id, status=payload.status, reason=payload.reason)
+    plan = actions.do_change_plan_status(request.auth, plan_id, **payload.dict())
     return plan_out(load_plan_detail(plan))
 
 

@@ -3,7 +3,7 @@
 from django import forms
 
 from ketacare.protocols.domain.plan_status import PlanStatus
-from ketacare.protocols.models import AdjunctKind, MaintenanceDecisionChoice, ProtocolTemplate
+from ketacare.protocols.models import AdjunctKind, MaintenanceDecisionChoice, ProtocolSettings, ProtocolTemplate
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DOSE_KWARGS = {"max_digits": 7, "decimal_places": 3, "min_value": 0}
@@ -55,12 +55,25 @@ class TemplateEditForm(forms.ModelForm):
         pass
 
 
+# A plan needs an approved candidacy decision for its route and today's weight; where the clinic
+# allows it, a prescriber may go ahead without them, giving this reason (audited).
+OVERRIDE_REASON_FIELD = forms.CharField(
+    label="Override missing prerequisites (reason)",
+    max_length=2000,
+    required=False,
+    widget=forms.TextInput,
+    help_text="Only where the clinic's policy allows it; leave blank otherwise.",
+)
+
+
 class PlanForm(forms.Form):
     template_id = forms.TypedChoiceField(label="Protocol", coerce=int)
     start_date = forms.DateField(widget=DATE_INPUT)
     dose_mg_per_kg = forms.DecimalField(
         label="Dose (mg/kg)", required=False, help_text="Blank: the protocol's default.", **DOSE_KWARGS
     )
+
+    override_reason = OVERRIDE_REASON_FIELD
 
     def __init__(self, *args, templates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,6 +83,7 @@ class PlanForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=PlanStatus.choices())
     reason = forms.CharField(max_length=2000, widget=forms.TextInput)
+    override_reason = OVERRIDE_REASON_FIELD
 
 
 class AdjunctForm(forms.Form):
@@ -116,3 +130,15 @@ class MaintenanceDecisionForm(forms.Form):
         help_text="Required when the decision differs from the proposal.",
     )
     instrument = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+
+class ProtocolSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ProtocolSettings
+        fields = ["prescriber_may_override_plan_prerequisites"]
+        labels = {
+            "prescriber_may_override_plan_prerequisites": (
+                "A prescriber may create or start a plan without an approved candidacy decision for its route "
+                "or today's weight, giving a reason (audited)"
+            )
+        }

@@ -18,6 +18,7 @@ from ketacare.protocols.domain.dosing import (
     DosingError,
 )
 from ketacare.protocols.domain.plan_status import PlanStatus
+from ketacare.protocols.domain.template_limits import fixed_schedule_doses_mg, template_dose_problems
 
 _POSITIVE = [MinValueValidator(Decimal("0.001"))]
 
@@ -169,6 +170,28 @@ class ProtocolTemplate(models.Model):
                 self.induction_schedule()
         except (DosingError, CourseError) as error:
             raise ValidationError({error.field: error.problem}) from None
+        problems = template_dose_problems(
+            weight_based=self.is_weight_based,
+            dose_mg_per_kg=self.dose_mg_per_kg,
+            min_dose_mg_per_kg=self.min_dose_mg_per_kg,
+            max_dose_mg_per_kg=self.max_dose_mg_per_kg,
+            hard_cap_dose_mg_per_kg=self.hard_cap_dose_mg_per_kg,
+            min_dose_mg_per_session=self.min_dose_mg_per_session,
+            max_dose_mg_per_session=self.max_dose_mg_per_session,
+            titration_steps_mg_per_kg=self._titration_steps(),
+            fixed_doses_mg=fixed_schedule_doses_mg(self.fixed_dose_schedule),
+        )
+        if problems:
+            raise ValidationError(problems)
+
+    def _titration_steps(self) -> list[Decimal]:
+        steps = []
+        for step in self.titration_steps_mg_per_kg:
+            try:
+                steps.append(Decimal(str(step)))
+            except ArithmeticError:
+                raise ValidationError({"titration_steps_mg_per_kg": f"{step!r} is not a dose in mg/kg."}) from None
+        return steps
 
     def missing_for_use(self) -> list[str]:
         """Fields the clinic must fill in before a plan can use this template."""
@@ -191,6 +214,10 @@ class TreatmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     dose_overridden_at = models.DateTimeField(null=True, blank=True)
+    # A prescriber started the plan despite missing prerequisites (prerequisites.py), where the clinic
+    # allows it: what was missing and why; blank when nothing was.
+    prerequisites_overridden = models.JSONField(default=dict, blank=True)
+    prerequisites_override_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -208,6 +235,9 @@ class PlannedSession(models.Model):
     sequence = models.PositiveIntegerField()
     window_start = models.DateField()
     window_end = models.DateField()
+    # When the session took place (set by scheduling when its appointment is completed at discharge):
+    # the maintenance decision waits until every induction session has (issue 14.2).
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["sequence"]
@@ -280,3 +310,27 @@ class MaintenanceDecision(models.Model):
 
     class Meta:
         ordering = ["-decided_at", "-id"]
+
+
+class ProtocolSettings(models.Model):
+    """Per-organisation treatment-plan policy. A clinic without a row uses the field defaults."""
+
+    organisation = models.OneToOneField(
+        "clinics.Organisation", on_delete=models.CASCADE, related_name="protocol_settings"
+    )
+    # Issue 14.2: off by default, so a plan needs an approved candidacy decision for its route and
+    # today's weight; a clinic may let a prescriber override that, with a reason (audited).
+    prescriber_may_override_plan_prerequisites = models.BooleanField(
+        default=False,
+        help_text="A prescriber may create or start a plan with a missing prerequisite, giving a reason.",
+    )
+
+    class Meta:
+        verbose_name_plural = "protocol settings"
+
+    def __str__(self) -> str:
+        return f"Protocol settings of {self.organisation_id}"
+
+    @classmethod
+    def for_organisation_id(cls, organisation_id: int) -> "ProtocolSettings":
+        return cls.objects.filter(organisation_id=organisation_id).first() or cls(organisation_id=organisation_id)

@@ -5,11 +5,12 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 
 from ketacare.lib.ids import DbId
 from ketacare.lib.text import NO_NUL
 from ketacare.protocols.domain.dosing import DoseResult
+from ketacare.protocols.domain.template_limits import fixed_schedule_doses_mg, template_dose_problems
 from ketacare.protocols.selectors import PlanDetail
 
 Text = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=5000)]
@@ -69,6 +70,24 @@ class TemplateIn(Schema):
     questionnaires_due: list[QuestionnaireDue] = Field(default_factory=list, max_length=20)
     source: Text = ""
 
+    @model_validator(mode="after")
+    def dose_limits_agree(self) -> "TemplateIn":
+        """The same consistency rule as the model's (protocols/domain/template_limits.py), at the door."""
+        problems = template_dose_problems(
+            weight_based=self.route != "intranasal_esketamine",
+            dose_mg_per_kg=self.dose_mg_per_kg,
+            min_dose_mg_per_kg=self.min_dose_mg_per_kg,
+            max_dose_mg_per_kg=self.max_dose_mg_per_kg,
+            hard_cap_dose_mg_per_kg=self.hard_cap_dose_mg_per_kg,
+            min_dose_mg_per_session=self.min_dose_mg_per_session,
+            max_dose_mg_per_session=self.max_dose_mg_per_session,
+            titration_steps_mg_per_kg=self.titration_steps_mg_per_kg,
+            fixed_doses_mg=fixed_schedule_doses_mg([phase.dict() for phase in self.fixed_dose_schedule]),
+        )
+        if problems:
+            raise ValueError(" ".join(f"{name}: {problem}" for name, problem in sorted(problems.items())))
+        return self
+
     def action_fields(self) -> dict:
         fields = self.dict()
         # JSON columns store plain JSON: decimals as strings.
@@ -121,11 +140,14 @@ class PlanIn(Schema):
     template_id: DbId
     start_date: dt.date
     dose_mg_per_kg: MgPerKg | None = None
+    # Only where the clinic lets a prescriber override a missing prerequisite (candidacy, today's weight).
+    override_reason: Text = ""
 
 
 class PlanStatusIn(Schema):
     status: Literal["proposed", "active", "paused", "completed", "stopped"]
     reason: Text
+    override_reason: Text = ""
 
 
 class AdjunctIn(Schema):
@@ -178,6 +200,8 @@ class PlanOut(Schema):
     start_date: dt.date
     dose_mg_per_kg: Decimal | None
     dose_override_reason: str
+    prerequisites_overridden: dict[str, str]
+    prerequisites_override_reason: str
     created_at: dt.datetime
     sessions: list[SessionOut]
     adjuncts: list[AdjunctOut]
@@ -212,6 +236,8 @@ def plan_out(detail: PlanDetail) -> dict:
         "start_date": plan.start_date,
         "dose_mg_per_kg": plan.dose_mg_per_kg,
         "dose_override_reason": plan.dose_override_reason,
+        "prerequisites_overridden": plan.prerequisites_overridden,
+        "prerequisites_override_reason": plan.prerequisites_override_reason,
         "created_at": plan.created_at,
         "sessions": detail.sessions,
         "adjuncts": detail.adjuncts,

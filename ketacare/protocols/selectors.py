@@ -36,6 +36,7 @@ from ketacare.protocols.models import (
     MaintenanceDecision,
     PlannedSession,
     PlanRevision,
+    ProtocolSettings,
     ProtocolTemplate,
     Route,
     TreatmentPlan,
@@ -70,6 +71,20 @@ def access_template_by_id(user, template_id: int) -> ProtocolTemplate:
     if template is None:
         raise Http404("No such protocol template")
     return template
+
+
+def access_protocol_settings(user) -> ProtocolSettings:
+    """The user's organisation's plan policy (unsaved defaults if none yet); clinic admins only."""
+    require_permission(user, Permission.ORGANISATION_SETTINGS)
+    return ProtocolSettings.for_organisation_id(user.organisation_id)
+
+
+def may_override_plan_prerequisites(user) -> bool:
+    """Whether the user's clinic lets its prescribers create or start a plan despite a missing prerequisite."""
+    return (
+        user.may(Permission.PLANS_MANAGE)
+        and ProtocolSettings.for_organisation_id(user.organisation_id).prescriber_may_override_plan_prerequisites
+    )
 
 
 def _visible_plans(user) -> QuerySet[TreatmentPlan]:

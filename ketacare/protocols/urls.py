@@ -5,6 +5,7 @@ from ketacare.protocols import views
 app_name = "protocols"
 urlpatterns = [
     path("templates/", views.template_list, name="template_list"),
+    path("settings/", views.settings_page, name="settings"),
     path("templates/<int:pk>/", views.template_detail, name="template_detail"),
     path("patients/<int:patient_id>/plans/", views.plan_list, name="plan_list"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),

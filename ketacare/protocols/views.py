@@ -22,6 +22,7 @@ from ketacare.protocols.forms import (
     MaintenanceDecisionForm,
     OverrideForm,
     PlanForm,
+    ProtocolSettingsForm,
     StatusForm,
     TemplateEditForm,
 )
@@ -32,8 +33,10 @@ from ketacare.protocols.selectors import (
     access_maintenance_review_by_plan_id,
     access_plan_detail_by_id,
     access_plans_by_patient_id,
+    access_protocol_settings,
     access_template_by_id,
     list_current_templates,
+    may_override_plan_prerequisites,
 )
 
 
@@ -73,12 +76,30 @@ def template_detail(request, pk: int):
     return render(request, "protocols/template_detail.html", {"template": template, "form": form})
 
 
+@permission_required(Permission.ORGANISATION_SETTINGS)
+def settings_page(request):
+    """The clinic admin's treatment-plan policy: may prescribers override a plan's missing prerequisites."""
+    current = access_protocol_settings(request.user)
+    form = ProtocolSettingsForm(request.POST if request.method == "POST" else None, instance=current)
+    return run_form_action(
+        request,
+        form,
+        lambda: actions.do_update_protocol_settings(
+            request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
+        ),
+        success="Settings saved.",
+        redirect_to="protocols:settings",
+    ) or render(request, "protocols/settings.html", {"form": form}, status=422 if form.errors else 200)
+
+
 def _plan_list(request, patient_id: int, form=None):
     user = request.user
     patient, plans = access_plans_by_patient_id(user, patient_id)
     may_manage = user_may(user, Permission.PLANS_MANAGE)
     if may_manage and form is None:
         form = PlanForm(templates=list_current_templates(user), initial={"start_date": patient.today()})
+    if form is not None and not may_override_plan_prerequisites(user):
+        del form.fields["override_reason"]  # the clinic does not allow it: not offered
     return render(
         request,
         "protocols/plan_list.html",
@@ -167,6 +188,7 @@ def _render_plan(request, pk: int, **bound_forms):
             "chart_form": chart_form,
             "may_manage": may_manage,
             "status_form": bound_forms.get("status_form") or StatusForm(),
+            "may_override_prerequisites": may_override_plan_prerequisites(user),
             "dose_change_form": bound_forms.get("dose_change_form") or DoseChangeForm(),
             "next_step": _next_step(plan),
             "next_statuses": next_plan_statuses(plan.status),

@@ -18,6 +18,7 @@ from ketacare.accounts.selectors import colleagues
 from ketacare.clinics.models import Location
 from ketacare.lib.forms import error_text
 from ketacare.lib.views import run_action, run_form_action
+from ketacare.lib.zones import show_times_in
 from ketacare.rems import actions
 from ketacare.rems.domain.form import FIELD_LABELS
 from ketacare.rems.forms import (
@@ -167,6 +168,7 @@ def form_from_session(request, session_id: int):
 def _form_detail(request, pk: int, edit_form=None):
     user = request.user
     form = access_form_by_id(user, pk)
+    show_times_in(form.location.zone)
     may_finalise = user_may(user, Permission.REMS_FINALISE)
     if may_finalise and not form.is_locked and edit_form is None:
         edit_form = MonitoringFormForm(instance=form, clinicians=colleagues(user, roles=[Role.NURSE, Role.PRESCRIBER]))

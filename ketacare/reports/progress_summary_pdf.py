@@ -2,12 +2,14 @@
 adverse events."""
 
 import datetime as dt
+import math
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.units import inch
 from reportlab.platypus import Spacer, Table, TableStyle
@@ -16,6 +18,7 @@ from ketacare.lib.pdf import pdf_styles, render_pdf, text
 from ketacare.reports.selectors.outcomes import Trend
 from ketacare.reports.selectors.progress_summary import ProgressSummary
 
+MAX_DATE_TICKS = 6
 LINE_COLOURS = [colors.HexColor(c) for c in ("#1f5f8b", "#b5472f", "#2e7d32", "#6a4c93", "#8d6e00", "#555555")]
 
 
@@ -30,13 +33,20 @@ def score_chart(trends: list[Trend], width: float = 6.5 * inch, height: float = 
     plot = LinePlot()
     plot.x, plot.y, plot.width, plot.height = 40, 30, width - 150, height - 50
     plot.data = [[((on - first).days, total) for on, total in points] for _, points in series]
+    span_days = max(1, max(x for line in plot.data for x, _ in line))
     plot.xValueAxis.valueMin = 0
-    plot.xValueAxis.valueMax = max(1, max(x for line in plot.data for x, _ in line))
+    plot.xValueAxis.valueMax = span_days
+    # Ticks on whole days: fractional ticks over a short range printed the same date several times.
+    plot.xValueAxis.valueStep = max(1, math.ceil(span_days / MAX_DATE_TICKS))
     plot.yValueAxis.valueMin = 0
     plot.xValueAxis.labelTextFormat = lambda days: (first + dt.timedelta(days=int(days))).strftime("%m-%d")
     for index in range(len(series)):
-        plot.lines[index].strokeColor = LINE_COLOURS[index % len(LINE_COLOURS)]
-        plot.lines[index].strokeWidth = 1.5
+        line = plot.lines[index]
+        line.strokeColor = LINE_COLOURS[index % len(LINE_COLOURS)]
+        line.strokeWidth = 1.5
+        # A mark on every score: a line of one score (a single rating, or scores all on one day) has
+        # no length and drew nothing.
+        line.symbol = makeMarker("FilledCircle", size=4, fillColor=line.strokeColor)
     drawing.add(plot)
     legend = Legend()
     legend.x, legend.y = width - 100, height - 20
@@ -95,7 +105,10 @@ def render_progress_summary_pdf(summary: ProgressSummary) -> bytes:
         if latest is None:
             continue
         baseline = next((row for row in trend.rows if row.is_baseline), None)
-        line = f"{trend.instrument.name}: latest {latest.total} ({latest.severity}) on {latest.on:%Y-%m-%d}"
+        # Instruments without severity bands (CADSS, MOAA/S) have no severity to print.
+        band = next((band.label for band in trend.instrument.bands if band.code == latest.severity), latest.severity)
+        severity = f" ({band})" if band else ""
+        line = f"{trend.instrument.name}: latest {latest.total}{severity} on {latest.on:%Y-%m-%d}"
         if baseline is not None:
             line += f"; baseline {baseline.total} on {baseline.on:%Y-%m-%d}"
         if latest.percent_change is not None:

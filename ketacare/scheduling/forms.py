@@ -8,7 +8,7 @@ import datetime as dt
 from django import forms
 
 from ketacare.lib.text import REASON_MAX_CHARS
-from ketacare.patients.models import Patient
+from ketacare.patients.picker import PatientPickerField
 from ketacare.scheduling.actions.resources import APPOINTMENT_TYPE_FIELDS, SETTINGS_FIELDS
 from ketacare.scheduling.actions.waitlist import MAX_WAITLIST_WEEKS
 from ketacare.scheduling.models import AppointmentType, Chair, SchedulingSettings, Skill, Weekday
@@ -47,7 +47,7 @@ class _StaffChoice(forms.ModelChoiceField):
 
 
 class BookingForm(forms.Form):
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    patient = PatientPickerField()
     appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.none())
     location = forms.ModelChoiceField(queryset=None)
     start_date = DateField()
@@ -84,6 +84,43 @@ class BookingForm(forms.Form):
             "clinician_id": data["clinician"].pk if data.get("clinician") else None,
             "notes": data.get("notes", ""),
         }
+
+
+class FreeSlotsForm(forms.Form):
+    """What the earliest free slots are searched for (the booking form's own field names)."""
+
+    patient = PatientPickerField()
+    appointment_type = forms.ModelChoiceField(queryset=AppointmentType.objects.none())
+    location = forms.ModelChoiceField(queryset=None)
+    start_date = DateField(required=False, label="From", help_text="Blank: from now")
+
+    def __init__(self, *args, patients, appointment_types, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients
+        self.fields["appointment_type"].queryset = appointment_types
+        self.fields["location"].queryset = locations
+
+    def search_fields(self, now: dt.datetime) -> dict:
+        data = self.cleaned_data
+        not_before = now
+        if data.get("start_date"):
+            not_before = max(now, local_datetime(data["start_date"], dt.time(), data["location"].zone))
+        return {
+            "patient_id": data["patient"].pk,
+            "appointment_type_id": data["appointment_type"].pk,
+            "location_id": data["location"].pk,
+            "not_before": not_before,
+        }
+
+
+class MonitoringNurseForm(forms.Form):
+    nurse = _StaffChoice(
+        queryset=None, required=False, label="Monitoring nurse", help_text="Blank: the first free nurse on shift"
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].queryset = staff
 
 
 class MoveForm(forms.Form):

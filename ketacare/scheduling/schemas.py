@@ -75,6 +75,7 @@ class AppointmentOut(Schema):
     chair_id: int | None
     chair_free_at: dt.datetime | None
     clinician_id: int | None
+    monitoring_nurse_id: int | None
     course_id: int | None
     status: str
     status_reason: str
@@ -96,10 +97,56 @@ def appointment_out(appointment: Appointment) -> dict:
         "chair_id": appointment.chair_id,
         "chair_free_at": appointment.chair_free_at,
         "clinician_id": appointment.clinician_id,
+        "monitoring_nurse_id": appointment.monitoring_nurse_id,
         "course_id": appointment.course_id,
         "status": appointment.status,
         "status_reason": appointment.status_reason,
     }
+
+
+class FreeSlotOut(Schema):
+    """A start at which the appointment can be booked now, with what the booking would take."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    location_id: int
+    location_time_zone: str
+    local_start: str = Field(description="Start in the location's time zone, ISO 8601 with offset")
+    chair_id: int | None
+    clinician_id: int | None
+    monitoring_nurse_id: int | None
+
+
+def free_slot_out(location, check) -> dict:
+    return {
+        "starts_at": check.starts_at,
+        "ends_at": check.ends_at,
+        "location_id": location.pk,
+        "location_time_zone": location.time_zone,
+        "local_start": check.starts_at.astimezone(location.zone).isoformat(),
+        "chair_id": check.chair_id,
+        "clinician_id": check.clinician_id,
+        "monitoring_nurse_id": check.monitoring_nurse_id,
+    }
+
+
+class MonitoringNurseIn(Schema):
+    nurse_id: DbId | None = Field(None, description="Blank: the first free nurse on shift who monitors")
+
+
+class ClosedDateIn(Schema):
+    date: dt.date
+    reason: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=200)] = ""
+
+
+class ClosedDateAddedOut(Schema):
+    """The closed date, and the live appointments already booked that day: move or cancel them."""
+
+    id: int
+    location_id: int
+    date: dt.date
+    reason: str
+    affected_appointments: list[AppointmentOut]
 
 
 class OpeningHoursOut(Schema):

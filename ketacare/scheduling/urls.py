@@ -12,10 +12,12 @@ urlpatterns = [
     path("calendar/locations/<int:pk>/", booking.location_calendar_view, name="location_calendar"),
     path("calendar/staff/<int:pk>/", booking.staff_calendar_view, name="staff_calendar"),
     path("book/", booking.book, name="book"),
+    path("book/slots/", booking.book_slots, name="book_slots"),
     path("appointments/<int:pk>/", booking.appointment_detail, name="appointment_detail"),
     path("appointments/<int:pk>/move/", booking.appointment_move, name="appointment_move"),
     path("appointments/<int:pk>/cancel/", booking.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:pk>/check-in/", booking.appointment_check_in, name="appointment_check_in"),
+    path("appointments/<int:pk>/nurse/", booking.appointment_nurse, name="appointment_nurse"),
     # Resources (clinic admin)
     path("resources/", resources.resources, name="resources"),
     path("resources/locations/<int:pk>/", resources.location_resources_view, name="location_resources"),

@@ -11,7 +11,8 @@ tests: it asks for a fixture by name (`staff`, `make_patient`, `receive`, `make_
   mail.py      a real SMTP server on loopback, free ports
   browser.py   Debian's chromium for pytest-playwright; signing in and out, vital signs on a session page
   intake.py    a complete candidacy intake's answers
-  plans.py     the built-in IV template, a weighed patient, active plans from built-in templates
+  plans.py     the built-in IV template, a weighed patient, an IV candidate; plans made through the actions
+               (candidacy approved for the route, weighed today: make_plan_ready, make_treatment_plan)
   clinic.py    a staffed clinic: opening hours, chairs, shifts, skills, appointment types (scheduling)
   stock.py     controlled-substance products and receipts (ledger)
   sessions.py  session appointments, a stepped clock, an esketamine chart, REMS certification and enrollment

@@ -1,6 +1,7 @@
-"""Mail through a real SMTP server (aiosmtpd) on loopback, and free loopback ports."""
+"""Mail through a real SMTP server (aiosmtpd) on loopback, a hanging one, and free loopback ports."""
 
 import socket
+import threading
 
 import pytest
 
@@ -54,3 +55,45 @@ def smtp_server(settings):
     settings.EMAIL_HOST_PASSWORD = ""
     yield sink
     sink.stop()
+
+
+class HangingSmtpServer:
+    """A TCP server on loopback that accepts connections and never says a word: an SMTP client waits
+    for the greeting until its timeout. `.connections` counts who came."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed by stop()
+                return
+            self.connections += 1
+            self.accepted.append(conn)  # kept open, never answered
+
+    def stop(self):
+        self.listener.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def hanging_smtp_server(settings):
+    """Point Django's mail at a server that accepts and never replies (EMAIL_TIMEOUT 5 s)."""
+    server = HangingSmtpServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()

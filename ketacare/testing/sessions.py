@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
 from ketacare.rems import actions as rems_actions
-from ketacare.scheduling.models import Appointment, AppointmentType
+from ketacare.scheduling.models import Appointment, AppointmentType, StaffException
+from ketacare.testing.plans import make_treatment_plan
 from ketacare.treatments import clock as treatments_clock
 from ketacare.treatments.models import (
     AdverseEvent,
@@ -65,6 +65,26 @@ def make_session_appointment(patient, location, kind: str, user, starts_at=None)
     )
 
 
+def put_on_shift(user, location, *, hours: float = 12) -> StaffException:
+    """Extra hours for `user` at `location` from `hours` before now to `hours` after (the session
+    clock starts 4 hours back): a dose's second checker must be on shift there."""
+    now = timezone.now()
+    return StaffException.objects.create(
+        user=user,
+        location=location,
+        is_available=True,
+        starts_at=now - dt.timedelta(hours=hours),
+        ends_at=now + dt.timedelta(hours=hours),
+        reason="On shift (test)",
+    )
+
+
+@pytest.fixture(name="put_on_shift")
+def put_on_shift_fixture():
+    """put_on_shift(user, location, hours=12) -> extra hours at the location around now."""
+    return put_on_shift
+
+
 @pytest.fixture(name="make_session_appointment")
 def make_session_appointment_fixture():
     """make_session_appointment(patient, location, kind, user, starts_at=now) -> a two-hour appointment
@@ -94,14 +114,9 @@ def enrolled(patient, staff):
 
 @pytest.fixture
 def esketamine_plan(patient, staff):
-    template = ProtocolTemplate.objects.get(organisation=None, code="esketamine-nasal", version=1)
-    return TreatmentPlan.objects.create(
-        patient=patient,
-        template=template,
-        start_date=dt.date(2026, 11, 2),
-        status="active",
-        created_by=staff["prescriber"],
-    )
+    """The patient's active esketamine plan (candidacy approved), started five weeks ago."""
+    start_date = patient.today() - dt.timedelta(weeks=5)
+    return make_treatment_plan(patient, "esketamine-nasal", staff["prescriber"], start_date=start_date)
 
 
 def _vital(session, user, at, phase, minute, scheduled, bp, hr=80, spo2=98):

@@ -29,9 +29,11 @@ from ketacare.inquiries.models import Inquiry
 from ketacare.ledger import actions as ledger_actions
 from ketacare.ledger.selectors import location_today
 from ketacare.measures import actions as measures_actions
+from ketacare.outbox.models import MailKind, MessageStatus, OutgoingMessage
+from ketacare.patients import actions as patient_actions
 from ketacare.patients.models import Allergy, Diagnosis, Medication
 from ketacare.protocols import actions as protocols_actions
-from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
+from ketacare.protocols.models import ProtocolSettings, ProtocolTemplate, TreatmentPlan
 from ketacare.rems import actions as rems_actions
 from ketacare.rems.models import MonitoringForm
 from ketacare.scheduling.actions.booking import do_book_appointment
@@ -46,7 +48,7 @@ from ketacare.scheduling.models import (
     WaitlistEntry,
 )
 from ketacare.testing.clinic import build_clinic
-from ketacare.testing.personas import sign_in
+from ketacare.testing.personas import make_patient, sign_in
 from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
 from ketacare.treatments.models import TreatmentSession
@@ -99,6 +101,7 @@ PAGES = {
     "accounts:verify": AUTH_FLOW,
     "accounts:two_factor_setup": AUTH_FLOW,
     "accounts:tokens": staff(ALL_STAFF),
+    "accounts:preferences": Page(roles=frozenset(ALL_STAFF | {"patient"})),
     # Tokens are personal: only their owner revokes them (accounts/tests/test_api_tokens.py).
     "accounts:token_revoke": AUTH_FLOW,
     "inquiry_public:form": Page(public=True, kwargs=(("org_slug", "org_slug"),)),
@@ -108,15 +111,22 @@ PAGES = {
     "clinics:page_create": staff(ADMIN),
     "clinics:page_edit": staff(ADMIN, kwargs=(("pk", "clinic_page"),), owned=True),
     "clinics:settings": staff(ADMIN),
+    "clinics:mail_problems": staff({"prescriber", "clinic_admin"}),
+    "clinics:mail_retry": staff(
+        {"prescriber", "clinic_admin"}, method="post", kwargs=(("message_id", "failed_mail"),), owned=True
+    ),
     "inquiries:inbox": staff(INQUIRY_VIEWERS),
     "inquiries:detail": staff(INQUIRY_VIEWERS, kwargs=(("pk", "inquiry"),), owned=True),
     "inquiries:status": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
     "inquiries:convert": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
     "patients:list": staff(ALL_STAFF),
     "patients:create": staff({"front_desk", "clinic_admin"}),
+    "patients:picker": staff(ALL_STAFF),
     "patients:detail": staff(ALL_STAFF, kwargs=(("pk", "patient"),), owned=True),
     "patients:edit": staff(DEMOGRAPHIC_EDITORS, kwargs=(("pk", "patient"),), owned=True),
     "patients:export": staff({"prescriber", "clinic_admin"}, kwargs=(("pk", "patient"),), owned=True),
+    "patients:merge": staff(ADMIN, kwargs=(("pk", "patient"),), owned=True),
+    "patients:unmerge": staff(ADMIN, kwargs=(("pk", "merged_patient"),), owned=True),
     "patients:diagnosis_add": staff(CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"),), owned=True),
     "patients:diagnosis_status": staff(
         CLINICAL_EDITORS, method="post", kwargs=(("pk", "patient"), ("entry_id", "diagnosis")), owned=True
@@ -148,6 +158,12 @@ PAGES = {
     "measures:tablet": staff(ALL_STAFF, kwargs=(("assignment_id", "assignment"),), owned=True),
     "measures:tablet_save": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
     "measures:tablet_submit": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
+    "measures:kiosk_start": staff(ALL_STAFF, method="post", kwargs=(("assignment_id", "assignment"),), owned=True),
+    # Kiosk pages name no object: the questionnaire comes from the staff member's own session.
+    "measures:kiosk": staff(ALL_STAFF),
+    "measures:kiosk_save": staff(ALL_STAFF, method="post"),
+    "measures:kiosk_submit": staff(ALL_STAFF, method="post"),
+    "measures:kiosk_exit": staff(ALL_STAFF, method="post"),
     "measures:portal": Page(roles=frozenset({"patient"})),
     "measures:portal_answer": Page(roles=frozenset({"patient"}), kwargs=(("assignment_id", "assignment"),)),
     "measures:portal_answer_save": Page(
@@ -157,6 +173,7 @@ PAGES = {
         roles=frozenset({"patient"}), method="post", kwargs=(("assignment_id", "assignment"),)
     ),
     "protocols:template_list": staff(ALL_STAFF),
+    "protocols:settings": staff(ADMIN),
     "protocols:template_detail": staff(ALL_STAFF, kwargs=(("pk", "template"),)),
     "protocols:plan_list": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
     "protocols:plan_detail": staff(ALL_STAFF, kwargs=(("pk", "plan"),), owned=True),
@@ -189,9 +206,11 @@ PAGES = {
     "scheduling:location_calendar": staff(ALL_STAFF, kwargs=(("pk", "sched_location"),), owned=True),
     "scheduling:staff_calendar": staff(ALL_STAFF, kwargs=(("pk", "sched_staff"),), owned=True),
     "scheduling:book": staff(ALL_STAFF),
+    "scheduling:book_slots": staff(ALL_STAFF),
     "scheduling:appointment_detail": staff(ALL_STAFF, kwargs=(("pk", "sched_appointment"),), owned=True),
     "scheduling:appointment_move": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
     "scheduling:appointment_cancel": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
+    "scheduling:appointment_nurse": staff(ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True),
     "scheduling:appointment_check_in": staff(
         ALL_STAFF, method="post", kwargs=(("pk", "sched_appointment"),), owned=True
     ),
@@ -341,13 +360,31 @@ class World:
         )
         self.response = response.pk
         self.alert = response.alerts.get().pk
+        # Safety alert mail that failed for good: on the "Email problems" page, with "retry now".
+        self.failed_mail = OutgoingMessage.objects.create(
+            organisation=org,
+            kind=MailKind.SAFETY_ALERT,
+            to="p@example.org",
+            subject="s",
+            body="b",
+            status=MessageStatus.FAILED,
+            attempts=8,
+            last_error="SMTPServerDisconnected",
+        ).pk
         intake = candidacy_actions.do_save_intake(nurse, patient.pk, psychosis="none")
         self.trial = intake.trials.create(
             drug="sertraline", daily_dose_mg=50, start_date="2026-01-01", adherence="good", percent_improvement=10
         ).pk
         self.template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine").pk
+        # The intake above is incomplete (no candidacy decision): the clinic lets its prescribers override a
+        # plan's missing prerequisites, with a reason (issue 14.2).
+        ProtocolSettings.objects.create(organisation=org, prescriber_may_override_plan_prerequisites=True)
         self.plan = protocols_actions.do_create_plan_from_template(
-            staff_users["prescriber"], patient.pk, template_id=self.template, start_date=patient.today()
+            staff_users["prescriber"],
+            patient.pk,
+            template_id=self.template,
+            start_date=patient.today(),
+            override_reason="No candidacy decision in this world",
         ).pk
         self._context = (org, staff_users, patient)
 
@@ -373,7 +410,15 @@ class World:
         **dict.fromkeys(("ledger_location", "vial", "ledger_count", "theft_loss_report"), "_ledger"),
         **dict.fromkeys(("session_appointment", "treatment_session", "session_step"), "_session"),
         **dict.fromkeys(("rems_certification", "rems_form", "therapy_note", "psychotherapy_note"), "_rems_and_therapy"),
+        "merged_patient": "_merged_patient",
     }
+
+    def _merged_patient(self, org, staff_users, patient):
+        duplicate = make_patient(org, 90)
+        patient_actions.do_merge_patients(
+            staff_users["clinic_admin"], survivor_id=patient.pk, duplicate_id=duplicate.pk, reason="Same person"
+        )
+        self.merged_patient = duplicate.pk
 
     def __getattr__(self, name):
         builder = type(self)._BUILT_BY.get(name)

@@ -24,7 +24,8 @@ def colleague_choices(user) -> list[tuple[int, str]]:
 
 
 class ChecklistForm(forms.Form):
-    """One checkbox per required item; weight and interacting medicines where asked."""
+    """One checkbox per required item; weight and interacting medicines where asked. Today's
+    questionnaires have no checkbox: they are derived from what was submitted today (issue 14)."""
 
     weight_kg = forms.DecimalField(
         label="Today's weight (kg)",
@@ -41,7 +42,7 @@ class ChecklistForm(forms.Form):
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.items = list(items)
+        self.items = [item for item in items if item != CheckItem.QUESTIONNAIRES]
         for item in self.items:
             self.fields[f"check_{item}"] = forms.BooleanField(label=CheckItem(item).label, required=False)
         if "weight" not in self.items:
@@ -80,7 +81,13 @@ class ReasonForm(forms.Form):
 
 class DoseForm(forms.Form):
     vial_id = forms.TypedChoiceField(label="Vial (lot)", coerce=int)
-    checked_by = forms.TypedChoiceField(label="Checked by", coerce=int)
+    # The second checker signs in here (no list to pick a name from): on shift, not the nurse.
+    checker_username = forms.CharField(
+        label="Second check: checker's username", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    checker_password = forms.CharField(
+        label="Checker's password", max_length=200, widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
     dose_mg = forms.TypedChoiceField(
         label="Dose (mg)",
         coerce=int,
@@ -88,13 +95,12 @@ class DoseForm(forms.Form):
         choices=[(56, "56 mg (2 devices)"), (84, "84 mg (3 devices)"), (28, "28 mg (1 device)")],
     )
 
-    def __init__(self, *args, vials=(), colleagues=(), esketamine=False, **kwargs):
+    def __init__(self, *args, vials=(), esketamine=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["vial_id"].choices = [("", "— choose —")] + [
             (v.pk, f"{v.identifier} · lot {v.lot} · {v.balance_mg.normalize():f} mg left · exp {v.expiry_date}")
             for v in vials
         ]
-        self.fields["checked_by"].choices = list(colleagues)
         if not esketamine:
             del self.fields["dose_mg"]
 
@@ -118,19 +124,29 @@ class WasteForm(forms.Form):
 
 
 class RatingForm(forms.Form):
+    """MOAA/S (one rating, with its published anchors) or CADSS (23 items, no wording: licence
+    UNVERIFIED). Nothing is pre-set: every item starts unanswered and must be rated (issue 14)."""
+
     instrument = forms.ChoiceField(choices=[("moaas", "MOAA/S"), ("cadss", "CADSS")], widget=forms.HiddenInput)
 
     def __init__(self, *args, instrument="moaas", **kwargs):
         super().__init__(*args, **kwargs)
         self.instrument = INSTRUMENTS[instrument]
         self.fields["instrument"].initial = instrument
+        single = len(self.instrument.items) == 1
         for item in self.instrument.items:
+            values = item.answer_values if not single else reversed(item.answer_values)  # MOAA/S: alert first
+            choices = [(v, f"{v} · {item.answer_label(v)}" if item.answer_labels else str(v)) for v in values]
             self.fields[f"item_{item.number}"] = forms.TypedChoiceField(
-                label=item.display if len(self.instrument.items) == 1 else str(item.number),
+                label=item.display if single else self._item_label(item.number),
                 coerce=int,
-                choices=[(v, str(v)) for v in range(item.min_answer, item.max_answer + 1)],
-                initial=item.max_answer if instrument == "moaas" else item.min_answer,
+                choices=[("", "— not rated —"), *choices],
+                error_messages={"required": f"Rate {item.display}: an unrated item is not counted as 0."},
             )
+
+    def _item_label(self, number: int) -> str:
+        subscale = next((s for s in self.instrument.subscales if number in s.item_numbers), None)
+        return f"Item {number}" + (f" · {subscale.label.split(' (')[0]}" if subscale else "")
 
     def answers(self) -> dict[str, int]:
         return {str(item.number): self.cleaned_data[f"item_{item.number}"] for item in self.instrument.items}
@@ -166,8 +182,9 @@ class SettingsForm(forms.ModelForm):
         labels = {
             "vitals_tolerance_min": "A vital check is late after (minutes)",
             "esketamine_min_observation_min": "Esketamine minimum observation (minutes; REMS: at least 120)",
-            "other_min_observation_min": "IV / IM / sublingual minimum observation (minutes)",
+            "post_dose_observation_min": "Other routes: minimum observation after the end of administration (minutes)",
             "discharge_max_heart_rate_bpm": "Discharge: heart rate at most (/min)",
             "discharge_min_spo2_percent": "Discharge: SpO2 at least (%)",
             "pregnancy_test_required": "Pregnancy test on the checklist",
+            "risk_lookback_days": "Risk flags: suicidal-ideation answers of the last (days)",
         }

@@ -22,7 +22,8 @@ from django.db.models import Q
 from ketacare.clinics.models import Location, Organisation
 from ketacare.treatments.domain.rules import (
     DEFAULT_ESKETAMINE_MIN_OBSERVATION_MIN,
-    DEFAULT_IV_MIN_OBSERVATION_MIN,
+    DEFAULT_POST_DOSE_OBSERVATION_MIN,
+    DEFAULT_RISK_LOOKBACK_DAYS,
     DEFAULT_VITALS_TOLERANCE_MIN,
     ESKETAMINE_DEVICE_REST_MIN,
 )
@@ -68,13 +69,20 @@ class TreatmentSettings(models.Model):
     esketamine_min_observation_min = models.PositiveSmallIntegerField(
         default=DEFAULT_ESKETAMINE_MIN_OBSERVATION_MIN, validators=[MinValueValidator(120), MaxValueValidator(720)]
     )
-    # UNVERIFIED (CLINICAL.md §1: ASKP3 discharge specifics not retrieved): clinic setting.
-    other_min_observation_min = models.PositiveSmallIntegerField(
-        default=DEFAULT_IV_MIN_OBSERVATION_MIN, validators=[MaxValueValidator(720)]
+    # UNVERIFIED (CLINICAL.md §1: ASKP3 discharge specifics not retrieved): clinic setting. Routes
+    # other than esketamine: minutes observed after the END of administration (issue 14).
+    post_dose_observation_min = models.PositiveSmallIntegerField(
+        default=DEFAULT_POST_DOSE_OBSERVATION_MIN, validators=[MaxValueValidator(720)]
     )
     # UNVERIFIED (CLINICAL.md §1: HR > 110 and SpO2 limits not in a primary text): clinic settings.
     discharge_max_heart_rate_bpm = models.PositiveSmallIntegerField(default=110)
     discharge_min_spo2_percent = models.PositiveSmallIntegerField(default=94, validators=[MaxValueValidator(100)])
+    # Clinic choice: how far back the chart's risk flags look for suicidal-ideation answers (PHQ-9
+    # item 9 > 0, a positive C-SSRS screen). Default 30 days = the C-SSRS screener's past-month
+    # ideation recall (CLINICAL.md §3; the PHQ-9 recalls 2 weeks).
+    risk_lookback_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_RISK_LOOKBACK_DAYS, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
     # Clinic choice: whether a pregnancy test is part of the checklist.
     pregnancy_test_required = models.BooleanField(default=False)
 

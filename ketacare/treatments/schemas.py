@@ -47,7 +47,8 @@ class SessionReasonIn(Schema):
 
 class SessionDoseIn(Schema):
     vial_id: DbId
-    checked_by_id: DbId
+    checker_username: Annotated[str, Field(max_length=150, description="The second checker signs in: on shift here")]
+    checker_password: Annotated[str, Field(max_length=200)]
     dose_mg: Literal[28, 56, 84] | None = Field(None, description="Esketamine only: the dose in mg")
 
 

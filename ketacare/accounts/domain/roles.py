@@ -47,11 +47,14 @@ class Permission(StrEnum):
     PATIENT_EDIT_DEMOGRAPHICS = "patient.edit_demographics"
     PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
     PATIENT_EXPORT = "patient.export"
+    PATIENT_MERGE = "patient.merge"  # merge a duplicate record into another, and undo it
     OWN_RECORD_VIEW = "own_record.view"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
     CLINIC_PAGES_EDIT = "clinic_pages.edit"
     ORGANISATION_SETTINGS = "organisation.settings"
+    OUTBOX_VIEW = "outbox.view"  # failed and retrying mail (safety mail), and "retry now"
+    OUTBOX_VIEW_ALL = "outbox.view_all"  # every kind of mail, not only safety mail
     API_TOKEN_MANAGE = "api_token.manage"
     PROTOCOLS_MANAGE = "protocols.manage"
     PLANS_MANAGE = "plans.manage"
@@ -96,11 +99,17 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Diagnoses, allergies, medications and weights are entered by clinicians.
     Permission.PATIENT_EDIT_CLINICAL: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Permission.PATIENT_EXPORT: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # Moving a whole record's history between charts is registry housekeeping, audited and reversible.
+    Permission.PATIENT_MERGE: frozenset({Role.CLINIC_ADMIN}),
     Permission.OWN_RECORD_VIEW: frozenset({Role.PATIENT}),
     Permission.AUDIT_VIEW: frozenset({Role.CLINIC_ADMIN}),
     Permission.AUDIT_EXPORT: frozenset({Role.CLINIC_ADMIN}),
     Permission.CLINIC_PAGES_EDIT: frozenset({Role.CLINIC_ADMIN}),
     Permission.ORGANISATION_SETTINGS: frozenset({Role.CLINIC_ADMIN}),
+    # Mail that did not go out: prescribers see the safety alert mail (a lost alert is theirs to chase),
+    # clinic admins every kind (links, confirmations, reminders carry patients' addresses).
+    Permission.OUTBOX_VIEW: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    Permission.OUTBOX_VIEW_ALL: frozenset({Role.CLINIC_ADMIN}),
     # Staff create and revoke their own REST API tokens; the portal has no API.
     Permission.API_TOKEN_MANAGE: _ALL_STAFF,
     # Protocol templates are clinic policy; treatment plans and doses are prescribing.

@@ -70,3 +70,37 @@ def test_a_patient_session_is_not_ended_by_the_staff_timeout(client, patient, si
     idle_for(client, timeout_seconds() + 5)
     assert client.get("/portal/").status_code == 200
     assert "_auth_user_id" in client.session
+
+
+def poll(client, url="/patients/"):
+    """What the session chart's 30-second refresh sends (htmx, marked as a poll)."""
+    return client.get(
+        url, HTTP_HX_REQUEST="true", HTTP_X_KETACARE_POLL="1", HTTP_HX_CURRENT_URL="http://testserver/sessions/7/"
+    )
+
+
+def test_polls_do_not_keep_an_idle_session_alive(client, staff, signed_in):
+    signed_in(staff["nurse"])
+    client.get("/patients/")
+    answers = []
+    # The chart polls every 30 s while the nurse does nothing: time passes, the polls go on.
+    for _ in range(int(timeout_seconds() // 30) + 2):
+        idle_for(client, time.time() - client.session[LAST_SEEN_KEY] + 30)
+        answers.append(poll(client))
+        if "_auth_user_id" not in client.session:
+            break
+    assert [answer.status_code for answer in answers[:-1]] == [200] * (len(answers) - 1)
+    assert "_auth_user_id" not in client.session
+    # The whole page goes to the sign-in page (not the login form swapped into the prompts).
+    assert answers[-1].status_code == 204
+    assert answers[-1]["HX-Redirect"] == "/accounts/login/?next=%2Fsessions%2F7%2F&idle=1"
+
+
+def test_a_poll_does_not_restart_the_idle_clock_but_a_click_does(client, staff, signed_in):
+    signed_in(staff["nurse"])
+    client.get("/patients/")
+    idle_for(client, timeout_seconds() - 30)
+    assert poll(client).status_code == 200
+    assert time.time() - client.session[LAST_SEEN_KEY] > timeout_seconds() - 40
+    client.get("/patients/")
+    assert time.time() - client.session[LAST_SEEN_KEY] < 5

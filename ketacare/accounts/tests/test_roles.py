@@ -34,6 +34,7 @@ PINNED = {
     Permission.PATIENT_EDIT_DEMOGRAPHICS: {FD, NU, PR, CA},
     Permission.PATIENT_EDIT_CLINICAL: {NU, PR},
     Permission.PATIENT_EXPORT: {PR, CA},
+    Permission.PATIENT_MERGE: {CA},
     Permission.OWN_RECORD_VIEW: {PA},
     Permission.AUDIT_VIEW: {CA},
     Permission.AUDIT_EXPORT: {CA},

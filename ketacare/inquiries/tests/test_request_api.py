@@ -134,3 +134,23 @@ def test_a_request_without_a_client_address_is_still_limited_not_a_500(api, org,
     assert api.post(URL, api_body(org), content_type="application/json", REMOTE_ADDR="").status_code == 201
     response = api.post(URL, api_body(org, first_name="Sam"), content_type="application/json", REMOTE_ADDR="")
     assert response.status_code == 429
+
+
+def test_forged_forwarded_for_entries_do_not_escape_the_limit(api, org, settings):
+    # One trusted proxy: it appends the real sender; whatever the sender put to its left is its own.
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.INQUIRY_RATE_LIMIT = "2/h"
+    statuses = [
+        api.post(
+            URL,
+            api_body(org, first_name=f"Sam{number}"),
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{number}, 198.51.100.7",
+        ).status_code
+        for number in range(4)
+    ]
+    assert statuses == [201, 201, 429, 429]
+    assert set(AuditEntry.objects.exclude(source_address=None).values_list("source_address", flat=True)) <= {
+        "198.51.100.7"
+    }

@@ -11,12 +11,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
-from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.audit.models import AuditAction
 from ketacare.ledger.actions.common import (
     append_entry,
     audit_entry,
@@ -24,7 +25,7 @@ from ketacare.ledger.actions.common import (
     positive_decimal,
     signing_colleague,
 )
-from ketacare.ledger.models import EntryKind, LedgerEntry, LedgerSettings
+from ketacare.ledger.models import EntryKind, LedgerEntry, LedgerSettings, WitnessFailureCount
 from ketacare.ledger.selectors.stock import location_today
 from ketacare.lib.ids import is_db_id
 from ketacare.lib.text import clean_text
@@ -112,21 +113,7 @@ def do_record_waste(
     required = LedgerSettings.for_organisation(actor.organisation_id).waste_witness_required
     if witness is not None or required:
         signing_colleague(actor, witness, "witness")
-        _check_witness_not_locked_out(witness)
-        if not isinstance(witness_password, str) or not witness.check_password(witness_password):
-            # Its own transaction, so the failure stays recorded when the caller's call fails.
-            with transaction.atomic():
-                record_event(
-                    witness,
-                    AuditAction.SECURITY,
-                    witness,
-                    detail={
-                        "event": "witness_reauthentication_failed",
-                        "for": actor.get_username(),
-                        "vial_id": vial_id,
-                    },
-                )
-            raise ValidationError({"witness_password": "The witness's password is not right; nothing was recorded."})
+        reauthenticate_witness(actor, witness, witness_password, detail={"vial_id": vial_id})
     return _book_waste(
         actor,
         vial_id=vial_id,
@@ -138,25 +125,47 @@ def do_record_waste(
     )
 
 
-def _check_witness_not_locked_out(witness) -> None:
-    """Refuse a witness after repeated wrong passwords, so the waste form cannot be used to guess a
-    colleague's password (sign-in has its own lockout, django-axes)."""
-    since = timezone.now() - WITNESS_LOCKOUT
-    failures = AuditEntry.objects.filter(
-        actor=witness,
-        action=AuditAction.SECURITY,
-        occurred_at__gte=since,
-        detail__event="witness_reauthentication_failed",
-    ).count()
-    if failures >= WITNESS_MAX_FAILURES:
+def reauthenticate_witness(
+    actor, witness, password, *, detail: dict, field: str = "witness_password", who: str = "witness"
+) -> None:
+    """The second person re-enters their password (the waste witness here, the dose's second check
+    in treatments). Refused after repeated wrong passwords, so these forms cannot be used to guess a
+    colleague's password (sign-in has its own lockout, django-axes): each attempt claims one of the
+    WITNESS_MAX_FAILURES in the database before the password is checked, so concurrent attempts never
+    check more passwords than the limit, and a right password gives its claim back. A wrong password
+    is audited in its own transaction, whichever form it was typed into. Call it outside the caller's
+    transaction, or the failure is rolled back with the refusal."""
+    if not _claim_witness_attempt(witness):
+        minutes = int(WITNESS_LOCKOUT.total_seconds() // 60)
         raise ValidationError(
-            {
-                "witness_password": (
-                    f"Too many wrong passwords for this witness; wait {int(WITNESS_LOCKOUT.total_seconds() // 60)} "
-                    "minutes or choose another witness."
-                )
-            }
+            {field: f"Too many wrong passwords for this {who}; wait {minutes} minutes or choose another {who}."}
         )
+    if isinstance(password, str) and witness.check_password(password):
+        WitnessFailureCount.objects.filter(witness=witness, failures__gt=0).update(failures=F("failures") - 1)
+        return
+    # Its own transaction, so the failure stays recorded when the caller's call fails.
+    with transaction.atomic():
+        record_event(
+            witness,
+            AuditAction.SECURITY,
+            witness,
+            detail={"event": "witness_reauthentication_failed", "for": actor.get_username(), **detail},
+        )
+    raise ValidationError({field: f"The {who}'s password is not right; nothing was recorded."})
+
+
+def _claim_witness_attempt(witness) -> bool:
+    """True when an attempt was claimed. Each statement is atomic on its own: on PostgreSQL a concurrent
+    UPDATE of the same row waits and re-reads the row before applying its WHERE clause."""
+    now = timezone.now()
+    WitnessFailureCount.objects.bulk_create(
+        [WitnessFailureCount(witness=witness, failures=0, last_failed_at=now)], ignore_conflicts=True
+    )
+    WitnessFailureCount.objects.filter(witness=witness, last_failed_at__lt=now - WITNESS_LOCKOUT).update(failures=0)
+    claimed = WitnessFailureCount.objects.filter(witness=witness, failures__lt=WITNESS_MAX_FAILURES).update(
+        failures=F("failures") + 1, last_failed_at=now
+    )
+    return claimed == 1
 
 
 @transaction.atomic

@@ -1,19 +1,19 @@
 """What every ledger booking shares: the locks, the next entry of the chain, its audit entry, and
 the checks of a quantity, a colleague who co-signs and a location of the clinic.
 
-How a booking stays right under concurrency: the audit chain lock is taken first (every
-booking writes an audit entry, so taking it first keeps one lock order and no deadlock with
-callers that already audited), then the stock item's row is locked (SELECT ... FOR UPDATE; on
-SQLite BEGIN IMMEDIATE already serialises), the new balance is computed from the locked row,
-then the organisation's ledger chain is locked and the entry appended. The database refuses a
-negative balance (CHECK constraints) and any UPDATE/DELETE of an entry (guard.py).
+How a booking stays right under concurrency: the organisation's audit chain lock is taken first
+(every booking writes an audit entry, so taking it first keeps one lock order and no deadlock
+with callers that already audited), then the stock item's row is locked (SELECT ... FOR UPDATE;
+on SQLite BEGIN IMMEDIATE already serialises), the new balance is computed from the locked row,
+then the organisation's ledger chain is locked and the entry appended and signed
+(docs/security.md). The database refuses a negative balance (CHECK constraints) and any
+UPDATE/DELETE/TRUNCATE of an entry (guard.py).
 """
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
@@ -21,6 +21,7 @@ from ketacare.accounts.models import User
 from ketacare.accounts.permissions import user_may
 from ketacare.audit.actions import lock_chain as lock_audit_chain
 from ketacare.audit.actions import record_event
+from ketacare.audit.chains import LEDGER_PURPOSE, lock_chain_of, sign
 from ketacare.audit.domain.chain import GENESIS_HASH, entry_hash
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
@@ -56,17 +57,14 @@ def positive_decimal(value, field: str) -> Decimal:
 
 
 def lock_ledger(organisation_id: int) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LEDGER_LOCK_CLASS, organisation_id])
-    # SQLite: BEGIN IMMEDIATE (settings) already holds the database write lock.
+    lock_chain_of(_LEDGER_LOCK_CLASS, organisation_id)
 
 
 def locked_vial(actor, vial_id, field: str = "vial_id") -> Vial:
     """The actor's organisation's stock item, its row locked until the transaction ends."""
     if not is_db_id(vial_id):
         raise ValidationError({field: "Choose a vial."})
-    lock_audit_chain()
+    lock_audit_chain(actor.organisation_id)
     vial = (
         Vial.objects.select_for_update(of=("self",))
         .select_related("product", "location")
@@ -151,6 +149,7 @@ def append_entry(
         **fields,
     )
     entry.entry_hash = entry_hash(entry.hashed_content(), entry.previous_hash)
+    entry.key_id, entry.signature = sign(LEDGER_PURPOSE, entry.entry_hash)
     entry.save(force_insert=True)
     Vial.objects.filter(pk=vial.pk).update(balance_mg=balance)
     vial.balance_mg = balance

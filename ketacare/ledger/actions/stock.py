@@ -81,7 +81,7 @@ def do_record_receipt(
     }
     prefix = clean_text("identifier_prefix", identifier_prefix, max_chars=40) or lot
     occurred_at = _occurred_at(occurred_at)
-    lock_audit_chain()
+    lock_audit_chain(actor.organisation_id)
     lock_ledger(actor.organisation_id)
     taken = set(
         Vial.objects.filter(organisation_id=actor.organisation_id, identifier__startswith=f"{prefix}-").values_list(

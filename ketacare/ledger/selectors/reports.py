@@ -20,7 +20,9 @@ from django.utils import timezone
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
-from ketacare.audit.domain.chain import ChainReport, verify_chain
+from ketacare.audit.chains import LEDGER_PURPOSE, chain_entries, verify_one
+from ketacare.audit.checkpoints import Checkpoint
+from ketacare.audit.domain.chain import ChainReport
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
 from ketacare.ledger.domain.deadlines import retention_until
@@ -239,23 +241,15 @@ def build_report(
     return LedgerReport(kind, title, location, registrant, dea_number, header, columns, rows, stem)
 
 
-def organisation_chain(organisation_id: int, batch_size: int = 2000):
-    """The organisation's entries as chain links, in sequence order (keyset pages, like audit verify)."""
-    last = 0
-    while True:
-        batch = list(
-            LedgerEntry.objects.filter(organisation_id=organisation_id, sequence__gt=last).order_by("sequence")[
-                :batch_size
-            ]
-        )
-        if not batch:
-            return
-        yield from (entry.as_chain_entry() for entry in batch)
-        last = batch[-1].sequence
+def organisation_chain(organisation_id: int):
+    """The organisation's entries as chain links, in sequence order."""
+    return chain_entries(LedgerEntry.objects.filter(organisation_id=organisation_id))
 
 
-def verify_organisation_chain(organisation_id: int) -> ChainReport:
-    return verify_chain(organisation_chain(organisation_id))
+def verify_organisation_chain(organisation_id: int, checkpoint: Checkpoint | None = None) -> ChainReport:
+    """Hashes, links and signatures of the organisation's chain, and, with a checkpoint, that none of
+    the entries it recorded has vanished."""
+    return verify_one(organisation_chain(organisation_id), LEDGER_PURPOSE, organisation_id, checkpoint)
 
 
 def verify_ledger(user) -> ChainReport:

@@ -516,6 +516,13 @@ CSSRS_SCREENER = Instrument(
 # ---------------------------------------------------------------- CADSS
 
 CADSS6_ITEMS = (1, 2, 6, 7, 15, 22)  # CLINICAL.md §3: CADSS-6 = items 1, 2, 6, 7, 15, 22 of the 23-item form
+# CLINICAL.md §3: the CADSS licence is UNVERIFIED (contact the author), so no item wording ships;
+# the chart shows the scale's structure and this note, and the rater uses the clinic's own form.
+CADSS_LICENCE_NOTE = (
+    "Item wording not shown: the CADSS licence is UNVERIFIED (contact the author, J. D. Bremner, Emory). "
+    "Rate each of the 23 items 0–4 (UNVERIFIED) from the clinic's licensed form; every item must be "
+    "rated, an unrated item is not counted as 0."
+)
 
 CADSS = Instrument(
     code="cadss",
@@ -534,10 +541,22 @@ CADSS = Instrument(
         "Bremner JD et al. J Trauma Stress 1998;11:125–136; 23-item form, items 0–4 UNVERIFIED, total "
         "0–92 DERIVED; CADSS-6: J Affect Disord 2021;282:160 (CLINICAL.md §3)"
     ),
-    licence="UNVERIFIED: contact the author (Bremner, Emory). Item numbers only, no wording.",
+    licence=CADSS_LICENCE_NOTE,
 )
 
 # ---------------------------------------------------------------- MOAA/S
+
+
+# One anchor per rating 0..5 (CLINICAL.md §3: Chernik DA et al. 1990, as tabulated in BMC Anesthesiol
+# s12871-022-01788-1; other versions word 1 and 0 differently, see the licence note).
+MOAAS_ANCHORS = (
+    "No response after a painful trapezius squeeze",
+    "Responds only after a painful trapezius squeeze",
+    "Responds only after mild prodding or shaking",
+    "Responds only after the name is called loudly and/or repeatedly",
+    "Lethargic response to the name spoken in a normal tone",
+    "Responds readily to the name spoken in a normal tone",
+)
 
 
 def _moaas_flags(
@@ -554,7 +573,18 @@ MOAAS = Instrument(
     version="MOAA/S 0–5 (anchors per BMC Anesthesiol s12871-022-01788-1)",
     rater=Rater.CLINICIAN,
     recall_window="the present state (at the time of rating)",
-    items=(Item(1, "responsiveness", "Responsiveness", 0, 5),),
+    items=(
+        Item(
+            1,
+            "responsiveness",
+            "Responsiveness",
+            0,
+            5,
+            # CLINICAL.md §3 MOAA/S (Chernik 1990; anchors as tabulated in BMC Anesthesiol
+            # s12871-022-01788-1). Sources disagree on the anchors; licence UNVERIFIED.
+            answer_labels=MOAAS_ANCHORS,
+        ),
+    ),
     total_min=0,
     total_max=5,
     scoring_rule="the single rating, 0–5 (higher = more alert; 0 = no response)",
@@ -562,7 +592,11 @@ MOAAS = Instrument(
     flagger=_moaas_flags,
     flag_source="CLINICAL.md §3 MOAA/S: Spravato label, 0 = loss of consciousness",
     source="Chernik DA et al. J Clin Psychopharmacol 1990;10:244–251; anchors BMC Anesthesiol (CLINICAL.md §3)",
-    licence="UNVERIFIED; sources disagree on anchors. Scores only, no anchor wording.",
+    licence=(
+        "UNVERIFIED. Anchor descriptions as tabulated in BMC Anesthesiol s12871-022-01788-1 (Chernik 1990); "
+        "sources disagree: some word 1 as 'does not respond to mild prodding' and 0 as 'no response to pain' "
+        "(thorax.bmj.com), others use a 1–6 scale (CLINICAL.md §3)."
+    ),
 )
 
 # ---------------------------------------------------------------- BPRS positive-symptom subscale

@@ -1,8 +1,8 @@
 """Self-report: assign, save as you go, submit once, scored by the domain scorer, amend by new response."""
 
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.http import Http404
 
 from ketacare.audit.models import AuditAction, AuditEntry
@@ -16,21 +16,28 @@ from ketacare.measures.models import (
     hash_link_token,
 )
 from ketacare.measures.tests.conftest import PHQ9_SAFE, as_answers
+from ketacare.outbox.models import MailKind, OutgoingMessage
 
 pytestmark = pytest.mark.django_db
 
 
-def test_assigning_stores_only_the_token_hash_and_emails_the_link(assign, patient, django_capture_on_commit_callbacks):
+def test_assigning_stores_only_the_token_hash_and_queues_the_link_for_the_dispatcher(
+    assign, patient, django_capture_on_commit_callbacks, smtp_server
+):
     with django_capture_on_commit_callbacks(execute=True):
         outcome = assign(patient)
     assignment = outcome.assignment
     assert assignment.link_token_sha256 == hash_link_token(outcome.link_token)
     assert outcome.link_token not in assignment.link_token_sha256
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == [patient.email]
-    assert f"https://clinic.example/measures/r/{outcome.link_token}/" in message.body
-    assert "PHQ" not in message.subject + message.body  # email is not private: no clinical detail
+    assert smtp_server.messages == []  # queued with the assignment, never sent inside the request
+    queued = OutgoingMessage.objects.get()
+    assert (queued.kind, queued.send_before) == (MailKind.QUESTIONNAIRE_LINK, assignment.link_expires_at)
+    call_command("outbox", "dispatch")
+    [message] = smtp_server.messages
+    body = message.get_payload(decode=True).decode()
+    assert message["To"] == patient.email
+    assert f"https://clinic.example/measures/r/{outcome.link_token}/" in body
+    assert "PHQ" not in message["Subject"] + body  # email is not private: no clinical detail
     assert (
         AuditEntry.objects.filter(
             action=AuditAction.CREATE, patient=patient, object_type="measures.questionnaireassignment"
@@ -165,3 +172,12 @@ def test_staff_enter_a_clinician_rating(staff, patient):
     assert (response.total, response.severity, response.channel, response.assignment) == (20, "moderate", "staff", None)
     with pytest.raises(PermissionDenied):
         actions.do_enter_response(staff["front_desk"], patient, "madrs", as_answers([2] * 10))
+
+
+def test_a_link_queued_for_a_questionnaire_cancelled_before_it_went_out_is_dropped(assign, patient, staff, smtp_server):
+    assignment = assign(patient).assignment
+    actions.do_cancel_assignment(staff["nurse"], assignment)
+    call_command("outbox", "dispatch")
+    assert smtp_server.messages == []
+    queued = OutgoingMessage.objects.get(kind=MailKind.QUESTIONNAIRE_LINK)
+    assert (queued.status, queued.last_error) == ("dropped", "Questionnaire no longer pending")

@@ -1,4 +1,5 @@
-"""Safety: PHQ-9 item 9 / C-SSRS risk raise one urgent alert and outbox mail; dispatch, escalation, acknowledgement."""
+"""Safety: PHQ-9 item 9 / C-SSRS risk raise one urgent alert and content-free outbox mail; dispatch, escalation,
+acknowledgement."""
 
 import datetime as dt
 from email.header import decode_header, make_header
@@ -10,8 +11,9 @@ from django.utils import timezone
 
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.measures import actions
-from ketacare.measures.models import Alert, AlertStatus, MeasurementSettings, OutgoingEmail
+from ketacare.measures.models import Alert, AlertStatus, MeasurementSettings
 from ketacare.measures.tests.conftest import PHQ9_ITEM9, PHQ9_SAFE, as_answers
+from ketacare.outbox.models import MailKind, MessageStatus, OutgoingMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +39,14 @@ def test_item_9_above_zero_raises_exactly_one_alert_and_one_outbox_mail(flagged,
         "urgent",
         "open",
     )
-    email = OutgoingEmail.objects.get()
-    assert (email.to, email.alert_id, email.sent_at, email.attempts) == (staff["prescriber"].email, alert.pk, None, 0)
-    assert patient.last_name not in email.body  # the record number only: email is not private
+    email = OutgoingMessage.objects.get(kind=MailKind.SAFETY_ALERT)
+    assert (email.to, email.kind, email.reference, email.status, email.attempts) == (
+        staff["prescriber"].email,
+        MailKind.SAFETY_ALERT,
+        f"measures.alert:{alert.pk}",
+        MessageStatus.PENDING,
+        0,
+    )
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="measures.alert").count() == 1
 
 
@@ -48,7 +55,7 @@ def test_a_safe_phq9_raises_nothing(assign, patient, staff):
         patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_SAFE)
     )
     assert not Alert.objects.exists()
-    assert not OutgoingEmail.objects.exists()
+    assert not OutgoingMessage.objects.filter(kind=MailKind.SAFETY_ALERT).exists()
 
 
 @pytest.mark.parametrize(
@@ -74,19 +81,18 @@ def test_alert_is_lost_with_the_response_if_submission_fails(assign, patient, st
         actions.do_submit_response(
             patient.user, assign(patient).assignment, channel="portal", answers={**as_answers(PHQ9_ITEM9), "5": 7}
         )
-    assert not Alert.objects.exists() and not OutgoingEmail.objects.exists()
+    assert not Alert.objects.exists() and not OutgoingMessage.objects.filter(kind=MailKind.SAFETY_ALERT).exists()
 
 
 def test_dispatch_delivers_the_alert_mail(flagged, staff, smtp_server):
     call_command("measures_dispatch")
-    assert len(smtp_server.messages) == 1
-    message = smtp_server.messages[0]
+    [message] = [m for m in smtp_server.messages if "safety" in subject(m)]
     assert message["To"] == staff["prescriber"].email
     assert subject(message) == "Urgent: patient safety alert — Harbor"
-    email = OutgoingEmail.objects.get()
-    assert email.sent_at is not None and email.attempts == 1
+    email = OutgoingMessage.objects.get(kind=MailKind.SAFETY_ALERT)
+    assert email.sent_at is not None and email.attempts == 1 and email.status == MessageStatus.SENT
     call_command("measures_dispatch")  # nothing is sent twice
-    assert len(smtp_server.messages) == 1
+    assert len([m for m in smtp_server.messages if "safety" in subject(m)]) == 1
 
 
 def test_with_the_mail_server_down_the_mail_stays_queued_and_the_alert_open(
@@ -95,10 +101,10 @@ def test_with_the_mail_server_down_the_mail_stays_queued_and_the_alert_open(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     call_command("measures_dispatch")
-    call_command("measures_dispatch")
-    email = OutgoingEmail.objects.get()
-    assert email.sent_at is None
-    assert email.attempts == 2
+    call_command("measures_dispatch")  # not yet due again: the first failure set a backoff
+    email = OutgoingMessage.objects.get(kind=MailKind.SAFETY_ALERT)
+    assert email.sent_at is None and email.status == MessageStatus.PENDING
+    assert email.attempts == 1 and email.next_attempt_at > timezone.now()
     assert "refused" in email.last_error.lower() or "error" in email.last_error.lower()
     page = signed_in(staff["nurse"]).get("/measures/alerts/")
     assert page.status_code == 200
@@ -113,8 +119,9 @@ def test_an_alert_open_past_the_threshold_is_escalated_once(flagged, staff, org)
     assert actions.escalate_overdue_alerts(now=alert.raised_at + dt.timedelta(minutes=90)) == 0
     alert.refresh_from_db()
     assert alert.escalated_at == alert.raised_at + dt.timedelta(minutes=31)
-    escalation = OutgoingEmail.objects.get(subject__startswith="Escalated")
+    escalation = OutgoingMessage.objects.get(kind=MailKind.ALERT_ESCALATION)
     assert escalation.to == staff["clinic_admin"].email
+    assert escalation.reference == f"measures.alert:{alert.pk}"
     assert alert.status == AlertStatus.OPEN
 
 
@@ -122,7 +129,7 @@ def test_the_dispatch_command_escalates_and_mails_the_clinic_admin(flagged, staf
     Alert.objects.update(raised_at=timezone.now() - dt.timedelta(hours=2))
     call_command("measures_dispatch")
     call_command("measures_dispatch")
-    recipients = sorted(message["To"] for message in smtp_server.messages)
+    recipients = sorted(message["To"] for message in smtp_server.messages if "safety" in subject(message))
     assert recipients == sorted([staff["prescriber"].email, staff["clinic_admin"].email])
     assert Alert.objects.get().escalated_at is not None
 
@@ -141,7 +148,7 @@ def test_concurrent_escalation_claims_each_alert_once(flagged, staff):
     alert.refresh_from_db()
     assert alert.escalated_at == later
     assert actions.escalate_overdue_alerts(now=later) == 0
-    assert not OutgoingEmail.objects.filter(subject__startswith="Escalated").exists()
+    assert not OutgoingMessage.objects.filter(kind=MailKind.ALERT_ESCALATION).exists()
 
 
 def test_acknowledging_needs_a_note(flagged, staff):
@@ -178,10 +185,66 @@ def test_only_nurses_and_prescribers_acknowledge(flagged, staff, role):
     assert Alert.objects.get().status == AlertStatus.OPEN
 
 
-def test_mail_is_tried_on_commit(assign, patient, staff, smtp_server, django_capture_on_commit_callbacks):
+def test_nothing_is_sent_on_commit_the_dispatcher_sends_it(
+    assign, patient, staff, smtp_server, django_capture_on_commit_callbacks
+):
+    """The patient's request only queues the mail; the old code sent it on commit, inside the request."""
     with django_capture_on_commit_callbacks(execute=True):
         actions.do_submit_response(
             patient.user, assign(patient).assignment, channel="portal", answers=as_answers(PHQ9_ITEM9)
         )
+    assert smtp_server.messages == []
+    call_command("outbox", "dispatch")
     assert [m["To"] for m in smtp_server.messages if "safety" in subject(m)] == [staff["prescriber"].email]
-    assert OutgoingEmail.objects.get().sent_at is not None
+
+
+@pytest.fixture
+def public_url(settings):
+    settings.PUBLIC_BASE_URL = "https://clinic.example/"
+
+
+@pytest.mark.parametrize("escalated", [False, True])
+def test_alert_mail_says_only_that_an_alert_is_waiting_with_a_link(
+    public_url, flagged, staff, patient, smtp_server, escalated
+):
+    if escalated:
+        Alert.objects.update(raised_at=timezone.now() - dt.timedelta(hours=2))
+    call_command("measures_dispatch")
+    alert = Alert.objects.get()
+    recipient = staff["clinic_admin" if escalated else "prescriber"].email
+    [message] = [m for m in smtp_server.messages if m["To"] == recipient]
+    body = message.get_payload(decode=True).decode()
+    assert "urgent safety alert" in body
+    assert f"https://clinic.example/measures/alerts/#alert-{alert.pk}" in body
+    mail_text = subject(message) + body
+    for private in (
+        patient.first_name,
+        patient.last_name,
+        patient.record_number,
+        "suicid",
+        "PHQ",
+        "item 9",
+        alert.get_kind_display(),
+    ):
+        assert private.lower() not in mail_text.lower()
+
+
+def test_the_navigation_counts_open_alerts_for_the_roles_that_see_them(flagged, staff, signed_in):
+    badge = '<span class="badge" title="open alerts">1</span>'
+    for role in ("nurse", "prescriber", "clinic_admin"):
+        assert badge in signed_in(staff[role]).get("/patients/").content.decode(), role
+    assert "open alerts" not in signed_in(staff["front_desk"]).get("/patients/").content.decode()
+    actions.do_acknowledge_alert(staff["nurse"], Alert.objects.get(), "Called, safe")
+    assert "open alerts" not in signed_in(staff["nurse"]).get("/patients/").content.decode()
+
+
+def test_the_alert_list_shows_the_patients_phone_and_emergency_contact(flagged, staff, signed_in, patient):
+    patient.phone, patient.emergency_contact_name, patient.emergency_contact_phone = (
+        "+15035550199",
+        "Alex Doe",
+        "+15035550111",
+    )
+    patient.save()
+    html = signed_in(staff["nurse"]).get("/measures/alerts/").content.decode()
+    assert 'href="tel:+15035550199"' in html
+    assert "Alex Doe" in html and 'href="tel:+15035550111"' in html

@@ -41,3 +41,16 @@ def transition_problem(transitions: dict[str, frozenset[str]], current: str, new
 
 def _words(status: str) -> str:
     return status.replace("_", " ")
+
+
+# The care stages the journey's actions move a patient to by themselves (issue 14.7), each from the stages
+# it may follow: the candidacy intake starts screening, a candidacy approval the consultation, a started
+# plan the induction (again, after a discharge), the end of induction maintenance, a completed plan the
+# discharge. A stage staff set by hand (with a reason) is never moved back by an action.
+AUTOMATIC_STAGE_MOVES: dict[str, frozenset[str]] = {
+    "screening": frozenset({"registered"}),
+    "consultation": frozenset({"registered", "screening"}),
+    "induction": frozenset({"registered", "screening", "consultation", "discharged"}),
+    "maintenance": frozenset({"induction"}),
+    "discharged": frozenset({"induction", "maintenance"}),
+}

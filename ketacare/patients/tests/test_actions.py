@@ -72,11 +72,25 @@ def test_an_already_normalised_phone_typed_differently_is_not_a_change(staff, pa
 
 
 def test_a_stage_and_a_contact_changed_together_are_two_entries(staff, patient, audit_entries):
-    actions.do_update_patient(staff["nurse"], patient.pk, stage="maintenance", pronouns="they/them")
+    actions.do_update_patient(
+        staff["nurse"], patient.pk, stage="maintenance", pronouns="they/them", stage_reason="Transferred in"
+    )
     assert [(e.action, e.detail) for e in audit_entries(patient=patient)] == [
         (AuditAction.UPDATE, {"fields": ["pronouns"]}),
-        (AuditAction.STATUS_CHANGE, {"fields": ["stage"]}),
+        (
+            AuditAction.STATUS_CHANGE,
+            {"fields": ["stage"], "from": "registered", "to": "maintenance", "reason": "Transferred in"},
+        ),
     ]
+
+
+def test_a_stage_changed_by_hand_needs_a_reason_and_nothing_changes_without_one(staff, patient, audit_entries):
+    with pytest.raises(ValidationError) as error:
+        actions.do_update_patient(staff["nurse"], patient.pk, stage="maintenance", pronouns="they/them")
+    assert "stage_reason" in error.value.message_dict
+    patient.refresh_from_db()
+    assert (patient.stage, patient.pronouns) == ("registered", "")
+    assert not audit_entries(patient=patient)
 
 
 def test_a_renamed_patient_is_found_under_the_new_name(staff, patient):

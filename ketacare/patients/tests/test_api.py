@@ -153,10 +153,14 @@ def test_patch_sets_the_home_location_by_id_within_the_clinic(signed_in, staff, 
 
 
 def test_the_stage_changes_with_a_status_change_entry(signed_in, staff, patient, audit_entries):
-    response = post(signed_in(staff["prescriber"]), f"{BASE}/{patient.pk}/stage", {"stage": "consultation"})
+    body = {"stage": "consultation", "reason": "Booked the consultation by phone"}
+    response = post(signed_in(staff["prescriber"]), f"{BASE}/{patient.pk}/stage", body)
     assert response.status_code == 200 and response.json()["stage"] == "consultation"
-    assert audit_entries(patient=patient, action=AuditAction.STATUS_CHANGE)[0].detail == {"fields": ["stage"]}
-    bad = post(signed_in(staff["prescriber"]), f"{BASE}/{patient.pk}/stage", {"stage": "cured"})
+    [entry] = audit_entries(patient=patient, action=AuditAction.STATUS_CHANGE)
+    assert entry.detail["reason"] == "Booked the consultation by phone"
+    no_reason = post(signed_in(staff["prescriber"]), f"{BASE}/{patient.pk}/stage", {"stage": "induction"})
+    assert no_reason.status_code == 422
+    bad = post(signed_in(staff["prescriber"]), f"{BASE}/{patient.pk}/stage", {"stage": "cured", "reason": "x"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "stage"]
 
 
@@ -233,7 +237,7 @@ def test_a_bearer_token_works_like_a_session(client, staff, patient):
 def test_every_endpoint_documents_its_error_responses(client):
     schema = client.get("/api/v1/openapi.json").json()  # the site's API (a root module), as published
     paths = {path: ops for path, ops in schema["paths"].items() if path.startswith(BASE)}
-    assert len(paths) == 10
+    assert len(paths) == 12
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert {401, 403, 404, 422} <= set(map(int, operation["responses"])), (method, path)

@@ -160,6 +160,7 @@ def test_the_chart_shows_the_whole_record(signed_in, staff, patient, org):
         referring_clinician_name="Dr. Rivera",
         referring_clinician_phone="503 555 0188",
         stage="screening",
+        stage_reason="Intake on paper",
     )
     actions.do_add_diagnosis(nurse, patient.pk, icd10_code="f332", description="Major depressive disorder")
     actions.do_add_allergy(nurse, patient.pk, substance="Penicillin", reaction="Hives")
@@ -241,11 +242,17 @@ def test_editing_contacts_saves_and_audits_field_names_only(signed_in, staff, pa
 
 
 def test_a_stage_change_is_audited_as_a_status_change(signed_in, staff, patient, audit_entries):
-    signed_in(staff["nurse"]).post(reverse("patients:edit", args=[patient.pk]), edit_form(patient, stage="induction"))
+    client = signed_in(staff["nurse"])
+    refused = client.post(reverse("patients:edit", args=[patient.pk]), edit_form(patient, stage="induction"))
+    assert refused.status_code == 200 and "errorlist" in refused.content.decode()  # the reason is asked for
+    patient.refresh_from_db()
+    assert patient.stage == "registered"
+    form = edit_form(patient, stage="induction", stage_reason="Started elsewhere")
+    client.post(reverse("patients:edit", args=[patient.pk]), form)
     patient.refresh_from_db()
     assert patient.stage == "induction"
     [entry] = audit_entries(patient=patient, action=AuditAction.STATUS_CHANGE)
-    assert entry.detail == {"fields": ["stage"]}
+    assert entry.detail["fields"] == ["stage"] and entry.detail["reason"] == "Started elsewhere"
     assert not audit_entries(patient=patient, action=AuditAction.UPDATE)
 
 

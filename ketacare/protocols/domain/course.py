@@ -98,23 +98,23 @@ BEFORE_EACH_SESSION = "before each session"
 @dataclass(frozen=True)
 class QuestionnaireDue:
     instrument: str
-    due_on: dt.date
-    reason: str  # "baseline" for the first session, else "before_session"
+    reason: str  # "baseline" before the first session, else "before_session"
 
 
-def questionnaire_schedule(
-    questionnaires_due: list[dict[str, str]],
-    session_windows: list[tuple[dt.date, dt.date]],
-    patient_rated: frozenset[str],
+def session_questionnaires(
+    questionnaires_due: list[dict[str, str]], sequence: int, patient_rated: frozenset[str]
 ) -> list[QuestionnaireDue]:
-    """One self-report questionnaire per patient-rated instrument before each planned session,
-    due on the first day of the session's window; the first one is the baseline."""
-    due = []
-    for entry in questionnaires_due:
-        if entry.get("timing") != BEFORE_EACH_SESSION or entry.get("instrument") not in patient_rated:
-            continue
-        for number, (window_start, _window_end) in enumerate(session_windows):
-            due.append(
-                QuestionnaireDue(entry["instrument"], window_start, "baseline" if number == 0 else "before_session")
-            )
-    return sorted(due, key=lambda item: (item.due_on, item.instrument))
+    """The self-report questionnaires due before the plan's session number `sequence` (from 1): one per
+    patient-rated instrument timed "before each session"; before the first session they are the baseline.
+
+    They fall due on the day the session is booked, not on its planned window (a window may start on
+    a day the clinic is closed)."""
+    reason = "baseline" if sequence == 1 else "before_session"
+    instruments = sorted(
+        {
+            entry["instrument"]
+            for entry in questionnaires_due
+            if entry.get("timing") == BEFORE_EACH_SESSION and entry.get("instrument") in patient_rated
+        }
+    )
+    return [QuestionnaireDue(instrument, reason) for instrument in instruments]

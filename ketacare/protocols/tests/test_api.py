@@ -74,9 +74,9 @@ def test_a_bad_template_is_a_422_naming_the_field(signed_in, staff):
     assert not ProtocolTemplate.objects.filter(code="iv-bad").exists()
 
 
-def test_a_prescriber_creates_reads_and_doses_a_plan(signed_in, staff, weighed_patient, plan_body):
+def test_a_prescriber_creates_reads_and_doses_a_plan(signed_in, staff, iv_candidate, plan_body):
     client = signed_in(staff["prescriber"])
-    response = post(client, f"{BASE}/patients/{weighed_patient.pk}/plans", plan_body)
+    response = post(client, f"{BASE}/patients/{iv_candidate.pk}/plans", plan_body)
     assert response.status_code == 201, response.json()
     plan = response.json()
     assert plan["template_version"] == 1 and len(plan["sessions"]) == 6
@@ -97,20 +97,20 @@ def test_a_therapist_cannot_create_plans(signed_in, staff, patient, plan_body):
     assert not TreatmentPlan.objects.exists()
 
 
-def test_another_organisations_plan_is_404(signed_in, staff, other_staff, patient, other_org_patient, plan_body):
+def test_another_organisations_plan_is_404(signed_in, staff, other_staff, iv_candidate, other_org_patient, plan_body):
     client = signed_in(staff["prescriber"])
     assert post(client, f"{BASE}/patients/{other_org_patient.pk}/plans", plan_body).status_code == 404
-    plan_id = post(client, f"{BASE}/patients/{patient.pk}/plans", plan_body).json()["id"]
+    plan_id = post(client, f"{BASE}/patients/{iv_candidate.pk}/plans", plan_body).json()["id"]
     other = signed_in(other_staff["prescriber"])
     assert other.get(f"{BASE}/plans/{plan_id}").status_code == 404
     assert post(other, f"{BASE}/plans/{plan_id}/dose-override", {"reason": "x"}).status_code == 404
 
 
-def test_override_through_the_api_is_audited(signed_in, staff, weighed_patient, plan_body, audit_entries):
+def test_override_through_the_api_is_audited(signed_in, staff, iv_candidate, plan_body, audit_entries):
     client = signed_in(staff["prescriber"])
-    plan_id = post(
-        client, f"{BASE}/patients/{weighed_patient.pk}/plans", {**plan_body, "dose_mg_per_kg": "0.8"}
-    ).json()["id"]
+    plan_id = post(client, f"{BASE}/patients/{iv_candidate.pk}/plans", {**plan_body, "dose_mg_per_kg": "0.8"}).json()[
+        "id"
+    ]
     assert post(client, f"{BASE}/plans/{plan_id}/dose", {}).json()["blocked"] is True
 
     nurse = signed_in(staff["nurse"])
@@ -126,7 +126,7 @@ def test_override_through_the_api_is_audited(signed_in, staff, weighed_patient, 
         True,
         "56",
     )
-    [entry] = [e for e in audit_entries(patient=weighed_patient, action=AuditAction.UPDATE) if e.detail.get("override")]
+    [entry] = [e for e in audit_entries(patient=iv_candidate, action=AuditAction.UPDATE) if e.detail.get("override")]
     assert entry.detail["reason"] == "Non-response at 0.75"
 
 

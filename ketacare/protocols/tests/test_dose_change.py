@@ -12,9 +12,9 @@ from ketacare.protocols import actions
 
 
 @pytest.fixture
-def plan(staff, weighed_patient, iv_template):
+def plan(staff, iv_candidate, iv_template):
     return actions.do_create_plan_from_template(
-        staff["prescriber"], weighed_patient.pk, template_id=iv_template.pk, start_date=dt.date(2026, 12, 1)
+        staff["prescriber"], iv_candidate.pk, template_id=iv_template.pk, start_date=dt.date(2026, 12, 1)
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from ketacare.audit.models import AuditAction
 from ketacare.measures.models import MeasurementSettings, QuestionnaireResponse, ResponseChannel, ResponseStatus
@@ -29,12 +30,22 @@ def submit(patient, instrument: str, on: dt.date, total: int, amends=None) -> Qu
 
 
 @pytest.fixture
-def plan(staff, patient, iv_template):
-    start = patient.today() - dt.timedelta(days=20)
+def started_plan(staff, iv_candidate, iv_template):
+    """An IV plan started 20 days ago, its induction under way (no session done yet)."""
+    start = iv_candidate.today() - dt.timedelta(days=20)
     plan = actions.do_create_plan_from_template(
-        staff["prescriber"], patient.pk, template_id=iv_template.pk, start_date=start
+        staff["prescriber"], iv_candidate.pk, template_id=iv_template.pk, start_date=start
     )
     return actions.do_change_plan_status(staff["prescriber"], plan.pk, status="active", reason="Started")
+
+
+@pytest.fixture
+def plan(started_plan):
+    """`started_plan` with every induction session done (scheduling marks each when its appointment is
+    completed at discharge): the end of induction, when the maintenance decision is due."""
+    for session in started_plan.sessions.all():
+        actions.mark_planned_session_completed(session.pk, timezone.now())
+    return started_plan
 
 
 def scores(plan, baseline: int, latest: int, instrument: str = "phq9"):
@@ -145,9 +156,9 @@ def test_another_organisations_plan_is_not_found(other_staff, plan):
         access_maintenance_review_by_plan_id(other_staff["prescriber"], plan.pk)
 
 
-def test_a_proposed_plan_has_no_maintenance_decision(staff, patient, iv_template):
+def test_a_proposed_plan_has_no_maintenance_decision(staff, iv_candidate, iv_template):
     plan = actions.do_create_plan_from_template(
-        staff["prescriber"], patient.pk, template_id=iv_template.pk, start_date=patient.today()
+        staff["prescriber"], iv_candidate.pk, template_id=iv_template.pk, start_date=iv_candidate.today()
     )
     with pytest.raises(ValidationError):
         actions.do_record_maintenance_decision(staff["prescriber"], plan.pk, decision="stop", note="x")

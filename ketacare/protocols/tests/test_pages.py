@@ -1,22 +1,24 @@
 """The template and plan pages: access, forms naming their errors, the dose and the PK chart."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from ketacare.audit.models import AuditAction
+from ketacare.patients.models import WeightMeasurement
 from ketacare.protocols import actions
-from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
+from ketacare.protocols.models import ProtocolSettings, ProtocolTemplate, TreatmentPlan
 from ketacare.protocols.pk_chart import build_pk_chart
 
 START = "2026-12-01"
 
 
 @pytest.fixture
-def plan(staff, weighed_patient, iv_template):
+def plan(staff, iv_candidate, iv_template):
     return actions.do_create_plan_from_template(
-        staff["prescriber"], weighed_patient.pk, template_id=iv_template.pk, start_date=weighed_patient.today()
+        staff["prescriber"], iv_candidate.pk, template_id=iv_template.pk, start_date=iv_candidate.today()
     )
 
 
@@ -55,11 +57,11 @@ def test_a_bad_template_edit_names_the_field_and_saves_nothing(signed_in, staff,
     assert ProtocolTemplate.objects.filter(code="iv-racemic-ketamine").count() == 1
 
 
-def test_a_prescriber_creates_a_plan_on_the_page(signed_in, staff, patient, iv_template, audit_entries):
+def test_a_prescriber_creates_a_plan_on_the_page(signed_in, staff, iv_candidate, iv_template, audit_entries):
     client = signed_in(staff["prescriber"])
-    url = reverse("protocols:plan_list", args=[patient.pk])
+    url = reverse("protocols:plan_list", args=[iv_candidate.pk])
     assert "Create plan" in client.get(url).content.decode()
-    assert audit_entries(patient=patient, action=AuditAction.LIST)
+    assert audit_entries(patient=iv_candidate, action=AuditAction.LIST)
     response = client.post(url, {"template_id": iv_template.pk, "start_date": START, "dose_mg_per_kg": ""})
     plan = TreatmentPlan.objects.get()
     assert response.status_code == 302 and response.url == reverse("protocols:plan_detail", args=[plan.pk])
@@ -134,15 +136,25 @@ def test_status_and_adjuncts_on_the_page(signed_in, staff, plan):
     assert plan.status == "active"
 
 
-def test_a_plan_without_a_recent_weight_asks_for_one(signed_in, staff, patient, iv_template):
+def test_a_plan_without_a_recent_weight_asks_for_one(signed_in, staff, patient, iv_template, make_plan_ready):
+    WeightMeasurement.objects.create(
+        patient=patient, weight_kg=70, measured_on=patient.today() - dt.timedelta(days=40), recorded_by=staff["nurse"]
+    )
+    make_plan_ready(patient, "iv", staff["prescriber"], weight_kg=None)  # IV approved, not weighed today
+    ProtocolSettings.objects.create(organisation=patient.organisation, prescriber_may_override_plan_prerequisites=True)
     plan = actions.do_create_plan_from_template(
-        staff["prescriber"], patient.pk, template_id=iv_template.pk, start_date=patient.today()
+        staff["prescriber"],
+        patient.pk,
+        template_id=iv_template.pk,
+        start_date=patient.today(),
+        override_reason="Scale broken; weighed at the first session",
     )
     html = signed_in(staff["nurse"]).get(reverse("protocols:plan_detail", args=[plan.pk])).content.decode()
     assert "Today&#x27;s weight is needed" in html and "<svg" not in html
 
 
-def test_esketamine_plans_show_the_fixed_schedule_and_a_label_model_curve(signed_in, staff, patient):
+def test_esketamine_plans_show_the_fixed_schedule_and_a_label_model_curve(signed_in, staff, patient, make_plan_ready):
+    make_plan_ready(patient, "intranasal_esketamine", staff["prescriber"])
     template = ProtocolTemplate.objects.get(code="esketamine-nasal")
     plan = actions.do_create_plan_from_template(
         staff["prescriber"], patient.pk, template_id=template.pk, start_date=patient.today()

@@ -17,10 +17,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def esketamine_session(
-    staff, patient, portland, clock, make_treatment_plan, make_session_appointment, make_products, receive
+    staff,
+    patient,
+    portland,
+    clock,
+    make_treatment_plan,
+    make_session_appointment,
+    make_products,
+    receive,
+    put_on_shift,
+    password,
 ):
-    """An esketamine session past its pre-session checks at Portland, with a 56 mg kit there."""
+    """An esketamine session past its pre-session checks at Portland, with a 56 mg kit there (the
+    prescriber, the dose's second checker, on shift)."""
     nurse = staff["nurse"]
+    put_on_shift(staff["prescriber"], portland)
     make_treatment_plan(patient, "esketamine-nasal", staff["prescriber"])
     appointment = make_session_appointment(patient, portland, AppointmentKind.ESKETAMINE, staff["front_desk"])
     _, esketamine = make_products(staff["clinic_admin"])
@@ -40,12 +51,17 @@ def esketamine_session(
     actions.do_record_vitals(
         nurse, session.pk, systolic_mmhg=120, diastolic_mmhg=80, heart_rate_bpm=72, spo2_percent=98
     )
-    return {"session": actions.do_complete_prechecks(nurse, session.pk), "kit": kit}
+    return {"session": actions.do_complete_prechecks(nurse, session.pk), "kit": kit, "password": password}
 
 
 def _draw(staff, world):
     return actions.do_prepare_dose(
-        staff["nurse"], world["session"].pk, vial_id=world["kit"].pk, checked_by_id=staff["prescriber"].pk, dose_mg=56
+        staff["nurse"],
+        world["session"].pk,
+        vial_id=world["kit"].pk,
+        checker_username=staff["prescriber"].username,
+        checker_password=world["password"],
+        dose_mg=56,
     )
 
 

@@ -18,8 +18,9 @@ from django.db.models import QuerySet
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
-from ketacare.audit.domain.chain import ChainReport, verify_chain
-from ketacare.audit.management.commands.audit import entries_in_sequence
+from ketacare.audit.chains import verify_audit
+from ketacare.audit.checkpoints import CheckpointError, configured_checkpoint
+from ketacare.audit.domain.chain import ChainReport
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.patients.domain.records import record_number_from_query
 from ketacare.patients.selectors import AUDIT_OBJECT_TYPE, AuditListing, display_zone, entries_for_display
@@ -103,7 +104,22 @@ def access_audit_entries(user, filters: AuditFilters | None = None) -> AuditList
     return AuditListing(entries_for_display(entries, read), display)
 
 
-def verify_audit_chain(user) -> ChainReport:
-    """The same end-to-end check as `ketacare audit verify`."""
+@dataclass(frozen=True)
+class AuditVerification:
+    """The organisation's chain checked, against the configured checkpoint when there is one."""
+
+    report: ChainReport
+    checkpoint_label: str = ""  # when the checkpoint compared with was taken
+    checkpoint_problem: str = ""  # why the configured checkpoint could not be used
+
+
+def verify_audit_chain(user) -> AuditVerification:
+    """The same check as `ketacare audit verify`, for the user's organisation's chain."""
     require_permission(user, Permission.AUDIT_VIEW)
-    return verify_chain(entries_in_sequence())
+    checkpoint, problem = None, ""
+    try:
+        checkpoint = configured_checkpoint("audit")
+    except CheckpointError as exc:
+        problem = str(exc)
+    [(_, report)] = verify_audit(checkpoint, organisation_ids=[user.organisation_id])
+    return AuditVerification(report, checkpoint.label if checkpoint else "", problem)

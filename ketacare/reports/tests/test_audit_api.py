@@ -45,7 +45,8 @@ def test_it_lists_the_organisations_entries_newest_first(admin_client, patient, 
     ],
 )
 def test_filters_match_the_page(admin_client, audit_trail, params, expected):
-    harbor = {audit_trail[key].sequence: key for key in audit_trail}
+    # Sequences count within each organisation's chain: Elsewhere's entries have their own.
+    harbor = {audit_trail[key].sequence: key for key in audit_trail if key != "elsewhere"}
     assert {harbor[s] for s in sequences(admin_client.get("/api/v1/audit/entries", params)) if s in harbor} == expected
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from ketacare.measures import actions
 from ketacare.measures.models import Alert, AlertStatus
+from ketacare.outbox.actions import dispatch_outbox
 from ketacare.reports.tests.outcome_factories import make_plan, make_template, score
 
 pytestmark = [
@@ -41,6 +42,7 @@ def test_item_9_to_crisis_resources_to_acknowledged_alert_to_trend(
         "interval",
         link_base_url=f"{base}/",
     )
+    dispatch_outbox()  # the link was queued with the assignment; the dispatcher sends it
     assert [message["To"] for message in smtp_server.messages] == [patient.email]
 
     # 1. On a phone, the patient answers every item, item 9 above 0, and submits.

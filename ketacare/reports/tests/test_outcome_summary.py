@@ -23,54 +23,54 @@ def summary(patient):
 
 
 @pytest.fixture
-def plan(staff, weighed_patient, iv_template):
+def plan(staff, iv_candidate, iv_template):
     return protocol_actions.do_create_plan_from_template(
-        staff["prescriber"], weighed_patient.pk, template_id=iv_template.pk, start_date=weighed_patient.today()
+        staff["prescriber"], iv_candidate.pk, template_id=iv_template.pk, start_date=iv_candidate.today()
     )
 
 
-def test_a_score_counts_once_the_plan_has_started_and_follows_amendments(staff, weighed_patient, plan):
+def test_a_score_counts_once_the_plan_has_started_and_follows_amendments(staff, iv_candidate, plan):
     prescriber = staff["prescriber"]
-    first = measures_actions.do_enter_response(prescriber, weighed_patient, "phq9", PHQ9_TOTAL_18)
-    assert summary(weighed_patient) is None  # a proposed plan is not a treatment
+    first = measures_actions.do_enter_response(prescriber, iv_candidate, "phq9", PHQ9_TOTAL_18)
+    assert summary(iv_candidate) is None  # a proposed plan is not a treatment
 
     protocol_actions.do_change_plan_status(prescriber, plan.pk, status="active", reason="Start")
-    assert summary(weighed_patient) == (18, None, None)
+    assert summary(iv_candidate) == (18, None, None)
     assert clinic_outcomes(prescriber).overall.with_baseline == 1
 
     measures_actions.do_amend_response(prescriber, first, PHQ9_TOTAL_9, "Item scores misread")
-    assert summary(weighed_patient) == (9, None, None)
+    assert summary(iv_candidate) == (9, None, None)
 
-    measures_actions.do_enter_response(prescriber, weighed_patient, "phq9", PHQ9_TOTAL_18)
-    assert summary(weighed_patient) == (18, None, None)  # the last score on the day of the first treatment
+    measures_actions.do_enter_response(prescriber, iv_candidate, "phq9", PHQ9_TOTAL_18)
+    assert summary(iv_candidate) == (18, None, None)  # the last score on the day of the first treatment
 
 
-def test_a_stopped_plan_still_counts_as_a_treatment_begun(staff, weighed_patient, plan):
+def test_a_stopped_plan_still_counts_as_a_treatment_begun(staff, iv_candidate, plan):
     prescriber = staff["prescriber"]
     protocol_actions.do_change_plan_status(prescriber, plan.pk, status="active", reason="Start")
-    measures_actions.do_enter_response(prescriber, weighed_patient, "phq9", PHQ9_TOTAL_18)
-    assert summary(weighed_patient) == (18, None, None)
+    measures_actions.do_enter_response(prescriber, iv_candidate, "phq9", PHQ9_TOTAL_18)
+    assert summary(iv_candidate) == (18, None, None)
 
     # A mistaken plan can only be stopped, which still counts as a treatment begun.
     protocol_actions.do_change_plan_status(prescriber, plan.pk, status="stopped", reason="Wrong patient")
-    assert summary(weighed_patient) == (18, None, None)
+    assert summary(iv_candidate) == (18, None, None)
 
 
-def test_instruments_without_outcome_rules_do_not_write_rows(staff, weighed_patient, plan):
+def test_instruments_without_outcome_rules_do_not_write_rows(staff, iv_candidate, plan):
     prescriber = staff["prescriber"]
     protocol_actions.do_change_plan_status(prescriber, plan.pk, status="active", reason="Start")
-    measures_actions.do_enter_response(prescriber, weighed_patient, "moaas", {1: 5})
+    measures_actions.do_enter_response(prescriber, iv_candidate, "moaas", {1: 5})
     assert not OutcomeSummary.objects.exists()
 
 
-def test_rebuild_outcomes_recomputes_rows_written_around_the_actions(staff, weighed_patient, plan):
+def test_rebuild_outcomes_recomputes_rows_written_around_the_actions(staff, iv_candidate, plan):
     from django.core.management import call_command
 
     prescriber = staff["prescriber"]
     protocol_actions.do_change_plan_status(prescriber, plan.pk, status="active", reason="Start")
-    measures_actions.do_enter_response(prescriber, weighed_patient, "phq9", PHQ9_TOTAL_18)
+    measures_actions.do_enter_response(prescriber, iv_candidate, "phq9", PHQ9_TOTAL_18)
     OutcomeSummary.objects.all().delete()  # as after a restore of responses without the rows
 
     call_command("rebuild_outcomes")
 
-    assert summary(weighed_patient) == (18, None, None)
+    assert summary(iv_candidate) == (18, None, None)

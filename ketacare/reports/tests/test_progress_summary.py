@@ -67,3 +67,44 @@ def test_the_chart_draws_one_line_per_instrument():
     plot = drawing.contents[0]
     assert len(plot.data) == 2 and plot.data[0] == [(0, 20), (7, 12)]
     assert "No questionnaire scores" in score_chart([]).contents[0].text
+
+
+def _shapes(node) -> list:
+    """Every shape a drawn widget is made of, depth first."""
+    found = []
+    for child in getattr(node, "contents", None) or []:
+        found += [child, *_shapes(child)]
+    return found
+
+
+def test_a_single_rating_is_drawn_and_printed_without_an_empty_severity(staff, patient, pdf_text):
+    """Issue 14.8: a patient with one CADSS rating got an empty chart and "CADSS: latest 7 ()"."""
+    do_enter_response(staff["nurse"], patient, "cadss", {str(n): 1 if n <= 7 else 0 for n in range(1, 24)})
+    do_enter_response(staff["nurse"], patient, "phq9", {str(n): 2 for n in range(1, 10)})
+    summary = access_progress_summary_by_patient_id(staff["prescriber"], patient.pk)
+
+    plot = score_chart(summary.trends).contents[0]
+    markers = [shape for shape in _shapes(plot.draw()) if type(shape).__name__ == "Marker"]
+    assert len(markers) == 2  # one mark per score, though each line has a single score
+    text = pdf_text(render_progress_summary_pdf(summary))
+    # PDF strings escape parentheses.
+    assert b"CADSS: latest 7 on " in text and rb"\(\)" not in text
+    assert rb"PHQ-9: latest 18 \(Moderately severe\) on " in text
+
+
+def test_the_date_axis_ticks_on_whole_days():
+    class Row:
+        def __init__(self, on, total):
+            self.on, self.total = on, total
+
+    class Trend:
+        def __init__(self, name, rows):
+            self.instrument = type("I", (), {"name": name})()
+            self.rows = rows
+
+    day = dt.date(2026, 11, 1)
+    plot = score_chart([Trend("PHQ-9", [Row(day, 20), Row(day + dt.timedelta(days=2), 12)])]).contents[0]
+    plot.draw()
+    ticks = plot.xValueAxis._tickValues
+    labels = [plot.xValueAxis.labelTextFormat(tick) for tick in ticks]
+    assert all(float(tick).is_integer() for tick in ticks) and len(labels) == len(set(labels))

@@ -27,4 +27,5 @@ def audit_list(request):
 @require_safe
 @permission_required(Permission.AUDIT_VIEW)
 def audit_verify(request):
-    return render(request, "reports/audit_verify.html", {"report": verify_audit_chain(request.user)})
+    verification = verify_audit_chain(request.user)
+    return render(request, "reports/audit_verify.html", {"report": verification.report, "verification": verification})

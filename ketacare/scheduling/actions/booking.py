@@ -18,8 +18,17 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
+from ketacare.inquiries.actions import advance_inquiries_of_patient
+from ketacare.inquiries.models import InquiryStatus
 from ketacare.lib.text import clean_reason, clean_text
+from ketacare.measures.actions import do_close_questionnaires, do_move_session_questionnaires
 from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.actions import (
+    assign_session_questionnaires,
+    mark_planned_session_completed,
+    questionnaire_due_at,
+)
+from ketacare.protocols.domain.plan_status import PlanStatus
 from ketacare.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -28,6 +37,7 @@ from ketacare.scheduling.models import (
     Chair,
 )
 from ketacare.scheduling.selectors.booking import SlotConflict, access_appointment_by_id, check_slot, refusal
+from ketacare.scheduling.selectors.courses import ROUTE_KIND
 from ketacare.scheduling.selectors.resources import (
     access_appointment_type_by_id,
     access_chair_by_id,
@@ -99,6 +109,44 @@ def check_patient_free(patient, starts_at: dt.datetime, ends_at: dt.datetime, ex
         )
 
 
+def refuse_without_active_plan(patient, appointment_type: AppointmentType, *, field: str = "patient") -> None:
+    """A course of treatment sessions (a plan's course, the waitlist) only for a patient whose plan for its
+    route is active (issue 14.2): the plan is where candidacy approval and today's weight were checked.
+    Consultations and therapy need none."""
+    routes = [route for route, kind in ROUTE_KIND.items() if kind == appointment_type.kind]
+    if not routes or patient.treatment_plans.filter(status=PlanStatus.ACTIVE, template__route__in=routes).exists():
+        return
+    raise ValidationError(
+        {
+            field: f"{patient.full_name} has no active treatment plan for {appointment_type.get_kind_display()}. "
+            "A prescriber starts one on the patient's Treatment plans page (it needs an approved candidacy "
+            "decision for the route and today's weight)."
+        }
+    )
+
+
+def session_key(appointment: Appointment) -> str:
+    """How measures' questionnaire assignments name the booked session they are due before."""
+    return f"scheduling.appointment:{appointment.pk}"
+
+
+def assign_questionnaires_for(actor, appointment: Appointment) -> None:
+    """A plan's session was booked: its protocol questionnaires fall due on the booked day (issue 14.7)."""
+    if appointment.planned_session_id:
+        assign_session_questionnaires(
+            actor,
+            appointment.planned_session,
+            session_key=session_key(appointment),
+            starts_at=appointment.starts_at,
+            zone=appointment.location.zone,
+        )
+
+
+def schedule_open_inquiries(actor, patient) -> None:
+    """Booking the patient moves their open consultation request to "scheduled" (issue 14.7)."""
+    advance_inquiries_of_patient(actor, patient, InquiryStatus.SCHEDULED, because="Appointment booked")
+
+
 def save_in_savepoint(appointment: Appointment, **save_kwargs) -> None:
     try:
         with transaction.atomic():
@@ -158,6 +206,7 @@ def create_appointment(
         chair_id=check.chair_id,
         chair_free_at=check.chair_free_at,
         clinician_id=check.clinician_id,
+        monitoring_nurse_id=check.monitoring_nurse_id,
         notes=notes,
         created_by=actor,
     )
@@ -174,9 +223,12 @@ def create_appointment(
             "ends_at": check.ends_at.isoformat(),
             "chair_id": check.chair_id,
             "clinician_id": check.clinician_id,
+            "monitoring_nurse_id": check.monitoring_nurse_id,
             "course_id": getattr(course, "pk", None),
         },
     )
+    assign_questionnaires_for(actor, appointment)
+    schedule_open_inquiries(actor, patient)
     return appointment
 
 
@@ -191,7 +243,8 @@ def move_appointment(
 ) -> Appointment:
     """Re-check every rule at the new time (the appointment itself not counted) and move it.
 
-    Without a chair or clinician given, the current ones are kept when still free, else others picked.
+    Without a chair or clinician given, the current ones are kept when still free, else others picked;
+    likewise the monitoring nurse (none free: the nurse is cleared, to be assigned on the appointment page).
     """
     require_permission(actor, Permission.SCHEDULE_BOOK)
     reason = clean_reason(reason, required=False)
@@ -204,15 +257,21 @@ def move_appointment(
     location = appointment.location
     lock_location(location)
     exclude = [appointment.pk]
-    kwargs = {"chair": chair or appointment.chair, "clinician": clinician or appointment.clinician}
+    kwargs = {
+        "chair": chair or appointment.chair,
+        "clinician": clinician or appointment.clinician,
+        "monitoring_nurse": appointment.monitoring_nurse,
+    }
     check = check_slot(location, appointment.appointment_type, starts_at, exclude_appointment_ids=exclude, **kwargs)
-    # The current chair or clinician is busy at the new time: let the check pick another.
+    # The current chair, clinician or nurse is busy at the new time: let the check pick another.
     fields = {p.field for p in check.problems}
     if chair is None and "chair" in fields:
         kwargs["chair"] = None
     if clinician is None and "clinician" in fields:
         kwargs["clinician"] = None
-    if not check.ok and (kwargs["chair"] is None or kwargs["clinician"] is None):
+    if "monitoring_nurse" in fields:
+        kwargs["monitoring_nurse"] = None
+    if not check.ok and None in kwargs.values():
         check = check_slot(location, appointment.appointment_type, starts_at, exclude_appointment_ids=exclude, **kwargs)
     if not check.ok:
         raise refusal(check)
@@ -225,6 +284,7 @@ def move_appointment(
     appointment.starts_at, appointment.ends_at = check.starts_at, check.ends_at
     appointment.chair_id, appointment.chair_free_at = check.chair_id, check.chair_free_at
     appointment.clinician_id = check.clinician_id
+    appointment.monitoring_nurse_id = check.monitoring_nurse_id
     save_in_savepoint(
         appointment,
         update_fields=[
@@ -233,6 +293,7 @@ def move_appointment(
             "chair",
             "chair_free_at",
             "clinician",
+            "monitoring_nurse",
             "updated_at",
         ],
     )
@@ -251,6 +312,13 @@ def move_appointment(
             "reason": reason,
         },
     )
+    if appointment.planned_session_id:
+        do_move_session_questionnaires(
+            actor,
+            appointment.patient,
+            session_key=session_key(appointment),
+            due_at=questionnaire_due_at(appointment.starts_at, location.zone),
+        )
     return appointment
 
 
@@ -284,6 +352,10 @@ def cancel_appointment(actor, appointment: Appointment, reason: str) -> Appointm
     late_hours = scheduling_settings(appointment.organisation_id).late_cancellation_hours
     late = appointment.starts_at - now < dt.timedelta(hours=late_hours)
     status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
+    if appointment.planned_session_id:
+        do_close_questionnaires(
+            actor, appointment.patient, session_key=session_key(appointment), reason=f"Session cancelled: {reason}"
+        )
     return _change_status(actor, appointment, status, now, reason=reason)
 
 
@@ -348,6 +420,50 @@ def do_move_appointment(
 
 
 @transaction.atomic
+def do_set_monitoring_nurse(actor, appointment_id: int, *, nurse_id: int | None) -> Appointment:
+    """Choose the nurse who monitors a booked appointment (None: the first free one, if any).
+
+    Refused, naming `nurse_id`, when the nurse lacks the skill, is not on shift at that location for the
+    whole visit, has another appointment then, or already watches chairs_per_nurse visits at that time.
+    Only the nurse is checked: the booking's other rules were checked when it was booked or moved.
+    """
+    require_permission(actor, Permission.SCHEDULE_BOOK)
+    lock_location(access_appointment_by_id(actor, appointment_id, audit=False).location)
+    appointment = access_appointment_by_id(actor, appointment_id, audit=False, for_update=True)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError(
+            {"status": f"The appointment is {appointment.get_status_display().lower()}; its nurse stays as it was."}
+        )
+    if not appointment.appointment_type.needs_monitoring:
+        raise ValidationError({"nurse_id": f"{appointment.appointment_type.name} needs no monitoring nurse."})
+    nurse = field_lookup("nurse_id", access_staff_by_id, actor, nurse_id) if nurse_id is not None else None
+    check = check_slot(
+        appointment.location,
+        appointment.appointment_type,
+        appointment.starts_at,
+        chair=appointment.chair,
+        clinician=appointment.clinician,
+        monitoring_nurse=nurse,
+        exclude_appointment_ids=[appointment.pk],
+    )
+    problems = [p for p in check.problems if p.field == "monitoring_nurse"]
+    if problems:
+        cls = SlotConflict if any(p.conflict for p in problems) else ValidationError
+        raise cls({"nurse_id": [p.message for p in problems]})
+    before = appointment.monitoring_nurse_id
+    appointment.monitoring_nurse_id = check.monitoring_nurse_id
+    appointment.save(update_fields=["monitoring_nurse", "updated_at"])
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        appointment,
+        patient=appointment.patient,
+        detail={"monitoring_nurse_id": {"from": before, "to": check.monitoring_nurse_id}},
+    )
+    return appointment
+
+
+@transaction.atomic
 def do_cancel_appointment(actor, appointment_id: int, *, reason: str) -> Appointment:
     require_permission(actor, Permission.SCHEDULE_BOOK)
     appointment = access_appointment_by_id(actor, appointment_id, audit=False, for_update=True)
@@ -375,4 +491,8 @@ def complete_appointment(actor, appointment: Appointment) -> Appointment:
     """The visit took place (the treatment session's discharge says so); inside the caller's transaction."""
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
         raise ValidationError({"status": f"The appointment is {appointment.get_status_display().lower()}."})
-    return _change_status(actor, appointment, AppointmentStatus.COMPLETED, timezone.now())
+    now = timezone.now()
+    if appointment.planned_session_id:
+        # The induction's progress: the maintenance decision waits for its last session.
+        mark_planned_session_completed(appointment.planned_session_id, now)
+    return _change_status(actor, appointment, AppointmentStatus.COMPLETED, now)

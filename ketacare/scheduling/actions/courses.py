@@ -30,6 +30,7 @@ from ketacare.scheduling.selectors.courses import (
     min_days_between,
     other_locations,
     refuse_if_plan_booked,
+    refuse_unless_plan_active_for,
 )
 from ketacare.scheduling.selectors.resources import scheduling_settings
 
@@ -60,6 +61,7 @@ def do_book_course(
         actor, appointment_type_id, location_ids, availability, shift_days, any_time
     )
     refuse_if_plan_booked(plan)
+    refuse_unless_plan_active_for(plan, appointment_type)
     request = course_request(plan, appointment_type, availability, shift_days)
     # Locked before reading: what the solver sees stays true until this transaction commits.
     for location in sorted(locations, key=lambda loc: loc.pk):
@@ -106,6 +108,7 @@ def book_placements(
     are on different days, so they cannot clash with each other.
     """
     location, appointment_type = course.location, course.appointment_type
+    booking.refuse_without_active_plan(course.patient, appointment_type, field="course")
     settings = scheduling_settings(course.organisation_id)
     needs = type_needs(appointment_type, settings)
     zone = location.zone
@@ -139,6 +142,7 @@ def book_placements(
             chair_id=check.chair_id,
             chair_free_at=check.chair_free_at,
             clinician_id=check.clinician_id,
+            monitoring_nurse_id=check.monitoring_nurse_id,
             created_by=actor,
         )
         booking.save_in_savepoint(appointment, force_insert=True)
@@ -154,11 +158,14 @@ def book_placements(
                 "ends_at": check.ends_at.isoformat(),
                 "chair_id": check.chair_id,
                 "clinician_id": check.clinician_id,
+                "monitoring_nurse_id": check.monitoring_nurse_id,
                 "course_id": course.pk,
                 "planned_session_id": placement.planned_session_id,
             },
         )
+        booking.assign_questionnaires_for(actor, appointment)
         appointments.append(appointment)
+    booking.schedule_open_inquiries(actor, course.patient)
     return appointments
 
 

@@ -5,6 +5,7 @@ what changed in the audit trail. Booked appointments keep their times when a res
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from ketacare.audit.models import AuditAction
 from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.scheduling.actions.booking import field_lookup
 from ketacare.scheduling.models import (
+    Appointment,
     AppointmentKind,
     AppointmentType,
     Chair,
@@ -34,6 +36,7 @@ from ketacare.scheduling.selectors.resources import (
     access_chair_by_id,
     access_location_by_id,
     access_staff_by_id,
+    booked_on_dates,
     scheduling_settings,
 )
 
@@ -77,15 +80,33 @@ def do_set_opening_hours(
     return hours
 
 
+@dataclass(frozen=True)
+class ClosedDateAdded:
+    closed_date: ClosedDate
+    affected: list[Appointment]  # still booked that day: staff move or cancel them
+
+
 @transaction.atomic
-def do_add_closed_date(actor, location_id: int, *, date: dt.date, reason: str = "") -> ClosedDate:
+def do_add_closed_date(actor, location_id: int, *, date: dt.date, reason: str = "") -> ClosedDateAdded:
+    """Close a location for a day. Appointments already booked that day stay booked (a clinic may
+    close for a holiday after booking it), and are returned and recorded so staff can move them."""
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     location = access_location_by_id(actor, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
     if ClosedDate.objects.filter(location=location, date=date).exists():
         raise ValidationError({"date": "This date is already closed."})
     closed = _validated_save(ClosedDate(location=location, date=date, reason=(reason or "").strip()))
-    record_event(actor, AuditAction.CREATE, closed, detail={"location_id": location.pk, "date": date.isoformat()})
-    return closed
+    affected = booked_on_dates(location, [date]).get(date, [])
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        closed,
+        detail={
+            "location_id": location.pk,
+            "date": date.isoformat(),
+            "booked_that_day": [a.pk for a in affected],
+        },
+    )
+    return ClosedDateAdded(closed, affected)
 
 
 @transaction.atomic

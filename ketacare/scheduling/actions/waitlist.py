@@ -20,11 +20,14 @@ from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
 from ketacare.lib.text import clean_reason
 from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.domain.plan_status import PlanStatus
 from ketacare.protocols.selectors import access_plan_by_id
+from ketacare.scheduling.actions.booking import refuse_without_active_plan
 from ketacare.scheduling.actions.courses import book_placements
 from ketacare.scheduling.models import ACTIVE_STATUSES, Appointment, Course, WaitlistEntry
 from ketacare.scheduling.proposals import CourseAttempt, Placement
 from ketacare.scheduling.selectors.booking import type_needs
+from ketacare.scheduling.selectors.courses import refuse_unless_plan_active_for
 from ketacare.scheduling.selectors.resources import (
     access_appointment_type_by_id,
     chosen_locations,
@@ -84,6 +87,10 @@ def do_add_to_waitlist(
             raise ValidationError({"plan_id": "Not a plan of this clinic."}) from None
         if plan.patient_id != patient.pk:
             raise ValidationError({"plan_id": "This plan belongs to another patient."})
+        refuse_unless_plan_active_for(plan, appointment_type)
+        if plan.status != PlanStatus.ACTIVE:
+            raise ValidationError({"plan_id": f"The plan is {plan.status}: a prescriber starts it first."})
+    refuse_without_active_plan(patient, appointment_type, field="patient_id")
     locations = chosen_locations(actor, location_ids)
     sessions = _whole_number("sessions", sessions, 1, 60)
     min_days_between = _whole_number("min_days_between", min_days_between, 0, 60)
@@ -201,6 +208,12 @@ def do_schedule_waitlist(actor, *, weeks: int = 4, start_date: dt.date | None = 
     reasons: dict[int, str] = {}
     by_type: dict[int, list[WaitlistEntry]] = defaultdict(list)
     for entry in waiting:
+        try:
+            # The plan may have been stopped since the entry was added: such a patient is not booked.
+            refuse_without_active_plan(entry.patient, entry.appointment_type)
+        except ValidationError as error:
+            reasons[entry.pk] = " ".join(error.messages)
+            continue
         by_type[entry.appointment_type_id].append(entry)
     locations = list(Location.objects.filter(organisation_id=actor.organisation_id, is_active=True).order_by("name"))
     for type_entries in by_type.values():

@@ -17,12 +17,21 @@ from ketacare.scheduling.schemas import (
     AppointmentIn,
     AppointmentOut,
     CancelIn,
+    FreeSlotOut,
+    MonitoringNurseIn,
     MoveIn,
     appointment_out,
     check_dates,
     conflict,
+    free_slot_out,
 )
-from ketacare.scheduling.selectors.booking import SlotConflict, access_appointment_by_id, list_appointments
+from ketacare.scheduling.selectors.booking import (
+    FREE_SLOTS_MAX,
+    SlotConflict,
+    access_appointment_by_id,
+    list_appointments,
+    next_free_slots,
+)
 from ketacare.scheduling.selectors.resources import access_location_by_id
 
 router = Router()
@@ -56,6 +65,33 @@ def appointments(
     ]
 
 
+@router.get("/free-slots", response={200: list[FreeSlotOut], **READ_ERRORS})
+def free_slots(
+    request,
+    patient_id: int = Query(..., ge=1, le=DB_ID_MAX),
+    appointment_type_id: int = Query(..., ge=1, le=DB_ID_MAX),
+    location_id: int = Query(..., ge=1, le=DB_ID_MAX),
+    date_from: dt.date | None = Query(None, description="A local day of the location; blank: from now"),
+    count: int = Query(5, ge=1, le=FREE_SLOTS_MAX),
+):
+    """The earliest starts at which the type can be booked for the patient at the location, with
+    the chair, clinician and monitoring nurse each would take (within 28 days; POST one to /appointments)."""
+    check_dates(date_from=date_from)
+    not_before = dt.datetime.now(dt.UTC)
+    if date_from is not None:
+        zone = access_location_by_id(request.auth, location_id).zone
+        not_before = max(not_before, dt.datetime.combine(date_from, dt.time(), tzinfo=zone))
+    found = next_free_slots(
+        request.auth,
+        patient_id=patient_id,
+        appointment_type_id=appointment_type_id,
+        location_id=location_id,
+        not_before=not_before,
+        count=count,
+    )
+    return [free_slot_out(found.location, check) for check in found.slots]
+
+
 @router.post("/appointments", response={201: AppointmentOut, **SCHEDULING_WRITE_ERRORS})
 def book(request, payload: AppointmentIn):
     """Book one appointment; 409 when another booking holds the chair, clinician or monitoring place."""
@@ -86,3 +122,15 @@ def move(request, payload: MoveIn, appointment_id: int = PathId):
 def cancel(request, payload: CancelIn, appointment_id: int = PathId):
     """Cancel with a reason; inside the late-cancellation window it is recorded as late."""
     return appointment_out(booking.do_cancel_appointment(request.auth, appointment_id, reason=payload.reason))
+
+
+@router.post(
+    "/appointments/{appointment_id}/monitoring-nurse", response={200: AppointmentOut, **SCHEDULING_WRITE_ERRORS}
+)
+def set_monitoring_nurse(request, payload: MonitoringNurseIn, appointment_id: int = PathId):
+    """Choose the monitoring nurse (blank: the first free one); refused unless on shift there then and free (409)."""
+    try:
+        appointment = booking.do_set_monitoring_nurse(request.auth, appointment_id, nurse_id=payload.nurse_id)
+    except SlotConflict as exc:
+        return conflict(exc)
+    return appointment_out(appointment)

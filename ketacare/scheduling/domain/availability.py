@@ -56,6 +56,7 @@ class StaffInfo:
     skills: frozenset[str]
     on_site: tuple[Span, ...] = ()  # working hours at this location, leave removed
     busy: tuple[Span, ...] = ()  # appointments booking them as clinician, at any location
+    monitoring: tuple[Span, ...] = ()  # appointments they are the monitoring nurse of, at any location
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class SlotCheck:
     chair_free_at: dt.datetime | None
     chair_id: int | None = None
     clinician_id: int | None = None
+    monitoring_nurse_id: int | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -188,9 +190,10 @@ def check_candidate(
     *,
     chair_id: int | None = None,
     clinician_id: int | None = None,
+    monitoring_nurse_id: int | None = None,
 ) -> SlotCheck:
-    """Every rule for one appointment starting at `starts_at` (aware); picks a chair and a
-    clinician when none is given and one is needed."""
+    """Every rule for one appointment starting at `starts_at` (aware); picks a chair, a clinician
+    and a monitoring nurse when none is given and one is needed (a nurse only when one is free)."""
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
     zone = ctx.zone
@@ -228,6 +231,9 @@ def check_candidate(
     _check_clinician(ctx, needs, check, clinician_id, visit)
     if needs.needs_monitoring:
         _check_monitoring(ctx, visit, problems)
+        _check_monitoring_nurse(ctx, check, monitoring_nurse_id, visit)
+    elif monitoring_nurse_id is not None:
+        problems.append(Problem("monitoring_nurse", f"{needs.name} needs no monitoring; leave the nurse blank."))
     if needs.needs_prescriber_on_site:
         prescribers = [span for s in ctx.staff if s.role == PRESCRIBER_ROLE for span in s.on_site]
         if not covers(prescribers, visit):
@@ -341,6 +347,89 @@ def _check_clinician(ctx: SlotContext, needs: Needs, check: SlotCheck, clinician
                 f"Nobody with the skill “{needs.clinician_skill}” is on shift at {ctx.location_name} for all of {_when(visit, zone)}.",
             )
         )
+
+
+def _most_at_once(spans: Iterable[Span], visit: Span) -> int:
+    """The most of `spans` in progress at one moment of `visit`."""
+    overlapping = [s for s in spans if s.overlaps(visit)]
+    moments = {visit.start, *(s.start for s in overlapping if visit.start < s.start < visit.end)}
+    return max((sum(1 for s in overlapping if s.contains(m)) for m in moments), default=0)
+
+
+def _nurse_problem(ctx: SlotContext, person: StaffInfo, visit: Span) -> Problem | None:
+    """Why `person` cannot monitor `visit`, or None: the skill, on shift here for the whole visit,
+    not booked as a clinician then, and fewer than chairs_per_nurse visits already in their care."""
+    zone = ctx.zone
+    if MONITOR_SKILL not in person.skills:
+        return Problem("monitoring_nurse", f"{person.name} does not have the skill to monitor sessions.")
+    if not covers(person.on_site, visit):
+        return Problem(
+            "monitoring_nurse", f"{person.name} is not on shift at {ctx.location_name} for all of {_when(visit, zone)}."
+        )
+    clash = next((b for b in person.busy if b.overlaps(visit)), None)
+    if clash is not None:
+        return Problem(
+            "monitoring_nurse", f"{person.name} already has an appointment {_when(clash, zone)}.", conflict=True
+        )
+    if _most_at_once(person.monitoring, visit) >= ctx.chairs_per_nurse:
+        return Problem(
+            "monitoring_nurse",
+            f"{person.name} already monitors {ctx.chairs_per_nurse} visit(s) during {_when(visit, zone)}, "
+            f"the most one nurse may watch at once.",
+            conflict=True,
+        )
+    return None
+
+
+def _check_monitoring_nurse(ctx: SlotContext, check: SlotCheck, nurse_id: int | None, visit: Span) -> None:
+    """The chosen nurse must be able to take the visit; without one, the first nurse who can is assigned
+    (none free is no refusal: the ratio check above already guards the clinic's capacity)."""
+    if nurse_id is not None:
+        person = next((s for s in ctx.staff if s.id == nurse_id), None)
+        if person is None:
+            check.problems.append(Problem("monitoring_nurse", "That person is not active staff of this clinic."))
+            return
+        problem = _nurse_problem(ctx, person, visit)
+        if problem is not None:
+            check.problems.append(problem)
+        else:
+            check.monitoring_nurse_id = person.id
+        return
+    free = next((s for s in ctx.staff if _nurse_problem(ctx, s, visit) is None), None)
+    check.monitoring_nurse_id = free.id if free is not None else None
+
+
+def earliest_fits(
+    ctx: SlotContext,
+    needs: Needs,
+    not_before: dt.datetime,
+    day_to: dt.date,
+    count: int,
+    patient_busy: Iterable[Span] = (),
+) -> list[SlotCheck]:
+    """The first `count` starts on the slot grid from `not_before` to the end of `day_to` (local) that
+    pass every rule of check_candidate and leave the patient free; `ctx` must cover those days."""
+    zone, slot_minutes = ctx.zone, max(ctx.slot_minutes, 1)
+    step = dt.timedelta(minutes=slot_minutes)
+    busy = tuple(patient_busy)
+    found: list[SlotCheck] = []
+    day = not_before.astimezone(zone).date()
+    while day <= day_to and len(found) < count:
+        hours = ctx.opening.get(day.weekday())
+        if hours is not None and day not in ctx.closed_dates:
+            opening = local_span(day, hours[0], hours[1], zone)
+            # The first start on the grid (opening at 08:10 with 15-minute slots: 08:15).
+            opens_minute = hours[0].hour * 60 + hours[0].minute
+            moment = opening.start + dt.timedelta(minutes=-opens_minute % slot_minutes)
+            while moment + dt.timedelta(minutes=needs.patient_minutes) <= opening.end and len(found) < count:
+                if moment >= not_before:
+                    check = check_candidate(ctx, needs, moment)
+                    visit = Span(check.starts_at, check.ends_at)
+                    if check.ok and not any(visit.overlaps(b) for b in busy):
+                        found.append(check)
+                moment += step
+        day += dt.timedelta(days=1)
+    return found
 
 
 def _check_monitoring(ctx: SlotContext, visit: Span, problems: list[Problem]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
@@ -23,6 +24,7 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
 from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_patient_by_id
 from ketacare.scheduling.domain.availability import (
     ChairInfo,
     Needs,
@@ -31,6 +33,7 @@ from ketacare.scheduling.domain.availability import (
     Span,
     StaffInfo,
     check_candidate,
+    earliest_fits,
     staff_on_site,
 )
 from ketacare.scheduling.models import (
@@ -47,6 +50,7 @@ from ketacare.scheduling.models import (
     StaffSkill,
 )
 from ketacare.scheduling.selectors.resources import (
+    access_appointment_type_by_id,
     access_location_by_id,
     access_staff_by_id,
     org_id,
@@ -124,25 +128,29 @@ def load_slot_context(
     live = Appointment.objects.filter(status__in=ACTIVE_STATUSES, starts_at__lt=window_end).exclude(
         pk__in=list(exclude_appointment_ids)
     )
-    chair_busy, clinician_busy, monitored = defaultdict(list), defaultdict(list), []
+    chair_busy, clinician_busy, monitoring, monitored = defaultdict(list), defaultdict(list), defaultdict(list), []
     rows = live.filter(
         Q(location=location, ends_at__gt=window_start)
         | Q(chair_free_at__gt=window_start, location=location)
         | Q(clinician_id__in=staff_ids, ends_at__gt=window_start)
+        | Q(monitoring_nurse_id__in=staff_ids, ends_at__gt=window_start)
     ).values_list(
         "location_id",
         "chair_id",
         "clinician_id",
+        "monitoring_nurse_id",
         "starts_at",
         "ends_at",
         "chair_free_at",
         "appointment_type__needs_monitoring",
     )
-    for location_id, chair_id, clinician_id, starts_at, ends_at, chair_free_at, needs_monitoring in rows:
+    for location_id, chair_id, clinician_id, nurse_id, starts_at, ends_at, chair_free_at, needs_monitoring in rows:
         if chair_id is not None:
             chair_busy[chair_id].append(Span(starts_at, chair_free_at or ends_at))
         if clinician_id is not None:
             clinician_busy[clinician_id].append(Span(starts_at, ends_at))
+        if nurse_id is not None:
+            monitoring[nurse_id].append(Span(starts_at, ends_at))
         if needs_monitoring and location_id == location.id:
             monitored.append(Span(starts_at, ends_at))
 
@@ -164,6 +172,7 @@ def load_slot_context(
                     zone, weekly[u.id], extra[u.id], away[u.id], day_from - dt.timedelta(days=1), day_to
                 ),
                 busy=tuple(clinician_busy[u.id]),
+                monitoring=tuple(monitoring[u.id]),
             )
             for u in staff
         ),
@@ -180,11 +189,12 @@ def check_slot(
     *,
     chair: Chair | None = None,
     clinician=None,
+    monitoring_nurse=None,
     exclude_appointment_ids=(),
 ) -> SlotCheck:
     """Every booking rule for one candidate appointment, from the database (no permission check).
 
-    Picks a free chair / clinician when none is given and the type needs one.
+    Picks a free chair / clinician / monitoring nurse when none is given and the type needs one.
     """
     settings = scheduling_settings(location.organisation_id)
     day = starts_at.astimezone(location.zone).date()
@@ -197,7 +207,71 @@ def check_slot(
         starts_at,
         chair_id=chair.pk if chair is not None else None,
         clinician_id=clinician.pk if clinician is not None else None,
+        monitoring_nurse_id=monitoring_nurse.pk if monitoring_nurse is not None else None,
     )
+
+
+# ---------------------------------------------------------------------------
+# The earliest free slots (the booking page's and the API's "next free slot")
+
+# How far ahead the search looks, and the most slots one request offers.
+FREE_SLOT_SEARCH_DAYS = 28
+FREE_SLOTS_MAX = 20
+
+
+@dataclass(frozen=True)
+class FreeSlots:
+    location: Location
+    appointment_type: AppointmentType
+    patient: Patient
+    slots: list[SlotCheck]  # in start order; each passes every booking rule with its chair, clinician and nurse
+    searched_to: dt.date  # the last local day searched
+
+
+def _lookup(field: str, read, *args, **kwargs):
+    try:
+        return read(*args, **kwargs)
+    except Http404:
+        raise ValidationError({field: "Not found in your clinic."}) from None
+
+
+def next_free_slots(
+    user,
+    *,
+    patient_id: int,
+    appointment_type_id: int,
+    location_id: int,
+    not_before: dt.datetime,
+    count: int = 5,
+) -> FreeSlots:
+    """The first `count` starts from `not_before` (within FREE_SLOT_SEARCH_DAYS) at which booking this
+    type for this patient at this location would pass every rule (the same check_candidate as a
+    booking, plus the patient's own appointments). Bad input raises ValidationError naming the field."""
+    require_permission(user, Permission.SCHEDULE_BOOK)
+    if not 1 <= count <= FREE_SLOTS_MAX:
+        raise ValidationError({"count": f"Ask for between 1 and {FREE_SLOTS_MAX} slots."})
+    patient = _lookup("patient_id", access_patient_by_id, user, patient_id, audit=False)
+    appointment_type = _lookup("appointment_type_id", access_appointment_type_by_id, user, appointment_type_id)
+    location = _lookup("location_id", access_location_by_id, user, location_id)
+    if not appointment_type.is_active:
+        raise ValidationError({"appointment_type_id": "Not an active appointment type of your clinic."})
+    if not location.is_active:
+        raise ValidationError({"location_id": "Not an active location of your clinic."})
+    zone = location.zone
+    not_before = max(not_before, timezone.now())
+    day_from = not_before.astimezone(zone).date()
+    day_to = day_from + dt.timedelta(days=FREE_SLOT_SEARCH_DAYS - 1)
+    settings = scheduling_settings(location.organisation_id)
+    ctx = load_slot_context(location, day_from, day_to, settings=settings)
+    window_end = dt.datetime.combine(day_to + dt.timedelta(days=2), dt.time(), tzinfo=zone)
+    patient_busy = [
+        Span(starts_at, ends_at)
+        for starts_at, ends_at in Appointment.objects.filter(
+            patient=patient, status__in=ACTIVE_STATUSES, starts_at__lt=window_end, ends_at__gt=not_before
+        ).values_list("starts_at", "ends_at")
+    ]
+    slots = earliest_fits(ctx, type_needs(appointment_type, settings), not_before, day_to, count, patient_busy)
+    return FreeSlots(location, appointment_type, patient, slots, day_to)
 
 
 # ---------------------------------------------------------------------------
@@ -227,7 +301,9 @@ def access_appointment_by_id(user, appointment_id: int, *, audit: bool = True, f
 def bookable_patients(user) -> QuerySet[Patient]:
     """The clinic's patients to choose from on the booking page (a list of names, not a chart read)."""
     require_permission(user, Permission.SCHEDULE_BOOK)
-    return Patient.objects.filter(organisation_id=user.organisation_id).order_by("last_name", "first_name")
+    # A merged duplicate (patients.actions.do_merge_patients) is no longer booked: its survivor is.
+    live = Patient.objects.filter(organisation_id=user.organisation_id, merged_into__isnull=True)
+    return live.order_by("last_name", "first_name")
 
 
 def _range_bounds(zone, day_from: dt.date, days: int) -> tuple[dt.datetime, dt.datetime]:
@@ -275,10 +351,10 @@ def list_appointments(
 
 @dataclass(frozen=True)
 class CalendarEntry:
+    """An appointment on a calendar; templates show its UTC times with |time in the page's zone."""
+
     appointment: Appointment
-    local_start: dt.datetime
-    local_end: dt.datetime
-    local_chair_free: dt.datetime | None
+    local_date: dt.date  # the calendar day it falls on, in the calendar's zone
 
 
 @dataclass(frozen=True)
@@ -299,12 +375,7 @@ class LocationCalendar:
 
 
 def _entry(appointment: Appointment, zone) -> CalendarEntry:
-    return CalendarEntry(
-        appointment=appointment,
-        local_start=appointment.starts_at.astimezone(zone),
-        local_end=appointment.ends_at.astimezone(zone),
-        local_chair_free=appointment.chair_free_at.astimezone(zone) if appointment.chair_free_at else None,
-    )
+    return CalendarEntry(appointment=appointment, local_date=appointment.starts_at.astimezone(zone).date())
 
 
 def location_calendar(user, location_id: int, day_from: dt.date, span_days: int) -> LocationCalendar:
@@ -329,7 +400,7 @@ def location_calendar(user, location_id: int, day_from: dt.date, span_days: int)
     by_day = defaultdict(list)
     for appointment in rows:
         entry = _entry(appointment, zone)
-        by_day[entry.local_start.date()].append(entry)
+        by_day[entry.local_date].append(entry)
     for offset in range(span_days):
         date = day_from + dt.timedelta(days=offset)
         columns = [[] for _ in range(len(chairs) + 1)]
@@ -372,7 +443,7 @@ def staff_calendar(user, staff_id: int, day_from: dt.date, span_days: int, zone)
     by_day = defaultdict(list)
     for appointment in rows:
         entry = _entry(appointment, zone)
-        by_day[entry.local_start.date()].append(entry)
+        by_day[entry.local_date].append(entry)
     shifts = defaultdict(list)
     for shift in StaffShift.objects.filter(user=person).select_related("location").order_by("starts_at"):
         shifts[shift.weekday].append(f"{shift.location.name} {shift.starts_at:%H:%M}–{shift.ends_at:%H:%M}")

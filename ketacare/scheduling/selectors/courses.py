@@ -34,8 +34,9 @@ ROUTE_KIND = {
     Route.IM: AppointmentKind.IM,
     Route.SUBLINGUAL: AppointmentKind.SUBLINGUAL,
 }
-# A course is booked for a plan about to start or under way.
-BOOKABLE_PLAN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
+# A course is booked for a started plan: starting it checked the candidacy approval for its route and
+# today's weight (protocols/prerequisites.py, issue 14.2).
+BOOKABLE_PLAN_STATUSES = (PlanStatus.ACTIVE,)
 
 
 # ---------------------------------------------------------------------------
@@ -45,7 +46,9 @@ BOOKABLE_PLAN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
 def access_plan_for_booking(actor, plan_id: int, *, for_update: bool = False) -> TreatmentPlan:
     plan = access_plan_by_id(actor, plan_id, audit=False, for_update=for_update)
     if plan.status not in BOOKABLE_PLAN_STATUSES:
-        raise ValidationError({"plan_id": f"A {plan.status} plan cannot be booked."})
+        raise ValidationError(
+            {"plan_id": f"A {plan.status} plan cannot be booked: a prescriber starts the plan first."}
+        )
     return plan
 
 
@@ -64,6 +67,18 @@ def refuse_if_plan_booked(plan: TreatmentPlan) -> None:
     if Appointment.objects.filter(planned_session__plan=plan, status__in=ACTIVE_STATUSES).exists():
         raise ValidationError(
             {"plan_id": "Sessions of this plan are already booked: cancel the rest of that course first."}
+        )
+
+
+def refuse_unless_plan_active_for(plan: TreatmentPlan, appointment_type: AppointmentType) -> None:
+    """A plan's course is booked as sessions of the plan's route."""
+    kind = ROUTE_KIND.get(plan.template.route)
+    if appointment_type.kind != kind:
+        raise ValidationError(
+            {
+                "appointment_type_id": f"This plan's sessions are {AppointmentKind(kind).label}, "
+                f"not {appointment_type.get_kind_display()}."
+            }
         )
 
 

@@ -4,17 +4,23 @@ Staff with SCHEDULE_VIEW see their own organisation's locations, chairs, staff a
 of another organisation is a 404. The resource pages need SCHEDULE_RESOURCES_MANAGE.
 """
 
+import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.accounts.selectors import staff_of_organisation
 from ketacare.clinics.models import Location
+from ketacare.lib.zones import zone_of_user
+from ketacare.scheduling.domain.availability import Span, staff_on_site
 from ketacare.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
     AppointmentType,
     Chair,
     ClosedDate,
@@ -42,6 +48,29 @@ def org_id(user) -> int:
 def visible_locations(user) -> QuerySet[Location]:
     require_permission(user, Permission.SCHEDULE_VIEW)
     return Location.objects.filter(organisation_id=org_id(user), is_active=True).order_by("name")
+
+
+def home_location_of(person) -> Location | None:
+    """Where a staff member works: their home location, else where most of their weekly shifts are
+    (staff made before home locations existed), else None. Their calendar and leave are shown in
+    its zone, and their day list opens on it (ketacare/lib/zones.py)."""
+    if person.home_location_id:
+        return person.home_location
+    location_id = (
+        StaffShift.objects.filter(user=person, location__is_active=True)
+        .values("location_id")
+        .annotate(shifts=Count("id"))
+        .order_by("-shifts", "location_id")
+        .values_list("location_id", flat=True)
+        .first()
+    )
+    return Location.objects.filter(pk=location_id).first() if location_id else None
+
+
+def zone_of_staff(person):
+    """The zone a staff member's own pages show (their calendar, shifts and leave)."""
+    home = home_location_of(person)
+    return home.zone if home is not None else zone_of_user(person)
 
 
 def access_location_by_id(user, location_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> Location:
@@ -126,15 +155,44 @@ class LocationResources:
     opening: dict[int, OpeningHours]
     closed_dates: list[ClosedDate]
     chairs: list[Chair]
+    closed_days: list[tuple[ClosedDate, list[Appointment]]]  # each closed date, with its bookings to move
+
+
+def booked_on_dates(location: Location, dates) -> dict[dt.date, list[Appointment]]:
+    """Appointments still booked at `location` on the local `dates` (a closed date's bookings), by date.
+
+    No permission check: callers have checked access to the location.
+    """
+    dates = set(dates)
+    if not dates:
+        return {}
+    zone = location.zone
+    start = dt.datetime.combine(min(dates), dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(max(dates) + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    found: dict[dt.date, list[Appointment]] = defaultdict(list)
+    for appointment in (
+        Appointment.objects.filter(
+            location=location, status=AppointmentStatus.BOOKED, starts_at__gte=start, starts_at__lt=end
+        )
+        .select_related("patient", "appointment_type", "location")
+        .order_by("starts_at", "id")
+    ):
+        day = appointment.starts_at.astimezone(zone).date()
+        if day in dates:
+            found[day].append(appointment)
+    return dict(found)
 
 
 def location_resources(user, location_id: int) -> LocationResources:
     location = access_location_by_id(user, location_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+    closed_dates = list(ClosedDate.objects.filter(location=location).order_by("date"))
+    booked = booked_on_dates(location, [c.date for c in closed_dates])
     return LocationResources(
         location=location,
         opening={h.weekday: h for h in OpeningHours.objects.filter(location=location)},
-        closed_dates=list(ClosedDate.objects.filter(location=location).order_by("date")),
+        closed_dates=closed_dates,
         chairs=list(Chair.objects.filter(location=location).order_by("name")),
+        closed_days=[(c, booked.get(c.date, [])) for c in closed_dates],
     )
 
 
@@ -189,3 +247,22 @@ def resources_overview(user) -> dict:
             for u in staff
         ],
     }
+
+
+def on_shift_at(person, location: Location, moment: dt.datetime) -> bool:
+    """Whether `person` works at `location` at `moment`: a weekly shift there (in the location's
+    zone) or extra hours there, and not away (leave wins over shifts, as in booking). The dose's
+    second check needs the checker on site (issue 14)."""
+    zone = location.zone
+    day = moment.astimezone(zone).date()
+    weekly: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    for shift in StaffShift.objects.filter(user=person, location=location):
+        weekly[shift.weekday].append((shift.starts_at, shift.ends_at))
+    extra, away = [], []
+    near = StaffException.objects.filter(
+        user=person, starts_at__lt=moment + dt.timedelta(days=1), ends_at__gt=moment - dt.timedelta(days=1)
+    )
+    for exception in near.filter(Q(is_available=False) | Q(location=location)):
+        (extra if exception.is_available else away).append(Span(exception.starts_at, exception.ends_at))
+    spans = staff_on_site(zone, weekly, extra, away, day - dt.timedelta(days=1), day)
+    return any(span.contains(moment) for span in spans)

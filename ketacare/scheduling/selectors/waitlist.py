@@ -42,4 +42,6 @@ def access_waitlist_entry(user, entry_id: int, *, for_update: bool = False) -> W
 def patient_by_record_number(user, record_number: str) -> Patient | None:
     """The clinic's patient with this record number, to put on the waitlist; None when there is none."""
     require_permission(user, Permission.SCHEDULE_WAITLIST)
-    return Patient.objects.filter(organisation_id=user.organisation_id, record_number=record_number).first()
+    return Patient.objects.filter(
+        organisation_id=user.organisation_id, record_number=record_number, merged_into__isnull=True
+    ).first()

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_front_desk_books_moves_and_is_refused_a_conflict(
-    page: Page, live_server, org, staff, patient, second_patient, browser_sign_in
+    page: Page, live_server, org, staff, patient, second_patient, browser_sign_in, make_treatment_plan
 ):
     # A transactional test starts from an empty database: put the built-in protocols back.
     seed_protocols()
@@ -32,7 +32,7 @@ def test_front_desk_books_moves_and_is_refused_a_conflict(
     patient.save(update_fields=["home_location"])
     equip_location(portland, staff)
     ensure_default_appointment_types(org)
-    make_plan(staff, patient, next_monday())
+    make_plan(make_treatment_plan, staff, patient, next_monday())
     base = live_server.url
     page.set_default_timeout(20000)
 

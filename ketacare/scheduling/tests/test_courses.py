@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
 from ketacare.clinics.models import Location
-from ketacare.protocols import actions as protocols_actions
-from ketacare.protocols.models import ProtocolTemplate
 from ketacare.scheduling import solver_input
 from ketacare.scheduling.actions import courses
 from ketacare.scheduling.actions.resources import ensure_default_appointment_types
@@ -50,11 +48,10 @@ def equip_location(location, staff, *, chairs: int = 2, opens=dt.time(8), closes
     return [Chair.objects.create(location=location, name=f"Chair {n}", supports_iv=True) for n in range(1, chairs + 1)]
 
 
-def make_plan(staff, patient, start_date: dt.date):
-    template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine", is_active=True)
-    return protocols_actions.do_create_plan_from_template(
-        staff["prescriber"], patient.pk, template_id=template.pk, start_date=start_date
-    )
+def make_plan(make_treatment_plan, staff, patient, start_date: dt.date):
+    """An active IV plan from `start_date`: a course is booked for a started plan, whose candidacy
+    approval and weight were checked when it started (the `make_treatment_plan` fixture)."""
+    return make_treatment_plan(patient, "iv-racemic-ketamine", staff["prescriber"], start_date=start_date)
 
 
 def next_monday(weeks_ahead: int = 1) -> dt.date:
@@ -65,7 +62,7 @@ def next_monday(weeks_ahead: int = 1) -> dt.date:
 MORNINGS = [{"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "from": "08:00", "to": "13:00"}]
 
 
-def build_clinic(org, staff, patient) -> dict:
+def build_clinic(org, staff, patient, make_treatment_plan) -> dict:
     """Portland equipped (see equip_location), the default appointment types, an IV plan from next Monday."""
     portland = Location.objects.get(organisation=org, name__endswith="Portland")
     patient.home_location = portland
@@ -73,13 +70,13 @@ def build_clinic(org, staff, patient) -> dict:
     chairs = equip_location(portland, staff)
     ensure_default_appointment_types(org)
     iv = AppointmentType.objects.get(organisation=org, kind="iv_infusion")
-    plan = make_plan(staff, patient, next_monday())
+    plan = make_plan(make_treatment_plan, staff, patient, next_monday())
     return {"location": portland, "chairs": chairs, "iv": iv, "plan": plan, "patient": patient}
 
 
 @pytest.fixture
-def clinic(org, staff, patient):
-    return build_clinic(org, staff, patient)
+def clinic(org, staff, patient, make_treatment_plan):
+    return build_clinic(org, staff, patient, make_treatment_plan)
 
 
 def book(user, clinic, **kwargs):

@@ -18,8 +18,8 @@ from ketacare.scheduling.tests.test_courses import (
 
 
 @pytest.fixture
-def clinic(org, staff, patient):
-    return build_clinic(org, staff, patient)
+def clinic(org, staff, patient, make_treatment_plan):
+    return build_clinic(org, staff, patient, make_treatment_plan)
 
 
 def form_data(clinic, **extra):

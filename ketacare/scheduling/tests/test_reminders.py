@@ -1,4 +1,5 @@
-"""Reminders: which are due (48 h / 24 h, missed windows), what they say, and exactly-once delivery."""
+"""Reminders: which are due (48 h / 24 h, missed windows), what they say, and exactly-once delivery through
+the outbox."""
 
 import datetime as dt
 import threading
@@ -10,6 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from ketacare.audit.models import AuditEntry
+from ketacare.outbox.actions import dispatch_outbox, retry_delay
+from ketacare.outbox.models import MailKind, MessageStatus, OutgoingMessage
 from ketacare.scheduling import patient_texts
 from ketacare.scheduling.actions import reminders
 from ketacare.scheduling.models import (
@@ -68,11 +71,9 @@ def test_a_reminder_window_closes_when_the_next_one_opens():
     assert reminders.is_due(T, T - hours(46), 46, offsets)
 
 
-def test_a_failed_reminder_is_retried_until_the_next_one_supersedes_it():
-    assert reminders.may_retry(T, T - hours(25), 48, OFFSETS)
-    assert not reminders.may_retry(T, T - hours(24), 48, OFFSETS)
-    assert reminders.may_retry(T, T - hours(1), 24, OFFSETS)
-    assert not reminders.may_retry(T, T, 24, OFFSETS)
+def test_an_undelivered_reminder_is_worth_sending_until_the_next_one_supersedes_it():
+    assert reminders.send_before(T, 48, OFFSETS) == T - hours(24)
+    assert reminders.send_before(T, 24, OFFSETS) == T
 
 
 def test_local_time_is_in_the_locations_zone():
@@ -107,6 +108,13 @@ def subject(message) -> str:
     return " ".join(message["Subject"].split())  # unfold the long header
 
 
+def run(now=None):
+    """One `send_reminders` pass: queue what is due, then dispatch the outbox."""
+    queued = reminders.queue_due_reminders(now=now)
+    dispatch_outbox(now=now)
+    return queued
+
+
 def texts(smtp_server):
     return [(m["To"], subject(m), m.get_payload()) for m in smtp_server.messages]
 
@@ -125,13 +133,19 @@ def test_job_run_twice_sends_each_reminder_once(booked, patient, smtp_server):
     assert (reminder.hours_before, reminder.attempts, reminder.last_error) == (48, 1, "")
     assert reminder.sent_at is not None
     assert AuditEntry.objects.filter(object_type="scheduling.reminder", object_id=str(reminder.pk)).count() == 1
+    mail = OutgoingMessage.objects.get()
+    assert (mail.kind, mail.reference, mail.status) == (
+        MailKind.APPOINTMENT_REMINDER,
+        f"scheduling.reminder:{reminder.pk}",
+        MessageStatus.SENT,
+    )
 
 
 def test_the_48_and_24_hour_reminders_each_go_once(booked, smtp_server):
     appointment = booked(47)
-    reminders.send_due_reminders()
-    reminders.send_due_reminders(now=appointment.starts_at - hours(23))
-    reminders.send_due_reminders(now=appointment.starts_at - hours(22))
+    run()
+    run(now=appointment.starts_at - hours(23))
+    run(now=appointment.starts_at - hours(22))
     assert len(smtp_server.messages) == 2
     assert sorted(Reminder.objects.values_list("hours_before", flat=True)) == [24, 48]
 
@@ -140,7 +154,7 @@ def test_settings_change_the_hours(org, booked, smtp_server):
     SchedulingSettings.objects.create(organisation=org, first_reminder_hours=72, second_reminder_hours=0)
     booked(71)
     booked(47)
-    reminders.send_due_reminders()
+    run()
     assert list(Reminder.objects.values_list("hours_before", flat=True)) == [72]
 
 
@@ -152,9 +166,8 @@ def test_nothing_for_missed_windows_cancelled_past_or_unreachable(
     booked(47, status=AppointmentStatus.CANCELLED)
     booked(-1)
     make_appointment(org, make_patient_with_no_email, staff["front_desk"], hours_ahead=47)
-    result = reminders.send_due_reminders()
-    assert (result.sent, result.failed) == (0, 0)
-    assert smtp_server.messages == [] and not Reminder.objects.exists()
+    assert run().queued == 0
+    assert smtp_server.messages == [] and not Reminder.objects.exists() and not OutgoingMessage.objects.exists()
 
 
 @pytest.fixture
@@ -171,16 +184,17 @@ def test_a_failing_smtp_server_is_retried_later_not_lost(booked, settings, smtp_
     working_port = settings.EMAIL_PORT
     booked(47)
     dead_smtp(settings, free_port)
-    result = reminders.send_due_reminders()
-    assert (result.sent, result.failed) == (0, 1)
+    assert run().queued == 1
     reminder = Reminder.objects.get()
-    assert reminder.sent_at is None and reminder.attempts == 1 and "Error" in reminder.last_error
+    mail = OutgoingMessage.objects.get()
+    assert reminder.sent_at is None
+    assert (mail.status, mail.attempts) == (MessageStatus.PENDING, 1) and "Error" in mail.last_error
     settings.EMAIL_PORT = working_port
-    result = reminders.send_due_reminders()
-    assert (result.sent, result.failed) == (1, 0)
+    later = timezone.now() + retry_delay(1)
+    assert run(now=later).queued == 0  # claimed once: the outbox retries the same mail
     reminder.refresh_from_db()
     assert reminder.sent_at is not None and reminder.attempts == 2 and reminder.last_error == ""
-    reminders.send_due_reminders()
+    run(now=later + hours(1))
     assert len(smtp_server.messages) == 1
 
 
@@ -188,12 +202,14 @@ def test_a_failed_reminder_of_a_cancelled_appointment_is_dropped(booked, setting
     working_port = settings.EMAIL_PORT
     appointment = booked(47)
     dead_smtp(settings, free_port)
-    reminders.send_due_reminders()
+    run()
     appointment.status = AppointmentStatus.CANCELLED
     appointment.save()
     settings.EMAIL_PORT = working_port
-    reminders.send_due_reminders()
+    run(now=timezone.now() + retry_delay(1))
     assert smtp_server.messages == []
+    mail = OutgoingMessage.objects.get()
+    assert (mail.status, mail.last_error) == (MessageStatus.DROPPED, "Appointment no longer booked")
 
 
 def test_an_appointment_cancelled_during_the_run_gets_no_mail(booked, smtp_server, monkeypatch):
@@ -205,29 +221,30 @@ def test_an_appointment_cancelled_during_the_run_gets_no_mail(booked, smtp_serve
         return real_claim(*args)
 
     monkeypatch.setattr(reminders, "_claim_new", cancel_then_claim)
-    result = reminders.send_due_reminders()
-    assert (result.sent, result.failed) == (0, 0) and smtp_server.messages == []
+    assert run().queued == 0
+    assert smtp_server.messages == [] and not OutgoingMessage.objects.exists()
 
 
-def test_a_claim_left_by_a_dead_job_waits_for_its_lease(booked, smtp_server):
-    """The job died after claiming (maybe mid-send): retry only once the lease has expired."""
-    appointment = booked(47)
-    now = timezone.now()
-    Reminder.objects.create(
-        appointment=appointment, hours_before=48, claimed_at=now - dt.timedelta(minutes=5), attempts=1
-    )
-    reminders.send_due_reminders(now=now)
-    assert smtp_server.messages == []
-    reminders.send_due_reminders(now=now + reminders.lease())
-    assert len(smtp_server.messages) == 1
-    reminder = Reminder.objects.get()
-    assert reminder.sent_at is not None and reminder.attempts == 2
+def test_a_run_that_fails_while_queueing_leaves_no_claim_behind(booked, smtp_server, monkeypatch):
+    """Claim and mail commit together: a failure between them leaves neither, and the next run sends it."""
+    booked(47)
+
+    def broken_enqueue(*args, **kwargs):
+        raise RuntimeError("the run died")
+
+    monkeypatch.setattr(reminders, "enqueue_email", broken_enqueue)
+    with pytest.raises(RuntimeError):
+        run()
+    assert not Reminder.objects.exists()
+    monkeypatch.undo()
+    run()
+    assert len(smtp_server.messages) == 1 and Reminder.objects.get().sent_at is not None
 
 
 def test_command_reports_what_it_did(booked, smtp_server, capsys):
     booked(47)
     call_command("send_reminders")
-    assert "sent 1 reminder(s), 0 failed" in capsys.readouterr().out
+    assert "queued 1 reminder(s); sent 1 email(s)" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections need PostgreSQL")
@@ -250,7 +267,7 @@ def test_two_concurrent_runs_send_each_reminder_once(booked, smtp_server, monkey
 
     def run():
         try:
-            results.append(reminders.send_due_reminders())
+            results.append(reminders.queue_due_reminders())
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:
@@ -262,7 +279,8 @@ def test_two_concurrent_runs_send_each_reminder_once(booked, smtp_server, monkey
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert sum(r.sent for r in results) == 5 and sum(r.failed for r in results) == 0
+    assert sum(r.queued for r in results) == 5
+    dispatch_outbox()
     assert len(smtp_server.messages) == 5
     assert sorted(subject(m) for m in smtp_server.messages) == sorted(
         f"Reminder: IV infusion on {patient_texts.local_time_text(a.starts_at, LA)}" for a in appointments

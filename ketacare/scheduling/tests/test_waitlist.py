@@ -18,8 +18,8 @@ SUNDAYS = [{"days": ["sun"], "from": "08:00", "to": "12:00"}]
 
 
 @pytest.fixture
-def clinic(org, staff, patient):
-    return build_clinic(org, staff, patient)
+def clinic(org, staff, patient, make_treatment_plan):
+    return build_clinic(org, staff, patient, make_treatment_plan)
 
 
 def add(user, clinic, patient, **kwargs):
@@ -38,7 +38,7 @@ def add(user, clinic, patient, **kwargs):
 
 
 def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(
-    clinic, staff, org, second_patient, make_patient
+    clinic, staff, org, second_patient, make_patient, make_treatment_plan
 ):
     desk = staff["front_desk"]
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
@@ -48,8 +48,11 @@ def test_scheduling_the_waitlist_books_whole_courses_and_never_moves_bookings(
         existing = create_appointment(
             desk, patient=second_patient, appointment_type=clinic["iv"], location=clinic["location"], starts_at=start
         )
-    waiting = [add(desk, clinic, make_patient(org, 10 + n)) for n in range(3)]
-    impossible = add(desk, clinic, make_patient(org, 20), availability=SUNDAYS)
+    patients = [make_patient(org, n) for n in (10, 11, 12, 20)]
+    for waiting_patient in patients:  # the waitlist takes patients whose IV plan has started
+        make_treatment_plan(waiting_patient, "iv-racemic-ketamine", staff["prescriber"])
+    waiting = [add(desk, clinic, waiting_patient) for waiting_patient in patients[:3]]
+    impossible = add(desk, clinic, patients[3], availability=SUNDAYS)
     run = waitlist.do_schedule_waitlist(desk, weeks=4)
     assert {e.pk for e in run.booked} == {e.pk for e in waiting}
     assert [e.pk for e in run.not_booked] == [impossible.pk]

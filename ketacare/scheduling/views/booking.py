@@ -5,6 +5,7 @@ Calendars answer htmx requests with the calendar fragment only (prev / next navi
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,21 +13,34 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
+from ketacare.lib.forms import show_errors
 from ketacare.lib.views import run_action, run_form_action
+from ketacare.lib.zones import show_times_in
 from ketacare.scheduling.actions import booking
-from ketacare.scheduling.forms import BookingForm, CalendarForm, CancelForm, MoveForm
+from ketacare.scheduling.forms import (
+    BookingForm,
+    CalendarForm,
+    CancelForm,
+    FreeSlotsForm,
+    MonitoringNurseForm,
+    MoveForm,
+)
+from ketacare.scheduling.models import Skill
 from ketacare.scheduling.selectors.booking import (
     access_appointment_by_id,
     bookable_patients,
     location_calendar,
+    next_free_slots,
     staff_calendar,
 )
 from ketacare.scheduling.selectors.resources import (
     access_location_by_id,
+    access_staff_by_id,
     active_chairs,
     visible_appointment_types,
     visible_locations,
     visible_staff,
+    zone_of_staff,
 )
 
 CALENDAR_YEARS = (2000, 2100)
@@ -50,7 +64,7 @@ def _nav(day: dt.date, span: int, view: str) -> dict:
         "view": view,
         "prev": (day - dt.timedelta(days=span)).isoformat(),
         "next": (day + dt.timedelta(days=span)).isoformat(),
-        "today": timezone.now().date().isoformat(),
+        "today": timezone.localdate().isoformat(),
     }
 
 
@@ -81,6 +95,7 @@ def calendar_index(request):
 def location_calendar_view(request, pk: int):
     """Day or week at a location, chairs as columns, times in the location's zone."""
     location = access_location_by_id(request.user, pk)
+    show_times_in(location.zone)
     day, span, view = _calendar_range(request, location.zone)
     calendar = location_calendar(request.user, pk, day, span)
     return _render_calendar(
@@ -99,21 +114,16 @@ def location_calendar_view(request, pk: int):
 @permission_required(Permission.SCHEDULE_VIEW)
 @require_GET
 def staff_calendar_view(request, pk: int):
-    """One staff member's appointments and shifts; times in the zone of their clinic's first location."""
+    """One staff member's appointments and shifts; times in the zone of their home location."""
     user = request.user
-    location = visible_locations(user).first()
-    zone = location.zone if location else dt.UTC
+    zone = show_times_in(zone_of_staff(access_staff_by_id(user, pk)))
     day, span, view = _calendar_range(request, zone)
     calendar = staff_calendar(user, pk, day, span, zone)
     return _render_calendar(
         request,
         "scheduling/staff_calendar.html",
         "scheduling/_staff_calendar.html",
-        {
-            "calendar": calendar,
-            "calendar_nav": _nav(day, span, view),
-            "zone_name": getattr(zone, "key", "UTC"),
-        },
+        {"calendar": calendar, "calendar_nav": _nav(day, span, view)},
     )
 
 
@@ -158,10 +168,46 @@ def book(request):
     ) or render(request, "scheduling/book.html", {"form": form})
 
 
-def _render_appointment(request, pk: int, *, move_form=None, cancel_form=None, audit=True):
+@permission_required(Permission.SCHEDULE_BOOK)
+@require_GET
+def book_slots(request):
+    """The earliest free slots for a patient, type and location, each a button that books it
+    (htmx fragment on the booking page; a page of its own without htmx)."""
+    user = request.user
+    form = FreeSlotsForm(
+        request.GET,
+        patients=bookable_patients(user),
+        appointment_types=visible_appointment_types(user),
+        locations=visible_locations(user),
+    )
+    found = None
+    if form.is_valid():
+        try:
+            found = next_free_slots(user, **form.search_fields(timezone.now()))
+        except ValidationError as exc:
+            show_errors(form, exc)
+    slots = []
+    if found is not None:
+        show_times_in(found.location.zone)
+        people = {person.pk: person.display_name for person in visible_staff(user)}
+        chairs = {chair.pk: chair.name for chair in active_chairs(user, location_id=found.location.pk)}
+        slots = [
+            {
+                "check": check,
+                "chair": chairs.get(check.chair_id, ""),
+                "clinician": people.get(check.clinician_id, ""),
+                "nurse": people.get(check.monitoring_nurse_id, ""),
+            }
+            for check in found.slots
+        ]
+    template = "scheduling/_free_slots.html" if request.headers.get("HX-Request") else "scheduling/free_slots.html"
+    return render(request, template, {"form": form, "found": found, "slots": slots})
+
+
+def _render_appointment(request, pk: int, *, move_form=None, cancel_form=None, nurse_form=None, audit=True):
     user = request.user
     appointment = access_appointment_by_id(user, pk, audit=audit)
-    zone = appointment.location.zone
+    zone = show_times_in(appointment.location.zone)
     may_book = user_may(user, Permission.SCHEDULE_BOOK)
     if may_book and move_form is None:
         local = appointment.starts_at.astimezone(zone)
@@ -172,14 +218,17 @@ def _render_appointment(request, pk: int, *, move_form=None, cancel_form=None, a
         {
             "appointment": appointment,
             "patient": appointment.patient,
-            "local_start": appointment.starts_at.astimezone(zone),
-            "local_end": appointment.ends_at.astimezone(zone),
-            "local_chair_free": appointment.chair_free_at.astimezone(zone) if appointment.chair_free_at else None,
             "may_book": may_book and appointment.status == "booked",
             "move_form": move_form,
             "cancel_form": cancel_form or CancelForm(),
+            "nurse_form": nurse_form
+            or MonitoringNurseForm(initial={"nurse": appointment.monitoring_nurse_id}, staff=_nurses(user)),
         },
     )
+
+
+def _nurses(user):
+    return visible_staff(user).filter(skills__skill=Skill.MONITOR).order_by("last_name", "first_name")
 
 
 def _move_form(user, appointment, data=None, initial=None) -> MoveForm:
@@ -237,3 +286,20 @@ def appointment_check_in(request, pk: int):
         success="Checked in.",
         redirect_to=reverse("scheduling:appointment_detail", args=[pk]),
     )
+
+
+@permission_required(Permission.SCHEDULE_BOOK)
+@require_POST
+def appointment_nurse(request, pk: int):
+    """Choose the appointment's monitoring nurse (refused unless on shift there then and free)."""
+    access_appointment_by_id(request.user, pk, audit=False)
+    form = MonitoringNurseForm(request.POST, staff=_nurses(request.user))
+    return run_form_action(
+        request,
+        form,
+        lambda: booking.do_set_monitoring_nurse(
+            request.user, pk, nurse_id=form.cleaned_data["nurse"].pk if form.cleaned_data["nurse"] else None
+        ),
+        success="Monitoring nurse saved.",
+        redirect_to=reverse("scheduling:appointment_detail", args=[pk]),
+    ) or _render_appointment(request, pk, nurse_form=form, audit=False)

@@ -13,6 +13,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.lib.forms import error_text, show_errors
 from ketacare.lib.views import run_form_action
+from ketacare.lib.zones import show_times_in
 from ketacare.protocols.selectors import access_plans_by_patient_id
 from ketacare.scheduling.actions import courses as course_actions
 from ketacare.scheduling.forms import CancelRestForm, CourseForm, MoveSessionForm
@@ -100,12 +101,10 @@ def book_course(request, plan_id: int):
 def _render_course(request, pk: int, *, move_errors=None, cancel_form=None, status=200):
     user = request.user
     course, appointments = access_course_detail(user, pk)
-    zone = course.location.zone
+    show_times_in(course.location.zone)
     rows = [
         {
             "appointment": a,
-            "local_start": a.starts_at.astimezone(zone),
-            "local_end": a.ends_at.astimezone(zone),
             "sequence": a.planned_session.sequence if a.planned_session_id else None,
             "window": (a.planned_session.window_start, a.planned_session.window_end) if a.planned_session_id else None,
             "movable": a.status == "booked" and a.starts_at > timezone.now() and course.cancelled_at is None,
@@ -119,7 +118,6 @@ def _render_course(request, pk: int, *, move_errors=None, cancel_form=None, stat
             "course": course,
             "patient": course.patient,
             "rows": rows,
-            "zone": course.location.time_zone,
             "may_book": user_may(user, Permission.SCHEDULE_BOOK) and course.cancelled_at is None,
             "move_errors": move_errors or {},
             "cancel_form": cancel_form or CancelRestForm(),

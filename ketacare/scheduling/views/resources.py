@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required
 from ketacare.lib.views import run_form_action
+from ketacare.lib.zones import show_times_in
 from ketacare.scheduling.actions import resources as resource_actions
 from ketacare.scheduling.forms import (
     AppointmentTypeForm,
@@ -25,12 +26,14 @@ from ketacare.scheduling.selectors.resources import (
     access_appointment_type_by_id,
     access_chair_by_id,
     access_location_by_id,
+    home_location_of,
     location_resources,
     scheduling_settings,
     staff_resources,
     visible_appointment_types,
     visible_locations,
     visible_staff,
+    zone_of_staff,
 )
 
 MANAGE = Permission.SCHEDULE_RESOURCES_MANAGE
@@ -53,6 +56,7 @@ def resources(request):
 
 def _render_location(request, pk: int, **forms):
     data = location_resources(request.user, pk)
+    show_times_in(data.location.zone)
     hours = [(value, label, data.opening.get(value)) for value, label in Weekday.choices]
     return render(
         request,
@@ -75,7 +79,7 @@ def location_resources_view(request, pk: int):
     return _render_location(request, pk)
 
 
-def _post_location_form(request, pk: int, form_class, form_key: str, action, success: str):
+def _post_location_form(request, pk: int, form_class, form_key: str, action, success):
     """Run one location form's action, `action(user, location_id, **cleaned_data)` (another clinic's
     location is a 404 first); on failure show the page with the form's errors."""
     access_location_by_id(request.user, pk, permission=MANAGE)
@@ -101,7 +105,16 @@ def opening_hours_set(request, pk: int):
 @require_POST
 def closed_date_add(request, pk: int):
     return _post_location_form(
-        request, pk, ClosedDateForm, "closed_form", resource_actions.do_add_closed_date, "Closed date added."
+        request, pk, ClosedDateForm, "closed_form", resource_actions.do_add_closed_date, _closed_date_added
+    )
+
+
+def _closed_date_added(added) -> str:
+    if not added.affected:
+        return "Closed date added."
+    return (
+        f"Closed date added. {len(added.affected)} appointment(s) are still booked that day: "
+        "move or cancel them (listed under the date)."
     )
 
 
@@ -146,6 +159,9 @@ def _render_staff(request, pk: int, **forms):
     user = request.user
     data = staff_resources(user, pk)
     locations = visible_locations(user)
+    home = home_location_of(data.person)
+    # Their own page: leave in their home location's zone; extra hours in the zone of where they are worked.
+    show_times_in(zone_of_staff(data.person))
     return render(
         request,
         "scheduling/staff_resources.html",
@@ -154,7 +170,8 @@ def _render_staff(request, pk: int, **forms):
             "person": data.person,
             "skills_form": forms.get("skills_form") or SkillsForm(initial={"skills": data.skills}),
             "shift_form": forms.get("shift_form") or ShiftForm(locations=locations),
-            "exception_form": forms.get("exception_form") or ExceptionForm(locations=locations),
+            "exception_form": forms.get("exception_form")
+            or ExceptionForm(locations=locations, initial={"location": home.pk if home else None}),
         },
     )
 

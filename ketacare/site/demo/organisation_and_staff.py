@@ -81,6 +81,8 @@ class DemoClinic:
     organisation: Organisation
     locations: dict[str, Location] = field(default_factory=dict)
     users: dict = field(default_factory=dict)
+    # (first, last) names already given, so no two demo patients share one.
+    used_names: set = field(default_factory=set)
 
     @property
     def admin(self):

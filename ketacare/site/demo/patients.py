@@ -1,10 +1,12 @@
-"""Forty fictional patients in every care stage, with diagnoses, medicines, allergies and weights.
+"""Today's fictional patients in every care stage up to induction, with diagnoses, medicines,
+allergies and weights.
 
 Registered by the front desk, moved to their stage by a prescriber and charted by the nurse,
 all through the patients app's actions. The first is the portal patient, with a login.
 """
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from django.utils import timezone
@@ -35,15 +37,21 @@ from ketacare.site.demo.organisation_and_staff import (
 # The portal patient is fixed so the demo walkthrough can name them.
 PORTAL_PATIENT = {"first_name": "Sam", "last_name": "Rivera", "stage": CareStage.INDUCTION, "location": PORTLAND}
 
-PATIENT_COUNT = 40
+# Patients in maintenance and discharged ones come from the past year (demo/history.py), with
+# the courses that brought them there.
 STAGE_COUNTS = {
     CareStage.REGISTERED: 6,
     CareStage.SCREENING: 6,
     CareStage.CONSULTATION: 6,
     CareStage.INDUCTION: 8,
-    CareStage.MAINTENANCE: 7,
-    CareStage.DISCHARGED: 4,
     CareStage.NOT_ELIGIBLE: 3,
+}
+PATIENT_COUNT = sum(STAGE_COUNTS.values())
+STAGE_REASONS = {
+    CareStage.SCREENING: "Referral received; screening booked",
+    CareStage.CONSULTATION: "Screening done; consultation with the prescriber",
+    CareStage.INDUCTION: "Approved for induction",
+    CareStage.NOT_ELIGIBLE: "Not a candidate: see the candidacy notes",
 }
 FIRST_NAMES = [
     "Alex", "Blake", "Cameron", "Dana", "Elliot", "Frances", "Gabriel", "Harper", "Imani", "Jesse",
@@ -91,7 +99,8 @@ def add_patients(clinic: DemoClinic) -> list[Patient]:
     stages = [stage for stage, count in STAGE_COUNTS.items() for _ in range(count)]
     stages.remove(PORTAL_PATIENT["stage"])
     rng.shuffle(stages)
-    names = rng.sample([(first, last) for first in FIRST_NAMES for last in LAST_NAMES], PATIENT_COUNT - 1)
+    unused = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES if (first, last) not in clinic.used_names]
+    names = rng.sample(unused, PATIENT_COUNT - 1)
     people = [
         (PORTAL_PATIENT["first_name"], PORTAL_PATIENT["last_name"], PORTAL_PATIENT["stage"], PORTAL_PATIENT["location"])
     ]
@@ -106,7 +115,7 @@ def add_patients(clinic: DemoClinic) -> list[Patient]:
         # treatment steps move a patient along.
         if stage != patient.stage:
             _, prescriber = clinic.clinicians(location_name)
-            patient = do_change_patient_stage(prescriber, patient.pk, stage=stage)
+            patient = do_change_patient_stage(prescriber, patient.pk, stage=stage, reason=STAGE_REASONS[stage])
         _add_clinical_history(clinic, patient, stage, location_name, showcase=number == 1)
         patients.append(patient)
     _link_portal_login(clinic, patients[0])
@@ -114,7 +123,13 @@ def add_patients(clinic: DemoClinic) -> list[Patient]:
 
 
 def _register(clinic: DemoClinic, number: int, first: str, last: str, location_name: str) -> Patient:
-    rng = clinic.rng
+    return register_patient(clinic, number, first, last, location_name, clinic.rng)
+
+
+def register_patient(
+    clinic: DemoClinic, number: int, first: str, last: str, location_name: str, rng: random.Random
+) -> Patient:
+    """The front desk registers patient `number` (their phone numbers follow from it)."""
     spec = LOCATIONS[location_name]
     # 555-0100..0199 are the numbers reserved for fiction; 0100 is the clinic's own.
     phone = f"+1{spec['area_code']}5550{100 + number:03d}"
@@ -135,7 +150,7 @@ def _register(clinic: DemoClinic, number: int, first: str, last: str, location_n
         fields.update(
             emergency_contact_name=f"{rng.choice(FIRST_NAMES)} {last}",
             emergency_contact_relationship=rng.choice(RELATIONSHIPS),
-            emergency_contact_phone=f"+1{spec['area_code']}5550{150 + number:03d}",
+            emergency_contact_phone=f"+1{spec['area_code']}5550{100 + (50 + number) % 90:03d}",
         )
     return do_register_patient(clinic.front_desk, organisation=clinic.organisation, **fields)
 

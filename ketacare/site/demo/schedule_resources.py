@@ -5,6 +5,7 @@ import datetime as dt
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.scheduling.actions.resources import (
+    do_add_closed_date,
     do_add_default_appointment_types,
     do_add_staff_shift,
     do_save_chair,
@@ -12,6 +13,7 @@ from ketacare.scheduling.actions.resources import (
     do_set_staff_skills,
 )
 from ketacare.scheduling.models import AppointmentType, Skill
+from ketacare.site.demo.holidays import holidays_between
 from ketacare.site.demo.organisation_and_staff import LOCATIONS, STAFF, DemoClinic
 
 # What each role does in the schedule; they work the weekday shifts (Monday to Friday).
@@ -61,3 +63,14 @@ def set_up_schedule_resources(clinic: DemoClinic) -> tuple[int, list[Appointment
                 ends_at=SHIFT_HOURS[1],
             )
     return chairs, appointment_types
+
+
+def close_on_public_holidays(clinic: DemoClinic, first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
+    """The admin closes both locations on the public holidays from `first` to `last`; returns the
+    closed (location id, date) pairs."""
+    closed = set()
+    for location in clinic.locations.values():
+        for day, name in holidays_between(first, last):
+            do_add_closed_date(clinic.admin, location.pk, date=day, reason=name)
+            closed.add((location.pk, day))
+    return closed

@@ -28,6 +28,7 @@ from ketacare.treatments.models import (
     TreatmentSession,
     VitalPhase,
 )
+from ketacare.treatments.selectors.bedside import questionnaires_today
 from ketacare.treatments.selectors.checkin import ROUTE_BY_KIND, required_checks_of, thresholds_of
 from ketacare.treatments.selectors.settings import settings_of
 
@@ -141,6 +142,12 @@ def do_record_check(
             raise ValidationError({"interacting_medicines": f"Unknown medicine group(s): {names}."})
         session.interacting_medicines = sorted(set(taken))
         fields.append("interacting_medicines")
+    if item == CheckItem.QUESTIONNAIRES:
+        # Derived from what was submitted today, never the nurse's tick (issue 14).
+        today = questionnaires_today(session, now)
+        if passed and not today.done:
+            raise ValidationError({"questionnaires": today.note})
+        passed, note = today.done, today.note
     if item == CheckItem.PREGNANCY_TEST and passed and not note:
         raise ValidationError({"note": "Record the pregnancy test result (or why it does not apply)."})
     if fields:
@@ -186,6 +193,30 @@ def do_record_checklist(
     ]
 
 
+def _derive_questionnaires_check(actor, session: TreatmentSession):
+    """Today's questionnaires as submitted now (the location's day), kept on the checklist; a change
+    since the last answer is recorded and audited."""
+    today = questionnaires_today(session, clock.now())
+    check = session.checks.filter(item=CheckItem.QUESTIONNAIRES).first()
+    if check is None or (check.passed, check.note) != (today.done, today.note):
+        check, created = SessionCheck.objects.update_or_create(
+            session=session,
+            item=CheckItem.QUESTIONNAIRES,
+            defaults={"passed": today.done, "note": today.note, "recorded_by": actor, "recorded_at": clock.now()},
+        )
+        audit_step(
+            actor,
+            session,
+            check,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            item=CheckItem.QUESTIONNAIRES,
+            passed=today.done,
+            note=today.note,
+            derived=True,
+        )
+    return today
+
+
 @transaction.atomic
 def do_complete_prechecks(actor, session_id: int) -> TreatmentSession:
     """Close the checklist: every required item answered yes and pre-dose vitals taken.
@@ -196,11 +227,13 @@ def do_complete_prechecks(actor, session_id: int) -> TreatmentSession:
     session = locked_session(actor, session_id)
     require_status(session, (SessionStatus.CHECKED_IN,), "complete the pre-session checks")
     settings = settings_of(session)
+    questionnaires = _derive_questionnaires_check(actor, session)
     passed = session.checks.filter(passed=True).values_list("item", flat=True)
     missing = missing_items(required_checks_of(session, settings), passed)
     if missing:
         labels = ", ".join(CheckItem(item).label for item in missing)
-        raise ValidationError({"checks": f"Not yet done: {labels}."})
+        detail = f" {questionnaires.note}" if CheckItem.QUESTIONNAIRES in missing else ""
+        raise ValidationError({"checks": f"Not yet done: {labels}.{detail}"})
     last = session.vitals.filter(phase=VitalPhase.PRE_DOSE).order_by("-recorded_at", "-id").first()
     if last is None:
         raise ValidationError({"vitals": "Take blood pressure, heart rate and SpO2 before dosing."})

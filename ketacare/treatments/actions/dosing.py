@@ -1,6 +1,6 @@
-"""Dosing and administration: the dose drawn from the ledger (checked by a second person), the
-remainder wasted with a witness, the start and stop of administration, esketamine devices with
-their rests. Programmes above treatments (the esketamine REMS) may forbid a dose: start_checks.py.
+"""Dosing and administration: the dose drawn from the ledger (checked by a second person who signs
+in on the spot and is on shift), the remainder wasted with a witness, the start and stop of
+administration, esketamine devices with their rests. Programmes above treatments (the esketamine REMS) may forbid a dose: start_checks.py.
 The ledger's own actions record the administration and waste of the controlled substance.
 """
 
@@ -9,14 +9,17 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ketacare.accounts.selectors import colleagues
 from ketacare.audit.models import AuditAction
 from ketacare.ledger import actions as ledger_actions
+from ketacare.ledger.actions.administration import reauthenticate_witness
 from ketacare.ledger.models import Drug as LedgerDrug
 from ketacare.ledger.selectors import available_vials
 from ketacare.lib.ids import db_id_or_zero
 from ketacare.lib.text import clean_reason
 from ketacare.protocols.domain.dosing import DosingError, calculate_dose
 from ketacare.protocols.models import Drug
+from ketacare.scheduling.selectors.resources import on_shift_at
 from ketacare.treatments import clock
 from ketacare.treatments.actions.common import (
     audit_step,
@@ -81,19 +84,57 @@ def planned_dose(session: TreatmentSession, concentration_mg_per_ml=None, dose_m
     return result.dose_mg, result.volume_ml, result.dose_mg_per_kg
 
 
-@transaction.atomic
-def do_prepare_dose(actor, session_id: int, *, vial_id, checked_by_id, dose_mg=None) -> DosePreparation:
-    """Draw the dose from one vial (lot): the drawer is the actor, a second person checks.
+def do_prepare_dose(
+    actor, session_id: int, *, vial_id, checker_username, checker_password, dose_mg=None
+) -> DosePreparation:
+    """Draw the dose from one vial (lot): the drawer is the actor; a second person checks it by
+    signing in on the spot (username and password, as the ledger's waste witness does), on shift
+    at the session's location now, and not the nurse who draws or administers it (issue 14).
 
     Records the ledger administration entry (the ledger refuses a dose above the vial's balance).
     Esketamine: one preparation per device pack, up to the chosen dose.
+
+    Not one transaction on purpose: a checker's wrong password is recorded (and counts towards the
+    lockout) in its own transaction, which must survive the refusal; the dose is drawn in one.
     """
+    with transaction.atomic():
+        session = _session_for_dose(actor, session_id)
+        checker = _second_checker(actor, session, checker_username)
+    reauthenticate_witness(
+        actor, checker, checker_password, detail={"session": session.pk}, field="checker_password", who="checker"
+    )
+    return _draw_dose(actor, session_id, checker, vial_id, dose_mg)
+
+
+def _session_for_dose(actor, session_id: int) -> TreatmentSession:
     session = locked_session(actor, session_id)
     require_status(session, (SessionStatus.PRECHECKS_DONE, SessionStatus.DOSING), "prepare the dose")
     if session.status == SessionStatus.DOSING and not session.is_esketamine:
         raise ValidationError({"status": "The dose has already been prepared."})
     _require_start_checks(session)
-    checker = staff_member(actor, checked_by_id, "checked_by")
+    return session
+
+
+def _second_checker(actor, session: TreatmentSession, username):
+    """The colleague named by `username`: another person than the one drawing or administering
+    the dose, on shift at the session's location now (scheduling's shifts, extra hours, leave)."""
+    if not isinstance(username, str) or not username.strip():
+        raise ValidationError({"checker_username": "The second checker signs in with their username."})
+    checker = colleagues(actor).filter(username=username.strip()).first()
+    if checker is None:
+        raise ValidationError({"checker_username": "No colleague of this clinic has this username."})
+    if checker.pk in (actor.pk, session.administered_by_id):
+        raise ValidationError({"checker_username": "The second check is by someone other than the nurse giving it."})
+    if not on_shift_at(checker, session.location, clock.now()):
+        raise ValidationError(
+            {"checker_username": f"{checker.display_name} is not on shift at {session.location.name} now."}
+        )
+    return checker
+
+
+@transaction.atomic
+def _draw_dose(actor, session_id: int, checker, vial_id, dose_mg) -> DosePreparation:
+    session = _session_for_dose(actor, session_id)
     vial = _vial(actor, session, vial_id)
     # mL products carry their strength in mg/mL; esketamine devices are counted, not measured.
     concentration = vial.product.strength_mg_per_unit if vial.volume_ml_for(Decimal("1")) is not None else None
@@ -138,6 +179,7 @@ def do_prepare_dose(actor, session_id: int, *, vial_id, checked_by_id, dose_mg=N
         dose_mg=dose,
         volume_ml=volume,
         checked_by=checker.pk,
+        checker_reauthenticated=True,
         ledger_entry=preparation.ledger_entry_id,
     )
     return preparation

@@ -10,10 +10,11 @@ from ketacare.treatments.models import TreatmentSettings
 SETTINGS_FIELDS = (
     "vitals_tolerance_min",
     "esketamine_min_observation_min",
-    "other_min_observation_min",
+    "post_dose_observation_min",
     "discharge_max_heart_rate_bpm",
     "discharge_min_spo2_percent",
     "pregnancy_test_required",
+    "risk_lookback_days",
 )
 
 

@@ -8,9 +8,15 @@ from ketacare.treatments.schemas import SessionDoseIn, SessionWasteIn, Treatment
 
 @router.post("/{session_id}/dose", response={200: TreatmentSessionOut, **WRITE_ERRORS})
 def prepare_dose(request, payload: SessionDoseIn, session_id: int = PathId):
-    """Draw the dose from a vial, checked by a second user (a ledger administration entry)."""
+    """Draw the dose from a vial, checked by a second user who re-enters username and password and
+    is on shift at the session's location (a ledger administration entry)."""
     actions.do_prepare_dose(
-        request.auth, session_id, vial_id=payload.vial_id, checked_by_id=payload.checked_by_id, dose_mg=payload.dose_mg
+        request.auth,
+        session_id,
+        vial_id=payload.vial_id,
+        checker_username=payload.checker_username,
+        checker_password=payload.checker_password,
+        dose_mg=payload.dose_mg,
     )
     return fresh_session(request, session_id)
 

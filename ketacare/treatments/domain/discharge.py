@@ -1,7 +1,10 @@
 """Discharge criteria: all must be met; the missing ones are named.
 
-Criteria (issue 6, CLINICAL.md §2): vitals back in range, alert, walking steadily, accompanied
-home, minimum observation met (esketamine: at least 2 hours from the first device, REMS).
+Criteria (issue 6, CLINICAL.md §2): vitals recorded after the end of administration and back in
+range, alert, walking steadily, accompanied home, minimum observation met. The observation is
+counted from the first device for esketamine (REMS: at least 2 hours from the first device) and
+from the end of administration for every other route (issue 14: an infusion is observed after it
+stops, not while it runs); the caller says which moment it counted from.
 """
 
 from dataclasses import dataclass
@@ -45,11 +48,16 @@ def missing_criteria(
     accompanied_home: bool,
     observed_minutes: float | None,
     min_observation_min: int,
+    observed_from: str,
 ) -> dict[str, str]:
-    """Criterion → why it is not met; empty = the patient may be discharged."""
+    """Criterion → why it is not met; empty = the patient may be discharged.
+
+    `last_vitals`: the latest reading taken after the end of administration (None: none yet);
+    `observed_minutes`: minutes since `observed_from` (None: that moment has not come yet).
+    """
     missing: dict[str, str] = {}
     if last_vitals is None:
-        missing["vitals"] = "Vitals back in range: no vital signs recorded after administration."
+        missing["vitals"] = "Vitals back in range: no vital signs recorded after the end of administration."
     else:
         problems = vitals_out_of_range(last_vitals, allowed)
         if problems:
@@ -61,9 +69,10 @@ def missing_criteria(
     if not accompanied_home:
         missing["accompanied_home"] = "Accompanied home: no one is confirmed to take the patient home."
     if observed_minutes is None:
-        missing["observation"] = "Minimum observation: administration has not started."
+        missing["observation"] = f"Minimum observation: counted from {observed_from}, which has not happened yet."
     elif observed_minutes < min_observation_min:
         missing["observation"] = (
-            f"Minimum observation: {int(observed_minutes)} of {min_observation_min} minutes observed."
+            f"Minimum observation: {int(observed_minutes)} of {min_observation_min} minutes observed "
+            f"since {observed_from}."
         )
     return missing

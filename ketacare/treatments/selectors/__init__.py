@@ -14,7 +14,12 @@ from ketacare.treatments.selectors.checkin import (
     required_checks_of,
     thresholds_of,
 )
-from ketacare.treatments.selectors.discharge import discharge_gaps, discharge_range_of, min_observation_of
+from ketacare.treatments.selectors.discharge import (
+    discharge_gaps,
+    discharge_range_of,
+    min_observation_of,
+    observation_start_of,
+)
 from ketacare.treatments.selectors.monitoring import minutes_since_start, sessions_of_patient, vital_schedule
 from ketacare.treatments.selectors.settings import settings_of, treatment_settings_of
 
@@ -28,6 +33,7 @@ __all__ = [
     "discharge_range_of",
     "locations_of",
     "min_observation_of",
+    "observation_start_of",
     "minutes_since_start",
     "required_checks_of",
     "sessions_of_patient",

@@ -1,10 +1,11 @@
-"""What discharge needs: the vitals back in range, the minimum observation, and the criteria not met."""
+"""What discharge needs: vitals after the end of administration back in range, the minimum
+observation (esketamine: from the first device; other routes: from the end of administration),
+and the criteria not met."""
 
 import datetime as dt
 
 from ketacare.treatments.domain.discharge import LastVitals, VitalRange, missing_criteria
 from ketacare.treatments.models import TreatmentSession, TreatmentSettings, VitalPhase
-from ketacare.treatments.selectors.monitoring import minutes_since_start
 from ketacare.treatments.selectors.settings import settings_of
 
 
@@ -22,7 +23,19 @@ def discharge_range_of(session: TreatmentSession, settings: TreatmentSettings) -
 def min_observation_of(session: TreatmentSession, settings: TreatmentSettings) -> int:
     if session.is_esketamine:
         return settings.esketamine_min_observation_min
-    return settings.other_min_observation_min
+    return settings.post_dose_observation_min
+
+
+def observation_start_of(session: TreatmentSession) -> tuple[dt.datetime | None, str]:
+    """When the minimum observation starts, and how to name that moment.
+
+    Esketamine: the first device (CLINICAL.md §2, REMS: monitored at least 2 hours from the first
+    device). Other routes: the end of administration (issue 14: an infusion's observation begins
+    when it stops; the length is the clinic's `post_dose_observation_min`, UNVERIFIED).
+    """
+    if session.is_esketamine:
+        return session.first_device_at, "the first device"
+    return session.administration_stopped_at, "the end of administration"
 
 
 def discharge_gaps(
@@ -30,7 +43,16 @@ def discharge_gaps(
 ) -> dict[str, str]:
     """Discharge criteria not met (empty = may go)."""
     settings = settings_of(session)
-    last = session.vitals.exclude(phase=VitalPhase.PRE_DOSE).order_by("-recorded_at", "-id").first()
+    ended_at = session.administration_stopped_at
+    last = None
+    if ended_at is not None:
+        last = (
+            session.vitals.exclude(phase=VitalPhase.PRE_DOSE)
+            .filter(recorded_at__gte=ended_at)
+            .order_by("-recorded_at", "-id")
+            .first()
+        )
+    observed_from_at, observed_from = observation_start_of(session)
     return missing_criteria(
         last_vitals=None
         if last is None
@@ -39,6 +61,7 @@ def discharge_gaps(
         alert=alert,
         walking_steadily=walking_steadily,
         accompanied_home=accompanied_home,
-        observed_minutes=minutes_since_start(session, now),
+        observed_minutes=None if observed_from_at is None else (now - observed_from_at) / dt.timedelta(minutes=1),
         min_observation_min=min_observation_of(session, settings),
+        observed_from=observed_from,
     )

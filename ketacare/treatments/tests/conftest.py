@@ -17,8 +17,21 @@ def no_start_checks(monkeypatch):
 
 
 @pytest.fixture
-def iv_world(org, staff, patient, portland, make_treatment_plan, make_session_appointment, make_products, receive):
-    """An active IV plan (0.5 mg/kg), a 70 kg weight, today's appointment and a 500 mg vial at Portland."""
+def iv_world(
+    org,
+    staff,
+    patient,
+    portland,
+    make_treatment_plan,
+    make_session_appointment,
+    make_products,
+    receive,
+    put_on_shift,
+    password,
+):
+    """An active IV plan (0.5 mg/kg), a 70 kg weight, today's appointment and a 500 mg vial at Portland;
+    the prescriber on shift there signs in as the dose's second checker (`second_check`)."""
+    put_on_shift(staff["prescriber"], portland)
     WeightMeasurement.objects.create(
         patient=patient, weight_kg=Decimal("70.0"), measured_on=patient.today(), recorded_by=staff["nurse"]
     )
@@ -26,7 +39,13 @@ def iv_world(org, staff, patient, portland, make_treatment_plan, make_session_ap
     appointment = make_session_appointment(patient, portland, AppointmentKind.IV_INFUSION, staff["front_desk"])
     ketamine, esketamine = make_products(staff["clinic_admin"])
     vial = receive(staff["nurse"], portland, ketamine)[0].vial
-    return {"plan": plan, "appointment": appointment, "vial": vial, "esketamine_product": esketamine}
+    return {
+        "plan": plan,
+        "appointment": appointment,
+        "vial": vial,
+        "esketamine_product": esketamine,
+        "second_check": {"checker_username": staff["prescriber"].username, "checker_password": password},
+    }
 
 
 ALL_CHECKS = {

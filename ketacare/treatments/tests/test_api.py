@@ -50,9 +50,10 @@ def test_iv_session_through_the_api(client, staff, other_staff, iv_world, clock,
     assert post(client, f"/{sid}/override", nurse, {"reason": "x"}).status_code == 403
     body = post(client, f"/{sid}/override", prescriber, {"reason": "Repeat 138/84 after rest"}).json()
     assert body["status"] == SessionStatus.PRECHECKS_DONE
-    body = post(
-        client, f"/{sid}/dose", nurse, {"vial_id": iv_world["vial"].pk, "checked_by_id": staff["prescriber"].pk}
-    ).json()
+    dose = {"vial_id": iv_world["vial"].pk, **iv_world["second_check"]}
+    refused = post(client, f"/{sid}/dose", nurse, {**dose, "checker_password": "wrong"})
+    assert refused.status_code == 422 and "checker_password" in str(refused.json())
+    body = post(client, f"/{sid}/dose", nurse, dose).json()
     preparation = body["preparations"][0]
     assert Decimal(preparation["dose_mg"]) == 35 and Decimal(preparation["volume_ml"]) == Decimal("0.7")
     waste = post(

@@ -1,7 +1,8 @@
 """Issue 6 story in a real browser: a nurse runs an IV session from check-in to discharge.
 
 Blood pressure above the protocol's delay level holds the session; a prescriber overrides it with
-a reason; the nurse draws the dose from a vial, checked by the prescriber, and wastes the rest
+a reason; the nurse draws the dose from a vial, checked by the prescriber (who signs in on the
+form, on shift), and wastes the rest
 with the prescriber as witness; vitals, a MOAA/S rating, discharge refused then given, both
 signatures. The ledger balance, the audit trail and the session PDF are checked at the end.
 """
@@ -50,9 +51,10 @@ def test_iv_session_check_in_to_discharge(
 
     # Check-in and the checklist.
     checklist = page.locator("#form-checklist")
+    # Today's questionnaires are derived (none due here), not ticked.
+    expect(page.locator("#questionnaires-today")).to_contain_text("None due today")
     for label in (
         "Identity confirmed",
-        "Today's questionnaires done",
         "Today's weight",
         "Fasting as instructed",
         "Driver home confirmed",
@@ -85,7 +87,9 @@ def test_iv_session_check_in_to_discharge(
     expect(page.locator("#panel")).to_contain_text("Hold overridden by")
     dose = page.locator("#form-dose")
     dose.get_by_label("Vial (lot)").select_option(str(vial.pk))
-    dose.get_by_label("Checked by").select_option(str(prescriber.pk))
+    # The second check: the prescriber (on shift here) signs in on the form.
+    dose.get_by_label("Second check: checker's username").fill(prescriber.username)
+    dose.get_by_label("Checker's password").fill(password)
     dose.get_by_role("button", name="Draw the dose").click()
     expect(page.locator("#dose")).to_contain_text("35 mg = 0.7 mL")
     waste = page.locator("#form-waste")
@@ -119,6 +123,7 @@ def test_iv_session_check_in_to_discharge(
     discharge.get_by_role("button", name="Discharge").click()
     expect(page.locator("#discharge")).to_contain_text("Walking steadily: not yet confirmed")
     expect(page.locator("#status")).to_have_text("Observing")
+    clock.advance(30)  # the minimum observation runs from the end of the infusion
     discharge = page.locator("#form-discharge")
     for label in ("Alert", "Walking steadily", "Accompanied home"):
         discharge.get_by_label(label, exact=True).check()

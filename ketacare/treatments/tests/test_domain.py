@@ -100,6 +100,7 @@ class TestDischarge:
             accompanied_home=True,
             observed_minutes=125,
             min_observation_min=120,
+            observed_from="the first device",
         )
         values.update(changes)
         return missing_criteria(**values)
@@ -109,7 +110,9 @@ class TestDischarge:
 
     def test_esketamine_two_hours(self):
         assert set(self._missing(observed_minutes=119)) == {"observation"}
-        assert "119 of 120" in self._missing(observed_minutes=119.9)["observation"]
+        assert (
+            "119 of 120 minutes observed since the first device" in self._missing(observed_minutes=119.9)["observation"]
+        )
 
     def test_each_criterion_named(self):
         missing = self._missing(
@@ -122,8 +125,12 @@ class TestDischarge:
         assert set(missing) == {"vitals", "alert", "walking_steadily", "accompanied_home", "observation"}
         assert "systolic 150" in missing["vitals"] and "SpO2 92%" in missing["vitals"]
 
-    def test_no_vitals_after_dosing(self):
-        assert "no vital signs" in self._missing(last_vitals=None)["vitals"]
+    def test_no_vitals_after_the_end_of_administration(self):
+        assert "after the end of administration" in self._missing(last_vitals=None)["vitals"]
+
+    def test_observation_not_yet_begun_names_its_start(self):
+        missing = self._missing(observed_minutes=None, observed_from="the end of administration")
+        assert "counted from the end of administration" in missing["observation"]
 
 
 def test_checklist_items():

@@ -1,12 +1,10 @@
 """The day list and the session page through HTTP: htmx steps, errors on the form, PDF, access."""
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 
 from ketacare.audit.models import AuditEntry
-from ketacare.measures.actions import do_assign_questionnaire
 from ketacare.scheduling.models import AppointmentKind
 from ketacare.treatments import actions
 from ketacare.treatments.models import SessionStatus, TreatmentSession, TreatmentSettings
@@ -41,10 +39,9 @@ def test_steps_through_htmx(client, staff, iv_world, clock, password, pdf_text, 
     signed_in(nurse)
     session = actions.do_start_session(nurse, iv_world["appointment"].pk)
     url = f"/sessions/{session.pk}/step/"
-    do_assign_questionnaire(nurse, session.patient, "phq9", clock.now + dt.timedelta(minutes=30))
     page = client.get(f"/sessions/{session.pk}/")
     assert page.status_code == 200 and b"pre-session checklist" in page.content
-    assert b"Questionnaires not yet done today: PHQ-9" in page.content
+    assert b"None due today" in page.content
 
     # Checklist with an implausible weight: the field is named, nothing saved.
     bad = client.post(url + "checklist/", {"check_identity": "on", "check_weight": "on", "weight_kg": "900"}, **HX)
@@ -58,7 +55,7 @@ def test_steps_through_htmx(client, staff, iv_world, clock, password, pdf_text, 
         | {"weight_kg": "70"},
         **HX,
     )
-    assert session.checks.filter(passed=True).count() == 6
+    assert session.checks.filter(passed=True).count() == 5  # today's questionnaires: derived at "checks done"
     client.post(
         url + "vitals/", {"systolic_mmhg": 160, "diastolic_mmhg": 95, "heart_rate_bpm": 80, "spo2_percent": 98}, **HX
     )
@@ -70,7 +67,11 @@ def test_steps_through_htmx(client, staff, iv_world, clock, password, pdf_text, 
     client.post(url + "override/", {"reason": "Rechecked after rest; anxious"}, **HX)
     assert TreatmentSession.objects.get(pk=session.pk).status == SessionStatus.PRECHECKS_DONE
     signed_in(nurse)
-    page = client.post(url + "dose/", {"vial_id": iv_world["vial"].pk, "checked_by": prescriber.pk}, **HX)
+    # The second checker signs in on the form: a wrong password is refused on its field.
+    check = {"checker_username": prescriber.username, "checker_password": password}
+    page = client.post(url + "dose/", {"vial_id": iv_world["vial"].pk, **check, "checker_password": "no"}, **HX)
+    assert b"password is not right" in page.content and not session.preparations.exists()
+    page = client.post(url + "dose/", {"vial_id": iv_world["vial"].pk, **check}, **HX)
     assert b"35 mg" in page.content and b"0.7 mL" in page.content
     page = client.post(
         url + "waste/",
@@ -159,7 +160,7 @@ def test_settings_page(client, staff, org, signed_in):
         {
             "vitals_tolerance_min": 5,
             "esketamine_min_observation_min": 60,
-            "other_min_observation_min": 30,
+            "post_dose_observation_min": 30,
             "discharge_max_heart_rate_bpm": 110,
             "discharge_min_spo2_percent": 94,
         },
@@ -170,14 +171,16 @@ def test_settings_page(client, staff, org, signed_in):
         {
             "vitals_tolerance_min": 10,
             "esketamine_min_observation_min": 120,
-            "other_min_observation_min": 45,
+            "post_dose_observation_min": 45,
+            "risk_lookback_days": 14,
             "discharge_max_heart_rate_bpm": 110,
             "discharge_min_spo2_percent": 94,
             "pregnancy_test_required": "on",
         },
     )
     saved = TreatmentSettings.for_organisation(org)
-    assert saved.vitals_tolerance_min == 10 and saved.other_min_observation_min == 45 and saved.pregnancy_test_required
+    assert saved.vitals_tolerance_min == 10 and saved.post_dose_observation_min == 45 and saved.pregnancy_test_required
+    assert saved.risk_lookback_days == 14
 
 
 def test_esketamine_devices_on_the_page(
@@ -189,6 +192,7 @@ def test_esketamine_devices_on_the_page(
     no_start_checks,
     receive,
     signed_in,
+    password,
     make_session_appointment,
     make_treatment_plan,
 ):
@@ -211,7 +215,8 @@ def test_esketamine_devices_on_the_page(
     url = f"/sessions/{session.pk}/step/"
     page = client.get(f"/sessions/{session.pk}/")
     assert b"56 mg (2 devices)" in page.content
-    client.post(url + "dose/", {"vial_id": kit.pk, "checked_by": prescriber.pk, "dose_mg": 56}, **HX)
+    check = {"checker_username": prescriber.username, "checker_password": password}
+    client.post(url + "dose/", {"vial_id": kit.pk, **check, "dose_mg": 56}, **HX)
     page = client.post(url + "device/", **HX)
     assert b"Rest: next device at" in page.content and b"1 of 2 devices" in page.content
     assert b"Rest: next device at" in client.get(f"/sessions/{session.pk}/prompts/").content

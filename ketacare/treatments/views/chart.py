@@ -5,8 +5,6 @@ re-rendered from the selectors. With htmx a step answers with the session panel 
 a redirect.
 """
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -19,7 +17,7 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.ledger.selectors import available_vials
 from ketacare.lib.forms import error_text
-from ketacare.measures.models import AssignmentStatus
+from ketacare.lib.zones import show_times_in
 from ketacare.treatments import actions, clock
 from ketacare.treatments.charts import session_chart_for
 from ketacare.treatments.domain.devices import devices_for_dose
@@ -43,10 +41,12 @@ from ketacare.treatments.selectors import (
     discharge_gaps,
     discharge_range_of,
     min_observation_of,
+    observation_start_of,
     required_checks_of,
     settings_of,
     vital_schedule,
 )
+from ketacare.treatments.selectors.bedside import bedside_facts, questionnaires_today
 from ketacare.treatments.views import checkin, discharge, dosing, monitoring
 
 STEPS = {**checkin.STEPS, **monitoring.STEPS, **dosing.STEPS, **discharge.STEPS}
@@ -85,18 +85,14 @@ def _forms_for(request, session, bound=None) -> dict:
         forms["cancel"] = ReasonForm()
     if status == SessionStatus.HELD and user_may(user, Permission.SESSION_OVERRIDE):
         forms["override"] = ReasonForm()
-    colleagues = None
     if status == SessionStatus.PRECHECKS_DONE or (status == SessionStatus.DOSING and session.is_esketamine):
-        colleagues = colleague_choices(user)
         forms["dose"] = DoseForm(
             vials=available_vials(user, session.location, actions.LEDGER_DRUG[session.drug]),
-            colleagues=colleagues,
             esketamine=session.is_esketamine,
         )
     unwasted = [p for p in session.preparations.all() if p.waste_ledger_entry_id is None]
     if unwasted and status not in (SessionStatus.SIGNED,):
-        colleagues = colleagues or colleague_choices(user)
-        forms["waste"] = WasteForm(colleagues=colleagues, initial={"preparation": unwasted[0].pk})
+        forms["waste"] = WasteForm(colleagues=colleague_choices(user), initial={"preparation": unwasted[0].pk})
         forms["waste_preparation"] = unwasted[0]
     if status in (SessionStatus.ADMINISTERING, SessionStatus.OBSERVING):
         forms["moaas"] = RatingForm(instrument="moaas", prefix="moaas")
@@ -124,13 +120,11 @@ def _context(request, session, bound=None, notice: str = "") -> dict:
         # What the clock and the vitals already say; the nurse's answers come with the form.
         gaps = discharge_gaps(session, alert=True, walking_steadily=True, accompanied_home=True, now=now)
     checks = {c.item: c for c in session.checks.all()}
-    zone = session.location.zone
-    end_of_day = dt.datetime.combine(now.astimezone(zone).date() + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    show_times_in(session.location.zone)
     return {
         **monitoring.prompts_context(session, now),
-        "questionnaires_pending": list(
-            session.patient.questionnaire_assignments.filter(status=AssignmentStatus.PENDING, due_at__lt=end_of_day)
-        ),
+        "bedside": bedside_facts(session, now),
+        "questionnaires_today": questionnaires_today(session, now),
         "session": session,
         "zone": session.location.zone,
         "required_checks": [
@@ -147,6 +141,7 @@ def _context(request, session, bound=None, notice: str = "") -> dict:
         "discharge_gaps": gaps,
         "discharge_range": discharge_range_of(session, settings),
         "min_observation_min": min_observation_of(session, settings),
+        "observation_counted_from": observation_start_of(session)[1],
         "signatures": list(session.signatures.select_related("signed_by")),
         "addenda": list(session.addenda.select_related("written_by")),
         "forms": _forms_for(request, session, bound),

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.lib.forms import error_text
+from ketacare.lib.zones import show_times_in
+from ketacare.scheduling.selectors.resources import home_location_of
 from ketacare.treatments import actions
 from ketacare.treatments.forms import ChecklistForm, ReasonForm
 from ketacare.treatments.models import SessionStatus
@@ -35,11 +37,14 @@ def day(request):
     locations = locations_of(user)
     if not locations:
         raise Http404("This clinic has no locations")
-    location = locations[0]
+    # The user's own location first (their home location, else where their shifts are), not the first by name.
+    home = home_location_of(user)
+    location = next((each for each in locations if home is not None and each.pk == home.pk), locations[0])
     location_id = request.GET.get("location", "")
     if location_id.isdecimal() and len(location_id) < 19:  # not isdigit(): "²" is a digit int() refuses
         location = access_location_by_id(user, int(location_id))
-    today = timezone.now().astimezone(location.zone).date()
+    show_times_in(location.zone)
+    today = timezone.localdate()
     try:
         on = dt.date.fromisoformat(request.GET["date"]) if request.GET.get("date") else today
     except ValueError:

@@ -1,4 +1,4 @@
-"""The dosing steps: draw the dose (checked by a colleague), waste the remainder (witnessed),
+"""The dosing steps: draw the dose (checked by a colleague who signs in), waste the remainder (witnessed),
 start and stop administration, esketamine devices."""
 
 from ketacare.ledger.selectors import available_vials
@@ -10,9 +10,8 @@ from ketacare.treatments.views.common import button_step, run_step
 
 def _step_dose(request, pk):
     session = access_session_by_id(request.user, pk, audit=False)
-    colleagues = colleague_choices(request.user)
     vials = available_vials(request.user, session.location, actions.LEDGER_DRUG[session.drug])
-    form = DoseForm(request.POST, vials=vials, colleagues=colleagues, esketamine=session.is_esketamine)
+    form = DoseForm(request.POST, vials=vials, esketamine=session.is_esketamine)
     return run_step(
         form,
         "dose",
@@ -20,7 +19,8 @@ def _step_dose(request, pk):
             request.user,
             pk,
             vial_id=form.cleaned_data["vial_id"],
-            checked_by_id=form.cleaned_data["checked_by"],
+            checker_username=form.cleaned_data["checker_username"],
+            checker_password=form.cleaned_data["checker_password"],
             dose_mg=form.cleaned_data.get("dose_mg"),
         ),
         _drawn,

@@ -1,8 +1,11 @@
-"""`ketacare ledger verify` and `ketacare ledger export`.
+"""`ketacare ledger verify`, `ketacare ledger checkpoint` and `ketacare ledger export`.
 
-verify: walks every organisation's ledger chain (like `ketacare audit verify`) and checks that each
-stock item's balance equals the sum of its entries and its last running balance; exit 1 naming
-the first problem. export: a location's dispensing log or inventory as CSV or PDF; bad
+verify: walks every organisation's ledger chain (hashes, links, signatures; like `ketacare audit
+verify`), against the latest ledger checkpoint (--checkpoint, or KETACARE_CHAIN_CHECKPOINT_PATH),
+and checks that each stock item's balance equals the sum of its entries and its last running
+balance; every organisation with entries, stock items or a head in the checkpoint is checked (a
+truncated ledger leaves the stock items and the checkpoint); exit 1 naming each organisation's
+first problem. checkpoint: verifies, then appends the chains' signed heads (docs/security.md). export: a location's dispensing log or inventory as CSV or PDF; bad
 arguments exit 2 with a message naming the option.
 """
 
@@ -17,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import user_may
 from ketacare.accounts.selectors import staff_of_organisation
+from ketacare.audit.checkpoint_command import add_checkpoint_arguments, chosen_checkpoint, write_heads
 from ketacare.clinics.models import Location
 from ketacare.ledger.models import LedgerEntry, Vial
 from ketacare.ledger.report_files import FORMATS, report_csv, report_pdf
@@ -63,6 +67,8 @@ def balance_problem(organisation_id: int) -> str | None:
         .values_list("pk", "identifier", "balance_mg")
     )
     for pk, identifier, balance_mg in vials.iterator(chunk_size=5000):
+        if pk not in sums and balance_mg:
+            return f"vial {identifier} (id {pk}) holds {balance_mg} mg but has no ledger entries"
         total = sums.get(pk, Decimal("0"))
         if total != balance_mg or last.get(pk, balance_mg) != balance_mg:
             return (
@@ -73,11 +79,15 @@ def balance_problem(organisation_id: int) -> str | None:
 
 
 class Command(BaseCommand):
-    help = "Controlled-substance ledger tools: `ledger verify`, `ledger export`."
+    help = "Controlled-substance ledger tools: `ledger verify`, `ledger checkpoint`, `ledger export`."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        sub.add_parser("verify", help="Walk each organisation's ledger chain and balances; exit 1 at the first problem")
+        verify = sub.add_parser(
+            "verify", help="Walk each organisation's ledger chain and balances; exit 1 naming the problems"
+        )
+        checkpoint = sub.add_parser("checkpoint", help="Verify, then append the chains' signed heads to a file")
+        add_checkpoint_arguments(verify, checkpoint)
         export = sub.add_parser("export", help="A location's dispensing log or inventory as CSV or PDF")
         export.add_argument("--location", required=True, help="Location id")
         export.add_argument("--kind", required=True, help="dispensing or inventory")
@@ -95,25 +105,37 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, subcommand: str, **options):
-        if subcommand == "verify":
-            return self._verify()
+        if subcommand in ("verify", "checkpoint"):
+            return self._verify(subcommand, options)
         return self._export(options)
 
-    def _verify(self):
-        organisation_ids = LedgerEntry.objects.values_list("organisation_id", flat=True).distinct().order_by()
-        checked = 0
-        for organisation_id in sorted(set(organisation_ids)):
-            report = verify_organisation_chain(organisation_id)
+    def _verify(self, subcommand: str, options):
+        checkpoint = chosen_checkpoint("ledger", subcommand, options)
+        organisation_ids = (
+            set(LedgerEntry.objects.values_list("organisation_id", flat=True).distinct().order_by())
+            | set(Vial.objects.values_list("organisation_id", flat=True).distinct().order_by())
+            | (set(checkpoint.heads) if checkpoint else set())
+        )
+        results, problems = [], []
+        for organisation_id in sorted(organisation_ids):
+            report = verify_organisation_chain(organisation_id, checkpoint)
+            results.append((organisation_id, report))
             if not report.ok:
-                self.stderr.write(f"{checked + report.checked} entries before it are intact")
-                raise CommandError(
-                    f"ledger chain of organisation {organisation_id} broken: {report.problem.message}", returncode=1
-                )
-            problem = balance_problem(organisation_id)
-            if problem:
-                raise CommandError(f"ledger balance of organisation {organisation_id} wrong: {problem}", returncode=1)
-            checked += report.checked
-        self.stdout.write(f"ledger chain intact: {checked} entries checked")
+                problems.append(f"ledger chain of organisation {organisation_id} broken: {report.problem.message}")
+            elif problem := balance_problem(organisation_id):
+                problems.append(f"ledger balance of organisation {organisation_id} wrong: {problem}")
+        checked = sum(report.checked for _, report in results)
+        if problems:
+            for problem in problems[1:]:
+                self.stderr.write(problem)
+            raise CommandError(problems[0], returncode=1)
+        if subcommand == "checkpoint":
+            target = write_heads("ledger", results, options)
+            chains = f"{len(results)} chain" if len(results) == 1 else f"{len(results)} chains"
+            self.stdout.write(f"ledger checkpoint of {chains} ({checked} entries) appended to {target}")
+            return
+        against = f", against the checkpoint of {checkpoint.label}" if checkpoint else ""
+        self.stdout.write(f"ledger chain intact: {checked} entries checked{against}")
 
     def _export(self, options):
         try:

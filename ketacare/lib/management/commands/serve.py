@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 from argparse import ArgumentParser
 from typing import Any
@@ -7,9 +8,29 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+# The demo's mail dispatcher: how often it sends the outbox, and where mail goes unless configured.
+DEMO_DISPATCH_EVERY_SECONDS = 15
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def start_demo_dispatcher() -> None:
+    """In demo mode nobody sets up cron: run `ketacare outbox dispatch --every N` beside gunicorn.
+
+    A child process, since this one becomes gunicorn (exec); it stops with it (Ctrl-C reaches the
+    whole process group, and the loop ends when its parent is gone). Mail is printed to this
+    terminal unless KETACARE_EMAIL_BACKEND says otherwise.
+    """
+    env = {**os.environ}
+    env.setdefault("KETACARE_EMAIL_BACKEND", DEMO_EMAIL_BACKEND)
+    every = str(DEMO_DISPATCH_EVERY_SECONDS)
+    subprocess.Popen([sys.executable, "-m", "ketacare.cli", "outbox", "dispatch", "--every", every], env=env)
+
 
 class Command(BaseCommand):
-    help = "Serve KetaCare with gunicorn (static files by WhiteNoise)."
+    help = (
+        "Serve KetaCare with gunicorn (static files by WhiteNoise). In demo mode it also runs the mail "
+        "dispatcher (`ketacare outbox dispatch --every 15`); in production run that from cron or systemd."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -35,5 +56,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"KetaCare on http://{host}:{port}/ (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
         )
+        if settings.DEMO_MODE:
+            start_demo_dispatcher()
+            self.stdout.write(
+                f"Mail dispatcher running every {DEMO_DISPATCH_EVERY_SECONDS} s (ketacare outbox dispatch)"
+            )
         sys.stdout.flush()
         os.execv(sys.executable, argv)

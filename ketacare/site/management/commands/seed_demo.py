@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.test.utils import override_settings
 
 from ketacare.clinics.models import Organisation
+from ketacare.outbox.actions import drop_queued_mail
 from ketacare.site.demo import build_demo_clinic
 from ketacare.site.demo.organisation_and_staff import demo_logins
 
@@ -22,10 +22,11 @@ class Command(BaseCommand):
         if Organisation.objects.exists():
             self.stdout.write("demo data already present")
             return
-        # The requesters' addresses are fictional: the "request received" mails
-        # the inquiry action sends on commit must go nowhere.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+        # The addresses are fictional and the events history: the mail their actions queued in the
+        # outbox (request confirmations, questionnaire links, alerts) must go nowhere.
+        with transaction.atomic():
             summary = build_demo_clinic()
+            drop_queued_mail("Demo data: never sent")
         self.stdout.write(f"created the demo clinic: {summary}")
         self._print_logins()
 

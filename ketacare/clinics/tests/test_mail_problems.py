@@ -1,0 +1,103 @@
+"""Email problems: staff see their organisation's failed and retrying mail, with attempts and the last
+error, and can retry it now (audited); the navigation counts mail that failed for good."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.outbox.actions import dispatch_outbox, enqueue_email
+from ketacare.outbox.models import MailKind, MessageStatus, OutgoingMessage
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/clinic/mail/"
+
+
+def queue(org, kind, to):
+    return enqueue_email(org, to, f"{kind} mail", "Body", kind=kind)
+
+
+@pytest.fixture
+def failed_after_the_limit(org, settings, free_port):
+    """An alert mail and a confirmation that failed for good (the limit is 2 here), and a retrying link."""
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    alert = queue(org, MailKind.SAFETY_ALERT, "prescriber@example.org")
+    confirmation = queue(org, MailKind.INQUIRY_CONFIRMATION, "robin@example.org")
+    now = timezone.now()
+    dispatch_outbox(now=now)
+    dispatch_outbox(now=now + dt.timedelta(days=1))
+    link = queue(org, MailKind.QUESTIONNAIRE_LINK, "sam@example.org")
+    dispatch_outbox(now=now + dt.timedelta(days=2))
+    for message in (alert, confirmation, link):
+        message.refresh_from_db()
+    assert (alert.status, alert.attempts, link.status, link.attempts) == (
+        MessageStatus.FAILED,
+        2,
+        MessageStatus.PENDING,
+        1,
+    )
+    return {"alert": alert, "confirmation": confirmation, "link": link}
+
+
+def test_a_clinic_admin_sees_every_failed_and_retrying_mail_with_attempts_and_error(
+    failed_after_the_limit, staff, signed_in
+):
+    page = signed_in(staff["clinic_admin"]).get(PAGE)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for message in failed_after_the_limit.values():
+        assert f'id="mail-{message.pk}"' in html and message.to in html
+    assert "Failed permanently" in html and "Retrying" in html
+    assert "ConnectionRefusedError" in html
+    assert AuditEntry.objects.filter(action=AuditAction.LIST, object_type="outbox.outgoingmessage").exists()
+
+
+def test_a_prescriber_sees_the_safety_mail_only_and_front_desk_nothing(failed_after_the_limit, staff, signed_in):
+    html = signed_in(staff["prescriber"]).get(PAGE).content.decode()
+    assert f'id="mail-{failed_after_the_limit["alert"].pk}"' in html
+    assert "robin@example.org" not in html and "sam@example.org" not in html
+    assert signed_in(staff["front_desk"]).get(PAGE).status_code == 403
+
+
+def test_another_organisations_staff_see_none_of_it(failed_after_the_limit, other_staff, signed_in):
+    client = signed_in(other_staff["clinic_admin"])
+    assert "prescriber@example.org" not in client.get(PAGE).content.decode()
+    alert_mail = failed_after_the_limit["alert"]
+    assert client.post(f"{PAGE}{alert_mail.pk}/retry/").status_code == 404
+
+
+def test_retry_now_sends_a_failed_mail_and_is_audited(failed_after_the_limit, staff, signed_in, settings, smtp_server):
+    alert_mail = failed_after_the_limit["alert"]
+    client = signed_in(staff["prescriber"])
+    response = client.post(f"{PAGE}{alert_mail.pk}/retry/")
+    assert response.status_code == 302
+    alert_mail.refresh_from_db()
+    assert alert_mail.status == MessageStatus.PENDING and alert_mail.next_attempt_at <= timezone.now()
+    assert AuditEntry.objects.filter(
+        actor=staff["prescriber"], action=AuditAction.STATUS_CHANGE, object_id=str(alert_mail.pk)
+    ).exists()
+    dispatch_outbox()
+    alert_mail.refresh_from_db()
+    assert alert_mail.status == MessageStatus.SENT
+    assert "prescriber@example.org" in [m["To"] for m in smtp_server.messages]
+    again = client.post(f"{PAGE}{alert_mail.pk}/retry/", follow=True)
+    assert "nothing to retry" in again.content.decode()
+
+
+def test_the_navigation_counts_failed_mail_for_those_who_see_it(failed_after_the_limit, staff, signed_in):
+    admin_nav = signed_in(staff["clinic_admin"]).get("/patients/").content.decode()
+    assert 'Email problems <span class="badge" title="failed emails">2</span>' in admin_nav
+    prescriber_nav = signed_in(staff["prescriber"]).get("/patients/").content.decode()
+    assert 'Email problems <span class="badge" title="failed emails">1</span>' in prescriber_nav
+    assert "Email problems" not in signed_in(staff["nurse"]).get("/patients/").content.decode()
+
+
+def test_a_sent_mail_is_not_on_the_page(org, staff, signed_in, smtp_server):
+    sent = queue(org, MailKind.SAFETY_ALERT, "prescriber@example.org")
+    dispatch_outbox()
+    assert OutgoingMessage.objects.get(pk=sent.pk).status == MessageStatus.SENT
+    assert f'id="mail-{sent.pk}"' not in signed_in(staff["clinic_admin"]).get(PAGE).content.decode()
