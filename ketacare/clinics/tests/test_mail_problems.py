@@ -21,7 +21,8 @@ def queue(org, kind, to):
 
 @pytest.fixture
 def failed_after_the_limit(org, settings, free_port):
-    """An alert mail and a confirmation that failed for good (the limit is 2 here), and a retrying link."""
+    """An alert mail and a confirmation that failed for good (the limit is 2 here), and a retrying confirmation
+    (a kind no app's delivery check can drop: a questionnaire link without its assignment would be)."""
     settings.OUTBOX_MAX_ATTEMPTS = 2
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
@@ -30,17 +31,17 @@ def failed_after_the_limit(org, settings, free_port):
     now = timezone.now()
     dispatch_outbox(now=now)
     dispatch_outbox(now=now + dt.timedelta(days=1))
-    link = queue(org, MailKind.QUESTIONNAIRE_LINK, "sam@example.org")
+    retrying = queue(org, MailKind.INQUIRY_CONFIRMATION, "sam@example.org")
     dispatch_outbox(now=now + dt.timedelta(days=2))
-    for message in (alert, confirmation, link):
+    for message in (alert, confirmation, retrying):
         message.refresh_from_db()
-    assert (alert.status, alert.attempts, link.status, link.attempts) == (
+    assert (alert.status, alert.attempts, retrying.status, retrying.attempts) == (
         MessageStatus.FAILED,
         2,
         MessageStatus.PENDING,
         1,
     )
-    return {"alert": alert, "confirmation": confirmation, "link": link}
+    return {"alert": alert, "confirmation": confirmation, "retrying": retrying}
 
 
 def test_a_clinic_admin_sees_every_failed_and_retrying_mail_with_attempts_and_error(

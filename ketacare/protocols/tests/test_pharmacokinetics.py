@@ -482,7 +482,9 @@ def test_mass_balance_eliminated_plus_in_body_equals_dose_given(model, weight_kg
     )
     in_body = curve.amounts_mg([until_min])[0, :, 0].sum() + curve.depot_mg([until_min])[0, 0]
     given_mg = curve.bioavailable_dose_mg(until_min)[0]
-    assert eliminated + in_body == pytest.approx(given_mg, rel=1e-7, abs=1e-8)
+    # 1e-6: the quadrature of a piecewise curve over up to 900 min reaches ~1e-7 on its own (hypothesis
+    # found 1.02e-7); a modelling error (a lost compartment, a wrong rate) is orders of magnitude larger.
+    assert eliminated + in_body == pytest.approx(given_mg, rel=1e-6, abs=1e-8)
 
 
 @PROPERTY_SETTINGS

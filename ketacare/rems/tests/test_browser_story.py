@@ -21,8 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def esketamine_day(staff, patient, portland, make_treatment_plan, make_session_appointment, make_products, receive):
-    """An active esketamine plan, today's esketamine appointment and a 56 mg kit (lot SPR-7) at Portland."""
+def esketamine_day(
+    staff, patient, portland, make_treatment_plan, make_session_appointment, make_products, receive, put_on_shift
+):
+    """An active esketamine plan, today's esketamine appointment and a 56 mg kit (lot SPR-7) at Portland;
+    the prescriber is on shift there (the dose's second checker)."""
+    put_on_shift(staff["prescriber"], portland)
     make_treatment_plan(patient, "esketamine-nasal", staff["prescriber"])
     appointment = make_session_appointment(patient, portland, AppointmentKind.ESKETAMINE, staff["front_desk"])
     _, esketamine = make_products(staff["clinic_admin"])
@@ -30,10 +34,11 @@ def esketamine_day(staff, patient, portland, make_treatment_plan, make_session_a
     return {"appointment": appointment, "kit": kit}
 
 
-def draw_dose(page: Page, kit, prescriber) -> None:
+def draw_dose(page: Page, kit, checker, password) -> None:
     dose = page.locator("#form-dose")
     dose.get_by_label("Vial (lot)").select_option(str(kit.pk))
-    dose.get_by_label("Checked by").select_option(str(prescriber.pk))
+    dose.get_by_label("Second check: checker's username").fill(checker.username)
+    dose.get_by_label("Checker's password").fill(password)
     dose.get_by_label("Dose (mg)").select_option("56")
     dose.get_by_role("button", name="Draw the dose").click()
 
@@ -49,6 +54,7 @@ def test_esketamine_session_to_finalised_rems_form(
     browser_sign_in,
     browser_sign_out,
     browser_record_vitals,
+    password,
 ):
     # Generous: the CI machine is shared.
     page.set_default_timeout(45000)
@@ -75,9 +81,10 @@ def test_esketamine_session_to_finalised_rems_form(
     expect(page).to_have_url(re.compile(r"/sessions/\d+/$"))
     session = TreatmentSession.objects.get()
     checklist = page.locator("#form-checklist")
+    # Today's questionnaires are derived (none due here), not ticked.
+    expect(page.locator("#questionnaires-today")).to_contain_text("None due today")
     for label in (
         "Identity confirmed",
-        "Today's questionnaires done",
         "Fasting as instructed",
         "Driver home confirmed",
         "Interacting medicines taken today asked",
@@ -89,7 +96,7 @@ def test_esketamine_session_to_finalised_rems_form(
     browser_record_vitals(page, 132, 84)
     page.get_by_role("button", name="Pre-session checks done").click()
     expect(page.locator("#status")).to_have_text("Pre-session checks done")
-    draw_dose(page, esketamine_day["kit"], prescriber)
+    draw_dose(page, esketamine_day["kit"], prescriber, password)
     expect(page.locator("#dose")).to_contain_text("not enrolled in the esketamine REMS")
     assert not session.preparations.exists()
     browser_sign_out(page)
@@ -108,7 +115,7 @@ def test_esketamine_session_to_finalised_rems_form(
     # The nurse draws 56 mg and uses two devices, 5 minutes apart.
     browser_sign_in(page, base, nurse)
     page.goto(f"{base}/sessions/{session.pk}/")
-    draw_dose(page, esketamine_day["kit"], prescriber)
+    draw_dose(page, esketamine_day["kit"], prescriber, password)
     expect(page.locator("#dose")).to_contain_text("SPR-7")
     page.get_by_role("button", name="Device used now").click()
     expect(page.locator("#panel .kc-notice")).to_contain_text("rest 5 minutes")
