@@ -11,13 +11,13 @@ what the action returned, for a message or an address that depends on it.
 """
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from ketacare.lib.forms import error_text, show_errors
 
@@ -76,3 +76,24 @@ def run_action(
         messages.error(request, f"{failure} {error_text(exc)}".strip())
         return redirect(back)
     return _done(request, result, success, redirect_to)
+
+
+def settings_form_page(
+    request: HttpRequest,
+    *,
+    form_class: "type[forms.ModelForm[Any]]",
+    current: object,
+    update: Callable[..., object],
+    template: str,
+    redirect_to: str,
+) -> HttpResponse:
+    """A clinic settings page: the form over the organisation's settings row; on a valid post,
+    `update(actor, **changed fields)` (the app's do_update_..._settings action), then back here."""
+    form = form_class(request.POST if request.method == "POST" else None, instance=current)
+    return run_form_action(
+        request,
+        form,
+        lambda: update(request.user, **{name: form.cleaned_data[name] for name in form.changed_data}),
+        success="Settings saved.",
+        redirect_to=redirect_to,
+    ) or render(request, template, {"form": form}, status=422 if form.errors else 200)

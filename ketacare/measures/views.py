@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.lib.forms import error_text
-from ketacare.lib.views import run_action, run_form_action
+from ketacare.lib.views import run_action, settings_form_page
 from ketacare.measures import actions, kiosk
 from ketacare.measures.domain.instruments import Rater
 from ketacare.measures.domain.library import INSTRUMENTS
@@ -451,14 +451,11 @@ def cancel(request, assignment_id: int):
 @permission_required(Permission.ORGANISATION_SETTINGS)
 def settings_page(request):
     """The clinic admin's questionnaire and safety-alert settings."""
-    current = MeasurementSettings.for_organisation(request.user.organisation)
-    form = SettingsForm(request.POST if request.method == "POST" else None, instance=current)
-    return run_form_action(
+    return settings_form_page(
         request,
-        form,
-        lambda: actions.do_update_measurement_settings(
-            request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
-        ),
-        success="Settings saved.",
+        form_class=SettingsForm,
+        current=MeasurementSettings.for_organisation(request.user.organisation),
+        update=actions.do_update_measurement_settings,
+        template="measures/settings.html",
         redirect_to="measures:settings",
-    ) or render(request, "measures/settings.html", {"form": form}, status=422 if form.errors else 200)
+    )

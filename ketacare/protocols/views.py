@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, require_permission, user_may
-from ketacare.lib.views import run_form_action
+from ketacare.lib.views import run_form_action, settings_form_page
 from ketacare.protocols import actions
 from ketacare.protocols.domain.pharmacokinetics import PharmacokineticsError
 from ketacare.protocols.domain.plan_status import next_plan_statuses
@@ -79,17 +79,14 @@ def template_detail(request, pk: int):
 @permission_required(Permission.ORGANISATION_SETTINGS)
 def settings_page(request):
     """The clinic admin's treatment-plan policy: may prescribers override a plan's missing prerequisites."""
-    current = access_protocol_settings(request.user)
-    form = ProtocolSettingsForm(request.POST if request.method == "POST" else None, instance=current)
-    return run_form_action(
+    return settings_form_page(
         request,
-        form,
-        lambda: actions.do_update_protocol_settings(
-            request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
-        ),
-        success="Settings saved.",
+        form_class=ProtocolSettingsForm,
+        current=access_protocol_settings(request.user),
+        update=actions.do_update_protocol_settings,
+        template="protocols/settings.html",
         redirect_to="protocols:settings",
-    ) or render(request, "protocols/settings.html", {"form": form}, status=422 if form.errors else 200)
+    )
 
 
 def _plan_list(request, patient_id: int, form=None):

@@ -3,12 +3,13 @@ action, is shown on the form naming the field and changes nothing; a button's er
 
 import pytest
 from django import forms
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import path
 
-from ketacare.lib.views import run_action, run_form_action
+from ketacare.lib.views import run_action, run_form_action, settings_form_page
 
 notes: list[str] = []
 
@@ -58,7 +59,35 @@ def plain_failure_view(request):
     return run_action(request, _sign, success="Signed.", redirect_to="/notes/")
 
 
+class GroupSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name"]
+
+
+updates: list[dict] = []
+
+
+def _update_group_settings(actor, **changes) -> None:
+    """A settings action: refuses one value, naming the field."""
+    if changes.get("name") == "refused":
+        raise ValidationError({"name": "Not that name."})
+    updates.append(changes)
+
+
+def settings_view(request):
+    return settings_form_page(
+        request,
+        form_class=GroupSettingsForm,
+        current=Group.objects.get_or_create(name="current")[0],
+        update=_update_group_settings,
+        template="settings_page.html",
+        redirect_to="/settings/",
+    )
+
+
 urlpatterns = [
+    path("settings/", settings_view),
     path("note/", note_view),
     path("fixed/", fixed_view),
     path("sign/", sign_view),
@@ -70,6 +99,13 @@ pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 @pytest.fixture(autouse=True)
 def _no_notes():
     notes.clear()
+    updates.clear()
+
+
+@pytest.fixture
+def settings_template(settings, tmp_path):
+    (tmp_path / "settings_page.html").write_text("{{ form.name.value }} {{ form.errors.as_json }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
 
 
 def _messages(response) -> list[tuple[str, str]]:
@@ -156,3 +192,18 @@ def test_a_button_may_send_success_and_refusal_to_different_pages(client):
 def test_a_result_dependent_address_needs_a_refusal_address():
     with pytest.raises(TypeError):
         run_action(None, lambda: None, success="", redirect_to=lambda result: "/")
+
+
+def test_a_settings_page_shows_the_current_row_and_sends_only_changed_fields_to_the_action(client, settings_template):
+    assert client.get("/settings/").content.decode().startswith("current")
+    unchanged = client.post("/settings/", {"name": "current"})
+    changed = client.post("/settings/", {"name": "renamed"})
+    assert updates == [{}, {"name": "renamed"}]
+    assert (changed.status_code, changed["Location"]) == (302, "/settings/")
+    assert ("success", "Settings saved.") in _messages(changed) and unchanged.status_code == 302
+
+
+def test_a_refused_setting_is_shown_on_its_field_with_422(client, settings_template):
+    response = client.post("/settings/", {"name": "refused"})
+    assert response.status_code == 422 and "Not that name." in response.content.decode()
+    assert updates == []
