@@ -27,6 +27,7 @@ SHOTS = [
     ("calendar-week.png", "frontdesk", "/scheduling/calendar/", "text=Calendar"),
     ("ledger.png", "nurse", "/ledger/", "text=Ledger"),
     ("waitlist.png", "frontdesk", "/scheduling/waitlist/", "text=Waitlist"),
+    ("outcomes.png", "admin", "/measures/dashboard/", "text=Responders"),
 ]
 
 

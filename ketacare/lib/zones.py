@@ -16,6 +16,7 @@ Wherever two zones can meet (the inbox, the audit trail, a list spanning locatio
 the zone next to each time (|date:"… T").
 """
 
+import functools
 import zoneinfo
 from typing import Any
 
@@ -24,8 +25,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk each call; zones asked on every request.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def is_known_zone(name: str) -> bool:
-    return name in zoneinfo.available_timezones()
+    return name in _known_zones()
 
 
 def validate_zone_name(value: str) -> None:

@@ -121,13 +121,23 @@ def create_organisation_and_staff(rng: random.Random) -> DemoClinic:
         )
         record_event(None, AuditAction.CREATE, location, organisation=organisation, detail={"via": VIA})
         clinic.locations[name] = location
-    for username, role, first, last, title, _ in STAFF:
-        clinic.users[username] = create_login(organisation, username, role, first, last, title=title)
+    for username, role, first, last, title, where in STAFF:
+        clinic.users[username] = create_login(
+            organisation, username, role, first, last, title=title, home_location=clinic.locations[where]
+        )
     return clinic
 
 
 def create_login(
-    organisation: Organisation, username: str, role: Role, first: str, last: str, *, title: str = "", email: str = ""
+    organisation: Organisation,
+    username: str,
+    role: Role,
+    first: str,
+    last: str,
+    *,
+    title: str = "",
+    email: str = "",
+    home_location: Location | None = None,
 ):
     user = get_user_model().objects.create_user(
         username=username,
@@ -138,6 +148,7 @@ def create_login(
         title=title,
         role=role.value,
         organisation=organisation,
+        home_location=home_location,  # their pages show times in its zone (lib/zones.py)
     )
     record_event(None, AuditAction.CREATE, user, organisation=organisation, detail={"via": VIA, "role": user.role})
     return user

@@ -256,6 +256,9 @@ def check_logins(out: str):
             assert users.get(username=username).check_password(DEMO_PASSWORD), username
             assert username in out
     assert users.get(username="admin").role == Role.CLINIC_ADMIN
+    # Staff pages show times in the zone of where each works (lib/zones.py).
+    homes = {user.username: user.home_location.name for user in users.exclude(role=Role.PATIENT)}
+    assert homes["nurse"] == "Portland" and homes["nurse2"] == homes["prescriber2"] == "Boston"
     assert Patient.objects.get(user__username="patient").organisation.slug == "harbor"
     assert DEMO_PASSWORD in out
 
