@@ -44,6 +44,10 @@ def validation_details(exc: ValidationError) -> list[dict]:
 
 def _register_routers() -> None:
     from ketacare.candidacy.api import router as candidacy_router
+    from ketacare.clinics.api import router as locations_router
+    from ketacare.consents.api import router as consents_router
+    from ketacare.consultations.api import router as consultations_router
+    from ketacare.documents.api import router as documents_router
     from ketacare.inquiries.api import router as inquiries_router
     from ketacare.ledger.api import router as ledger_router
     from ketacare.measures.api import router as measures_router
@@ -51,12 +55,16 @@ def _register_routers() -> None:
     from ketacare.protocols.api import router as protocols_router
     from ketacare.rems.api import router as rems_router
     from ketacare.reports.api import router as audit_router
+    from ketacare.reports.letters.api import router as letters_router
     from ketacare.scheduling.api import router as scheduling_router
+    from ketacare.staff.api import router as staff_router
     from ketacare.therapy.api import router as therapy_router
     from ketacare.treatments.api import router as treatments_router
 
     api.add_router("/inquiries", inquiries_router)
+    api.add_router("/locations", locations_router)
     api.add_router("/patients", patients_router)
+    api.add_router("/documents", documents_router)
     api.add_router("/audit", audit_router)
     api.add_router("/measures", measures_router)
     api.add_router("/candidacy", candidacy_router)
@@ -66,6 +74,10 @@ def _register_routers() -> None:
     api.add_router("/sessions", treatments_router)
     api.add_router("/rems", rems_router)
     api.add_router("/therapy", therapy_router)
+    api.add_router("/consents", consents_router)
+    api.add_router("/consultations", consultations_router)
+    api.add_router("/letters", letters_router)
+    api.add_router("/staff", staff_router)
 
 
 _register_routers()

@@ -5,6 +5,7 @@ clinics (minimum age, crisis line, ...) live on the Organisation model so a
 clinic admin edits them without a deploy.
 """
 
+import importlib.util
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "ketacare.accounts.context_processors.navigation",
                 "ketacare.measures.context_processors.safety_alert_count",
                 "ketacare.clinics.context_processors.mail_problem_count",
+                "ketacare.staff.context_processors.staff_navigation",
                 "ketacare.accounts.context_processors.display_zone",
             ],
         },
@@ -145,7 +147,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id, OWASP's profile (19 MiB, t=2, p=1; accounts/hashers.py, docs/security.md). PBKDF2 stays so
+    # that older hashes still verify (and are re-hashed with Argon2 at the next sign-in).
+    "ketacare.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -155,6 +159,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
+# Password and invitation links (docs/security.md, "Passwords and links"): a reset link works this long
+# (Django's HMAC token, never stored), an invitation link this long (stored as SHA-256, used once).
+PASSWORD_RESET_TIMEOUT = 60 * env_int("KETACARE_PASSWORD_RESET_MINUTES", 60, minimum=1)
+KETACARE_INVITATION_LIFETIME = timedelta(hours=env_int("KETACARE_INVITATION_HOURS", 72, minimum=1))
+# Reset requests accepted per hour for one address (email) and from one client address; more get the
+# same answer and no mail (accounts/password_reset.py).
+PASSWORD_RESET_ACCOUNT_LIMIT = env_int("KETACARE_PASSWORD_RESET_ACCOUNT_LIMIT", 3, minimum=1)
+PASSWORD_RESET_ADDRESS_LIMIT = env_int("KETACARE_PASSWORD_RESET_ADDRESS_LIMIT", 20, minimum=1)
 
 # Lockout after repeated failed logins (django-axes), per username.
 AXES_FAILURE_LIMIT = env_int("KETACARE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
@@ -235,6 +247,49 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Patient documents (documents/): uploads up to this size; larger ones are refused while they stream in.
+DOCUMENT_MAX_MB = env_int("KETACARE_DOCUMENT_MAX_MB", 20, minimum=1)
+
+
+def _documents_storage() -> dict:
+    """The "documents" storage: a directory outside the web root (served only through the documents
+    app's access-checked view), or an S3-compatible bucket through django-storages when it is installed."""
+    kind = env_str("KETACARE_DOCUMENTS_STORAGE", "filesystem")
+    if kind == "filesystem":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": env_str("KETACARE_DOCUMENTS_DIR", str(VAR_DIR / "documents")),
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        }
+    if kind != "s3":
+        raise SettingError("KETACARE_DOCUMENTS_STORAGE", f"is {kind!r}: use filesystem or s3")
+    if importlib.util.find_spec("storages") is None:
+        raise SettingError(
+            "KETACARE_DOCUMENTS_STORAGE",
+            "is s3 but django-storages is not installed: pip install 'django-storages[s3]'",
+        )
+    bucket = env_str("KETACARE_DOCUMENTS_S3_BUCKET")
+    if not bucket:
+        raise SettingError("KETACARE_DOCUMENTS_S3_BUCKET", "is required when KETACARE_DOCUMENTS_STORAGE is s3")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("KETACARE_DOCUMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("KETACARE_DOCUMENTS_S3_REGION") or None,
+            "location": env_str("KETACARE_DOCUMENTS_S3_PREFIX", "documents"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+
+STORAGES["documents"] = _documents_storage()
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,12 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from ketacare.accounts import signals  # noqa: F401  (login/logout audit)
+        from ketacare.accounts.invitations import invitation_still_wanted
+        from ketacare.outbox.hooks import register_delivery_check
+        from ketacare.outbox.models import MailKind
 
         post_migrate.connect(_create_cache_table, sender=self)
+        register_delivery_check(MailKind.INVITATION, invitation_still_wanted)
 
 
 def _create_cache_table(using: str, **kwargs) -> None:

@@ -25,6 +25,8 @@ def navigation(request):
             "waitlist": user_may(user, Permission.SCHEDULE_WAITLIST),
             "sessions": user_may(user, Permission.SESSION_VIEW),
             "therapy": user_may(user, Permission.THERAPY_NOTE_VIEW),
+            "consultations": user_may(user, Permission.CONSULTATION_NOTE_VIEW),
+            "letters": user_may(user, Permission.REFERRAL_LETTER_VIEW),
             "ledger": user_may(user, Permission.LEDGER_VIEW),
             "rems": user_may(user, Permission.REMS_VIEW),
         },

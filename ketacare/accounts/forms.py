@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.validators import RegexValidator
 
 
@@ -45,3 +46,36 @@ class DisplayPreferencesForm(forms.Form):
             ]
         else:
             del self.fields["home_location"]
+
+
+def _password_field(label: str, *, autocomplete: str = "new-password", help_text: str = "") -> forms.CharField:
+    # Not stripped: spaces are part of a passphrase.
+    return forms.CharField(
+        label=label,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class NewPasswordForm(forms.Form):
+    """Choose a password, typed twice (accepting an invitation); the action checks Django's validators."""
+
+    password = _password_field("Password", help_text=password_validators_help_text_html())
+    password_again = _password_field("Password again")
+
+
+class ChangePasswordForm(forms.Form):
+    current_password = _password_field("Current password", autocomplete="current-password")
+    new_password = _password_field("New password", help_text=password_validators_help_text_html())
+    new_password_again = _password_field("New password again")
+
+
+class AccountDetailsForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    email = forms.EmailField(label="Email", max_length=254, help_text="Password-reset links are sent here.")
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = _password_field("Your password", autocomplete="current-password")

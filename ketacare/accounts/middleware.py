@@ -13,6 +13,13 @@ from ketacare.accounts.domain.roles import requires_two_factor
 from ketacare.lib.zones import zone_of_user
 
 _LAST_SEEN_KEY = "last_seen_at"
+# The idle clock is written into the session at most this often, so that a signed-in read does not
+# UPDATE the session row on every request (issue 19). The price: a session may end up to this long
+# before STAFF_IDLE_TIMEOUT of true idleness, never after it.
+LAST_SEEN_WRITE_EVERY_SECONDS = 60
+# How long the session remembers that its user has no confirmed two-factor device (has_confirmed_device).
+NO_DEVICE_RECHECK_SECONDS = 60
+_NO_DEVICE_CHECKED_KEY = "two_factor_no_device_checked"
 # Sent by pages that refresh themselves (the session chart's prompts, every 30 s): such a request is
 # not the user doing anything, so it does not keep an idle session alive. A forged header can only
 # make a session end sooner.
@@ -36,7 +43,9 @@ class StaffIdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return _to_login(request)
-            if last_seen is None or not request.headers.get(POLL_HEADER):
+            if last_seen is None or (
+                not request.headers.get(POLL_HEADER) and now - last_seen >= LAST_SEEN_WRITE_EVERY_SECONDS
+            ):
                 request.session[_LAST_SEEN_KEY] = now
         return self.get_response(request)
 
@@ -78,13 +87,43 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not request.path.startswith(self.EXEMPT_PREFIXES) and not user.is_verified():
-            from django_otp import user_has_device
-
-            if user_has_device(user, confirmed=True):
+            if has_confirmed_device(request):
                 return redirect(f"{reverse('accounts:verify')}?next={request.get_full_path()}")
-            if requires_two_factor(user.role, demo_mode=settings.DEMO_MODE):
+            # A clinic may require it of its patients too (Organisation.patients_require_two_factor).
+            patient_must = user.is_patient and user.organisation_id and user.organisation.patients_require_two_factor
+            if not settings.DEMO_MODE and (requires_two_factor(user.role, demo_mode=False) or patient_must):
                 return redirect(reverse("accounts:two_factor_setup"))
         return self.get_response(request)
+
+
+def has_confirmed_device(request) -> bool:
+    """Whether the signed-in user has a confirmed two-factor device, read from the device tables at most
+    once a minute per session for a user who has none (every page of a nurse without 2FA asked it before).
+
+    Only "no confirmed device" is kept, and only for NO_DEVICE_RECHECK_SECONDS, because that is the answer
+    that cannot let anyone skip a step:
+    - an admin's two-factor reset deletes devices: it makes "no device" truer. A session that was
+      verified is unverified at its next request anyway (django_otp's middleware reloads the session's
+      device by id on every request and finds it gone), and a role that must use two-factor is then sent
+      to set it up whatever this says (requires_two_factor does not depend on it);
+    - a device is confirmed on the two-factor setup page, which verifies the session that confirmed it
+      (no lookup needed there); any other session of the same user asks for it within a minute;
+    - "has a device" is not kept: after a reset it would send the user to verify a device that is gone.
+    Deactivation does not pass through here: the user is reloaded from the database on every request
+    and an inactive one is signed out by the authentication backend.
+    """
+    from django_otp import user_has_device
+
+    user = request.user
+    checked = request.session.get(_NO_DEVICE_CHECKED_KEY)
+    now = time.time()
+    if checked is not None and checked[0] == user.pk and 0 <= now - checked[1] < NO_DEVICE_RECHECK_SECONDS:
+        return False
+    if user_has_device(user, confirmed=True):
+        request.session.pop(_NO_DEVICE_CHECKED_KEY, None)
+        return True
+    request.session[_NO_DEVICE_CHECKED_KEY] = [user.pk, now]
+    return False
 
 
 class DisplayZoneMiddleware:

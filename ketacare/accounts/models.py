@@ -3,6 +3,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from ketacare.accounts.domain.roles import ROLE_LABELS, STAFF_ROLES, Permission, Role, role_may
 from ketacare.lib.zones import validate_zone_name
@@ -35,6 +36,8 @@ class User(AbstractUser):
         validators=[validate_zone_name],
         help_text="The zone pages not about one location show times in; blank: the home location's",
     )
+    # The locations a staff member works at (the staff list filters by them); home_location is one of them.
+    work_locations = models.ManyToManyField("clinics.Location", blank=True, related_name="staff_members")
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -68,7 +71,7 @@ class User(AbstractUser):
         return self.is_active and role_may(self.role, permission)
 
 
-def _hash_token(token: str) -> str:
+def hash_secret(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -99,4 +102,31 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash(token: str) -> str:
-        return _hash_token(token)
+        return hash_secret(token)
+
+
+class InvitationPurpose(models.TextChoices):
+    STAFF = "staff", "Staff account"
+    PATIENT = "patient", "Patient portal account"
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a person set the password of an account made for them (a new staff
+    member, a patient's portal account). Only the SHA-256 of the link's secret is stored; the link
+    expires (KETACARE_INVITATION_HOURS), is used once, and a newer one for the same user and purpose
+    replaces it (accounts/invitations.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    purpose = models.CharField(max_length=10, choices=InvitationPurpose.choices)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} invitation for {self.user}"

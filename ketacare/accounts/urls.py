@@ -11,4 +11,12 @@ urlpatterns = [
     path("preferences/", views.preferences, name="preferences"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("me/", views.me, name="me"),
+    path("me/two-factor/replace/", views.replace_two_factor, name="replace_two_factor"),
+    path("invitation/<str:secret>/", views.accept_invitation, name="accept_invitation"),
+    path("password/", views.change_password, name="change_password"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetSentView.as_view(), name="password_reset_sent"),
+    path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
 ]

@@ -5,27 +5,49 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts.actions import do_create_api_token, do_revoke_api_token, do_set_display_preferences
-from ketacare.accounts.domain.roles import Permission
-from ketacare.accounts.forms import ApiTokenForm, DisplayPreferencesForm, TokenForm
+from ketacare.accounts.actions import (
+    do_accept_staff_invitation,
+    do_change_password,
+    do_create_api_token,
+    do_replace_own_two_factor,
+    do_revoke_api_token,
+    do_set_display_preferences,
+    do_update_own_account,
+)
+from ketacare.accounts.domain.roles import Permission, requires_two_factor
+from ketacare.accounts.forms import (
+    AccountDetailsForm,
+    ApiTokenForm,
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    DisplayPreferencesForm,
+    NewPasswordForm,
+    TokenForm,
+)
+from ketacare.accounts.invitations import open_invitation
 from ketacare.accounts.login_throttle import address_throttled
-from ketacare.accounts.models import ApiToken
+from ketacare.accounts.models import ApiToken, InvitationPurpose
+from ketacare.accounts.password_reset import OutboxPasswordResetForm, ResetSetPasswordForm, client_over_limit
 from ketacare.accounts.permissions import permission_required
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.forms import error_text, show_errors
 from ketacare.lib.views import run_action, run_form_action
 
 
@@ -163,3 +185,137 @@ def preferences(request):
         success="Preferences saved.",
         redirect_to=reverse("accounts:preferences"),
     ) or render(request, "accounts/preferences.html", {"form": form})
+
+
+@never_cache
+@sensitive_post_parameters("password", "password_again")
+def accept_invitation(request, secret: str):
+    """A staff member's invitation link: who is invited where, then their password (typed twice).
+    A spent, expired or replaced link says so; on success they are signed in (and, for roles that need
+    it, sent on to enrol two-factor by TwoFactorRequiredMiddleware)."""
+    try:
+        with transaction.atomic():
+            invitation = open_invitation(secret, purpose=InvitationPurpose.STAFF)
+    except ValidationError as exc:
+        return render(request, "accounts/invitation_unusable.html", {"problem": exc.message_dict["token"][0]})
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = do_accept_staff_invitation(
+                secret, password=form.cleaned_data["password"], password_again=form.cleaned_data["password_again"]
+            )
+        except ValidationError as exc:
+            if "token" in getattr(exc, "error_dict", {}):
+                return render(request, "accounts/invitation_unusable.html", {"problem": exc.message_dict["token"][0]})
+            show_errors(form, exc)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to KetaCare. Your password is set.")
+            return redirect("home")
+    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
+
+
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@login_required
+def change_password(request):
+    """Change one's own password (the current one required); this session stays signed in, others end."""
+    form = ChangePasswordForm(request.POST or None)
+
+    def change():
+        user = do_change_password(
+            request.user,
+            current_password=form.cleaned_data["current_password"],
+            new_password=form.cleaned_data["new_password"],
+            new_password_again=form.cleaned_data["new_password_again"],
+            keep_session_key=request.session.session_key,
+        )
+        update_session_auth_hash(request, user)
+        return user
+
+    return run_form_action(
+        request,
+        form,
+        change,
+        success="Your password is changed. Other devices signed in as you were signed out.",
+        redirect_to=reverse("accounts:me"),
+    ) or render(request, "accounts/change_password.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by email; the same answer whether or not the address has an account."""
+
+    form_class = OutboxPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+    def form_valid(self, form):
+        if client_over_limit(self.request):
+            return render(self.request, "accounts/password_reset.html", {"form": form, "too_many": True}, status=429)
+        return super().form_valid(form)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, reset_minutes=settings.PASSWORD_RESET_TIMEOUT // 60)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ResetSetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+def me(request):
+    """My account: name and email, password, two-factor, API tokens, calendar feed, preferences."""
+    user = request.user
+    form = AccountDetailsForm(
+        request.POST or None, initial={"first_name": user.first_name, "last_name": user.last_name, "email": user.email}
+    )
+    response = run_form_action(
+        request,
+        form,
+        lambda: do_update_own_account(
+            user,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            email=form.cleaned_data["email"],
+        ),
+        success="Your details are saved.",
+        redirect_to=reverse("accounts:me"),
+    )
+    if response is not None:
+        return response
+    context = {
+        "form": form,
+        "two_factor_form": ConfirmPasswordForm(),
+        "two_factor_set_up": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "two_factor_required": requires_two_factor(user.role, demo_mode=settings.DEMO_MODE),
+        "active_token_count": ApiToken.objects.active().filter(user=user).count() if user.is_staff_member else 0,
+    }
+    return render(request, "accounts/me.html", context)
+
+
+@require_POST
+@sensitive_post_parameters("password")
+@login_required
+def replace_two_factor(request):
+    """Remove my authenticator (a new phone), after my password; then enrol the new one."""
+    form = ConfirmPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            do_replace_own_two_factor(request.user, password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+            return redirect("accounts:me")
+        return redirect("accounts:two_factor_setup")
+    messages.error(request, "Enter your password to replace your authenticator.")
+    return redirect("accounts:me")

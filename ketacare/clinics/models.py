@@ -39,6 +39,10 @@ class Organisation(models.Model):
     # Bearer tokens carry no second factor (docs/api.md); a clinic may require that a token be created
     # only from a session that completed two-factor sign-in (accounts/actions.py).
     api_tokens_require_two_factor = models.BooleanField(default=False)
+    # Patient portal accounts (portal/actions.py): a consultation request's confirmation email may carry
+    # a link to create one once the clinic has registered the person; patients may be made to use TOTP.
+    portal_self_registration = models.BooleanField(default=False)
+    patients_require_two_factor = models.BooleanField(default=False)
     # Set only on the demo clinic made by `ketacare seed-demo`: the seed its
     # fictional data was drawn from, so a demo can be rebuilt identically.
     demo_seed = models.PositiveIntegerField(null=True, blank=True, editable=False)

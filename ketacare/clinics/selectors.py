@@ -77,6 +77,25 @@ def access_organisation_for_settings(user) -> Organisation:
     return get_object_or_404(Organisation, pk=_own_organisation_id(user))
 
 
+def access_locations_for_managing(user) -> list[Location]:
+    """The organisation's locations, open ones first, for the clinic admin's locations page."""
+    require_permission(user, Permission.ORGANISATION_SETTINGS)
+    return list(Location.objects.filter(organisation_id=_own_organisation_id(user)).order_by("-is_active", "name"))
+
+
+def access_location_for_managing_by_id(user, location_id: int) -> Location:
+    """One location of the user's organisation, open or archived; another organisation's is a 404."""
+    require_permission(user, Permission.ORGANISATION_SETTINGS)
+    location = (
+        Location.objects.select_related("organisation")
+        .filter(pk=db_id_or_zero(location_id), organisation_id=_own_organisation_id(user))
+        .first()
+    )
+    if location is None:
+        raise Http404("No such location")
+    return location
+
+
 # ---- mail that did not go out (the outbox) ------------------------------------------------------
 
 MAIL_PAGE_LIMIT = 200

@@ -27,6 +27,7 @@ from ketacare.inquiries.domain.validation import (
 )
 from ketacare.inquiries.models import HelpReason, Inquiry, InquiryStatus, PreferredWindow
 from ketacare.inquiries.selectors import first_location
+from ketacare.inquiries.self_registration import self_registration_url
 from ketacare.lib.ids import is_db_id
 from ketacare.outbox.actions import enqueue_email
 from ketacare.outbox.models import MailKind
@@ -153,7 +154,13 @@ def _queue_received_email(inquiry: Inquiry, organisation: Organisation) -> None:
     """Tell the requester their request arrived: queued with the request, sent by the outbox
     dispatcher (never inside the request), retried while the mail server is down.
     No clinical details: email is not private."""
-    body = render_to_string("inquiries/email/received.txt", {"first_name": inquiry.first_name, "org": organisation})
+    # A clinic that lets patients create their own portal account sends the link now; it works once
+    # the request is converted into a patient record (inquiries/self_registration.py).
+    portal_link = self_registration_url(inquiry) if organisation.portal_self_registration else ""
+    body = render_to_string(
+        "inquiries/email/received.txt",
+        {"first_name": inquiry.first_name, "org": organisation, "portal_link": portal_link},
+    )
     enqueue_email(
         organisation,
         inquiry.email,

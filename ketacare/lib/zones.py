@@ -35,6 +35,11 @@ def is_known_zone(name: str) -> bool:
     return name in _known_zones()
 
 
+def known_zone_names() -> list[str]:
+    """Every zone a location may be in, sorted (for a form's choices)."""
+    return sorted(_known_zones())
+
+
 def validate_zone_name(value: str) -> None:
     if value and not is_known_zone(value):
         raise ValidationError(f"{value!r} is not a known IANA time zone (e.g. America/New_York).")

@@ -44,6 +44,17 @@ def enter_kiosk(request, assignment: QuestionnaireAssignment, return_to: str) ->
     )
 
 
+def enter_kiosk_at(request, home: str, obj, *, patient, return_to: str, **state) -> None:
+    """Kiosk mode for a page of an app above (consent signing): only `home` and the staff re-entry answer.
+
+    `state` (ids) is kept with the flag for the page to read back; audited like enter_kiosk.
+    """
+    request.session[SESSION_KEY] = {"home": home, "return_to": return_to, **state}
+    record_event(
+        request.user, AuditAction.SECURITY, obj, patient=patient, detail={"event": "kiosk_started", "home": home}
+    )
+
+
 def leave_kiosk(request) -> str:
     """Lift the flag after the staff re-entry; returns where to go back to (audited)."""
     state = request.session.pop(SESSION_KEY, None) or {}
@@ -59,16 +70,18 @@ def leave_kiosk(request) -> str:
 
 
 class KioskMiddleware:
-    """While the session is in kiosk mode, every URL but the kiosk's redirects to the kiosk."""
+    """While the session is in kiosk mode, every URL but the kiosk's (its `home`, by default the
+    questionnaire's) and the staff re-entry redirects to the kiosk."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and kiosk_of(request) is not None:
-            kiosk = reverse("measures:kiosk")
-            if not request.path.startswith(kiosk):
+        state = kiosk_of(request) if user is not None and user.is_authenticated else None
+        if state is not None:
+            kiosk = state.get("home") or reverse("measures:kiosk")
+            if not request.path.startswith((kiosk, reverse("measures:kiosk_exit"))):
                 if request.headers.get("HX-Request"):
                     response = redirect(kiosk)
                     response["HX-Redirect"] = kiosk

@@ -17,6 +17,8 @@ class MailKind(models.TextChoices):
     QUESTIONNAIRE_LINK = "questionnaire_link", "Questionnaire link"
     INQUIRY_CONFIRMATION = "inquiry_confirmation", "Consultation request confirmation"
     APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+    INVITATION = "invitation", "Account invitation"
+    PASSWORD_RESET = "password_reset", "Password reset"
 
 
 # Mail whose loss puts a patient at risk: prescribers see its failures too, not only clinic admins.

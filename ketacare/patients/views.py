@@ -34,6 +34,7 @@ from ketacare.patients.forms import (
     UnmergeForm,
     WeightForm,
 )
+from ketacare.patients.hooks import chart_sections
 from ketacare.patients.picker import PICKER_LIMIT
 from ketacare.patients.schemas import record_out
 from ketacare.patients.selectors import (
@@ -167,6 +168,7 @@ def _render_chart(request, pk: int, **bound_forms):
             "may_export": user_may(user, Permission.PATIENT_EXPORT),
             "may_merge": user_may(user, Permission.PATIENT_MERGE),
             "merged_duplicates": merged_duplicates_of(user, chart.patient),
+            "sections": chart_sections(request, chart.patient),
             "diagnosis_form": bound_forms.get("diagnosis_form") or DiagnosisForm(),
             "allergy_form": bound_forms.get("allergy_form") or AllergyForm(),
             "medication_form": bound_forms.get("medication_form") or MedicationForm(),

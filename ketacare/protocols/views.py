@@ -13,7 +13,6 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, require_permission, user_may
 from ketacare.lib.views import run_form_action, settings_form_page
 from ketacare.protocols import actions
-from ketacare.protocols.domain.pharmacokinetics import PharmacokineticsError
 from ketacare.protocols.domain.plan_status import next_plan_statuses
 from ketacare.protocols.forms import (
     AdjunctForm,
@@ -26,7 +25,6 @@ from ketacare.protocols.forms import (
     StatusForm,
     TemplateEditForm,
 )
-from ketacare.protocols.pk_chart import ESKETAMINE_FIRST_DOSE_MG, build_pk_chart
 from ketacare.protocols.selectors import (
     DEFAULT_MAINTENANCE_INSTRUMENT,
     MAINTENANCE_INSTRUMENTS,
@@ -126,6 +124,8 @@ def plan_list(request, patient_id: int):
 
 
 def _first_fixed_dose_mg(template) -> float:
+    from ketacare.protocols.pk_chart import ESKETAMINE_FIRST_DOSE_MG  # numpy and scipy load with the first chart
+
     for phase in template.fixed_dose_schedule:
         if isinstance(phase, dict) and isinstance(phase.get("first_dose_mg"), int | float):
             return phase["first_dose_mg"]
@@ -146,6 +146,10 @@ def _render_plan(request, pk: int, **bound_forms):
     chart_form = ChartForm(request.GET or None)
     options = chart_form.cleaned_data if chart_form.is_valid() else {}
     dose, dose_error, chart = None, "", None
+    # numpy and scipy load with the first chart, not in every worker (issue 19).
+    from ketacare.protocols.domain.pharmacokinetics import PharmacokineticsError
+    from ketacare.protocols.pk_chart import build_pk_chart
+
     if plan.template.is_weight_based:
         try:
             dose = actions.do_calculate_dose(

@@ -27,7 +27,6 @@ from ketacare.rems.forms import (
     MonitoringFormForm,
     SubmittedForm,
 )
-from ketacare.rems.pdf import render_form_pdf
 from ketacare.rems.selectors import (
     access_form_by_id,
     access_form_for_print,
@@ -248,6 +247,9 @@ def form_submitted(request, pk: int):
 @require_GET
 def form_pdf(request, pk: int):
     form = access_form_for_print(request.user, pk)
+    # reportlab loads with the first PDF, not in every worker.
+    from ketacare.rems.pdf import render_form_pdf
+
     response = HttpResponse(render_form_pdf(form), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="rems-monitoring-form-{form.pk}.pdf"'
     return response

@@ -16,7 +16,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 
 from ketacare.lib.pdf import pdf_styles, render_pdf, text
 from ketacare.reports.selectors.outcomes import Trend
-from ketacare.reports.selectors.progress_summary import ProgressSummary
+from ketacare.reports.selectors.progress_summary import ProgressSummary, score_lines
 
 MAX_DATE_TICKS = 6
 LINE_COLOURS = [colors.HexColor(c) for c in ("#1f5f8b", "#b5472f", "#2e7d32", "#6a4c93", "#8d6e00", "#555555")]
@@ -100,20 +100,7 @@ def render_progress_summary_pdf(summary: ProgressSummary) -> bytes:
     if summary.integration_sessions:
         story.append(text(f"Integration therapy: {summary.integration_sessions} signed session note(s).", styles.line))
     story += [Spacer(1, 10), text("Scores over time", styles.heading), score_chart(summary.trends)]
-    for trend in summary.trends:
-        latest = trend.latest
-        if latest is None:
-            continue
-        baseline = next((row for row in trend.rows if row.is_baseline), None)
-        # Instruments without severity bands (CADSS, MOAA/S) have no severity to print.
-        band = next((band.label for band in trend.instrument.bands if band.code == latest.severity), latest.severity)
-        severity = f" ({band})" if band else ""
-        line = f"{trend.instrument.name}: latest {latest.total}{severity} on {latest.on:%Y-%m-%d}"
-        if baseline is not None:
-            line += f"; baseline {baseline.total} on {baseline.on:%Y-%m-%d}"
-        if latest.percent_change is not None:
-            line += f"; change {latest.percent_change:+.0f}%"
-        story.append(text(line, styles.line))
+    story += [text(line, styles.line) for line in score_lines(summary)]
     story += [Spacer(1, 10), text("Adverse events", styles.heading)]
     if summary.adverse_events:
         zone = ZoneInfo(patient.zone_name)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ketacare.reports.letters import views as letters
 from ketacare.reports.views import audit_trail, outcomes, progress_summary
 
 app_name = "reports"
@@ -14,6 +15,11 @@ urlpatterns = [
         progress_summary.progress_summary_pdf,
         name="progress_summary",
     ),
+    path("letters/patients/<int:patient_id>/", letters.letter_list, name="letter_list"),
+    path("letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/sign/", letters.letter_sign, name="letter_sign"),
+    path("letters/<int:pk>/letter.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("letters/settings/", letters.letter_settings, name="letter_settings"),
     path("audit/", audit_trail.audit_list, name="audit_list"),
     path("audit/verify/", audit_trail.audit_verify, name="audit_verify"),
 ]

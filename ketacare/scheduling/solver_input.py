@@ -27,7 +27,6 @@ from ketacare.scheduling.domain.availability import (
 )
 from ketacare.scheduling.domain.instance import parse_instance
 from ketacare.scheduling.domain.result import SolveResult
-from ketacare.scheduling.domain.solver import solve
 from ketacare.scheduling.models import AppointmentType
 from ketacare.scheduling.selectors.booking import load_slot_context, type_needs
 from ketacare.scheduling.selectors.resources import scheduling_settings
@@ -216,6 +215,8 @@ def with_location_names(reason: str, instance: ZoneInstance) -> str:
 
 
 def solve_data(data: dict, time_limit_seconds: float) -> SolveResult:
+    from ketacare.scheduling.domain.solver import solve  # OR-Tools loads with the first solve, not in every worker
+
     return solve(parse_instance(data), time_limit_seconds)
 
 

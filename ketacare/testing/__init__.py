@@ -4,7 +4,7 @@ Registered by `-p ketacare.testing.plugin` (pyproject.toml, pytest addopts). The
 top floor (ARCHITECTURE.md, "Floors"), so a test inside an app never imports it, nor another app's
 tests: it asks for a fixture by name (`staff`, `make_patient`, `receive`, `make_chart`, ...).
 
-  plugin.py    the entry point: test settings, the protocol reseed after transactional tests,
+  plugin.py    the entry point: test settings, the protocol and consent-text reseed after transactional tests,
                `--database-tests-only` (the PostgreSQL pass), registers the modules below
   personas.py  two organisations with two locations each, one user per role, patients, the password,
                signing a test client in, the audit entries a test wrote
@@ -12,7 +12,8 @@ tests: it asks for a fixture by name (`staff`, `make_patient`, `receive`, `make_
   browser.py   Debian's chromium for pytest-playwright; signing in and out, vital signs on a session page
   intake.py    a complete candidacy intake's answers
   plans.py     the built-in IV template, a weighed patient, an IV candidate; plans made through the actions
-               (candidacy approved for the route, weighed today: make_plan_ready, make_treatment_plan)
+               (candidacy approved for the route, weighed today, consent signed: make_plan_ready, make_treatment_plan)
+  consents.py  consents signed in person through the signing action (sign_consents_for_route), a drawn PNG
   clinic.py    a staffed clinic: opening hours, chairs, shifts, skills, appointment types (scheduling)
   stock.py     controlled-substance products and receipts (ledger)
   sessions.py  session appointments, a stepped clock, an esketamine chart, REMS certification and enrollment

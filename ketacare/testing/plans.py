@@ -19,6 +19,7 @@ from ketacare.protocols import actions as protocol_actions
 from ketacare.protocols.builtins import seed_protocols
 from ketacare.protocols.models import ProtocolTemplate, Route, TreatmentPlan
 from ketacare.protocols.prerequisites import CANDIDACY_ROUTE
+from ketacare.testing.consents import sign_consents_for_route
 from ketacare.testing.intake import ANSWERS, TRIALS
 
 WEIGHT_KG = Decimal("70.0")
@@ -41,6 +42,7 @@ def make_plan_ready(patient, route: str, prescriber, weight_kg: Decimal | None =
         decision="approve",
         reason="Approved at the candidacy consultation",
     )
+    sign_consents_for_route(patient, route, prescriber)
 
 
 def make_treatment_plan(

@@ -18,6 +18,7 @@ FIXTURE_MODULES = (
     "ketacare.testing.browser",
     "ketacare.testing.stock",
     "ketacare.testing.intake",
+    "ketacare.testing.consents",
     "ketacare.testing.plans",
     "ketacare.testing.clinic",
     "ketacare.testing.sessions",
@@ -71,7 +72,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (browser stories, concurrency) ends with a flush that also empties the
-    built-in protocol templates migration 0002 put there; tests after it (pytest orders browser
+    built-in protocol templates migration 0002 put there (and consents' built-in texts, its migration
+    0002); tests after it (pytest orders browser
     tests among the others) expect them, so they are put back once the test's fixtures are gone."""
     result = yield
     marker = item.get_closest_marker("django_db")
@@ -83,10 +85,12 @@ def pytest_runtest_teardown(item, nextitem):
     ):
         from pytest_django.plugin import blocking_manager_key
 
+        from ketacare.consents.builtins import seed_consent_templates
         from ketacare.protocols.builtins import seed_protocols
 
         with item.config.stash[blocking_manager_key].unblock():
             seed_protocols()
+            seed_consent_templates()
     return result
 
 

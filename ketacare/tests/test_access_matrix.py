@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Role
+from ketacare.accounts.invitations import issue_invitation
+from ketacare.accounts.models import InvitationPurpose, User
 from ketacare.candidacy import actions as candidacy_actions
+from ketacare.consents.domain.rules import Coverage
+from ketacare.consents.selectors import template_for_coverage
+from ketacare.consultations import actions as consultation_actions
+from ketacare.consultations.actions import REQUIRED_TO_SIGN as CONSULTATION_NOTE_SIGNABLE
+from ketacare.documents.actions import do_upload_document
 from ketacare.inquiries.models import Inquiry
 from ketacare.ledger import actions as ledger_actions
 from ketacare.ledger.selectors import location_today
@@ -36,6 +44,7 @@ from ketacare.protocols import actions as protocols_actions
 from ketacare.protocols.models import ProtocolSettings, ProtocolTemplate, TreatmentPlan
 from ketacare.rems import actions as rems_actions
 from ketacare.rems.models import MonitoringForm
+from ketacare.reports.letters import actions as letter_actions
 from ketacare.scheduling.actions.booking import do_book_appointment
 from ketacare.scheduling.models import (
     Appointment,
@@ -48,6 +57,7 @@ from ketacare.scheduling.models import (
     WaitlistEntry,
 )
 from ketacare.testing.clinic import build_clinic
+from ketacare.testing.consents import sign_consents_for_route
 from ketacare.testing.personas import make_patient, sign_in
 from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
@@ -74,6 +84,10 @@ PSYCHOTHERAPY_READERS = {"prescriber", "therapist"}
 LEDGER_VIEWERS = {"nurse", "prescriber", "clinic_admin"}
 LEDGER_RECORDERS = {"nurse", "prescriber"}
 LEDGER_REPORTERS = {"prescriber", "clinic_admin"}
+# Consultation notes: clinicians who treat the patient read them, prescribers write them (roles.py says why).
+CONSULTATION_VIEWERS = {"nurse", "prescriber", "therapist"}
+LETTER_VIEWERS = {"nurse", "prescriber", "therapist", "clinic_admin"}
+CONSENT_COLLECTORS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,16 @@ PAGES = {
     "accounts:preferences": Page(roles=frozenset(ALL_STAFF | {"patient"})),
     # Tokens are personal: only their owner revokes them (accounts/tests/test_api_tokens.py).
     "accounts:token_revoke": AUTH_FLOW,
+    "accounts:me": Page(roles=frozenset(ALL_STAFF | {"patient"})),
+    "accounts:change_password": Page(roles=frozenset(ALL_STAFF | {"patient"})),
+    "accounts:replace_two_factor": Page(roles=frozenset(ALL_STAFF | {"patient"}), method="post"),
+    # Reached from mail without signing in; the link is the key (accounts/tests/test_account_pages.py,
+    # test_password_reset.py): an unusable link is a plain page, never an error.
+    "accounts:accept_invitation": Page(public=True, kwargs=(("secret", "invitation_secret"),)),
+    "accounts:password_reset": PUBLIC,
+    "accounts:password_reset_sent": PUBLIC,
+    "accounts:password_reset_complete": PUBLIC,
+    "accounts:password_reset_confirm": Page(public=True, kwargs=(("uidb64", "reset_uid"), ("token", "reset_token"))),
     "inquiry_public:form": Page(public=True, kwargs=(("org_slug", "org_slug"),)),
     "clinics:pages": Page(public=True, kwargs=(("org_slug", "org_slug"),)),
     "clinics:page": Page(public=True, kwargs=(("org_slug", "org_slug"), ("page_slug", "page_slug"))),
@@ -111,10 +135,23 @@ PAGES = {
     "clinics:page_create": staff(ADMIN),
     "clinics:page_edit": staff(ADMIN, kwargs=(("pk", "clinic_page"),), owned=True),
     "clinics:settings": staff(ADMIN),
+    "clinics:locations": staff(ADMIN),
+    "clinics:location_create": staff(ADMIN),
+    "clinics:location_detail": staff(ADMIN, kwargs=(("pk", "managed_location"),), owned=True),
+    "clinics:location_edit": staff(ADMIN, kwargs=(("pk", "managed_location"),), owned=True),
+    "clinics:location_archive": staff(ADMIN, method="post", kwargs=(("pk", "managed_location"),), owned=True),
+    "clinics:location_reopen": staff(ADMIN, method="post", kwargs=(("pk", "managed_location"),), owned=True),
     "clinics:mail_problems": staff({"prescriber", "clinic_admin"}),
     "clinics:mail_retry": staff(
         {"prescriber", "clinic_admin"}, method="post", kwargs=(("message_id", "failed_mail"),), owned=True
     ),
+    "staff:list": staff(ADMIN),
+    "staff:invite": staff(ADMIN),
+    "staff:detail": staff(ADMIN, kwargs=(("pk", "staff_member"),), owned=True),
+    **{
+        f"staff:{button}": staff(ADMIN, method="post", kwargs=(("pk", "staff_member"),), owned=True)
+        for button in ("change", "deactivate", "reactivate", "unlock", "reset_two_factor", "resend_invitation")
+    },
     "inquiries:inbox": staff(INQUIRY_VIEWERS),
     "inquiries:detail": staff(INQUIRY_VIEWERS, kwargs=(("pk", "inquiry"),), owned=True),
     "inquiries:status": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
@@ -145,6 +182,25 @@ PAGES = {
     "patient_access:history": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
     "patient_access:disclosures": staff(ADMIN, kwargs=(("patient_id", "patient"),), owned=True),
     "portal:home": Page(roles=frozenset({"patient"})),
+    "documents:patient": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "documents:upload": staff(DEMOGRAPHIC_EDITORS, method="post", kwargs=(("patient_id", "patient"),), owned=True),
+    "documents:entered_in_error": staff(
+        DEMOGRAPHIC_EDITORS, method="post", kwargs=(("patient_id", "patient"), ("document_id", "document")), owned=True
+    ),
+    "documents:download": staff(ALL_STAFF, kwargs=(("document_id", "document"),), owned=True),
+    "documents_portal:list": PATIENT,
+    "documents_portal:upload": Page(roles=frozenset({"patient"}), method="post"),
+    "documents_portal:download": Page(roles=frozenset({"patient"}), kwargs=(("document_id", "document"),)),
+    # A patient's portal-account buttons (the panel is on measures:patient); the activation and
+    # self-registration links: the link is the key (portal/tests/test_accounts.py, test_self_registration.py).
+    **{
+        f"portal_accounts:{button}": staff(
+            {"front_desk", "clinic_admin"}, method="post", kwargs=(("patient_id", "patient"),), owned=True
+        )
+        for button in ("invite", "deactivate", "reactivate")
+    },
+    "portal_accounts:activate": AUTH_FLOW,
+    "portal_accounts:self_register": AUTH_FLOW,
     "measures:patient": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
     "measures:assign": staff(ALL_STAFF, method="post", kwargs=(("patient_id", "patient"),), owned=True),
     "measures:enter": staff(
@@ -307,6 +363,35 @@ PAGES = {
     "ledger:vial_disposal": staff(LEDGER_RECORDERS, method="post", kwargs=(("pk", "vial"),), owned=True),
     "ledger:resolve": staff({"prescriber"}, kwargs=(("entry_pk", "ledger_count"),), owned=True),
     "ledger:theft_loss_detail": staff(LEDGER_VIEWERS, kwargs=(("pk", "theft_loss_report"),), owned=True),
+    "consultations:patient_notes": staff(CONSULTATION_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "consultations:note_new": staff({"prescriber"}, kwargs=(("patient_id", "patient"),), owned=True),
+    "consultations:note_detail": staff(CONSULTATION_VIEWERS, kwargs=(("pk", "consultation_note"),), owned=True),
+    "consultations:note_sign": staff({"prescriber"}, method="post", kwargs=(("pk", "consultation_note"),), owned=True),
+    "consultations:note_addendum": staff(
+        {"prescriber"}, method="post", kwargs=(("pk", "consultation_note"),), owned=True
+    ),
+    "consultations:note_pdf": staff(CONSULTATION_VIEWERS, kwargs=(("pk", "consultation_note"),), owned=True),
+    "reports:letter_list": staff(LETTER_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "reports:letter_detail": staff(LETTER_VIEWERS, kwargs=(("pk", "referral_letter"),), owned=True),
+    "reports:letter_sign": staff({"prescriber"}, method="post", kwargs=(("pk", "referral_letter"),), owned=True),
+    "reports:letter_pdf": staff(LETTER_VIEWERS, kwargs=(("pk", "referral_letter"),), owned=True),
+    "reports:letter_settings": staff(ADMIN),
+    "consents:patient": staff(ALL_STAFF, kwargs=(("patient_id", "patient"),), owned=True),
+    "consents:tablet_start": staff(
+        CONSENT_COLLECTORS,
+        method="post",
+        kwargs=(("patient_id", "patient"), ("template_id", "consent_template")),
+        owned=True,
+    ),
+    "consents:kiosk": staff(CONSENT_COLLECTORS),
+    "consents:pdf": staff(ALL_STAFF, kwargs=(("consent_id", "signed_consent"),), owned=True),
+    "consents:revoke": staff(CONSENT_COLLECTORS, method="post", kwargs=(("consent_id", "signed_consent"),), owned=True),
+    "consents:templates": staff(ALL_STAFF),
+    # A built-in text: every organisation's staff may read it.
+    "consents:template": staff(ALL_STAFF, kwargs=(("template_id", "consent_template"),)),
+    "consents:portal_list": PATIENT,
+    "consents:portal_sign": Page(roles=frozenset({"patient"}), kwargs=(("template_id", "consent_template"),)),
+    "consents:portal_pdf": Page(roles=frozenset({"patient"}), kwargs=(("consent_id", "signed_consent"),)),
 }
 
 
@@ -334,6 +419,11 @@ class World:
         page = org.pages.create(slug="safety", title="Safety", body="Blood pressure is checked.")
         self.page_slug = page.slug
         self.clinic_page = page.pk
+        self.managed_location = org.locations.get(name=f"{org.name} Boston").pk
+        invitee = User.objects.create(username="invitee@example.org", organisation=org, role="nurse", is_active=False)
+        self.invitation_secret = issue_invitation(invitee, purpose=InvitationPurpose.STAFF, created_by=None)
+        # A reset link that does not check out: its page says so (a valid one redirects to the form).
+        self.reset_uid, self.reset_token = "MQ", "expired-token"
         self.patient = patient.pk
         self.inquiry = Inquiry.objects.create(
             organisation=org,
@@ -386,6 +476,7 @@ class World:
             start_date=patient.today(),
             override_reason="No candidacy decision in this world",
         ).pk
+        self.staff_member = nurse.pk  # the staff pages' staff member
         self._context = (org, staff_users, patient)
 
     # The objects of the later areas are built only when a page's URL asks for one of them.
@@ -411,7 +502,35 @@ class World:
         **dict.fromkeys(("session_appointment", "treatment_session", "session_step"), "_session"),
         **dict.fromkeys(("rems_certification", "rems_form", "therapy_note", "psychotherapy_note"), "_rems_and_therapy"),
         "merged_patient": "_merged_patient",
+        "document": "_document",
+        **dict.fromkeys(("consultation_note", "referral_letter"), "_consultation_and_letter"),
+        **dict.fromkeys(("consent_template", "signed_consent"), "_consents"),
     }
+
+    def _consents(self, org, staff_users, patient):
+        self.consent_template = template_for_coverage(org.pk, Coverage.KETAMINE_IV).pk
+        self.signed_consent = sign_consents_for_route(patient, "iv", staff_users["nurse"])[0].pk
+
+    def _consultation_and_letter(self, org, staff_users, patient):
+        prescriber = staff_users["prescriber"]
+        self.consultation_note = consultation_actions.do_create_consultation_note(
+            prescriber, patient.pk, **dict.fromkeys(CONSULTATION_NOTE_SIGNABLE, "Written")
+        ).pk
+        self.referral_letter = letter_actions.do_create_referral_letter(
+            prescriber, patient.pk, recipient_name="Dr Rivera"
+        ).pk
+
+    def _document(self, org, staff_users, patient):
+        """A referral letter filed by the front desk and shared with the patient."""
+        self.document = do_upload_document(
+            staff_users["front_desk"],
+            patient.pk,
+            upload=SimpleUploadedFile("referral.pdf", b"%PDF-1.4\n%%EOF\n"),
+            category="referral",
+            document_date=patient.today(),
+            title="Referral letter",
+            shared_with_patient=True,
+        ).pk
 
     def _merged_patient(self, org, staff_users, patient):
         duplicate = make_patient(org, 90)
@@ -615,4 +734,26 @@ def test_protected_page_against_the_matrix(world, staff, other_staff, patient, n
                 transaction.set_rollback(True)
         if failure:
             failures.append(failure)
+    assert not failures, "\n".join(failures)
+
+
+# URL arguments that name no one patient's object: on such a page a patient sees their own side.
+NOT_ONE_PATIENTS_OBJECT = {"patient_instrument", "consent_template", "org_slug", "page_slug"}
+
+
+def test_a_second_patient_never_reaches_the_first_patients_pages(world, second_patient):
+    """Every page about one of the world's objects (the first patient's record, answers, consents, sessions,
+    portal account, ...) refuses the second patient, signed in to the portal: 403 or 404, never the page."""
+    client = sign_in(Client(), second_patient.user)
+    failures = []
+    for name in PROTECTED:
+        page = PAGES[name]
+        if not page.kwargs or {attr for _, attr in page.kwargs} & NOT_ONE_PATIENTS_OBJECT:
+            continue
+        url = world.url(name, page)
+        with transaction.atomic():
+            status = request(client, page, url).status_code
+            transaction.set_rollback(True)
+        if status not in (403, 404):
+            failures.append(f"the second patient got {status} from {name}")
     assert not failures, "\n".join(failures)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,12 +24,17 @@ from ketacare.accounts.models import ApiToken
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.candidacy import actions as candidacy_actions
+from ketacare.consultations import actions as consultation_actions
+from ketacare.consultations.actions import REQUIRED_TO_SIGN as CONSULTATION_NOTE_SIGNABLE
+from ketacare.documents.actions import do_upload_document
+from ketacare.documents.models import PatientDocument
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
 from ketacare.measures.models import QuestionnaireAssignment
 from ketacare.patients.models import WeightMeasurement
 from ketacare.protocols.models import ProtocolTemplate, TreatmentPlan
 from ketacare.rems.models import FormStatus, MonitoringForm
+from ketacare.reports.letters import actions as letter_actions
 from ketacare.scheduling.actions.resources import ensure_default_appointment_types
 from ketacare.scheduling.models import (
     Appointment,
@@ -385,6 +391,16 @@ def test_clinic_pages_list_shows_the_viewers_zone(signed_in, org, harbor):
     assert "17:37" not in page
 
 
+def test_staff_list_and_page_show_the_last_sign_in_in_the_viewers_zone(signed_in, harbor):
+    nurse = harbor["nurse"]
+    type(nurse).objects.filter(pk=nurse.pk).update(last_login=PAST)
+    admin = signed_in(harbor["clinic_admin"])
+    for url in (reverse("staff:list"), reverse("staff:detail", args=[nurse.pk])):
+        page = text_of(admin.get(url))
+        assert "2026-01-14 09:37 PST" in page
+        assert "17:37" not in page
+
+
 # ---------------------------------------------------------------------------
 # A patient's chart (the patient's home location)
 
@@ -442,6 +458,40 @@ def test_therapy_notes_show_the_patients_time(signed_in, harbor, patient):
         page = text_of(client.get(url))
         assert "2026-01-14 09:37" in page
         assert "17:37" not in page
+
+
+def test_consultation_notes_and_letters_show_the_patients_time(signed_in, harbor, patient):
+    with written_at(PAST):
+        note = consultation_actions.do_create_consultation_note(
+            harbor["prescriber"], patient.pk, **dict.fromkeys(CONSULTATION_NOTE_SIGNABLE, "Written")
+        )
+        consultation_actions.do_sign_consultation_note(harbor["prescriber"], note.pk)
+        letter = letter_actions.do_create_referral_letter(harbor["prescriber"], patient.pk, recipient_name="Dr Rivera")
+    client = signed_in(harbor["prescriber"])
+    for url in (
+        reverse("consultations:patient_notes", args=[patient.pk]),
+        reverse("consultations:note_detail", args=[note.pk]),
+        reverse("reports:letter_list", args=[patient.pk]),
+        reverse("reports:letter_detail", args=[letter.pk]),
+    ):
+        page = text_of(client.get(url))
+        assert "2026-01-14 09:37 PST" in page
+        assert "17:37" not in page
+
+
+def test_documents_show_when_they_were_added_in_the_patients_time(signed_in, harbor, patient):
+    document = do_upload_document(
+        harbor["front_desk"],
+        patient.pk,
+        upload=SimpleUploadedFile("referral.pdf", b"%PDF-1.4\n%%EOF\n"),
+        category="referral",
+        document_date=dt.date(2026, 1, 10),
+        title="Referral letter",
+    )
+    PatientDocument.objects.filter(pk=document.pk).update(uploaded_at=PAST)
+    page = text_of(signed_in(harbor["front_desk"]).get(reverse("documents:patient", args=[patient.pk])))
+    assert "2026-01-14 09:37 PST" in page
+    assert "17:37" not in page
 
 
 # ---------------------------------------------------------------------------

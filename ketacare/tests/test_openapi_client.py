@@ -29,7 +29,9 @@ def generated_client(tmp_path_factory):
     schema.write_bytes(Client().get("/api/v1/openapi.json").content)
     # No post hooks: the generator would run ruff over the generated code, which the test does not need.
     config = folder / "config.json"
-    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE}))
+    # Downloads (documents, PDFs) publish their real types; the generator reads any file as octet-stream bytes.
+    files = dict.fromkeys(("application/pdf", "image/jpeg", "image/png"), "application/octet-stream")
+    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE, "content_type_overrides": files}))
     result = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(schema), "--meta", "none"]
         + ["--output-path", str(folder / PACKAGE), "--config", str(config)],

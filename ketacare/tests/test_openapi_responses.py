@@ -11,6 +11,7 @@ empty list validates against any item schema); a new GET endpoint must be added 
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from openapi_schema_validator import OAS31Validator
@@ -18,12 +19,16 @@ from openapi_spec_validator import validate as validate_spec
 
 from ketacare.accounts.models import ApiToken
 from ketacare.candidacy import actions as candidacy_actions
+from ketacare.consents.models import SignedConsent
+from ketacare.consultations import actions as consultation_actions
+from ketacare.documents.actions import do_upload_document
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
 from ketacare.measures.models import Alert
 from ketacare.protocols import actions as protocols_actions
 from ketacare.protocols.models import ProtocolTemplate
 from ketacare.rems import actions as rems_actions
+from ketacare.reports.letters import actions as letter_actions
 from ketacare.scheduling.actions import booking, courses, feeds, waitlist
 from ketacare.testing.clinic import build_clinic
 from ketacare.testing.stock import make_products, receive
@@ -108,6 +113,21 @@ def seeded_clinic(
         therapist, patient.pk, session_at=timezone.now() - dt.timedelta(days=1), duration_minutes=50
     )
     psychotherapy_note = therapy_actions.do_create_psychotherapy_note(therapist, patient.pk, text="Process notes.")
+    signable = ("history_of_present_illness", "mental_status_exam", "risk_assessment", "assessment_and_plan")
+    consultation_note = consultation_actions.do_create_consultation_note(
+        prescriber, patient.pk, consent_discussion="Off-label use discussed", **dict.fromkeys(signable, "Written")
+    )
+    consultation_actions.do_sign_consultation_note(prescriber, consultation_note.pk)
+    consultation_actions.do_add_consultation_note_addendum(prescriber, consultation_note.pk, text="Later")
+    letter = letter_actions.do_create_referral_letter(prescriber, patient.pk, recipient_name="Dr Rivera")
+    document = do_upload_document(
+        admin,
+        patient.pk,
+        upload=SimpleUploadedFile("referral.pdf", b"%PDF-1.4\n%%EOF\n"),
+        category="referral",
+        document_date=patient.today() - dt.timedelta(days=3),
+        title="Referral letter",
+    )
 
     return {
         "patient": patient,
@@ -121,8 +141,14 @@ def seeded_clinic(
         "treatment_day": (clinic.location.pk, first_infusion.starts_at.astimezone(clinic.location.zone).date()),
         "note": note,
         "psychotherapy_note": psychotherapy_note,
+        "consultation_note": consultation_note,
+        "letter": letter,
+        "staff_member": nurse,
+        "document": document,
+        # make_chart's plan had its consents signed (issue 16): the esketamine consent and the REMS enrollment.
+        "signed_consent": SignedConsent.objects.filter(patient=patient).select_related("template").first(),
         "inquiry": None,  # submitted through the API by the test (anonymous, as the public form does)
-        "tokens": {role: bearer(staff[role]) for role in ("clinic_admin", "prescriber", "therapist")}
+        "tokens": {role: bearer(staff[role]) for role in ("clinic_admin", "prescriber", "therapist", "front_desk")}
         | {"patient": bearer(patient.user)},
     }
 
@@ -133,8 +159,15 @@ def urls_for(seeded) -> dict[str, tuple[str, str]]:
     return {
         "/api/v1/inquiries": ("/api/v1/inquiries", "clinic_admin"),
         "/api/v1/inquiries/{inquiry_id}": (f"/api/v1/inquiries/{seeded['inquiry']}", "clinic_admin"),
+        "/api/v1/locations": ("/api/v1/locations", "clinic_admin"),
+        "/api/v1/locations/{location_id}": (f"/api/v1/locations/{seeded['location'].pk}", "clinic_admin"),
         "/api/v1/patients": ("/api/v1/patients", "clinic_admin"),
         "/api/v1/patients/{patient_id}": (f"/api/v1/patients/{patient_id}", "clinic_admin"),
+        "/api/v1/documents/patients/{patient_id}": (f"/api/v1/documents/patients/{patient_id}", "front_desk"),
+        "/api/v1/documents/{document_id}/download": (
+            f"/api/v1/documents/{seeded['document'].pk}/download",
+            "front_desk",
+        ),
         "/api/v1/audit/entries": ("/api/v1/audit/entries", "clinic_admin"),
         "/api/v1/audit/patients/{patient_id}/entries": (
             f"/api/v1/audit/patients/{patient_id}/entries",
@@ -207,6 +240,33 @@ def urls_for(seeded) -> dict[str, tuple[str, str]]:
             f"/api/v1/therapy/psychotherapy-notes/{seeded['psychotherapy_note'].pk}",
             "therapist",
         ),
+        "/api/v1/consultations/patients/{patient_id}/notes": (
+            f"/api/v1/consultations/patients/{patient_id}/notes",
+            "therapist",
+        ),
+        "/api/v1/consultations/notes/{note_id}": (
+            f"/api/v1/consultations/notes/{seeded['consultation_note'].pk}",
+            "therapist",
+        ),
+        "/api/v1/consultations/notes/{note_id}/pdf": (
+            f"/api/v1/consultations/notes/{seeded['consultation_note'].pk}/pdf",
+            "prescriber",
+        ),
+        "/api/v1/letters/patients/{patient_id}": (f"/api/v1/letters/patients/{patient_id}", "clinic_admin"),
+        "/api/v1/letters/{letter_id}": (f"/api/v1/letters/{seeded['letter'].pk}", "clinic_admin"),
+        "/api/v1/letters/{letter_id}/pdf": (f"/api/v1/letters/{seeded['letter'].pk}/pdf", "prescriber"),
+        "/api/v1/consents/templates": ("/api/v1/consents/templates", "prescriber"),
+        "/api/v1/consents/templates/{template_id}": (
+            f"/api/v1/consents/templates/{seeded['signed_consent'].template_id}",
+            "prescriber",
+        ),
+        "/api/v1/consents/patients/{patient_id}": (f"/api/v1/consents/patients/{patient_id}", "prescriber"),
+        "/api/v1/consents/signed/{consent_id}/pdf": (
+            f"/api/v1/consents/signed/{seeded['signed_consent'].pk}/pdf",
+            "prescriber",
+        ),
+        "/api/v1/staff/members": ("/api/v1/staff/members", "clinic_admin"),
+        "/api/v1/staff/members/{user_id}": (f"/api/v1/staff/members/{seeded['staff_member'].pk}", "clinic_admin"),
     }
 
 
@@ -273,6 +333,10 @@ def test_every_get_endpoint_answers_what_the_schema_publishes(client, published_
         url, role = urls[path]
         response = client.get(url, HTTP_AUTHORIZATION=seeded_clinic["tokens"][role])
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        published = document["paths"][path]["get"]["responses"]["200"]["content"]
+        if "application/json" not in published:  # a file download: one of the types it publishes
+            assert response["Content-Type"] in published, (url, response["Content-Type"])
+            continue
         body = response.json()
         assert body not in ([], {}), f"{url} answered nothing: seed data for it"
         if isinstance(body, list):

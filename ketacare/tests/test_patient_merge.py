@@ -5,9 +5,11 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from ketacare.audit.models import AuditAction
+from ketacare.documents.actions import do_upload_document
 from ketacare.measures import actions as measures_actions
 from ketacare.patients import actions as patient_actions
 from ketacare.patients.relations import append_only_labels, patient_relations
@@ -46,6 +48,14 @@ def duplicate(org, make_patient, staff, portland, make_treatment_plan, make_sess
     measures_actions.do_assign_questionnaire(staff["nurse"], record, "gad7", timezone.now() + dt.timedelta(days=1))
     make_session_appointment(record, portland, "iv_infusion", staff["front_desk"])
     therapy_actions.do_create_psychotherapy_note(staff["therapist"], record.pk, text="Session one")
+    do_upload_document(
+        staff["front_desk"],
+        record.pk,
+        upload=SimpleUploadedFile("referral.pdf", b"%PDF-1.4\n%%EOF\n"),
+        category="referral",
+        document_date=record.today(),
+        title="Referral letter",
+    )
     return record
 
 
@@ -63,6 +73,7 @@ def test_merge_moves_every_apps_rows_and_unmerge_restores_them_exactly(staff, su
         "scheduling.appointment",
         "therapy.psychotherapynote",
         "patients.weightmeasurement",
+        "documents.patientdocument",
     ]:
         assert model in moved_models, model
 

@@ -28,12 +28,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.clinics.models import Location, Organisation
+from ketacare.consents import actions as consent_actions
+from ketacare.consents.domain.rules import Coverage
+from ketacare.consents.models import ConsentTemplate
+from ketacare.consents.selectors import template_for_coverage
+from ketacare.consultations import actions as consultation_actions
+from ketacare.consultations.models import NOTE_TEXT_FIELDS as CONSULTATION_NOTE_TEXT_FIELDS
+from ketacare.consultations.models import ConsultationNote
 from ketacare.ledger import actions as ledger_actions
 from ketacare.ledger.models import Product, Registration, Vial
 from ketacare.patients.models import Patient
 from ketacare.protocols.models import ProtocolTemplate
 from ketacare.rems import actions as rems_actions
 from ketacare.rems.models import MonitoringForm, RemsCertification
+from ketacare.reports.letters import actions as letter_actions
+from ketacare.reports.models import ReferralLetter
+from ketacare.testing.consents import signature_data_url
 from ketacare.treatments.models import (
     AdverseEvent,
     DischargeAssessment,
@@ -291,12 +301,93 @@ LEDGER_INVENTORY_PRINTS = [
 ]
 
 
+def consultation_note(hostile, staff, patient, **_):
+    prescriber = staff["prescriber"]
+    write_people(hostile, patient.organisation)
+    note = consultation_actions.do_create_consultation_note(prescriber, patient.pk)
+    # Written while a draft: a signed note refuses the UPDATE (consultations/guard.py).
+    hostile.write_rows(ConsultationNote.objects.filter(pk=note.pk))
+    consultation_actions.do_sign_consultation_note(prescriber, note.pk)
+    consultation_actions.do_add_consultation_note_addendum(
+        prescriber, note.pk, text=hostile.value("ConsultationNoteAddendum.text")
+    )
+    return prescriber, reverse("consultations:note_pdf", kwargs={"pk": note.pk})
+
+
+CONSULTATION_NOTE_PRINTS = [
+    "Patient.first_name",
+    "Patient.last_name",
+    "Patient.record_number",
+    "Organisation.name",
+    "User.first_name",
+    *(f"ConsultationNote.{name}" for name in CONSULTATION_NOTE_TEXT_FIELDS),
+    "ConsultationNoteAddendum.text",
+]
+
+
+def referral_letter(hostile, staff, make_chart, patient, **_):
+    prescriber = staff["prescriber"]
+    make_chart(events=["nausea"])
+    write_people(hostile, patient.organisation)
+    letter = letter_actions.do_create_referral_letter(prescriber, patient.pk, recipient_name="Dr Rivera")
+    hostile.write_rows(ReferralLetter.objects.filter(pk=letter.pk))  # while a draft, as the author edits it
+    letter_actions.do_sign_referral_letter(prescriber, letter.pk)
+    return prescriber, reverse("reports:letter_pdf", kwargs={"pk": letter.pk})
+
+
+REFERRAL_LETTER_PRINTS = [
+    "Patient.first_name",
+    "Patient.last_name",
+    "Patient.record_number",
+    "User.first_name",
+    "ReferralLetter.letterhead_name",
+    "ReferralLetter.letterhead_address",
+    "ReferralLetter.letterhead_phone",
+    "ReferralLetter.recipient_name",
+    "ReferralLetter.recipient_address",
+    "ReferralLetter.body",
+]
+
+
+def signed_consent(hostile, staff, patient, **_):
+    write_people(hostile, patient.organisation)
+    builtin = template_for_coverage(patient.organisation_id, Coverage.KETAMINE_IV)
+    own = consent_actions.do_new_consent_template_version(staff["clinic_admin"], builtin.pk, major=False)
+    hostile.write_rows(ConsentTemplate.objects.filter(pk=own.pk))  # the clinic's text, as its admin typed it
+    nurse = staff["nurse"]
+    nurse.refresh_from_db()
+    consent = consent_actions.do_sign_consent(
+        nurse,
+        patient.pk,
+        template_id=own.pk,
+        typed_name=hostile.value("SignedConsent.typed_name", 200),
+        signature_data_url=signature_data_url(),
+        channel="kiosk",
+    )
+    return nurse, reverse("consents:pdf", args=[consent.pk])
+
+
+SIGNED_CONSENT_PRINTS = [
+    "Patient.first_name",
+    "Patient.last_name",
+    "Patient.record_number",
+    "Organisation.name",
+    "User.first_name",
+    "ConsentTemplate.title",
+    "ConsentTemplate.body_markdown",
+    "SignedConsent.typed_name",
+]
+
+
 PDFS = {
     "session record": (session_record, SESSION_RECORD_PRINTS),
     "REMS monitoring form": (rems_form, REMS_FORM_PRINTS),
     "progress summary": (progress_summary, PROGRESS_SUMMARY_PRINTS),
     "ledger dispensing log": (ledger_dispensing_log, LEDGER_DISPENSING_PRINTS),
     "ledger inventory": (ledger_inventory, LEDGER_INVENTORY_PRINTS),
+    "consultation note": (consultation_note, CONSULTATION_NOTE_PRINTS),
+    "referral letter": (referral_letter, REFERRAL_LETTER_PRINTS),
+    "signed consent": (signed_consent, SIGNED_CONSENT_PRINTS),
 }
 
 

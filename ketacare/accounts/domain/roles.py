@@ -56,6 +56,8 @@ class Permission(StrEnum):
     OUTBOX_VIEW = "outbox.view"  # failed and retrying mail (safety mail), and "retry now"
     OUTBOX_VIEW_ALL = "outbox.view_all"  # every kind of mail, not only safety mail
     API_TOKEN_MANAGE = "api_token.manage"
+    STAFF_MANAGE = "staff.manage"  # invite, change, deactivate, unlock staff; reset their two-factor
+    PORTAL_ACCOUNTS_MANAGE = "portal_accounts.manage"  # invite patients to the portal, end their access
     PROTOCOLS_MANAGE = "protocols.manage"
     PLANS_MANAGE = "plans.manage"
     PLANS_VIEW = "plans.view"
@@ -84,6 +86,12 @@ class Permission(StrEnum):
     REMS_FINALISE = "rems.finalise"
     THERAPY_NOTE_VIEW = "therapy.note_view"
     THERAPY_NOTE_WRITE = "therapy.note_write"
+    CONSULTATION_NOTE_VIEW = "consultations.note_view"
+    CONSULTATION_NOTE_WRITE = "consultations.note_write"
+    REFERRAL_LETTER_VIEW = "reports.letter_view"
+    REFERRAL_LETTER_WRITE = "reports.letter_write"
+    CONSENT_TEMPLATES_MANAGE = "consents.templates_manage"
+    CONSENTS_COLLECT = "consents.collect"  # hand the tablet to sign, witness, record a revocation
 
 
 _ALL_STAFF = STAFF_ROLES
@@ -112,6 +120,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.OUTBOX_VIEW_ALL: frozenset({Role.CLINIC_ADMIN}),
     # Staff create and revoke their own REST API tokens; the portal has no API.
     Permission.API_TOKEN_MANAGE: _ALL_STAFF,
+    # Who works here and with which role is the clinic's decision; front desk, who registers patients,
+    # also opens and closes their portal accounts.
+    Permission.STAFF_MANAGE: frozenset({Role.CLINIC_ADMIN}),
+    Permission.PORTAL_ACCOUNTS_MANAGE: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     # Protocol templates are clinic policy; treatment plans and doses are prescribing.
     Permission.PROTOCOLS_MANAGE: frozenset({Role.CLINIC_ADMIN}),
     Permission.PLANS_MANAGE: frozenset({Role.PRESCRIBER}),
@@ -150,6 +162,20 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # author and the treating prescriber by the therapy selectors.
     Permission.THERAPY_NOTE_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
     Permission.THERAPY_NOTE_WRITE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    # The psychiatric consultation is written and signed by the prescriber who decides on treatment.
+    # Clinicians who treat the patient read it: nurses (risk and plan at the chair) and therapists
+    # (integration work builds on the history and risk assessment). Front desk and clinic admins do
+    # not: a psychiatric evaluation is beyond what scheduling or running the clinic needs
+    # (HIPAA minimum necessary, 45 CFR 164.502(b)).
+    Permission.CONSULTATION_NOTE_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
+    Permission.CONSULTATION_NOTE_WRITE: frozenset({Role.PRESCRIBER}),
+    # A letter to the referring clinician carries the progress summary's facts: read by those who
+    # may read that summary (the export or the session charts; not front desk), signed by a prescriber.
+    Permission.REFERRAL_LETTER_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN}),
+    Permission.REFERRAL_LETTER_WRITE: frozenset({Role.PRESCRIBER}),
+    # Consent texts are clinic policy; every role that meets patients collects signatures and revocations.
+    Permission.CONSENT_TEMPLATES_MANAGE: frozenset({Role.CLINIC_ADMIN}),
+    Permission.CONSENTS_COLLECT: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
 }
 
 

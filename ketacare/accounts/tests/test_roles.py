@@ -41,6 +41,12 @@ PINNED = {
     Permission.CLINIC_PAGES_EDIT: {CA},
     Permission.ORGANISATION_SETTINGS: {CA},
     Permission.API_TOKEN_MANAGE: {FD, NU, PR, TH, CA},
+    Permission.CONSULTATION_NOTE_VIEW: {NU, PR, TH},
+    Permission.CONSULTATION_NOTE_WRITE: {PR},
+    Permission.REFERRAL_LETTER_VIEW: {NU, PR, TH, CA},
+    Permission.REFERRAL_LETTER_WRITE: {PR},
+    Permission.STAFF_MANAGE: {CA},
+    Permission.PORTAL_ACCOUNTS_MANAGE: {FD, CA},
 }
 
 

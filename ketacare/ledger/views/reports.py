@@ -7,7 +7,6 @@ from django.shortcuts import render
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required
 from ketacare.ledger import forms
-from ketacare.ledger.report_files import report_csv, report_pdf
 from ketacare.ledger.selectors.reports import build_report
 from ketacare.ledger.selectors.stock import access_location
 from ketacare.lib.forms import show_errors
@@ -34,6 +33,9 @@ def export(request, pk: int):
         except ValidationError as exc:
             show_errors(form, exc)
         else:
+            # reportlab loads with the first PDF, not in every worker.
+            from ketacare.ledger.report_files import report_csv, report_pdf
+
             if form.cleaned_data["format"] == "csv":
                 response = HttpResponse(report_csv(built), content_type="text/csv; charset=utf-8")
             else:

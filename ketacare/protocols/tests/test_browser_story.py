@@ -20,7 +20,9 @@ from ketacare.protocols.models import TreatmentPlan
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_candidacy_to_plan_to_dose_override(page: Page, live_server, staff, patient, intake_answers, browser_sign_in):
+def test_candidacy_to_plan_to_dose_override(
+    page: Page, live_server, staff, patient, intake_answers, browser_sign_in, sign_consents_for_route
+):
     # A transactional test starts from an empty database: put the built-in protocols back.
     seed_protocols()
     answers, trials = intake_answers
@@ -38,6 +40,9 @@ def test_candidacy_to_plan_to_dose_override(page: Page, live_server, staff, pati
     iv.get_by_role("button", name="Record decision").click()
     expect(page.locator("#decisions")).to_contain_text(re.compile("approve", re.I))
     assert CandidacyDecision.objects.filter(patient=patient, route="ketamine_iv", decision="approve").exists()
+
+    # The patient has signed the IV consent (issue 16: consents' own story signs it on the tablet).
+    sign_consents_for_route(patient, "iv", staff["nurse"])
 
     # A plan from the IV template at 0.9 mg/kg: above the 0.75 mg/kg maximum, so blocked.
     page.goto(f"{base}/protocols/patients/{patient.pk}/plans/")

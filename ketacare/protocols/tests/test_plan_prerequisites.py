@@ -85,12 +85,13 @@ def test_where_the_clinic_allows_it_a_prescriber_overrides_with_a_reason_and_it_
     assert not TreatmentPlan.objects.exists()
 
     plan = create(staff, weighed_patient, iv_template, override_reason="Transferred from another clinic's approval")
-    assert set(plan.prerequisites_overridden) == {"candidacy", "weight"}
+    # Nothing signed either: the consent (issue 16) is overridden with the rest.
+    assert set(plan.prerequisites_overridden) == {"candidacy", "weight", "consent"}
     assert plan.prerequisites_override_reason == "Transferred from another clinic's approval"
     [entry] = [e for e in audit_entries(patient=weighed_patient) if e.detail.get("prerequisites_override")]
     assert entry.actor == staff["prescriber"] and entry.object_type == "protocols.treatmentplan"
     assert entry.detail["reason"] == "Transferred from another clinic's approval"
-    assert set(entry.detail["missing"]) == {"candidacy", "weight"}
+    assert set(entry.detail["missing"]) == {"candidacy", "weight", "consent"}
 
     # Starting it is checked again and needs its own reason.
     with pytest.raises(ValidationError):

@@ -80,3 +80,23 @@ def access_progress_summary_by_patient_id(user, patient_id: int) -> ProgressSumm
         adverse_events=events,
         integration_sessions=ProgressNote.objects.filter(patient=patient, status=NoteStatus.SIGNED).count(),
     )
+
+
+def score_lines(summary: ProgressSummary) -> list[str]:
+    """Each instrument's latest score against its baseline, one line each (the PDF and referral letters)."""
+    lines = []
+    for trend in summary.trends:
+        latest = trend.latest
+        if latest is None:
+            continue
+        baseline = next((row for row in trend.rows if row.is_baseline), None)
+        # Instruments without severity bands (CADSS, MOAA/S) have no severity to print.
+        band = next((band.label for band in trend.instrument.bands if band.code == latest.severity), latest.severity)
+        severity = f" ({band})" if band else ""
+        line = f"{trend.instrument.name}: latest {latest.total}{severity} on {latest.on:%Y-%m-%d}"
+        if baseline is not None:
+            line += f"; baseline {baseline.total} on {baseline.on:%Y-%m-%d}"
+        if latest.percent_change is not None:
+            line += f"; change {latest.percent_change:+.0f}%"
+        lines.append(line)
+    return lines

@@ -54,6 +54,15 @@ def do_revoke_calendar_feed(actor, feed_id: int) -> CalendarFeed:
     return feed
 
 
+def revoke_feeds_of(owner) -> list[CalendarFeed]:
+    """Revoke every live feed of `owner` (a leaver: their URLs answer 404 from now on, and stay dead if
+    they are reactivated); the revoked feeds. No permission check and no audit: the calling action
+    (staff's deactivation) does both, in its transaction."""
+    feeds = list(CalendarFeed.objects.select_for_update().filter(owner=owner, revoked_at__isnull=True))
+    CalendarFeed.objects.filter(pk__in=[feed.pk for feed in feeds]).update(revoked_at=timezone.now())
+    return feeds
+
+
 def do_serve_calendar_feed(token: str) -> bytes:
     """The iCalendar body for a feed URL (the token is the credential): the feed's last use is
     recorded and the read audited under its owner; 404 as selectors.feeds.live_feed_by_token says."""

@@ -170,14 +170,22 @@ def do_save_chair(
 def do_set_staff_skills(actor, staff_id: int, skills: list[str]) -> list[str]:
     require_permission(actor, Permission.SCHEDULE_RESOURCES_MANAGE)
     person = access_staff_by_id(actor, staff_id, permission=Permission.SCHEDULE_RESOURCES_MANAGE)
+    wanted = replace_staff_skills(person, skills)
+    record_event(actor, AuditAction.UPDATE, person, detail={"skills": wanted})
+    return wanted
+
+
+def replace_staff_skills(person, skills) -> list[str]:
+    """Give `person` exactly `skills` (sorted in the answer); an unknown skill is a ValidationError
+    naming "skills". No permission check and no audit: the calling action does both (here, and the
+    staff app's invitation and change, which also reach invited, not yet active, staff)."""
     unknown = [s for s in skills if s not in Skill.values]
     if unknown:
-        raise ValidationError({"skills": f"Unknown skill: {', '.join(unknown)}."})
+        raise ValidationError({"skills": f"Unknown skill: {', '.join(map(str, unknown))}."})
     wanted = set(skills)
     StaffSkill.objects.filter(user=person).exclude(skill__in=wanted).delete()
     have = set(StaffSkill.objects.filter(user=person).values_list("skill", flat=True))
     StaffSkill.objects.bulk_create(StaffSkill(user=person, skill=s) for s in sorted(wanted - have))
-    record_event(actor, AuditAction.UPDATE, person, detail={"skills": sorted(wanted)})
     return sorted(wanted)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
@@ -22,6 +23,7 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.accounts.selectors import staff_of_organisation
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.clinics.hooks import BlockingItem
 from ketacare.clinics.models import Location
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
@@ -40,6 +42,7 @@ from ketacare.scheduling.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentKind,
+    AppointmentStatus,
     AppointmentType,
     Chair,
     ClosedDate,
@@ -452,3 +455,29 @@ def staff_calendar(user, staff_id: int, day_from: dt.date, span_days: int, zone)
         date = day_from + dt.timedelta(days=offset)
         days.append((date, by_day[date], shifts[date.weekday()]))
     return StaffCalendar(person=person, zone=zone, days=days, day_from=day_from, span_days=span_days)
+
+
+def location_archive_blockers(location: Location) -> list[BlockingItem]:
+    """The appointments still to come (or under way) at `location`, each with its page: a location is
+    not archived, nor its zone changed, while any exists (clinics/hooks.py; registered in apps.py).
+    Asked inside the clinic admin's archive action, which has checked the permission and organisation."""
+    upcoming = (
+        Appointment.objects.filter(
+            location=location,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
+            ends_at__gt=timezone.now(),
+        )
+        .select_related("patient", "appointment_type")
+        .order_by("starts_at", "pk")
+    )
+    zone = location.zone
+    return [
+        BlockingItem(
+            label=(
+                f"{appointment.starts_at.astimezone(zone):%a %d %b %Y %H:%M %Z}: "
+                f"{appointment.appointment_type.name}, {appointment.patient.full_name}"
+            ),
+            url=reverse("scheduling:appointment_detail", args=[appointment.pk]),
+        )
+        for appointment in upcoming
+    ]

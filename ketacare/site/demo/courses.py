@@ -17,6 +17,7 @@ from ketacare.scheduling.actions.courses import do_book_course
 from ketacare.scheduling.actions.waitlist import do_add_to_waitlist
 from ketacare.scheduling.models import AppointmentKind, AppointmentType
 from ketacare.site.demo.candidacy import approve_route, save_intake
+from ketacare.site.demo.consents import sign_consents_for_plan
 from ketacare.site.demo.organisation_and_staff import DemoClinic
 
 # Induction patients whose IV course is planned and booked (the rest are still being planned).
@@ -57,7 +58,7 @@ def book_courses(clinic: DemoClinic, patients: list[Patient], appointment_types:
 
 def _start_iv_plan(clinic: DemoClinic, patient: Patient, *, start_days_ahead: int):
     """The lawful way to an active IV plan: the intake, the prescriber's approval of the route, today's
-    weight, then the plan, started."""
+    weight, the signed consent, then the plan, started."""
     location = patient.home_location
     nurse, prescriber = clinic.clinicians(location.name)
     today = timezone.localdate(timezone=location.zone)
@@ -65,6 +66,7 @@ def _start_iv_plan(clinic: DemoClinic, patient: Patient, *, start_days_ahead: in
     save_intake(nurse, patient, today, weight_kg=latest.weight_kg)
     approve_route(prescriber, patient, Route.KETAMINE_IV)
     template = next(t for t in list_current_templates(prescriber) if t.code == IV_TEMPLATE_CODE)
+    sign_consents_for_plan(nurse, patient, template.route)
     start = today + dt.timedelta(days=start_days_ahead)
     plan = do_create_plan_from_template(prescriber, patient.pk, template_id=template.pk, start_date=start)
     return do_change_plan_status(prescriber, plan.pk, status="active", reason="Consent signed; induction starts")

@@ -39,6 +39,7 @@ from ketacare.scheduling.actions.booking import do_book_appointment, do_check_in
 from ketacare.scheduling.actions.courses import CourseDoesNotFit, do_book_course
 from ketacare.scheduling.models import Appointment, AppointmentKind, AppointmentType
 from ketacare.site.demo.candidacy import approve_route, save_intake
+from ketacare.site.demo.consents import sign_consents_for_plan
 from ketacare.site.demo.ledger import restock
 from ketacare.site.demo.organisation_and_staff import BOSTON, PORTLAND, DemoClinic
 from ketacare.site.demo.patients import FIRST_NAMES, LAST_NAMES, register_patient
@@ -185,6 +186,7 @@ class PastYear:
             start_date = self.timeline.open_day(location, start_date + dt.timedelta(days=-start_date.weekday() % 7))
         visit.first_treatment_on = start_date
         template = next(t for t in list_current_templates(prescriber) if t.code == TEMPLATE_CODES[spec.route])
+        sign_consents_for_plan(nurse, patient, template.route)
         plan = do_create_plan_from_template(prescriber, patient.pk, template_id=template.pk, start_date=start_date)
         plan = do_change_plan_status(prescriber, plan.pk, status="active", reason="Consent signed; induction starts")
         _move(prescriber, patient, CareStage.INDUCTION, "Plan started; induction course booked")

@@ -1,9 +1,10 @@
 """The demo organisation, its two locations and the staff logins.
 
-No action creates an organisation, a location or an account (a real installation makes its first
-ones with `ketacare add_user --create-organisation`, which also writes the rows itself), so they are
-written here with an audit entry each, marked `via`. Everything after this step goes through the
-apps' actions.
+The organisation and its first location are made as a real clinic's first run makes them
+(`ketacare create_organisation`: clinics.actions, audited `via`); the logins are written here with a
+known password, each with an audit entry marked `via`. Then the clinic admin does the rest through the
+actions, as in the pages: the clinic's contact and crisis text, the first location's address, the
+second location. Everything after this step goes through the apps' actions.
 """
 
 import datetime as dt
@@ -15,6 +16,12 @@ from django.contrib.auth import get_user_model
 from ketacare.accounts.domain.roles import Role
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.clinics.actions import (
+    create_organisation_with_location,
+    do_create_location,
+    do_update_location,
+    do_update_organisation_settings,
+)
 from ketacare.clinics.models import Location, Organisation
 
 DEMO_SEED = 20260101
@@ -100,31 +107,42 @@ class DemoClinic:
 
 
 def create_organisation_and_staff(rng: random.Random) -> DemoClinic:
-    organisation = Organisation.objects.create(
+    first, *others = LOCATIONS
+    organisation, first_location = create_organisation_with_location(
         name="Harbor Ketamine Clinic",
         slug="harbor",
+        time_zone=LOCATIONS[first]["time_zone"],
+        location_name=first,
+        via=VIA,
+    )
+    Organisation.objects.filter(pk=organisation.pk).update(demo_seed=DEMO_SEED)  # not a setting: no action
+    clinic = DemoClinic(rng=rng, organisation=organisation)
+    clinic.locations[first] = first_location
+    # The clinic admin (who works at the first location) first: they set up the rest.
+    username, role, first_name, last_name, title, _ = next(row for row in STAFF if row[1] == Role.CLINIC_ADMIN)
+    admin = create_login(organisation, username, role, first_name, last_name, title=title, home_location=first_location)
+    clinic.users[username] = admin
+    organisation = do_update_organisation_settings(
+        admin,
+        organisation,
         phone="(503) 555-0100",
         email="hello@harbor-clinic.example.com",
         website="https://harbor-clinic.example.com",
         crisis_text=CRISIS_TEXT,
-        demo_seed=DEMO_SEED,
     )
-    record_event(None, AuditAction.CREATE, organisation, organisation=organisation, detail={"via": VIA})
-    clinic = DemoClinic(rng=rng, organisation=organisation)
-    for name, spec in LOCATIONS.items():
-        location = Location.objects.create(
-            organisation=organisation,
-            name=name,
-            time_zone=spec["time_zone"],
-            address=spec["address"],
-            phone=spec["phone"],
+    clinic.organisation = organisation
+    spec = LOCATIONS[first]
+    clinic.locations[first] = do_update_location(admin, first_location.pk, address=spec["address"], phone=spec["phone"])
+    for name in others:
+        spec = LOCATIONS[name]
+        clinic.locations[name] = do_create_location(
+            admin, name=name, time_zone=spec["time_zone"], address=spec["address"], phone=spec["phone"]
         )
-        record_event(None, AuditAction.CREATE, location, organisation=organisation, detail={"via": VIA})
-        clinic.locations[name] = location
-    for username, role, first, last, title, where in STAFF:
-        clinic.users[username] = create_login(
-            organisation, username, role, first, last, title=title, home_location=clinic.locations[where]
-        )
+    for username, role, first_name, last_name, title, where in STAFF:
+        if username not in clinic.users:
+            clinic.users[username] = create_login(
+                organisation, username, role, first_name, last_name, title=title, home_location=clinic.locations[where]
+            )
     return clinic
 
 

@@ -35,7 +35,6 @@ from ketacare.treatments.forms import (
     colleague_choices,
 )
 from ketacare.treatments.models import CheckItem, SessionStatus
-from ketacare.treatments.record_pdf import session_record_pdf
 from ketacare.treatments.selectors import (
     access_session_by_id,
     discharge_gaps,
@@ -190,6 +189,9 @@ def step(request, pk: int, name: str):
 def record_pdf(request, pk: int):
     session = access_session_by_id(request.user, pk, audit=False)
     record_event(request.user, AuditAction.EXPORT, session, patient=session.patient, detail={"format": "pdf"})
+    # reportlab loads with the first PDF, not in every worker.
+    from ketacare.treatments.record_pdf import session_record_pdf
+
     response = HttpResponse(session_record_pdf(session), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="session-{session.pk}.pdf"'
     return response

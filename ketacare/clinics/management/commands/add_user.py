@@ -10,7 +10,8 @@ from django.db import transaction
 from ketacare.accounts.domain.roles import Role
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
-from ketacare.clinics.models import Location, Organisation
+from ketacare.clinics.actions import create_organisation_with_location
+from ketacare.clinics.models import Organisation
 
 
 def _fail(message: str):
@@ -19,9 +20,10 @@ def _fail(message: str):
 
 class Command(BaseCommand):
     help = (
-        "Create a staff account. With --create-organisation it also creates the organisation and "
-        "its first location (the first clinic admin of a new installation). The password comes "
-        "from KETACARE_NEW_USER_PASSWORD or is asked for."
+        "Create a staff account with a password from KETACARE_NEW_USER_PASSWORD (or asked for), for "
+        "scripts and break-glass access; staff are otherwise invited in the pages. With "
+        "--create-organisation it also creates the organisation and its first location (a new clinic "
+        "usually starts with `ketacare create_organisation`, which mails no password around)."
     )
 
     def add_arguments(self, parser):
@@ -73,11 +75,11 @@ class Command(BaseCommand):
             return organisation
         if not options["location"]:
             _fail("location: --location is required with --create-organisation")
-        organisation = Organisation(name=options["create_organisation"], slug=slug)
-        organisation.full_clean()
-        organisation.save()
-        location = Location(organisation=organisation, name=options["location"], time_zone=options["time_zone"])
-        location.full_clean()
-        location.save()
-        record_event(None, AuditAction.CREATE, organisation, organisation=organisation)
+        organisation, _ = create_organisation_with_location(
+            name=options["create_organisation"],
+            slug=slug,
+            time_zone=options["time_zone"],
+            location_name=options["location"],
+            via="ketacare add_user",
+        )
         return organisation

@@ -48,6 +48,9 @@ class Command(BaseCommand):
             f"{host}:{port}",
             "--workers",
             str(workers),
+            # Import the app once in the master and fork the workers from it: they share its memory
+            # (Django, the apps, the templates' code) instead of each importing it on its first request.
+            "--preload",
             "--access-logfile",
             "-",
             "--forwarded-allow-ips",

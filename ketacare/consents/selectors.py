@@ -1,0 +1,240 @@
+"""Access-checked reads of consent texts and signed consents, and the consent gate's checks.
+
+- staff see their own organisation's templates (and the built-ins) and patients' consents; a patient
+  sees only their own consents and the texts they may sign; anything else is 404;
+- reads of a patient's consents and PDFs are audited;
+- plan_consent_problem and session_consent_problems are the gate (registered in apps.py).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.permissions import require_permission
+from ketacare.audit.actions import record_event
+from ketacare.audit.models import AuditAction
+from ketacare.candidacy.selectors import approved_routes
+from ketacare.consents.domain.rules import COVERAGE_LABELS, Coverage, is_superseded, required_coverage
+from ketacare.consents.models import ConsentTemplate, SignedConsent
+from ketacare.lib.ids import db_id_or_zero
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.prerequisites import CANDIDACY_ROUTE
+
+EXPIRING_WITHIN = dt.timedelta(days=30)
+
+
+def _templates_of_organisation(organisation_id: int | None) -> QuerySet[ConsentTemplate]:
+    return ConsentTemplate.objects.filter(Q(organisation__isnull=True) | Q(organisation_id=organisation_id))
+
+
+def current_templates_of(organisation_id: int | None) -> dict[str, ConsentTemplate]:
+    """The newest active version of each consent the clinic uses, by key; its own versions hide the built-in,
+    also once the clinic has retired them all (do_retire_consent_template)."""
+    rows = list(_templates_of_organisation(organisation_id))
+    own_keys = {t.key for t in rows if not t.is_builtin}
+    current: dict[str, ConsentTemplate] = {}
+    for template in sorted(rows, key=lambda t: (t.version_major, t.version_minor), reverse=True):
+        if not template.is_active or (template.is_builtin and template.key in own_keys):
+            continue
+        current.setdefault(template.key, template)
+    return dict(sorted(current.items(), key=lambda item: item[1].title))
+
+
+def template_for_coverage(organisation_id: int | None, coverage: Coverage) -> ConsentTemplate | None:
+    """The clinic's current text that covers `coverage` (the first by title), or None."""
+    for template in current_templates_of(organisation_id).values():
+        if coverage.value in template.covers:
+            return template
+    return None
+
+
+def visible_templates(user) -> QuerySet[ConsentTemplate]:
+    """Every version of the built-ins and of the user's organisation's texts (staff and patients alike)."""
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return ConsentTemplate.objects.none()
+    return _templates_of_organisation(user.organisation_id).select_related("created_by")
+
+
+def list_current_templates(user) -> list[ConsentTemplate]:
+    require_permission(user, Permission.PATIENT_VIEW)
+    return list(current_templates_of(user.organisation_id).values())
+
+
+def list_all_template_versions(user) -> list[ConsentTemplate]:
+    require_permission(user, Permission.PATIENT_VIEW)
+    return list(visible_templates(user))
+
+
+def access_template_by_id(user, template_id) -> ConsentTemplate:
+    template = visible_templates(user).filter(pk=db_id_or_zero(template_id)).first()
+    if template is None:
+        raise Http404("No such consent text")
+    return template
+
+
+# ---------------------------------------------------------------- a patient's consents and their state
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    consent: SignedConsent
+    state: str  # valid, expiring, expired, superseded, revoked
+    label: str
+
+
+@dataclass(frozen=True)
+class MissingConsent:
+    coverage: Coverage
+    label: str
+    template: ConsentTemplate | None  # the clinic's text to sign, None when it has none
+
+
+@dataclass(frozen=True)
+class PatientConsents:
+    patient: Patient
+    rows: list[ConsentState]
+    missing: list[MissingConsent] = field(default_factory=list)
+    templates: list[ConsentTemplate] = field(default_factory=list)
+
+
+def _state(consent: SignedConsent, current: dict[str, ConsentTemplate], now: dt.datetime) -> ConsentState:
+    if hasattr(consent, "revocation"):
+        return ConsentState(consent, "revoked", "Revoked")
+    if consent.expires_at is not None and consent.expires_at <= now:
+        return ConsentState(consent, "expired", "Expired")
+    newest = current.get(consent.template.key)
+    if is_superseded(consent.template.version_major, newest.version_major if newest else None):
+        return ConsentState(consent, "superseded", f"Superseded by version {newest.version}")
+    if consent.expires_at is not None and consent.expires_at - now <= EXPIRING_WITHIN:
+        return ConsentState(consent, "expiring", "Valid, expiring within 30 days")
+    return ConsentState(consent, "valid", "Valid")
+
+
+def consent_states(patient: Patient, now: dt.datetime | None = None) -> list[ConsentState]:
+    """Every consent the patient signed, newest first, with its state now."""
+    now = now or timezone.now()
+    current = current_templates_of(patient.organisation_id)
+    consents = (
+        SignedConsent.objects.filter(patient=patient)
+        .select_related("template", "signed_by", "witness", "revocation", "revocation__revoked_by")
+        .defer("pdf", "signature_png", "text_signed")
+    )
+    return [_state(consent, current, now) for consent in consents]
+
+
+def covered_now(patient: Patient) -> set[str]:
+    """The coverage values of the patient's consents that are valid now."""
+    covered: set[str] = set()
+    for row in consent_states(patient):
+        if row.state in ("valid", "expiring"):
+            covered.update(row.consent.template.covers)
+    return covered
+
+
+def missing_consents(patient: Patient, route: str) -> list[MissingConsent]:
+    """What a plan or session on `route` still needs signed, with the clinic's text for each."""
+    needed = required_coverage(route)
+    if not needed:
+        return []
+    covered = covered_now(patient)
+    return [
+        MissingConsent(coverage, COVERAGE_LABELS[coverage], template_for_coverage(patient.organisation_id, coverage))
+        for coverage in needed
+        if coverage.value not in covered
+    ]
+
+
+def describe_missing(patient: Patient, missing: list[MissingConsent]) -> str:
+    """One sentence per missing consent naming it and where to sign it."""
+    where = reverse("consents:patient", args=[patient.pk])
+    sentences = []
+    for item in missing:
+        if item.template is None:
+            sentences.append(
+                f"No valid signed consent for {item.label}, and the clinic has no consent text covering it: "
+                "a clinic admin adds one under Consent texts."
+            )
+        else:
+            sentences.append(
+                f"No valid signed consent for {item.label}: the patient signs “{item.template.title}” "
+                f"(on the clinic tablet from the chart's Consents section, {where}, or in the patient portal)."
+            )
+    return " ".join(sentences)
+
+
+def plan_consent_problem(patient: Patient, template) -> str:
+    """The plan prerequisite registered with protocols: '' when the route's consents are signed and valid."""
+    return describe_missing(patient, missing_consents(patient, template.route))
+
+
+def session_consent_problems(session) -> list[str]:
+    """The start check registered with treatments: asked before every dose and device."""
+    problem = describe_missing(session.patient, missing_consents(session.patient, session.route))
+    return [problem] if problem else []
+
+
+def _plan_routes(patient: Patient) -> set[str]:
+    """Routes of the patient's proposed, active and paused plans (read through the reverse relation), and
+    the routes a prescriber approved at candidacy, whose plan is the next step."""
+    plans = patient.treatment_plans.filter(status__in=("proposed", "active", "paused")).select_related("template")
+    approved = set(approved_routes(patient))
+    return {plan.template.route for plan in plans} | {
+        route.value for route, candidacy_route in CANDIDACY_ROUTE.items() if candidacy_route in approved
+    }
+
+
+def patient_consents(patient: Patient) -> PatientConsents:
+    """Rows, what the patient's current plans still need, and the texts that may be signed."""
+    rows = consent_states(patient)
+    missing: list[MissingConsent] = []
+    for route in sorted(_plan_routes(patient)):
+        for item in missing_consents(patient, route):
+            if item.coverage not in {m.coverage for m in missing}:
+                missing.append(item)
+    return PatientConsents(patient, rows, missing, list(current_templates_of(patient.organisation_id).values()))
+
+
+def access_consents_by_patient_id(user, patient_id) -> PatientConsents:
+    """The patient's consents for staff with PATIENT_VIEW or the patient themself (audited as a list)."""
+    patient = access_patient_by_id(user, db_id_or_zero(patient_id), audit=False)
+    record_event(
+        user, AuditAction.LIST, object_type="consents.signedconsent", patient=patient, organisation=patient.organisation
+    )
+    return patient_consents(patient)
+
+
+def _visible_consents(user) -> QuerySet[SignedConsent]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return SignedConsent.objects.none()
+    if user.may(Permission.OWN_RECORD_VIEW):
+        return SignedConsent.objects.filter(patient__user=user)
+    if user.may(Permission.PATIENT_VIEW) and user.organisation_id is not None:
+        return SignedConsent.objects.filter(patient__organisation_id=user.organisation_id)
+    return SignedConsent.objects.none()
+
+
+def access_signed_consent_by_id(user, consent_id, *, purpose: AuditAction = AuditAction.VIEW) -> SignedConsent:
+    """One signed consent (PDF included) if `user` may see it, audited; 404 otherwise."""
+    consent = (
+        _visible_consents(user)
+        .select_related("patient", "patient__organisation", "template", "signed_by", "witness", "revocation")
+        .filter(pk=db_id_or_zero(consent_id))
+        .first()
+    )
+    if consent is None:
+        raise Http404("No such signed consent")
+    record_event(user, purpose, consent, patient=consent.patient)
+    return consent
+
+
+def own_patient(user) -> Patient | None:
+    """The signed-in patient's own record (the portal), or None."""
+    if not getattr(user, "is_authenticated", False) or not user.may(Permission.OWN_RECORD_VIEW):
+        return None
+    return Patient.objects.filter(user=user, merged_into__isnull=True).select_related("organisation").first()
