@@ -311,6 +311,7 @@ def do_retire_consent_template(actor, template_id, *, reason) -> ConsentTemplate
     if not any(row.is_active for row in versions):
         raise ValidationError({"template_id": "This consent text is already retired."})
     versions.update(is_active=False)
+    template.refresh_from_db(fields=["is_active"])
     record_event(
         actor, AuditAction.STATUS_CHANGE, template, detail={"key": template.key, "retired": True, "reason": reason}
     )

@@ -12,6 +12,7 @@ from ketacare.consents.schemas import (
     ConsentRevokeIn,
     ConsentTemplateIn,
     ConsentTemplateOut,
+    ConsentTemplateRetireIn,
     ConsentTemplateVersionIn,
     PatientConsentsOut,
     revocation_out,
@@ -68,6 +69,13 @@ def new_consent_template_version(request, payload: ConsentTemplateVersionIn, tem
         request.auth, template_id, major=payload.major, **payload.changes()
     )
     return 201, template_out(template)
+
+
+@router.post("/templates/{template_id}/retire", response={200: ConsentTemplateOut, **WRITE_ERRORS})
+def retire_consent_template(request, payload: ConsentTemplateRetireIn, template_id: int = PathId):
+    """Retire every version of one of the clinic's texts (clinic admins): no patient is asked to sign it; signatures
+    given on it stay valid until they expire. A built-in example is refused (make the clinic's version first)."""
+    return template_out(actions.do_retire_consent_template(request.auth, template_id, reason=payload.reason))
 
 
 @router.get("/patients/{patient_id}", response={200: PatientConsentsOut, **READ_ERRORS})

@@ -99,6 +99,10 @@ class ConsentRevokeIn(Schema):
     reason: ConsentReason
 
 
+class ConsentTemplateRetireIn(Schema):
+    reason: ConsentReason
+
+
 def template_out(template) -> dict:
     return {
         **{name: getattr(template, name) for name in ConsentTemplateOut.model_fields if name != "is_builtin"},

@@ -48,10 +48,11 @@ def current_templates_of(organisation_id: int | None) -> dict[str, ConsentTempla
 
 def template_for_coverage(organisation_id: int | None, coverage: Coverage) -> ConsentTemplate | None:
     """The clinic's current text that covers `coverage` (the first by title), or None."""
-    for template in current_templates_of(organisation_id).values():
-        if coverage.value in template.covers:
-            return template
-    return None
+    return _covering(current_templates_of(organisation_id), coverage)
+
+
+def _covering(current: dict[str, ConsentTemplate], coverage: Coverage) -> ConsentTemplate | None:
+    return next((template for template in current.values() if coverage.value in template.covers), None)
 
 
 def visible_templates(user) -> QuerySet[ConsentTemplate]:
@@ -116,10 +117,13 @@ def _state(consent: SignedConsent, current: dict[str, ConsentTemplate], now: dt.
     return ConsentState(consent, "valid", "Valid")
 
 
-def consent_states(patient: Patient, now: dt.datetime | None = None) -> list[ConsentState]:
-    """Every consent the patient signed, newest first, with its state now."""
+def consent_states(
+    patient: Patient, now: dt.datetime | None = None, current: dict[str, ConsentTemplate] | None = None
+) -> list[ConsentState]:
+    """Every consent the patient signed, newest first, with its state now (`current`: the clinic's current
+    texts, when the caller has read them already)."""
     now = now or timezone.now()
-    current = current_templates_of(patient.organisation_id)
+    current = current_templates_of(patient.organisation_id) if current is None else current
     consents = (
         SignedConsent.objects.filter(patient=patient)
         .select_related("template", "signed_by", "witness", "revocation", "revocation__revoked_by")
@@ -130,8 +134,12 @@ def consent_states(patient: Patient, now: dt.datetime | None = None) -> list[Con
 
 def covered_now(patient: Patient) -> set[str]:
     """The coverage values of the patient's consents that are valid now."""
+    return _covered_by(consent_states(patient))
+
+
+def _covered_by(rows: list[ConsentState]) -> set[str]:
     covered: set[str] = set()
-    for row in consent_states(patient):
+    for row in rows:
         if row.state in ("valid", "expiring"):
             covered.update(row.consent.template.covers)
     return covered
@@ -142,9 +150,13 @@ def missing_consents(patient: Patient, route: str) -> list[MissingConsent]:
     needed = required_coverage(route)
     if not needed:
         return []
-    covered = covered_now(patient)
+    current = current_templates_of(patient.organisation_id)
+    return _missing(needed, _covered_by(consent_states(patient, current=current)), current)
+
+
+def _missing(needed, covered: set[str], current: dict[str, ConsentTemplate]) -> list[MissingConsent]:
     return [
-        MissingConsent(coverage, COVERAGE_LABELS[coverage], template_for_coverage(patient.organisation_id, coverage))
+        MissingConsent(coverage, COVERAGE_LABELS[coverage], _covering(current, coverage))
         for coverage in needed
         if coverage.value not in covered
     ]
@@ -190,14 +202,17 @@ def _plan_routes(patient: Patient) -> set[str]:
 
 
 def patient_consents(patient: Patient) -> PatientConsents:
-    """Rows, what the patient's current plans still need, and the texts that may be signed."""
-    rows = consent_states(patient)
+    """Rows, what the patient's current plans still need, and the texts that may be signed: the clinic's
+    texts and the patient's consents are read once, whatever the number of routes and consents."""
+    current = current_templates_of(patient.organisation_id)
+    rows = consent_states(patient, current=current)
+    covered = _covered_by(rows)
     missing: list[MissingConsent] = []
     for route in sorted(_plan_routes(patient)):
-        for item in missing_consents(patient, route):
+        for item in _missing(required_coverage(route), covered, current):
             if item.coverage not in {m.coverage for m in missing}:
                 missing.append(item)
-    return PatientConsents(patient, rows, missing, list(current_templates_of(patient.organisation_id).values()))
+    return PatientConsents(patient, rows, missing, list(current.values()))
 
 
 def access_consents_by_patient_id(user, patient_id) -> PatientConsents:

@@ -1,5 +1,6 @@
 """Consent pages: the patient's consents for staff (and the chart section), signing on the clinic tablet
-in kiosk mode and in the portal, the signed PDF, revocation. Thin: every write is an action."""
+in kiosk mode and in the portal, the signed PDF, revocation (by staff, or the patient in the portal), and
+the consent texts a clinic admin versions, previews and retires. Thin: every write is an action."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -278,6 +279,7 @@ def portal_sign(request, template_id: int):
 @require_POST
 def portal_revoke(request, consent_id: int):
     """The patient withdraws their own consent, with a reason (a new record; the signed consent is kept)."""
+    access_signed_consent_by_id(request.user, consent_id)  # someone else's: 404 before any reason is read
     back = reverse("consents:portal_list")
     return run_action(
         request,

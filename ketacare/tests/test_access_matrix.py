@@ -191,7 +191,7 @@ PAGES = {
     "documents_portal:list": PATIENT,
     "documents_portal:upload": Page(roles=frozenset({"patient"}), method="post"),
     "documents_portal:download": Page(roles=frozenset({"patient"}), kwargs=(("document_id", "document"),)),
-    # A patient's portal-account buttons (the panel is on measures:patient); the activation and
+    # A patient's portal-account buttons (the panel is on the chart, patients:detail); the activation and
     # self-registration links: the link is the key (portal/tests/test_accounts.py, test_self_registration.py).
     **{
         f"portal_accounts:{button}": staff(
@@ -389,9 +389,13 @@ PAGES = {
     "consents:templates": staff(ALL_STAFF),
     # A built-in text: every organisation's staff may read it.
     "consents:template": staff(ALL_STAFF, kwargs=(("template_id", "consent_template"),)),
+    "consents:template_retire": staff(ADMIN, method="post", kwargs=(("template_id", "consent_template"),)),
     "consents:portal_list": PATIENT,
     "consents:portal_sign": Page(roles=frozenset({"patient"}), kwargs=(("template_id", "consent_template"),)),
     "consents:portal_pdf": Page(roles=frozenset({"patient"}), kwargs=(("consent_id", "signed_consent"),)),
+    "consents:portal_revoke": Page(
+        roles=frozenset({"patient"}), method="post", kwargs=(("consent_id", "signed_consent"),)
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from ketacare.accounts.models import ApiToken
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.candidacy import actions as candidacy_actions
+from ketacare.consents import actions as consent_actions
 from ketacare.consultations import actions as consultation_actions
 from ketacare.consultations.actions import REQUIRED_TO_SIGN as CONSULTATION_NOTE_SIGNABLE
 from ketacare.documents.actions import do_upload_document
@@ -492,6 +493,27 @@ def test_documents_show_when_they_were_added_in_the_patients_time(signed_in, har
     page = text_of(signed_in(harbor["front_desk"]).get(reverse("documents:patient", args=[patient.pk])))
     assert "2026-01-14 09:37 PST" in page
     assert "17:37" not in page
+
+
+def test_consents_show_when_they_were_signed_and_revoked_in_the_patients_time(
+    signed_in, harbor, patient, sign_consents_for_route
+):
+    with written_at(PAST):
+        [consent] = sign_consents_for_route(patient, "iv", harbor["nurse"])
+        consent_actions.do_revoke_consent(harbor["nurse"], consent.pk, reason="Withdrawn by phone")
+    patient.user.last_login = PAST
+    patient.user.save(update_fields=["last_login"])
+    staff_client = signed_in(harbor["nurse"])
+    pages = [
+        text_of(staff_client.get(reverse("consents:patient", args=[patient.pk]))),
+        # The chart's consents section and portal-account panel (signed, revoked, last sign-in).
+        text_of(staff_client.get(reverse("patients:detail", args=[patient.pk]))),
+        text_of(signed_in(patient.user).get(reverse("consents:portal_list"))),
+    ]
+    for page in pages:
+        assert page.count("2026-01-14 09:37 PST") >= 2  # signed and revoked
+        assert "17:37" not in page
+    assert "last signed in 2026-01-14 09:37 PST" in pages[1]
 
 
 # ---------------------------------------------------------------------------

@@ -77,6 +77,29 @@ def test_only_clinic_admins_create_and_version_texts(signed_in, staff, patient):
     assert "Harbor IV consent" in titles and "Consent to IV ketamine treatment" in titles
 
 
+def test_clinic_admins_retire_their_own_texts_only(signed_in, staff, other_staff):
+    builtin = ConsentTemplate.objects.get(organisation=None, key="ketamine-iv")
+    admin = signed_in(staff["clinic_admin"])
+    own = admin.post(f"{BASE}/templates/{builtin.pk}/versions", {"major": False}, content_type="application/json")
+    own_id = own.json()["id"]
+
+    def retire(user, template_id):
+        return signed_in(user).post(
+            f"{BASE}/templates/{template_id}/retire", {"reason": "Replaced"}, content_type="application/json"
+        )
+
+    assert retire(staff["nurse"], own_id).status_code == 403
+    assert retire(other_staff["clinic_admin"], own_id).status_code == 404
+    builtin_refused = retire(staff["clinic_admin"], builtin.pk)
+    assert builtin_refused.status_code == 422 and "template_id" in builtin_refused.content.decode()
+    assert ConsentTemplate.objects.get(pk=own_id).is_active
+
+    retired = retire(staff["clinic_admin"], own_id)
+
+    assert retired.status_code == 200 and retired.json()["is_active"] is False
+    assert "ketamine-iv" not in {row["key"] for row in admin.get(f"{BASE}/templates").json()}
+
+
 def test_there_is_no_signing_endpoint(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     consent_posts = sorted(
@@ -85,5 +108,6 @@ def test_there_is_no_signing_endpoint(client):
     assert consent_posts == [
         "/api/v1/consents/signed/{consent_id}/revoke",
         "/api/v1/consents/templates",
+        "/api/v1/consents/templates/{template_id}/retire",
         "/api/v1/consents/templates/{template_id}/versions",
     ]

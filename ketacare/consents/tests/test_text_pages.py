@@ -8,7 +8,6 @@ from ketacare.consents.domain.rules import Coverage
 from ketacare.consents.models import ConsentRevocation, ConsentTemplate
 from ketacare.consents.selectors import current_templates_of, plan_consent_problem, template_for_coverage
 from ketacare.protocols.models import ProtocolTemplate
-from ketacare.testing.personas import make_patient
 
 
 def _iv_text(organisation_id):
@@ -168,7 +167,9 @@ def test_the_patient_withdraws_their_own_consent_in_the_portal(signed_in, staff,
     assert 'data-state="revoked"' in client.get(reverse("consents:portal_list")).content.decode()
 
 
-def test_a_patient_cannot_withdraw_someone_elses_consent(signed_in, staff, patient, org, sign_consents_for_route):
+def test_a_patient_cannot_withdraw_someone_elses_consent(
+    signed_in, staff, patient, org, make_patient, sign_consents_for_route
+):
     other = make_patient(org, 7)
     [consent] = sign_consents_for_route(other, "iv", staff["nurse"])
     client = signed_in(patient.user)
