@@ -14,13 +14,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.audit.reads import audited_record_by_id
 from ketacare.candidacy.domain.findings import Eligibility, Route
 from ketacare.candidacy.selectors import evaluate_patient
 from ketacare.consultations.models import ConsultationNote
@@ -53,17 +53,15 @@ def access_consultation_note_by_id(
 ) -> ConsultationNote:
     """The note for clinical staff of its organisation (audited as a view, or an export when
     `export` names the format); 404 otherwise."""
-    notes = _visible_notes(user)
-    if for_update:
-        notes = notes.select_for_update(of=("self",))
-    note = notes.filter(pk=db_id_or_zero(note_id)).first()
-    if note is None:
-        raise Http404("No such consultation note")
-    if export:
-        record_event(user, AuditAction.EXPORT, note, patient=note.patient, detail={"format": export})
-    elif audit:
-        record_event(user, AuditAction.VIEW, note, patient=note.patient)
-    return note
+    return audited_record_by_id(
+        user,
+        _visible_notes(user),
+        note_id,
+        missing="No such consultation note",
+        audit=audit,
+        for_update=for_update,
+        export=export,
+    )
 
 
 def access_consultation_notes_by_patient_id(user, patient_id: int) -> tuple[Patient, list[ConsultationNote]]:

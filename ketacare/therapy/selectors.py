@@ -15,6 +15,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission, user_may
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.audit.reads import audited_record_by_id
 from ketacare.lib.ids import db_id_or_zero
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
@@ -56,15 +57,9 @@ def _visible_progress_notes(user) -> QuerySet[ProgressNote]:
 
 
 def access_progress_note_by_id(user, note_id: int, *, audit: bool = True, for_update: bool = False) -> ProgressNote:
-    notes = _visible_progress_notes(user)
-    if for_update:
-        notes = notes.select_for_update(of=("self",))
-    note = notes.filter(pk=db_id_or_zero(note_id)).first()
-    if note is None:
-        raise Http404("No such therapy note")
-    if audit:
-        record_event(user, AuditAction.VIEW, note, patient=note.patient)
-    return note
+    return audited_record_by_id(
+        user, _visible_progress_notes(user), note_id, missing="No such therapy note", audit=audit, for_update=for_update
+    )
 
 
 def access_progress_notes_by_patient_id(user, patient_id: int) -> tuple[Patient, list[ProgressNote]]:

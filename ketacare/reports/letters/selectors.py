@@ -6,12 +6,12 @@
 """
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.audit.reads import audited_record_by_id
 from ketacare.lib.ids import db_id_or_zero
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
@@ -31,17 +31,15 @@ def access_referral_letter_by_id(
     user, letter_id: int, *, audit: bool = True, for_update: bool = False, export: str = ""
 ) -> ReferralLetter:
     """The letter (audited as a view, or as an export when `export` names the format); 404 otherwise."""
-    letters = _visible_letters(user)
-    if for_update:
-        letters = letters.select_for_update(of=("self",))
-    letter = letters.filter(pk=db_id_or_zero(letter_id)).first()
-    if letter is None:
-        raise Http404("No such referral letter")
-    if export:
-        record_event(user, AuditAction.EXPORT, letter, patient=letter.patient, detail={"format": export})
-    elif audit:
-        record_event(user, AuditAction.VIEW, letter, patient=letter.patient)
-    return letter
+    return audited_record_by_id(
+        user,
+        _visible_letters(user),
+        letter_id,
+        missing="No such referral letter",
+        audit=audit,
+        for_update=for_update,
+        export=export,
+    )
 
 
 def access_referral_letters_by_patient_id(user, patient_id: int) -> tuple[Patient, list[ReferralLetter]]:
