@@ -128,7 +128,6 @@ TEMPLATES = [
                 "ketacare.accounts.context_processors.navigation",
                 "ketacare.measures.context_processors.safety_alert_count",
                 "ketacare.clinics.context_processors.mail_problem_count",
-                "ketacare.staff.context_processors.staff_navigation",
                 "ketacare.accounts.context_processors.display_zone",
             ],
         },

@@ -15,6 +15,7 @@ def navigation(request):
             "patients": user_may(user, Permission.PATIENT_LIST),
             "audit": user_may(user, Permission.AUDIT_VIEW),
             "clinic_pages": user_may(user, Permission.CLINIC_PAGES_EDIT),
+            "staff": user_may(user, Permission.STAFF_MANAGE),
             "portal": user_may(user, Permission.OWN_RECORD_VIEW),
             "plans": user_may(user, Permission.PLANS_VIEW),
             "outcomes": user_may(user, Permission.MEASURES_DASHBOARD),
