@@ -43,6 +43,7 @@ def validation_details(exc: ValidationError) -> list[dict]:
 
 
 def _register_routers() -> None:
+    from ketacare.billing.api import router as billing_router
     from ketacare.candidacy.api import router as candidacy_router
     from ketacare.clinics.api import router as locations_router
     from ketacare.consents.api import router as consents_router
@@ -78,6 +79,7 @@ def _register_routers() -> None:
     api.add_router("/consultations", consultations_router)
     api.add_router("/letters", letters_router)
     api.add_router("/staff", staff_router)
+    api.add_router("/billing", billing_router)
 
 
 _register_routers()

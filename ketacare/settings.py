@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "ketacare.portal",
     "ketacare.consents",
     "ketacare.reports",
+    "ketacare.billing",
+    "ketacare.fhir",
     "ketacare.site",
 ]
 

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from ketacare import views
 from ketacare.api import api
+from ketacare.billing.urls import portal_urlpatterns as billing_portal_urls
 from ketacare.documents.urls import portal_urlpatterns as documents_portal_urls
 from ketacare.inquiries.urls import public_urlpatterns as inquiry_public_urls
 from ketacare.patients.urls import access_history_urlpatterns as patient_access_urls
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("ketacare.accounts.urls")),
     path("api/v1/", api.urls),
+    path("fhir/", include("ketacare.fhir.urls")),
     # Public pages of one organisation, no sign-in: /c/<org>/ and /c/<org>/request/
     path("c/<slug:org_slug>/request/", include((inquiry_public_urls, "inquiry_public"))),
     # Public clinic pages at /c/<org>/..., their management at /clinic/... (see clinics/urls.py).
@@ -38,4 +40,6 @@ urlpatterns = [
     # Consents: staff pages at /consents/..., the patient's own at /portal/consents/... (see consents/urls.py).
     path("", include("ketacare.consents.urls")),
     path("consultations/", include("ketacare.consultations.urls")),
+    path("billing/", include("ketacare.billing.urls")),
+    path("portal/billing/", include((billing_portal_urls, "billing_portal"))),
 ]

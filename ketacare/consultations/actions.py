@@ -14,6 +14,7 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.consultations.hooks import consultation_note_signed
 from ketacare.consultations.models import (
     NOTE_SECTIONS,
     NOTE_TEXT_FIELDS,
@@ -99,6 +100,7 @@ def do_sign_consultation_note(actor, note_id: int) -> ConsultationNote:
     note.signed_at = timezone.now()
     note.save()
     record_event(actor, AuditAction.STATUS_CHANGE, note, patient=note.patient, detail={"status": "signed"})
+    consultation_note_signed.send(sender=ConsultationNote, note=note, actor=actor)
     return note
 
 

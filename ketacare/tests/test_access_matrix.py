@@ -64,6 +64,7 @@ from ketacare.therapy import actions as therapy_actions
 from ketacare.treatments.models import TreatmentSession
 
 ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
+EVERY_STAFF = ALL_STAFF | {"billing"}  # the care team and billing (who sees no chart)
 INQUIRY_VIEWERS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
 INQUIRY_TRIAGE = {"front_desk", "clinic_admin"}
 CLINICAL_EDITORS = {"nurse", "prescriber"}
@@ -114,13 +115,13 @@ PAGES = {
     "accounts:logout": AUTH_FLOW,
     "accounts:verify": AUTH_FLOW,
     "accounts:two_factor_setup": AUTH_FLOW,
-    "accounts:tokens": staff(ALL_STAFF),
-    "accounts:preferences": Page(roles=frozenset(ALL_STAFF | {"patient"})),
+    "accounts:tokens": staff(EVERY_STAFF),
+    "accounts:preferences": Page(roles=frozenset(EVERY_STAFF | {"patient"})),
     # Tokens are personal: only their owner revokes them (accounts/tests/test_api_tokens.py).
     "accounts:token_revoke": AUTH_FLOW,
-    "accounts:me": Page(roles=frozenset(ALL_STAFF | {"patient"})),
-    "accounts:change_password": Page(roles=frozenset(ALL_STAFF | {"patient"})),
-    "accounts:replace_two_factor": Page(roles=frozenset(ALL_STAFF | {"patient"}), method="post"),
+    "accounts:me": Page(roles=frozenset(EVERY_STAFF | {"patient"})),
+    "accounts:change_password": Page(roles=frozenset(EVERY_STAFF | {"patient"})),
+    "accounts:replace_two_factor": Page(roles=frozenset(EVERY_STAFF | {"patient"}), method="post"),
     # Reached from mail without signing in; the link is the key (accounts/tests/test_account_pages.py,
     # test_password_reset.py): an unusable link is a plain page, never an error.
     "accounts:accept_invitation": Page(public=True, kwargs=(("secret", "invitation_secret"),)),
@@ -156,9 +157,9 @@ PAGES = {
     "inquiries:detail": staff(INQUIRY_VIEWERS, kwargs=(("pk", "inquiry"),), owned=True),
     "inquiries:status": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
     "inquiries:convert": staff(INQUIRY_TRIAGE, method="post", kwargs=(("pk", "inquiry"),), owned=True),
-    "patients:list": staff(ALL_STAFF),
+    "patients:list": staff(EVERY_STAFF),
     "patients:create": staff({"front_desk", "clinic_admin"}),
-    "patients:picker": staff(ALL_STAFF),
+    "patients:picker": staff(EVERY_STAFF),
     "patients:detail": staff(ALL_STAFF, kwargs=(("pk", "patient"),), owned=True),
     "patients:edit": staff(DEMOGRAPHIC_EDITORS, kwargs=(("pk", "patient"),), owned=True),
     "patients:export": staff({"prescriber", "clinic_admin"}, kwargs=(("pk", "patient"),), owned=True),
@@ -402,8 +403,8 @@ PAGES = {
 def named_urls(patterns=None, namespace=""):
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace == "api":
-                continue  # the API has its own matrix test
+            if entry.namespace in ("api", "fhir"):
+                continue  # the API and FHIR (ketacare/fhir/tests/test_access.py) have their own matrix tests
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from named_urls(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern) and entry.name:
@@ -675,7 +676,8 @@ class World:
 
 
 PROTECTED = sorted(name for name, page in PAGES.items() if page is not None and not page.public)
-PERSONAS = ["anonymous", *sorted(ALL_STAFF), "patient", *(f"other_org_{role}" for role in sorted(ALL_STAFF))]
+STAFF_PERSONAS = sorted(EVERY_STAFF)
+PERSONAS = ["anonymous", *STAFF_PERSONAS, "patient", *(f"other_org_{role}" for role in STAFF_PERSONAS)]
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.models import TreatmentPlan
 from ketacare.scheduling.models import Appointment, AppointmentKind
 from ketacare.therapy.domain.notes import RiskCheck, progress_note_problems
+from ketacare.therapy.hooks import progress_note_signed
 from ketacare.therapy.models import (
     NoteStatus,
     ProgressNote,
@@ -188,6 +189,7 @@ def do_sign_progress_note(actor, note_id: int) -> ProgressNote:
     note.signed_at = timezone.now()
     note.save()
     record_event(actor, AuditAction.STATUS_CHANGE, note, patient=note.patient, detail={"status": "signed"})
+    progress_note_signed.send(sender=ProgressNote, note=note, actor=actor)
     return note
 
 

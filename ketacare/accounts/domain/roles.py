@@ -16,6 +16,7 @@ class Role(StrEnum):
     PRESCRIBER = "prescriber"
     THERAPIST = "therapist"
     CLINIC_ADMIN = "clinic_admin"
+    BILLING = "billing"
     PATIENT = "patient"
 
     @property
@@ -29,10 +30,14 @@ ROLE_LABELS = {
     Role.PRESCRIBER: "Prescriber",
     Role.THERAPIST: "Therapist",
     Role.CLINIC_ADMIN: "Clinic admin",
+    Role.BILLING: "Billing",
     Role.PATIENT: "Patient",
 }
 
-STAFF_ROLES = frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN})
+# The care team: the staff who work with patients' records. Billing staff work with money and see of a
+# record only what a bill or a claim needs (HIPAA minimum necessary, 45 CFR 164.502(b)).
+CARE_TEAM_ROLES = frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN})
+STAFF_ROLES = CARE_TEAM_ROLES | {Role.BILLING}
 # Two-factor authentication is mandatory for these roles (unless demo mode).
 TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN})
 
@@ -92,15 +97,24 @@ class Permission(StrEnum):
     REFERRAL_LETTER_WRITE = "reports.letter_write"
     CONSENT_TEMPLATES_MANAGE = "consents.templates_manage"
     CONSENTS_COLLECT = "consents.collect"  # hand the tablet to sign, witness, record a revocation
+    BILLING_VIEW = "billing.view"  # charges, accounts, invoices, payments, coverage and claims
+    BILLING_SETUP = "billing.setup"  # fee schedule, charge rules, package offers, payers, billing identity
+    CHARGES_EDIT = "billing.charges_edit"  # edit, finalise and void charges; manual charges
+    PAYMENTS_RECORD = "billing.payments_record"  # payments, package sales, invoices
+    PAYMENTS_ADJUST = "billing.payments_adjust"  # refunds, write-offs, adjustments, reversals
+    INSURANCE_MANAGE = "billing.insurance_manage"  # coverage, benefits investigations, prior authorisations
+    CLAIMS_MANAGE = "billing.claims_manage"  # build, export and follow claims
 
 
-_ALL_STAFF = STAFF_ROLES
+_ALL_STAFF = CARE_TEAM_ROLES
+_MONEY = frozenset({Role.BILLING, Role.CLINIC_ADMIN})
 
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.INQUIRY_VIEW: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     Permission.INQUIRY_TRIAGE: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     Permission.INQUIRY_CONVERT: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
-    Permission.PATIENT_LIST: _ALL_STAFF,
+    # Billing staff find a patient to bill; the chart itself is clinical.
+    Permission.PATIENT_LIST: STAFF_ROLES,
     Permission.PATIENT_VIEW: _ALL_STAFF,
     Permission.PATIENT_REGISTER: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     Permission.PATIENT_EDIT_DEMOGRAPHICS: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
@@ -119,7 +133,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.OUTBOX_VIEW: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     Permission.OUTBOX_VIEW_ALL: frozenset({Role.CLINIC_ADMIN}),
     # Staff create and revoke their own REST API tokens; the portal has no API.
-    Permission.API_TOKEN_MANAGE: _ALL_STAFF,
+    Permission.API_TOKEN_MANAGE: STAFF_ROLES,
     # Who works here and with which role is the clinic's decision; front desk, who registers patients,
     # also opens and closes their portal accounts.
     Permission.STAFF_MANAGE: frozenset({Role.CLINIC_ADMIN}),
@@ -176,6 +190,15 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Consent texts are clinic policy; every role that meets patients collects signatures and revocations.
     Permission.CONSENT_TEMPLATES_MANAGE: frozenset({Role.CLINIC_ADMIN}),
     Permission.CONSENTS_COLLECT: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # Money (issue 18): the billing role runs it; front desk takes payments, sells packages and records
+    # insurance at the desk; refunds, write-offs and the fee schedule stay with billing and the clinic admin.
+    Permission.BILLING_VIEW: _MONEY | {Role.FRONT_DESK},
+    Permission.BILLING_SETUP: _MONEY,
+    Permission.CHARGES_EDIT: _MONEY,
+    Permission.PAYMENTS_RECORD: _MONEY | {Role.FRONT_DESK},
+    Permission.PAYMENTS_ADJUST: _MONEY,
+    Permission.INSURANCE_MANAGE: _MONEY | {Role.FRONT_DESK},
+    Permission.CLAIMS_MANAGE: _MONEY,
 }
 
 

@@ -12,6 +12,7 @@ from ketacare.scheduling.actions.booking import complete_appointment
 from ketacare.scheduling.models import AppointmentStatus
 from ketacare.treatments import clock
 from ketacare.treatments.actions.common import audit_step, locked_session, move_status, require_status
+from ketacare.treatments.hooks import session_signed
 from ketacare.treatments.models import (
     DischargeAssessment,
     SessionAddendum,
@@ -98,6 +99,7 @@ def do_sign_session(actor, session_id: int) -> SessionSignature:
         session.signed_at = now
         session.save(update_fields=["status", "signed_at", "prescriber"])
         audit_step(actor, session, action=AuditAction.STATUS_CHANGE, status="signed")
+        session_signed.send(sender=TreatmentSession, session=session, actor=actor)
     return signature
 
 

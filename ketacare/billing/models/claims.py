@@ -1,0 +1,69 @@
+"""Insurance claims built from final charges; exported as X12 837P or printed on the CMS-1500 layout."""
+
+from django.db import models
+
+from ketacare.billing.models.common import MONEY, USER, CurrencyField
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    READY = "ready", "Ready to send"
+    SENT = "sent", "Sent"
+    PAID = "paid", "Paid"
+    DENIED = "denied", "Denied"
+
+
+class Claim(models.Model):
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="claims")
+    coverage = models.ForeignKey("billing.Coverage", on_delete=models.PROTECT, related_name="claims")
+    # The patient control number (837P CLM01), unique per organisation.
+    number = models.CharField(max_length=20)
+    status = models.CharField(max_length=8, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    total = models.DecimalField(**MONEY)
+    currency = CurrencyField()
+    place_of_service = models.CharField(max_length=2, default="11")
+    diagnosis_codes = models.JSONField(default=list)
+    rendering_provider = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    prior_authorization = models.ForeignKey(
+        "billing.PriorAuthorization", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    # A secondary claim to a manufacturer savings program after the primary payer's decision.
+    primary_claim = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="claim_unique_number")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ClaimLine(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="lines")
+    charge = models.ForeignKey("billing.Charge", on_delete=models.PROTECT, related_name="claim_lines")
+    line_number = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["claim", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "line_number"], name="claim_line_unique_number"),
+            models.UniqueConstraint(fields=["claim", "charge"], name="claim_line_unique_charge"),
+        ]
+
+
+class ClaimStatusChange(models.Model):
+    """Append-only history of a claim's status, with the payer's amounts when it is decided."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="status_changes")
+    status = models.CharField(max_length=8, choices=ClaimStatus.choices)
+    paid_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["changed_at", "id"]
