@@ -13,12 +13,13 @@ from ketacare.accounts.domain.roles import (
     role_may,
 )
 
-FD, NU, PR, TH, CA, PA = (
+FD, NU, PR, TH, CA, BI, PA = (
     Role.FRONT_DESK,
     Role.NURSE,
     Role.PRESCRIBER,
     Role.THERAPIST,
     Role.CLINIC_ADMIN,
+    Role.BILLING,
     Role.PATIENT,
 )
 
@@ -28,7 +29,7 @@ PINNED = {
     Permission.INQUIRY_VIEW: {FD, NU, PR, CA},
     Permission.INQUIRY_TRIAGE: {FD, CA},
     Permission.INQUIRY_CONVERT: {FD, CA},
-    Permission.PATIENT_LIST: {FD, NU, PR, TH, CA},
+    Permission.PATIENT_LIST: {FD, NU, PR, TH, CA, BI},
     Permission.PATIENT_VIEW: {FD, NU, PR, TH, CA},
     Permission.PATIENT_REGISTER: {FD, CA},
     Permission.PATIENT_EDIT_DEMOGRAPHICS: {FD, NU, PR, CA},
@@ -40,14 +41,24 @@ PINNED = {
     Permission.AUDIT_EXPORT: {CA},
     Permission.CLINIC_PAGES_EDIT: {CA},
     Permission.ORGANISATION_SETTINGS: {CA},
-    Permission.API_TOKEN_MANAGE: {FD, NU, PR, TH, CA},
+    Permission.API_TOKEN_MANAGE: {FD, NU, PR, TH, CA, BI},
     Permission.CONSULTATION_NOTE_VIEW: {NU, PR, TH},
     Permission.CONSULTATION_NOTE_WRITE: {PR},
     Permission.REFERRAL_LETTER_VIEW: {NU, PR, TH, CA},
     Permission.REFERRAL_LETTER_WRITE: {PR},
     Permission.STAFF_MANAGE: {CA},
     Permission.PORTAL_ACCOUNTS_MANAGE: {FD, CA},
+    # Money: billing staff see no chart and no clinical note (above), and run the money.
+    Permission.BILLING_VIEW: {FD, CA, BI},
+    Permission.PAYMENTS_ADJUST: {CA, BI},
+    Permission.CLAIMS_MANAGE: {CA, BI},
 }
+
+
+def test_billing_staff_hold_no_clinical_permission():
+    clinical = {"patient.view", "session.view", "therapy.note_view", "consultations.note_view", "measures.view"}
+    held = {permission.value for permission in Permission if role_may(Role.BILLING.value, permission)}
+    assert not held & clinical
 
 
 def test_every_permission_is_granted_to_at_least_one_role():
