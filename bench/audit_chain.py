@@ -1,19 +1,20 @@
-"""Benchmark: audited chart views per second, one audit chain per organisation (issue 13, item 3).
+"""Benchmark: audited chart views per second, one audit chain per organisation (issues 13.3 and 19.2).
 
     DATABASE_URL=postgresql://... python bench/audit_chain.py [--seconds 5] [--writers 4]
 
 Each "view" is what an audited chart read adds to its request: record_event(nurse, VIEW, patient)
-in its own transaction (lock the organisation's chain, read its head, hash, sign, insert). Runs, each
+on its own (no surrounding transaction; since issue 19 one statement that advances the chain's head
+row and inserts the entry, audit/appending.py). First the statements one append sends (BEGIN and
+COMMIT counted, bench/statements.py) and those of a batch of six (record_events), then runs, each
 `--seconds` long, with `--writers` writer processes (like gunicorn workers; one connection each):
 
 - one organisation, one writer: the baseline;
-- one organisation, all writers: they queue on that organisation's chain lock;
-- four organisations, writers spread over them: independent chains, no shared lock;
-- four organisations with one lock for all (the single global chain lock KetaCare had before),
-  emulated by locking the same chain whatever the organisation: what the per-organisation lock gains.
+- one organisation, all writers: they contend for that organisation's chain;
+- four organisations, writers spread over them: independent chains.
 
 Meaningful on PostgreSQL (SQLite serialises every write on the database lock whatever the chain);
-without DATABASE_URL it runs on a fresh SQLite file anyway. Prints appends per second for each.
+without DATABASE_URL it runs on a fresh SQLite file anyway. Prints appends per second for each and
+verifies every chain at the end.
 """
 
 import argparse
@@ -22,10 +23,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry_search import configure, fresh_database
+from statements import Statements
 
 
 def make_clinics(count: int):
@@ -95,6 +96,24 @@ def run(clinics, writers: int, seconds: float) -> float:
     return sum(counts) / (time.perf_counter() - began)
 
 
+def statements_per_append(clinic, appends: int = 20) -> str:
+    """What one audited view sends to the database, averaged over `appends` in a row by one process,
+    and what a batch of six entries sends (the entries of a booked course)."""
+    from ketacare.audit import actions
+    from ketacare.audit.models import AuditAction
+
+    nurse, patient = clinic
+    actions.record_event(nurse, AuditAction.VIEW, patient, patient=patient)  # a process's first append may differ
+    with Statements() as counted:
+        for _ in range(appends):
+            actions.record_event(nurse, AuditAction.VIEW, patient, patient=patient, source_address="10.0.0.1")
+    kinds = ", ".join(f"{kind} {count / appends:g}" for kind, count in sorted(counted.kinds().items()))
+    batch = [actions.audit_event(nurse, AuditAction.CREATE, patient, patient=patient) for _ in range(6)]
+    with Statements() as batched:
+        actions.record_events(batch)
+    return f"{len(counted) / appends:g} statements per append ({kinds}); a batch of 6 entries: {len(batched)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -107,13 +126,13 @@ def main() -> None:
         django.setup()
         from django.db import connection
 
-        from ketacare.audit import actions
         from ketacare.audit.chains import verify_audit
 
         cleanup = fresh_database(mode, Path(tmp))
         try:
             clinics = make_clinics(4)
             print(f"database: {connection.vendor}; {args.writers} writer processes; {args.seconds:g} s per run")
+            print(statements_per_append(clinics[0]))
             results = [
                 ("1 organisation, 1 writer", clinics[:1], 1),
                 (f"1 organisation, {args.writers} writers", clinics[:1], args.writers),
@@ -121,10 +140,6 @@ def main() -> None:
             ]
             for label, chosen, writers in results:
                 print(f"{label:<45} {run(chosen, writers, args.seconds):8.0f} audited views/s")
-            one_lock = actions.lock_chain
-            with mock.patch.object(actions, "lock_chain", lambda organisation_id: one_lock(None)):
-                rate = run(clinics, args.writers, args.seconds)
-            print(f"{f'4 organisations, {args.writers} writers, one global lock':<45} {rate:8.0f} audited views/s")
             reports = [report for _, report in verify_audit()]
             broken = [report for report in reports if not report.ok]
             total = sum(report.checked for report in reports)

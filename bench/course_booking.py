@@ -12,7 +12,9 @@ infusion (115 minutes of chair time) in each 2-hour slot with probability `--fil
 course is a new patient's IV plan (6 sessions, windows over 21 days, start within 4 weeks),
 booked through the real action (courses.do_book_course: solver, re-check, inserts, audit) at a
 random location with the patient available Mon–Sat 08:00–17:00. Prints p50/p95 latency of the
-booked courses and of the refusals (which also compute the alternatives).
+booked courses and of the refusals (which also compute the alternatives), the solver's share (the
+time in proposals.propose_course alone) and the statements a booked course sends (with BEGIN and
+COMMIT; savepoints and audit entries counted apart).
 """
 
 import argparse
@@ -26,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registry_search import configure, fresh_database
+from statements import Statements
 
 ZONES = ["America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York"]
 SLOT_STARTS = [dt.time(h) for h in (7, 9, 11, 13, 15)]  # 115-minute chair holds, 5 per chair per day
@@ -141,13 +144,13 @@ def build_network(args, rng: random.Random):
 
 
 def make_plans(organisation, prescriber, count: int, rng: random.Random):
+    """`count` new patients, each with an active IV plan made the lawful way (testing/plans.py:
+    candidacy approved, weighed today, consent signed), starting within four weeks."""
     from django.utils import timezone
 
     from ketacare.patients.models import Patient
-    from ketacare.protocols.actions import do_create_plan_from_template
-    from ketacare.protocols.models import ProtocolTemplate
+    from ketacare.testing.plans import make_treatment_plan
 
-    template = ProtocolTemplate.objects.get(organisation=None, code="iv-racemic-ketamine", is_active=True)
     plans = []
     for n in range(count):
         patient = Patient.objects.create(
@@ -160,7 +163,7 @@ def make_plans(organisation, prescriber, count: int, rng: random.Random):
         start = timezone.localdate() + dt.timedelta(days=rng.randrange(2, 28))
         if start.weekday() == 6:  # prescribers start a course on a day the clinic is open
             start += dt.timedelta(days=1)
-        plans.append(do_create_plan_from_template(prescriber, patient.pk, template_id=template.pk, start_date=start))
+        plans.append(make_treatment_plan(patient, "iv-racemic-ketamine", prescriber, start_date=start))
     return plans
 
 
@@ -192,6 +195,8 @@ def main() -> None:
 
 
 def run(args, rng: random.Random) -> None:
+    from unittest import mock
+
     from django.core.exceptions import ValidationError
     from django.db import connection
 
@@ -204,18 +209,36 @@ def run(args, rng: random.Random) -> None:
         f"database: {connection.vendor}; network: {args.locations} locations x {args.chairs} chairs, "
         f"{booked} appointments over {args.weeks} weeks (set up in {time.perf_counter() - started:.1f} s)"
     )
-    booked_ms, refused_ms = [], []
-    for plan in plans:
-        location = rng.choice(locations)
+    booked_ms, refused_ms, solver_ms, statements, savepoints, audit_inserts = [], [], [], [], [], []
+    solve = courses.propose_course
+
+    def timed_solve(*args, **kwargs):
         began = time.perf_counter()
         try:
-            courses.do_book_course(
-                desk, plan.pk, appointment_type_id=iv.pk, location_ids=[location.pk], availability=AVAILABILITY
-            )
-        except ValidationError:
-            refused_ms.append((time.perf_counter() - began) * 1000)
-        else:
-            booked_ms.append((time.perf_counter() - began) * 1000)
+            return solve(*args, **kwargs)
+        finally:
+            solver_ms.append((time.perf_counter() - began) * 1000)
+
+    with mock.patch.object(courses, "propose_course", timed_solve):
+        for plan in plans:
+            location = rng.choice(locations)
+            began = time.perf_counter()
+            try:
+                with Statements() as counted:
+                    courses.do_book_course(
+                        desk, plan.pk, appointment_type_id=iv.pk, location_ids=[location.pk], availability=AVAILABILITY
+                    )
+            except ValidationError:
+                refused_ms.append((time.perf_counter() - began) * 1000)
+                solver_ms.pop()
+            else:
+                booked_ms.append((time.perf_counter() - began) * 1000)
+                statements.append(len(counted))
+                savepoints.append(counted.kinds()["SAVEPOINT"])
+                audit_inserts.append(counted.count('"audit_auditentry"'))
+    from ketacare.audit.models import AuditEntry
+
+    audited = AuditEntry.objects.filter(object_type="scheduling.appointment").count()
     for label, values in (("booked", booked_ms), ("refused (with alternatives)", refused_ms)):
         if values:
             print(
@@ -224,6 +247,17 @@ def run(args, rng: random.Random) -> None:
             )
         else:
             print(f"{label}: none")
+    if booked_ms:
+        print(
+            f"solver alone (booked courses): p50 {statistics.median(solver_ms):.1f} ms; "
+            f"booked p50 / solver p50 = {statistics.median(booked_ms) / statistics.median(solver_ms):.1f}x"
+        )
+        print(
+            f"statements per booked course: median {statistics.median(statements):g} "
+            f"(max {max(statements)}), savepoints {statistics.median(savepoints):g}, "
+            f"statements on the audit trail {statistics.median(audit_inserts):g}; "
+            f"{audited} appointment audit entries in all"
+        )
 
 
 if __name__ == "__main__":

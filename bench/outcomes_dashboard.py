@@ -8,11 +8,11 @@ separate, fresh database (test_<name>) is created and dropped at the end; the da
 names is never written to.
 
 It loads one organisation's patients (two locations, three protocols), one started treatment plan
-each and submitted PHQ-9 responses around the plan start, with bulk_create in batches, builds the dashboard's per-patient rows the way
-`ketacare rebuild_outcomes` does (the actions keep them current one patient at a time), then calls
-reports.selectors.outcomes.clinic_outcomes (what /measures/dashboard/ calls, audit entry included) a few
-times and prints the number of queries per call and the median and maximum time, plus the query
-plan of the grouped outcome query.
+each and submitted PHQ-9 responses around the plan start, with bulk_create in batches, builds the dashboard's per-patient rows
+and pre-aggregated counts the way `ketacare rebuild_outcomes` does (the actions keep them current one
+patient at a time), then calls reports.selectors.outcomes.clinic_outcomes (what /measures/dashboard/
+calls, audit entry included) a few times and prints the number of queries per call and the median and
+maximum time, plus the query plan of the counts' query.
 """
 
 import argparse
@@ -188,9 +188,9 @@ def main() -> None:
                     f"  {label}: {overall.with_baseline:,} with baseline, {window.evaluable:,} evaluable, "
                     f"{window.responders:,} responders, {window.remitters:,} remitters"
                 )
-            grouped = next(sql for sql in statements if "measures_outcomesummary" in sql)
-            print("Query plan of the grouped outcome query:")
-            for line in explain(grouped):
+            counts = next(sql for sql in statements if "reports_outcomecount" in sql)
+            print("Query plan of the pre-aggregated counts' query:")
+            for line in explain(counts):
                 print(f"    {line}")
         finally:
             cleanup()

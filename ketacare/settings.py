@@ -145,7 +145,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the organisation and home location with the user (one query).
+    "ketacare.accounts.backends.UserBackend",
 ]
 PASSWORD_HASHERS = [
     # Argon2id, OWASP's profile (19 MiB, t=2, p=1; accounts/hashers.py, docs/security.md). PBKDF2 stays so
@@ -189,6 +190,8 @@ LOGIN_KNOWN_ADDRESS_DAYS = env_int("KETACARE_LOGIN_KNOWN_ADDRESS_DAYS", 30, mini
 # Automatic logoff (HIPAA 164.312(a)(2)(iii)): staff sessions end after this idle time.
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("KETACARE_STAFF_IDLE_MINUTES", 15, minimum=1))
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# Database sessions that know their user: one query loads a request's session and user (accounts/sessions.py).
+SESSION_ENGINE = "ketacare.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("KETACARE_SECURE_COOKIES", False)

@@ -12,6 +12,8 @@ def home(request):
             return redirect("portal:home")
         if user.may(Permission.INQUIRY_VIEW):
             return redirect("inquiries:inbox")
+        if user.may(Permission.CHARGES_EDIT):  # billing staff: the charges to review
+            return redirect("billing:charges")
         if user.may(Permission.PATIENT_LIST):
             return redirect("patients:list")
     return render(request, "home.html", {"organisations": Organisation.objects.all()})

@@ -30,6 +30,8 @@ def navigation(request):
             "letters": user_may(user, Permission.REFERRAL_LETTER_VIEW),
             "ledger": user_may(user, Permission.LEDGER_VIEW),
             "rems": user_may(user, Permission.REMS_VIEW),
+            "billing": user_may(user, Permission.BILLING_VIEW),
+            "claims": user_may(user, Permission.CLAIMS_MANAGE),
         },
     }
 

@@ -11,12 +11,11 @@ while it is the newest one for its user and purpose (docs/security.md, "Password
 import secrets
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.accounts.models import ApiToken, Invitation, InvitationPurpose, User, hash_secret
+from ketacare.accounts.models import ApiToken, Invitation, InvitationPurpose, User, UserSession, hash_secret
 from ketacare.lib.ids import db_id_or_zero
 
 # Where links point when KETACARE_PUBLIC_URL is not set in a debug or demo installation (`make run`).
@@ -119,12 +118,10 @@ def invitation_still_wanted(reference: str) -> str:
 def end_sessions(user: User, *, keep_session_key: str | None = None) -> int:
     """Delete `user`'s unexpired sessions (all but `keep_session_key`), so an open browser is signed out
     at its next request. Returns how many ended."""
-    ended = 0
-    user_id = str(user.pk)
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.session_key != keep_session_key and session.get_decoded().get("_auth_user_id") == user_id:
-            session.delete()
-            ended += 1
+    sessions = UserSession.objects.filter(user=user, expire_date__gt=timezone.now())
+    if keep_session_key is not None:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    ended, _ = sessions.delete()
     return ended
 
 

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.db import models
 from django.utils import timezone
 
@@ -130,3 +131,25 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} invitation for {self.user}"
+
+
+class UserSessionManager(BaseSessionManager):
+    def get_queryset(self):
+        # The session and its user in one round trip (accounts/sessions.py): every signed-in request reads both.
+        return super().get_queryset().select_related("user__organisation", "user__home_location")
+
+
+class UserSession(AbstractBaseSession):
+    """A browser session (settings.SESSION_ENGINE = ketacare.accounts.sessions), Django's session row plus the
+    signed-in user's id, so that a request loads its session and its user together, and ending a user's
+    sessions (accounts/invitations.py end_sessions) deletes by an index instead of decoding every session."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    objects = UserSessionManager()
+
+    @classmethod
+    def get_session_store_class(cls):
+        from ketacare.accounts.sessions import SessionStore
+
+        return SessionStore

@@ -30,6 +30,7 @@ from ketacare.accounts.actions import (
     do_set_display_preferences,
     do_update_own_account,
 )
+from ketacare.accounts.backends import SESSION_BACKEND
 from ketacare.accounts.domain.roles import Permission, requires_two_factor
 from ketacare.accounts.forms import (
     AccountDetailsForm,
@@ -211,7 +212,7 @@ def accept_invitation(request, secret: str):
         else:
             if request.user.is_authenticated:
                 logout(request)
-            login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, member, backend=SESSION_BACKEND)
             messages.success(request, "Welcome to KetaCare. Your password is set.")
             return redirect("home")
     return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})

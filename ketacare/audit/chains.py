@@ -1,6 +1,7 @@
 """The signed chains in the database: the keyring, one lock per chain, and verifying the audit
 trail's chains, optionally against a checkpoint (audit/checkpoints.py). The ledger verifies its
-own chains with the same functions (ledger/selectors/reports.py).
+own chains with the same functions (ledger/selectors/reports.py); audit appends lock their chain's
+head row (audit/appending.py), the ledger an advisory lock per chain (lock_chain_of).
 
 One chain per organisation, plus one for entries that belong to none (failed sign-ins of unknown
 users, system events): an audited read in one clinic never waits for another clinic's lock.
@@ -19,8 +20,6 @@ from ketacare.lib.chain_signing import Keyring
 AUDIT_PURPOSE = "ketacare audit entry"
 LEDGER_PURPOSE = "ketacare ledger entry"
 BATCH_SIZE = 2000
-# Any constants (int4): with the organisation id (0: no organisation), serialise appends to one chain.
-AUDIT_LOCK_CLASS = 7_285_001
 
 OrganisationId = int | None
 
@@ -83,13 +82,15 @@ def verify_chains(
     ]
 
 
+def audit_chain(organisation_id: OrganisationId) -> models.QuerySet:
+    """The entries of one organisation's audit chain (None: the entries without one)."""
+    if organisation_id is None:
+        return AuditEntry.objects.filter(organisation__isnull=True)
+    return AuditEntry.objects.filter(organisation_id=organisation_id)
+
+
 def audit_entries_of(organisation_id: OrganisationId) -> Iterator[ChainEntry]:
-    chain = (
-        AuditEntry.objects.filter(organisation_id=organisation_id)
-        if organisation_id is not None
-        else AuditEntry.objects.filter(organisation__isnull=True)
-    )
-    return chain_entries(chain)
+    return chain_entries(audit_chain(organisation_id))
 
 
 def audit_chain_ids() -> set[OrganisationId]:

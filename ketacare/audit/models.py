@@ -104,6 +104,26 @@ class AuditEntry(models.Model):
         )
 
 
+class AuditChainHead(models.Model):
+    """The newest entry of one audit chain: its sequence and hash, one row per chain.
+
+    An append advances this row and inserts its entries in one statement (audit/appending.py), so
+    nothing reads the entries to find the chain's end, and the row's lock is the chain's lock. The
+    entries stay the record: `ketacare audit verify` never trusts this row, and an append whose
+    row ran ahead of or behind the entries leaves a gap or hits the unique sequence, both refused
+    or reported.
+    """
+
+    # The organisation's id, 0 for the chain of entries without one: a plain key, not a foreign key,
+    # so the unowned chain has a row like the others and the append finds it by primary key.
+    chain = models.BigIntegerField(primary_key=True)
+    sequence = models.BigIntegerField(help_text="The newest entry's sequence (0: no entry yet)")
+    entry_hash = models.CharField(max_length=64, help_text="The newest entry's hash (the genesis hash: none yet)")
+
+    def __str__(self) -> str:
+        return f"chain {self.chain} at #{self.sequence}"
+
+
 def hashed_content(entry) -> dict:
     """The fields an entry's hash covers, in a form that survives a database round trip (a function
     of the fields only, so the migration that re-chains stored entries computes the same)."""

@@ -1,12 +1,13 @@
 """Billing's pages under /billing/: each topic module brings its own URL patterns."""
 
-from ketacare.billing.views import accounts, charges, claims, fees, insurance, portal
+from ketacare.billing.views import accounts, charges, claims, fees, insurance, packages, portal
 
 app_name = "billing"
 urlpatterns = [
     *fees.urlpatterns,
     *charges.urlpatterns,
     *accounts.urlpatterns,
+    *packages.urlpatterns,
     *insurance.urlpatterns,
     *claims.urlpatterns,
 ]

@@ -9,4 +9,12 @@ class FhirConfig(AppConfig):
 
     def ready(self):
         # Each mapper module registers its resource types in the registry.
-        from ketacare.fhir.mappers import clinical, observations, people, questionnaires, sessions  # noqa: F401
+        from ketacare.fhir.mappers import (  # noqa: F401
+            care,
+            clinical,
+            documents,
+            observations,
+            people,
+            questionnaires,
+            sessions,
+        )

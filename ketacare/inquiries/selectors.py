@@ -60,8 +60,8 @@ def _own_inquiries(user) -> QuerySet[Inquiry]:
 def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> Inbox:
     """One page of the organisation's requests, newest first; an unknown status shows all.
 
-    Four queries whatever the page holds (counts, page count, rows, windows)
-    plus one audit entry for the listing.
+    Three queries whatever the page holds (counts, rows, windows) plus one audit entry for the listing:
+    the tabs' counts give the paginator its count.
     """
     inquiries = _own_inquiries(user)
     if status not in InquiryStatus.values:
@@ -74,7 +74,9 @@ def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> I
         .prefetch_related("windows")
         .order_by("-submitted_at", "-pk")
     )
-    page = Paginator(listed, INBOX_PAGE_SIZE).get_page(page_number)
+    paginator = Paginator(listed, INBOX_PAGE_SIZE)
+    paginator.count = counts.get(status, 0) if status else sum(counts.values())
+    page = paginator.get_page(page_number)
     page.object_list = list(page.object_list)
     record_event(
         user,

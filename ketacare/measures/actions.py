@@ -10,7 +10,7 @@ escalates alerts left open.
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from django.utils import timezone
 from ketacare.accounts.domain.roles import Permission, Role
 from ketacare.accounts.permissions import require_permission
 from ketacare.accounts.selectors import staff_of_organisation
-from ketacare.audit.actions import record_event
+from ketacare.audit.actions import audit_event, record_event, record_events
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Organisation
 from ketacare.clinics.settings_rows import update_organisation_settings
@@ -155,35 +155,91 @@ def do_assign_questionnaire(
     """
     require_permission(actor, Permission.MEASURES_ASSIGN)
     _same_organisation(actor, patient)
-    definition = _instrument(instrument)
-    if definition.rater != Rater.PATIENT:
-        raise ValidationError({"instrument": f"{definition.name} is rated by a clinician, not sent to patients."})
-    if reason not in AssignmentReason.values:
-        raise ValidationError({"reason": f"Choose one of: {', '.join(AssignmentReason.values)}."})
-    if not isinstance(due_at, dt.datetime) or timezone.is_naive(due_at):
-        raise ValidationError({"due_at": "Give a date and time with a time zone."})
-    token = secrets.token_urlsafe(32)
     valid_hours = MeasurementSettings.for_organisation(patient.organisation).link_valid_hours
-    assignment = QuestionnaireAssignment(
-        patient=patient,
-        instrument=definition.code,
-        due_at=due_at,
-        reason=reason,
-        assigned_by=actor,
-        link_token_sha256=hash_link_token(token),
-        link_expires_at=timezone.now() + dt.timedelta(hours=valid_hours),
-        plan_key=plan_key,
-        session_key=session_key,
-    )
+    wanted = WantedQuestionnaire(instrument, due_at, reason, plan_key=plan_key, session_key=session_key)
+    assignment, token = _new_assignment(actor, patient, wanted, valid_hours)
     assignment.full_clean(exclude=["patient", "assigned_by"])
     assignment.save(force_insert=True)
     record_event(
-        actor, AuditAction.CREATE, assignment, patient=patient, detail={"instrument": definition.code, "reason": reason}
+        actor,
+        AuditAction.CREATE,
+        assignment,
+        patient=patient,
+        detail={"instrument": assignment.instrument, "reason": assignment.reason},
     )
     if patient.email and link_base_url:
         link = link_base_url.rstrip("/") + reverse("measures:link", args=[token])
         _queue_link_email(assignment, patient, link)
     return AssignmentOutcome(assignment=assignment, link_token=token)
+
+
+@dataclass(frozen=True)
+class WantedQuestionnaire:
+    """One questionnaire to assign (do_assign_questionnaires)."""
+
+    instrument: str
+    due_at: dt.datetime
+    reason: str = AssignmentReason.MANUAL
+    plan_key: str = ""
+    session_key: str = ""
+
+
+def _new_assignment(
+    actor, patient: Patient, wanted: WantedQuestionnaire, valid_hours: int
+) -> tuple[QuestionnaireAssignment, str]:
+    """The assignment, checked and not saved, and its link token (only the token's hash is stored)."""
+    definition = _instrument(wanted.instrument)
+    if definition.rater != Rater.PATIENT:
+        raise ValidationError({"instrument": f"{definition.name} is rated by a clinician, not sent to patients."})
+    if wanted.reason not in AssignmentReason.values:
+        raise ValidationError({"reason": f"Choose one of: {', '.join(AssignmentReason.values)}."})
+    if not isinstance(wanted.due_at, dt.datetime) or timezone.is_naive(wanted.due_at):
+        raise ValidationError({"due_at": "Give a date and time with a time zone."})
+    token = secrets.token_urlsafe(32)
+    assignment = QuestionnaireAssignment(
+        patient=patient,
+        instrument=definition.code,
+        due_at=wanted.due_at,
+        reason=wanted.reason,
+        assigned_by=actor,
+        link_token_sha256=hash_link_token(token),
+        link_expires_at=timezone.now() + dt.timedelta(hours=valid_hours),
+        plan_key=wanted.plan_key,
+        session_key=wanted.session_key,
+    )
+    return assignment, token
+
+
+@transaction.atomic
+def do_assign_questionnaires(
+    actor, patient: Patient, wanted: Sequence[WantedQuestionnaire]
+) -> list[QuestionnaireAssignment]:
+    """Several questionnaires for one patient at once (the sessions of a booked course): the checks of
+    do_assign_questionnaire, then one INSERT and one audit append for all of them, however many.
+    No link is emailed: the patient answers in the portal (or staff send a link later)."""
+    require_permission(actor, Permission.MEASURES_ASSIGN)
+    _same_organisation(actor, patient)
+    if not wanted:
+        return []
+    valid_hours = MeasurementSettings.for_organisation(patient.organisation).link_valid_hours
+    assignments = [_new_assignment(actor, patient, item, valid_hours)[0] for item in wanted]
+    for assignment in assignments:
+        # The token's hash is unique by the database's constraint: no query per row to ask first.
+        assignment.full_clean(exclude=["patient", "assigned_by"], validate_unique=False)
+    QuestionnaireAssignment.objects.bulk_create(assignments)
+    record_events(
+        [
+            audit_event(
+                actor,
+                AuditAction.CREATE,
+                assignment,
+                patient=patient,
+                detail={"instrument": assignment.instrument, "reason": assignment.reason},
+            )
+            for assignment in assignments
+        ]
+    )
+    return assignments
 
 
 def _queue_link_email(assignment: QuestionnaireAssignment, patient: Patient, link: str) -> None:

@@ -92,7 +92,7 @@ def portal_account_of(viewer, patient: Patient) -> PortalAccount:
     require_permission(viewer, Permission.PATIENT_VIEW)
     if viewer.organisation_id != patient.organisation_id:
         raise PermissionDenied("Another organisation's patient")
-    account = User.objects.filter(patient_record=patient).first()
+    account = patient.user  # loaded with the chart's patient (patients.selectors.access_patient_by_id)
     if account is None:
         return PortalAccount(PortalAccountState.NONE)
     if account.is_active:

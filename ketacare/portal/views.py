@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ketacare.accounts.backends import SESSION_BACKEND
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.lib.forms import show_errors
@@ -135,7 +136,7 @@ def _password_page(request, *, check_link, save, title: str):
         else:
             if request.user.is_authenticated:
                 logout(request)
-            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account, backend=SESSION_BACKEND)
             messages.success(
                 request,
                 f"Your portal account is ready. Next time, sign in as {account.username} with your new password.",

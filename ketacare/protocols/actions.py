@@ -5,7 +5,9 @@ plan after the change). Templates are never edited in place: an edit is a new ve
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,11 +21,11 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.settings_rows import update_organisation_settings
 from ketacare.lib.text import clean_reason
-from ketacare.measures.actions import do_assign_questionnaire, do_close_questionnaires
+from ketacare.measures.actions import WantedQuestionnaire, do_assign_questionnaires, do_close_questionnaires
 from ketacare.measures.hooks import outcome_inputs_changed
 from ketacare.measures.models import PATIENT_INSTRUMENT_CHOICES
 from ketacare.patients.actions import advance_patient_stage
-from ketacare.patients.models import CareStage, WeightMeasurement
+from ketacare.patients.models import CareStage, Patient, WeightMeasurement
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.domain.course import plan_course, session_questionnaires
 from ketacare.protocols.domain.dosing import (
@@ -332,19 +334,42 @@ def questionnaire_due_at(starts_at: dt.datetime, zone: dt.tzinfo) -> dt.datetime
     return min(starts_at, dt.datetime.combine(local_start.date(), QUESTIONNAIRE_DUE_TIME, tzinfo=zone))
 
 
+class BookedSession(NamedTuple):
+    """A plan's session as scheduling booked it: when, in which zone, and how measures name it."""
+
+    planned_session: PlannedSession
+    session_key: str
+    starts_at: dt.datetime
+    zone: dt.tzinfo
+
+
 def assign_session_questionnaires(
     actor, planned_session: PlannedSession, *, session_key: str, starts_at: dt.datetime, zone: dt.tzinfo
 ) -> None:
     """A session of the plan was booked (scheduling calls this inside its transaction): the protocol's
     self-report questionnaires fall due on the booked session's local day (the first are the baseline)."""
-    plan = planned_session.plan
-    due_at = questionnaire_due_at(starts_at, zone)
-    for item in session_questionnaires(
-        plan.template.questionnaires_due, planned_session.sequence, PATIENT_RATED_INSTRUMENTS
-    ):
-        do_assign_questionnaire(
-            actor, plan.patient, item.instrument, due_at, item.reason, plan_key=plan_key(plan), session_key=session_key
+    assign_booked_sessions_questionnaires(actor, [BookedSession(planned_session, session_key, starts_at, zone)])
+
+
+def assign_booked_sessions_questionnaires(actor, sessions: Sequence[BookedSession]) -> None:
+    """assign_session_questionnaires for several booked sessions (a course): one insert and one audit
+    append per patient, however many sessions (each session's plan, template and patient loaded by the
+    caller, select_related, or read here)."""
+    wanted_by_patient: dict[int, tuple[Patient, list[WantedQuestionnaire]]] = {}
+    for booked in sessions:
+        plan = booked.planned_session.plan
+        due_at = questionnaire_due_at(booked.starts_at, booked.zone)
+        _, wanted = wanted_by_patient.setdefault(plan.patient_id, (plan.patient, []))
+        wanted.extend(
+            WantedQuestionnaire(
+                item.instrument, due_at, item.reason, plan_key=plan_key(plan), session_key=booked.session_key
+            )
+            for item in session_questionnaires(
+                plan.template.questionnaires_due, booked.planned_session.sequence, PATIENT_RATED_INSTRUMENTS
+            )
         )
+    for patient, wanted in wanted_by_patient.values():
+        do_assign_questionnaires(actor, patient, wanted)
 
 
 @transaction.atomic

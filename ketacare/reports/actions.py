@@ -6,21 +6,28 @@ measures.hooks.outcome_inputs_changed inside their transaction, and the receiver
 in ReportsConfig.ready) recomputes the rows there and then, so the rows are never stale. Data
 loaded around the actions is caught up by `ketacare rebuild_outcomes`.
 
+The same refresh keeps the dashboard's pre-aggregated counts (models.OutcomeCount) exact: it takes
+out what the patient's previous rows added (CountedOutcome) and adds what the new ones add. The
+counts also follow a patient's home location and merges, through Patient's pre/post_save signals.
+
 Rules (docs/measures.md, "Outcomes in the clinic"): per patient and instrument with a response
 rule, the baseline (last score on or before the first treatment) and, in each follow-up window
 (domain/dashboard.py), the score closest to the target day, all in the database.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet
 
+from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.models import OutcomeSummary, QuestionnaireResponse
 from ketacare.measures.selectors import effective_responses
 from ketacare.patients.models import Patient
 from ketacare.protocols.models import TreatmentPlan
 from ketacare.reports.domain.dashboard import FOLLOW_UP_WINDOWS
+from ketacare.reports.models import CountedOutcome, OutcomeCount
 from ketacare.reports.selectors.outcomes import dashboard_instruments, started_plans
 
 
@@ -104,17 +111,79 @@ def _summary_rows(patient_ids: list[int]) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _counted(
+    patient_id: int, organisation_id: int, location_id: int | None, codes: dict[int, str], row
+) -> CountedOutcome:
+    _, instrument, plan_id, baseline, week4, week8 = row
+    return CountedOutcome(
+        patient_id=patient_id,
+        instrument=instrument,
+        organisation_id=organisation_id,
+        protocol_code=codes[plan_id],
+        location_id=location_id or 0,
+        baseline_total=baseline,
+        week4_total=week4,
+        week8_total=week8,
+    )
+
+
+def _count_keys(counted: CountedOutcome) -> list[tuple]:
+    """The OutcomeCount rows one patient's summary adds 1 to (models.OutcomeCount explains the key)."""
+    group = (counted.organisation_id, counted.instrument, counted.protocol_code, counted.location_id)
+    keys = [(*group, 0, 0, False)]
+    rule = INSTRUMENTS[counted.instrument].response
+    baseline = counted.baseline_total
+    for window, total in enumerate((counted.week4_total, counted.week8_total), 1):
+        if total is not None:
+            # The same rule as measures/domain/outcomes.py: integer arithmetic; no response from a baseline of 0.
+            responder = baseline > 0 and 100 * (baseline - total) >= rule.reduction_percent * baseline
+            keys.append((*group, window, total, responder))
+    return keys
+
+
+def _add_counts(deltas: Counter) -> None:
+    """Add the deltas to OutcomeCount in one statement. Each row is changed by an increment the
+    database applies under the row's lock (ON CONFLICT ... DO UPDATE), in key order, so concurrent
+    refreshes of patients in the same group neither lose a count nor deadlock."""
+    changes = sorted((key, delta) for key, delta in deltas.items() if delta)
+    if not changes:
+        return
+    table = connection.ops.quote_name(OutcomeCount._meta.db_table)
+    key_columns = (
+        "organisation_id, instrument, protocol_code, location_id, follow_up_window, follow_up_total, responder"
+    )
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(changes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_columns}, patients) VALUES {values} "
+            f"ON CONFLICT ({key_columns}) DO UPDATE SET patients = {table}.patients + EXCLUDED.patients",
+            [value for key, delta in changes for value in (*key, delta)],
+        )
+
+
+@transaction.atomic(savepoint=False)  # inside the caller's transaction: no savepoint round trips
 def refresh_outcome_summaries(patients: Iterable[Patient]) -> None:
-    """Recompute the dashboard rows (OutcomeSummary) of these patients on every instrument."""
-    by_id = {patient.pk: patient for patient in patients}
-    ids = sorted(by_id)
+    """Recompute the dashboard rows (OutcomeSummary) of these patients on every instrument, and move
+    their contributions to the dashboard's counts (OutcomeCount) from what was counted to what is now."""
+    ids = sorted({patient.pk for patient in patients})
+    # The patients' rows are held until commit, so two refreshes of one patient never both take out
+    # the same contribution; their home location is read under that lock.
+    homes = {
+        patient_id: (organisation_id, location_id)
+        for patient_id, organisation_id, location_id in Patient.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "organisation_id", "home_location_id")
+    }
     rows = _summary_rows(ids)
+    plan_ids = {row[2] for row in rows}
+    codes = dict(TreatmentPlan.objects.filter(pk__in=plan_ids).values_list("pk", "template__code")) if rows else {}
     OutcomeSummary.objects.filter(patient_id__in=ids).delete()
     OutcomeSummary.objects.bulk_create(
         [
             OutcomeSummary(
                 patient_id=patient_id,
-                organisation_id=by_id[patient_id].organisation_id,
+                organisation_id=homes[patient_id][0],
                 instrument=instrument,
                 first_plan_id=plan_id,
                 baseline_total=baseline,
@@ -124,8 +193,59 @@ def refresh_outcome_summaries(patients: Iterable[Patient]) -> None:
             for patient_id, instrument, plan_id, baseline, week4, week8 in rows
         ]
     )
+    counted_before = CountedOutcome.objects.filter(patient_id__in=ids)
+    deltas: Counter = Counter()
+    for counted in counted_before:
+        deltas.subtract(_count_keys(counted))
+    counted_now = [_counted(row[0], *homes[row[0]], codes, row) for row in rows if row[3] is not None]
+    for counted in counted_now:
+        deltas.update(_count_keys(counted))
+    counted_before.delete()
+    CountedOutcome.objects.bulk_create(counted_now)
+    _add_counts(deltas)
+
+
+def reset_outcome_counts() -> None:
+    """Forget every count (`ketacare rebuild_outcomes` then recounts every patient in the same transaction)."""
+    CountedOutcome.objects.all().delete()
+    OutcomeCount.objects.all().delete()
 
 
 def refresh_on_outcome_inputs_changed(sender, *, patients: Iterable[Patient], **kwargs) -> None:
     """Receiver of measures.hooks.outcome_inputs_changed (a response or a plan status changed)."""
     refresh_outcome_summaries(patients)
+
+
+# The Patient fields the counts depend on: the home location groups them; a merge (or its undoing)
+# moves responses and plans between the two records.
+_COUNTED_PATIENT_FIELDS = {"home_location", "home_location_id", "merged_into", "merged_into_id"}
+
+
+def _touches_counts(instance: Patient, update_fields) -> bool:
+    return not instance._state.adding and (update_fields is None or bool(_COUNTED_PATIENT_FIELDS & set(update_fields)))
+
+
+def remember_counted_patient_fields(sender, *, instance: Patient, update_fields=None, raw=False, **kwargs) -> None:
+    """pre_save of Patient: the stored home location and merge target, to compare after the save."""
+    if raw or not _touches_counts(instance, update_fields):
+        return
+    instance._outcome_fields_before = (
+        Patient.objects.filter(pk=instance.pk).values_list("home_location_id", "merged_into_id").first()
+    )
+
+
+def recount_on_patient_saved(sender, *, instance: Patient, update_fields=None, raw=False, **kwargs) -> None:
+    """post_save of Patient (inside the saving action's transaction): a new home location moves the
+    patient's counts to that location; a merge or its undoing recomputes both records' summaries."""
+    before = getattr(instance, "_outcome_fields_before", None)
+    instance._outcome_fields_before = None
+    if raw or before is None:
+        return
+    location_before, merged_into_before = before
+    affected = set()
+    if location_before != instance.home_location_id:
+        affected.add(instance.pk)
+    if merged_into_before != instance.merged_into_id:
+        affected |= {instance.pk, merged_into_before, instance.merged_into_id} - {None}
+    if affected:
+        refresh_outcome_summaries(Patient.objects.filter(pk__in=affected).only("pk"))

@@ -87,3 +87,68 @@ class ReferralLetterSettings(models.Model):
                     + "."
                 }
             )
+
+
+class OutcomeCount(models.Model):
+    """The outcome dashboard's pre-aggregated counts, so a request reads a bounded number of rows
+    whatever the number of patients (bench/outcomes_dashboard.py, bench/scale.py).
+
+    A group is (organisation, instrument, protocol of the first started plan, home location).
+    `follow_up_window` 0 counts the group's patients with a baseline; window n (1, 2, ...) counts, among
+    those, the patients with a score in follow-up window n (domain/dashboard.py FOLLOW_UP_WINDOWS),
+    per follow-up total and response. Remitters are then the sum over totals at or below the
+    clinic's threshold, so a changed threshold (MeasurementSettings) needs no recount.
+
+    Kept by reports.actions alongside OutcomeSummary, from the contributions in CountedOutcome;
+    `ketacare rebuild_outcomes` recounts them from scratch.
+    """
+
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20)
+    protocol_code = models.CharField(max_length=60)
+    location_id = models.BigIntegerField(help_text="The patients' home location; 0 for none.")
+    follow_up_window = models.PositiveSmallIntegerField(help_text="0: patients with a baseline; n: follow-up window n.")
+    follow_up_total = models.SmallIntegerField(help_text="0 on window 0.")
+    responder = models.BooleanField()
+    patients = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organisation",
+                    "instrument",
+                    "protocol_code",
+                    "location_id",
+                    "follow_up_window",
+                    "follow_up_total",
+                    "responder",
+                ],
+                name="outcome_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcome count {self.pk}"
+
+
+class CountedOutcome(models.Model):
+    """How one patient's summary on one instrument is counted in OutcomeCount (group and totals as
+    added), so the next refresh takes out exactly what it added, even after the patient's home
+    location changed or a merge moved the summary. patient_id is deliberately no foreign key: a
+    merge must not move it (the merge re-counts both records instead)."""
+
+    patient_id = models.BigIntegerField()
+    instrument = models.CharField(max_length=20)
+    organisation_id = models.BigIntegerField()
+    protocol_code = models.CharField(max_length=60)
+    location_id = models.BigIntegerField()
+    baseline_total = models.SmallIntegerField()
+    week4_total = models.SmallIntegerField(null=True)
+    week8_total = models.SmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient_id", "instrument"], name="counted_outcome_key")]
+
+    def __str__(self) -> str:
+        return f"Counted outcome {self.pk}"

@@ -24,6 +24,9 @@ FIXTURE_MODULES = (
     "ketacare.testing.sessions",
     "ketacare.testing.pdf",
     "ketacare.testing.audit_trail",
+    "ketacare.testing.x12",
+    "ketacare.testing.billing",
+    "ketacare.testing.claims",
 )
 
 # A test that asks for one of these (directly or through its fixtures) or carries the django_db

@@ -27,6 +27,12 @@ from django.utils import timezone
 from ketacare.accounts.domain.roles import Role
 from ketacare.accounts.invitations import issue_invitation
 from ketacare.accounts.models import InvitationPurpose, User
+from ketacare.billing.actions import accounts as account_actions
+from ketacare.billing.actions import charges as charge_actions
+from ketacare.billing.actions import claims as claim_actions
+from ketacare.billing.actions import insurance as insurance_actions
+from ketacare.billing.actions import packages as package_actions
+from ketacare.billing.models import ChargeRule
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.consents.domain.rules import Coverage
 from ketacare.consents.selectors import template_for_coverage
@@ -56,6 +62,8 @@ from ketacare.scheduling.models import (
     StaffShift,
     WaitlistEntry,
 )
+from ketacare.testing.billing import make_coverage, make_fee_schedule, make_package_offer, make_payer
+from ketacare.testing.claims import insure, make_billing_settings, make_final_charge, make_provider_identity
 from ketacare.testing.clinic import build_clinic
 from ketacare.testing.consents import sign_consents_for_route
 from ketacare.testing.personas import make_patient, sign_in
@@ -89,6 +97,17 @@ LEDGER_REPORTERS = {"prescriber", "clinic_admin"}
 CONSULTATION_VIEWERS = {"nurse", "prescriber", "therapist"}
 LETTER_VIEWERS = {"nurse", "prescriber", "therapist", "clinic_admin"}
 CONSENT_COLLECTORS = {"front_desk", "nurse", "prescriber", "clinic_admin"}
+# Fee schedule and charges (issue 18): front desk reads them, billing and the clinic admin change them.
+CHARGE_VIEWERS = {"billing", "clinic_admin", "front_desk"}
+CHARGE_EDITORS = {"billing", "clinic_admin"}
+FEE_SETUP = {"billing", "clinic_admin"}
+# Accounts and packages (issue 18): front desk sells packages, takes payments and invoices; refunds, write-offs,
+# adjustments, reversals and package offers stay with billing and the clinic admin.
+MONEY_DESK = {"billing", "clinic_admin", "front_desk"}
+MONEY_ADJUST = {"billing", "clinic_admin"}
+# Insurance (issue 18): front desk keeps coverage, benefits and authorisations; payers are billing set-up.
+INSURANCE_MANAGERS = {"billing", "clinic_admin", "front_desk"}
+CLAIMS_MANAGERS = {"billing", "clinic_admin"}
 
 
 @dataclass(frozen=True)
@@ -397,6 +416,72 @@ PAGES = {
     "consents:portal_revoke": Page(
         roles=frozenset({"patient"}), method="post", kwargs=(("consent_id", "signed_consent"),)
     ),
+    "billing:fee_schedule": staff(CHARGE_VIEWERS),
+    "billing:fee_item": staff(FEE_SETUP, kwargs=(("item_id", "fee_item"),), owned=True),
+    "billing:fee_item_retire": staff(FEE_SETUP, method="post", kwargs=(("item_id", "fee_item"),), owned=True),
+    "billing:charge_rules": staff(CHARGE_VIEWERS),
+    "billing:charge_rule_retire": staff(FEE_SETUP, method="post", kwargs=(("rule_id", "charge_rule"),), owned=True),
+    "billing:billing_settings": staff(FEE_SETUP),
+    "billing:providers": staff(CHARGE_VIEWERS),
+    "billing:provider": staff(FEE_SETUP, kwargs=(("user_id", "rendering_provider"),), owned=True),
+    "billing:charges": staff(CHARGE_VIEWERS),
+    "billing:charges_finalise": staff(CHARGE_EDITORS, method="post"),
+    "billing:charge_new": staff(CHARGE_EDITORS),
+    "billing:charge": staff(CHARGE_VIEWERS, kwargs=(("charge_id", "charge"),), owned=True),
+    "billing:charge_finalise": staff(CHARGE_EDITORS, method="post", kwargs=(("charge_id", "charge"),), owned=True),
+    "billing:charge_void": staff(CHARGE_EDITORS, method="post", kwargs=(("charge_id", "charge"),), owned=True),
+    "billing:accounts": staff(MONEY_DESK),
+    "billing:payments_report": staff(MONEY_DESK),
+    **{
+        f"billing:{name}": staff(roles, kwargs=(("patient_id", "patient"),), owned=True)
+        for name, roles in (
+            ("account", MONEY_DESK),
+            ("account_payment", MONEY_DESK),
+            ("account_sell_package", MONEY_DESK),
+            ("account_invoice", MONEY_DESK),
+            ("account_statement_pdf", MONEY_DESK),
+            ("account_correction", MONEY_ADJUST),
+        )
+    },
+    "billing:account_entry_reverse": staff(MONEY_ADJUST, kwargs=(("entry_id", "account_payment"),), owned=True),
+    "billing:account_receipt_pdf": staff(MONEY_DESK, kwargs=(("entry_id", "account_payment"),), owned=True),
+    "billing:account_invoice_pdf": staff(MONEY_DESK, kwargs=(("invoice_id", "account_invoice"),), owned=True),
+    "billing:package_offers": staff(MONEY_ADJUST),
+    "billing:package_offer_retire": staff(
+        MONEY_ADJUST, method="post", kwargs=(("offer_id", "package_offer"),), owned=True
+    ),
+    "billing:package_refund_unused": staff(MONEY_ADJUST, kwargs=(("sale_id", "package_sale"),), owned=True),
+    "billing:insurance_payers": staff(CHARGE_VIEWERS),
+    "billing:insurance_payer_new": staff(FEE_SETUP),
+    "billing:insurance_payer_edit": staff(FEE_SETUP, kwargs=(("pk", "payer"),), owned=True),
+    "billing:insurance_authorizations": staff(CHARGE_VIEWERS),
+    "billing:insurance_patient": staff(CHARGE_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "billing:insurance_coverage_new": staff(INSURANCE_MANAGERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "billing:insurance_coverage_end": staff(
+        INSURANCE_MANAGERS, method="post", kwargs=(("pk", "coverage"),), owned=True
+    ),
+    "billing:insurance_benefits_new": staff(INSURANCE_MANAGERS, kwargs=(("coverage_id", "coverage"),), owned=True),
+    "billing:insurance_authorization_new": staff(INSURANCE_MANAGERS, kwargs=(("coverage_id", "coverage"),), owned=True),
+    "billing:insurance_authorization_edit": staff(
+        INSURANCE_MANAGERS, kwargs=(("pk", "prior_authorization"),), owned=True
+    ),
+    # Seen by the care team that sees sessions and by billing; recorded by nurses, prescribers and insurance staff
+    # (billing/tests/test_insurance_pages.py).
+    "billing:insurance_acquisition": staff(EVERY_STAFF, kwargs=(("session_id", "treatment_session"),), owned=True),
+    # Claims (issue 18.7): billing and the clinic admin; the superbill also the front desk, who hands it out.
+    "billing:claims": staff(CLAIMS_MANAGERS),
+    "billing:claims_build": staff(CLAIMS_MANAGERS, method="post"),
+    "billing:claims_export": staff(CLAIMS_MANAGERS),
+    "billing:claims_export_file": staff(CLAIMS_MANAGERS, kwargs=(("export_id", "claim_export"),), owned=True),
+    "billing:claims_patient": staff(CHARGE_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "billing:superbill": staff(CHARGE_VIEWERS, kwargs=(("patient_id", "patient"),), owned=True),
+    "billing:claim": staff(CLAIMS_MANAGERS, kwargs=(("claim_id", "claim"),), owned=True),
+    "billing:claim_cms1500": staff(CLAIMS_MANAGERS, kwargs=(("claim_id", "claim"),), owned=True),
+    "billing:claim_secondary": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
+    "billing_portal:home": PATIENT,
+    "billing_portal:statement_pdf": PATIENT,
+    "billing_portal:invoice_pdf": Page(roles=frozenset({"patient"}), kwargs=(("invoice_id", "account_invoice"),)),
+    "billing_portal:receipt_pdf": Page(roles=frozenset({"patient"}), kwargs=(("entry_id", "account_payment"),)),
 }
 
 
@@ -510,7 +595,65 @@ class World:
         "document": "_document",
         **dict.fromkeys(("consultation_note", "referral_letter"), "_consultation_and_letter"),
         **dict.fromkeys(("consent_template", "signed_consent"), "_consents"),
+        **dict.fromkeys(("fee_item", "charge_rule", "charge", "rendering_provider"), "_fees_and_charges"),
+        **dict.fromkeys(("account_payment", "account_invoice", "package_offer", "package_sale"), "_account"),
+        **dict.fromkeys(("payer", "coverage", "prior_authorization"), "_insurance"),
+        **dict.fromkeys(("claim", "claim_export"), "_claims"),
     }
+
+    def _claims(self, org, staff_users, patient):
+        """A Medicare claim for a final G2083 charge, paid after it went out in an 837P file."""
+        billing = staff_users["billing"]
+        make_billing_settings(org)
+        make_provider_identity(staff_users["prescriber"])
+        medicare = make_payer(org, name="Medicare Part B", kind="medicare", payer_id="01212")
+        insure(patient, medicare, billing)
+        make_final_charge(
+            patient,
+            org.locations.first(),
+            billing,
+            service_date=dt.date(2026, 12, 1),
+            rendering_provider=staff_users["prescriber"],
+        )
+        claim = claim_actions.do_build_claims(billing)[0]
+        claim_actions.do_change_claim_status(billing, claim.pk, status="ready")
+        self.claim_export = claim_actions.do_export_837p(billing).pk
+        claim_actions.do_change_claim_status(billing, claim.pk, status="paid", paid_amount="1000.00")
+        self.claim = claim.pk
+
+    def _account(self, org, staff_users, patient):
+        """A package sold and paid by card, invoiced."""
+        desk = staff_users["front_desk"]
+        offer = make_package_offer(org)
+        self.package_offer = offer.pk
+        self.package_sale = package_actions.do_sell_package(desk, patient.pk, offer_id=offer.pk).pk
+        self.account_payment = account_actions.do_record_payment(
+            desk, patient.pk, amount="2700.00", method="card_terminal", reference="T-1"
+        ).pk
+        self.account_invoice = account_actions.do_issue_invoice(desk, patient.pk).pk
+
+    def _insurance(self, org, staff_users, patient):
+        """The patient's savings-program coverage (secondary: the claims pages insure the patient with a primary)
+        with a pending prior authorisation."""
+        payer = make_payer(org, name="Spravato savings", kind="savings_program", payer_id="")
+        coverage = make_coverage(patient, payer, staff_users["billing"], priority="S")
+        self.payer, self.coverage = payer.pk, coverage.pk
+        self.prior_authorization = insurance_actions.do_record_prior_authorization(
+            staff_users["billing"], coverage_id=coverage.pk
+        ).pk
+
+    def _fees_and_charges(self, org, staff_users, patient):
+        fee_items = make_fee_schedule(org, staff_users["clinic_admin"])
+        self.fee_item = fee_items["99214"].pk
+        self.charge_rule = ChargeRule.objects.filter(organisation=org).first().pk
+        self.rendering_provider = staff_users["prescriber"].pk
+        self.charge = charge_actions.do_add_manual_charge(
+            staff_users["billing"],
+            patient.pk,
+            fee_item_id=self.fee_item,
+            location_id=org.locations.first().pk,
+            service_date=dt.date(2026, 12, 1),
+        ).pk
 
     def _consents(self, org, staff_users, patient):
         self.consent_template = template_for_coverage(org.pk, Coverage.KETAMINE_IV).pk

@@ -23,6 +23,9 @@ from django.utils import timezone
 from ketacare.accounts.models import ApiToken
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.billing.actions import claims as claim_actions
+from ketacare.billing.actions import insurance as insurance_actions
+from ketacare.billing.actions.accounts import do_record_payment
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.consents import actions as consent_actions
 from ketacare.consultations import actions as consultation_actions
@@ -49,6 +52,7 @@ from ketacare.scheduling.models import (
     StaffShift,
     StaffSkill,
 )
+from ketacare.testing.claims import insure, make_billing_settings, make_final_charge
 from ketacare.testing.clinic import winter_monday
 from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
@@ -541,5 +545,37 @@ def test_rems_form_shows_when_it_was_finalised_in_the_locations_time(signed_in, 
         finalised_at=PAST,
     )
     page = text_of(signed_in(harbor["nurse"]).get(reverse("rems:form_detail", args=[form.pk])))
+    assert "2026-01-14 09:37 PST" in page
+    assert "17:37" not in page
+
+
+def test_patient_account_shows_entries_in_the_viewers_zone(signed_in, harbor, patient):
+    with written_at(PAST):
+        do_record_payment(harbor["front_desk"], patient.pk, amount="20.00", method="cash")
+    page = text_of(signed_in(harbor["billing"]).get(reverse("billing:account", args=[patient.pk])))
+    assert "2026-01-14 09:37 PST" in page
+    assert "17:37" not in page
+
+
+def test_claim_pages_show_times_in_the_viewers_zone(signed_in, harbor, patient, portland, medicare):
+    billing = harbor["billing"]
+    make_billing_settings(patient.organisation)
+    insure(patient, medicare, billing)
+    make_final_charge(patient, portland, billing, service_date=dt.date(2026, 1, 13))
+    with written_at(PAST):
+        claim = claim_actions.do_build_claims(billing)[0]
+    client = signed_in(billing)
+    for page in (reverse("billing:claims"), reverse("billing:claim", args=[claim.pk])):
+        text = text_of(client.get(page))
+        assert "2026-01-14 09:37 PST" in text
+        assert "17:37" not in text
+
+
+def test_insurance_page_shows_benefits_investigations_in_the_patients_zone(signed_in, harbor, patient, aetna_coverage):
+    with written_at(PAST):
+        insurance_actions.do_record_benefits_investigation(
+            harbor["billing"], coverage_id=aetna_coverage.pk, result="pa_required"
+        )
+    page = text_of(signed_in(harbor["billing"]).get(reverse("billing:insurance_patient", args=[patient.pk])))
     assert "2026-01-14 09:37 PST" in page
     assert "17:37" not in page

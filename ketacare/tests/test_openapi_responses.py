@@ -18,6 +18,9 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 
 from ketacare.accounts.models import ApiToken
+from ketacare.billing.actions import accounts as account_actions
+from ketacare.billing.actions import charges as charge_actions
+from ketacare.billing.actions import packages as package_actions
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.consents.models import SignedConsent
 from ketacare.consultations import actions as consultation_actions
@@ -30,6 +33,7 @@ from ketacare.protocols.models import ProtocolTemplate
 from ketacare.rems import actions as rems_actions
 from ketacare.reports.letters import actions as letter_actions
 from ketacare.scheduling.actions import booking, courses, feeds, waitlist
+from ketacare.testing.billing import make_fee_schedule, make_package_offer
 from ketacare.testing.clinic import build_clinic
 from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
@@ -128,6 +132,15 @@ def seeded_clinic(
         document_date=patient.today() - dt.timedelta(days=3),
         title="Referral letter",
     )
+    fee_items = make_fee_schedule(org, admin)
+    charge = charge_actions.do_add_manual_charge(
+        admin, patient.pk, fee_item_id=fee_items["99214"].pk, location_id=clinic.location.pk, service_date=clinic.day
+    )
+    # A package sold, paid by card and invoiced: the account's entries, packages, invoices and a payments day.
+    offer = make_package_offer(org)
+    package_actions.do_sell_package(staff["front_desk"], patient.pk, offer_id=offer.pk)
+    account_actions.do_record_payment(admin, patient.pk, amount="2700.00", method="card_terminal", reference="T-1")
+    account_actions.do_issue_invoice(admin, patient.pk)
 
     return {
         "patient": patient,
@@ -145,6 +158,7 @@ def seeded_clinic(
         "letter": letter,
         "staff_member": nurse,
         "document": document,
+        "charge": charge,
         # make_chart's plan had its consents signed (issue 16): the esketamine consent and the REMS enrollment.
         "signed_consent": SignedConsent.objects.filter(patient=patient).select_related("template").first(),
         "inquiry": None,  # submitted through the API by the test (anonymous, as the public form does)
@@ -266,6 +280,27 @@ def urls_for(seeded) -> dict[str, tuple[str, str]]:
             "prescriber",
         ),
         "/api/v1/staff/members": ("/api/v1/staff/members", "clinic_admin"),
+        "/api/v1/billing/fees/items": ("/api/v1/billing/fees/items", "clinic_admin"),
+        "/api/v1/billing/fees/rules": ("/api/v1/billing/fees/rules", "clinic_admin"),
+        "/api/v1/billing/fees/settings": ("/api/v1/billing/fees/settings", "clinic_admin"),
+        "/api/v1/billing/fees/providers": ("/api/v1/billing/fees/providers", "clinic_admin"),
+        "/api/v1/billing/charges": ("/api/v1/billing/charges", "clinic_admin"),
+        "/api/v1/billing/charges/{charge_id}": (f"/api/v1/billing/charges/{seeded['charge'].pk}", "clinic_admin"),
+        "/api/v1/billing/accounts/patients/{patient_id}": (
+            f"/api/v1/billing/accounts/patients/{seeded['patient'].pk}",
+            "clinic_admin",
+        ),
+        "/api/v1/billing/accounts/patients/{patient_id}/entries": (
+            f"/api/v1/billing/accounts/patients/{seeded['patient'].pk}/entries",
+            "clinic_admin",
+        ),
+        # Yesterday to tomorrow (UTC dates): today in any zone.
+        "/api/v1/billing/accounts/payments-report": (
+            f"/api/v1/billing/accounts/payments-report?date_from={dt.date.today() - dt.timedelta(days=1)}"
+            f"&date_to={dt.date.today() + dt.timedelta(days=1)}",
+            "clinic_admin",
+        ),
+        "/api/v1/billing/packages/offers": ("/api/v1/billing/packages/offers", "clinic_admin"),
         "/api/v1/staff/members/{user_id}": (f"/api/v1/staff/members/{seeded['staff_member'].pk}", "clinic_admin"),
     }
 

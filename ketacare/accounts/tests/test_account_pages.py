@@ -4,12 +4,11 @@ import datetime as dt
 import re
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.accounts.actions import do_invite_staff
-from ketacare.accounts.models import Invitation, User
+from ketacare.accounts.models import Invitation, User, UserSession
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.outbox.models import MailKind, OutgoingMessage
 
@@ -79,7 +78,7 @@ def test_change_password_needs_the_current_one_keeps_this_session_and_ends_the_o
     assert User.objects.get(pk=nurse.pk).check_password(NEW_PASSWORD)
     assert client.get("/accounts/me/").status_code == 200
     assert other_browser.get("/accounts/me/").status_code == 302
-    assert Session.objects.count() == 1
+    assert UserSession.objects.count() == 1
     assert AuditEntry.objects.filter(action=AuditAction.SECURITY, detail__event="password_changed").exists()
 
 

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -25,7 +24,7 @@ from ketacare.accounts.actions import (
 )
 from ketacare.accounts.domain.roles import Role
 from ketacare.accounts.invitations import issue_invitation, open_invitation
-from ketacare.accounts.models import ApiToken, Invitation, InvitationPurpose, User
+from ketacare.accounts.models import ApiToken, Invitation, InvitationPurpose, User, UserSession
 from ketacare.accounts.selectors import sign_in_facts, staff_members
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.outbox.actions import dispatch_outbox
@@ -157,7 +156,7 @@ def test_deactivation_ends_open_sessions_and_revokes_api_tokens(admin, staff, cl
     nurse.refresh_from_db()
     assert not nurse.is_active
     assert not ApiToken.objects.active().filter(user=nurse).exists()
-    assert not any(session.get_decoded().get("_auth_user_id") == str(nurse.pk) for session in Session.objects.all())
+    assert not any(s.get_decoded().get("_auth_user_id") == str(nurse.pk) for s in UserSession.objects.all())
     assert client.get("/accounts/preferences/").status_code == 302
     assert _events(nurse, "user_deactivated").get().detail["reason"] == "Left the clinic"
     do_reactivate_user(admin, nurse.pk)

@@ -7,12 +7,14 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from ketacare.audit import appending
+from ketacare.audit.actions import record_event
 from ketacare.audit.chains import verify_audit
 from ketacare.audit.domain.chain import GENESIS_HASH, entry_hash
-from ketacare.audit.models import AuditEntry, hashed_content
+from ketacare.audit.models import AuditAction, AuditEntry, hashed_content
 
 BEFORE = [("audit", "0004_one_append_only_guard")]
-AFTER = [("audit", "0007_unique_sequence_per_chain")]
+AFTER = [("audit", "0008_chain_head_per_chain")]
 
 
 def _migrate(targets):
@@ -58,6 +60,11 @@ def test_a_single_global_chain_becomes_one_signed_chain_per_organisation(org, ot
     assert list(AuditEntry.objects.filter(organisation__isnull=True).values_list("object_id", "sequence")) == [("3", 1)]
     assert all(report.ok for _, report in verify_audit())
     assert {entry.key_id for entry in AuditEntry.objects.all()} == {"test"}
+    # The upgraded chains have no head rows yet (migration 0008): the next append continues each chain.
+    appending._last_known_heads.clear()
+    assert record_event(None, AuditAction.SECURITY, organisation=org, object_type="test").sequence == 4
+    assert record_event(None, AuditAction.SECURITY, object_type="test").sequence == 2
+    assert all(report.ok for _, report in verify_audit())
     with pytest.raises(DatabaseError, match="append-only"):  # the guard is back after the table rebuilds
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM audit_auditentry")

@@ -2,8 +2,8 @@
 
 from ninja import Router
 
-from ketacare.billing.api import accounts, charges, claims, fees, insurance
+from ketacare.billing.api import accounts, charges, claims, fees, insurance, packages
 
 router = Router(tags=["billing"])
-for topic in (fees, charges, accounts, insurance, claims):
+for topic in (fees, charges, accounts, packages, insurance, claims):
     router.add_router("", topic.router)

@@ -2,7 +2,7 @@
 
 from ketacare.billing.models.accounts import AccountEntry, EntryKind, Invoice, PaymentMethod
 from ketacare.billing.models.charges import Charge, ChargeStatus
-from ketacare.billing.models.claims import Claim, ClaimLine, ClaimStatus, ClaimStatusChange
+from ketacare.billing.models.claims import Claim, ClaimExport, ClaimLine, ClaimStatus, ClaimStatusChange
 from ketacare.billing.models.fees import ChargeRule, ChargeTrigger, CodeSystem, FeeScheduleItem, PayerScope, UnitsRule
 from ketacare.billing.models.insurance import (
     AcquisitionMode,
@@ -32,6 +32,7 @@ __all__ = [
     "ChargeStatus",
     "ChargeTrigger",
     "Claim",
+    "ClaimExport",
     "ClaimLine",
     "ClaimStatus",
     "ClaimStatusChange",

@@ -67,3 +67,30 @@ class ClaimStatusChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+
+class ClaimExport(models.Model):
+    """One 837P file: its interchange control number (ISA13, counted per organisation), the claims in it,
+    and the text as written, so the same file can be downloaded again."""
+
+    organisation = models.ForeignKey("clinics.Organisation", on_delete=models.PROTECT, related_name="+")
+    control_number = models.PositiveIntegerField()
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    claims = models.ManyToManyField(Claim, related_name="exports")
+    content = models.TextField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "control_number"], name="claim_export_unique_control"),
+            models.CheckConstraint(
+                condition=models.Q(control_number__gte=1, control_number__lte=999_999_999),
+                name="claim_export_control_fits_isa13",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"837P {self.control_number:09d}"

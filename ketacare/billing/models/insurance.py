@@ -142,3 +142,13 @@ class SessionAcquisition(models.Model):
     )
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            # A specialty-pharmacy shipment names its ledger receipt; the clinic's own stock names none.
+            models.CheckConstraint(
+                condition=(models.Q(mode="specialty_pharmacy") & models.Q(shipment_receipt__isnull=False))
+                | (models.Q(mode="buy_and_bill") & models.Q(shipment_receipt__isnull=True)),
+                name="acquisition_receipt_iff_specialty_pharmacy",
+            )
+        ]

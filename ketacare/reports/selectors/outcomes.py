@@ -9,13 +9,13 @@ Rules (docs/measures.md, "Outcomes in the clinic"):
 - the dashboard counts, per protocol (template code of that plan) and home location, the
   follow-up closest to day 28 (within days 21–35) and day 56 (49–63) after the first treatment,
   against the baseline (last score on or before the first treatment), from the per-patient rows
-  that reports.actions keeps current (OutcomeSummary), in one grouped query.
+  that reports.actions keeps current (OutcomeSummary), pre-aggregated by the same actions
+  (reports.models.OutcomeCount), so a request reads a number of rows that does not grow with patients.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -30,13 +30,14 @@ from ketacare.measures.domain.instruments import Instrument, MeasureError, Rater
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.domain.outcomes import CourseOutcome, course_outcome
 from ketacare.measures.domain.trend_chart import TrendChart, trend_chart
-from ketacare.measures.models import MeasurementSettings, OutcomeSummary
+from ketacare.measures.models import MeasurementSettings
 from ketacare.measures.selectors import effective_responses, remission_max
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.protocols.domain.plan_status import PlanStatus
-from ketacare.protocols.models import PlannedSession, ProtocolTemplate, TreatmentPlan
-from ketacare.reports.domain.dashboard import Dashboard, DashboardRow, dashboard_row
+from ketacare.protocols.models import PlannedSession, TreatmentPlan
+from ketacare.reports.domain.dashboard import FOLLOW_UP_WINDOWS, Dashboard, DashboardRow, dashboard_row
+from ketacare.reports.models import OutcomeCount
 
 DEFAULT_DASHBOARD_INSTRUMENT = "phq9"
 
@@ -191,32 +192,26 @@ def dashboard_instruments() -> list[Instrument]:
     return [instrument for instrument in INSTRUMENTS.values() if instrument.response is not None]
 
 
-def _aggregate(organisation_id: int, instrument: Instrument, percent: int, remission: int | None) -> list[tuple]:
-    """Counts per (protocol, home location) in ONE grouped query over the summary rows."""
-    columns, column_params = [], []
-    for total in ("o.week4_total", "o.week8_total"):
-        # The same rules as measures/domain/outcomes.py: integer arithmetic; no response from a baseline of 0.
-        columns += [
-            f"SUM(CASE WHEN {total} IS NOT NULL THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {total} IS NOT NULL AND o.baseline_total > 0 "
-            f"AND 100 * (o.baseline_total - {total}) >= %s * o.baseline_total THEN 1 ELSE 0 END)",
-            f"SUM(CASE WHEN {total} IS NOT NULL AND {total} <= %s THEN 1 ELSE 0 END)",
-        ]
-        column_params += [percent, -1 if remission is None else remission]
-    summary, plan = OutcomeSummary._meta.db_table, TreatmentPlan._meta.db_table
-    template, patient = ProtocolTemplate._meta.db_table, Patient._meta.db_table
-    sql = f"""
-        SELECT t.code, pt.home_location_id, COUNT(*), {", ".join(columns)}
-        FROM {summary} o
-        JOIN {plan} pl ON pl.id = o.first_plan_id
-        JOIN {template} t ON t.id = pl.template_id
-        JOIN {patient} pt ON pt.id = o.patient_id
-        WHERE o.organisation_id = %s AND o.instrument = %s AND o.baseline_total IS NOT NULL
-        GROUP BY t.code, pt.home_location_id
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*column_params, organisation_id, instrument.code])
-        return cursor.fetchall()
+def _aggregate(organisation_id: int, instrument: Instrument, remission: int | None) -> list[list]:
+    """Counts per (protocol, home location id or None): [protocol, location, with baseline, then per
+    window: evaluable, responders, remitters], from the pre-aggregated rows (models.OutcomeCount),
+    whose number depends on the protocols, locations and score range, not on the patients."""
+    groups: dict[tuple[str, int], list] = {}
+    counts = OutcomeCount.objects.filter(
+        organisation_id=organisation_id, instrument=instrument.code, patients__gt=0
+    ).values_list("protocol_code", "location_id", "follow_up_window", "follow_up_total", "responder", "patients")
+    for code, location_id, window, total, responder, patients in counts:
+        group = groups.setdefault(
+            (code, location_id), [code, location_id or None] + [0] * (1 + 3 * len(FOLLOW_UP_WINDOWS))
+        )
+        if window == 0:
+            group[2] += patients
+            continue
+        base = 3 + 3 * (window - 1)
+        group[base] += patients
+        group[base + 1] += patients if responder else 0
+        group[base + 2] += patients if remission is not None and total <= remission else 0
+    return list(groups.values())
 
 
 def clinic_outcomes(user, instrument_code: str = DEFAULT_DASHBOARD_INSTRUMENT) -> Dashboard:
@@ -232,7 +227,7 @@ def clinic_outcomes(user, instrument_code: str = DEFAULT_DASHBOARD_INSTRUMENT) -
     settings = MeasurementSettings.for_organisation(user.organisation)
     percent = instrument.response.reduction_percent
     threshold = remission_max(instrument, settings)
-    groups = _aggregate(user.organisation_id, instrument, percent, threshold)
+    groups = _aggregate(user.organisation_id, instrument, threshold)
     location_names = dict(
         Location.objects.filter(organisation_id=user.organisation_id).order_by().values_list("id", "name")
     )

@@ -7,9 +7,12 @@ line: an IntegrityError from them, caught in a savepoint, becomes the same confl
 """
 
 import datetime as dt
+from collections.abc import Sequence
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -89,10 +92,18 @@ def lock_location(location: Location) -> None:
 
 def check_patient_free(patient, starts_at: dt.datetime, ends_at: dt.datetime, exclude_id: int | None = None) -> None:
     """A patient is in one place at a time."""
+    check_patient_free_at(patient, [(starts_at, ends_at)], exclude_id)
+
+
+def check_patient_free_at(
+    patient, spans: Sequence[tuple[dt.datetime, dt.datetime]], exclude_id: int | None = None
+) -> None:
+    """check_patient_free for several (start, end) spans at once (a course's sessions): one query."""
+    overlapping = Q()
+    for starts_at, ends_at in spans:
+        overlapping |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
     clash = (
-        Appointment.objects.filter(
-            patient=patient, status__in=ACTIVE_STATUSES, starts_at__lt=ends_at, ends_at__gt=starts_at
-        )
+        Appointment.objects.filter(overlapping, patient=patient, status__in=ACTIVE_STATUSES)
         .exclude(pk=exclude_id)
         .select_related("location", "appointment_type")
         .first()
@@ -147,16 +158,29 @@ def schedule_open_inquiries(actor, patient) -> None:
     advance_inquiries_of_patient(actor, patient, InquiryStatus.SCHEDULED, because="Appointment booked")
 
 
-def save_in_savepoint(appointment: Appointment, **save_kwargs) -> None:
+@contextmanager
+def _conflicts_named():
+    """A savepoint in which an exclusion constraint's refusal becomes the SlotConflict naming its field."""
     try:
         with transaction.atomic():
-            appointment.save(**save_kwargs)
+            yield
     except IntegrityError as exc:
         text = str(exc)
         for name, (field, message) in CONSTRAINT_FIELDS.items():
             if name in text:
                 raise SlotConflict({field: message}) from None
         raise
+
+
+def save_in_savepoint(appointment: Appointment, **save_kwargs) -> None:
+    with _conflicts_named():
+        appointment.save(**save_kwargs)
+
+
+def insert_in_savepoint(appointments: Sequence[Appointment]) -> None:
+    """Insert new appointments in one statement, refused as a whole when any of them clashes."""
+    with _conflicts_named():
+        Appointment.objects.bulk_create(appointments)
 
 
 # ---------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Every write of whole courses: book a plan's course, move one session, cancel the rest.
 
 A course is all or nothing: its sessions are proposed (proposals.py) after its locations are
-locked, then each is re-checked by the booking rules and inserted in one transaction.
+locked, then each is re-checked by the booking rules and all are inserted together, in one
+transaction and a number of statements that does not grow with the course (book_placements).
 """
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,9 +14,10 @@ from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
-from ketacare.audit.actions import record_event
-from ketacare.audit.models import AuditAction
+from ketacare.audit.actions import audit_event, record_event, record_events
+from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.lib.text import clean_reason
+from ketacare.protocols.actions import BookedSession, assign_booked_sessions_questionnaires
 from ketacare.protocols.models import PlannedSession
 from ketacare.scheduling.actions import booking
 from ketacare.scheduling.domain.availability import SlotContext, check_candidate
@@ -78,8 +81,7 @@ def do_book_course(
         location=attempt.location,
         created_by=actor,
     )
-    book_placements(actor, course, attempt, locked_ctx=attempt.ctx)
-    record_event(
+    course_created = audit_event(
         actor,
         AuditAction.CREATE,
         course,
@@ -92,20 +94,30 @@ def do_book_course(
             "availability": availability,
         },
     )
+    book_placements(actor, course, attempt, locked_ctx=attempt.ctx, audit_first=[course_created])
     return course
 
 
 def book_placements(
-    actor, course: Course, attempt: CourseAttempt, *, locked_ctx: SlotContext | None = None
+    actor,
+    course: Course,
+    attempt: CourseAttempt,
+    *,
+    locked_ctx: SlotContext | None = None,
+    audit_first: Sequence[AuditEntry] = (),
 ) -> list[Appointment]:
     """The final inserts of a course: the same rules and guards as booking.create_appointment, with
-    one snapshot for the whole course instead of one per session (the benchmark's p95 needs it).
+    one snapshot for the whole course instead of one per session (the benchmark's p95 needs it), in
+    a number of statements that does not grow with the course's length.
 
     The location lock is taken first (or was, by the caller that passes `locked_ctx`, the snapshot it
-    read after locking), so the snapshot is current for every booker that locks the location;
-    each session is checked with the booking rules (check_candidate) and inserted in a savepoint
-    where PostgreSQL's exclusion constraints turn a race into SlotConflict. Sessions of a course
-    are on different days, so they cannot clash with each other.
+    read after locking), so the snapshot is current for every booker that locks the location; each
+    session is checked with the booking rules (check_candidate), the patient's other appointments
+    are read once for all sessions, and every session is inserted in ONE statement in a savepoint,
+    where PostgreSQL's exclusion constraints turn a race into SlotConflict for the whole course.
+    Sessions of a course are on different days, so they cannot clash with each other. The caller's
+    audit entries (`audit_first`: the course's) and the sessions' are one append, the sessions'
+    questionnaires one batch (protocols.assign_booked_sessions_questionnaires).
     """
     location, appointment_type = course.location, course.appointment_type
     booking.refuse_without_active_plan(course.patient, appointment_type, field="course")
@@ -117,8 +129,11 @@ def book_placements(
         booking.lock_location(location)
         dates = [p.starts_at.astimezone(zone).date() for p in attempt.placements]
         ctx = load_slot_context(location, min(dates), max(dates), settings=settings)
-    planned = PlannedSession.objects.in_bulk([p.planned_session_id for p in attempt.placements if p.planned_session_id])
-    appointments = []
+    # With what the questionnaires of each session need (its plan's template and patient).
+    planned = PlannedSession.objects.select_related("plan__template", "plan__patient__organisation").in_bulk(
+        [p.planned_session_id for p in attempt.placements if p.planned_session_id]
+    )
+    checked = []
     for placement in attempt.placements:
         check = check_candidate(ctx, needs, placement.starts_at, chair_id=placement.chair_id)
         if not check.ok:
@@ -129,8 +144,10 @@ def book_placements(
                 f"{' '.join(error.messages)} Nothing was booked; try again."
             )
             raise type(error)({"course": [message]})
-        booking.check_patient_free(course.patient, check.starts_at, check.ends_at)
-        appointment = Appointment(
+        checked.append((placement, check))
+    booking.check_patient_free_at(course.patient, [(check.starts_at, check.ends_at) for _, check in checked])
+    appointments = [
+        Appointment(
             organisation_id=course.organisation_id,
             location=location,
             patient=course.patient,
@@ -145,26 +162,42 @@ def book_placements(
             monitoring_nurse_id=check.monitoring_nurse_id,
             created_by=actor,
         )
-        booking.save_in_savepoint(appointment, force_insert=True)
-        record_event(
-            actor,
-            AuditAction.CREATE,
-            appointment,
-            patient=course.patient,
-            detail={
-                "type": appointment_type.name,
-                "location_id": location.pk,
-                "starts_at": check.starts_at.isoformat(),
-                "ends_at": check.ends_at.isoformat(),
-                "chair_id": check.chair_id,
-                "clinician_id": check.clinician_id,
-                "monitoring_nurse_id": check.monitoring_nurse_id,
-                "course_id": course.pk,
-                "planned_session_id": placement.planned_session_id,
-            },
-        )
-        booking.assign_questionnaires_for(actor, appointment)
-        appointments.append(appointment)
+        for placement, check in checked
+    ]
+    booking.insert_in_savepoint(appointments)
+    record_events(
+        [
+            *audit_first,
+            *(
+                audit_event(
+                    actor,
+                    AuditAction.CREATE,
+                    appointment,
+                    patient=course.patient,
+                    detail={
+                        "type": appointment_type.name,
+                        "location_id": location.pk,
+                        "starts_at": appointment.starts_at.isoformat(),
+                        "ends_at": appointment.ends_at.isoformat(),
+                        "chair_id": appointment.chair_id,
+                        "clinician_id": appointment.clinician_id,
+                        "monitoring_nurse_id": appointment.monitoring_nurse_id,
+                        "course_id": course.pk,
+                        "planned_session_id": appointment.planned_session_id,
+                    },
+                )
+                for appointment in appointments
+            ),
+        ]
+    )
+    assign_booked_sessions_questionnaires(
+        actor,
+        [
+            BookedSession(appointment.planned_session, booking.session_key(appointment), appointment.starts_at, zone)
+            for appointment in appointments
+            if appointment.planned_session_id
+        ],
+    )
     booking.schedule_open_inquiries(actor, course.patient)
     return appointments
 

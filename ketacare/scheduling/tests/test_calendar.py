@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -74,6 +75,47 @@ def test_calendar_queries_do_not_grow_with_appointments(signed_in, clinic, staff
         response = client.get(url)
     assert response.content.decode().count('class="appt') == 10
     assert len(many) == len(few)
+
+
+class ModelsBuilt:
+    """Counts model instances created (post_init fires for every one, whatever the model)."""
+
+    def __enter__(self):
+        self.count = 0
+        post_init.connect(self._count)
+        return self
+
+    def __exit__(self, *exc):
+        post_init.disconnect(self._count)
+
+    def _count(self, **kwargs):
+        self.count += 1
+
+
+def test_week_calendars_cost_no_model_or_query_per_appointment(signed_in, clinic, staff, patient, org, make_patient):
+    """The calendars build their rows from values (no six model instances per appointment): the
+    queries and the model instances of a week stay the same from 1 to 9 appointments."""
+    client = signed_in(staff["front_desk"])
+    urls = [
+        calendar_url(clinic, date=clinic.day.isoformat(), view="week"),
+        f"{reverse('scheduling:staff_calendar', args=[staff['nurse'].pk])}?date={clinic.day.isoformat()}&view=week",
+    ]
+    book(clinic, staff["front_desk"], patient, clinic.day, 9)
+
+    def cost(url):
+        client.get(url)  # warm: the session and the user's caches
+        with CaptureQueriesContext(connection) as queries, ModelsBuilt() as built:
+            response = client.get(url)
+        return len(queries), built.count, response.content.decode().count('class="appt')
+
+    few = [cost(url) for url in urls]
+    for offset in range(1, 5):
+        for hour in (9, 12):
+            another = make_patient(org, 600 + offset * 10 + hour)
+            book(clinic, staff["front_desk"], another, clinic.day + dt.timedelta(days=offset), hour)
+    many = [cost(url) for url in urls]
+    assert [appointments for *_, appointments in many] == [9, 9]
+    assert [(queries, built) for queries, built, _ in many] == [(queries, built) for queries, built, _ in few]
 
 
 def test_calendar_does_not_audit_each_patient_but_opening_an_appointment_does(signed_in, clinic, staff, patient):

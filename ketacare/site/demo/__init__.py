@@ -12,6 +12,8 @@ then the clock runs again for today's patients.
     schedule_resources      chairs, appointment types, opening hours, skills, shifts, public holidays
     ledger                  controlled-substance products, DEA registrations; fortnightly stock
     rems                    the locations' esketamine REMS certification
+    billing                 the fee schedule, package, payers; each past patient's insurance or package;
+                            today: charges finalised, self-pay bills paid, claims sent, paid or ready
     history                 a year of past patients: candidacy, plans, courses, maintenance, follow-ups
       sessions              one treatment session, step by step at its minutes
       trajectories          how each past patient's scores move
@@ -30,6 +32,7 @@ from django.contrib.auth import get_user_model
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from ketacare.site.demo.billing import set_up_billing, settle_the_year
 from ketacare.site.demo.clock import DemoClock
 from ketacare.site.demo.courses import book_courses
 from ketacare.site.demo.history import PastYear
@@ -83,6 +86,7 @@ def _build(clock: DemoClock, end: dt.datetime) -> str:
     closed = close_on_public_holidays(clinic, opening_day, portland_today + dt.timedelta(days=HOLIDAYS_AHEAD_DAYS))
     stock_the_cabinets(clinic)
     certify_the_locations(clinic)
+    set_up_billing(clinic)
     timeline = Timeline(clock, end, closed)
     past_patients = PastYear(clinic, timeline, appointment_types).live(
         clock.now(), first_patient_number=PATIENT_COUNT + 1
@@ -90,6 +94,7 @@ def _build(clock: DemoClock, end: dt.datetime) -> str:
 
     # Today: the clock runs again.
     clock.set(None)
+    money = settle_the_year(clinic, past_patients)
     # The random draws happen in these two steps, in this order.
     patients = add_patients(clinic)
     inquiries = add_consultation_requests(clinic)
@@ -98,5 +103,5 @@ def _build(clock: DemoClock, end: dt.datetime) -> str:
     return (
         f"{len(clinic.locations)} locations, {chairs} chairs, {len(clinic.users) + 1} logins, "
         f"{len(patients) + len(past_patients)} patients ({len(past_patients)} with a past year of care), "
-        f"{len(inquiries)} consultation requests, {len(PAGES)} pages, {courses} booked courses"
+        f"{len(inquiries)} consultation requests, {len(PAGES)} pages, {courses} booked courses; {money}"
     )

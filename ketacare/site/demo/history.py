@@ -38,6 +38,7 @@ from ketacare.scheduling.actions.attendance import do_mark_no_show
 from ketacare.scheduling.actions.booking import do_book_appointment, do_check_in_appointment
 from ketacare.scheduling.actions.courses import CourseDoesNotFit, do_book_course
 from ketacare.scheduling.models import Appointment, AppointmentKind, AppointmentType
+from ketacare.site.demo.billing import open_account
 from ketacare.site.demo.candidacy import approve_route, save_intake
 from ketacare.site.demo.consents import sign_consents_for_plan
 from ketacare.site.demo.ledger import restock
@@ -98,6 +99,11 @@ def _location_patients(location: str, shift_days: int) -> list[PastPatient]:
 
 
 PAST_PATIENTS = _location_patients(PORTLAND, 0) + _location_patients(BOSTON, 5)
+# Each location's first IV patient buys the induction package.
+PAST_PATIENTS_FIRST_IV = {
+    location: next(spec for spec in PAST_PATIENTS if spec.location == location and spec.route == IV)
+    for location in (PORTLAND, BOSTON)
+}
 
 INTEGRATION_NOTE = {
     "themes": "Noticing more space between thoughts since the last infusion; sleep better; fear of the effect fading.",
@@ -163,6 +169,14 @@ class PastYear:
         yield local(location, day, 10)
         patient = register_patient(clinic, number, *name, spec.location, rng)
         self.patients.append(patient)
+        # Their diagnosis, and their insurance or the induction package (demo/billing.py).
+        open_account(
+            clinic,
+            patient,
+            route=spec.route,
+            location_name=spec.location,
+            first_iv=spec is PAST_PATIENTS_FIRST_IV.get(spec.location),
+        )
         _move(prescriber, patient, CareStage.SCREENING, "Referred for treatment-resistant depression; screening today")
         yield local(location, day, 10, 20)
         save_intake(nurse, patient, day, weight_kg=weight_kg)

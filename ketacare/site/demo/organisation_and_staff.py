@@ -76,6 +76,7 @@ STAFF = [
     ("admin", Role.CLINIC_ADMIN, "Casey", "Brooks", "", PORTLAND),
     ("nurse2", Role.NURSE, "Taylor", "Nguyen", "RN", BOSTON),
     ("prescriber2", Role.PRESCRIBER, "Jordan", "Kim", "NP", BOSTON),
+    ("billing", Role.BILLING, "Robin", "Alvarez", "", PORTLAND),
 ]
 PATIENT_USERNAME = "patient"
 

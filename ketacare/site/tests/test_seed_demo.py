@@ -16,6 +16,20 @@ from django.utils import timezone
 from ketacare import settings as production_settings
 from ketacare.accounts.domain.roles import Role
 from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.billing.actions.claims import do_export_837p
+from ketacare.billing.models import (
+    AccountEntry,
+    BenefitsInvestigation,
+    Charge,
+    Claim,
+    ClaimStatus,
+    FeeScheduleItem,
+    Invoice,
+    PackageCreditUse,
+    Payer,
+    PriorAuthorization,
+)
+from ketacare.billing.models import EntryKind as BillingEntryKind
 from ketacare.clinics.models import ClinicPage, Location, Organisation
 from ketacare.inquiries.models import Inquiry, InquiryStatus, PreferredWindow
 from ketacare.ledger.models import EntryKind, LedgerEntry, Product, Registration, Vial
@@ -38,6 +52,7 @@ from ketacare.scheduling.models import (
     StaffShift,
     WaitlistEntry,
 )
+from ketacare.site.demo.billing import FEE_ITEMS as DEMO_FEE_ITEMS
 from ketacare.site.demo.clock import DemoClock
 from ketacare.site.demo.history import PAST_PATIENTS
 from ketacare.site.demo.holidays import clinic_holidays
@@ -191,6 +206,30 @@ def test_logins_only_prints_the_table(seeded, capsys):
     assert "created the demo clinic" not in out and counts() == before
 
 
+def test_the_demo_clinics_money_and_its_837p_passes_pyx12(seeded, x12_problems):
+    """Issue 18.8: a fee schedule, packages sold and drawn down, self-pay invoices and payments, two payers and
+    more, insured esketamine patients with benefits investigations and an authorisation, claims ready to
+    export, and the clinic's 837P file valid for pyx12."""
+    organisation = Organisation.objects.get(slug="harbor")
+    assert FeeScheduleItem.objects.filter(organisation=organisation, is_active=True).count() == len(DEMO_FEE_ITEMS)
+    assert PackageCreditUse.objects.filter(sale__organisation=organisation, sessions=1).count() >= 6
+    assert Invoice.objects.filter(organisation=organisation).exists()
+    payments = AccountEntry.objects.filter(organisation=organisation, kind=BillingEntryKind.PAYMENT)
+    assert {"cash", "check", "card_terminal", "package_credit"} <= set(payments.values_list("method", flat=True))
+    assert Payer.objects.filter(organisation=organisation).count() >= 2
+    assert BenefitsInvestigation.objects.filter(organisation=organisation).count() == 2
+    assert PriorAuthorization.objects.filter(organisation=organisation, status="approved").exists()
+    codes = set(Charge.objects.filter(organisation=organisation).values_list("code", flat=True))
+    assert {"KET-IV", "J0013"} <= codes and codes & {"G2082", "G2083"}
+    assert Claim.objects.filter(organisation=organisation, status=ClaimStatus.PAID).exists()
+    assert Claim.objects.filter(organisation=organisation, primary_claim__isnull=False).exists()
+    ready = Claim.objects.filter(organisation=organisation, status=ClaimStatus.READY).count()
+    assert ready > 0
+    export = do_export_837p(get_user_model().objects.get(username="admin"))
+    assert export.claims.count() == ready
+    assert x12_problems(export.content) == []
+
+
 def test_scores_follow_the_patient_and_day_not_the_order_they_are_drawn_in():
     """The same demo every run: a score depends on the patient, the instrument and the day only."""
     trajectory = Trajectory(7, Responder.RESPONDER, 20, 12)
@@ -252,7 +291,9 @@ def check_logins(out: str):
     assert {user.role for user in users} == {role.value for role in Role}
     # The seed stores production hashes (the test settings only know the fast one).
     with override_settings(PASSWORD_HASHERS=production_settings.PASSWORD_HASHERS):
-        for username in ["frontdesk", "nurse", "prescriber", "therapist", "admin", "nurse2", "prescriber2", "patient"]:
+        for username in [
+            "frontdesk", "nurse", "prescriber", "therapist", "admin", "nurse2", "prescriber2", "billing", "patient"
+        ]:  # fmt: skip
             assert users.get(username=username).check_password(DEMO_PASSWORD), username
             assert username in out
     assert users.get(username="admin").role == Role.CLINIC_ADMIN
@@ -323,7 +364,7 @@ def check_every_record_was_written_through_an_action(started: dt.datetime):
         assert created == {str(pk) for pk in model.objects.values_list("pk", flat=True)}, model.__name__
     outside_actions = AuditEntry.objects.filter(detail__via=VIA).values_list("object_type", flat=True)
     assert sorted(outside_actions) == sorted(
-        ["clinics.organisation", "clinics.location", "patients.patient"] + ["accounts.user"] * 8
+        ["clinics.organisation", "clinics.location", "patients.patient"] + ["accounts.user"] * 9
     )
     # Nobody signed in: the public form's requests, questionnaires answered through an emailed link,
     # the safety alerts the system raises; everything else was done by a named staff member.

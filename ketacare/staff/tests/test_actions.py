@@ -1,13 +1,12 @@
 """Staff actions that span accounts and scheduling: one transaction, nothing changed on refusal."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from ketacare.accounts.actions import do_reactivate_user
 from ketacare.accounts.domain.roles import Role
-from ketacare.accounts.models import ApiToken, User
+from ketacare.accounts.models import ApiToken, User, UserSession
 from ketacare.audit.models import AuditEntry
 from ketacare.outbox.models import MailKind, OutgoingMessage
 from ketacare.scheduling.actions.feeds import do_create_calendar_feed
@@ -148,7 +147,7 @@ def test_deactivation_ends_sessions_tokens_and_calendar_feeds_for_good(client, s
     nurse.refresh_from_db()
     assert not nurse.is_active
     assert not ApiToken.objects.active().filter(user=nurse).exists()
-    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(nurse.pk)]
+    assert not [s for s in UserSession.objects.all() if s.get_decoded().get("_auth_user_id") == str(nurse.pk)]
     feed.refresh_from_db()
     assert feed.revoked_at is not None
     assert AuditEntry.objects.filter(actor=admin, detail__event="calendar_feeds_revoked").exists()

@@ -71,7 +71,7 @@ def day_list(user, location: Location, day: dt.date) -> list[DayRow]:
     record_event(
         user,
         AuditAction.LIST,
-        organisation=location.organisation,
+        organisation=user.organisation,  # the location's, checked above (loaded with the user: no query)
         object_type="treatments.daylist",
         object_id=str(location.pk),
         detail={"date": day.isoformat(), "count": len(appointments)},

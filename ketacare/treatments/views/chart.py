@@ -20,6 +20,7 @@ from ketacare.lib.forms import error_text
 from ketacare.lib.zones import show_times_in
 from ketacare.treatments import actions, clock
 from ketacare.treatments.charts import session_chart_for
+from ketacare.treatments.checkin_notices import checkin_notices
 from ketacare.treatments.domain.devices import devices_for_dose
 from ketacare.treatments.domain.status import CHECKS_ALLOWED
 from ketacare.treatments.forms import (
@@ -123,6 +124,7 @@ def _context(request, session, bound=None, notice: str = "") -> dict:
     return {
         **monitoring.prompts_context(session, now),
         "bedside": bedside_facts(session, now),
+        "checkin_notices": checkin_notices(session),
         "questionnaires_today": questionnaires_today(session, now),
         "session": session,
         "zone": session.location.zone,

@@ -1,0 +1,237 @@
+"""Claims from final charges, their status history, the savings-program claim and the 837P export."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.http import Http404
+
+from ketacare.billing.actions.claims import (
+    do_build_claims,
+    do_build_secondary_claim,
+    do_change_claim_status,
+    do_export_837p,
+)
+from ketacare.billing.models import Claim, ClaimExport, ClaimStatus, ClaimStatusChange, CoveragePriority, PayerKind
+
+DAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def insured(patient, medicare, staff, insure):
+    insure(patient, medicare, staff["billing"])
+    return patient
+
+
+def charge(make_final_charge, patient, portland, staff, **fields):
+    fields.setdefault("service_date", DAY)
+    fields.setdefault("rendering_provider", staff["prescriber"])
+    return make_final_charge(patient, portland, staff["billing"], **fields)
+
+
+def test_one_claim_per_patient_coverage_and_day_for_insured_patients_only(
+    claims_ready_org, insured, second_patient, portland, staff, make_final_charge
+):
+    g2083 = charge(make_final_charge, insured, portland, staff)
+    visit = charge(
+        make_final_charge, insured, portland, staff, code="99214", amount="180.00", diagnosis_codes=["F41.1"]
+    )
+    next_day = charge(make_final_charge, insured, portland, staff, service_date=DAY + dt.timedelta(days=7))
+    charge(make_final_charge, second_patient, portland, staff)  # self-pay: a superbill, not a claim
+
+    claims = do_build_claims(staff["billing"])
+
+    assert [claim.number for claim in claims] == ["C000001", "C000002"]
+    first = claims[0]
+    assert [line.charge for line in first.lines.all()] == [g2083, visit]
+    assert first.total == Decimal("1469.82") and first.diagnosis_codes == ["F33.2", "F41.1"]
+    assert first.status == ClaimStatus.DRAFT and first.status_changes.get().status == ClaimStatus.DRAFT
+    assert [line.charge for line in claims[1].lines.all()] == [next_day]
+    assert do_build_claims(staff["billing"]) == []  # a charge is claimed once
+
+
+def test_build_within_dates(claims_ready_org, insured, portland, staff, make_final_charge):
+    charge(make_final_charge, insured, portland, staff)
+    assert do_build_claims(staff["billing"], date_from="2026-12-02") == []
+    assert len(do_build_claims(staff["billing"], date_from="2026-12-01", date_to="2026-12-01")) == 1
+    with pytest.raises(ValidationError) as error:
+        do_build_claims(staff["billing"], date_from="2026-12-05", date_to="2026-12-01")
+    assert "date_to" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        do_build_claims(staff["billing"], date_from="1 Dec")
+    assert "date_from" in error.value.message_dict
+
+
+@pytest.mark.parametrize("role", ["front_desk", "nurse", "prescriber", "therapist"])
+def test_only_billing_and_clinic_admin_manage_claims(claims_ready_org, staff, role):
+    with pytest.raises(PermissionDenied):
+        do_build_claims(staff[role])
+    with pytest.raises(PermissionDenied):
+        do_export_837p(staff[role])
+
+
+def test_status_history_is_appended(claims_ready_org, insured, portland, staff, make_final_charge):
+    charge(make_final_charge, insured, portland, staff)
+    claim = do_build_claims(staff["billing"])[0]
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    export = do_export_837p(staff["billing"])
+    do_change_claim_status(staff["clinic_admin"], claim.pk, status="paid", paid_amount="1031.86", note="ERA 55")
+    claim.refresh_from_db()
+    history = list(claim.status_changes.values_list("status", "paid_amount"))
+    assert history == [("draft", None), ("ready", None), ("sent", None), ("paid", Decimal("1031.86"))]
+    assert claim.status == ClaimStatus.PAID and claim.exported_at is not None
+    assert list(export.claims.all()) == [claim]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ClaimStatusChange.objects.filter(claim=claim).update(status="draft")
+
+
+def test_bad_status_changes_are_refused_and_change_nothing(
+    claims_ready_org, insured, portland, staff, make_final_charge
+):
+    charge(make_final_charge, insured, portland, staff)
+    claim = do_build_claims(staff["billing"])[0]
+    refusals = [
+        ({"status": "paid", "paid_amount": "10"}, "status"),  # draft cannot be paid
+        ({"status": "archived"}, "status"),
+        ({"status": "ready", "paid_amount": "5"}, "paid_amount"),
+    ]
+    for changes, field in refusals:
+        with pytest.raises(ValidationError) as error:
+            do_change_claim_status(staff["billing"], claim.pk, **changes)
+        assert field in error.value.message_dict
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    do_export_837p(staff["billing"])
+    for changes, field in [
+        ({"status": "paid"}, "paid_amount"),
+        ({"status": "paid", "paid_amount": "2000.00"}, "paid_amount"),  # more than the claim
+        ({"status": "paid", "paid_amount": 12.5}, "paid_amount"),  # a float
+        ({"status": "denied", "note": " "}, "note"),  # a denial needs its reason
+    ]:
+        with pytest.raises(ValidationError) as error:
+            do_change_claim_status(staff["billing"], claim.pk, **changes)
+        assert field in error.value.message_dict
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.SENT
+    assert claim.status_changes.count() == 3
+
+
+def test_a_claim_is_ready_only_with_what_an_837p_needs(org, insured, portland, staff, make_final_charge):
+    """No billing settings, no prescriber NPI, no diagnosis: each is named, and the claim stays a draft."""
+    charge(make_final_charge, insured, portland, staff, diagnosis_codes=[])
+    claim = do_build_claims(staff["billing"])[0]
+    with pytest.raises(ValidationError) as error:
+        do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    problems = "\n".join(error.value.message_dict["status"])
+    for expected in ("billing NPI", "tax id", "submitter id", "ICD-10-CM", "Rendering provider"):
+        assert expected in problems
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.DRAFT
+
+
+def test_another_organisations_claim_is_not_found(
+    claims_ready_org, insured, portland, staff, other_staff, make_final_charge
+):
+    charge(make_final_charge, insured, portland, staff)
+    claim = do_build_claims(staff["billing"])[0]
+    with pytest.raises(Http404):
+        do_change_claim_status(other_staff["billing"], claim.pk, status="ready")
+    assert do_build_claims(other_staff["billing"]) == []
+    with pytest.raises(Http404):
+        do_change_claim_status(staff["billing"], 2**70, status="ready")
+
+
+def test_savings_program_claim_follows_the_primary_decision(
+    claims_ready_org, insured, portland, staff, make_final_charge, make_payer, insure, x12_problems
+):
+    charge(make_final_charge, insured, portland, staff)
+    primary = do_build_claims(staff["billing"])[0]
+    with pytest.raises(ValidationError) as error:
+        do_build_secondary_claim(staff["billing"], primary.pk)
+    assert "decision" in error.value.message_dict["claim"][0]
+    do_change_claim_status(staff["billing"], primary.pk, status="ready")
+    do_export_837p(staff["billing"])
+    do_change_claim_status(staff["billing"], primary.pk, status="paid", paid_amount="1031.86")
+    with pytest.raises(ValidationError) as error:
+        do_build_secondary_claim(staff["billing"], primary.pk)
+    assert "coverage" in error.value.message_dict
+    savings = make_payer(
+        claims_ready_org, name="Spravato savings program", kind=PayerKind.SAVINGS_PROGRAM, payer_id="JCP01"
+    )
+    insure(insured, savings, staff["billing"], member_id="SAV-77", priority=CoveragePriority.SECONDARY)
+
+    secondary = do_build_secondary_claim(staff["billing"], primary.pk)
+
+    assert secondary.primary_claim == primary and secondary.coverage.payer == savings
+    assert secondary.number == "C000002" and secondary.total == primary.total
+    assert do_build_claims(staff["billing"]) == []  # the charge stays claimed once as a primary
+    do_change_claim_status(staff["billing"], secondary.pk, status="ready")
+    text = do_export_837p(staff["billing"]).content
+    assert "SBR*S*18*******11~" in text and "AMT*D*1031.86~" in text
+    assert x12_problems(text) == []
+    with pytest.raises(ValidationError):
+        do_build_secondary_claim(staff["billing"], primary.pk)
+
+
+def test_export_writes_a_valid_837p_of_ready_claims_in_the_dates(
+    claims_ready_org, insured, second_patient, portland, staff, make_final_charge, insure, make_payer, x12_problems
+):
+    commercial = make_payer(claims_ready_org, name="Aetna", kind=PayerKind.COMMERCIAL, payer_id="60054")
+    insure(
+        second_patient,
+        commercial,
+        staff["billing"],
+        member_id="W123",
+        relationship="19",
+        subscriber_first_name="Bo",
+        subscriber_last_name="Parent",
+        subscriber_date_of_birth=dt.date(1960, 1, 1),
+    )
+    charge(make_final_charge, insured, portland, staff)
+    charge(
+        make_final_charge, second_patient, portland, staff, code="J0013", amount="672.00", units="56", modifiers="KX"
+    )
+    charge(make_final_charge, insured, portland, staff, service_date=DAY + dt.timedelta(days=20))
+    for claim in do_build_claims(staff["billing"]):
+        do_change_claim_status(staff["billing"], claim.pk, status="ready")
+
+    export = do_export_837p(staff["billing"], date_from="2026-12-01", date_to="2026-12-07")
+
+    assert x12_problems(export.content) == []
+    assert export.control_number == 1 and sorted(c.number for c in export.claims.all()) == ["C000001", "C000002"]
+    assert "SV1*HC:J0013:KX*672*UN*56***1~" in export.content and "PAT*19~" in export.content
+    assert Claim.objects.get(number="C000003").status == ClaimStatus.READY  # outside the dates
+    assert do_export_837p(staff["billing"]).control_number == 2
+    with pytest.raises(ValidationError) as error:
+        do_export_837p(staff["billing"])
+    assert "claims" in error.value.message_dict
+
+
+def test_export_refuses_when_settings_are_incomplete_and_changes_nothing(
+    claims_ready_org, insured, portland, staff, make_final_charge
+):
+    charge(make_final_charge, insured, portland, staff)
+    claim = do_build_claims(staff["billing"])[0]
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    claims_ready_org.billing.submitter_id = ""
+    claims_ready_org.billing.save()
+    with pytest.raises(ValidationError) as error:
+        do_export_837p(staff["billing"])
+    assert "submitter id" in error.value.message_dict["billing_settings"][0]
+    assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.READY and not ClaimExport.objects.exists()
+
+
+def test_a_days_charges_share_one_claim_carrying_the_authorisation(
+    claims_ready_org, insured, portland, staff, make_final_charge, make_prior_authorization, x12_problems
+):
+    """The authorisation covers J0013; the visit billed with it goes on the same claim (REF*G1 once)."""
+    authorization = make_prior_authorization(
+        insured.coverages.get(), staff["billing"], start_date=DAY, end_date=DAY + dt.timedelta(days=90), number="PA-77"
+    )
+    charge(make_final_charge, insured, portland, staff, code="99214", amount="180.00")
+    charge(make_final_charge, insured, portland, staff, code="J0013", amount="672.00", units="56",
+           prior_authorization=authorization)  # fmt: skip
+    (claim,) = do_build_claims(staff["billing"])
+    assert claim.prior_authorization == authorization and claim.lines.count() == 2
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    text = do_export_837p(staff["billing"]).content
+    assert text.count("REF*G1*PA-77~") == 1 and x12_problems(text) == []

@@ -1,0 +1,170 @@
+"""Claims pages, PDFs and API: the same actions as the commands, refusals named, nothing changed by bad input."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from ketacare.billing.actions.claims import do_build_claims
+from ketacare.billing.models import AccountEntry, Claim, ClaimExport, ClaimStatus, EntryKind, PaymentMethod
+
+DAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def insured(claims_ready_org, patient, medicare, staff, insure):
+    insure(patient, medicare, staff["billing"], group_number="GRP <b>7</b>")
+    return patient
+
+
+@pytest.fixture
+def g2083(insured, portland, staff, make_final_charge):
+    return make_final_charge(
+        insured,
+        portland,
+        staff["billing"],
+        service_date=DAY,
+        rendering_provider=staff["prescriber"],
+        diagnosis_codes=["F33.2", "F41.1"],
+    )
+
+
+def test_build_then_ready_then_export_download(g2083, staff, signed_in, x12_problems):
+    client = signed_in(staff["billing"])
+    response = client.post(reverse("billing:claims_build"), {"date_from": "", "date_to": ""})
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    assert "C000001" in client.get(reverse("billing:claims")).content.decode()
+    response = client.post(reverse("billing:claim", args=[claim.pk]), {"status": "ready"})
+    assert response.status_code == 302 and Claim.objects.get().status == ClaimStatus.READY
+
+    response = client.post(reverse("billing:claims_export"), {"date_from": "2026-12-01", "date_to": "2026-12-31"})
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/edi-x12"
+    assert 'filename="837p-000000001.x12"' in response["Content-Disposition"]
+    text = response.content.decode()
+    assert x12_problems(text) == [] and "SV1*HC:G2083*1289.82*UN*1***1:2~" in text
+    again = client.get(reverse("billing:claims_export_file", args=[ClaimExport.objects.get().pk]))
+    assert again.content.decode() == text
+    assert Claim.objects.get().status == ClaimStatus.SENT
+
+
+def test_bad_input_on_pages_names_the_field_and_changes_nothing(g2083, staff, signed_in):
+    client = signed_in(staff["billing"])
+    response = client.post(reverse("billing:claims_build"), {"date_from": "2026-12-09", "date_to": "2026-12-01"})
+    assert response.status_code == 422 and "The last day is before the first." in response.content.decode()
+    assert not Claim.objects.exists()
+    claim = do_build_claims(staff["billing"])[0]
+    response = client.post(reverse("billing:claim", args=[claim.pk]), {"status": "paid", "paid_amount": "x"})
+    assert response.status_code == 422
+    assert Claim.objects.get().status == ClaimStatus.DRAFT
+    response = client.post(reverse("billing:claims_export"), {"date_from": "", "date_to": ""})
+    assert response.status_code == 422 and "No claims are ready to send" in response.content.decode()
+    response = client.get(reverse("billing:superbill", args=[g2083.patient_id]), {"date_from": "soon", "date_to": ""})
+    assert response.status_code == 422 and "Enter a valid date" in response.content.decode()
+
+
+def test_cms1500_pdf_carries_the_claims_items(g2083, staff, signed_in, pdf_text):
+    claim = do_build_claims(staff["billing"])[0]
+    response = signed_in(staff["billing"]).get(reverse("billing:claim_cms1500", args=[claim.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    for expected in (b"C000001", b"1EG4TE5MK73", b"G2083", b"1245319599", b"1234567893", b"F33.2", b"AB"):
+        assert expected in text
+    assert b"GRP <b>7</b>" in b"".join(re.findall(rb"\((.*?)\) Tj", text))  # printed as typed, never markup
+
+
+def test_superbill_lists_services_ids_and_what_was_paid(
+    g2083, insured, portland, staff, signed_in, pdf_text, make_final_charge
+):
+    AccountEntry.objects.create(
+        organisation=insured.organisation,
+        patient=insured,
+        kind=EntryKind.PAYMENT,
+        amount=Decimal("-200.00"),
+        charge=g2083,
+        method=PaymentMethod.CARD_TERMINAL,
+        posted_at=g2083.created_at,
+        posted_by=staff["front_desk"],
+    )
+    make_final_charge(
+        insured, portland, staff["billing"], code="99214", amount="180.00", service_date=DAY - dt.timedelta(days=60)
+    )
+    client = signed_in(staff["front_desk"])  # the front desk hands superbills out
+    assert client.get(reverse("billing:claims_patient", args=[insured.pk])).status_code == 200
+    response = client.get(
+        reverse("billing:superbill", args=[insured.pk]), {"date_from": "2026-11-15", "date_to": "2026-12-31"}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    for expected in (
+        b"G2083",
+        b"$1,289.82",
+        b"$200.00",
+        b"1EG4TE5MK73",
+        b"1245319599",
+        b"123456789",
+        b"F41.1",
+        b"T-00001",
+    ):
+        assert expected in text
+    assert b"99214" not in text  # outside the dates
+
+
+def test_another_organisation_gets_404(g2083, staff, other_staff, signed_in):
+    claim = do_build_claims(staff["billing"])[0]
+    client = signed_in(other_staff["billing"])
+    assert client.get(reverse("billing:claim", args=[claim.pk])).status_code == 404
+    assert client.get(reverse("billing:claim_cms1500", args=[claim.pk])).status_code == 404
+    assert client.get(reverse("billing:claims_patient", args=[g2083.patient_id])).status_code == 404
+
+
+def test_api_build_status_and_export(g2083, staff, signed_in, x12_problems):
+    client = signed_in(staff["billing"])
+    response = client.post("/api/v1/billing/claims/build", {}, content_type="application/json")
+    assert response.status_code == 201
+    claim_id = response.json()[0]["id"]
+    assert response.json()[0]["lines"][0]["code"] == "G2083"
+    response = client.post(
+        f"/api/v1/billing/claims/{claim_id}/status", {"status": "sent"}, content_type="application/json"
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "status"
+    response = client.post(
+        f"/api/v1/billing/claims/{claim_id}/status", {"status": "ready"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "ready"
+    response = client.post(
+        "/api/v1/billing/claims/export-837p", {"date_from": "2026-12-01"}, content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["claims"] == ["C000001"]
+    assert x12_problems(response.json()["content"]) == []
+    assert client.get(f"/api/v1/billing/claims/{claim_id}").json()["status"] == "sent"
+
+
+@pytest.mark.parametrize("role", ["front_desk", "nurse", "prescriber"])
+def test_api_refuses_roles_without_claims(g2083, staff, signed_in, role):
+    client = signed_in(staff[role])
+    assert client.get("/api/v1/billing/claims").status_code == 403
+    assert client.post("/api/v1/billing/claims/build", {}, content_type="application/json").status_code == 403
+    assert not Claim.objects.exists()
+
+
+def test_the_nav_offers_claims_to_who_manages_them(claims_ready_org, staff, signed_in):
+    claims_link = f'href="{reverse("billing:claims")}"'
+    assert claims_link in signed_in(staff["billing"]).get(reverse("billing:claims")).content.decode()
+    assert claims_link not in signed_in(staff["front_desk"]).get(reverse("accounts:me")).content.decode()
+
+
+def test_superbill_prints_typed_text_as_text(g2083, insured, staff, signed_in, pdf_text):
+    """A stray `<` and an `<img>` in the patient's address and the charge's description: printed as typed."""
+    hostile = "<img src='http://127.0.0.1:9/x'> & <b"
+    type(insured).objects.filter(pk=insured.pk).update(address_line=hostile)
+    type(g2083).objects.filter(pk=g2083.pk).update(description=f"Esketamine {hostile}")
+    response = signed_in(staff["billing"]).get(
+        reverse("billing:superbill", args=[insured.pk]), {"date_from": "2026-12-01", "date_to": "2026-12-01"}
+    )
+    assert response.status_code == 200
+    printed = b"".join(re.findall(rb"\((.*?)\) Tj", pdf_text(response.content)))
+    assert b"<img src='http://127.0.0.1:9/x'> & <b" in printed.replace(b"\\(", b"(").replace(b"\\)", b")")
