@@ -55,6 +55,14 @@ _heads_to_catch_up: set[tuple[str, int]] = set()
 _locked_appends_left: dict[tuple[str, int], int] = {}
 
 
+def forget_chain_ends() -> None:
+    """Forget every guess of this process: its next appends read the chains' ends from the database
+    (each test starts from a rolled-back database, where the guesses of the test before are stale)."""
+    _last_known_heads.clear()
+    _heads_to_catch_up.clear()
+    _locked_appends_left.clear()
+
+
 class ChainHeadMoved(RuntimeError):
     """The head row changed while this transaction held its lock: something wrote it without locking."""
 

@@ -178,21 +178,34 @@ def refresh_outcome_summaries(patients: Iterable[Patient]) -> None:
     rows = _summary_rows(ids)
     plan_ids = {row[2] for row in rows}
     codes = dict(TreatmentPlan.objects.filter(pk__in=plan_ids).values_list("pk", "template__code")) if rows else {}
-    OutcomeSummary.objects.filter(patient_id__in=ids).delete()
-    OutcomeSummary.objects.bulk_create(
-        [
-            OutcomeSummary(
-                patient_id=patient_id,
-                organisation_id=homes[patient_id][0],
-                instrument=instrument,
-                first_plan_id=plan_id,
-                baseline_total=baseline,
-                week4_total=week4,
-                week8_total=week8,
-            )
-            for patient_id, instrument, plan_id, baseline, week4, week8 in rows
-        ]
-    )
+    summaries = [
+        OutcomeSummary(
+            patient_id=patient_id,
+            organisation_id=homes[patient_id][0],
+            instrument=instrument,
+            first_plan_id=plan_id,
+            baseline_total=baseline,
+            week4_total=week4,
+            week8_total=week8,
+        )
+        for patient_id, instrument, plan_id, baseline, week4, week8 in rows
+    ]
+    # Rows are updated in place (a patient merge moves them by id and its undoing moves the same ids back).
+    stored = {
+        (patient_id, instrument): pk
+        for pk, patient_id, instrument in OutcomeSummary.objects.filter(patient_id__in=ids).values_list(
+            "pk", "patient_id", "instrument"
+        )
+    }
+    for summary in summaries:
+        summary.pk = stored.pop((summary.patient_id, summary.instrument), None)
+    if stored:
+        OutcomeSummary.objects.filter(pk__in=stored.values()).delete()
+    if kept := [summary for summary in summaries if summary.pk is not None]:
+        OutcomeSummary.objects.bulk_update(
+            kept, ["organisation_id", "first_plan_id", "baseline_total", "week4_total", "week8_total"]
+        )
+    OutcomeSummary.objects.bulk_create([summary for summary in summaries if summary.pk is None])
     counted_before = CountedOutcome.objects.filter(patient_id__in=ids)
     deltas: Counter = Counter()
     for counted in counted_before:

@@ -20,6 +20,7 @@ from openapi_spec_validator import validate as validate_spec
 from ketacare.accounts.models import ApiToken
 from ketacare.billing.actions import accounts as account_actions
 from ketacare.billing.actions import charges as charge_actions
+from ketacare.billing.actions import claims as claim_actions
 from ketacare.billing.actions import packages as package_actions
 from ketacare.candidacy import actions as candidacy_actions
 from ketacare.consents.models import SignedConsent
@@ -33,7 +34,8 @@ from ketacare.protocols.models import ProtocolTemplate
 from ketacare.rems import actions as rems_actions
 from ketacare.reports.letters import actions as letter_actions
 from ketacare.scheduling.actions import booking, courses, feeds, waitlist
-from ketacare.testing.billing import make_fee_schedule, make_package_offer
+from ketacare.testing.billing import make_fee_schedule, make_package_offer, make_payer, make_prior_authorization
+from ketacare.testing.claims import insure, make_final_charge
 from ketacare.testing.clinic import build_clinic
 from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
@@ -141,6 +143,18 @@ def seeded_clinic(
     package_actions.do_sell_package(staff["front_desk"], patient.pk, offer_id=offer.pk)
     account_actions.do_record_payment(admin, patient.pk, amount="2700.00", method="card_terminal", reference="T-1")
     account_actions.do_issue_invoice(admin, patient.pk)
+    # Insurance and a claim: a payer, the patient's coverage and authorisation, a final charge on a claim.
+    coverage = insure(patient, make_payer(org), admin)
+    today = patient.today()  # two sessions approved, ending within days: on the watch list
+    make_prior_authorization(
+        coverage,
+        admin,
+        start_date=today - dt.timedelta(days=30),
+        end_date=today + dt.timedelta(days=5),
+        approved_sessions=2,
+    )
+    make_final_charge(patient, clinic.location, admin, service_date=clinic.day)
+    [claim] = claim_actions.do_build_claims(admin)
 
     return {
         "patient": patient,
@@ -159,6 +173,7 @@ def seeded_clinic(
         "staff_member": nurse,
         "document": document,
         "charge": charge,
+        "claim": claim,
         # make_chart's plan had its consents signed (issue 16): the esketamine consent and the REMS enrollment.
         "signed_consent": SignedConsent.objects.filter(patient=patient).select_related("template").first(),
         "inquiry": None,  # submitted through the API by the test (anonymous, as the public form does)
@@ -301,6 +316,21 @@ def urls_for(seeded) -> dict[str, tuple[str, str]]:
             "clinic_admin",
         ),
         "/api/v1/billing/packages/offers": ("/api/v1/billing/packages/offers", "clinic_admin"),
+        "/api/v1/billing/claims": ("/api/v1/billing/claims", "clinic_admin"),
+        "/api/v1/billing/claims/{claim_id}": (f"/api/v1/billing/claims/{seeded['claim'].pk}", "clinic_admin"),
+        "/api/v1/billing/insurance/payers": ("/api/v1/billing/insurance/payers", "clinic_admin"),
+        "/api/v1/billing/insurance/patients/{patient_id}": (
+            f"/api/v1/billing/insurance/patients/{patient_id}",
+            "clinic_admin",
+        ),
+        "/api/v1/billing/insurance/prior-authorizations/watch": (
+            "/api/v1/billing/insurance/prior-authorizations/watch",
+            "clinic_admin",
+        ),
+        "/api/v1/billing/insurance/sessions/{session_id}": (
+            f"/api/v1/billing/insurance/sessions/{seeded['session'].pk}",
+            "clinic_admin",
+        ),
         "/api/v1/staff/members/{user_id}": (f"/api/v1/staff/members/{seeded['staff_member'].pk}", "clinic_admin"),
     }
 

@@ -289,6 +289,13 @@ def record_prior_authorization(request, payload: InsuranceAuthorizationIn, cover
     return 201, _authorization_out(authorization)
 
 
+# Before /prior-authorizations/{authorization_id}: ninja matches paths in the order they are declared.
+@router.get("/insurance/prior-authorizations/watch", response={200: list[InsuranceAuthorizationOut], **LIST_ERRORS})
+def watched_authorizations(request):
+    """Approved authorisations running out, used up, expiring or recently expired."""
+    return [_authorization_out(row.authorization, row.usage) for row in authorizations_to_watch(request.auth)]
+
+
 @router.patch(
     "/insurance/prior-authorizations/{authorization_id}",
     response={200: InsuranceAuthorizationOut, **WRITE_ERRORS},
@@ -299,12 +306,6 @@ def change_prior_authorization(request, payload: InsuranceAuthorizationChangeIn,
     if changes.get("status") is None:
         changes.pop("status", None)
     return _authorization_out(actions.do_update_prior_authorization(request.auth, authorization_id, **changes))
-
-
-@router.get("/insurance/prior-authorizations/watch", response={200: list[InsuranceAuthorizationOut], **LIST_ERRORS})
-def watched_authorizations(request):
-    """Approved authorisations running out, used up, expiring or recently expired."""
-    return [_authorization_out(row.authorization, row.usage) for row in authorizations_to_watch(request.auth)]
 
 
 # ---------------------------------------------------------------- a session

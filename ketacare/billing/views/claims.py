@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.billing.actions import claims as actions
-from ketacare.billing.claim_documents import cms1500_pdf, superbill_pdf
 from ketacare.billing.domain.claims import CLAIM_TRANSITIONS, DECIDED
 from ketacare.billing.forms.claims import ClaimStatusForm, DateRangeForm, SuperbillForm
 from ketacare.billing.models import ClaimStatus
@@ -131,6 +130,8 @@ def claim_secondary(request, claim_id: int):
 @require_GET
 def claim_cms1500(request, claim_id: int):
     claim = access_claim_by_id(request.user, claim_id)
+    from ketacare.billing.claim_documents import cms1500_pdf  # reportlab loads with the first PDF
+
     return _attachment(cms1500_pdf(claim), f"claim-{claim.number}-cms1500.pdf", "application/pdf")
 
 
@@ -207,6 +208,8 @@ def superbill(request, patient_id: int):
             request, "billing/claims/patient.html", {"patient": patient, "claims": None, "form": form}, status=422
         )
     document = superbill_for(request.user, patient_id, **form.cleaned_data)
+    from ketacare.billing.claim_documents import superbill_pdf
+
     return _attachment(superbill_pdf(document), f"superbill-{document.patient.record_number}.pdf", "application/pdf")
 
 
