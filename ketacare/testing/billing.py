@@ -28,40 +28,9 @@ from ketacare.billing.models import (
     RefundPolicy,
     UnitsRule,
 )
+from ketacare.billing.starter import STARTER_FEE_ITEMS, STARTER_RULES
 from ketacare.treatments.actions.discharge import do_sign_session
 from ketacare.treatments.models import DosePreparation, SessionDevice, SessionStatus, TreatmentSession
-
-# code → (code system, description in the clinic's own words, self-pay price, units rule)
-USUAL_FEE_ITEMS = {
-    "KET-IV": (CodeSystem.CLINIC, "Ketamine infusion, self-pay (all-inclusive)", "495.00", UnitsRule.PER_SERVICE),
-    "96365": (CodeSystem.CPT, "IV infusion, first hour", "350.00", UnitsRule.PER_SERVICE),
-    "96366": (CodeSystem.CPT, "IV infusion, each additional hour", "150.00", UnitsRule.PER_ADDITIONAL_HOUR),
-    "99214": (CodeSystem.CPT, "Office visit, established patient", "180.00", UnitsRule.PER_SERVICE),
-    "J0013": (CodeSystem.HCPCS, "Esketamine, nasal spray, 1 mg", "12.00", UnitsRule.PER_MG),
-    "G2082": (CodeSystem.HCPCS, "Esketamine session, up to 56 mg, with observation", "906.51", UnitsRule.PER_SERVICE),
-    "G2083": (CodeSystem.HCPCS, "Esketamine session, over 56 mg, with observation", "1289.82", UnitsRule.PER_SERVICE),
-    "90792": (CodeSystem.CPT, "Psychiatric evaluation with medical services", "400.00", UnitsRule.PER_SERVICE),
-    "90834": (CodeSystem.CPT, "Integration therapy, 45 minutes", "160.00", UnitsRule.PER_SERVICE),
-}
-
-# trigger → [(payer scope, code), ...] in position order: what a signed record of each kind charges.
-USUAL_RULES = {
-    ChargeTrigger.SESSION_IV: [
-        (PayerScope.SELF_PAY, "KET-IV"),
-        (PayerScope.INSURED, "96365"),
-        (PayerScope.INSURED, "96366"),
-        (PayerScope.INSURED, "99214"),
-    ],
-    ChargeTrigger.SESSION_ESKETAMINE: [
-        (PayerScope.NOT_MEDICARE, "J0013"),
-        (PayerScope.NOT_MEDICARE, "99214"),
-        # The domain keeps the one whose dose band holds the charted mg (billing/domain/charges.py).
-        (PayerScope.MEDICARE, "G2082"),
-        (PayerScope.MEDICARE, "G2083"),
-    ],
-    ChargeTrigger.CONSULTATION: [(PayerScope.ANY, "90792")],
-    ChargeTrigger.THERAPY_NOTE: [(PayerScope.ANY, "90834")],
-}
 
 
 def make_fee_item(
@@ -96,15 +65,15 @@ def make_charge_rule(organisation, trigger: str, fee_item, *, payer_scope: str =
 
 
 def make_fee_schedule(organisation, actor, *, rules: bool = True) -> dict[str, FeeScheduleItem]:
-    """The usual fee items (USUAL_FEE_ITEMS) keyed by code, and with `rules` the usual charge rules."""
+    """The starter fee items (billing/starter.py) keyed by code, and with `rules` the usual charge rules."""
     items = {
         code: make_fee_item(
             organisation, actor, code, code_system=system, description=description, price=price, units_rule=units
         )
-        for code, (system, description, price, units) in USUAL_FEE_ITEMS.items()
+        for code, (system, description, price, units) in STARTER_FEE_ITEMS.items()
     }
     if rules:
-        for trigger, scoped_codes in USUAL_RULES.items():
+        for trigger, scoped_codes in STARTER_RULES.items():
             for position, (scope, code) in enumerate(scoped_codes):
                 make_charge_rule(organisation, trigger, items[code], payer_scope=scope, position=position)
     return items
@@ -198,7 +167,7 @@ def make_signed_session_fixture():
 
 @pytest.fixture(name="make_fee_schedule")
 def make_fee_schedule_fixture():
-    """make_fee_schedule(org, actor, rules=True) -> {code: FeeScheduleItem} (USUAL_FEE_ITEMS, USUAL_RULES)."""
+    """make_fee_schedule(org, actor, rules=True) -> {code: FeeScheduleItem} (STARTER_FEE_ITEMS, STARTER_RULES)."""
     return make_fee_schedule
 
 

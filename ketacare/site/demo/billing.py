@@ -48,15 +48,13 @@ from ketacare.billing.models import (
     ChargeTrigger,
     Claim,
     ClaimStatus,
-    CodeSystem,
     CoveragePriority,
     PackageOffer,
     Payer,
     PayerKind,
-    PayerScope,
-    UnitsRule,
 )
 from ketacare.billing.selectors.accounts import patient_balance
+from ketacare.billing.starter import STARTER_FEE_ITEMS, STARTER_RULES
 from ketacare.patients.actions import do_add_diagnosis
 from ketacare.patients.models import Patient
 from ketacare.site.demo.organisation_and_staff import BOSTON, PORTLAND, DemoClinic
@@ -78,33 +76,6 @@ BILLING_SETTINGS = {
     "statement_message": "Questions about your bill? Call (503) 555-0100.",
 }
 PROVIDER_NPIS = {"prescriber": ("1245319599", "2084P0800X"), "prescriber2": ("1987654328", "363LP0808X")}
-# code → (code system, the clinic's own description, self-pay price, units rule); CPT: codes only.
-FEE_ITEMS = {
-    "KET-IV": (CodeSystem.CLINIC, "Ketamine infusion, self-pay (all-inclusive)", "450.00", UnitsRule.PER_SERVICE),
-    "96365": (CodeSystem.CPT, "IV infusion, first hour", "350.00", UnitsRule.PER_SERVICE),
-    "96366": (CodeSystem.CPT, "IV infusion, each additional hour", "150.00", UnitsRule.PER_ADDITIONAL_HOUR),
-    "99214": (CodeSystem.CPT, "Visit with the prescriber, established patient", "180.00", UnitsRule.PER_SERVICE),
-    "J0013": (CodeSystem.HCPCS, "Esketamine, nasal, 1 mg", "12.00", UnitsRule.PER_MG),
-    "G2082": (CodeSystem.HCPCS, "Esketamine session up to 56 mg, with observation", "906.51", UnitsRule.PER_SERVICE),
-    "G2083": (CodeSystem.HCPCS, "Esketamine session over 56 mg, with observation", "1289.82", UnitsRule.PER_SERVICE),
-    "90792": (CodeSystem.CPT, "Psychiatric evaluation with medical services", "400.00", UnitsRule.PER_SERVICE),
-    "90834": (CodeSystem.CPT, "Integration therapy session", "160.00", UnitsRule.PER_SERVICE),
-}
-RULES = {
-    ChargeTrigger.SESSION_IV: [
-        (PayerScope.SELF_PAY, "KET-IV"),
-        (PayerScope.INSURED, "96365"),
-        (PayerScope.INSURED, "96366"),
-    ],
-    ChargeTrigger.SESSION_ESKETAMINE: [
-        (PayerScope.NOT_MEDICARE, "J0013"),
-        (PayerScope.NOT_MEDICARE, "99214"),
-        (PayerScope.MEDICARE, "G2082"),
-        (PayerScope.MEDICARE, "G2083"),
-    ],
-    ChargeTrigger.CONSULTATION: [(PayerScope.ANY, "90792")],
-    ChargeTrigger.THERAPY_NOTE: [(PayerScope.ANY, "90834")],
-}
 PACKAGE = {"name": "IV induction, 6 infusions", "sessions_included": 6, "price": "2400.00", "validity_days": 120}
 MEDICARE, COMMERCIAL, SAVINGS = "Medicare Part B", "Cascade Health Plan", "Spravato savings program"
 PAYERS = [
@@ -128,9 +99,9 @@ def set_up_billing(clinic: DemoClinic) -> None:
         code: do_create_fee_item(
             admin, code_system=system, code=code, description=description, self_pay_price=price, units_rule=units
         )
-        for code, (system, description, price, units) in FEE_ITEMS.items()
+        for code, (system, description, price, units) in STARTER_FEE_ITEMS.items()
     }
-    for trigger, scoped_codes in RULES.items():
+    for trigger, scoped_codes in STARTER_RULES.items():
         for position, (scope, code) in enumerate(scoped_codes):
             do_create_charge_rule(
                 admin, trigger=trigger, fee_item_id=items[code].pk, payer_scope=scope, position=position

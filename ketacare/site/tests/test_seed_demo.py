@@ -30,6 +30,7 @@ from ketacare.billing.models import (
     PriorAuthorization,
 )
 from ketacare.billing.models import EntryKind as BillingEntryKind
+from ketacare.billing.starter import STARTER_FEE_ITEMS
 from ketacare.clinics.models import ClinicPage, Location, Organisation
 from ketacare.inquiries.models import Inquiry, InquiryStatus, PreferredWindow
 from ketacare.ledger.models import EntryKind, LedgerEntry, Product, Registration, Vial
@@ -52,7 +53,6 @@ from ketacare.scheduling.models import (
     StaffShift,
     WaitlistEntry,
 )
-from ketacare.site.demo.billing import FEE_ITEMS as DEMO_FEE_ITEMS
 from ketacare.site.demo.clock import DemoClock
 from ketacare.site.demo.history import PAST_PATIENTS
 from ketacare.site.demo.holidays import clinic_holidays
@@ -211,7 +211,7 @@ def test_the_demo_clinics_money_and_its_837p_passes_pyx12(seeded, x12_problems):
     more, insured esketamine patients with benefits investigations and an authorisation, claims ready to
     export, and the clinic's 837P file valid for pyx12."""
     organisation = Organisation.objects.get(slug="harbor")
-    assert FeeScheduleItem.objects.filter(organisation=organisation, is_active=True).count() == len(DEMO_FEE_ITEMS)
+    assert FeeScheduleItem.objects.filter(organisation=organisation, is_active=True).count() == len(STARTER_FEE_ITEMS)
     assert PackageCreditUse.objects.filter(sale__organisation=organisation, sessions=1).count() >= 6
     assert Invoice.objects.filter(organisation=organisation).exists()
     payments = AccountEntry.objects.filter(organisation=organisation, kind=BillingEntryKind.PAYMENT)
