@@ -53,6 +53,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    from ketacare.testing.live_server import serialize_requests_on_shared_connections
+
+    serialize_requests_on_shared_connections()
     for module in FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
 
