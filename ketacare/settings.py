@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "oauth2_provider",
     # Only for its templates and static files: the API docs load Swagger UI from here, not from a CDN.
     "ninja",
     "ketacare.lib",

@@ -51,13 +51,19 @@ def _reader(request):
     return SessionAuth()(request)
 
 
-def fhir_view(view):
-    """Authenticate, run the view, turn every refusal into an OperationOutcome."""
+def fhir_view(view=None, *, methods: tuple[str, ...] = ("GET",)):
+    """Authenticate, run the view, turn every refusal into an OperationOutcome.
 
-    @csrf_exempt  # nothing here writes; a POST gets its 405 OperationOutcome rather than Django's CSRF page
+    `@fhir_view` serves GET only; an operation that starts or cancels work names its methods
+    (`@fhir_view(methods=("GET", "POST", "DELETE"))`). Bearer-token clients send no CSRF token.
+    """
+    if view is None:
+        return lambda inner: fhir_view(inner, methods=methods)
+
+    @csrf_exempt
     def wrapped(request, *args, **kwargs):
-        if request.method != "GET":
-            return method_not_allowed()
+        if request.method not in methods:
+            return method_not_allowed(methods)
         requested_format = request.GET.get("_format")
         if requested_format is not None and requested_format not in JSON_FORMATS:
             return outcome_response(400, ISSUE_NOT_SUPPORTED, "Only JSON is served (_format=json).")
@@ -76,9 +82,10 @@ def fhir_view(view):
     return wrapped
 
 
-def method_not_allowed() -> HttpResponse:
-    response = outcome_response(405, ISSUE_NOT_SUPPORTED, "This server supports read and search (GET) only.")
-    response["Allow"] = "GET"
+def method_not_allowed(methods: tuple[str, ...] = ("GET",)) -> HttpResponse:
+    allowed = ", ".join(methods)
+    response = outcome_response(405, ISSUE_NOT_SUPPORTED, f"This address answers {allowed} only.")
+    response["Allow"] = allowed
     return response
 
 
