@@ -20,6 +20,15 @@ Prints per target: requests per second (median of the rounds), the ratio to the 
 (median of the per-round ratios), p50 and p99 latency over all rounds, and SQL statements per request
 (from X-Bench-Queries; "-" with --url); then the bare signed-in endpoint against the anonymous one, and
 the gunicorn workers' memory (RSS and PSS) after the run.
+
+On PostgreSQL, start a cluster of your own (scripts/pg-start.sh removes the directory it is given:
+`PGDIR=/tmp/my-pg PGPORT=54400 scripts/pg-start.sh` prints its DATABASE_URL) and either pass that URL (an
+empty database: the demo is seeded into it) or seed one database once, copy it per run (`createdb -T`) and
+serve it yourself with DJANGO_SETTINGS_MODULE=load_settings and bench/ on PYTHONPATH, then use --url (the
+X-Bench-Queries header still gives the query counts). On a shared machine the absolute rates move with the
+other load and, with a load average of several times the cores, the ratios too (by a third between runs): run
+it several times. Where a page's time goes is steadier measured in one process: django.test.Client signed in
+with force_login, time.process_time around N requests, cProfile for the detail.
 """
 
 import argparse

@@ -255,6 +255,9 @@ WHITENOISE_USE_FINDERS = True
 
 # Patient documents (documents/): uploads up to this size; larger ones are refused while they stream in.
 DOCUMENT_MAX_MB = env_int("KETACARE_DOCUMENT_MAX_MB", 20, minimum=1)
+# The clinic admin's FHIR import page (fhir/imports/): the upload is checked and imported inline, in the
+# request, so it is capped; bigger imports go through `ketacare import fhir` (no cap).
+FHIR_IMPORT_MAX_MB = env_int("KETACARE_FHIR_IMPORT_MAX_MB", 1, minimum=1)
 
 
 def _documents_storage() -> dict:
@@ -296,6 +299,11 @@ def _documents_storage() -> dict:
 
 STORAGES["documents"] = _documents_storage()
 
+# FHIR Bulk Data $export (fhir/bulk/): where the worker writes the NDJSON files (outside the web root, served
+# only to the client that asked), and how long they are kept before the worker removes them.
+BULK_EXPORT_DIR = Path(env_str("KETACARE_BULK_EXPORT_DIR", str(VAR_DIR / "bulk-exports")))
+BULK_EXPORT_KEEP_HOURS = env_int("KETACARE_BULK_EXPORT_KEEP_HOURS", 24, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -331,3 +339,26 @@ CHAIN_KEYRING = _chain_keyring()
 # Where `audit checkpoint` / `ledger checkpoint` append and `verify` reads by default (a file or a
 # directory, best on another host); empty: verify without a checkpoint unless --checkpoint is given.
 CHAIN_CHECKPOINT_PATH = env_str("KETACARE_CHAIN_CHECKPOINT_PATH")
+
+# SMART App Launch (docs/fhir.md, "SMART App Launch"): django-oauth-toolkit is the authorization server at
+# /fhir/auth/. PKCE is required of every client, with S256 only; access tokens last an hour; refresh tokens
+# (offline_access / online_access) this many days, rotated at each use.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 60 * env_int("KETACARE_SMART_ACCESS_TOKEN_MINUTES", 60, minimum=1),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 24 * 3600 * env_int("KETACARE_SMART_REFRESH_TOKEN_DAYS", 30, minimum=1),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    # The consent screen is shown every time: an app cannot skip it with approval_prompt=auto.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "OAUTH2_VALIDATOR_CLASS": "ketacare.fhir.smart.oauth.SmartValidator",
+    "SCOPES_BACKEND_CLASS": "ketacare.fhir.smart.oauth.SmartScopes",
+}

@@ -4,6 +4,7 @@ from ketacare import views
 from ketacare.api import api
 from ketacare.billing.urls import portal_urlpatterns as billing_portal_urls
 from ketacare.documents.urls import portal_urlpatterns as documents_portal_urls
+from ketacare.fhir.smart import views as smart_views
 from ketacare.inquiries.urls import public_urlpatterns as inquiry_public_urls
 from ketacare.patients.urls import access_history_urlpatterns as patient_access_urls
 from ketacare.portal.urls import account_urlpatterns as portal_account_urls
@@ -13,11 +14,17 @@ urlpatterns = [
     path("accounts/", include("ketacare.accounts.urls")),
     path("api/v1/", api.urls),
     path("fhir/", include("ketacare.fhir.urls")),
+    # SMART App Launch: the configuration at the site root too, and the clinic's apps under /clinic/.
+    path(".well-known/smart-configuration", smart_views.smart_configuration, name="smart_configuration"),
+    path("clinic/smart-apps/", include("ketacare.fhir.smart.urls")),
+    path("clinic/fhir-backend-clients/", include("ketacare.fhir.backend.urls")),
     # Public pages of one organisation, no sign-in: /c/<org>/ and /c/<org>/request/
     path("c/<slug:org_slug>/request/", include((inquiry_public_urls, "inquiry_public"))),
     # Public clinic pages at /c/<org>/..., their management at /clinic/... (see clinics/urls.py).
     path("", include("ketacare.clinics.urls")),
     path("clinic/staff/", include("ketacare.staff.urls")),
+    # The clinic admin imports records from another system (FHIR); the app is fhir.
+    path("clinic/import/", include("ketacare.fhir.imports.urls")),
     path("inquiries/", include("ketacare.inquiries.urls")),
     path("patients/", include("ketacare.patients.urls")),
     # A patient's access history sits beside the organisation's audit trail, which is a report.

@@ -1,5 +1,5 @@
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -88,7 +88,8 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if user.is_authenticated and not request.path.startswith(self.EXEMPT_PREFIXES) and not user.is_verified():
             if has_confirmed_device(request):
-                return redirect(f"{reverse('accounts:verify')}?next={request.get_full_path()}")
+                # Quoted: a next address with its own query (an OAuth authorize request) must come back whole.
+                return redirect(f"{reverse('accounts:verify')}?next={quote(request.get_full_path(), safe='/')}")
             # A clinic may require it of its patients too (Organisation.patients_require_two_factor).
             patient_must = user.is_patient and user.organisation_id and user.organisation.patients_require_two_factor
             if not settings.DEMO_MODE and (requires_two_factor(user.role, demo_mode=False) or patient_must):

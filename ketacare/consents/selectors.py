@@ -194,9 +194,12 @@ def session_consent_problems(session) -> list[str]:
 def _plan_routes(patient: Patient) -> set[str]:
     """Routes of the patient's proposed, active and paused plans (read through the reverse relation), and
     the routes a prescriber approved at candidacy, whose plan is the next step."""
-    plans = patient.treatment_plans.filter(status__in=("proposed", "active", "paused")).select_related("template")
+    # Only the routes: a values query, not plans and their protocol templates as models (the chart reads it).
+    plan_routes = patient.treatment_plans.filter(status__in=("proposed", "active", "paused")).values_list(
+        "template__route", flat=True
+    )
     approved = set(approved_routes(patient))
-    return {plan.template.route for plan in plans} | {
+    return set(plan_routes) | {
         route.value for route, candidacy_route in CANDIDACY_ROUTE.items() if candidacy_route in approved
     }
 

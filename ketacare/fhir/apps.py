@@ -13,8 +13,10 @@ class FhirConfig(AppConfig):
             care,
             clinical,
             documents,
+            groups,
             observations,
             people,
             questionnaires,
+            records,
             sessions,
         )

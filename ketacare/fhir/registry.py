@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.fhir.domain.search import Cursor, SearchError, is_number, parse_reference
@@ -30,6 +30,9 @@ class Scope:
     organisation_id: int
     organisation_slug: str
     patient_id: int | None = None  # set for a patient signed in to the portal
+    # A staff member's SMART patient-level grant (fhir/domain/scopes.py): their role's sources, but only this
+    # patient's rows of them (rows about no one patient, such as Practitioner, as the role allows).
+    launch_patient_id: int | None = None
 
     def may(self, permission: Permission | None) -> bool:
         if self.patient_id is not None:
@@ -69,6 +72,11 @@ class Source:
         rows = self.rows(scope)
         if scope.patient_id is not None and self.patient_path is not None:
             rows = rows.filter(**{self.patient_path: scope.patient_id})
+        if scope.launch_patient_id is not None:
+            if self.patient_path is not None:
+                rows = rows.filter(**{self.patient_path: scope.launch_patient_id})
+            elif rows.model._meta.label == "patients.Patient":  # Patient itself, RelatedPerson from its row
+                rows = rows.filter(pk=scope.launch_patient_id)
         return rows
 
     def patient_of(self, row: Model):
@@ -83,12 +91,38 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Include:
+    """`_include=<Type>:<param>`: the `target` resources a match refers to (found by walking the match's
+    `elements`, all of them when none are named, for `<target>/<id>` references, then searched for through the
+    registry with the reader's scope)."""
+
+    param: str
+    target: str
+    elements: tuple[str, ...] = ()
+
+
+# `<Type>:patient`: where the patient is referenced (Appointment names them among its participants).
+PATIENT_INCLUDE_ELEMENTS = ("subject", "patient", "participant")
+
+
+@dataclass(frozen=True)
 class ResourceType:
     name: str
     sources: tuple[Source, ...]
     search_params: tuple[SearchParam, ...] = ()
     profiles: tuple[str, ...] = ()  # the US Core profiles some or all of its resources claim
     documentation: str = ""
+    includes: tuple[Include, ...] = ()  # besides `<Type>:patient`, which every type searchable by patient has
+
+    def include_values(self) -> list[str]:
+        """The `_include` values this type answers: `<Type>:<param>`."""
+        params = [PATIENT_PARAM.name] if PATIENT_PARAM in self.search_params else []
+        return [f"{self.name}:{param}" for param in params + [include.param for include in self.includes]]
+
+    def include_named(self, param: str) -> Include | None:
+        if param == PATIENT_PARAM.name and PATIENT_PARAM in self.search_params:
+            return Include(PATIENT_PARAM.name, "Patient", PATIENT_INCLUDE_ELEMENTS)
+        return next((include for include in self.includes if include.param == param), None)
 
     def source_for_id(self, resource_id: str) -> tuple[int, Source, int] | None:
         """(index, source, pk) for an id this type issues, None for any other id."""
@@ -108,6 +142,9 @@ def row_id(text: str) -> int:
 REGISTRY: dict[str, ResourceType] = {}
 PATIENT_PARAM = SearchParam("patient", "reference", "The patient the resource is about (Patient/<id> or <id>).")
 COMMON_PARAMS = {"_id", "_count", "_cursor", "_format"}
+# US Core asks every server to answer `_revinclude=Provenance:target` on the types it profiles; it is
+# answered on every type (a type no Provenance points at includes nothing).
+REVINCLUDES = ("Provenance:target",)
 
 
 def register(resource_type: ResourceType) -> ResourceType:
@@ -199,11 +236,86 @@ def readable(resource_type: ResourceType, scope: Scope) -> bool:
     return any(source.visible(scope) for source in resource_type.sources)
 
 
-def iter_resources(resource_type: ResourceType, scope: Scope, *, chunk_size: int = 500) -> Iterator[Resource]:
-    """Every resource of the type the scope may see, streamed (for exports: memory stays flat)."""
+# `_since` (Bulk Data): the times at which a row of each table changes; a row is exported when any of them is
+# after `_since`. Tables not listed (or listed empty: staff, the organisation and its locations keep no such
+# time) are exported whole, so a client asking for what changed gets it, and perhaps more. Tables that keep
+# only a creation time (diagnoses, allergies, medications, weights, plans) are edited rarely: an edit after
+# `_since` of a row created before it is missed (docs/fhir.md, "Bulk Data export").
+LAST_UPDATED: dict[str, tuple[str, ...]] = {
+    "patients.Patient": ("updated_at",),
+    "patients.Diagnosis": ("recorded_at",),
+    "patients.Allergy": ("recorded_at",),
+    "patients.Medication": ("recorded_at",),
+    "patients.WeightMeasurement": ("recorded_at",),
+    "scheduling.Appointment": ("updated_at",),
+    "consents.SignedConsent": ("signed_at", "revocation__revoked_at"),
+    "protocols.TreatmentPlan": ("created_at", "dose_overridden_at"),
+    "documents.PatientDocument": ("uploaded_at",),
+    "measures.QuestionnaireResponse": ("submitted_at",),
+    "treatments.VitalSign": ("recorded_at",),
+    "treatments.TreatmentSession": (
+        "created_at",
+        "checked_in_at",
+        "held_at",
+        "overridden_at",
+        "administration_started_at",
+        "administration_stopped_at",
+        "discharged_at",
+        "signed_at",
+    ),
+    "treatments.DosePreparation": ("drawn_at", "wasted_at"),
+    "treatments.SessionDevice": ("administered_at",),
+    "consultations.ConsultationNote": ("updated_at", "signed_at"),
+}
+
+
+def changed_since(rows: QuerySet, since) -> QuerySet:
+    """The rows changed after `since` by their table's LAST_UPDATED times; all rows for a table without any."""
+    fields = LAST_UPDATED.get(rows.model._meta.label, ())
+    if not fields:
+        return rows
+    changed = Q()
+    for path in fields:
+        changed |= Q(**{f"{path}__gt": since})
+    return rows.filter(changed)
+
+
+def compartment_path(source: Source, rows: QuerySet) -> str | None:
+    """The lookup from a source's rows to the patient they belong to (Patient and RelatedPerson rows are the
+    patients themselves); None for a source about no patient (staff, the clinic, its locations)."""
+    if source.patient_path is not None:
+        return source.patient_path
+    return "pk" if rows.model._meta.label == "patients.Patient" else None
+
+
+def export_rows(source: Source, scope: Scope, *, since=None, patients: QuerySet | None = None) -> QuerySet | None:
+    """The rows of a source an export writes: with `since` those changed after it, with `patients` (a
+    queryset of patient ids) those about these patients; None when the source is about no patient then."""
+    rows = source.scoped(scope)
+    if since is not None:
+        rows = changed_since(rows, since)
+    if patients is not None:
+        path = compartment_path(source, rows)
+        if path is None:
+            return None
+        rows = rows.filter(**{f"{path}__in": patients})
+    return rows
+
+
+def iter_resources(
+    resource_type: ResourceType,
+    scope: Scope,
+    *,
+    chunk_size: int = 500,
+    since=None,
+    patients: QuerySet | None = None,
+) -> Iterator[Resource]:
+    """Every resource of the type the scope may see, streamed (for exports: memory stays flat), narrowed as
+    export_rows narrows with `since` and `patients`."""
     for source in resource_type.sources:
-        if source.visible(scope):
-            for row in source.scoped(scope).order_by("pk").iterator(chunk_size=chunk_size):
+        rows = export_rows(source, scope, since=since, patients=patients) if source.visible(scope) else None
+        if rows is not None:
+            for row in rows.order_by("pk").iterator(chunk_size=chunk_size):
                 yield source.to_resource(row, scope)
 
 

@@ -12,17 +12,25 @@ from collections import defaultdict
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from ketacare.accounts.domain.roles import Permission
+from ketacare.accounts.domain.roles import Permission, Role
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
-from ketacare.fhir import registry
+from ketacare.fhir import everything, registry
+from ketacare.fhir.bulk.params import parse_export_params
+from ketacare.fhir.domain.scopes import READ, SEARCH, SmartGrant
 from ketacare.fhir.domain.search import Cursor
+from ketacare.fhir.includes import included, take_includes
 from ketacare.fhir.registry import REGISTRY, STATIC, Page, Resource, ResourceType, Scope, StaticType
 from ketacare.patients.models import Patient
 
 
-def scope_for(user) -> Scope:
-    """The reader's scope; PermissionDenied for anyone who may read nothing here."""
+def scope_for(user, grant: SmartGrant | None = None, resource_type: str | None = None) -> Scope:
+    """The reader's scope; PermissionDenied for anyone who may read nothing here.
+
+    `grant` (an OAuth token's scopes, None for API tokens and sessions) never widens the role: a patient
+    still reads their own record only; staff whose grant covers `resource_type` (every type when None) by
+    patient/ scopes alone read the launched patient's compartment only. Which types it covers at all is
+    checked by the callers (grant.allows)."""
     organisation = user.organisation if user.organisation_id else None
     if organisation is None:
         raise PermissionDenied("Your account belongs to no clinic.")
@@ -31,9 +39,21 @@ def scope_for(user) -> Scope:
         if patient_id is None:
             raise PermissionDenied("Your account is linked to no patient record.")
         return Scope(user, organisation.pk, organisation.slug, patient_id=patient_id)
-    if not user.is_staff_member:
+    # A backend client's service account (fhir/backend/) reads as the role matrix lets backend_service read.
+    if not user.is_staff_member and user.role != Role.BACKEND_SERVICE:
         raise PermissionDenied("Your role may not read records here.")
+    if grant is not None and grant.compartment_only(resource_type):
+        if grant.patient_id is None:
+            raise PermissionDenied("This token's patient/ scopes name no patient: launch with launch/patient.")
+        return Scope(user, organisation.pk, organisation.slug, launch_patient_id=grant.patient_id)
     return Scope(user, organisation.pk, organisation.slug)
+
+
+def _require_granted(grant: SmartGrant | None, type_name: str, interaction: str) -> None:
+    """403 for a type (or interaction) the OAuth token's scopes do not cover."""
+    if grant is not None and not grant.allows(type_name, interaction):
+        verb = "read" if interaction == READ else "search"
+        raise PermissionDenied(f"This app was not granted a scope to {verb} {type_name} (e.g. patient/{type_name}.rs).")
 
 
 def resource_type_named(name: str) -> ResourceType | StaticType:
@@ -72,10 +92,11 @@ def _audit(scope: Scope, resource_type: str, interaction: str, query: str, found
         )
 
 
-def access_resource(user, type_name: str, resource_id: str) -> Resource:
+def access_resource(user, type_name: str, resource_id: str, *, grant: SmartGrant | None = None) -> Resource:
     """One resource the reader may see (audited); 404 when it is not theirs to see, 403 for a barred kind."""
-    scope = scope_for(user)
     resource_type = resource_type_named(type_name)
+    _require_granted(grant, type_name, READ)
+    scope = scope_for(user, grant, type_name)
     _require_readable(resource_type, scope)
     if isinstance(resource_type, StaticType):
         for resource in resource_type.resources():
@@ -93,17 +114,33 @@ def access_resource(user, type_name: str, resource_id: str) -> Resource:
 
 
 def search_resources(
-    user, type_name: str, params: dict[str, list[list[str]]], count: int, after: Cursor | None, query: str
-) -> tuple[list[Resource], Cursor | None]:
-    """One page of a search (audited): the resources and the cursor of the next page, if any."""
-    scope = scope_for(user)
+    user,
+    type_name: str,
+    params: dict[str, list[list[str]]],
+    count: int,
+    after: Cursor | None,
+    query: str,
+    *,
+    grant: SmartGrant | None = None,
+) -> tuple[list[Resource], list[Resource], Cursor | None]:
+    """One page of a search (audited, included resources too): the matches, the resources `_include` and
+    `_revinclude` add (fhir/includes.py) and the cursor of the next page, if any."""
     resource_type = resource_type_named(type_name)
+    _require_granted(grant, type_name, SEARCH)
+    scope = scope_for(user, grant, type_name)
     _require_readable(resource_type, scope)
     if isinstance(resource_type, StaticType):
-        return _search_static(resource_type, params, count, after)
+        resources, next_cursor = _search_static(resource_type, params, count, after)
+        return resources, [], next_cursor
+    params = dict(params)
+    includes, revincludes = take_includes(resource_type, params)
     page: Page = registry.search(resource_type, scope, params, count, after)
-    _audit(scope, type_name, "search", query, page.resources)
-    return [resource for _, _, resource in page.resources], page.next_cursor
+    matches = [resource for _, _, resource in page.resources]
+    added = included(scope, matches, includes, revincludes)
+    if grant is not None:  # an included kind the token's scopes do not cover is left out, like a barred one
+        added = [found for found in added if grant.allows(found[2]["resourceType"], SEARCH)]
+    _audit(scope, type_name, "search", query, page.resources + added)
+    return matches, [resource for _, _, resource in added], page.next_cursor
 
 
 def _search_static(
@@ -117,3 +154,55 @@ def _search_static(
     chosen = resources[start : start + count]
     more = start + count < len(resources)
     return chosen, Cursor(0, start + count) if more else None
+
+
+def patient_everything(
+    user,
+    patient_id: str,
+    params: list[tuple[str, str]],
+    count: int,
+    after: Cursor | None,
+    query: str,
+    *,
+    grant: SmartGrant | None = None,
+) -> tuple[list[Resource], list[Resource], Cursor | None]:
+    """One page of Patient/<id>/$everything: (matches, included, next cursor), audited as one export entry
+    for the patient. 404 for a patient who is not the reader's to see (another clinic's, another patient's,
+    not the one an app was launched with); an OAuth token's grant leaves out the types it does not cover."""
+    asked = parse_export_params(params, known_types=set(REGISTRY), lenient=False)  # `_type` and `_since`
+    _require_granted(grant, "Patient", READ)
+    scope = scope_for(user, grant, "Patient")
+    try:
+        found = registry.read(REGISTRY["Patient"], scope, patient_id)
+    except registry.NotVisible as exc:
+        raise PermissionDenied("Your role may not read patients.") from exc
+    if found is None:
+        raise Http404(f"No Patient with id {patient_id!r}.")
+    patient = found[1]
+    types = set(asked.types) or None
+    if grant is not None:
+        types = {
+            name
+            for name in types or REGISTRY
+            if grant.allows(name, SEARCH)
+            # patient/ scopes cover the launched patient only
+            and (patient.pk == grant.patient_id or not grant.compartment_only(name, SEARCH))
+        }
+    page = everything.everything_page(scope, patient.pk, types, asked.since, count, after)
+    resources = [resource for _, _, resource in page.matches]
+    record_event(
+        scope.user,
+        AuditAction.EXPORT,
+        patient=patient,
+        organisation=scope.user.organisation,
+        object_type="fhir.patient",
+        object_id=str(patient.pk),
+        detail={
+            "interface": "fhir",
+            "interaction": "operation",
+            "operation": "$everything",
+            "query": query,
+            "resources": [f"{r['resourceType']}/{r['id']}" for r in [*resources, *page.included]],
+        },
+    )
+    return resources, page.included, page.next_cursor

@@ -479,6 +479,41 @@ def do_enter_response(actor, patient: Patient, instrument: str, answers: Mapping
 
 
 @transaction.atomic
+def do_import_response(
+    actor, patient: Patient, instrument: str, answers: Mapping[Any, Any], *, submitted_at: dt.datetime, source: str
+) -> QuestionnaireResponse:
+    """A complete response from another system (FHIR import), scored here as any other, dated when it was
+    answered there. It raises no safety alert: the answer is history, perhaps months old, and paging the
+    clinic now would be noise (the flags are kept on the response and shown with it)."""
+    require_permission(actor, Permission.RECORDS_IMPORT)
+    _same_organisation(actor, patient)
+    definition = _instrument(instrument)
+    if submitted_at > timezone.now():
+        raise ValidationError({"submitted_at": "The date cannot be in the future."})
+    response = QuestionnaireResponse(
+        patient=patient,
+        instrument=definition.code,
+        instrument_version=definition.version,
+        answers=clean_answers(definition, answers),
+        channel=ResponseChannel.STAFF,
+        entered_by=actor,
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=submitted_at,
+    )
+    _score_into(response, patient.organisation)
+    response.save(force_insert=True)
+    record_event(
+        actor,
+        AuditAction.CREATE,
+        response,
+        patient=patient,
+        detail={"instrument": definition.code, "imported_from": source, "flags": response.flags},
+    )
+    _refresh_outcomes(response)
+    return response
+
+
+@transaction.atomic
 def do_amend_response(
     actor, response: QuestionnaireResponse, answers: Mapping[Any, Any], reason: str
 ) -> QuestionnaireResponse:

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts.domain.roles import TWO_FACTOR_REQUIRED_ROLES, Role
+from ketacare.accounts.domain.roles import STAFF_ROLES, TWO_FACTOR_REQUIRED_ROLES, Role
 from ketacare.audit.models import AuditEntry
 from ketacare.clinics.models import Location, Organisation
 from ketacare.patients.models import Patient
@@ -108,12 +108,12 @@ def portland(org):
 @pytest.fixture
 def staff(org):
     """One user per staff role in `org`, keyed by role value."""
-    return {role.value: make_user(org, role, f"{role.value}_harbor") for role in Role if role != Role.PATIENT}
+    return {role.value: make_user(org, role, f"{role.value}_harbor") for role in Role if role in STAFF_ROLES}
 
 
 @pytest.fixture
 def other_staff(other_org):
-    return {role.value: make_user(other_org, role, f"{role.value}_elsewhere") for role in Role if role != Role.PATIENT}
+    return {role.value: make_user(other_org, role, f"{role.value}_elsewhere") for role in Role if role in STAFF_ROLES}
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 FIXTURE_MODULES = (
+    "ketacare.testing.database",
     "ketacare.testing.personas",
     "ketacare.testing.mail",
     "ketacare.testing.browser",

@@ -14,6 +14,7 @@ the next persona asks; a failure names the page and every persona that got the w
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from jwcrypto.jwk import JWK
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.accounts.invitations import issue_invitation
@@ -39,6 +41,9 @@ from ketacare.consents.selectors import template_for_coverage
 from ketacare.consultations import actions as consultation_actions
 from ketacare.consultations.actions import REQUIRED_TO_SIGN as CONSULTATION_NOTE_SIGNABLE
 from ketacare.documents.actions import do_upload_document
+from ketacare.fhir.backend.actions import do_register_backend_client
+from ketacare.fhir.imports.runs import do_check_fhir_import
+from ketacare.fhir.smart.actions import do_register_smart_app
 from ketacare.inquiries.models import Inquiry
 from ketacare.ledger import actions as ledger_actions
 from ketacare.ledger.selectors import location_today
@@ -165,6 +170,20 @@ PAGES = {
     "clinics:mail_retry": staff(
         {"prescriber", "clinic_admin"}, method="post", kwargs=(("message_id", "failed_mail"),), owned=True
     ),
+    # SMART App Launch (issue 17): the configuration apps read first; the clinic's apps are clinic settings.
+    "smart_configuration": PUBLIC,
+    "smart_apps:list": staff(ADMIN),
+    "smart_apps:create": staff(ADMIN),
+    "smart_apps:detail": staff(ADMIN, kwargs=(("pk", "smart_app"),), owned=True),
+    "smart_apps:revoke_tokens": staff(ADMIN, method="post", kwargs=(("pk", "smart_app"),), owned=True),
+    # FHIR Backend Services clients (bulk export): the clinic admin registers and disables them.
+    "fhir_backend:clients": staff(ADMIN),
+    "fhir_backend:disable": staff(ADMIN, method="post", kwargs=(("pk", "backend_client"),), owned=True),
+    # FHIR import (issue 17): the clinic admin brings records from another system.
+    "fhir_imports:upload": staff(ADMIN),
+    "fhir_imports:run": staff(ADMIN, kwargs=(("run_id", "import_run"),), owned=True),
+    "fhir_imports:confirm": staff(ADMIN, method="post", kwargs=(("run_id", "import_run"),), owned=True),
+    "fhir_imports:discard": staff(ADMIN, method="post", kwargs=(("run_id", "import_run"),), owned=True),
     "staff:list": staff(ADMIN),
     "staff:invite": staff(ADMIN),
     "staff:detail": staff(ADMIN, kwargs=(("pk", "staff_member"),), owned=True),
@@ -599,7 +618,33 @@ class World:
         **dict.fromkeys(("account_payment", "account_invoice", "package_offer", "package_sale"), "_account"),
         **dict.fromkeys(("payer", "coverage", "prior_authorization"), "_insurance"),
         **dict.fromkeys(("claim", "claim_export"), "_claims"),
+        "smart_app": "_smart_app",
+        "backend_client": "_backend_client",
+        "import_run": "_import_run",
     }
+
+    def _import_run(self, org, staff_users, patient):
+        upload = SimpleUploadedFile(
+            "arrivals.ndjson",
+            b'{"resourceType": "Patient", "id": "1", "name": '
+            b'[{"family": "Rivera", "given": ["Ana"]}], "birthDate": "1984-02-03"}\n',
+        )
+        self.import_run = do_check_fhir_import(staff_users["clinic_admin"], upload=upload, source_name="old-ehr").pk
+
+    def _backend_client(self, org, staff_users, patient):
+        jwks = json.dumps({"keys": [JWK.generate(kty="EC", crv="P-384").export_public(as_dict=True)]})
+        self.backend_client = do_register_backend_client(
+            staff_users["clinic_admin"], name="Warehouse", jwks=jwks, scopes="system/*.rs"
+        ).pk
+
+    def _smart_app(self, org, staff_users, patient):
+        self.smart_app = do_register_smart_app(
+            staff_users["clinic_admin"],
+            name="Mood tracker",
+            redirect_uris="https://app.example/callback",
+            client_type="public",
+            allowed_scopes="launch/patient patient/*.rs",
+        )[0].pk
 
     def _claims(self, org, staff_users, patient):
         """A Medicare claim for a final G2083 charge, paid after it went out in an 837P file."""

@@ -32,6 +32,7 @@ from ketacare.consultations import actions as consultation_actions
 from ketacare.consultations.actions import REQUIRED_TO_SIGN as CONSULTATION_NOTE_SIGNABLE
 from ketacare.documents.actions import do_upload_document
 from ketacare.documents.models import PatientDocument
+from ketacare.fhir.smart.actions import do_register_smart_app
 from ketacare.inquiries.models import Inquiry
 from ketacare.measures import actions as measures_actions
 from ketacare.measures.models import QuestionnaireAssignment
@@ -384,6 +385,17 @@ def test_api_tokens_page_shows_the_viewers_zone(signed_in, harbor):
     with written_at(PAST):
         ApiToken.objects.create(user=nurse, name="script", token_sha256="0" * 64, prefix="kc_abcde")
     page = text_of(signed_in(nurse).get(reverse("accounts:tokens")))
+    assert "2026-01-14 09:37 PST" in page
+    assert "17:37" not in page
+
+
+def test_a_smart_apps_page_shows_its_registration_in_the_viewers_zone(signed_in, harbor):
+    admin = harbor["clinic_admin"]
+    with written_at(PAST):
+        smart_app, _ = do_register_smart_app(
+            admin, name="App", redirect_uris="https://a.example/cb", client_type="public", allowed_scopes="user/*.rs"
+        )
+    page = text_of(signed_in(admin).get(reverse("smart_apps:detail", args=[smart_app.pk])))
     assert "2026-01-14 09:37 PST" in page
     assert "17:37" not in page
 

@@ -18,6 +18,9 @@ class Role(StrEnum):
     CLINIC_ADMIN = "clinic_admin"
     BILLING = "billing"
     PATIENT = "patient"
+    # A SMART Backend Services client's service account (fhir/backend/): reads the clinic's records for a
+    # FHIR bulk export, never signs in, is no member of staff (no staff lists, no Practitioner, no admin).
+    BACKEND_SERVICE = "backend_service"
 
     @property
     def label(self) -> str:
@@ -32,6 +35,7 @@ ROLE_LABELS = {
     Role.CLINIC_ADMIN: "Clinic admin",
     Role.BILLING: "Billing",
     Role.PATIENT: "Patient",
+    Role.BACKEND_SERVICE: "Backend service (FHIR export)",
 }
 
 # The care team: the staff who work with patients' records. Billing staff work with money and see of a
@@ -53,6 +57,7 @@ class Permission(StrEnum):
     PATIENT_EDIT_CLINICAL = "patient.edit_clinical"
     PATIENT_EXPORT = "patient.export"
     PATIENT_MERGE = "patient.merge"  # merge a duplicate record into another, and undo it
+    RECORDS_IMPORT = "records.import"  # bring the clinic's records from another system (FHIR import)
     OWN_RECORD_VIEW = "own_record.view"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
@@ -107,6 +112,9 @@ class Permission(StrEnum):
 
 
 _ALL_STAFF = CARE_TEAM_ROLES
+# A backend client exports what a clinic admin reads of a record (the chart, schedule, plans, measures and
+# session charts), not the clinical notes a clinic admin does not read either (minimum necessary).
+_EXPORT = frozenset({Role.BACKEND_SERVICE})
 _MONEY = frozenset({Role.BILLING, Role.CLINIC_ADMIN})
 
 MATRIX: dict[Permission, frozenset[Role]] = {
@@ -115,14 +123,16 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.INQUIRY_CONVERT: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     # Billing staff find a patient to bill; the chart itself is clinical.
     Permission.PATIENT_LIST: STAFF_ROLES,
-    Permission.PATIENT_VIEW: _ALL_STAFF,
+    Permission.PATIENT_VIEW: _ALL_STAFF | _EXPORT,
     Permission.PATIENT_REGISTER: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
     Permission.PATIENT_EDIT_DEMOGRAPHICS: frozenset({Role.FRONT_DESK, Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     # Diagnoses, allergies, medications and weights are entered by clinicians.
     Permission.PATIENT_EDIT_CLINICAL: frozenset({Role.NURSE, Role.PRESCRIBER}),
-    Permission.PATIENT_EXPORT: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
+    # A backend client exists to export (FHIR Bulk Data); it starts exports of what it may read.
+    Permission.PATIENT_EXPORT: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}) | _EXPORT,
     # Moving a whole record's history between charts is registry housekeeping, audited and reversible.
     Permission.PATIENT_MERGE: frozenset({Role.CLINIC_ADMIN}),
+    Permission.RECORDS_IMPORT: frozenset({Role.CLINIC_ADMIN}),
     Permission.OWN_RECORD_VIEW: frozenset({Role.PATIENT}),
     Permission.AUDIT_VIEW: frozenset({Role.CLINIC_ADMIN}),
     Permission.AUDIT_EXPORT: frozenset({Role.CLINIC_ADMIN}),
@@ -141,12 +151,12 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Protocol templates are clinic policy; treatment plans and doses are prescribing.
     Permission.PROTOCOLS_MANAGE: frozenset({Role.CLINIC_ADMIN}),
     Permission.PLANS_MANAGE: frozenset({Role.PRESCRIBER}),
-    Permission.PLANS_VIEW: _ALL_STAFF,
+    Permission.PLANS_VIEW: _ALL_STAFF | _EXPORT,
     # Candidacy intake is entered by clinicians; only a prescriber decides on a route.
     Permission.CANDIDACY_VIEW: _ALL_STAFF,
     Permission.CANDIDACY_EDIT: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Permission.CANDIDACY_DECIDE: frozenset({Role.PRESCRIBER}),
-    Permission.MEASURES_VIEW: _ALL_STAFF,
+    Permission.MEASURES_VIEW: _ALL_STAFF | _EXPORT,
     Permission.MEASURES_ASSIGN: _ALL_STAFF,
     # Staff-entered and amended scores are clinical entries; safety alerts go to clinicians.
     Permission.MEASURES_RECORD: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST}),
@@ -155,7 +165,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # Clinic-wide outcome rates are for running the clinic and prescribing, not every chart reader.
     Permission.MEASURES_DASHBOARD: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     # Everyone on staff sees the calendars; therapists book their own integration sessions.
-    Permission.SCHEDULE_VIEW: _ALL_STAFF,
+    Permission.SCHEDULE_VIEW: _ALL_STAFF | _EXPORT,
     Permission.SCHEDULE_BOOK: _ALL_STAFF,
     Permission.SCHEDULE_RESOURCES_MANAGE: frozenset({Role.CLINIC_ADMIN}),
     Permission.SCHEDULE_WAITLIST: frozenset({Role.FRONT_DESK, Role.CLINIC_ADMIN}),
@@ -166,7 +176,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.LEDGER_REPORT: frozenset({Role.PRESCRIBER, Role.CLINIC_ADMIN}),
     Permission.LEDGER_RESOLVE: frozenset({Role.PRESCRIBER}),
     # Session charts: nurses and prescribers chart; only a prescriber overrides a hold.
-    Permission.SESSION_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN}),
+    Permission.SESSION_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.THERAPIST, Role.CLINIC_ADMIN}) | _EXPORT,
     Permission.SESSION_CHART: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Permission.SESSION_OVERRIDE: frozenset({Role.PRESCRIBER}),
     Permission.REMS_VIEW: frozenset({Role.NURSE, Role.PRESCRIBER, Role.CLINIC_ADMIN}),

@@ -13,7 +13,7 @@ from ketacare.accounts.domain.roles import (
     role_may,
 )
 
-FD, NU, PR, TH, CA, BI, PA = (
+FD, NU, PR, TH, CA, BI, PA, BS = (
     Role.FRONT_DESK,
     Role.NURSE,
     Role.PRESCRIBER,
@@ -21,6 +21,7 @@ FD, NU, PR, TH, CA, BI, PA = (
     Role.CLINIC_ADMIN,
     Role.BILLING,
     Role.PATIENT,
+    Role.BACKEND_SERVICE,
 )
 
 # The matrix for the permissions that guard patient data, the audit trail and settings.
@@ -30,11 +31,11 @@ PINNED = {
     Permission.INQUIRY_TRIAGE: {FD, CA},
     Permission.INQUIRY_CONVERT: {FD, CA},
     Permission.PATIENT_LIST: {FD, NU, PR, TH, CA, BI},
-    Permission.PATIENT_VIEW: {FD, NU, PR, TH, CA},
+    Permission.PATIENT_VIEW: {FD, NU, PR, TH, CA, BS},  # BS: a FHIR bulk export reads the chart
     Permission.PATIENT_REGISTER: {FD, CA},
     Permission.PATIENT_EDIT_DEMOGRAPHICS: {FD, NU, PR, CA},
     Permission.PATIENT_EDIT_CLINICAL: {NU, PR},
-    Permission.PATIENT_EXPORT: {PR, CA},
+    Permission.PATIENT_EXPORT: {PR, CA, BS},
     Permission.PATIENT_MERGE: {CA},
     Permission.OWN_RECORD_VIEW: {PA},
     Permission.AUDIT_VIEW: {CA},

@@ -63,3 +63,31 @@ ROUTE_SNOMED = {
     "sublingual": ("37839007", "Sublingual route"),
     "intranasal_esketamine": ("46713006", "Nasal route"),
 }
+
+PROFILE_GOAL = f"{US_CORE}/us-core-goal"
+PROFILE_PROCEDURE = f"{US_CORE}/us-core-procedure"
+PROFILE_PROVENANCE = f"{US_CORE}/us-core-provenance"
+PROFILE_DOCUMENT_REFERENCE = f"{US_CORE}/us-core-documentreference"
+
+# SNOMED CT 14152002 |Intravenous infusion (procedure)|: as listed in public SNOMED CT code lists (the Nictiz
+# nursing-procedure mapping, an HL7 IG value set); not looked up in the SNOMED CT browser this time.
+SNOMED_IV_INFUSION = ("14152002", "Intravenous infusion")
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# RxNorm (NLM, release of 2026-05 as mirrored on ndclist.com/rxnorm/rxcui/<code>): 2201625 "esketamine Nasal Spray
+# [Spravato]" (SBDF, the Spravato device), 2201623 "esketamine Nasal Spray" (SCDF). Ketamine 6130 (ingredient):
+# UNVERIFIED, no source found; the esketamine ingredient code is not sent (none verified).
+RXNORM_SPRAVATO = ("2201625", "esketamine Nasal Spray [Spravato]")
+RXNORM_ESKETAMINE_NASAL_SPRAY = ("2201623", "esketamine Nasal Spray")
+RXNORM_KETAMINE = ("6130", "ketamine")  # UNVERIFIED
+# Spravato NDCs (FDA label, How Supplied; DailyMed set d81a6a79-a74a-44b7-822c-0dfa3036eaed): each 28 mg device
+# in its blister 50458-028-00; the 56 mg kit (two devices) 50458-028-02, the 84 mg kit (three) 50458-028-03. A
+# device given carries the device's NDC; the kit's comes from the ledger.
+NDC_SPRAVATO_DEVICE = "50458-028-00"
+
+# LOINC document types (US Core clinical notes: progress note, consult note; consent as Consent.category).
+LOINC_PROGRESS_NOTE = ("11506-3", "Progress note")
+LOINC_CONSULT_NOTE = ("11488-4", "Consult note")
+LOINC_CONSENT_DOCUMENT = ("59284-0", "Consent Document")
+US_CORE_DOCUMENT_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"

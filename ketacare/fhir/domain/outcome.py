@@ -1,5 +1,6 @@
 """The FHIR shapes every response shares: OperationOutcome for errors, searchset Bundles."""
 
+from collections.abc import Sequence
 from typing import Any
 
 # FHIR R4 issue-type codes (http://hl7.org/fhir/R4/valueset-issue-type.html).
@@ -9,6 +10,7 @@ ISSUE_LOGIN = "login"
 ISSUE_FORBIDDEN = "forbidden"
 ISSUE_NOT_SUPPORTED = "not-supported"
 ISSUE_EXCEPTION = "exception"
+ISSUE_THROTTLED = "throttled"
 
 
 def operation_outcome(code: str, diagnostics: str, *, expression: str | None = None) -> dict[str, Any]:
@@ -19,19 +21,26 @@ def operation_outcome(code: str, diagnostics: str, *, expression: str | None = N
 
 
 def searchset(
-    self_url: str, resources: list[dict[str, Any]], full_url_base: str, next_url: str | None
+    self_url: str,
+    resources: list[dict[str, Any]],
+    full_url_base: str,
+    next_url: str | None,
+    *,
+    included: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
+    """The matches (`search.mode` match), then the resources `_include`/`_revinclude` added (mode include)."""
     links = [{"relation": "self", "url": self_url}]
     if next_url is not None:
         links.append({"relation": "next", "url": next_url})
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "link": links}
-    if resources:  # FHIR JSON has no empty arrays: no match, no `entry`
+    entries = [(resource, "match") for resource in resources] + [(resource, "include") for resource in included]
+    if entries:  # FHIR JSON has no empty arrays: no match, no `entry`
         bundle["entry"] = [
             {
                 "fullUrl": f"{full_url_base}{resource['resourceType']}/{resource['id']}",
                 "resource": resource,
-                "search": {"mode": "match"},
+                "search": {"mode": mode},
             }
-            for resource in resources
+            for resource, mode in entries
         ]
     return bundle

@@ -97,7 +97,7 @@ register(
 )
 
 
-def _pdf_url(consent: SignedConsent, scope: Scope) -> str:
+def consent_pdf_url(consent: SignedConsent, scope: Scope) -> str:
     """The signed PDF where this reader downloads it: the portal for the patient, the chart for staff."""
     name = "consents:portal_pdf" if scope.patient_id is not None else "consents:pdf"
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{reverse(name, kwargs={'consent_id': consent.pk})}"
@@ -121,7 +121,7 @@ def consent_resource(consent: SignedConsent, scope: Scope) -> dict:
             "organization": [reference("Organization", scope.organisation_id)],
             "sourceAttachment": {
                 "contentType": "application/pdf",
-                "url": _pdf_url(consent, scope),
+                "url": consent_pdf_url(consent, scope),
                 "title": f"{template.title} (signed)",
                 "creation": instant(consent.signed_at),
             },

@@ -1,5 +1,7 @@
 """Condition (ICD-10-CM diagnoses), AllergyIntolerance and MedicationStatement: the chart's clinical lists."""
 
+import re
+
 from django.db.models import Q
 
 from ketacare.accounts.domain.roles import Permission
@@ -152,6 +154,22 @@ register(
 MEDICATION_STATUS = {"active": "active", "stopped": "stopped", "entered_in_error": "entered-in-error"}
 
 
+# A medication typed as ketamine, esketamine or Spravato gets the RxNorm code of what the words name
+# (codes.py names the sources; ketamine's is UNVERIFIED there); other medications stay text only.
+NAMED_KETAMINES = (
+    (re.compile(r"\bspravato\b", re.IGNORECASE), codes.RXNORM_SPRAVATO),
+    (re.compile(r"\besketamine\b", re.IGNORECASE), codes.RXNORM_ESKETAMINE_NASAL_SPRAY),
+    (re.compile(r"\bketamine\b", re.IGNORECASE), codes.RXNORM_KETAMINE),
+)
+
+
+def medication_concept(name: str) -> dict:
+    for pattern, (code, display) in NAMED_KETAMINES:
+        if pattern.search(name):
+            return {"coding": [coding(codes.RXNORM, code, display)], "text": name}
+    return {"text": name}
+
+
 def medication_statement_resource(medication: Medication, scope: Scope) -> dict:
     dosage_text = " ".join(part for part in (medication.dose, medication.frequency) if part)
     period = without_empty(
@@ -165,8 +183,8 @@ def medication_statement_resource(medication: Medication, scope: Scope) -> dict:
             "resourceType": "MedicationStatement",
             "id": str(medication.pk),
             "status": MEDICATION_STATUS[medication.status],
-            # Entered as free text in the chart: no RxNorm code is claimed.
-            "medicationCodeableConcept": {"text": medication.name},
+            # Entered as free text in the chart: RxNorm only for the ketamines, recognised by name.
+            "medicationCodeableConcept": medication_concept(medication.name),
             "subject": reference("Patient", medication.patient_id),
             "effectivePeriod": period,
             "dateAsserted": instant(medication.recorded_at),

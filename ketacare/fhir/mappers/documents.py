@@ -1,4 +1,5 @@
-"""DocumentReference: files on a patient's record (referrals, prior records, labs/ECG, ID, insurance card).
+"""DocumentReference: files on a patient's record (referrals, prior records, labs/ECG, ID, insurance card), and
+the PDFs KetaCare makes (generated_documents.py: session records, consultation notes, REMS forms, consents).
 
 The attachment is the download address, not the bytes: a download is its own audited read (documents app).
 A patient sees what the portal shows them: documents shared with them or uploaded by them, none entered in error.
@@ -13,10 +14,12 @@ from ketacare.documents.models import DocumentCategory, PatientDocument
 from ketacare.fhir.domain import codes
 from ketacare.fhir.domain.search import Token
 from ketacare.fhir.mappers import concept, instant, reference, without_empty
-from ketacare.fhir.mappers.filters import date_filter, token_filter
+from ketacare.fhir.mappers.filters import date_filter, fixed_token, token_filter
+from ketacare.fhir.mappers.generated_documents import DOCUMENT_SOURCE_SYSTEM, GENERATED_SOURCES
 from ketacare.fhir.registry import PATIENT_PARAM, ResourceType, Scope, SearchParam, Source, register
 
 DOCUMENT_CATEGORY_SYSTEM = f"{codes.KETACARE_FHIR}/CodeSystem/document-category"
+UPLOADED = concept(DOCUMENT_SOURCE_SYSTEM, "uploaded", "Uploaded to the record")
 
 
 def _download_url(document: PatientDocument, scope: Scope) -> str:
@@ -38,6 +41,7 @@ def document_reference_resource(document: PatientDocument, scope: Scope) -> dict
             "id": str(document.pk),
             "status": "entered-in-error" if in_error else "current",
             "type": concept(DOCUMENT_CATEGORY_SYSTEM, document.category, document.get_category_display()),
+            "category": [UPLOADED],
             "subject": reference("Patient", document.patient_id),
             "date": instant(document.uploaded_at),
             "author": [author],
@@ -77,12 +81,20 @@ def _category(token: Token) -> Q:
 register(
     ResourceType(
         name="DocumentReference",
-        documentation="Files on the patient's record; the attachment is the (audited) download address. Generated "
-        "PDFs (session records, REMS forms, letters) are not served yet.",
+        profiles=(codes.PROFILE_DOCUMENT_REFERENCE,),
+        documentation="Files uploaded to the patient's record (<id>) and the PDFs KetaCare makes: signed session "
+        "records (session-record-<id>), signed consultation notes (consultation-note-<id>), finalised REMS "
+        "forms (rems-form-<id>), signed consents (consent-<id>); the attachment is the (audited) download address.",
         search_params=(
             PATIENT_PARAM,
-            SearchParam("date", "date", "When it was filed."),
-            SearchParam("type", "token", "referral, prior_records, lab_ecg, id, insurance_card or other."),
+            SearchParam("date", "date", "When it was filed, signed or finalised."),
+            SearchParam(
+                "type",
+                "token",
+                "Uploads: referral, prior_records, lab_ecg, id, insurance_card or other; generated: LOINC 11506-3 "
+                "(session record), 11488-4 (consultation note), 59284-0 (consent), rems-patient-monitoring-form.",
+            ),
+            SearchParam("category", "token", "uploaded or generated; clinical-note (US Core) for the signed notes."),
         ),
         sources=(
             Source(
@@ -90,8 +102,13 @@ register(
                 rows=_documents,
                 to_resource=document_reference_resource,
                 permission=Permission.PATIENT_VIEW,
-                filters={"date": date_filter("date", "uploaded_at"), "type": token_filter("type", _category)},
+                filters={
+                    "date": date_filter("date", "uploaded_at"),
+                    "type": token_filter("type", _category),
+                    "category": fixed_token("category", {DOCUMENT_SOURCE_SYSTEM: {"uploaded"}}),
+                },
             ),
+            *GENERATED_SOURCES,
         ),
     )
 )

@@ -2,7 +2,9 @@
 
 Sources, in search order: `score-<response>` (every submitted questionnaire, CADSS and MOAA/S ratings
 with their session as the encounter), `bp-`, `hr-`, `spo2-`, `rr-<vital sign row>` (one set of vital
-signs taken at the chair gives up to four US Core observations), `weight-<row>` (the chart's weights).
+signs taken at the chair gives up to four US Core observations), `weight-<row>` (the chart's weights),
+`history-<row>` (PHQ-9/GAD-7 totals imported from another system without their answers, searched
+right after the scores).
 """
 
 from django.db.models import Q
@@ -10,6 +12,7 @@ from django.db.models import Q
 from ketacare.accounts.domain.roles import Permission
 from ketacare.fhir.domain import codes
 from ketacare.fhir.domain.search import Token
+from ketacare.fhir.imports.models import HistoricalScore
 from ketacare.fhir.mappers import coding, concept, instant, reference, with_meta, without_empty
 from ketacare.fhir.mappers.filters import date_filter, fixed_token, token_filter
 from ketacare.fhir.registry import PATIENT_PARAM, ResourceType, Scope, SearchParam, Source, register
@@ -200,6 +203,31 @@ def body_weight_resource(weight: WeightMeasurement, scope: Scope) -> dict:
     return with_meta(without_empty(resource), codes.PROFILE_BODY_WEIGHT)
 
 
+# ------------------------------------------------------------------ imported historical totals
+
+
+def historical_score_resource(score: HistoricalScore, scope: Scope) -> dict:
+    """A total from another system (FHIR import): the score Observation's shape without a response."""
+    instrument = INSTRUMENTS[score.instrument]
+    band = instrument.band_for(score.total)
+    return without_empty(
+        {
+            "resourceType": "Observation",
+            "id": f"history-{score.pk}",
+            "status": "final",
+            "category": [concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")],
+            "code": {
+                "coding": [coding(codes.LOINC, instrument.loinc_total, f"{instrument.name} total score")],
+                "text": f"{instrument.name} total score",
+            },
+            "subject": reference("Patient", score.patient_id),
+            "effectiveDateTime": instant(score.effective_at),
+            "valueInteger": score.total,
+            "interpretation": [{"text": band.label}] if band else None,
+        }
+    )
+
+
 register(
     ResourceType(
         name="Observation",
@@ -221,6 +249,19 @@ register(
         ),
         sources=(
             SCORES,
+            Source(
+                key="history",
+                rows=lambda scope: HistoricalScore.objects.filter(
+                    patient__organisation_id=scope.organisation_id, patient__merged_into__isnull=True
+                ).select_related("patient"),
+                to_resource=historical_score_resource,
+                permission=Permission.MEASURES_VIEW,
+                filters={
+                    "category": fixed_token("category", SURVEY),
+                    "code": token_filter("code", _instrument_codes),
+                    "date": date_filter("date", "effective_at"),
+                },
+            ),
             _vital_source("bp", blood_pressure_resource, {codes.LOINC_BP_PANEL}),
             _vital_source("hr", heart_rate_resource, {codes.LOINC_HEART_RATE}),
             _vital_source("spo2", oxygen_saturation_resource, {codes.LOINC_SPO2, codes.LOINC_SPO2_ARTERIAL}),

@@ -3,7 +3,8 @@
 Doses: a ketamine dose is the dose drawn from one vial (`dose-<preparation>`), given over the session's
 administration period; an esketamine dose is one nasal device (`device-<device>`, 28 mg each), the kit's
 lot and ledger entry coming from the session's preparation. The lot travels on a contained Medication
-(R4 MedicationAdministration has no lot of its own); the product's NDC comes from the ledger.
+(R4 MedicationAdministration has no lot of its own) with the product's codes: RxNorm, the NDC from the ledger
+and, for a Spravato device, the device's own NDC (codes.py).
 """
 
 from django.db.models import OuterRef, Q, Subquery
@@ -14,7 +15,7 @@ from ketacare.fhir.domain import codes
 from ketacare.fhir.domain.search import SearchError
 from ketacare.fhir.mappers import coding, concept, instant, reference, with_meta, without_empty
 from ketacare.fhir.mappers.filters import any_of, date_filter, fixed_token
-from ketacare.fhir.registry import PATIENT_PARAM, ResourceType, Scope, SearchParam, Source, register, row_id
+from ketacare.fhir.registry import PATIENT_PARAM, Include, ResourceType, Scope, SearchParam, Source, register, row_id
 from ketacare.ledger.models import Vial
 from ketacare.protocols.models import Drug, Route
 from ketacare.treatments.models import DosePreparation, SessionDevice, SessionStatus, TreatmentSession
@@ -124,8 +125,8 @@ register(
         name="Encounter",
         profiles=(codes.PROFILE_ENCOUNTER,),
         documentation="Treatment sessions (session-<id>: check-in to discharge, location, monitoring clinician, "
-        "prescriber) and psychiatric consultations (consultation-<id>: the note's author; the note itself is "
-        "not served).",
+        "prescriber) and psychiatric consultations (consultation-<id>: the note's author; the signed note is "
+        "DocumentReference consultation-note-<id>).",
         search_params=(
             PATIENT_PARAM,
             SearchParam("date", "date", "When it started (check-in; the consultation note's creation)."),
@@ -167,12 +168,14 @@ def _vial(field: str, vial_id) -> Subquery:
     return Subquery(Vial.objects.filter(pk=vial_id).values(field)[:1])
 
 
-def _medication(name: str, lot: str | None, ndc: str | None, expiry) -> dict:
+def _medication(name: str, lot: str | None, ndcs: tuple[str | None, ...], expiry, rxnorm: tuple[str, str]) -> dict:
+    """The product given: RxNorm and the NDCs known (the device's, the ledger product's) beside the text."""
+    codings = [coding(codes.RXNORM, *rxnorm)] + [coding(codes.NDC, ndc) for ndc in dict.fromkeys(filter(None, ndcs))]
     return without_empty(
         {
             "resourceType": "Medication",
             "id": "medication",
-            "code": without_empty({"coding": [coding(codes.NDC, ndc)] if ndc else None, "text": name}),
+            "code": {"coding": codings, "text": name},
             "batch": without_empty({"lotNumber": lot, "expirationDate": expiry.isoformat() if expiry else None}),
         }
     )
@@ -222,7 +225,11 @@ def dose_resource(preparation: DosePreparation, scope: Scope) -> dict:
         ledger_entry_id=preparation.ledger_entry_id,
         performer=session.administered_by or preparation.drawn_by,
         medication=_medication(
-            Drug(session.drug).label, preparation.lot, preparation.product_ndc, preparation.vial_expiry
+            Drug(session.drug).label,
+            preparation.lot,
+            (preparation.product_ndc,),
+            preparation.vial_expiry,
+            codes.RXNORM_KETAMINE,  # esketamine sessions' doses are their devices
         ),
     )
     stopped = session.administration_stopped_at
@@ -245,7 +252,11 @@ def device_resource(device: SessionDevice, scope: Scope) -> dict:
         ledger_entry_id=device.kit_ledger_entry_id,
         performer=device.recorded_by,
         medication=_medication(
-            f"{Drug(session.drug).label} nasal spray device", device.kit_lot, device.product_ndc, device.vial_expiry
+            f"{Drug(session.drug).label} nasal spray device",
+            device.kit_lot,
+            (codes.NDC_SPRAVATO_DEVICE, device.product_ndc),
+            device.vial_expiry,
+            codes.RXNORM_SPRAVATO,
         ),
     )
     resource["effectiveDateTime"] = instant(device.administered_at)
@@ -315,6 +326,7 @@ register(
         name="MedicationAdministration",
         documentation="Every ketamine or esketamine dose: dose in mg, route (SNOMED CT), period, performer, "
         "the lot and NDC on a contained Medication, the session as context, the ledger entry as identifier.",
+        includes=(Include("context", "Encounter"),),
         search_params=(
             PATIENT_PARAM,
             SearchParam("effective-time", "date", "When it was given."),

@@ -14,6 +14,7 @@ from ketacare.accounts.actions import do_create_api_token
 from ketacare.documents.actions import do_upload_document
 from ketacare.measures import actions as measures_actions
 from ketacare.patients.models import Allergy, Diagnosis, Medication
+from ketacare.therapy.models import NoteStatus, ProgressNote
 from ketacare.treatments.models import DosePreparation, SessionStatus, TreatmentSession
 
 
@@ -66,6 +67,18 @@ def record(patient, staff, portland, make_chart, make_products, receive, make_se
         created_by=nurse,
     )
     world.iv_session = iv_session
+    # Goals are stated in signed integration-therapy notes (the plan has none).
+    world.progress_note = ProgressNote.objects.create(
+        patient=patient,
+        plan=world.esketamine_session.plan,
+        therapist=staff["therapist"],
+        session_at=started - dt.timedelta(days=1),
+        duration_minutes=50,
+        themes="Reconnecting",
+        goals="Keep the morning walk; call one friend this week.",
+        status=NoteStatus.SIGNED,
+        signed_at=started - dt.timedelta(days=1) + dt.timedelta(hours=1),
+    )
     world.dose = DosePreparation.objects.create(
         session=iv_session,
         vial_id=receipt.vial_id,

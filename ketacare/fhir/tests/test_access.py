@@ -73,8 +73,9 @@ def test_a_patient_reads_only_their_own_compartment(record, second_patient, staf
     assert ids(fhir_get(other, "Patient", _id=record.patient.pk)) == set()
     assert ids(fhir_get(other, "RelatedPerson")) == set()
     assert ids(fhir_get(reader, "RelatedPerson")) == {f"RelatedPerson/emergency-{record.patient.pk}"}
-    # Documents: what the portal shows them (shared with them), not the clinic's private files.
-    assert ids(fhir_get(reader, "DocumentReference")) == {f"DocumentReference/{record.shared_document.pk}"}
+    # Documents: what the portal shows them (shared with them, their signed consents), not the clinic's private files.
+    consents = {f"DocumentReference/consent-{pk}" for pk in record.patient.signed_consents.values_list("pk", flat=True)}
+    assert ids(fhir_get(reader, "DocumentReference")) == {f"DocumentReference/{record.shared_document.pk}", *consents}
     outcome(fhir_get(reader, f"DocumentReference/{record.private_document.pk}"), 404, "not-found")
     # Staff directories are not theirs to read.
     outcome(fhir_get(other, "Practitioner"), 403, "forbidden")

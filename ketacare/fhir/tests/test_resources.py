@@ -68,7 +68,7 @@ def test_capability_statement_lists_exactly_what_is_served(client):
         if (
             name != "Questionnaire"
             and name in REGISTRY
-            and name not in ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient")
+            and name not in ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient", "Group")
         ):
             assert "patient" in {param["name"] for param in entry["searchParam"]}, name
 
@@ -142,7 +142,10 @@ def test_ketamine_dose_is_a_medication_administration_with_lot_route_and_ledger_
     ]
     (medication,) = dose["contained"]
     assert medication["batch"]["lotNumber"] == "KET-LOT-7"
-    assert medication["code"]["coding"] == [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0409-2051-05"}]
+    assert medication["code"]["coding"] == [
+        {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "6130", "display": "ketamine"},
+        {"system": "http://hl7.org/fhir/sid/ndc", "code": "0409-2051-05"},
+    ]
     assert dose["effectivePeriod"]["start"] == record.iv_session.administration_started_at.isoformat()
     assert dose["performer"][0]["actor"]["reference"] == f"Practitioner/{staff['nurse'].pk}"
 

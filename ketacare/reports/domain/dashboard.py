@@ -4,6 +4,7 @@ The windows are also the columns of measures' OutcomeSummary rows (week4_total, 
 """
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ketacare.measures.domain.instruments import Instrument
@@ -37,6 +38,31 @@ class WindowRates:
     @property
     def remission_bar(self) -> float:
         return bar_width(self.remitters or 0, self.evaluable)
+
+    # The table's texts, formatted here rather than by |floatformat in the template (60 cells a page):
+    # percentages whole, bar widths to 0.1, rounded half up as floatformat does.
+    @property
+    def response_percent_text(self) -> str:
+        return _fixed(self.response_percent, 0)
+
+    @property
+    def remission_percent_text(self) -> str:
+        return _fixed(self.remission_percent, 0)
+
+    @property
+    def response_bar_text(self) -> str:
+        return _fixed(self.response_bar, 1)
+
+    @property
+    def remission_bar_text(self) -> str:
+        return _fixed(self.remission_bar, 1)
+
+
+def _fixed(value: float | None, places: int) -> str:
+    """`value` with `places` decimals, rounded half up; "" for None."""
+    if value is None:
+        return ""
+    return str(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)

@@ -458,9 +458,14 @@ def _entries(rows: QuerySet[Appointment], zone) -> list[CalendarEntry]:
     return entries
 
 
-def location_calendar(user, location_id: int, day_from: dt.date, span_days: int) -> LocationCalendar:
-    """A location's live appointments by local day, chairs as columns (a fixed number of queries)."""
-    location = access_location_by_id(user, location_id)
+def location_calendar(user, location: Location, day_from: dt.date, span_days: int) -> LocationCalendar:
+    """A location's live appointments by local day, chairs as columns (a fixed number of queries).
+
+    `location` as access_location_by_id returned it to `user` (the page needs its zone first): not read again.
+    """
+    require_permission(user, Permission.SCHEDULE_VIEW)
+    if location.organisation_id != org_id(user):
+        raise Http404("No such location")
     zone = location.zone
     start, end = _range_bounds(zone, day_from, span_days)
     chairs = list(Chair.objects.filter(location=location, is_active=True).order_by("name"))

@@ -77,6 +77,19 @@ def test_calendar_queries_do_not_grow_with_appointments(signed_in, clinic, staff
     assert len(many) == len(few)
 
 
+def test_the_location_calendar_reads_its_location_once(signed_in, clinic, staff, patient):
+    book(clinic, staff["front_desk"], patient, clinic.day, 9)
+    front_desk = staff["front_desk"]
+    front_desk.home_location = clinic.location  # the zone of her pages comes with her session, not a query
+    front_desk.save(update_fields=["home_location"])
+    client = signed_in(front_desk)
+    url = calendar_url(clinic, date=clinic.day.isoformat(), view="week")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len([q for q in queries if 'FROM "clinics_location"' in q["sql"]]) == 1
+
+
 class ModelsBuilt:
     """Counts model instances created (post_init fires for every one, whatever the model)."""
 

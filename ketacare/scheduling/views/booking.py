@@ -97,7 +97,7 @@ def location_calendar_view(request, pk: int):
     location = access_location_by_id(request.user, pk)
     show_times_in(location.zone)
     day, span, view = _calendar_range(request, location.zone)
-    calendar = location_calendar(request.user, pk, day, span)
+    calendar = location_calendar(request.user, location, day, span)
     return _render_calendar(
         request,
         "scheduling/location_calendar.html",

@@ -2,6 +2,8 @@
 transaction rolled back at the end; each test runs in its own savepoint on top of it."""
 
 import datetime as dt
+import itertools
+import json
 import random
 import zoneinfo
 from io import StringIO
@@ -12,6 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from ketacare import settings as production_settings
 from ketacare.accounts.domain.roles import Role
@@ -230,6 +233,30 @@ def test_the_demo_clinics_money_and_its_837p_passes_pyx12(seeded, x12_problems):
     assert x12_problems(export.content) == []
 
 
+def test_the_demo_clinics_fhir_export_holds_the_whole_ketamine_record(seeded, tmp_path):
+    """Issue 17.4 (done when): `ketacare export --format fhir` of the demo clinic holds every kind of record,
+    each line an R4 resource fhirclient accepts, with the signed consents and session records as PDFs. Here
+    rather than in fhir/tests so the demo is seeded once."""
+    outdir = tmp_path / "export"
+    call_command("export", str(outdir), "--format", "fhir", "--organisation", "harbor", stdout=StringIO())
+
+    written = {path.stem: path for path in outdir.glob("*.ndjson")}
+    for type_name in (
+        "Patient", "Practitioner", "Location", "Condition", "AllergyIntolerance", "MedicationStatement",
+        "Observation", "QuestionnaireResponse", "CarePlan", "Appointment", "Encounter", "MedicationAdministration",
+        "Consent",
+    ):  # fmt: skip
+        assert type_name in written, f"the demo clinic's export has no {type_name}"
+    for type_name, path in written.items():
+        with path.open(encoding="utf-8") as lines:
+            for line in itertools.islice(lines, 20):
+                FHIRElementFactory.instantiate(type_name, json.loads(line))  # strict R4 models: a bad element raises
+    patients = sum(1 for _ in written["Patient"].open(encoding="utf-8"))
+    assert patients == Patient.objects.filter(organisation__slug="harbor", merged_into__isnull=True).count()
+    counts = json.loads((outdir / "manifest.json").read_text())["documents"]["counts"]
+    assert counts["signed_consent"] > 0 and counts["session_record"] > 0 and counts["rems_form"] > 0
+
+
 def test_scores_follow_the_patient_and_day_not_the_order_they_are_drawn_in():
     """The same demo every run: a score depends on the patient, the instrument and the day only."""
     trajectory = Trajectory(7, Responder.RESPONDER, 20, 12)
@@ -288,7 +315,8 @@ def check_organisation_locations_and_chairs():
 
 def check_logins(out: str):
     users = get_user_model().objects.all()
-    assert {user.role for user in users} == {role.value for role in Role}
+    # Every role but the backend-service accounts a clinic registers itself (fhir/backend/).
+    assert {user.role for user in users} == {role.value for role in Role} - {Role.BACKEND_SERVICE}
     # The seed stores production hashes (the test settings only know the fast one).
     with override_settings(PASSWORD_HASHERS=production_settings.PASSWORD_HASHERS):
         for username in [

@@ -1,16 +1,11 @@
 """`ketacare token create USERNAME --name NAME`: a personal API token for an integration or a script."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from ketacare.accounts.actions import do_create_api_token
 from ketacare.accounts.models import User
-
-BAD_INPUT_EXIT_STATUS = 2
-
-
-def _fail(message: str):
-    raise CommandError(message, returncode=BAD_INPUT_EXIT_STATUS)
+from ketacare.lib.commands import fail
 
 
 class Command(BaseCommand):
@@ -28,16 +23,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = User.objects.select_related("organisation").filter(username=options["username"]).first()
         if user is None:
-            _fail(f"username: no user named {options['username']!r}")
+            fail(f"username: no user named {options['username']!r}")
         if not user.is_active:
-            _fail(f"username: {user.username} is deactivated; reactivate them first")
+            fail(f"username: {user.username} is deactivated; reactivate them first")
         try:
             token, secret = do_create_api_token(user, options["name"])
         except PermissionDenied:
-            _fail(f"username: {user.username} ({user.get_role_display()}) may not hold API tokens")
+            fail(f"username: {user.username} ({user.get_role_display()}) may not hold API tokens")
         except ValidationError as exc:
             fields = getattr(exc, "message_dict", {"__all__": exc.messages})
-            _fail(
+            fail(
                 "; ".join(
                     f"{'' if field == '__all__' else field + ': '}{' '.join(messages)}"
                     for field, messages in fields.items()

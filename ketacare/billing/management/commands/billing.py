@@ -5,10 +5,8 @@ the dates (billing/actions/claims.py do_export_837p: the claims become "sent", t
 export audited). Bad input exits 2 with a message naming the option; nothing changes then.
 """
 
-from typing import NoReturn
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from ketacare.accounts.domain.roles import Permission
@@ -16,12 +14,9 @@ from ketacare.accounts.permissions import user_may
 from ketacare.accounts.selectors import staff_of_organisation
 from ketacare.billing.actions.claims import do_export_837p
 from ketacare.clinics.models import Organisation
+from ketacare.lib.commands import fail
 
 OPTION_FOR_FIELD = {"date_from": "--from", "date_to": "--to", "claims": "--from/--to", "billing_settings": "settings"}
-
-
-def _fail(message: str) -> NoReturn:
-    raise CommandError(message, returncode=2)
 
 
 class Command(BaseCommand):
@@ -50,14 +45,14 @@ class Command(BaseCommand):
                 export = do_export_837p(user, date_from=options["date_from"], date_to=options["date_to"])
             except ValidationError as exc:
                 field, messages = next(iter(exc.message_dict.items()))
-                _fail(f"{OPTION_FOR_FIELD.get(field, field)}: {' '.join(messages)}")
+                fail(f"{OPTION_FOR_FIELD.get(field, field)}: {' '.join(messages)}")
             except PermissionDenied as exc:
-                _fail(f"--as-user: {exc}")
+                fail(f"--as-user: {exc}")
             try:
                 with open(output, "w", encoding="ascii", newline="") as handle:
                     handle.write(export.content)
             except (OSError, UnicodeEncodeError) as exc:
-                _fail(f"--output: cannot write {output}: {getattr(exc, 'strerror', None) or exc}.")
+                fail(f"--output: cannot write {output}: {getattr(exc, 'strerror', None) or exc}.")
         count = export.claims.count()
         self.stdout.write(
             f"wrote 837P file {export.control_number:09d} with {count} claim{'s' if count != 1 else ''} to {output}"
@@ -67,22 +62,22 @@ class Command(BaseCommand):
         if slug:
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is None:
-                _fail(f"--organisation: no organisation {slug!r}.")
+                fail(f"--organisation: no organisation {slug!r}.")
             return organisation
         organisations = list(Organisation.objects.order_by("pk")[:2])
         if len(organisations) != 1:
-            _fail("--organisation: give the organisation's slug." if organisations else "--organisation: none exists.")
+            fail("--organisation: give the organisation's slug." if organisations else "--organisation: none exists.")
         return organisations[0]
 
     def _exporter(self, organisation: Organisation, username: str):
         if username:
             user = staff_of_organisation(organisation.pk).filter(username=username).first()
             if user is None:
-                _fail(f"--as-user: no active user {username!r} in {organisation.name}.")
+                fail(f"--as-user: no active user {username!r} in {organisation.name}.")
             if not user_may(user, Permission.CLAIMS_MANAGE):
-                _fail(f"--as-user: {username} may not manage claims.")
+                fail(f"--as-user: {username} may not manage claims.")
             return user
         user = staff_of_organisation(organisation.pk, permission=Permission.CLAIMS_MANAGE).order_by("pk").first()
         if user is None:
-            _fail(f"--as-user: {organisation.name} has no active user who manages claims.")
+            fail(f"--as-user: {organisation.name} has no active user who manages claims.")
         return user

@@ -4,18 +4,15 @@ import os
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from ketacare.accounts.domain.roles import Role
+from ketacare.accounts.domain.roles import STAFF_ROLES, Role
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.actions import create_organisation_with_location
 from ketacare.clinics.models import Organisation
-
-
-def _fail(message: str):
-    raise CommandError(message, returncode=2)
+from ketacare.lib.commands import fail
 
 
 class Command(BaseCommand):
@@ -28,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--organisation", required=True, help="organisation slug")
-        parser.add_argument("--role", required=True, choices=[r.value for r in Role if r != Role.PATIENT])
+        parser.add_argument("--role", required=True, choices=[r.value for r in Role if r in STAFF_ROLES])
         parser.add_argument("--username", required=True)
         parser.add_argument("--email", default="")
         parser.add_argument("--first-name", default="")
@@ -63,7 +60,7 @@ class Command(BaseCommand):
                 )
         except ValidationError as exc:
             fields = getattr(exc, "message_dict", {"password": exc.messages})
-            _fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in fields.items()))
+            fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in fields.items()))
         self.stdout.write(f"created {user.role} {user.username} in {organisation.name}")
 
     def _organisation(self, options) -> Organisation:
@@ -71,10 +68,10 @@ class Command(BaseCommand):
         if not options["create_organisation"]:
             organisation = Organisation.objects.filter(slug=slug).first()
             if organisation is None:
-                _fail(f"organisation: no organisation with slug {slug!r} (use --create-organisation NAME)")
+                fail(f"organisation: no organisation with slug {slug!r} (use --create-organisation NAME)")
             return organisation
         if not options["location"]:
-            _fail("location: --location is required with --create-organisation")
+            fail("location: --location is required with --create-organisation")
         organisation, _ = create_organisation_with_location(
             name=options["create_organisation"],
             slug=slug,

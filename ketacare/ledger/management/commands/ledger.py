@@ -12,7 +12,6 @@ arguments exit 2 with a message naming the option.
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -31,6 +30,7 @@ from ketacare.ledger.selectors.reports import (
     build_report,
     verify_organisation_chain,
 )
+from ketacare.lib.commands import fail
 from ketacare.lib.ids import db_id_or_zero
 
 OPTION_FOR_FIELD = {
@@ -41,10 +41,6 @@ OPTION_FOR_FIELD = {
     "date_to": "--to",
     "date_from": "--from",
 }
-
-
-def _fail(message: str) -> NoReturn:
-    raise CommandError(message, returncode=2)
 
 
 def balance_problem(organisation_id: int) -> str | None:
@@ -141,24 +137,24 @@ class Command(BaseCommand):
         try:
             location_id = int(options["location"])
         except ValueError:
-            _fail("--location: give a location id (a number).")
+            fail("--location: give a location id (a number).")
         location = Location.objects.filter(pk=db_id_or_zero(location_id)).select_related("organisation").first()
         if location is None:
-            _fail(f"--location: no location with id {options['location']}.")
+            fail(f"--location: no location with id {options['location']}.")
         if options["kind"] not in REPORT_KINDS:
-            _fail(f"--kind: choose one of {', '.join(REPORT_KINDS)}.")
+            fail(f"--kind: choose one of {', '.join(REPORT_KINDS)}.")
         if options["fmt"] not in FORMATS:
-            _fail(f"--format: choose one of {', '.join(FORMATS)}.")
+            fail(f"--format: choose one of {', '.join(FORMATS)}.")
         if options["inventory_type"] not in INVENTORY_TYPES:
-            _fail(f"--inventory-type: choose one of {', '.join(INVENTORY_TYPES)}.")
+            fail(f"--inventory-type: choose one of {', '.join(INVENTORY_TYPES)}.")
         if options["business_time"] not in BUSINESS_TIMES:
-            _fail(f"--business-time: choose one of {', '.join(BUSINESS_TIMES)}.")
+            fail(f"--business-time: choose one of {', '.join(BUSINESS_TIMES)}.")
         dates = {}
         for key, option in (("date_from", "--from"), ("date_to", "--to")):
             try:
                 dates[key] = dt.date.fromisoformat(options[key]) if options[key] else None
             except ValueError:
-                _fail(f"{option}: give a date as YYYY-MM-DD.")
+                fail(f"{option}: give a date as YYYY-MM-DD.")
         user = self._preparer(location, options["as_user"])
         try:
             report = build_report(
@@ -172,27 +168,27 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
-            _fail(f"{OPTION_FOR_FIELD.get(field, field)}: {messages[0]}")
+            fail(f"{OPTION_FOR_FIELD.get(field, field)}: {messages[0]}")
         except PermissionDenied as exc:
-            _fail(f"--as-user: {exc}")
+            fail(f"--as-user: {exc}")
         content = report_csv(report).encode() if options["fmt"] == "csv" else report_pdf(report)
         try:
             with open(options["output"], "wb") as handle:
                 handle.write(content)
         except OSError as exc:
-            _fail(f"--output: cannot write {options['output']}: {exc.strerror}.")
+            fail(f"--output: cannot write {options['output']}: {exc.strerror}.")
         self.stdout.write(f"wrote {len(report.rows)} rows to {options['output']}")
 
     def _preparer(self, location: Location, username: str):
         if username:
             user = staff_of_organisation(location.organisation_id).filter(username=username).first()
             if user is None:
-                _fail(f"--as-user: no active user {username!r} in {location.organisation.name}.")
+                fail(f"--as-user: no active user {username!r} in {location.organisation.name}.")
             if not user_may(user, Permission.LEDGER_REPORT):
-                _fail(f"--as-user: {username} may not run ledger reports.")
+                fail(f"--as-user: {username} may not run ledger reports.")
             return user
         reporters = staff_of_organisation(location.organisation_id, permission=Permission.LEDGER_REPORT)
         user = reporters.order_by("pk").first()
         if user is None:
-            _fail(f"--as-user: {location.organisation.name} has no active user who may run ledger reports.")
+            fail(f"--as-user: {location.organisation.name} has no active user who may run ledger reports.")
         return user

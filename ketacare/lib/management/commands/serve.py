@@ -14,7 +14,8 @@ DEMO_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 
 def start_demo_dispatcher() -> None:
-    """In demo mode nobody sets up cron: run `ketacare outbox dispatch --every N` beside gunicorn.
+    """In demo mode nobody sets up cron: run `ketacare outbox dispatch --every N` (and the FHIR bulk export
+    worker) beside gunicorn.
 
     A child process, since this one becomes gunicorn (exec); it stops with it (Ctrl-C reaches the
     whole process group, and the loop ends when its parent is gone). Mail is printed to this
@@ -24,6 +25,8 @@ def start_demo_dispatcher() -> None:
     env.setdefault("KETACARE_EMAIL_BACKEND", DEMO_EMAIL_BACKEND)
     every = str(DEMO_DISPATCH_EVERY_SECONDS)
     subprocess.Popen([sys.executable, "-m", "ketacare.cli", "outbox", "dispatch", "--every", every], env=env)
+    # FHIR Bulk Data exports run the same way (fhir/bulk/worker.py).
+    subprocess.Popen([sys.executable, "-m", "ketacare.cli", "fhir", "bulk-worker", "--every", every], env=env)
 
 
 class Command(BaseCommand):
@@ -62,7 +65,8 @@ class Command(BaseCommand):
         if settings.DEMO_MODE:
             start_demo_dispatcher()
             self.stdout.write(
-                f"Mail dispatcher running every {DEMO_DISPATCH_EVERY_SECONDS} s (ketacare outbox dispatch)"
+                f"Mail dispatcher and bulk export worker running every {DEMO_DISPATCH_EVERY_SECONDS} s "
+                "(ketacare outbox dispatch, ketacare fhir bulk-worker)"
             )
         sys.stdout.flush()
         os.execv(sys.executable, argv)

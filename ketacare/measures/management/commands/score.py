@@ -1,14 +1,11 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from ketacare.lib.commands import fail
 from ketacare.measures.domain.instruments import MeasureError
 from ketacare.measures.domain.library import INSTRUMENTS, get_instrument
 from ketacare.measures.domain.scoring import parse_answers, result_as_dict, score
-
-
-def _fail(message: str):
-    raise CommandError(message, returncode=2)
 
 
 class Command(BaseCommand):
@@ -32,13 +29,13 @@ class Command(BaseCommand):
             self._list()
             return
         if not instrument:
-            _fail(f"instrument: give an instrument code ({', '.join(INSTRUMENTS)}) or --list")
+            fail(f"instrument: give an instrument code ({', '.join(INSTRUMENTS)}) or --list")
         if answers is None:
-            _fail("answers: --answers is required, e.g. --answers 0,1,2")
+            fail("answers: --answers is required, e.g. --answers 0,1,2")
         try:
             result = score(instrument, parse_answers(get_instrument(instrument), answers))
         except MeasureError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         if options["json"]:
             self.stdout.write(json.dumps(result_as_dict(result)))
             return

@@ -4,11 +4,11 @@ No database: the command only runs the pure model in protocols/domain/pharmacoki
 """
 
 import json
-from typing import NoReturn
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from ketacare.lib.commands import fail
 from ketacare.protocols.domain.pharmacokinetics import (
     ABSORPTION_BY_ROUTE,
     CLEMENTS_NIMMO_1981,
@@ -39,10 +39,6 @@ OPTION_FOR_FIELD = {
     "duration_min": "--infusion-min",
     "threshold_ng_per_ml": "--below",
 }
-
-
-def _fail(message: str) -> NoReturn:
-    raise CommandError(message, returncode=2)
 
 
 class Command(BaseCommand):
@@ -85,12 +81,12 @@ class Command(BaseCommand):
         route = Route(options["route"])
         infusion_min = options["infusion_min"]
         if route is Route.IV and infusion_min is None:
-            _fail("--infusion-min is required with --route iv")
+            fail("--infusion-min is required with --route iv")
         if route is not Route.IV and infusion_min is not None:
-            _fail(f"--infusion-min applies to --route iv only; a {route} dose is given at once")
+            fail(f"--infusion-min applies to --route iv only; a {route} dose is given at once")
         horizon_min = options["horizon_min"]
         if not (0 < horizon_min <= MAX_HORIZON_MIN):
-            _fail(f"--horizon-min must be more than 0 and at most {MAX_HORIZON_MIN:g}, not {horizon_min:g}")
+            fail(f"--horizon-min must be more than 0 and at most {MAX_HORIZON_MIN:g}, not {horizon_min:g}")
 
         try:
             model = model_by_key(options["model"])
@@ -103,7 +99,7 @@ class Command(BaseCommand):
             curve = predict(model, options["weight_kg"], [event])
             summary = curve.summary(options["below"])
         except PharmacokineticsError as exc:
-            _fail(f"{OPTION_FOR_FIELD.get(exc.field, exc.field)}: {exc.problem}")
+            fail(f"{OPTION_FOR_FIELD.get(exc.field, exc.field)}: {exc.problem}")
 
         times = np.arange(0.0, horizon_min + 1e-9, CURVE_STEP_MIN)
         if times[-1] < horizon_min:

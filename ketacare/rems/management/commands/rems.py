@@ -6,19 +6,14 @@ without one) not yet submitted, overdue first; `--fail-on-overdue` exits 1 when 
 against the role matrix and audited like the pages); bad arguments exit 2 naming the option.
 """
 
-from typing import NoReturn
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from ketacare.lib.commands import fail
 from ketacare.rems.pdf import render_form_pdf
 from ketacare.rems.selectors import access_form_for_print, rems_dashboard
-
-
-def _fail(message: str) -> NoReturn:
-    raise CommandError(message, returncode=2)
 
 
 class Command(BaseCommand):
@@ -37,13 +32,13 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand, as_user, **options):
         user = get_user_model().objects.filter(username=as_user, is_active=True).first()
         if user is None:
-            _fail(f"--as-user: no active user {as_user!r}")
+            fail(f"--as-user: no active user {as_user!r}")
         try:
             if subcommand == "due":
                 return self._due(user, options["fail_on_overdue"])
             return self._pdf(user, options["form"], options["output"])
         except PermissionDenied as error:
-            _fail(f"--as-user: {error}")
+            fail(f"--as-user: {error}")
 
     def _due(self, user, fail_on_overdue: bool):
         dashboard = rems_dashboard(user)
@@ -60,14 +55,14 @@ class Command(BaseCommand):
 
     def _pdf(self, user, form_id: str, output: str):
         if not form_id.isdigit():
-            _fail("--form: give the form's id (a number)")
+            fail("--form: give the form's id (a number)")
         try:
             form = access_form_for_print(user, int(form_id))
         except Http404:
-            _fail(f"--form: no monitoring form {form_id} for this user")
+            fail(f"--form: no monitoring form {form_id} for this user")
         try:
             with open(output, "wb") as handle:
                 handle.write(render_form_pdf(form))
         except OSError as error:
-            _fail(f"--output: {error.strerror}")
+            fail(f"--output: {error.strerror}")
         self.stdout.write(f"wrote {output}")

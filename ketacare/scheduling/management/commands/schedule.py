@@ -6,10 +6,10 @@ and runs the pure domain in scheduling/domain/.
 
 import json
 from pathlib import Path
-from typing import NoReturn
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ketacare.lib.commands import fail
 from ketacare.scheduling.domain.check import check
 from ketacare.scheduling.domain.instance import Instance, InstanceError, parse_instance
 from ketacare.scheduling.domain.solver import solve
@@ -17,20 +17,16 @@ from ketacare.scheduling.domain.solver import solve
 MAX_TIME_LIMIT_SECONDS = 3600.0
 
 
-def _fail(message: str) -> NoReturn:
-    raise CommandError(message, returncode=2)
-
-
 def _read_json(file: str, what: str) -> object:
     try:
         text = Path(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        _fail(f"{file}: cannot read the {what} file ({reason})")
+        fail(f"{file}: cannot read the {what} file ({reason})")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+        fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")
 
 
 def _instance(file: str) -> Instance:
@@ -38,7 +34,7 @@ def _instance(file: str) -> Instance:
     try:
         return parse_instance(data)
     except InstanceError as exc:
-        _fail(f"{file}: {exc}")
+        fail(f"{file}: {exc}")
 
 
 class Command(BaseCommand):
@@ -75,7 +71,7 @@ class Command(BaseCommand):
             return
         limit = options["time_limit"]
         if not 0 < limit <= MAX_TIME_LIMIT_SECONDS:  # also refuses nan
-            _fail(f"--time-limit: must be more than 0 and at most {MAX_TIME_LIMIT_SECONDS:g} seconds, not {limit:g}")
+            fail(f"--time-limit: must be more than 0 and at most {MAX_TIME_LIMIT_SECONDS:g} seconds, not {limit:g}")
         instance = _instance(options["instance"])
         result = solve(instance, time_limit_seconds=limit)
         data = result.to_json()

@@ -6,32 +6,28 @@ Bad arguments exit 2 with a message naming the option.
 """
 
 import datetime as dt
-from typing import NoReturn
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.http import Http404
 from django.utils import timezone
 
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.lib.commands import fail
 from ketacare.lib.ids import is_db_id
 from ketacare.treatments.record_pdf import session_record_pdf
 from ketacare.treatments.selectors import access_location_by_id, access_session_by_id, day_list
-
-
-def _fail(message: str) -> NoReturn:
-    raise CommandError(message, returncode=2)
 
 
 def _id(value: str, option: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        _fail(f"{option}: give an id (a number).")
+        fail(f"{option}: give an id (a number).")
     if not is_db_id(number):
-        _fail(f"{option}: no such id {value}.")
+        fail(f"{option}: no such id {value}.")
     return number
 
 
@@ -52,19 +48,19 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, **options):
         user = get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
         if user is None:
-            _fail(f"--as-user: no active user {options['as_user']!r}.")
+            fail(f"--as-user: no active user {options['as_user']!r}.")
         try:
             if subcommand == "day":
                 return self._day(user, options)
             return self._record(user, options)
         except PermissionDenied as exc:
-            _fail(f"--as-user: {exc}")
+            fail(f"--as-user: {exc}")
 
     def _day(self, user, options):
         try:
             location = access_location_by_id(user, _id(options["location"], "--location"))
         except Http404:
-            _fail(f"--location: no location {options['location']} in {user.username}'s clinic.")
+            fail(f"--location: no location {options['location']} in {user.username}'s clinic.")
         try:
             on = (
                 dt.date.fromisoformat(options["date"])
@@ -72,7 +68,7 @@ class Command(BaseCommand):
                 else timezone.now().astimezone(location.zone).date()
             )
         except ValueError:
-            _fail("--date: give a date as YYYY-MM-DD.")
+            fail("--date: give a date as YYYY-MM-DD.")
         rows = day_list(user, location, on)
         for row in rows:
             appointment = row.appointment
@@ -87,13 +83,13 @@ class Command(BaseCommand):
         try:
             session = access_session_by_id(user, _id(options["session"], "--session"), audit=False)
         except Http404:
-            _fail(f"--session: no session {options['session']} in {user.username}'s clinic.")
+            fail(f"--session: no session {options['session']} in {user.username}'s clinic.")
         content = session_record_pdf(session)
         try:
             with open(options["output"], "wb") as handle:
                 handle.write(content)
         except OSError as exc:
-            _fail(f"--output: cannot write {options['output']}: {exc.strerror}.")
+            fail(f"--output: cannot write {options['output']}: {exc.strerror}.")
         record_event(
             user,
             AuditAction.EXPORT,
