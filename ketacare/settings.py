@@ -357,6 +357,18 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "ROTATE_REFRESH_TOKEN": True,
+    # OAuth 2.0 Security BCP (RFC 9700): tokens only in the Authorization header, `iss` in the authorization
+    # response, tokens kept as hashes, a replayed refresh token revokes its whole family.
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Redirects to https only; http only where the operator allows it (a native app's loopback callback,
+    # RFC 8252, or a test server).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"]
+    if env_bool("KETACARE_SMART_ALLOW_HTTP_REDIRECTS", False)
+    else ["https"],
     # The consent screen is shown every time: an app cannot skip it with approval_prompt=auto.
     "REQUEST_APPROVAL_PROMPT": "force",
     "OAUTH2_VALIDATOR_CLASS": "ketacare.fhir.smart.oauth.SmartValidator",

@@ -7,6 +7,8 @@ os.environ.setdefault("KETACARE_SECRET_KEY", "test-only-secret-key-not-for-produ
 os.environ.setdefault("KETACARE_CHAIN_KEY", "test:test-only-chain-key-not-for-production-0123456789")
 # Invitation links in mail are absolute (accounts/invitations.py).
 os.environ.setdefault("KETACARE_PUBLIC_URL", "http://testserver")
+# SMART apps in the tests redirect to the http live server.
+os.environ.setdefault("KETACARE_SMART_ALLOW_HTTP_REDIRECTS", "true")
 # Uploaded documents go to a throwaway directory, never to the working tree's var/.
 os.environ.setdefault("KETACARE_DOCUMENTS_DIR", tempfile.mkdtemp(prefix="ketacare-test-documents-"))
 

@@ -1,4 +1,7 @@
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Role
 from ketacare.consultations import actions
@@ -17,6 +20,12 @@ SIGNABLE = {
 # C-SSRS screener answers (item number -> value): Q1 wish to be dead only = low risk (measures' scorer).
 CSSRS_LOW_RISK = {1: 1, 2: 0, 3: None, 4: None, 5: None, 6: 0, 7: None}
 CSSRS_MODERATE_RISK = {1: 1, 2: 1, 3: 1, 4: 0, 5: 0, 6: 0, 7: None}
+
+
+def chart_today(patient) -> str:
+    """Today in the zone the chart shows the patient's times in (their home location's, else the server's):
+    not `patient.today()`, which without a home location is the latest date anywhere (UTC+14)."""
+    return timezone.localdate(timezone=ZoneInfo(patient.zone_name)).isoformat()
 
 
 def phq9(item9: int) -> dict:

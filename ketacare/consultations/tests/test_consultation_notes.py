@@ -21,7 +21,7 @@ from ketacare.consultations.selectors import (
 )
 from ketacare.measures.actions import do_enter_response
 
-from .conftest import CSSRS_LOW_RISK, CSSRS_MODERATE_RISK, SIGNABLE, phq9
+from .conftest import CSSRS_LOW_RISK, CSSRS_MODERATE_RISK, SIGNABLE, chart_today, phq9
 
 
 def test_a_prescriber_writes_a_draft_and_only_its_author_changes_it(patient, staff, other_prescriber, audit_entries):
@@ -131,7 +131,7 @@ def test_the_risk_section_shows_the_latest_cssrs_and_phq9_item_9(patient, staff)
     do_enter_response(nurse, patient, "phq9", phq9(0))
     do_enter_response(nurse, patient, "phq9", phq9(2))
     facts = chart_facts(patient)
-    today = patient.today().isoformat()
+    today = chart_today(patient)
     assert (facts["cssrs"]["level"], facts["cssrs"]["taken_on"]) == ("Moderate risk", today)
     assert facts["phq9_item9"] | {"response_id": None} == {
         "answer": 2,

@@ -10,7 +10,7 @@ from ketacare.consultations import actions
 from ketacare.consultations.models import ConsultationNote
 from ketacare.measures.actions import do_enter_response
 
-from .conftest import CSSRS_LOW_RISK, SIGNABLE, phq9
+from .conftest import CSSRS_LOW_RISK, SIGNABLE, chart_today, phq9
 
 HOSTILE = 'Ana <img src="http://127.0.0.1:9/x"> & <b'
 
@@ -46,7 +46,7 @@ def test_the_note_page_shows_the_latest_risk_screens_with_their_dates(client, si
     do_enter_response(staff["nurse"], patient, "phq9", phq9(3))
     signed_in(staff["therapist"])
     page = client.get(reverse("consultations:note_detail", args=[draft.pk])).content.decode()
-    today = patient.today().isoformat()
+    today = chart_today(patient)
     assert f"C-SSRS screener: Low risk on {today}" in page
     assert f"PHQ-9 item 9: Nearly every day (3) on {today}" in page
     assert "Save draft" not in page  # a therapist reads, never edits

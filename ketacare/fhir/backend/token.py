@@ -22,7 +22,7 @@ from django.utils import timezone
 from jwcrypto.common import JWException
 from jwcrypto.jwk import JWKSet
 from jwcrypto.jws import JWS
-from oauth2_provider.models import get_access_token_model
+from oauth2_provider.models import get_access_token_model, set_token_value
 
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
@@ -58,13 +58,13 @@ def client_credentials_token(request) -> HttpResponse:
         )
         response["Cache-Control"] = "no-store"
         return response
-    token = _issue(client, granted)
+    raw_token = _issue(client, granted)
     response = JsonResponse(
         {
-            "access_token": token.token,
+            "access_token": raw_token,
             "token_type": "bearer",
             "expires_in": ACCESS_TOKEN_SECONDS,
-            "scope": token.scope,
+            "scope": granted,
         }
     )
     response["Cache-Control"] = "no-store"
@@ -172,22 +172,25 @@ def _remember_jti(client: BackendClient, claims: dict) -> None:
 
 
 @transaction.atomic
-def _issue(client: BackendClient, granted: str):
-    token = get_access_token_model().objects.create(
+def _issue(client: BackendClient, granted: str) -> str:
+    """A new access token for the client's service account; the raw token (the database keeps its hash only)."""
+    raw_token = secrets.token_urlsafe(32)
+    token = get_access_token_model()(
         user=client.service_account,
         application=client.application,
-        token=secrets.token_urlsafe(32),
         expires=timezone.now() + dt.timedelta(seconds=ACCESS_TOKEN_SECONDS),
         scope=granted,
     )
+    set_token_value(token, raw_token)
+    token.save()
     record_event(
         client.service_account,
         AuditAction.LOGIN,
         client,
         organisation=client.organisation,
-        detail={"event": "fhir_backend_token", "client_id": client.client_id, "scope": token.scope},
+        detail={"event": "fhir_backend_token", "client_id": client.client_id, "scope": granted},
     )
-    return token
+    return raw_token
 
 
 def _audit_refusal(request, refused: TokenRefused) -> None:

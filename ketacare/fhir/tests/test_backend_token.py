@@ -1,6 +1,7 @@
 """SMART Backend Services: a registered client's signed assertion gets a short-lived system token, and
 anything else is refused with an RFC 6749 error (and audited)."""
 
+import hashlib
 import json
 import time
 
@@ -36,7 +37,8 @@ def test_a_signed_assertion_gets_a_five_minute_token_of_the_service_account(staf
     assert body["token_type"] == "bearer" and body["expires_in"] == 300
     assert body["scope"] == "system/Patient.rs system/Observation.rs"
     assert "no-store" in response["Cache-Control"]
-    token = AccessToken.objects.get(token=body["access_token"])
+    token = AccessToken.objects.get(token_checksum=hashlib.sha256(body["access_token"].encode()).hexdigest())
+    assert token.token == ""  # kept as its hash only (RFC 9700)
     assert token.user == client.service_account and token.application == client.application
     assert 290 <= (token.expires.timestamp() - time.time()) <= 300
     assert client.service_account.role == "backend_service" and not client.service_account.has_usable_password()
