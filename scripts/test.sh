@@ -11,9 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 WORKERS=${KETACARE_TEST_WORKERS:-auto}
-# Each test module runs on one worker, so a module-scoped fixture is built once (the
-# demo clinic is seeded once per pass, not once per worker); modules are handed out as workers free up.
-DIST="--dist loadfile"
 which=${1:-both}
 shift || true
 start=$(date +%s)
@@ -40,11 +37,11 @@ run_pass() {
 }
 
 if [ "$which" = both ] || [ "$which" = sqlite ]; then
-  run_pass SQLite env -u DATABASE_URL "$PY" -m pytest -n "$WORKERS" $DIST "$@"
+  run_pass SQLite env -u DATABASE_URL "$PY" -m pytest -n "$WORKERS" "$@"
 fi
 
 if [ "$which" = both ] || [ "$which" = postgres ]; then
   postgres_started=yes
   DATABASE_URL=$(scripts/pg-start.sh)
-  run_pass PostgreSQL env DATABASE_URL="$DATABASE_URL" "$PY" -m pytest -n "$WORKERS" $DIST --database-tests-only "$@"
+  run_pass PostgreSQL env DATABASE_URL="$DATABASE_URL" "$PY" -m pytest -n "$WORKERS" --database-tests-only "$@"
 fi
