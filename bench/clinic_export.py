@@ -12,10 +12,8 @@ memory means the peak stays put while the counts grow.
 """
 
 import argparse
-import io
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from registry_search import configure, fresh_database  # noqa: E402  (same set-up as the other benches)
-from scale import Grower, volumes  # noqa: E402
+from scale import seed_demo_to_grow, volumes  # noqa: E402
 
 
 def answer_synthetic_scores() -> None:
@@ -79,7 +77,6 @@ def main() -> None:
         import django
 
         django.setup()
-        from django.core.management import call_command
         from django.db import connection
 
         cleanup = fresh_database(mode, tmp)
@@ -87,15 +84,7 @@ def main() -> None:
             url = urlsplit(os.environ["DATABASE_URL"])
             os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{connection.settings_dict['NAME']}"))
         try:
-            started = time.perf_counter()
-            call_command("seed_demo", verbosity=0, stdout=io.StringIO())
-            demo = volumes()
-            print(f"Database: {connection.vendor}; demo seeded in {time.perf_counter() - started:.0f} s: {demo}")
-            per_patient = {
-                "responses": demo["responses"] / demo["patients"],
-                "appointments": demo["appointments"] / demo["patients"],
-            }
-            grower = Grower(random.Random(args.seed))
+            demo, per_patient, grower = seed_demo_to_grow(args.seed)
             for scale in scales:
                 if scale > 1:
                     grower.add(demo["patients"] * scale - volumes()["patients"], per_patient)

@@ -14,9 +14,7 @@ machine, hence an option.
 """
 
 import argparse
-import io
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from clinic_export import answer_synthetic_scores  # noqa: E402  (the synthetic scores need their answers)
 from registry_search import configure, fresh_database  # noqa: E402  (same set-up as the other benches)
-from scale import Grower, volumes  # noqa: E402
+from scale import seed_demo_to_grow, volumes  # noqa: E402
 
 
 def queue_export() -> str:
@@ -72,7 +70,6 @@ def main() -> None:
         import django
 
         django.setup()
-        from django.core.management import call_command
         from django.db import connection
 
         from ketacare.fhir.bulk.models import ExportJob, ExportStatus
@@ -82,15 +79,7 @@ def main() -> None:
             url = urlsplit(os.environ["DATABASE_URL"])
             os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{connection.settings_dict['NAME']}"))
         try:
-            started = time.perf_counter()
-            call_command("seed_demo", verbosity=0, stdout=io.StringIO())
-            demo = volumes()
-            print(f"Database: {connection.vendor}; demo seeded in {time.perf_counter() - started:.0f} s: {demo}")
-            per_patient = {
-                "responses": demo["responses"] / demo["patients"],
-                "appointments": demo["appointments"] / demo["patients"],
-            }
-            grower = Grower(random.Random(args.seed))
+            demo, per_patient, grower = seed_demo_to_grow(args.seed)
             rows = []
             for target in targets:
                 grower.add(max(0, target - volumes()["patients"]), per_patient)

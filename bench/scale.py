@@ -225,6 +225,25 @@ class Pages:
         return statistics.median(timings), max(timings), max(queries)
 
 
+def seed_demo_to_grow(seed: int) -> tuple[dict[str, int], dict[str, float], "Grower"]:
+    """Seed the demo into the database `fresh_database` made: (its volumes, the rows per patient a copy
+    gets, a Grower that adds patients like the demo's). Shared by the benches that multiply the demo."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.perf_counter()
+    call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+    demo = volumes()
+    version = connection.Database.sqlite_version if connection.vendor == "sqlite" else connection.pg_version
+    print(f"Database: {connection.vendor} {version}")
+    print(f"Demo seeded in {time.perf_counter() - started:.0f} s: {demo}", flush=True)
+    per_patient = {
+        "responses": demo["responses"] / demo["patients"],
+        "appointments": demo["appointments"] / demo["patients"],
+    }
+    return demo, per_patient, Grower(random.Random(seed))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,100,1000", help="comma-separated multiples of the demo's data")
@@ -241,22 +260,12 @@ def main() -> None:
         import django
 
         django.setup()
-        from django.core.management import call_command
         from django.db import connection
 
         cleanup = fresh_database(mode, tmp)
         try:
-            started = time.perf_counter()
-            call_command("seed_demo", verbosity=0, stdout=io.StringIO())
-            demo = volumes()
-            version = connection.Database.sqlite_version if connection.vendor == "sqlite" else connection.pg_version
-            print(f"Database: {connection.vendor} {version}")
-            print(f"Demo seeded in {time.perf_counter() - started:.0f} s: {demo}", flush=True)
-            per_patient = {
-                "responses": demo["responses"] / demo["patients"],
-                "appointments": demo["appointments"] / demo["patients"],
-            }
-            pages, grower = Pages(), Grower(random.Random(args.seed))
+            demo, per_patient, grower = seed_demo_to_grow(args.seed)
+            pages = Pages()
             results: dict[int, dict[str, tuple[float, float, int]]] = {}
             for scale in scales:
                 if scale > 1:
