@@ -69,6 +69,12 @@ PATIENT_COLUMNS: tuple[Column, ...] = (
     ("patient_id", field("patient_id")),
     ("record_number", field("patient__record_number")),
 )
+# A row of a treatment session's chart: its session, and that session's patient.
+SESSION_COLUMNS: tuple[Column, ...] = (
+    ("session_id", field("session_id")),
+    ("patient_id", field("session__patient_id")),
+    ("record_number", field("session__patient__record_number")),
+)
 
 
 @dataclass(frozen=True)
@@ -206,9 +212,7 @@ TABLES: tuple[Table, ...] = (
         lambda org: _of_patients(DosePreparation, org, "session__patient", "drawn_by", "checked_by"),
         (
             ("dose_id", field("pk")),
-            ("session_id", field("session_id")),
-            ("patient_id", field("session__patient_id")),
-            ("record_number", field("session__patient__record_number")),
+            *SESSION_COLUMNS,
             *columns("drawn_at", "dose_mg", "dose_mg_per_kg", "volume_ml", "concentration_mg_per_ml", "lot"),
             *columns("ledger_entry_id", "wasted_mg", "wasted_at"),
             ("drawn_by", person("drawn_by")),
@@ -220,9 +224,7 @@ TABLES: tuple[Table, ...] = (
         lambda org: _of_patients(SessionDevice, org, "session__patient", "recorded_by"),
         (
             ("device_id", field("pk")),
-            ("session_id", field("session_id")),
-            ("patient_id", field("session__patient_id")),
-            ("record_number", field("session__patient__record_number")),
+            *SESSION_COLUMNS,
             *columns("sequence", "administered_at", "dose_mg", "rest_minutes"),
             ("recorded_by", person("recorded_by")),
         ),
@@ -232,9 +234,7 @@ TABLES: tuple[Table, ...] = (
         lambda org: _of_patients(VitalSign, org, "session__patient", "recorded_by"),
         (
             ("vital_id", field("pk")),
-            ("session_id", field("session_id")),
-            ("patient_id", field("session__patient_id")),
-            ("record_number", field("session__patient__record_number")),
+            *SESSION_COLUMNS,
             *columns("recorded_at", "phase", "minute", "systolic_mmhg", "diastolic_mmhg", "heart_rate_bpm"),
             *columns("spo2_percent", "respiratory_rate_per_min"),
             ("recorded_by", person("recorded_by")),
