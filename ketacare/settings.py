@@ -21,6 +21,7 @@ from ketacare.lib.env import (
     env_str,
     sqlite_database,
 )
+from ketacare.lib.rsa_keys import ensure_rsa_key_file, read_rsa_key_file
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("KETACARE_VAR_DIR", str(BASE_DIR.parent / "var")))
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "oauth2_provider",
+    "corsheaders",
     # Only for its templates and static files: the API docs load Swagger UI from here, not from a CDN.
     "ninja",
     "ketacare.lib",
@@ -98,6 +100,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise: static files keep their caching; every other response is no-store, with a CSP.
     "ketacare.lib.security_headers.SecurityHeadersMiddleware",
+    # Before anything that answers on its own (CSRF, sign-in redirects): a browser app's preflight is answered
+    # here, and refusals (401, 403) carry the CORS headers so the app can read them (CORS_* below).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -348,8 +353,24 @@ OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+
+
+def _oidc_rsa_private_key() -> str:
+    """The RSA key that signs SMART apps' OpenID Connect id_tokens (`openid fhirUser`): the PEM file
+    KETACARE_OIDC_RSA_KEY_FILE; in debug and demo mode one made under var/. Without one, in production,
+    apps are not offered `openid`/`fhirUser` (docs/configuration.md)."""
+    file_name = env_str("KETACARE_OIDC_RSA_KEY_FILE")
+    if file_name:
+        return read_rsa_key_file("KETACARE_OIDC_RSA_KEY_FILE", Path(file_name))
+    if DEBUG or DEMO_MODE:
+        return ensure_rsa_key_file(VAR_DIR / "oidc_rsa_key.pem")
+    return ""
+
+
+OIDC_RSA_PRIVATE_KEY = _oidc_rsa_private_key()
+_SMART_ACCESS_TOKEN_SECONDS = 60 * env_int("KETACARE_SMART_ACCESS_TOKEN_MINUTES", 60, minimum=1)
 OAUTH2_PROVIDER = {
-    "ACCESS_TOKEN_EXPIRE_SECONDS": 60 * env_int("KETACARE_SMART_ACCESS_TOKEN_MINUTES", 60, minimum=1),
+    "ACCESS_TOKEN_EXPIRE_SECONDS": _SMART_ACCESS_TOKEN_SECONDS,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 24 * 3600 * env_int("KETACARE_SMART_REFRESH_TOKEN_DAYS", 30, minimum=1),
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "PKCE_REQUIRED": True,
@@ -373,4 +394,21 @@ OAUTH2_PROVIDER = {
     "REQUEST_APPROVAL_PROMPT": "force",
     "OAUTH2_VALIDATOR_CLASS": "ketacare.fhir.smart.oauth.SmartValidator",
     "SCOPES_BACKEND_CLASS": "ketacare.fhir.smart.oauth.SmartScopes",
+    # OpenID Connect for SMART's `openid fhirUser`: RS256 id_tokens, the issuer being the FHIR base URL
+    # (fhir/smart/oauth.py), the public key at /fhir/.well-known/jwks.json.
+    "OIDC_ENABLED": bool(OIDC_RSA_PRIVATE_KEY),
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    "ID_TOKEN_EXPIRE_SECONDS": _SMART_ACCESS_TOKEN_SECONDS,
 }
+
+# CORS for browser-based SMART apps (django-cors-headers; fhir/smart/cors.py decides): /fhir/ (but the
+# authorize page, a full-page redirect) and the discovery documents answer cross-origin requests from the
+# origin of a registered app's redirect URI (the discovery documents and the JWKS from any origin). Bearer
+# tokens only: never credentials (cookies), so no signed-in page is ever readable from another site.
+CORS_URLS_REGEX = r"^/(fhir/(?!auth/authorize)|\.well-known/(smart-configuration|openid-configuration)$)"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "POST", "DELETE", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "prefer"]
+# What FHIR clients read: a bulk kick-off's status URL, its progress and when to ask again, a created resource.
+CORS_EXPOSE_HEADERS = ["content-location", "x-progress", "retry-after", "location"]
+CORS_PREFLIGHT_MAX_AGE = 3600

@@ -16,6 +16,7 @@ urlpatterns = [
     path("fhir/", include("ketacare.fhir.urls")),
     # SMART App Launch: the configuration at the site root too, and the clinic's apps under /clinic/.
     path(".well-known/smart-configuration", smart_views.smart_configuration, name="smart_configuration"),
+    path(".well-known/openid-configuration", smart_views.openid_configuration, name="openid_configuration"),
     path("clinic/smart-apps/", include("ketacare.fhir.smart.urls")),
     path("clinic/fhir-backend-clients/", include("ketacare.fhir.backend.urls")),
     # Public pages of one organisation, no sign-in: /c/<org>/ and /c/<org>/request/

@@ -2,7 +2,8 @@
 # Run the whole suite on SQLite, then again every test that uses the database on a throwaway
 # PostgreSQL cluster that this script starts on a loopback port and always stops (the tests that
 # touch no database cannot behave differently there: ARCHITECTURE.md, "Tests"). Each pass spreads
-# its tests over the machine's cores (pytest-xdist; KETACARE_TEST_WORKERS=0 runs them in one process).
+# its tests over the machine's cores (pytest-xdist; KETACARE_TEST_WORKERS=0 runs them in one process),
+# the tests of one `xdist_group` on one worker (--dist loadgroup: the demo clinic is seeded once a pass).
 #   scripts/test.sh            both databases
 #   scripts/test.sh sqlite     SQLite only
 #   scripts/test.sh postgres   PostgreSQL only
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 WORKERS=${KETACARE_TEST_WORKERS:-auto}
+SPREAD=(-n "$WORKERS" --dist loadgroup)
 which=${1:-both}
 shift || true
 start=$(date +%s)
@@ -37,11 +39,11 @@ run_pass() {
 }
 
 if [ "$which" = both ] || [ "$which" = sqlite ]; then
-  run_pass SQLite env -u DATABASE_URL "$PY" -m pytest -n "$WORKERS" "$@"
+  run_pass SQLite env -u DATABASE_URL "$PY" -m pytest "${SPREAD[@]}" "$@"
 fi
 
 if [ "$which" = both ] || [ "$which" = postgres ]; then
   postgres_started=yes
   DATABASE_URL=$(scripts/pg-start.sh)
-  run_pass PostgreSQL env DATABASE_URL="$DATABASE_URL" "$PY" -m pytest -n "$WORKERS" --database-tests-only "$@"
+  run_pass PostgreSQL env DATABASE_URL="$DATABASE_URL" "$PY" -m pytest "${SPREAD[@]}" --database-tests-only "$@"
 fi

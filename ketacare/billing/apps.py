@@ -23,6 +23,10 @@ class BillingConfig(AppConfig):
 
         # Issue 18.2: signed sessions, consultations and therapy notes make their charges.
         connect_charge_receivers()
+        from ketacare.billing.printed import register as register_printed_documents
+
+        # Issue 17: invoices, receipts, statements and superbills for FHIR and the clinic's export.
+        register_printed_documents()
 
     @staticmethod
     def _register_insurance() -> None:

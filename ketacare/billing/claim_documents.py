@@ -81,7 +81,10 @@ def cms1500_pdf(claim: Claim) -> bytes:
             "21. Diagnoses (ICD ind. 0)",
             "   ".join(f"{POINTER_LETTERS[i]}. {code}" for i, code in enumerate(data.diagnosis_codes)),
         ],
-        ["22. Resubmission code", ""],
+        [
+            "22. Resubmission code, original ref. no.",
+            f"{data.frequency_code}   {data.payer_claim_number}" if data.payer_claim_number else "",
+        ],
         ["23. Prior authorization number", data.prior_authorization],
     ]
     lines = [

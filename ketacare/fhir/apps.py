@@ -8,6 +8,8 @@ class FhirConfig(AppConfig):
     label = "fhir"
 
     def ready(self):
+        from ketacare.fhir.imports.chart_section import imported_record_section
+
         # Each mapper module registers its resource types in the registry.
         from ketacare.fhir.mappers import (  # noqa: F401
             care,
@@ -18,5 +20,12 @@ class FhirConfig(AppConfig):
             people,
             questionnaires,
             records,
+            schedules,
             sessions,
         )
+        from ketacare.patients.hooks import register_chart_section
+
+        register_chart_section(imported_record_section)  # where an imported patient's record came from
+
+        # Cross-origin requests from registered SMART apps (django-cors-headers' signal).
+        from ketacare.fhir.smart import cors  # noqa: F401

@@ -1,7 +1,7 @@
 """The CapabilityStatement at /fhir/metadata, built from the registry so it lists exactly what is served."""
 
 from ketacare.fhir.domain import codes
-from ketacare.fhir.registry import REGISTRY, REVINCLUDES, STATIC, ResourceType, SearchParam
+from ketacare.fhir.registry import DERIVED, REGISTRY, REVINCLUDES, STATIC, ResourceType, SearchParam
 
 ID_PARAM = SearchParam("_id", "token", "The resource id.")
 COUNT_NOTE = "Pages of `_count` entries (default 50, at most 200) with a `next` link."
@@ -48,8 +48,8 @@ def _param(param: SearchParam) -> dict:
 
 def capability_statement(base_url: str) -> dict:
     resources = []
-    for name in sorted([*REGISTRY, *STATIC]):
-        served = REGISTRY.get(name) or STATIC[name]
+    for name in sorted([*REGISTRY, *STATIC, *DERIVED]):
+        served = REGISTRY.get(name) or STATIC.get(name) or DERIVED[name]
         entry = {
             "type": name,
             "interaction": [{"code": "read"}, {"code": "search-type", "documentation": COUNT_NOTE}],

@@ -335,3 +335,36 @@ STATIC: dict[str, StaticType] = {}
 def register_static(static_type: StaticType) -> StaticType:
     STATIC[static_type.name] = static_type
     return static_type
+
+
+# A derived match: the Source and row it was computed from (for the audit: Slot names its chair's Schedule) and
+# the resource.
+Derived = tuple[Source, Model, Resource]
+
+
+@dataclass(frozen=True)
+class DerivedType:
+    """A resource type computed on each request from other rows, with no row of its own (Slot: a chair's busy
+    and free time from its bookings and its location's opening hours).
+
+    A search must bound what it computes (the type's `search` refuses one that does not), so its matches are a
+    short list paged by position; an id names what the resource was computed from, so `read` computes it again.
+    Not exported (Bulk Data, $everything, the clinic's export): such a type has no natural end (docs/fhir.md)."""
+
+    name: str
+    search: Callable[[Scope, dict[str, list[list[str]]]], list[Derived]]
+    read: Callable[[Scope, str], Derived | None]
+    permission: Permission | None
+    search_params: tuple[SearchParam, ...] = ()
+    documentation: str = ""
+
+    def visible(self, scope: Scope) -> bool:
+        return scope.may(self.permission)
+
+
+DERIVED: dict[str, DerivedType] = {}
+
+
+def register_derived(derived_type: DerivedType) -> DerivedType:
+    DERIVED[derived_type.name] = derived_type
+    return derived_type

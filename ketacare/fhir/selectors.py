@@ -20,7 +20,17 @@ from ketacare.fhir.bulk.params import parse_export_params
 from ketacare.fhir.domain.scopes import READ, SEARCH, SmartGrant
 from ketacare.fhir.domain.search import Cursor
 from ketacare.fhir.includes import included, take_includes
-from ketacare.fhir.registry import REGISTRY, STATIC, Page, Resource, ResourceType, Scope, StaticType
+from ketacare.fhir.registry import (
+    DERIVED,
+    REGISTRY,
+    STATIC,
+    DerivedType,
+    Page,
+    Resource,
+    ResourceType,
+    Scope,
+    StaticType,
+)
 from ketacare.patients.models import Patient
 
 
@@ -56,15 +66,17 @@ def _require_granted(grant: SmartGrant | None, type_name: str, interaction: str)
         raise PermissionDenied(f"This app was not granted a scope to {verb} {type_name} (e.g. patient/{type_name}.rs).")
 
 
-def resource_type_named(name: str) -> ResourceType | StaticType:
-    found = REGISTRY.get(name) or STATIC.get(name)
+def resource_type_named(name: str) -> ResourceType | StaticType | DerivedType:
+    found = REGISTRY.get(name) or STATIC.get(name) or DERIVED.get(name)
     if found is None:
         raise Http404(f"This server does not serve {name!r} resources (see /fhir/metadata).")
     return found
 
 
-def _require_readable(resource_type: ResourceType | StaticType, scope: Scope) -> None:
-    if isinstance(resource_type, ResourceType) and not registry.readable(resource_type, scope):
+def _require_readable(resource_type: ResourceType | StaticType | DerivedType, scope: Scope) -> None:
+    if (isinstance(resource_type, ResourceType) and not registry.readable(resource_type, scope)) or (
+        isinstance(resource_type, DerivedType) and not resource_type.visible(scope)
+    ):
         raise PermissionDenied(f"Your role may not read {resource_type.name} resources.")
 
 
@@ -104,7 +116,10 @@ def access_resource(user, type_name: str, resource_id: str, *, grant: SmartGrant
                 return resource
         raise Http404(f"No {type_name} with id {resource_id!r}.")
     try:
-        found = registry.read(resource_type, scope, resource_id)
+        if isinstance(resource_type, DerivedType):
+            found = resource_type.read(scope, resource_id)
+        else:
+            found = registry.read(resource_type, scope, resource_id)
     except registry.NotVisible as exc:
         raise PermissionDenied(f"Your role may not read this kind of {type_name}.") from exc
     if found is None:
@@ -132,6 +147,8 @@ def search_resources(
     if isinstance(resource_type, StaticType):
         resources, next_cursor = _search_static(resource_type, params, count, after)
         return resources, [], next_cursor
+    if isinstance(resource_type, DerivedType):
+        return _search_derived(resource_type, scope, params, count, after, query)
     params = dict(params)
     includes, revincludes = take_includes(resource_type, params)
     page: Page = registry.search(resource_type, scope, params, count, after)
@@ -154,6 +171,24 @@ def _search_static(
     chosen = resources[start : start + count]
     more = start + count < len(resources)
     return chosen, Cursor(0, start + count) if more else None
+
+
+def _search_derived(
+    derived_type: DerivedType,
+    scope: Scope,
+    params: dict[str, list[list[str]]],
+    count: int,
+    after: Cursor | None,
+    query: str,
+) -> tuple[list[Resource], list[Resource], Cursor | None]:
+    """A derived type's search: its bounded matches, paged by position (audited like any search)."""
+    registry.check_params(ResourceType(derived_type.name, (), derived_type.search_params), params)
+    matches = derived_type.search(scope, params)
+    start = after.key if after is not None else 0
+    page = matches[start : start + count]
+    _audit(scope, derived_type.name, "search", query, page)
+    next_cursor = Cursor(0, start + count) if start + count < len(matches) else None
+    return [resource for _, _, resource in page], [], next_cursor
 
 
 def patient_everything(

@@ -1,4 +1,5 @@
 from django.urls import path, re_path
+from oauth2_provider.views import JwksInfoView
 
 from ketacare.fhir import views
 from ketacare.fhir.bulk import views as bulk_views
@@ -12,6 +13,8 @@ urlpatterns = [
     path("auth/authorize", smart_views.SmartAuthorizationView.as_view(), name="smart_authorize"),
     path("auth/token", smart_views.SmartTokenView.as_view(), name="smart_token"),
     path(".well-known/smart-configuration", smart_views.smart_configuration, name="smart_configuration"),
+    path(".well-known/openid-configuration", smart_views.openid_configuration, name="openid_configuration"),
+    path(".well-known/jwks.json", JwksInfoView.as_view(), name="smart_jwks"),
     re_path(r"^Patient/(?P<resource_id>[A-Za-z0-9\-.]{1,64})/\$everything$", views.everything, name="everything"),
     # Bulk Data $export (fhir/bulk/): kick-off, status (GET, DELETE to cancel) and the files.
     path("$export", bulk_views.export_system, name="bulk_export"),

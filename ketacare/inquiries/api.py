@@ -121,7 +121,7 @@ class InquiryOut(Schema):
                 "ends_at": window.ends_at,
                 "local": format_window(window.starts_at, window.ends_at, inquiry.zone),
             }
-            for window in inquiry.windows.all()
+            for window in inquiry.preferred_windows
         ]
 
 

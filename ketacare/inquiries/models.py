@@ -23,6 +23,10 @@ class HelpReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Where a list of requests puts each one's windows (Inquiry.preferred_windows).
+LISTED_WINDOWS = "listed_windows"
+
+
 class Inquiry(models.Model):
     """A consultation request sent from the public page or API, triaged in the staff inbox."""
 
@@ -94,9 +98,16 @@ class Inquiry(models.Model):
         return age_on(self.date_of_birth, timezone.now().astimezone(self.zone).date())
 
     @property
+    def preferred_windows(self) -> list["PreferredWindow"]:
+        """The windows, earliest first: as a list read them (`Prefetch("windows", to_attr=LISTED_WINDOWS)`, which
+        costs no queryset per request, a sixth of the inbox's time: issue 19), else through the relation."""
+        listed = getattr(self, LISTED_WINDOWS, None)
+        return list(self.windows.all()) if listed is None else listed
+
+    @property
     def window_labels(self) -> list[str]:
-        """The windows as the location's clock shows them (prefetch `windows` for lists)."""
-        return [format_window(window.starts_at, window.ends_at, self.zone) for window in self.windows.all()]
+        """The windows as the location's clock shows them."""
+        return [format_window(window.starts_at, window.ends_at, self.zone) for window in self.preferred_windows]
 
 
 class PreferredWindow(models.Model):

@@ -5,11 +5,14 @@ scorer computed. A submitted response never changes: a correction is a new respo
 `amends` the first one.
 """
 
+import datetime as dt
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from ketacare.clinics.models import Organisation
 from ketacare.measures.domain.instruments import Rater
@@ -264,3 +267,38 @@ class OutcomeSummary(models.Model):
             models.UniqueConstraint(fields=["patient", "instrument"], name="outcome_summary_patient_instrument"),
         ]
         indexes = [models.Index(fields=["organisation", "instrument"], name="outcome_summary_org_instrument")]
+
+
+class ExternalScore(models.Model):
+    """A questionnaire total taken by another system, without its answers (a PHQ-9 or GAD-7 history arriving
+    with `ketacare import fhir`): shown in the patient's trend, marked with its source, served as an Observation.
+
+    Never a QuestionnaireResponse (no answers, so no item 9 and no safety alert), and never a baseline or a
+    follow-up of the outcome rules (docs/measures.md, "Scores from other systems").
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="external_scores")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    instrument = models.CharField(max_length=30, choices=INSTRUMENT_CHOICES)
+    total = models.SmallIntegerField()
+    taken_at = models.DateTimeField()
+    source = models.CharField(max_length=255, help_text="The system it came from, as the clinic named it")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [models.Index(fields=["patient", "instrument", "taken_at"], name="external_score_patient_taken")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.total} on {self.taken_at:%Y-%m-%d} from {self.source}"
+
+    def clean(self):
+        if isinstance(self.taken_at, dt.datetime) and self.taken_at > timezone.now():
+            raise ValidationError({"taken_at": "The date cannot be in the future."})
+        instrument = INSTRUMENTS.get(self.instrument)
+        if instrument is not None and isinstance(self.total, int):
+            if not instrument.total_min <= self.total <= instrument.total_max:
+                raise ValidationError(
+                    {"total": f"{instrument.name} totals run {instrument.total_min}–{instrument.total_max}."}
+                )

@@ -112,14 +112,30 @@ class PatientChart:
     inquiries: list
 
 
+# Of the user who recorded a chart entry, the chart and the API show the name only (User.display_name). Building
+# a query costs per selected column (issue 19): the entries are read whole, their recorder by these columns.
+_RECORDER_FIELDS = ("recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
+# What the chart shows of the consultation requests a patient came from.
+_CHART_INQUIRY_FIELDS = ("patient", "submitted_at", "status", "reasons", "time_zone", "preferred_location__name")
+
+
+def _with_recorder(entries: QuerySet) -> QuerySet:
+    own = [field.name for field in entries.model._meta.concrete_fields]
+    return entries.select_related("recorded_by").only(*own, *_RECORDER_FIELDS)
+
+
 def _load_chart(patient: Patient) -> PatientChart:
     return PatientChart(
         patient=patient,
-        diagnoses=list(patient.diagnoses.select_related("recorded_by")),
-        allergies=list(patient.allergies.select_related("recorded_by")),
-        medications=list(patient.medications.select_related("recorded_by")),
-        weights=list(patient.weights.select_related("recorded_by").order_by("-measured_on", "-recorded_at")),
-        inquiries=list(patient.inquiries.select_related("preferred_location").order_by("-submitted_at")),
+        diagnoses=list(_with_recorder(patient.diagnoses.all())),
+        allergies=list(_with_recorder(patient.allergies.all())),
+        medications=list(_with_recorder(patient.medications.all())),
+        weights=list(_with_recorder(patient.weights.order_by("-measured_on", "-recorded_at"))),
+        inquiries=list(
+            patient.inquiries.select_related("preferred_location")
+            .only(*_CHART_INQUIRY_FIELDS)
+            .order_by("-submitted_at")
+        ),
     )
 
 

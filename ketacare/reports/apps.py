@@ -29,3 +29,7 @@ class ReportsConfig(AppConfig):
         pre_save.connect(remember_counted_patient_fields, sender=Patient, dispatch_uid="reports.counts_before")
         post_save.connect(recount_on_patient_saved, sender=Patient, dispatch_uid="reports.counts_after")
         register_patient_section(trends_section)
+        from ketacare.reports.letters.printed import register as register_printed_documents
+
+        # Issue 17: signed referral letters for FHIR and the clinic's export.
+        register_printed_documents()

@@ -5,6 +5,7 @@ fixture modules import models, so they are registered at `pytest_configure`, whe
 """
 
 import os
+from collections import Counter
 
 import pytest
 
@@ -28,6 +29,7 @@ FIXTURE_MODULES = (
     "ketacare.testing.x12",
     "ketacare.testing.billing",
     "ketacare.testing.claims",
+    "ketacare.testing.printed",
 )
 
 # A test that asks for one of these (directly or through its fixtures) or carries the django_db
@@ -59,6 +61,8 @@ def pytest_configure(config):
     serialize_requests_on_shared_connections()
     for module in FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
+    # xdist registers its mark only when loaded; a run with `-p no:xdist` would warn about it.
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one worker (--dist loadgroup)")
 
 
 def uses_database(item) -> bool:
@@ -68,12 +72,39 @@ def uses_database(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
+    # Set on the xdist workers of a `--dist loadgroup` run (scripts/test.sh).
+    if getattr(config.option, "loadgroup", False):
+        give_node_ids_for_loadgroup(items)
     if not config.getoption("database_tests_only"):
         return
     without_database = [item for item in items if not uses_database(item)]
     if without_database:
         config.hook.pytest_deselected(items=without_database)
         items[:] = [item for item in items if uses_database(item)]
+
+
+def give_node_ids_for_loadgroup(items) -> None:
+    """`--dist loadgroup` sends the tests of one `xdist_group` to one worker (the demo clinic is seeded once
+    per pass, site/tests/test_seed_demo.py). xdist 3.8 tells its scheduler a test's group by appending
+    `@group` to the test's node id through the `_nodeid` attribute, which pytest 9.2 no longer reads
+    (pytest-xdist issue 1386): nothing was grouped. The scheduler keys its work by node id, and schemathesis
+    gives every API operation of a test the test's id (the operation only in the name): all but one would
+    be dropped. Here each such item's id carries its name, and a grouped test's id its group."""
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2 reads xdist's `_nodeid` and gives parametrised items their own ids
+        return
+    repeated = {node_id for node_id, count in Counter(item.nodeid for item in items).items() if count > 1}
+    for item in items:
+        node_id = item.nodeid
+        if node_id in repeated:
+            node_id = f"{node_id.rpartition('::')[0]}::{item.name}"
+        marks = item.iter_markers("xdist_group")
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")) for mark in marks})
+        if groups and not node_id.endswith(group_suffix := "@" + "_".join(groups)):
+            node_id += group_suffix
+        if node_id != item.nodeid:
+            item._id = NodeId.parse(node_id)
 
 
 @pytest.hookimpl(wrapper=True)

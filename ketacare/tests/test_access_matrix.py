@@ -172,6 +172,7 @@ PAGES = {
     ),
     # SMART App Launch (issue 17): the configuration apps read first; the clinic's apps are clinic settings.
     "smart_configuration": PUBLIC,
+    "openid_configuration": PUBLIC,
     "smart_apps:list": staff(ADMIN),
     "smart_apps:create": staff(ADMIN),
     "smart_apps:detail": staff(ADMIN, kwargs=(("pk", "smart_app"),), owned=True),
@@ -497,6 +498,9 @@ PAGES = {
     "billing:claim": staff(CLAIMS_MANAGERS, kwargs=(("claim_id", "claim"),), owned=True),
     "billing:claim_cms1500": staff(CLAIMS_MANAGERS, kwargs=(("claim_id", "claim"),), owned=True),
     "billing:claim_secondary": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
+    "billing:claim_payer_number": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
+    "billing:claim_correct": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
+    "billing:claim_void": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
     "billing_portal:home": PATIENT,
     "billing_portal:statement_pdf": PATIENT,
     "billing_portal:invoice_pdf": Page(roles=frozenset({"patient"}), kwargs=(("invoice_id", "account_invoice"),)),

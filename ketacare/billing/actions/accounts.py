@@ -48,8 +48,8 @@ PAYMENT_METHODS = (
 REFUND_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_TERMINAL, PaymentMethod.OTHER)
 # A check is known by its number, a card payment on the external terminal by the terminal's reference.
 REFERENCE_REQUIRED = (PaymentMethod.CHECK, PaymentMethod.CARD_TERMINAL)
-# A clinic's usual terms for a self-pay invoice when none is given.
-DEFAULT_DUE_DAYS = 30
+# The furthest an invoice's due date may lie (and the longest terms billing settings may give,
+# BillingSettings.invoice_due_days, which is used when no date is given).
 MAX_DUE_DAYS = 365
 REASON_MAX_CHARS = 300
 
@@ -238,8 +238,9 @@ def do_issue_invoice(actor, patient_id: int, *, due_date: dt.date | None = None)
     require_permission(actor, Permission.PAYMENTS_RECORD)
     patient = locked_account_patient(actor, patient_id)
     today = patient_today(patient)
+    settings = billing_settings_of(patient.organisation)
     if due_date is None:
-        due_date = today + dt.timedelta(days=DEFAULT_DUE_DAYS)
+        due_date = today + dt.timedelta(days=settings.invoice_due_days)
     if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
         raise ValidationError({"due_date": "Give a date."})
     if not today <= due_date <= today + dt.timedelta(days=MAX_DUE_DAYS):
@@ -251,7 +252,7 @@ def do_issue_invoice(actor, patient_id: int, *, due_date: dt.date | None = None)
         organisation_id=patient.organisation_id,
         patient=patient,
         number=_next_invoice_number(patient.organisation_id),
-        currency=billing_settings_of(patient.organisation).currency,
+        currency=settings.currency,
         issued_at=timezone.now(),
         issued_by=actor,
         due_date=due_date,

@@ -1,10 +1,12 @@
 """Every write to claims: build them from final charges, change their status (an appended
-ClaimStatusChange each time), the savings-program secondary claim, and the 837P export.
+ClaimStatusChange each time), the payer's claim control number, replacement and void claims, the
+savings-program secondary claim, and the 837P export.
 
 CLAIMS_MANAGE (billing, clinic admin); one transaction and one audit entry per change.
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,7 +21,7 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.billing.actions.money_input import clean_amount, clean_choice
-from ketacare.billing.domain.claims import DECIDED, may_change
+from ketacare.billing.domain.claims import DECIDED, RECEIVED, correction_problem, may_change
 from ketacare.billing.domain.x12_837p import (
     Interchange,
     build_837p,
@@ -32,6 +34,7 @@ from ketacare.billing.models import (
     ChargeStatus,
     Claim,
     ClaimExport,
+    ClaimFrequency,
     ClaimLine,
     ClaimStatus,
     ClaimStatusChange,
@@ -46,6 +49,9 @@ from ketacare.lib.ids import db_id_or_zero
 from ketacare.lib.text import clean_text
 
 NOTE_MAX_CHARS = 300  # ClaimStatusChange.note
+PAYER_CLAIM_NUMBER_MAX_CHARS = 50  # Claim.payer_claim_number, 837P REF02
+# What payers' claim numbers (ICN, DCN) are made of; no X12 delimiter can reach REF*F8.
+_PAYER_CLAIM_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./-]*")
 
 
 def clean_date(field: str, value: object) -> dt.date | None:
@@ -153,7 +159,18 @@ def do_build_claims(actor, *, date_from=None, date_to=None) -> list[Claim]:
     return claims
 
 
-def _create_claim(actor, organisation, coverage: Coverage, charges: list[Charge], *, number: int, primary=None):
+def _create_claim(
+    actor,
+    organisation,
+    coverage: Coverage,
+    charges: list[Charge],
+    *,
+    number: int,
+    primary=None,
+    replaces: Claim | None = None,
+    frequency_code: str = ClaimFrequency.ORIGINAL,
+    note: str = "Built from final charges",
+):
     first = charges[0]
     claim = Claim.objects.create(
         organisation=organisation,
@@ -168,13 +185,15 @@ def _create_claim(actor, organisation, coverage: Coverage, charges: list[Charge]
         rendering_provider=first.rendering_provider,
         prior_authorization=next((c.prior_authorization for c in charges if c.prior_authorization_id), None),
         primary_claim=primary,
+        frequency_code=frequency_code,
+        replaces=replaces,
         created_at=timezone.now(),
         created_by=actor,
     )
     ClaimLine.objects.bulk_create(
         ClaimLine(claim=claim, charge=charge, line_number=position) for position, charge in enumerate(charges, 1)
     )
-    _append_status(claim, actor, ClaimStatus.DRAFT, note="Built from final charges")
+    _append_status(claim, actor, ClaimStatus.DRAFT, note=note)
     record_event(
         actor,
         AuditAction.CREATE,
@@ -187,6 +206,7 @@ def _create_claim(actor, organisation, coverage: Coverage, charges: list[Charge]
             "charges": [charge.pk for charge in charges],
             "total": str(claim.total),
             **({"primary_claim": primary.number} if primary else {}),
+            **({"replaces": replaces.number, "frequency_code": frequency_code} if replaces else {}),
         },
     )
     return claim
@@ -231,6 +251,133 @@ def do_change_claim_status(actor, claim_id: int, *, status: str, paid_amount=Non
     return claim
 
 
+def _clean_payer_claim_number(value: object) -> str:
+    number = clean_text("payer_claim_number", value, max_chars=PAYER_CLAIM_NUMBER_MAX_CHARS)
+    if number and not _PAYER_CLAIM_NUMBER.fullmatch(number):
+        raise ValidationError(
+            {"payer_claim_number": "A payer's claim number holds letters, digits, spaces, '.', '/' and '-'."}
+        )
+    return number
+
+
+def _set_payer_claim_number(actor, claim: Claim, number: str) -> None:
+    before = claim.payer_claim_number
+    claim.payer_claim_number = number
+    claim.save(update_fields=["payer_claim_number"])
+    record_event(
+        actor,
+        AuditAction.UPDATE,
+        claim,
+        patient=claim.patient,
+        organisation=claim.organisation,
+        detail={"number": claim.number, "changes": {"payer_claim_number": {"before": before, "after": number}}},
+    )
+
+
+def do_record_payer_claim_number(actor, claim_id: int, *, payer_claim_number: str) -> Claim:
+    """The payer's claim control number from its response (remittance, claim acknowledgment) to a claim it
+    has received; empty clears a mistyped one. A replacement or void of the claim sends it as REF*F8."""
+    require_permission(actor, Permission.CLAIMS_MANAGE)
+    number = _clean_payer_claim_number(payer_claim_number)
+    with transaction.atomic():
+        claim = _claim_for_update(actor, claim_id)
+        if claim.status not in RECEIVED:
+            status = ClaimStatus(claim.status).label.lower()
+            raise ValidationError({"payer_claim_number": f"A {status} claim has no number from the payer to record."})
+        if number != claim.payer_claim_number:
+            _set_payer_claim_number(actor, claim, number)
+    return claim
+
+
+def _original_to_correct(actor, claim_id: int, payer_claim_number: object) -> Claim:
+    """The claim to replace or void, row-locked: received by the payer, never corrected before, and with the
+    payer's claim number (given now, and then recorded, or recorded before)."""
+    number = _clean_payer_claim_number(payer_claim_number)
+    original = _claim_for_update(actor, claim_id)
+    if problem := correction_problem(original.status, original.frequency_code):
+        raise ValidationError({"claim": problem})
+    if not (number or original.payer_claim_number):
+        raise ValidationError(
+            {"payer_claim_number": "Give the payer's claim control number from its response to this claim."}
+        )
+    if number and number != original.payer_claim_number:
+        _set_payer_claim_number(actor, original, number)
+    return original
+
+
+def _replacement_charges(original: Claim) -> list[Charge]:
+    """The charges as they are now: the original's charges still final, then the patient's final charges of
+    the same days of service that no claim to this coverage holds yet (new ones made in place of voided ones)."""
+    kept = [
+        line.charge
+        for line in original.lines.select_related("charge").order_by("line_number")
+        if line.charge.status == ChargeStatus.FINAL
+    ]
+    days = original.lines.values("charge__service_date")
+    on_a_claim = ClaimLine.objects.filter(charge=OuterRef("pk"), claim__coverage_id=original.coverage_id)
+    added = (
+        Charge.objects.filter(patient_id=original.patient_id, status=ChargeStatus.FINAL, service_date__in=days)
+        .exclude(Exists(on_a_claim))
+        .order_by("service_date", "pk")
+    )
+    charges = kept + list(added)
+    if not charges:
+        raise ValidationError({"charges": "No final charges remain for this claim's services: void the claim instead."})
+    if len({(charge.rendering_provider_id, charge.place_of_service) for charge in charges}) > 1:
+        raise ValidationError(
+            {"charges": "The charges name different rendering providers or places of service; a claim has one of each."}
+        )
+    return charges
+
+
+def _build_correction(actor, claim_id: int, payer_claim_number: object, frequency_code: str) -> Claim:
+    """The replacement or void of a claim the payer has received, as a draft to the same coverage; the
+    original becomes replaced or voided (its history says by which claim)."""
+    require_permission(actor, Permission.CLAIMS_MANAGE)
+    replacing = frequency_code == ClaimFrequency.REPLACEMENT
+    with transaction.atomic():
+        organisation = _lock_organisation(actor.organisation_id)
+        original = _original_to_correct(actor, claim_id, payer_claim_number)
+        if replacing:
+            charges = _replacement_charges(original)
+        else:
+            charges = [line.charge for line in original.lines.select_related("charge").order_by("line_number")]
+        correction = _create_claim(
+            actor,
+            organisation,
+            original.coverage,
+            charges,
+            number=_next_claim_number(organisation),
+            primary=original.primary_claim,
+            replaces=original,
+            frequency_code=frequency_code,
+            note=f"{'Replaces' if replacing else 'Voids'} {original.number} (payer claim {original.payer_claim_number})",
+        )
+        ended = ClaimStatus.REPLACED if replacing else ClaimStatus.VOIDED
+        _append_status(original, actor, ended, note=f"{ended.label} by {correction.number}")
+        record_event(
+            actor,
+            AuditAction.STATUS_CHANGE,
+            original,
+            patient=original.patient,
+            organisation=organisation,
+            detail={"number": original.number, "to": ended, "by": correction.number},
+        )
+    return correction
+
+
+def do_correct_claim(actor, claim_id: int, *, payer_claim_number: str = "") -> Claim:
+    """A replacement (837P frequency 7, REF*F8 = the payer's claim number) of a claim the payer has received,
+    built from its charges as they are now (billing voids a wrong charge and makes the right one first)."""
+    return _build_correction(actor, claim_id, payer_claim_number, ClaimFrequency.REPLACEMENT)
+
+
+def do_void_claim(actor, claim_id: int, *, payer_claim_number: str = "") -> Claim:
+    """A void (837P frequency 8, REF*F8 = the payer's claim number) cancelling a claim the payer has received,
+    with the same lines. Its charges stay claimed; to bill them again elsewhere, void them and make new ones."""
+    return _build_correction(actor, claim_id, payer_claim_number, ClaimFrequency.VOID)
+
+
 def do_build_secondary_claim(actor, claim_id: int) -> Claim:
     """The savings-program claim after the primary payer decided: the same services, to the patient's
     active savings-program coverage, carrying what the primary paid (837P loop 2320)."""
@@ -240,6 +387,8 @@ def do_build_secondary_claim(actor, claim_id: int) -> Claim:
         primary = _claim_for_update(actor, claim_id)
         if primary.primary_claim_id:
             raise ValidationError({"claim": "This is already a secondary claim."})
+        if primary.frequency_code == ClaimFrequency.VOID:
+            raise ValidationError({"claim": "A void claim has no savings-program claim."})
         if primary.status not in DECIDED:
             raise ValidationError({"claim": "Record the primary payer's decision (paid or denied) first."})
         if Claim.objects.filter(primary_claim=primary).exists():

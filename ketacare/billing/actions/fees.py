@@ -12,6 +12,8 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
+from ketacare.billing.actions.accounts import MAX_DUE_DAYS
+from ketacare.billing.actions.money_input import clean_count
 from ketacare.billing.domain import fees as rules
 from ketacare.billing.domain.money import parse_amount
 from ketacare.billing.models import (
@@ -45,6 +47,15 @@ SETTINGS_TEXT_FIELDS = {
     "receiver_name": 60,
     "statement_message": 2000,
 }
+SETTINGS_CODE_FIELDS = (
+    "currency",
+    "billing_npi",
+    "tax_id",
+    "taxonomy_code",
+    "region",
+    "postal_code",
+    "place_of_service",
+)
 
 
 def money_value(field: str, value: object) -> Decimal:
@@ -271,8 +282,8 @@ def do_retire_charge_rule(actor, rule_id: int) -> ChargeRule:
 
 
 def _settings_snapshot(row: BillingSettings) -> dict:
-    names = ("currency", "billing_npi", "tax_id", "taxonomy_code", "region", "postal_code", "place_of_service")
-    return {name: getattr(row, name) for name in (*names, *SETTINGS_TEXT_FIELDS)}
+    names = (*SETTINGS_CODE_FIELDS, *SETTINGS_TEXT_FIELDS, "invoice_due_days")
+    return {name: getattr(row, name) for name in names}
 
 
 @transaction.atomic
@@ -281,10 +292,12 @@ def do_update_billing_settings(actor, **fields) -> BillingSettings:
     require_permission(actor, Permission.BILLING_SETUP)
     row, _ = BillingSettings.objects.select_for_update().get_or_create(organisation_id=actor.organisation_id)
     before = _settings_snapshot(row)
-    known = {"currency", "billing_npi", "tax_id", "taxonomy_code", "region", "postal_code", "place_of_service"}
-    unknown = set(fields) - known - set(SETTINGS_TEXT_FIELDS)
+    unknown = set(fields) - set(SETTINGS_CODE_FIELDS) - set(SETTINGS_TEXT_FIELDS) - {"invoice_due_days"}
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field is not a billing setting."))
+    due_days = fields.pop("invoice_due_days", None)
+    if due_days is not None:
+        row.invoice_due_days = clean_count("invoice_due_days", due_days, low=0, high=MAX_DUE_DAYS)
     values = {
         name: clean_text(name, value, max_chars=SETTINGS_TEXT_FIELDS.get(name, 20)) for name, value in fields.items()
     }

@@ -1,4 +1,4 @@
-"""Amounts and choices an action is handed (from a page, the API or a command), checked once.
+"""Amounts, counts and choices an action is handed (from a page, the API or a command), checked once.
 
 Money is Decimal in whole cents, never a float: a float cannot say 0.10 exactly, so it is refused rather
 than rounded behind the caller's back.
@@ -37,4 +37,11 @@ def clean_choice(field: str, value: object, choices) -> str:
     allowed = choices.values if hasattr(choices, "values") else list(choices)
     if not isinstance(value, str) or value not in allowed:
         raise ValidationError({field: f"Choose one of: {', '.join(allowed)}."})
+    return value
+
+
+def clean_count(field: str, value: object, *, low: int, high: int) -> int:
+    """`value` when it is a whole number (an int, not a bool) from `low` to `high`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError({field: f"Give a whole number from {low} to {high}."})
     return value

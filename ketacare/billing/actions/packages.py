@@ -23,7 +23,7 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.billing.actions.accounts import locked_account_patient, post_entry, refundable_credit
-from ketacare.billing.actions.money_input import clean_amount, clean_choice
+from ketacare.billing.actions.money_input import clean_amount, clean_choice, clean_count
 from ketacare.billing.domain.accounts import unused_sessions_value
 from ketacare.billing.models import (
     AccountEntry,
@@ -47,12 +47,6 @@ MAX_VALIDITY_DAYS = 3650
 REFUND_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.CARD_TERMINAL, PaymentMethod.OTHER)
 
 
-def _clean_count(field: str, value: object, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError({field: f"Give a whole number from {low} to {high}."})
-    return value
-
-
 @transaction.atomic
 def do_create_package_offer(
     actor,
@@ -69,8 +63,8 @@ def do_create_package_offer(
     require_permission(actor, Permission.BILLING_SETUP)
     name = clean_text("name", name, required=True, max_chars=120)
     covers_trigger = clean_choice("covers_trigger", covers_trigger, ChargeTrigger)
-    sessions_included = _clean_count("sessions_included", sessions_included, low=1, high=MAX_SESSIONS)
-    validity_days = _clean_count("validity_days", validity_days, low=1, high=MAX_VALIDITY_DAYS)
+    sessions_included = clean_count("sessions_included", sessions_included, low=1, high=MAX_SESSIONS)
+    validity_days = clean_count("validity_days", validity_days, low=1, high=MAX_VALIDITY_DAYS)
     refund_policy = clean_choice("refund_policy", refund_policy, RefundPolicy)
     description = clean_text("description", description, max_chars=2000)
     price = clean_amount("price", price)

@@ -51,6 +51,10 @@ class ClaimsClaimOut(Schema):
     rendering_provider_id: int | None
     prior_authorization_id: int | None
     primary_claim_id: int | None
+    frequency_code: str  # 837P CLM05-3: 1 original, 7 replacement, 8 void
+    replaces_id: int | None
+    replaced_by_id: int | None
+    payer_claim_number: str
     created_at: dt.datetime
     exported_at: dt.datetime | None
     lines: list[ClaimsLineOut]
@@ -68,6 +72,15 @@ class ClaimsStatusIn(Schema):
     note: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=300)] = ""
 
 
+class ClaimsPayerNumberIn(Schema):
+    payer_claim_number: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=50)]
+
+
+class ClaimsCorrectionIn(Schema):
+    # Blank: the number recorded on the claim before.
+    payer_claim_number: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=50)] = ""
+
+
 class ClaimsExportOut(Schema):
     control_number: int
     claims: list[str]
@@ -78,6 +91,7 @@ def claim_out(claim) -> dict:
     return {
         **{name: getattr(claim, name) for name in ClaimsClaimOut.model_fields if hasattr(claim, name)},
         "payer": claim.coverage.payer.name,
+        "replaced_by_id": replaced_by.pk if (replaced_by := claim.replaced_by) else None,
         "lines": [
             {
                 "line_number": line.line_number,
@@ -113,6 +127,24 @@ def build_claims(request, payload: ClaimsDatesIn):
 def change_claim_status(request, payload: ClaimsStatusIn, claim_id: int = PathId):
     """draft → ready → sent → paid (with `paid_amount`) or denied (with a `note`); denied → ready again."""
     return claim_out(actions.do_change_claim_status(request.auth, claim_id, **payload.dict()))
+
+
+@router.post("/claims/{claim_id}/payer-claim-number", response={200: ClaimsClaimOut, **WRITE_ERRORS})
+def record_payer_claim_number(request, payload: ClaimsPayerNumberIn, claim_id: int = PathId):
+    """The payer's claim control number from its response to a sent, paid or denied claim."""
+    return claim_out(actions.do_record_payer_claim_number(request.auth, claim_id, **payload.dict()))
+
+
+@router.post("/claims/{claim_id}/correct", response={201: ClaimsClaimOut, **WRITE_ERRORS})
+def correct_claim(request, payload: ClaimsCorrectionIn, claim_id: int = PathId):
+    """A replacement claim (frequency 7, REF*F8) from the charges as they are now; the original is replaced."""
+    return 201, claim_out(actions.do_correct_claim(request.auth, claim_id, **payload.dict()))
+
+
+@router.post("/claims/{claim_id}/void", response={201: ClaimsClaimOut, **WRITE_ERRORS})
+def void_claim(request, payload: ClaimsCorrectionIn, claim_id: int = PathId):
+    """A void claim (frequency 8, REF*F8) with the original's lines; the original is voided."""
+    return 201, claim_out(actions.do_void_claim(request.auth, claim_id, **payload.dict()))
 
 
 @router.post("/claims/{claim_id}/secondary", response={201: ClaimsClaimOut, **WRITE_ERRORS})

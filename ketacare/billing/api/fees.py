@@ -86,6 +86,7 @@ class FeeBillingSettingsOut(Schema):
     receiver_id: str
     receiver_name: str
     statement_message: str
+    invoice_due_days: int
 
 
 class FeeBillingSettingsPatch(Schema):
@@ -104,6 +105,7 @@ class FeeBillingSettingsPatch(Schema):
     receiver_id: FeeText | None = None
     receiver_name: FeeText | None = None
     statement_message: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=2000)] | None = None
+    invoice_due_days: int | None = None
 
 
 class FeeProviderOut(Schema):

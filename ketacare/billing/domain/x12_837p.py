@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ketacare.billing.domain.claims import CORRECTING_FREQUENCIES, FREQUENCY_CODES, ORIGINAL
+
 ELEMENT = "*"
 COMPONENT = ":"
 REPETITION = "^"
@@ -166,6 +168,8 @@ class ClaimData:
     rendering_provider: RenderingProvider | None = None
     prior_authorization: str = ""
     prior_payer: PriorPayer | None = None
+    frequency_code: str = ORIGINAL  # CLM05-3: 1 original, 7 replacement, 8 void
+    payer_claim_number: str = ""  # REF*F8: the payer's number of the claim a replacement or void corrects
 
     @property
     def total(self) -> Decimal:
@@ -252,6 +256,10 @@ def claim_problems(claim: ClaimData) -> list[str]:
             problems.append(f"Line {number} ({line.code}): no diagnosis points to it")
         if line.charge <= 0:
             problems.append(f"Line {number} ({line.code}): the amount must be above zero")
+    if claim.frequency_code not in FREQUENCY_CODES:
+        problems.append(f"Claim frequency code {claim.frequency_code!r} is not 1, 7 or 8")
+    elif claim.frequency_code in CORRECTING_FREQUENCIES and not clean(claim.payer_claim_number):
+        problems.append("Payer claim number: a replacement or void names the payer's claim control number")
     if claim.rendering_provider is not None and not npi_is_valid(claim.rendering_provider.npi):
         name = f"{claim.rendering_provider.first_name} {claim.rendering_provider.last_name}"
         problems.append(f"Rendering provider {name}: a valid NPI is required (billing settings, providers)")
@@ -325,7 +333,7 @@ def _claim(writer: _Writer, claim: ClaimData) -> None:
         amount(claim.total),
         "",
         "",
-        COMPONENT.join((claim.place_of_service, "B", "1")),  # place of service, professional, original claim
+        COMPONENT.join((claim.place_of_service, "B", claim.frequency_code)),  # place of service, professional
         "Y",  # provider's signature on file
         "A",  # assignment accepted
         "Y",  # benefits assigned
@@ -333,6 +341,8 @@ def _claim(writer: _Writer, claim: ClaimData) -> None:
     )
     if claim.prior_authorization.strip():
         writer.add("REF", "G1", clean(claim.prior_authorization, 50))
+    if claim.frequency_code in CORRECTING_FREQUENCIES:
+        writer.add("REF", "F8", clean(claim.payer_claim_number, 50))
     codes = [icd10_element(code) for code in claim.diagnosis_codes]
     writer.add("HI", *(f"{'ABK' if index == 0 else 'ABF'}{COMPONENT}{code}" for index, code in enumerate(codes)))
     if claim.rendering_provider is not None:

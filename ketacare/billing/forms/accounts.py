@@ -58,7 +58,11 @@ class UnusedSessionsRefundForm(ReasonForm):
 
 
 class InvoiceForm(forms.Form):
-    due_date = forms.DateField(widget=DATE_INPUT, required=False, help_text="Blank: 30 days from today")
+    due_date = forms.DateField(widget=DATE_INPUT, required=False)
+
+    def __init__(self, *args, due_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_date"].help_text = f"Blank: {due_days} days from today (billing settings)"
 
 
 class SellPackageForm(forms.Form):

@@ -1,4 +1,5 @@
-"""Forms of the claims pages: dates for building and exporting, a status change, a superbill's dates."""
+"""Forms of the claims pages: dates for building and exporting, a status change, the payer's claim number
+(recorded, or given with a correction or void), a superbill's dates."""
 
 from django import forms
 
@@ -30,3 +31,12 @@ class ClaimStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ClaimStatus.choices)
     paid_amount = forms.CharField(label="Paid by the payer", required=False, max_length=20)
     note = forms.CharField(label="Note (a denial's reason)", required=False, max_length=300)
+
+
+class PayerClaimNumberForm(forms.Form):
+    payer_claim_number = forms.CharField(
+        label="Payer's claim control number",
+        required=False,
+        max_length=50,
+        help_text="From the payer's response (remittance or claim acknowledgment)",
+    )

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from ketacare.billing.actions.accounts import MAX_DUE_DAYS
 from ketacare.billing.models import ChargeTrigger, CodeSystem, PayerScope, UnitsRule
 
 
@@ -56,6 +57,13 @@ class BillingSettingsForm(forms.Form):
     receiver_id = forms.CharField(max_length=15, required=False, label="X12 receiver id")
     receiver_name = forms.CharField(max_length=60, required=False, label="X12 receiver name")
     statement_message = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    invoice_due_days = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_DUE_DAYS,
+        required=False,  # blank keeps the clinic's terms
+        label="Invoice due in (days)",
+        help_text="when an invoice names no due date; 0 = due on receipt",
+    )
 
 
 class ProviderIdentityForm(forms.Form):

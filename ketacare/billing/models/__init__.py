@@ -2,7 +2,14 @@
 
 from ketacare.billing.models.accounts import AccountEntry, EntryKind, Invoice, PaymentMethod
 from ketacare.billing.models.charges import Charge, ChargeStatus
-from ketacare.billing.models.claims import Claim, ClaimExport, ClaimLine, ClaimStatus, ClaimStatusChange
+from ketacare.billing.models.claims import (
+    Claim,
+    ClaimExport,
+    ClaimFrequency,
+    ClaimLine,
+    ClaimStatus,
+    ClaimStatusChange,
+)
 from ketacare.billing.models.fees import ChargeRule, ChargeTrigger, CodeSystem, FeeScheduleItem, PayerScope, UnitsRule
 from ketacare.billing.models.insurance import (
     AcquisitionMode,
@@ -33,6 +40,7 @@ __all__ = [
     "ChargeTrigger",
     "Claim",
     "ClaimExport",
+    "ClaimFrequency",
     "ClaimLine",
     "ClaimStatus",
     "ClaimStatusChange",

@@ -11,6 +11,17 @@ class ClaimStatus(models.TextChoices):
     SENT = "sent", "Sent"
     PAID = "paid", "Paid"
     DENIED = "denied", "Denied"
+    # Ended by another claim naming the payer's claim control number (billing/domain/claims.py).
+    REPLACED = "replaced", "Replaced"
+    VOIDED = "voided", "Voided"
+
+
+class ClaimFrequency(models.TextChoices):
+    """837P CLM05-3 (claim frequency type code)."""
+
+    ORIGINAL = "1", "Original"
+    REPLACEMENT = "7", "Replacement"
+    VOID = "8", "Void"
 
 
 class Claim(models.Model):
@@ -30,16 +41,33 @@ class Claim(models.Model):
     )
     # A secondary claim to a manufacturer savings program after the primary payer's decision.
     primary_claim = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    frequency_code = models.CharField(max_length=1, choices=ClaimFrequency.choices, default=ClaimFrequency.ORIGINAL)
+    # A replacement or void claim: the claim it corrects or cancels (which becomes replaced or voided).
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by_claims"
+    )
+    # The payer's claim control number from its response (835 CLP07, 277CA), sent as REF*F8 by a
+    # replacement or void of this claim.
+    payer_claim_number = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     exported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "number"], name="claim_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "number"], name="claim_unique_number"),
+            # A claim is replaced or voided once; a later correction corrects the replacement.
+            models.UniqueConstraint(fields=["replaces"], name="claim_corrected_once"),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def replaced_by(self) -> "Claim | None":
+        """The replacement or void claim that ended this one."""
+        return self.replaced_by_claims.first()
 
 
 class ClaimLine(models.Model):

@@ -26,6 +26,14 @@ class BillingSettings(models.Model):
     receiver_id = models.CharField(max_length=15, blank=True)
     receiver_name = models.CharField(max_length=60, blank=True)
     statement_message = models.TextField(blank=True)
+    # Days from issue to an invoice's due date when none is given. 30: "net 30", the common term for
+    # patient and trade invoices; a clinic sets its own (0, due on receipt, to 365).
+    invoice_due_days = models.PositiveSmallIntegerField(default=30)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(invoice_due_days__lte=365), name="billing_invoice_due_days_max")
+        ]
 
 
 class ProviderBillingIdentity(models.Model):

@@ -122,6 +122,9 @@ def claim_837p_data(claim: Claim) -> ClaimData:
         rendering_provider=_rendering_provider(claim.rendering_provider),
         prior_authorization=authorization,
         prior_payer=prior_payer,
+        frequency_code=claim.frequency_code,
+        # The original's number as the payer gave it (it cannot change once the claim is replaced or voided).
+        payer_claim_number=claim.replaces.payer_claim_number if claim.replaces_id else "",
     )
 
 
@@ -150,7 +153,7 @@ def access_claim_by_id(user, claim_id: int, *, audit: bool = True) -> Claim:
     """One claim of the user's organisation (404 otherwise); the read is audited."""
     claim = (
         claims_for(user)
-        .select_related("rendering_provider", "prior_authorization", "primary_claim", "organisation")
+        .select_related("rendering_provider", "prior_authorization", "primary_claim", "replaces", "organisation")
         .filter(pk=db_id_or_zero(claim_id))
         .first()
     )
@@ -206,9 +209,23 @@ def _paid(entries) -> Decimal:
 
 
 def superbill_for(user, patient_id: int, *, date_from: dt.date, date_to: dt.date) -> Superbill:
-    """The patient's final charges with service dates in [date_from, date_to] and what was paid: against
-    those charges, and (not tied to a charge) posted in the same days. The read is audited as an export."""
+    """superbill_of the patient for a reader with BILLING_VIEW; the read is audited as an export."""
     patient = billing_patient_by_id(user, patient_id, audit=False)
+    record_event(
+        user,
+        AuditAction.EXPORT,
+        patient,
+        patient=patient,
+        organisation=patient.organisation,
+        detail={"document": "superbill", "from": date_from.isoformat(), "to": date_to.isoformat()},
+    )
+    return superbill_of(patient, date_from=date_from, date_to=date_to)
+
+
+def superbill_of(patient: Patient, *, date_from: dt.date, date_to: dt.date) -> Superbill:
+    """The patient's final charges with service dates in [date_from, date_to] and what was paid: against
+    those charges, and (not tied to a charge) posted in the same days. Not audited: for superbill_for and
+    the clinic's export (documents/printed.py), which audit their reads."""
     charges = list(
         Charge.objects.filter(
             patient=patient, status=ChargeStatus.FINAL, service_date__gte=date_from, service_date__lte=date_to
@@ -226,14 +243,6 @@ def superbill_for(user, patient_id: int, *, date_from: dt.date, date_to: dt.date
         provider = _rendering_provider(charge.rendering_provider)
         if provider is not None:
             providers.setdefault(charge.rendering_provider_id, (charge.rendering_provider, provider))
-    record_event(
-        user,
-        AuditAction.EXPORT,
-        patient,
-        patient=patient,
-        organisation=patient.organisation,
-        detail={"document": "superbill", "from": date_from.isoformat(), "to": date_to.isoformat()},
-    )
     return Superbill(
         patient=patient,
         settings=billing_settings_of(patient.organisation),

@@ -13,8 +13,9 @@ from django.http import Http404
 from ketacare.audit.models import AuditEntry
 from ketacare.billing.actions import accounts as actions
 from ketacare.billing.actions.charges import do_finalise_charge
+from ketacare.billing.actions.fees import do_update_billing_settings
 from ketacare.billing.actions.packages import do_sell_package
-from ketacare.billing.models import AccountEntry, EntryKind
+from ketacare.billing.models import AccountEntry, BillingSettings, EntryKind
 from ketacare.billing.selectors.accounts import account_totals_of, invoice_summary, patient_balance, statement_lines
 from ketacare.billing.selectors.insurance import patient_today
 
@@ -132,6 +133,24 @@ def test_invoice_lists_what_is_not_invoiced_and_numbers_run_per_organisation(
     with pytest.raises(ValidationError) as caught:
         actions.do_issue_invoice(desk, patient.pk, due_date=patient_today(patient) - dt.timedelta(days=1))
     assert "due_date" in caught.value.message_dict
+
+
+def test_invoice_due_date_follows_the_clinics_terms(staff, patient, owing, make_draft_charge, signed_in):
+    do_update_billing_settings(staff["billing"], invoice_due_days=14)
+    first = actions.do_issue_invoice(staff["front_desk"], patient.pk)
+    assert first.due_date == patient_today(patient) + dt.timedelta(days=14)
+    for bad in (-1, 366, "30", True, 7.5):
+        with pytest.raises(ValidationError) as caught:
+            do_update_billing_settings(staff["billing"], invoice_due_days=bad, billing_name="Not saved")
+        assert "invoice_due_days" in caught.value.message_dict
+    settings = BillingSettings.objects.get()
+    assert (settings.invoice_due_days, settings.billing_name) == (14, "")
+    response = signed_in(staff["billing"]).patch(
+        "/api/v1/billing/fees/settings", {"invoice_due_days": 0}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["invoice_due_days"] == 0
+    do_finalise_charge(staff["billing"], make_draft_charge(patient, staff["billing"], amount="20.00").pk)
+    assert actions.do_issue_invoice(staff["front_desk"], patient.pk).due_date == patient_today(patient)  # on receipt
 
 
 def test_database_refuses_update_and_delete_of_account_entries(staff, patient, owing):

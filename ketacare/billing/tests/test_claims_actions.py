@@ -8,11 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.http import Http404
 
+from ketacare.billing.actions.charges import do_void_charge
 from ketacare.billing.actions.claims import (
     do_build_claims,
     do_build_secondary_claim,
     do_change_claim_status,
+    do_correct_claim,
     do_export_837p,
+    do_record_payer_claim_number,
+    do_void_claim,
 )
 from ketacare.billing.models import Claim, ClaimExport, ClaimStatus, ClaimStatusChange, CoveragePriority, PayerKind
 
@@ -235,3 +239,127 @@ def test_a_days_charges_share_one_claim_carrying_the_authorisation(
     do_change_claim_status(staff["billing"], claim.pk, status="ready")
     text = do_export_837p(staff["billing"]).content
     assert text.count("REF*G1*PA-77~") == 1 and x12_problems(text) == []
+
+
+# --- Corrected (replacement) and void claims
+
+
+def sent_claim(staff) -> Claim:
+    claim = do_build_claims(staff["billing"])[0]
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    do_export_837p(staff["billing"])
+    claim.refresh_from_db()
+    return claim
+
+
+def export_of(staff, claim: Claim) -> str:
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    return do_export_837p(staff["billing"]).content
+
+
+def test_a_corrected_claim_replaces_the_original_with_the_charges_as_they_are_now(
+    claims_ready_org, insured, portland, staff, make_final_charge, x12_problems, audit_entries
+):
+    g2083 = charge(make_final_charge, insured, portland, staff)
+    wrong_visit = charge(make_final_charge, insured, portland, staff, code="99213", amount="120.00")
+    original = sent_claim(staff)
+    do_change_claim_status(staff["billing"], original.pk, status="denied", note="Wrong visit level")
+    do_void_charge(staff["billing"], wrong_visit.pk, "Billed 99213, the visit was 99214")
+    right_visit = charge(make_final_charge, insured, portland, staff, code="99214", amount="180.00")
+
+    replacement = do_correct_claim(staff["billing"], original.pk, payer_claim_number="ICN 2026-0042")
+
+    assert replacement.replaces == original and replacement.frequency_code == "7"
+    assert [line.charge for line in replacement.lines.order_by("line_number")] == [g2083, right_visit]
+    assert replacement.total == Decimal("1469.82") and replacement.status == ClaimStatus.DRAFT
+    assert replacement.coverage == original.coverage and replacement.number == "C000002"
+    original.refresh_from_db()
+    assert original.status == ClaimStatus.REPLACED and original.payer_claim_number == "ICN 2026-0042"
+    assert original.replaced_by == replacement
+    history = list(original.status_changes.values_list("status", "note"))
+    assert history[:3] == [("draft", "Built from final charges"), ("ready", ""), ("sent", "837P file 000000001")]
+    assert history[3] == ("denied", "Wrong visit level") and history[4] == ("replaced", "Replaced by C000002")
+    [number_change] = audit_entries(action="update", object_type="billing.claim")
+    assert number_change.detail["changes"]["payer_claim_number"] == {"before": "", "after": "ICN 2026-0042"}
+    text = export_of(staff, replacement)
+    assert x12_problems(text) == []
+    assert "CLM*C000002*1469.82***11:B:7*Y*A*Y*Y~" in text and "REF*F8*ICN 2026-0042~" in text
+    assert "99213" not in text
+    with pytest.raises(ValidationError) as error:
+        do_correct_claim(staff["billing"], original.pk)  # corrected once: its replacement carries on
+    assert "replacement" in error.value.message_dict["claim"][0]
+    assert do_build_claims(staff["billing"]) == []  # the new charge is claimed by the replacement
+
+
+def test_a_void_claim_cancels_the_original_with_its_lines(
+    claims_ready_org, insured, portland, staff, make_final_charge, x12_problems
+):
+    charge(make_final_charge, insured, portland, staff)
+    original = sent_claim(staff)
+    do_change_claim_status(staff["billing"], original.pk, status="paid", paid_amount="1031.86")
+    do_record_payer_claim_number(staff["billing"], original.pk, payer_claim_number="2026120100042")
+
+    void = do_void_claim(staff["billing"], original.pk)
+
+    assert void.frequency_code == "8" and void.replaces == original and void.total == original.total
+    assert [line.charge_id for line in void.lines.all()] == [line.charge_id for line in original.lines.all()]
+    original.refresh_from_db()
+    assert original.status == ClaimStatus.VOIDED and original.replaced_by == void
+    assert original.status_changes.last().note == f"Voided by {void.number}"
+    text = export_of(staff, void)
+    assert x12_problems(text) == []
+    assert "11:B:8*Y*A*Y*Y~" in text and "REF*F8*2026120100042~" in text
+    for action in (do_correct_claim, do_void_claim):
+        with pytest.raises(ValidationError) as error:
+            action(staff["billing"], void.pk, payer_claim_number="X1")  # a void is not corrected
+        assert "claim" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        do_build_secondary_claim(staff["billing"], original.pk)  # voided: no savings-program claim
+
+
+def test_correcting_needs_a_received_claim_and_the_payers_number_and_changes_nothing_when_refused(
+    claims_ready_org, insured, portland, staff, make_final_charge
+):
+    charge(make_final_charge, insured, portland, staff)
+    draft = do_build_claims(staff["billing"])[0]
+    for action in (do_correct_claim, do_void_claim):
+        with pytest.raises(ValidationError) as error:
+            action(staff["billing"], draft.pk, payer_claim_number="ICN-1")
+        assert "sent, paid or denied" in error.value.message_dict["claim"][0]
+    with pytest.raises(ValidationError) as error:
+        do_record_payer_claim_number(staff["billing"], draft.pk, payer_claim_number="ICN-1")
+    assert "payer_claim_number" in error.value.message_dict
+    do_change_claim_status(staff["billing"], draft.pk, status="ready")
+    do_export_837p(staff["billing"])
+    refusals = [{}, {"payer_claim_number": "  "}, {"payer_claim_number": "ICN*1~"}, {"payer_claim_number": "9" * 51}]
+    for action in (do_correct_claim, do_void_claim):
+        for arguments in refusals:
+            with pytest.raises(ValidationError) as error:
+                action(staff["billing"], draft.pk, **arguments)
+            assert "payer_claim_number" in error.value.message_dict
+    assert Claim.objects.count() == 1
+    claim = Claim.objects.get()
+    assert claim.status == ClaimStatus.SENT and claim.payer_claim_number == "" and claim.status_changes.count() == 3
+
+
+def test_a_correction_with_nothing_left_to_claim_is_refused(
+    claims_ready_org, insured, portland, staff, make_final_charge
+):
+    only = charge(make_final_charge, insured, portland, staff)
+    original = sent_claim(staff)
+    do_void_charge(staff["billing"], only.pk, "Not given")
+    with pytest.raises(ValidationError) as error:
+        do_correct_claim(staff["billing"], original.pk, payer_claim_number="ICN-9")
+    assert "void the claim instead" in error.value.message_dict["charges"][0]
+    assert Claim.objects.count() == 1 and Claim.objects.get().payer_claim_number == ""
+
+
+@pytest.mark.parametrize("role", ["front_desk", "nurse", "prescriber"])
+def test_only_claims_managers_correct_claims(claims_ready_org, insured, portland, staff, make_final_charge, role):
+    charge(make_final_charge, insured, portland, staff)
+    claim = sent_claim(staff)
+    for action in (do_correct_claim, do_void_claim):
+        with pytest.raises(PermissionDenied):
+            action(staff[role], claim.pk, payer_claim_number="ICN-1")
+    with pytest.raises(PermissionDenied):
+        do_record_payer_claim_number(staff[role], claim.pk, payer_claim_number="ICN-1")

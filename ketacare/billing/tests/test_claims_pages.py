@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from ketacare.billing.actions.claims import do_build_claims
+from ketacare.billing.actions.claims import do_build_claims, do_change_claim_status, do_export_837p
 from ketacare.billing.models import AccountEntry, Claim, ClaimExport, ClaimStatus, EntryKind, PaymentMethod
 
 DAY = dt.date(2026, 12, 1)
@@ -168,3 +168,75 @@ def test_superbill_prints_typed_text_as_text(g2083, insured, staff, signed_in, p
     assert response.status_code == 200
     printed = b"".join(re.findall(rb"\((.*?)\) Tj", pdf_text(response.content)))
     assert b"<img src='http://127.0.0.1:9/x'> & <b" in printed.replace(b"\\(", b"(").replace(b"\\)", b")")
+
+
+def _sent(staff) -> Claim:
+    claim = do_build_claims(staff["billing"])[0]
+    do_change_claim_status(staff["billing"], claim.pk, status="ready")
+    do_export_837p(staff["billing"])
+    return claim
+
+
+def test_claim_page_records_the_payers_number_then_corrects_the_claim(g2083, staff, signed_in):
+    claim = _sent(staff)
+    client = signed_in(staff["billing"])
+    page = client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    assert reverse("billing:claim_correct", args=[claim.pk]) in page and "Void the claim" in page
+    response = client.post(reverse("billing:claim_correct", args=[claim.pk]), {"payer_claim_number": ""})
+    assert response.status_code == 422 and "claim control number" in response.content.decode()
+    assert Claim.objects.count() == 1
+    response = client.post(reverse("billing:claim_payer_number", args=[claim.pk]), {"payer_claim_number": "ICN~1"})
+    assert response.status_code == 422 and Claim.objects.get().payer_claim_number == ""
+    response = client.post(reverse("billing:claim_payer_number", args=[claim.pk]), {"payer_claim_number": "ICN-77"})
+    assert response.status_code == 302 and Claim.objects.get().payer_claim_number == "ICN-77"
+
+    response = client.post(reverse("billing:claim_correct", args=[claim.pk]), {"payer_claim_number": ""})
+
+    replacement = Claim.objects.get(replaces=claim)
+    assert response.status_code == 302 and response["Location"] == reverse("billing:claim", args=[replacement.pk])
+    page = client.get(reverse("billing:claim", args=[replacement.pk])).content.decode()
+    assert re.search(r"Replaces</dt><dd[^>]*><a [^>]*>C000001</a> · payer.s claim number ICN-77", page)
+    original = client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    assert "Replaced by" in original and "C000002" in original and "Replaced by C000002" in original
+    assert reverse("billing:claim_correct", args=[claim.pk]) not in original  # corrected once
+    response = client.post(reverse("billing:claim_void", args=[claim.pk]), {"payer_claim_number": "ICN-77"})
+    assert response.status_code == 422 and Claim.objects.count() == 2
+    assert reverse("billing:claim_correct", args=[replacement.pk]) not in page  # a draft is not corrected
+
+
+def test_a_draft_claim_offers_no_correction_and_refuses_one(g2083, staff, signed_in):
+    claim = do_build_claims(staff["billing"])[0]
+    client = signed_in(staff["billing"])
+    assert "Correct or void" not in client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    response = client.post(reverse("billing:claim_void", args=[claim.pk]), {"payer_claim_number": "ICN-1"})
+    assert response.status_code == 422 and "sent, paid or denied" in response.content.decode()
+    assert Claim.objects.count() == 1
+
+
+def test_api_corrects_and_voids_with_the_payers_number(g2083, staff, signed_in, x12_problems):
+    claim = _sent(staff)
+    client = signed_in(staff["billing"])
+    response = client.post(f"/api/v1/billing/claims/{claim.pk}/correct", {}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "payer_claim_number"
+    assert Claim.objects.count() == 1
+    response = client.post(
+        f"/api/v1/billing/claims/{claim.pk}/payer-claim-number",
+        {"payer_claim_number": "ICN-5"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["payer_claim_number"] == "ICN-5"
+    response = client.post(
+        f"/api/v1/billing/claims/{claim.pk}/void", {"payer_claim_number": ""}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    void = response.json()
+    assert (void["frequency_code"], void["replaces_id"], void["status"]) == ("8", claim.pk, "draft")
+    original = client.get(f"/api/v1/billing/claims/{claim.pk}").json()
+    assert original["status"] == "voided" and original["replaced_by_id"] == void["id"]
+    client.post(f"/api/v1/billing/claims/{void['id']}/status", {"status": "ready"}, content_type="application/json")
+    text = client.post("/api/v1/billing/claims/export-837p", {}, content_type="application/json").json()["content"]
+    assert x12_problems(text) == [] and "11:B:8*" in text and "REF*F8*ICN-5~" in text
+    response = client.post(
+        f"/api/v1/billing/claims/{claim.pk}/correct", {"payer_claim_number": "ICN-5"}, content_type="application/json"
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "claim"

@@ -178,3 +178,23 @@ def test_setup_problems_name_the_settings():
         "receiver",
     ):
         assert expected in problems
+
+
+def test_pyx12_accepts_a_replacement_and_a_void_naming_the_payers_claim_number(x12_problems):
+    """CLM05-3 says what the claim does (7 replaces, 8 voids) and REF*F8 which claim of the payer's it corrects."""
+    replacement = g2083_claim(control_number="C000004", frequency_code="7", payer_claim_number="ICN-2026-0042")
+    void = g2083_claim(control_number="C000005", frequency_code="8", payer_claim_number="ICN-2026-0042")
+    text = build([replacement, void])
+    assert x12_problems(text) == []
+    assert "CLM*C000004*1289.82***11:B:7*Y*A*Y*Y~" in text and "CLM*C000005*1289.82***11:B:8*Y*A*Y*Y~" in text
+    assert text.count("REF*F8*ICN-2026-0042~") == 2
+    original = build([g2083_claim()])
+    assert "11:B:1*" in original and "REF*F8" not in original
+
+
+def test_a_replacement_or_void_without_the_payers_number_is_not_ready():
+    assert claim_problems(g2083_claim()) == []
+    for frequency in ("7", "8"):
+        problems = claim_problems(g2083_claim(frequency_code=frequency, payer_claim_number=" ~ "))
+        assert any("Payer claim number" in problem for problem in problems)
+    assert any("frequency code" in problem for problem in claim_problems(g2083_claim(frequency_code="5")))

@@ -150,6 +150,11 @@ def test_settings_page_saves_and_names_a_bad_npi(signed_in, staff):
     assert response.status_code == 422 and "billing_npi" in response.context["form"].errors
     assert client.post("/billing/fees/settings/", {**fields, "billing_npi": "1234567893"}).status_code == 302
     assert BillingSettings.objects.get().billing_npi == "1234567893"
+    fields["billing_npi"] = "1234567893"
+    response = client.post("/billing/fees/settings/", {**fields, "invoice_due_days": "400"})
+    assert response.status_code == 422 and "invoice_due_days" in response.context["form"].errors
+    assert client.post("/billing/fees/settings/", {**fields, "invoice_due_days": "45"}).status_code == 302
+    assert BillingSettings.objects.get().invoice_due_days == 45
 
 
 # --- API

@@ -28,6 +28,7 @@ from ketacare.billing.forms.accounts import (
     SellPackageForm,
 )
 from ketacare.billing.selectors import accounts as selectors
+from ketacare.billing.selectors.fees import billing_settings_of
 from ketacare.billing.selectors.insurance import patient_today
 from ketacare.lib.csv_cells import csv_safe
 from ketacare.lib.forms import show_errors
@@ -122,7 +123,7 @@ def sell_package_page(request, patient_id: int):
 def invoice_page(request, patient_id: int):
     patient = selectors.access_account_patient(request.user, patient_id, audit=request.method == "GET")
     charges, sales = actions.uninvoiced_items(patient)
-    form = InvoiceForm(request.POST or None)
+    form = InvoiceForm(request.POST or None, due_days=billing_settings_of(patient.organisation).invoice_due_days)
     done = run_form_action(
         request,
         form,

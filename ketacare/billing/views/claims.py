@@ -1,5 +1,5 @@
 """Claims pages under /billing/claims/: the list (build claims from final charges), one claim (status,
-CMS-1500 PDF, savings-program claim), the 837P export (download) and its files, and a patient's claims
+the payer's claim number, a replacement or void claim, CMS-1500 PDF, savings-program claim), the 837P export (download) and its files, and a patient's claims
 and superbill. Thin: one form, one action or selector."""
 
 import datetime as dt
@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.billing.actions import claims as actions
-from ketacare.billing.domain.claims import CLAIM_TRANSITIONS, DECIDED
-from ketacare.billing.forms.claims import ClaimStatusForm, DateRangeForm, SuperbillForm
-from ketacare.billing.models import ClaimStatus
+from ketacare.billing.domain.claims import CLAIM_TRANSITIONS, DECIDED, RECEIVED, correction_problem
+from ketacare.billing.forms.claims import ClaimStatusForm, DateRangeForm, PayerClaimNumberForm, SuperbillForm
+from ketacare.billing.models import ClaimFrequency, ClaimStatus
 from ketacare.billing.selectors.claims import (
     access_claim_by_id,
     access_claim_export_by_id,
@@ -29,6 +29,8 @@ from ketacare.lib.forms import show_errors
 from ketacare.lib.views import run_action, run_form_action
 
 X12_TYPE = "application/edi-x12"
+# The correction form asks for the payer's number too: its own element ids on the claim page.
+CORRECTION_IDS = "correction_%s"
 
 
 def _attachment(content: bytes | str, filename: str, content_type: str) -> HttpResponse:
@@ -79,9 +81,13 @@ def claims_build(request):
     )
 
 
-def _claim_page(request, claim_id: int, form=None):
+def _claim_page(request, claim_id: int, form=None, *, payer_number_form=None, correction_form=None):
+    """The claim page; a form given is the one just posted, shown again with its errors."""
     claim = access_claim_by_id(request.user, claim_id)
     next_statuses = [(value, ClaimStatus(value).label) for value in sorted(CLAIM_TRANSITIONS[claim.status])]
+    may_correct = correction_problem(claim.status, claim.frequency_code) is None
+    initial = {"payer_claim_number": claim.payer_claim_number}
+    posted = [posted_form for posted_form in (form, payer_number_form, correction_form) if posted_form is not None]
     return render(
         request,
         "billing/claims/detail.html",
@@ -91,9 +97,17 @@ def _claim_page(request, claim_id: int, form=None):
             "history": claim.status_changes.select_related("changed_by"),
             "form": form or (ClaimStatusForm(initial={"status": next_statuses[0][0]}) if next_statuses else None),
             "next_statuses": next_statuses,
-            "may_build_secondary": claim.status in DECIDED and not claim.primary_claim_id,
+            "may_build_secondary": claim.status in DECIDED
+            and not claim.primary_claim_id
+            and claim.frequency_code != ClaimFrequency.VOID,
+            # A posted form is shown again even where the claim offers none now: its refusal is on it.
+            "payer_number_form": payer_number_form
+            or (PayerClaimNumberForm(initial=initial) if claim.status in RECEIVED else None),
+            "correction_form": correction_form
+            or (PayerClaimNumberForm(initial=initial, auto_id=CORRECTION_IDS) if may_correct else None),
+            "replaced_by": claim.replaced_by,
         },
-        status=422 if form is not None and form.errors else 200,
+        status=422 if any(posted_form.errors for posted_form in posted) else 200,
     )
 
 
@@ -111,6 +125,48 @@ def claim_detail(request, claim_id: int):
         success=lambda claim: f"Claim {claim.number} is {claim.get_status_display().lower()}.",
         redirect_to=reverse("billing:claim", args=[claim_id]),
     ) or _claim_page(request, claim_id, form)
+
+
+@permission_required(Permission.CLAIMS_MANAGE)
+@require_POST
+def claim_payer_number(request, claim_id: int):
+    """Record the payer's claim control number from its response."""
+    form = PayerClaimNumberForm(request.POST)
+    return run_form_action(
+        request,
+        form,
+        lambda: actions.do_record_payer_claim_number(request.user, claim_id, **form.cleaned_data),
+        success=lambda claim: f"Payer's claim number of {claim.number} saved.",
+        redirect_to=reverse("billing:claim", args=[claim_id]),
+    ) or _claim_page(request, claim_id, payer_number_form=form)
+
+
+def _correction(request, claim_id: int, action, kind: str):
+    form = PayerClaimNumberForm(request.POST, auto_id=CORRECTION_IDS)
+    return run_form_action(
+        request,
+        form,
+        lambda: action(request.user, claim_id, **form.cleaned_data),
+        success=lambda claim: (
+            f"{kind} claim {claim.number} built (a draft); {claim.replaces.number} is "
+            f"{claim.replaces.get_status_display().lower()}."
+        ),
+        redirect_to=lambda claim: reverse("billing:claim", args=[claim.pk]),
+    ) or _claim_page(request, claim_id, correction_form=form)
+
+
+@permission_required(Permission.CLAIMS_MANAGE)
+@require_POST
+def claim_correct(request, claim_id: int):
+    """A replacement claim (frequency 7) built from the charges as they are now."""
+    return _correction(request, claim_id, actions.do_correct_claim, "Replacement")
+
+
+@permission_required(Permission.CLAIMS_MANAGE)
+@require_POST
+def claim_void(request, claim_id: int):
+    """A void claim (frequency 8) cancelling the claim at the payer."""
+    return _correction(request, claim_id, actions.do_void_claim, "Void")
 
 
 @permission_required(Permission.CLAIMS_MANAGE)
@@ -223,4 +279,7 @@ urlpatterns = [
     path("claims/<int:claim_id>/", claim_detail, name="claim"),
     path("claims/<int:claim_id>/cms1500.pdf", claim_cms1500, name="claim_cms1500"),
     path("claims/<int:claim_id>/secondary/", claim_secondary, name="claim_secondary"),
+    path("claims/<int:claim_id>/payer-number/", claim_payer_number, name="claim_payer_number"),
+    path("claims/<int:claim_id>/correct/", claim_correct, name="claim_correct"),
+    path("claims/<int:claim_id>/void/", claim_void, name="claim_void"),
 ]

@@ -41,8 +41,10 @@ from ketacare.lib.zones import show_times_in
 FORM_PAGE = "billing/insurance/form.html"
 
 
-def _form_page(request, form, *, title: str, back: str, button: str, patient=None):
-    return render(
+def _form_view(request, form, action, *, success, back: str, title: str, button: str, patient=None):
+    """A page of one form: a valid post runs `action` and goes back to `back` with `success`; otherwise the
+    form is shown (again, with the errors the form or the action found)."""
+    return run_form_action(request, form, action, success=success, redirect_to=back) or render(
         request,
         FORM_PAGE,
         {"form": form, "title": title, "back": back, "button": button, "patient": patient},
@@ -70,28 +72,31 @@ def payers(request):
 @require_http_methods(["GET", "POST"])
 def payer_new(request):
     form = PayerForm(request.POST or None)
-    return run_form_action(
+    return _form_view(
         request,
         form,
         lambda: actions.do_create_payer(request.user, **form.cleaned_data),
         success=lambda payer: f"Payer {payer.name} added.",
-        redirect_to=reverse("billing:insurance_payers"),
-    ) or _form_page(request, form, title="New payer", back=reverse("billing:insurance_payers"), button="Add payer")
+        back=reverse("billing:insurance_payers"),
+        title="New payer",
+        button="Add payer",
+    )
 
 
 @permission_required(Permission.BILLING_SETUP)
 @require_http_methods(["GET", "POST"])
 def payer_edit(request, pk: int):
     payer = access_payer_by_id(request.user, pk)
-    initial = {name: getattr(payer, name) for name in actions.PAYER_FIELDS}
-    form = PayerForm(request.POST or None, initial=initial)
-    return run_form_action(
+    form = PayerForm(request.POST or None, initial={name: getattr(payer, name) for name in actions.PAYER_FIELDS})
+    return _form_view(
         request,
         form,
         lambda: actions.do_update_payer(request.user, payer.pk, **form.cleaned_data),
         success="Payer saved.",
-        redirect_to=reverse("billing:insurance_payers"),
-    ) or _form_page(request, form, title=f"Payer {payer.name}", back=reverse("billing:insurance_payers"), button="Save")
+        back=reverse("billing:insurance_payers"),
+        title=f"Payer {payer.name}",
+        button="Save",
+    )
 
 
 # ---------------------------------------------------------------- a patient's insurance
@@ -118,13 +123,16 @@ def patient_insurance(request, patient_id: int):
 def coverage_new(request, patient_id: int):
     patient = billing_patient_by_id(request.user, patient_id, audit=request.method == "GET")
     form = CoverageForm(request.POST or None, payers=payers_for(request.user, include_inactive=False))
-    return run_form_action(
+    return _form_view(
         request,
         form,
         lambda: actions.do_add_coverage(request.user, patient_id=patient.pk, **form.cleaned_data),
         success="Coverage added.",
-        redirect_to=_patient_url(patient.pk),
-    ) or _form_page(request, form, title="Add coverage", back=_patient_url(patient.pk), button="Add", patient=patient)
+        back=_patient_url(patient.pk),
+        title="Add coverage",
+        button="Add",
+        patient=patient,
+    )
 
 
 @permission_required(Permission.INSURANCE_MANAGE)
@@ -142,46 +150,38 @@ def coverage_end(request, pk: int):
     )
 
 
-@permission_required(Permission.INSURANCE_MANAGE)
-@require_http_methods(["GET", "POST"])
-def benefits_new(request, coverage_id: int):
-    coverage = access_coverage_by_id(request.user, coverage_id)
-    form = BenefitsInvestigationForm(request.POST or None)
-    return run_form_action(
-        request,
-        form,
-        lambda: actions.do_record_benefits_investigation(request.user, coverage_id=coverage.pk, **form.cleaned_data),
-        success="Benefits investigation recorded.",
-        redirect_to=_patient_url(coverage.patient_id),
-    ) or _form_page(
-        request,
-        form,
-        title=f"Benefits investigation · {coverage.payer.name} {coverage.member_id}",
-        back=_patient_url(coverage.patient_id),
-        button="Record",
-        patient=coverage.patient,
-    )
+def _coverage_record_view(form_class, record, *, what: str, initial: dict | None = None):
+    """The page that records `what` about one coverage (`record(actor, coverage_id=..., **fields)`), then back
+    to the patient's insurance page."""
+
+    @permission_required(Permission.INSURANCE_MANAGE)
+    @require_http_methods(["GET", "POST"])
+    def view(request, coverage_id: int):
+        coverage = access_coverage_by_id(request.user, coverage_id)
+        form = form_class(request.POST or None, initial=initial)
+        return _form_view(
+            request,
+            form,
+            lambda: record(request.user, coverage_id=coverage.pk, **form.cleaned_data),
+            success=f"{what} recorded.",
+            back=_patient_url(coverage.patient_id),
+            title=f"{what} · {coverage.payer.name} {coverage.member_id}",
+            button="Record",
+            patient=coverage.patient,
+        )
+
+    return view
 
 
-@permission_required(Permission.INSURANCE_MANAGE)
-@require_http_methods(["GET", "POST"])
-def authorization_new(request, coverage_id: int):
-    coverage = access_coverage_by_id(request.user, coverage_id)
-    form = PriorAuthorizationForm(request.POST or None, initial={"service_code": "J0013"})
-    return run_form_action(
-        request,
-        form,
-        lambda: actions.do_record_prior_authorization(request.user, coverage_id=coverage.pk, **form.cleaned_data),
-        success="Prior authorisation recorded.",
-        redirect_to=_patient_url(coverage.patient_id),
-    ) or _form_page(
-        request,
-        form,
-        title=f"Prior authorisation · {coverage.payer.name} {coverage.member_id}",
-        back=_patient_url(coverage.patient_id),
-        button="Record",
-        patient=coverage.patient,
-    )
+benefits_new = _coverage_record_view(
+    BenefitsInvestigationForm, actions.do_record_benefits_investigation, what="Benefits investigation"
+)
+authorization_new = _coverage_record_view(
+    PriorAuthorizationForm,
+    actions.do_record_prior_authorization,
+    what="Prior authorisation",
+    initial={"service_code": "J0013"},
+)
 
 
 @permission_required(Permission.INSURANCE_MANAGE)
@@ -190,17 +190,13 @@ def authorization_edit(request, pk: int):
     authorization = access_authorization_by_id(request.user, pk)
     initial = {name: getattr(authorization, name) for name in actions.AUTHORIZATION_FIELDS}
     form = PriorAuthorizationForm(request.POST or None, initial=initial)
-    return run_form_action(
+    return _form_view(
         request,
         form,
         lambda: actions.do_update_prior_authorization(request.user, authorization.pk, **form.cleaned_data),
         success="Prior authorisation saved.",
-        redirect_to=_patient_url(authorization.patient_id),
-    ) or _form_page(
-        request,
-        form,
-        title=f"Prior authorisation {authorization.number or '(pending)'}",
         back=_patient_url(authorization.patient_id),
+        title=f"Prior authorisation {authorization.number or '(pending)'}",
         button="Save",
         patient=authorization.patient,
     )

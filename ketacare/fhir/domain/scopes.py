@@ -27,8 +27,14 @@ V2_ORDER = "cruds"
 LAUNCH_PATIENT = "launch/patient"
 OFFLINE_ACCESS = "offline_access"
 ONLINE_ACCESS = "online_access"
+# OpenID Connect (SMART's sso-openid-connect): an id_token naming the user, with `fhirUser`, their FHIR
+# resource, and with `profile`, their name. Served only where a signing key is configured (fhir/smart/).
+OPENID = "openid"
+FHIR_USER = "fhirUser"
+PROFILE = "profile"
+IDENTITY_SCOPES = frozenset({OPENID, FHIR_USER, PROFILE})
 # Scopes without a resource that this server grants.
-CONTEXT_SCOPES = frozenset({LAUNCH_PATIENT, OFFLINE_ACCESS, ONLINE_ACCESS})
+CONTEXT_SCOPES = frozenset({LAUNCH_PATIENT, OFFLINE_ACCESS, ONLINE_ACCESS}) | IDENTITY_SCOPES
 
 _RESOURCE_SCOPE = re.compile(r"^(patient|user|system)/(\*|[A-Z][A-Za-z]{1,63})\.([a-z*]+)$")
 
@@ -148,6 +154,9 @@ _CONTEXT_SCOPE_WORDS = {
     LAUNCH_PATIENT: "Know which patient you chose when it starts",
     OFFLINE_ACCESS: "Keep access after you close the app, until you or the clinic revoke it",
     ONLINE_ACCESS: "Keep access while you use the app",
+    OPENID: "Know who you are: your KetaCare sign-in confirms it to the app",
+    FHIR_USER: "Know which record is yours: your staff profile, or your own record if you are a patient",
+    PROFILE: "See your name",
 }
 
 

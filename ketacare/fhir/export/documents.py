@@ -4,12 +4,15 @@
     documents/<patient id>/session-record-<id>.pdf      the treatment session's record, as the chart prints it
     documents/<patient id>/rems-form-<id>.pdf           the esketamine REMS monitoring form
     documents/<patient id>/consultation-note-<id>.pdf   the psychiatric consultation note with its addenda
+    documents/<patient id>/<kind key>-<id>.pdf          each printed document kind (documents/printed.py):
+        referral-letter-<letter id>.pdf, invoice-<invoice id>.pdf, receipt-<entry id>.pdf,
+        statement-<patient id>.pdf (the statement as of today), superbill-<patient id>.pdf (all final charges)
     documents/<patient id>/document-<id>-<name>         an uploaded file, byte for byte
 
 documents.csv lists each file with its patient, kind, title, date, size and SHA-256. Printed records are
 rendered one at a time as the export reaches them and uploaded files are copied in chunks: memory stays
-flat. Referral letters (reports) and billing statements are printed by apps this one may not import (they
-share its floor); their data is in the FHIR and CSV files.
+flat. Referral letters (reports) and billing's documents are printed by apps this one may not import (they
+share its floor): they register their kinds in documents/printed.py, which this module reads.
 """
 
 import csv
@@ -27,6 +30,7 @@ from ketacare.consultations.models import ConsultationNote
 from ketacare.consultations.note_pdf import render_consultation_note_pdf
 from ketacare.consultations.selectors import facts_of
 from ketacare.documents.models import PatientDocument
+from ketacare.documents.printed import PrintedKind, printed_documents, printed_kinds
 from ketacare.documents.storage import document_storage
 from ketacare.fhir.export.csv_files import cell
 from ketacare.rems.models import MonitoringForm
@@ -141,7 +145,22 @@ def uploaded(organisation_id: int) -> Iterator[Document]:
         )  # fmt: skip
 
 
-SOURCES = (consents, session_records, rems_forms, consultation_notes, uploaded)
+def printed(kind: PrintedKind) -> Callable[[int], Iterator[Document]]:
+    def documents(organisation_id: int) -> Iterator[Document]:
+        for row, document in printed_documents(kind, organisation_id):
+            yield Document(
+                document.patient_id, document.record_number, kind.export_kind, document.source_id, document.title,
+                document.when, f"{kind.key}-{document.source_id}.pdf", "application/pdf",
+                _pdf(lambda row=row: kind.render_pdf(row)),
+            )  # fmt: skip
+
+    return documents
+
+
+def sources() -> tuple[Callable[[int], Iterator[Document]], ...]:
+    """The record's own PDFs, every registered printed kind's, then the uploaded files."""
+    own = (consents, session_records, rems_forms, consultation_notes)
+    return (*own, *(printed(kind) for kind in printed_kinds()), uploaded)
 
 
 def _write(document: Document, path: Path) -> tuple[int, str]:
@@ -160,7 +179,7 @@ def write_documents(organisation_id: int, outdir: Path) -> dict[str, int]:
     with (outdir / "documents.csv").open("w", encoding="utf-8", newline="") as index:
         writer = csv.writer(index)
         writer.writerow(COLUMNS)
-        for source in SOURCES:
+        for source in sources():
             for document in source(organisation_id):
                 folder = outdir / "documents" / str(document.patient_id)
                 folder.mkdir(parents=True, exist_ok=True)

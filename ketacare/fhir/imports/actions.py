@@ -24,9 +24,10 @@ from ketacare.clinics.models import Location, Organisation
 from ketacare.fhir.domain.codes import KETACARE_FHIR
 from ketacare.fhir.imports import mapping
 from ketacare.fhir.imports.mapping import IMPORTED_TYPES, LeftOut, Mapped, Refused
-from ketacare.fhir.imports.models import HistoricalScore, ImportedResource
+from ketacare.fhir.imports.models import ImportedResource
 from ketacare.fhir.imports.reader import Incoming
 from ketacare.measures.actions import do_import_response
+from ketacare.measures.models import ExternalScore
 from ketacare.patients.actions import do_register_patient, do_update_patient
 from ketacare.patients.models import Allergy, Diagnosis, Medication, Patient, WeightMeasurement
 
@@ -39,14 +40,17 @@ ENTRY_MODELS: dict[str, type[models.Model]] = {
     "allergy": Allergy,
     "medication": Medication,
     "weight": WeightMeasurement,
-    "historical_score": HistoricalScore,
+    "historical_score": ExternalScore,
 }
+
+
+SOURCE_SYSTEM_PREFIX = f"{KETACARE_FHIR}/sid/import/"
 
 
 def source_system(source_name: str) -> str:
     """The system the source's resource ids are kept under: ids are unique only within the system they
     came from, so the clinic names it (osmind, old-ehr, ...)."""
-    return f"{KETACARE_FHIR}/sid/import/{source_name}"
+    return f"{SOURCE_SYSTEM_PREFIX}{source_name}"
 
 
 @dataclass
@@ -127,7 +131,7 @@ def import_resources(
     # A dry run is one transaction rolled back at the end; an import commits patient by patient (each
     # group's atomic block is its own transaction, or a savepoint when the caller holds one).
     with transaction.atomic() if dry_run else contextlib.nullcontext():
-        importer = _Importer(actor, organisation, source_system(source_name), home_location)
+        importer = _Importer(actor, organisation, source_name, home_location)
         for group in groups.values():
             report.outcomes.extend(importer.run(group))
         if dry_run:
@@ -209,10 +213,11 @@ def _reason(exc: Exception) -> str:
 
 
 class _Importer:
-    def __init__(self, actor, organisation: Organisation, system: str, home_location: Location | None):
+    def __init__(self, actor, organisation: Organisation, source_name: str, home_location: Location | None):
         self.actor = actor
         self.organisation = organisation
-        self.system = system
+        self.source_name = source_name
+        self.system = source_system(source_name)
         self.home_location = home_location
 
     def run(self, group: _Group) -> list[Outcome]:
@@ -355,7 +360,10 @@ class _Importer:
     def _create(self, patient: Patient, mapped: Mapped, source: str) -> models.Model:
         if mapped.kind == "response":
             return do_import_response(self.actor, patient, source=source, **mapped.values)
-        entry = ENTRY_MODELS[mapped.kind](patient=patient, recorded_by=self.actor, **mapped.values)
+        values = dict(mapped.values)
+        if mapped.kind == "historical_score":  # kept beside the responses, marked with where it came from
+            values.update(organisation=self.organisation, source=self.source_name)
+        entry = ENTRY_MODELS[mapped.kind](patient=patient, recorded_by=self.actor, **values)
         entry.full_clean(exclude=["patient", "recorded_by"])
         entry.save(force_insert=True)
         record_event(

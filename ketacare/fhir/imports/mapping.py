@@ -356,7 +356,7 @@ def _historical_score(resource: Resource, instrument: Instrument) -> Mapped:
         {
             "instrument": instrument.code,
             "total": int(total),
-            "effective_at": _instant(resource.get("effectiveDateTime"), "effectiveDateTime"),
+            "taken_at": _instant(resource.get("effectiveDateTime"), "effectiveDateTime"),
         },
     )
 

@@ -1,11 +1,8 @@
-"""What an import leaves behind: the source-id map (idempotency), historical scores and the page's runs."""
-
-import datetime as dt
+"""What an import leaves behind: the source-id map (idempotency) and the page's runs. Historical totals live in
+measures (`ExternalScore`), beside the responses whose trend they join."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 
 from ketacare.clinics.models import Organisation
 from ketacare.patients.models import Patient
@@ -40,27 +37,6 @@ class ImportedResource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type}/{self.source_id} from {self.source_system}"
-
-
-class HistoricalScore(models.Model):
-    """A PHQ-9 or GAD-7 total from another system, without its answers (served as an Observation)."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="historical_scores")
-    instrument = models.CharField(max_length=30)
-    total = models.SmallIntegerField()
-    effective_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-effective_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.instrument} {self.total} on {self.effective_at:%Y-%m-%d}"
-
-    def clean(self):
-        if isinstance(self.effective_at, dt.datetime) and self.effective_at > timezone.now():
-            raise ValidationError({"effective_at": "The date cannot be in the future."})
 
 
 class ImportRunStatus(models.TextChoices):

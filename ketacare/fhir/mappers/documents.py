@@ -1,5 +1,6 @@
 """DocumentReference: files on a patient's record (referrals, prior records, labs/ECG, ID, insurance card), and
-the PDFs KetaCare makes (generated_documents.py: session records, consultation notes, REMS forms, consents).
+the PDFs KetaCare makes (generated_documents.py: session records, consultation notes, REMS forms, consents, and
+the printed kinds other apps register: referral letters, invoices, receipts).
 
 The attachment is the download address, not the bytes: a download is its own audited read (documents app).
 A patient sees what the portal shows them: documents shared with them or uploaded by them, none entered in error.
@@ -11,15 +12,19 @@ from django.urls import reverse
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.documents.models import DocumentCategory, PatientDocument
+from ketacare.documents.printed import printed_kinds
 from ketacare.fhir.domain import codes
 from ketacare.fhir.domain.search import Token
 from ketacare.fhir.mappers import concept, instant, reference, without_empty
 from ketacare.fhir.mappers.filters import date_filter, fixed_token, token_filter
-from ketacare.fhir.mappers.generated_documents import DOCUMENT_SOURCE_SYSTEM, GENERATED_SOURCES
+from ketacare.fhir.mappers.generated_documents import DOCUMENT_SOURCE_SYSTEM, GENERATED_SOURCES, PRINTED_SOURCES
 from ketacare.fhir.registry import PATIENT_PARAM, ResourceType, Scope, SearchParam, Source, register
 
 DOCUMENT_CATEGORY_SYSTEM = f"{codes.KETACARE_FHIR}/CodeSystem/document-category"
 UPLOADED = concept(DOCUMENT_SOURCE_SYSTEM, "uploaded", "Uploaded to the record")
+# The printed kinds served (documents/printed.py), as the CapabilityStatement names them.
+PRINTED_IDS = "".join(f", {kind.type_display.lower()}s ({kind.key}-<id>)" for kind in printed_kinds(stored=True))
+PRINTED_TYPES = "".join(f", {kind.type_code}" for kind in printed_kinds(stored=True))
 
 
 def _download_url(document: PatientDocument, scope: Scope) -> str:
@@ -84,15 +89,18 @@ register(
         profiles=(codes.PROFILE_DOCUMENT_REFERENCE,),
         documentation="Files uploaded to the patient's record (<id>) and the PDFs KetaCare makes: signed session "
         "records (session-record-<id>), signed consultation notes (consultation-note-<id>), finalised REMS "
-        "forms (rems-form-<id>), signed consents (consent-<id>); the attachment is the (audited) download address.",
+        "forms (rems-form-<id>), signed consents (consent-<id>)" + PRINTED_IDS + "; the attachment is the (audited) "
+        "download address.",
         search_params=(
             PATIENT_PARAM,
-            SearchParam("date", "date", "When it was filed, signed or finalised."),
+            SearchParam("date", "date", "When it was filed, signed, finalised, issued or paid."),
             SearchParam(
                 "type",
                 "token",
                 "Uploads: referral, prior_records, lab_ecg, id, insurance_card or other; generated: LOINC 11506-3 "
-                "(session record), 11488-4 (consultation note), 59284-0 (consent), rems-patient-monitoring-form.",
+                "(session record), 11488-4 (consultation note), 59284-0 (consent), rems-patient-monitoring-form"
+                + PRINTED_TYPES
+                + ".",
             ),
             SearchParam("category", "token", "uploaded or generated; clinical-note (US Core) for the signed notes."),
         ),
@@ -109,6 +117,7 @@ register(
                 },
             ),
             *GENERATED_SOURCES,
+            *PRINTED_SOURCES,
         ),
     )
 )

@@ -1,12 +1,14 @@
 """DocumentReference sources for the PDFs KetaCare makes: signed treatment session records, signed psychiatric
 consultation notes, finalised REMS patient monitoring forms and signed consents (documents.py registers them
-beside the uploaded files).
+beside the uploaded files), and every stored printed document kind other apps register (documents/printed.py):
+signed referral letters (reports), issued invoices and payment receipts (billing). Statements and superbills
+are made on demand for a period: they are in the clinic's export, not DocumentReferences.
 
 The attachment is the address of the page that serves the PDF (each download is that page's own access check
 and audit), under KETACARE_PUBLIC_URL. Each is read as its page is: session records by session.view, notes by
-consultations.note_view, REMS forms by rems.view, consents by patient.view; a patient reads only their signed
-consents (the portal serves no other of these PDFs). Referral letters, progress summaries and billing
-documents are made by `reports` and `billing`, which sit on the FHIR app's own floor: not served here.
+consultations.note_view, REMS forms by rems.view, consents by patient.view, a printed kind by the permission it
+names; a patient reads only their signed consents and the printed kinds the portal serves them (invoices,
+receipts), at the portal's address. Progress summaries are printed on demand from the record: not served here.
 """
 
 from django.conf import settings
@@ -16,11 +18,12 @@ from django.urls import reverse
 from ketacare.accounts.domain.roles import Permission
 from ketacare.consents.models import SignedConsent
 from ketacare.consultations.models import ConsultationNote, ConsultationNoteStatus
+from ketacare.documents.printed import PrintedKind, printed_kinds
 from ketacare.fhir.domain import codes
 from ketacare.fhir.mappers import concept, instant, reference, with_meta, without_empty
 from ketacare.fhir.mappers.care import consent_pdf_url
 from ketacare.fhir.mappers.filters import date_filter, fixed_token
-from ketacare.fhir.registry import Scope, Source
+from ketacare.fhir.registry import LAST_UPDATED, Scope, Source
 from ketacare.rems.models import FormStatus, MonitoringForm
 from ketacare.treatments.models import SessionStatus, SignerRole, TreatmentSession
 
@@ -204,3 +207,46 @@ GENERATED_SOURCES = (
         filters=_filters("signed_at", {codes.LOINC: {codes.LOINC_CONSENT_DOCUMENT[0]}}, clinical_note=False),
     ),
 )
+
+
+def printed_document_resource(kind: PrintedKind):
+    """The kind's rows → DocumentReference: id `<key>-<pk>`, the patient's portal page for a patient reader."""
+
+    def to_resource(row, scope: Scope) -> dict:
+        document = kind.describe(row)
+        page = document.portal_page if scope.patient_id is not None and document.portal_page else document.page
+        return _generated(
+            f"{kind.key}-{row.pk}",  # as the registry reads it back (Source.resource_id)
+            doc_type=concept(DOCUMENT_TYPE_SYSTEM, kind.type_code, kind.type_display),
+            clinical_note=False,
+            patient_id=document.patient_id,
+            when=document.when,
+            authors=[reference("Practitioner", user_id) for user_id in document.author_ids],
+            title=document.title,
+            url=_page_url(page.name, **page.kwargs),
+            encounter=document.encounter_id or None,
+        )
+
+    return to_resource
+
+
+def printed_source(kind: PrintedKind) -> Source:
+    """A stored printed kind as a source: scoped to the reader's organisation (and patient) by the registry."""
+    taken = {source.key for source in GENERATED_SOURCES}
+    if kind.key in taken:
+        raise ValueError(f"printed document kind {kind.key!r} clashes with a DocumentReference source")
+    # `_since` (Bulk Data) reads the times a row changes at from the registry's table.
+    LAST_UPDATED.setdefault(kind.rows(0).model._meta.label, kind.last_updated)
+    return Source(
+        key=kind.key,
+        rows=lambda scope: kind.rows(scope.organisation_id),
+        to_resource=printed_document_resource(kind),
+        patient_path=kind.patient_path,
+        permission=kind.permission,
+        patients_may_read=kind.patients_may_read,
+        filters=_filters(kind.date_path, {DOCUMENT_TYPE_SYSTEM: {kind.type_code}}, clinical_note=False),
+    )
+
+
+# Taken when fhir's ready() imports the mappers: reports' and billing's ready() have registered their kinds.
+PRINTED_SOURCES = tuple(printed_source(kind) for kind in printed_kinds(stored=True))

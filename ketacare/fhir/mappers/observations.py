@@ -12,14 +12,13 @@ from django.db.models import Q
 from ketacare.accounts.domain.roles import Permission
 from ketacare.fhir.domain import codes
 from ketacare.fhir.domain.search import Token
-from ketacare.fhir.imports.models import HistoricalScore
 from ketacare.fhir.mappers import coding, concept, instant, reference, with_meta, without_empty
 from ketacare.fhir.mappers.filters import date_filter, fixed_token, token_filter
 from ketacare.fhir.registry import PATIENT_PARAM, ResourceType, Scope, SearchParam, Source, register
 from ketacare.measures.domain import fhir as measures_fhir
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.domain.scoring import ScoreResult
-from ketacare.measures.models import QuestionnaireResponse, ResponseStatus
+from ketacare.measures.models import ExternalScore, QuestionnaireResponse, ResponseStatus
 from ketacare.patients.models import WeightMeasurement
 from ketacare.treatments.models import VitalSign
 
@@ -206,7 +205,7 @@ def body_weight_resource(weight: WeightMeasurement, scope: Scope) -> dict:
 # ------------------------------------------------------------------ imported historical totals
 
 
-def historical_score_resource(score: HistoricalScore, scope: Scope) -> dict:
+def historical_score_resource(score: ExternalScore, scope: Scope) -> dict:
     """A total from another system (FHIR import): the score Observation's shape without a response."""
     instrument = INSTRUMENTS[score.instrument]
     band = instrument.band_for(score.total)
@@ -221,7 +220,7 @@ def historical_score_resource(score: HistoricalScore, scope: Scope) -> dict:
                 "text": f"{instrument.name} total score",
             },
             "subject": reference("Patient", score.patient_id),
-            "effectiveDateTime": instant(score.effective_at),
+            "effectiveDateTime": instant(score.taken_at),
             "valueInteger": score.total,
             "interpretation": [{"text": band.label}] if band else None,
         }
@@ -251,7 +250,7 @@ register(
             SCORES,
             Source(
                 key="history",
-                rows=lambda scope: HistoricalScore.objects.filter(
+                rows=lambda scope: ExternalScore.objects.filter(
                     patient__organisation_id=scope.organisation_id, patient__merged_into__isnull=True
                 ).select_related("patient"),
                 to_resource=historical_score_resource,
@@ -259,7 +258,7 @@ register(
                 filters={
                     "category": fixed_token("category", SURVEY),
                     "code": token_filter("code", _instrument_codes),
-                    "date": date_filter("date", "effective_at"),
+                    "date": date_filter("date", "taken_at"),
                 },
             ),
             _vital_source("bp", blood_pressure_resource, {codes.LOINC_BP_PANEL}),

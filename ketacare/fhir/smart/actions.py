@@ -12,8 +12,9 @@ from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
-from ketacare.fhir.domain.scopes import ScopeContext, ScopeError, parse_scopes
+from ketacare.fhir.domain.scopes import IDENTITY_SCOPES, ScopeContext, ScopeError, parse_scopes
 from ketacare.fhir.smart.models import SmartApp, SmartLaunch
+from ketacare.fhir.smart.oauth import oidc_enabled
 from ketacare.lib.text import clean_text
 
 CLIENT_TYPES = {"public": Application.CLIENT_PUBLIC, "confidential": Application.CLIENT_CONFIDENTIAL}
@@ -43,6 +44,11 @@ def _clean_scopes(value: object) -> str:
         raise ValidationError({"allowed_scopes": "system/ scopes belong to Backend Services clients, not apps."})
     if not grant.resource_scopes:
         raise ValidationError({"allowed_scopes": "Name at least one patient/ or user/ scope (e.g. patient/*.rs)."})
+    identity = sorted(IDENTITY_SCOPES & grant.context_scopes)
+    if identity and not oidc_enabled():
+        raise ValidationError(
+            {"allowed_scopes": f"{' '.join(identity)}: this server signs no id_tokens (KETACARE_OIDC_RSA_KEY_FILE)."}
+        )
     return " ".join(text.split())
 
 
@@ -68,7 +74,8 @@ def do_register_smart_app(
             client_secret=secret or "",
             hash_client_secret=True,
             skip_authorization=False,
-            algorithm=Application.NO_ALGORITHM,
+            # id_tokens (openid) are signed with the server's RSA key (OIDC_RSA_PRIVATE_KEY), never the secret.
+            algorithm=Application.RS256_ALGORITHM,
         )
         smart_app = SmartApp.objects.create(
             application=application, organisation=actor.organisation, allowed_scopes=scopes, created_by=actor

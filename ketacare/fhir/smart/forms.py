@@ -29,5 +29,6 @@ class SmartAppForm(forms.Form):
         label="Allowed scopes",
         initial="launch/patient patient/*.rs offline_access",
         help_text="Space-separated SMART scopes the app may ask for, e.g. launch/patient patient/*.rs "
-        "user/Observation.rs offline_access. The app is never granted more than a user's role allows.",
+        "user/Observation.rs offline_access, and openid fhirUser profile for the user's identity. "
+        "The app is never granted more than a user's role allows.",
     )

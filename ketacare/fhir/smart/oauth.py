@@ -1,14 +1,27 @@
 """django-oauth-toolkit's hooks for SMART App Launch: scopes checked against what the app was registered for,
 the launched patient carried from the authorization code to every token, refresh tokens only with
-`offline_access`/`online_access`, and an audit entry for every token issued."""
+`offline_access`/`online_access`, an audit entry for every token issued, and OpenID Connect's id_token
+(`openid fhirUser profile`) whose issuer is the FHIR base URL."""
 
 import hashlib
 
+from django.http import HttpRequest
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
+from oauth2_provider.settings import oauth2_settings
 
-from ketacare.fhir.domain.scopes import LAUNCH_PATIENT, ScopeError, describe, parse_scopes, within
+from ketacare.fhir.domain.scopes import (
+    FHIR_USER,
+    IDENTITY_SCOPES,
+    LAUNCH_PATIENT,
+    OPENID,
+    PROFILE,
+    ScopeError,
+    describe,
+    parse_scopes,
+    within,
+)
 from ketacare.fhir.smart.models import SmartApp, SmartLaunch
 from ketacare.patients.models import Patient
 
@@ -21,6 +34,34 @@ SCOPES_SUPPORTED = (
     "offline_access",
     "online_access",
 )
+# Offered only where id_tokens can be signed (oidc_enabled()).
+IDENTITY_SCOPES_SUPPORTED = (OPENID, FHIR_USER, PROFILE)
+
+
+def oidc_enabled() -> bool:
+    """True when a key signs id_tokens (KETACARE_OIDC_RSA_KEY_FILE, or debug/demo mode): `openid`, `fhirUser`
+    and `profile` are offered."""
+    return bool(oauth2_settings.OIDC_ENABLED)
+
+
+class _OAuthlibHttpRequest(HttpRequest):
+    """A Django request rebuilt from an oauthlib request's headers (django-oauth-toolkit passes the Django
+    request's META, and marks a secure one), to build absolute URLs at the token endpoint."""
+
+    def __init__(self, headers) -> None:
+        super().__init__()
+        self.META = headers
+        self._secure = bool(headers.get("X_DJANGO_OAUTH_TOOLKIT_SECURE"))
+
+    def _get_scheme(self) -> str:
+        return "https" if self._secure else "http"
+
+
+def fhir_base_url(request) -> str:
+    """The FHIR base URL, no trailing slash: the `aud` apps name, the OpenID Connect issuer, the start of
+    `fhirUser`. `request` is a Django request or django-oauth-toolkit's oauthlib request."""
+    django_request = request if isinstance(request, HttpRequest) else _OAuthlibHttpRequest(request.headers)
+    return django_request.build_absolute_uri("/fhir")
 
 
 class ScopeDescriptions(dict):
@@ -32,7 +73,8 @@ class ScopeDescriptions(dict):
 
 class SmartScopes(BaseScopes):
     def get_all_scopes(self):
-        return ScopeDescriptions({scope: describe(scope) for scope in SCOPES_SUPPORTED})
+        supported = SCOPES_SUPPORTED + (IDENTITY_SCOPES_SUPPORTED if oidc_enabled() else ())
+        return ScopeDescriptions({scope: describe(scope) for scope in supported})
 
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
         smart_app = SmartApp.objects.filter(application=application).first() if application is not None else None
@@ -56,12 +98,28 @@ def smart_app_of(application) -> SmartApp | None:
     return SmartApp.objects.filter(application=application).select_related("organisation").first()
 
 
+def fhir_user_url(user, base_url: str) -> str | None:
+    """The `fhirUser` claim: the user's own FHIR resource, Practitioner for staff (fhir/mappers/people.py keys
+    it by user id), the patient user's Patient record; None for any other account."""
+    if user.is_staff_member:
+        return f"{base_url}/Practitioner/{user.pk}"
+    if user.is_patient:
+        patient_id = own_patient_id(user)
+        return f"{base_url}/Patient/{patient_id}" if patient_id is not None else None
+    return None
+
+
 class SmartValidator(OAuth2Validator):
+    # Each id_token claim and the scope that releases it (django-oauth-toolkit leaves out claims not named).
+    oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, FHIR_USER: FHIR_USER}
+
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """Every scope asked for is one this server grants and the app was registered for."""
         smart_app = smart_app_of(client)
         if smart_app is None:
             return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
+        if IDENTITY_SCOPES & set(scopes) and not oidc_enabled():
+            return False
         try:
             return within(" ".join(scopes), smart_app.allowed_scopes)
         except ScopeError:
@@ -72,6 +130,22 @@ class SmartValidator(OAuth2Validator):
         if valid:
             request.smart_launch = SmartLaunch.objects.filter(code=code, application=client).first()
         return valid
+
+    def get_oidc_issuer_endpoint(self, request):
+        return fhir_base_url(request)
+
+    def get_additional_claims(self, request):
+        """`fhirUser` (released by the fhirUser scope) and the name claims (profile); `sub` is the user's id."""
+        user = request.user
+        claims = {"name": user.display_name}
+        if user.first_name:
+            claims["given_name"] = user.first_name
+        if user.last_name:
+            claims["family_name"] = user.last_name
+        fhir_user = fhir_user_url(user, fhir_base_url(request)) if FHIR_USER in request.scopes else None
+        if fhir_user is not None:
+            claims[FHIR_USER] = fhir_user
+        return claims
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         from ketacare.fhir.smart.actions import record_token_issued

@@ -1,7 +1,7 @@
 """SMART App Launch endpoints under /fhir/ (authorize with its consent screen, token, smart-configuration)
 and the clinic admin's pages for the clinic's SMART apps (/clinic/smart-apps/)."""
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
@@ -19,17 +19,18 @@ from ketacare.accounts.permissions import permission_required
 from ketacare.fhir.domain.scopes import ScopeError, SmartGrant, describe, parse_scopes
 from ketacare.fhir.smart import actions, selectors
 from ketacare.fhir.smart.forms import ConsentForm, SmartAppForm
-from ketacare.fhir.smart.oauth import SCOPES_SUPPORTED, smart_app_of
+from ketacare.fhir.smart.oauth import (
+    IDENTITY_SCOPES_SUPPORTED,
+    SCOPES_SUPPORTED,
+    fhir_base_url,
+    oidc_enabled,
+    smart_app_of,
+)
 from ketacare.lib.forms import show_errors
 from ketacare.lib.security_headers import CONTENT_SECURITY_POLICY
 from ketacare.lib.views import run_action
 
 JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-def fhir_base_url(request) -> str:
-    """The FHIR base URL an app names as `aud` (no trailing slash, as apps write it)."""
-    return request.build_absolute_uri("/fhir")
 
 
 def _same_base(aud: str, base: str) -> bool:
@@ -93,6 +94,18 @@ class SmartAuthorizationView(AuthorizationView):
             description = "PKCE with code_challenge_method=S256 is required"
             return self._refuse(application, redirect_uri, state, "invalid_request", description)
         return super().get(request, *args, **kwargs)
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        uri, headers, body, status = super().create_authorization_response(request, scopes, credentials, allow)
+        # RFC 9207's `iss` must be the issuer apps know from smart-configuration and the id_token: the FHIR base
+        # URL (django-oauth-toolkit, whose own metadata views are not mounted, would name the site's root).
+        parts = urlsplit(uri or "")
+        params = parse_qsl(parts.query, keep_blank_values=True)
+        if any(name == "iss" for name, _ in params):
+            params = [(name, fhir_base_url(request) if name == "iss" else value) for name, value in params]
+            uri = urlunsplit(parts._replace(query=urlencode(params)))
+            headers["Location"] = uri
+        return uri, headers, body, status
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
@@ -178,18 +191,39 @@ class SmartTokenView(TokenView):
         return super().post(request, *args, **kwargs)
 
 
+# Client authentication at the token endpoint: a confidential app's secret, a backend client's signed JWT.
+TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
+# The id_token's claims (fhir/smart/oauth.py SmartValidator): OpenID Connect's own, fhirUser, the name.
+ID_TOKEN_CLAIMS = [
+    *("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce"),
+    *("fhirUser", "name", "given_name", "family_name"),
+]
+
+
+def _endpoints(request) -> dict:
+    endpoints = {
+        "issuer": fhir_base_url(request),
+        "authorization_endpoint": request.build_absolute_uri(reverse("fhir:smart_authorize")),
+        "token_endpoint": request.build_absolute_uri(reverse("fhir:smart_token")),
+    }
+    if oidc_enabled():
+        endpoints["jwks_uri"] = request.build_absolute_uri(reverse("fhir:smart_jwks"))
+    return endpoints
+
+
 @require_GET
 def smart_configuration(request):
     """/.well-known/smart-configuration (and under /fhir/): what a SMART app reads before it launches."""
+    identity_scopes, identity_capabilities = (
+        (list(IDENTITY_SCOPES_SUPPORTED), ["sso-openid-connect"]) if oidc_enabled() else ([], [])
+    )
     return JsonResponse(
         {
-            "issuer": fhir_base_url(request),
-            "authorization_endpoint": request.build_absolute_uri(reverse("fhir:smart_authorize")),
-            "token_endpoint": request.build_absolute_uri(reverse("fhir:smart_token")),
+            **_endpoints(request),
             "grant_types_supported": ["authorization_code", "client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+            "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
             "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
-            "scopes_supported": [*SCOPES_SUPPORTED, "system/*.rs", "system/*.read"],
+            "scopes_supported": [*identity_scopes, *SCOPES_SUPPORTED, "system/*.rs", "system/*.read"],
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
             "capabilities": [
@@ -203,7 +237,30 @@ def smart_configuration(request):
                 "permission-v1",
                 "permission-v2",
                 "permission-offline",
+                *identity_capabilities,
             ],
+        }
+    )
+
+
+@require_GET
+def openid_configuration(request):
+    """/fhir/.well-known/openid-configuration (the issuer's, OpenID Connect Discovery) and at the site root:
+    where an app finds the key that signs id_tokens. 404 where no key is configured."""
+    if not oidc_enabled():
+        raise Http404("OpenID Connect is not configured on this server (KETACARE_OIDC_RSA_KEY_FILE).")
+    return JsonResponse(
+        {
+            **_endpoints(request),
+            "scopes_supported": [*IDENTITY_SCOPES_SUPPORTED, *SCOPES_SUPPORTED],
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": TOKEN_ENDPOINT_AUTH_METHODS,
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": ID_TOKEN_CLAIMS,
+            "authorization_response_iss_parameter_supported": True,
         }
     )
 

@@ -12,8 +12,19 @@ from django.utils import timezone
 
 from ketacare.accounts.actions import do_create_api_token
 from ketacare.documents.actions import do_upload_document
+from ketacare.fhir.smart.actions import do_register_smart_app
+from ketacare.fhir.tests.smart_clients import (
+    APP_SCOPES,
+    REDIRECT,
+    authorize_url,
+    consent,
+    exchange,
+    pkce,
+    redirect_params,
+)
 from ketacare.measures import actions as measures_actions
 from ketacare.patients.models import Allergy, Diagnosis, Medication
+from ketacare.scheduling.models import Chair
 from ketacare.therapy.models import NoteStatus, ProgressNote
 from ketacare.treatments.models import DosePreparation, SessionStatus, TreatmentSession
 
@@ -90,6 +101,7 @@ def record(patient, staff, portland, make_chart, make_products, receive, make_se
         ledger_entry_id=receipt.pk,
     )
     world.appointment = make_session_appointment(patient, portland, "iv_infusion", staff["front_desk"])
+    world.chair = Chair.objects.create(location=portland, name="Chair A")  # a Schedule
     world.shared_document, world.private_document = (
         do_upload_document(
             staff["front_desk"],
@@ -133,3 +145,31 @@ def fhir_get(bearer, signed_in):
         return Client().get(f"/fhir/{path}", params, HTTP_AUTHORIZATION=tokens[user.pk])
 
     return get
+
+
+@pytest.fixture
+def smart_app(staff):
+    """A public SMART app of the clinic (redirect https://app.example/callback, APP_SCOPES)."""
+    app, _ = do_register_smart_app(
+        staff["clinic_admin"],
+        name="Mood tracker",
+        redirect_uris=REDIRECT,
+        client_type="public",
+        allowed_scopes=APP_SCOPES,
+    )
+    return app
+
+
+@pytest.fixture
+def launch(signed_in, smart_app):
+    """launch(user, scope, patient=None) -> the token response (JSON) of a whole standalone launch."""
+
+    def run(user, scope: str, patient=None) -> dict:
+        verifier, challenge = pkce()
+        params = redirect_params(consent(signed_in(user), authorize_url(smart_app, scope, challenge), patient=patient))
+        assert params["state"] == "st4te"
+        response = exchange(smart_app, params["code"], verifier)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return run

@@ -18,12 +18,12 @@ from fhirclient.models.fhirelementfactory import FHIRElementFactory
 from ketacare.accounts.domain.roles import Role
 from ketacare.fhir import registry
 from ketacare.fhir.imports.actions import CREATED, LEFT_OUT, REFUSED, UNCHANGED, import_resources
-from ketacare.fhir.imports.models import HistoricalScore, ImportedResource
+from ketacare.fhir.imports.models import ImportedResource
 from ketacare.fhir.imports.reader import ImportFileError, read_text
 from ketacare.fhir.ndjson import write_ndjson
 from ketacare.measures import actions as measures_actions
 from ketacare.measures.domain import fhir as measures_fhir
-from ketacare.measures.models import Alert
+from ketacare.measures.models import Alert, ExternalScore
 from ketacare.patients import actions as patients_actions
 from ketacare.patients.models import Patient
 
@@ -139,11 +139,13 @@ def leaving_clinic(org, staff, make_patient):
         measures_actions.do_enter_response(prescriber, patient, "gad7", dict(enumerate([1] * 7, 1)))
         measures_actions.do_enter_response(prescriber, patient, "qids_sr16", dict(enumerate([1] * 16, 1)))
         # A total another system sent without its answers (an earlier import).
-        HistoricalScore.objects.create(
+        ExternalScore.objects.create(
             patient=patient,
+            organisation=patient.organisation,
             instrument="phq9",
             total=19,
-            effective_at=timezone.now() - dt.timedelta(days=200),
+            taken_at=timezone.now() - dt.timedelta(days=200),
+            source="old-ehr",
             recorded_by=prescriber,
         )
     return staff["clinic_admin"]
@@ -268,7 +270,7 @@ def test_historical_totals_and_weights_in_pounds_are_imported(arriving):
     results = {o.id: o.result for o in report.outcomes}
     assert results == {"p1": CREATED, "o1": CREATED, "o2": CREATED, "o3": LEFT_OUT}
     imported = Patient.objects.get(organisation=arriving.organisation)
-    assert imported.historical_scores.get().total == 17
+    assert imported.external_scores.get().total == 17
     assert imported.weights.get().weight_kg == Decimal("72.6")
     # The same patient from another export of that system is recognised by the identifier it carries.
     patient["id"] = "another-id"
@@ -337,7 +339,7 @@ def test_the_command_imports_a_directory_and_refuses_a_bad_file(leaving_clinic, 
 
 @pytest.mark.parametrize(
     ("total", "days_ahead", "reason"),
-    [(30, -3, "GAD-7 totals run 0–21, not 30"), (12, 3, "effective_at: The date cannot be in the future")],
+    [(30, -3, "GAD-7 totals run 0–21, not 30"), (12, 3, "taken_at: The date cannot be in the future")],
 )
 def test_a_historical_total_the_chart_would_refuse_refuses_its_patient(arriving, total, days_ahead, reason):
     patient = {

@@ -5,7 +5,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
-from ketacare.fhir.registry import REGISTRY, STATIC
+from ketacare.fhir.registry import DERIVED, REGISTRY, STATIC
 from ketacare.measures import actions as measures_actions
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.treatments.models import SessionRating
@@ -46,7 +46,7 @@ def test_capability_statement_lists_exactly_what_is_served(client):
     FHIRElementFactory.instantiate("CapabilityStatement", statement)
     assert statement["fhirVersion"] == "4.0.1"
     resources = {entry["type"]: entry for entry in statement["rest"][0]["resource"]}
-    assert sorted(resources) == SERVED
+    assert sorted(resources) == sorted([*SERVED, *DERIVED])  # derived types (Slot): tests/test_schedule_slots.py
     assert {param["name"] for param in resources["Patient"]["searchParam"]} == {
         "_id",
         "identifier",
@@ -68,7 +68,8 @@ def test_capability_statement_lists_exactly_what_is_served(client):
         if (
             name != "Questionnaire"
             and name in REGISTRY
-            and name not in ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient", "Group")
+            and name
+            not in ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient", "Group", "Schedule")
         ):
             assert "patient" in {param["name"] for param in entry["searchParam"]}, name
 

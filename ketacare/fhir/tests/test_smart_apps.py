@@ -101,10 +101,10 @@ def test_the_command_registers_lists_and_revokes(staff, capsys):
 
 
 def test_the_command_refuses_bad_scopes_and_non_admins(staff):
-    with pytest.raises(CommandError, match="allowed_scopes: openid"):
+    with pytest.raises(CommandError, match="allowed_scopes: email"):
         call_command(
             "fhir", "smart-app", "add", "--by", staff["clinic_admin"].username, "--name", "X",
-            "--redirect-uri", "https://x.example/cb", "--scopes", "openid patient/*.rs",
+            "--redirect-uri", "https://x.example/cb", "--scopes", "email patient/*.rs",
         )  # fmt: skip
     with pytest.raises(CommandError, match="may not manage"):
         call_command(

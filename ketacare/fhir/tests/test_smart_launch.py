@@ -2,13 +2,10 @@
 exchange, refresh), and what an OAuth access token may read through /fhir/: the grant's types, the launched
 patient's compartment, never more than the user's role; revocation, expiry and the audit of it all."""
 
-import base64
 import datetime as dt
 import hashlib
-import secrets
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant
@@ -16,92 +13,9 @@ from oauth2_provider.models import AccessToken, Grant
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.fhir.smart.actions import do_register_smart_app
 from ketacare.fhir.smart.models import SmartLaunch
+from ketacare.fhir.tests.smart_clients import AUD, REDIRECT, authorize_url, consent, exchange, pkce, redirect_params
 from ketacare.measures import actions as measures_actions
 from ketacare.patients.models import Diagnosis
-
-AUD = "http://testserver/fhir"
-REDIRECT = "https://app.example/callback"
-APP_SCOPES = "launch/patient patient/*.rs user/*.rs offline_access online_access"
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-@pytest.fixture
-def smart_app(staff):
-    app, _ = do_register_smart_app(
-        staff["clinic_admin"],
-        name="Mood tracker",
-        redirect_uris=REDIRECT,
-        client_type="public",
-        allowed_scopes=APP_SCOPES,
-    )
-    return app
-
-
-def authorize_url(app, scope: str, challenge: str | None, **overrides) -> str:
-    params = {
-        "response_type": "code",
-        "client_id": app.application.client_id,
-        "redirect_uri": REDIRECT,
-        "scope": scope,
-        "state": "st4te",
-        "aud": AUD,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        **overrides,
-    }
-    return "/fhir/auth/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
-
-
-def redirect_params(response) -> dict[str, str]:
-    assert response.status_code == 302, response.content[:500]
-    location = response["Location"]
-    assert location.startswith(REDIRECT), location
-    return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
-
-
-def consent(client, url: str, *, allow: bool = True, patient=None):
-    """Open the consent screen and answer it; the response to the answer."""
-    page = client.get(url)
-    assert page.status_code == 200, page.content[:500]
-    form = page.context["form"]
-    data = {field.name: field.value() or "" for field in form.hidden_fields()}
-    if allow:
-        data["allow"] = "on"
-    if patient is not None:
-        data["patient"] = str(patient.pk)
-    return client.post(url, data)
-
-
-def exchange(app, code: str, verifier: str | None) -> Client:
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT,
-        "client_id": app.application.client_id,
-    }
-    if verifier is not None:
-        data["code_verifier"] = verifier
-    return Client().post("/fhir/auth/token", data)
-
-
-@pytest.fixture
-def launch(signed_in, smart_app):
-    """launch(user, scope, patient=None) -> the token response (JSON) of a whole standalone launch."""
-
-    def run(user, scope: str, patient=None) -> dict:
-        verifier, challenge = pkce()
-        params = redirect_params(consent(signed_in(user), authorize_url(smart_app, scope, challenge), patient=patient))
-        assert params["state"] == "st4te"
-        response = exchange(smart_app, params["code"], verifier)
-        assert response.status_code == 200, response.content
-        return response.json()
-
-    return run
 
 
 def fhir(token: str, path: str, **params):

@@ -24,7 +24,7 @@ def test_wildcards_cover_every_type():
 
 @pytest.mark.parametrize(
     "scope",
-    ["patient/Observation.write", "patient/*.*", "patient/Observation.cruds", "patient/Observation.sr", "openid", "x"],
+    ["patient/Observation.write", "patient/*.*", "patient/Observation.cruds", "patient/Observation.sr", "email", "x"],
 )
 def test_scopes_not_granted_here_are_refused_by_name(scope):
     with pytest.raises(ScopeError, match=scope.split(".")[0].replace("*", r"\*")):

@@ -156,6 +156,21 @@ def test_the_inbox_pages_by_25_in_a_fixed_number_of_queries(signed_in, staff, or
     assert [i.pk for i in page_two] == [first.pk]
 
 
+def test_the_inbox_reads_of_a_converted_requests_patient_only_its_record_number(signed_in, staff, inquiry):
+    """Issue 19: building a query costs per selected column; the inbox shows the patient's record number, and
+    the request's preferred times (read in one query, listed in the location's clock)."""
+    patient = do_convert_inquiry(staff["front_desk"], inquiry.pk)
+    client = signed_in(staff["front_desk"])
+    client.get(INBOX)  # session and user caches warm
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(INBOX).content.decode()
+    assert f"patient {patient.record_number}" in page
+    assert all(label in page for label in inquiry.window_labels) and inquiry.window_labels
+    [rows_read] = [query["sql"] for query in queries if 'FROM "inquiries_inquiry" LEFT OUTER JOIN' in query["sql"]]
+    assert '"patients_patient"."record_number"' in rows_read
+    assert '"patients_patient"."email"' not in rows_read
+
+
 def test_the_request_page_shows_everything(signed_in, staff, inquiry):
     response = signed_in(staff["nurse"]).get(detail_url(inquiry))
     html = response.content.decode()

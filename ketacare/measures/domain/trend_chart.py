@@ -5,7 +5,7 @@ JavaScript. Dates map linearly to x; totals to y (0 at the bottom, the instrumen
 the top); severity bands are horizontal stripes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,6 +33,7 @@ class ChartPoint:
     x: float
     y: float
     is_baseline: bool
+    is_imported: bool = False  # a total from another system (measures.ExternalScore): drawn hollow
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,10 @@ def trend_chart(
     *,
     baseline_index: int | None = None,
     sessions: Sequence[tuple[str, date]] = (),
+    imported_indexes: Collection[int] = (),
 ) -> TrendChart:
-    """Chart geometry for dated totals (in time order); `baseline_index` marks the baseline point."""
+    """Chart geometry for dated totals (in time order); `baseline_index` marks the baseline point,
+    `imported_indexes` the totals taken by another system."""
     dates = [on for on, _ in points] + [on for _, on in sessions]
     first = min(dates) if dates else date.today()
     last = max(dates) if dates else first
@@ -126,7 +129,7 @@ def trend_chart(
         plot_bottom=HEIGHT - BOTTOM,
         bands=bands,
         points=tuple(
-            ChartPoint(on, total, x_of(on), y_of(total), index == baseline_index)
+            ChartPoint(on, total, x_of(on), y_of(total), index == baseline_index, index in imported_indexes)
             for index, (on, total) in enumerate(points)
         ),
         sessions=tuple(SessionMark(label, x_of(on)) for label, on in sessions),

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.forms import Widget
 from django.urls import reverse
 
 from ketacare.audit.models import AuditAction
@@ -333,6 +334,34 @@ def test_a_diagnosis_code_is_normalised(signed_in, staff, patient, audit_entries
     assert Diagnosis.objects.get(patient=patient).icd10_code == "F33.2"
     [entry] = audit_entries(patient=patient, action=AuditAction.CREATE)
     assert entry.detail == {"fields": ["description", "icd10_code"]}
+
+
+def test_the_charts_empty_add_forms_are_rendered_once_and_a_refused_one_keeps_what_was_typed(
+    signed_in, staff, patient, monkeypatch
+):
+    """Issue 19: the empty add-forms are the same HTML on every chart, so their widgets are rendered once per
+    process; a refused form is never taken from there (it shows the typed value and the error), and the next
+    chart's form is empty again."""
+    client = signed_in(staff["prescriber"])
+    first = client.get(chart_url(patient)).content.decode()
+    rendered = []
+    render_widget = Widget.render
+    monkeypatch.setattr(
+        Widget,
+        "render",
+        lambda self, name, *args, **kwargs: rendered.append(name) or render_widget(self, name, *args, **kwargs),
+    )
+    again = client.get(chart_url(patient)).content.decode()
+    add_form_fields = {"icd10_code", "substance", "frequency", "weight_kg", "measured_on"}
+    assert add_form_fields.isdisjoint(rendered)
+    assert again.count('name="icd10_code"') == first.count('name="icd10_code"') == 1
+    refused = client.post(
+        reverse("patients:diagnosis_add", args=[patient.pk]), {"icd10_code": "depressed", "description": "MDD"}
+    ).content.decode()
+    assert 'value="depressed"' in refused and "is not an ICD-10-CM code" in refused
+    assert "icd10_code" in rendered
+    after = client.get(chart_url(patient)).content.decode()
+    assert 'value="depressed"' not in after and "is not an ICD-10-CM code" not in after
 
 
 @pytest.mark.parametrize("code", ["33.2", "F3", "depressed"])

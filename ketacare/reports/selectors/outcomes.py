@@ -30,7 +30,7 @@ from ketacare.measures.domain.instruments import Instrument, MeasureError, Rater
 from ketacare.measures.domain.library import INSTRUMENTS
 from ketacare.measures.domain.outcomes import CourseOutcome, course_outcome
 from ketacare.measures.domain.trend_chart import TrendChart, trend_chart
-from ketacare.measures.models import MeasurementSettings
+from ketacare.measures.models import ExternalScore, MeasurementSettings
 from ketacare.measures.selectors import effective_responses, remission_max
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
@@ -62,6 +62,9 @@ class TrendRow:
     response: bool | None = None
     remission: bool | None = None
     loss_of_response: bool | None = None
+    # A total taken by another system (measures.ExternalScore): the system it came from and when it arrived.
+    imported_from: str = ""
+    imported_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ class Trend:
     def latest(self) -> TrendRow | None:
         return self.rows[-1] if self.rows else None
 
+    @property
+    def has_imported(self) -> bool:
+        return any(row.imported_from for row in self.rows)
+
 
 def _instrument(code: str) -> Instrument:
     instrument = INSTRUMENTS.get(code)
@@ -94,6 +101,11 @@ def _trend(patient: Patient, instrument: Instrument) -> Trend:
         .filter(patient=patient, instrument=instrument.code)
         .order_by("taken_at", "id")
         .only("total", "severity", "submitted_at", "amends")
+    )
+    # Totals from another system join the trend, marked, but never the outcome rules: no answers, version or
+    # recall window (CLINICAL.md §3), so neither a baseline nor a follow-up (docs/measures.md).
+    imported = list(
+        ExternalScore.objects.filter(patient=patient, instrument=instrument.code).order_by("taken_at", "id")
     )
     plans = list(started_plans().filter(patient=patient).order_by("start_date", "id"))
     sessions = list(
@@ -119,11 +131,11 @@ def _trend(patient: Patient, instrument: Instrument) -> Trend:
         # The baseline is the last point on or before the first treatment (points are in time order).
         baseline_index = max(i for i, (on, _) in enumerate(points) if on <= first_treatment_on)
     follow_ups = iter(course.follow_ups if course else ())
-    rows = []
+    own_rows = []
     for index, (response, (on, total)) in enumerate(zip(responses, points, strict=True)):
         follow_up = next(follow_ups) if baseline_index is not None and index > baseline_index else None
         outcome = follow_up.outcome if follow_up else None
-        rows.append(
+        own_rows.append(
             TrendRow(
                 taken_at=response.taken_at,
                 on=on,
@@ -137,10 +149,25 @@ def _trend(patient: Patient, instrument: Instrument) -> Trend:
                 loss_of_response=outcome.loss_of_response if outcome else None,
             )
         )
+    imported_rows = [
+        TrendRow(
+            taken_at=score.taken_at,
+            on=timezone.localtime(score.taken_at, zone).date(),
+            total=score.total,
+            severity=band.code if (band := instrument.band_for(score.total)) else "",
+            is_baseline=False,
+            imported_from=score.source,
+            imported_on=timezone.localtime(score.recorded_at, zone).date(),
+        )
+        for score in imported
+    ]
+    # One time line: an imported total taken at the same moment as a response stands after it (stable sort).
+    rows = sorted(own_rows + imported_rows, key=lambda row: row.taken_at)
     chart = trend_chart(
         instrument,
-        points,
-        baseline_index=baseline_index,
+        [(row.on, row.total) for row in rows],
+        baseline_index=next((i for i, row in enumerate(rows) if row.is_baseline), None),
+        imported_indexes={i for i, row in enumerate(rows) if row.imported_from},
         sessions=[
             (
                 f"Planned session {s.sequence} ({s.plan.template.code}), window "
@@ -169,6 +196,7 @@ def trends_for_chart(user, patient: Patient) -> list[Trend]:
     if patient.organisation_id != user.organisation_id:
         raise Http404("No such patient")
     codes = set(effective_responses().filter(patient=patient).values_list("instrument", flat=True))
+    codes |= set(ExternalScore.objects.filter(patient=patient).values_list("instrument", flat=True))
     return [_trend(patient, INSTRUMENTS[code]) for code in INSTRUMENTS if code in codes]
 
 

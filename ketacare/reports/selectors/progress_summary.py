@@ -94,6 +94,8 @@ def score_lines(summary: ProgressSummary) -> list[str]:
         band = next((band.label for band in trend.instrument.bands if band.code == latest.severity), latest.severity)
         severity = f" ({band})" if band else ""
         line = f"{trend.instrument.name}: latest {latest.total}{severity} on {latest.on:%Y-%m-%d}"
+        if latest.imported_from:  # a total from another system says so wherever it is quoted
+            line += f" (imported from {latest.imported_from})"
         if baseline is not None:
             line += f"; baseline {baseline.total} on {baseline.on:%Y-%m-%d}"
         if latest.percent_change is not None:

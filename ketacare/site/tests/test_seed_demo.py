@@ -67,7 +67,8 @@ from ketacare.site.demo.trajectories import Trajectory
 from ketacare.therapy.models import ProgressNote
 from ketacare.treatments.models import DosePreparation, SessionStatus, TreatmentSession
 
-pytestmark = pytest.mark.django_db
+# One worker takes the whole module (`--dist loadgroup`, scripts/test.sh), so each pass seeds the demo once.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo")]
 
 # What the demo writes through actions, each row with its own CREATE entry in the audit trail.
 WRITTEN_BY_ACTIONS = [
@@ -255,6 +256,8 @@ def test_the_demo_clinics_fhir_export_holds_the_whole_ketamine_record(seeded, tm
     assert patients == Patient.objects.filter(organisation__slug="harbor", merged_into__isnull=True).count()
     counts = json.loads((outdir / "manifest.json").read_text())["documents"]["counts"]
     assert counts["signed_consent"] > 0 and counts["session_record"] > 0 and counts["rems_form"] > 0
+    # Billing's printed kinds (documents/printed.py): the demo issues self-pay invoices and takes payments.
+    assert all(counts[kind] > 0 for kind in ("invoice", "receipt", "statement", "superbill"))
 
 
 def test_scores_follow_the_patient_and_day_not_the_order_they_are_drawn_in():

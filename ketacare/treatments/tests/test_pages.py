@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ketacare.audit.models import AuditEntry
 from ketacare.scheduling.models import AppointmentKind
@@ -23,6 +25,28 @@ def test_day_list_and_start(client, staff, iv_world, portland, signed_in):
     assert response.status_code == 302 and response["Location"] == f"/sessions/{session.pk}/"
     assert b"Open" in client.get("/sessions/", {"location": portland.pk}).content
     assert AuditEntry.objects.filter(action="list", object_type="treatments.daylist").exists()
+
+
+def test_the_day_list_reads_only_what_its_rows_show_and_no_query_per_row(
+    client, staff, iv_world, portland, patient, second_patient, make_session_appointment, signed_in
+):
+    """Issue 19: building a query costs per selected column, so the rows are read with the columns they show
+    (not the patient's contacts or the appointment's notes), and nothing shown is read again per row."""
+    signed_in(staff["nurse"])
+    actions.do_start_session(staff["nurse"], iv_world["appointment"].pk)
+    client.get("/sessions/", {"location": portland.pk})  # what a first request reads once (session, caches)
+    with CaptureQueriesContext(connection) as one_row:
+        page = client.get("/sessions/", {"location": portland.pk})
+    assert patient.record_number in page.content.decode()
+    [appointments_read] = [query["sql"] for query in one_row if 'FROM "scheduling_appointment"' in query["sql"]]
+    assert '"patients_patient"."last_name"' in appointments_read
+    assert '"patients_patient"."email"' not in appointments_read
+    assert '"scheduling_appointment"."notes"' not in appointments_read
+    make_session_appointment(second_patient, portland, AppointmentKind.IV_INFUSION, staff["front_desk"])
+    with CaptureQueriesContext(connection) as two_rows:
+        page = client.get("/sessions/", {"location": portland.pk})
+    assert second_patient.record_number in page.content.decode() and b"Open" in page.content
+    assert len(two_rows) == len(one_row)
 
 
 @pytest.mark.parametrize("location", ["²", "0" * 30, "-1", "x"])

@@ -13,12 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.lib.forms import error_text
+from ketacare.lib.urls import url_with_id
 from ketacare.lib.zones import show_times_in
 from ketacare.scheduling.selectors.resources import home_location_of
 from ketacare.treatments import actions
 from ketacare.treatments.forms import ChecklistForm, ReasonForm
 from ketacare.treatments.models import SessionStatus
 from ketacare.treatments.selectors import (
+    DayRow,
     access_location_by_id,
     access_session_by_id,
     day_list,
@@ -27,6 +29,25 @@ from ketacare.treatments.selectors import (
     settings_of,
 )
 from ketacare.treatments.views.common import form_step, run_step
+
+_SESSION_STATUS_LABELS = dict(SessionStatus.choices)
+
+
+def _day_row(row: DayRow) -> dict:
+    """What the day list shows of one appointment, as plain values: the template resolves each {{ }} of each
+    row, through four objects per value on the models (issue 19)."""
+    appointment, session = row.appointment, row.session
+    patient = appointment.patient
+    return {
+        "starts_at": appointment.starts_at,
+        "patient": f"{patient.last_name}, {patient.first_name}",
+        "record_number": patient.record_number,
+        "treatment": appointment.appointment_type.name,
+        "chair": appointment.chair.name if appointment.chair_id else "",
+        "start_url": url_with_id("treatments:start", appointment.pk),
+        "session_url": url_with_id("treatments:session", session.pk) if session else "",
+        "session_status": _SESSION_STATUS_LABELS.get(session.status, session.status) if session else "",
+    }
 
 
 @permission_required(Permission.SESSION_VIEW)
@@ -57,7 +78,7 @@ def day(request):
             "location": location,
             "locations": locations,
             "on": on,
-            "rows": day_list(user, location, on),
+            "rows": [_day_row(row) for row in day_list(user, location, on)],
             "may_chart": user_may(user, Permission.SESSION_CHART),
         },
     )
