@@ -8,7 +8,10 @@ clinic admin edits them without a deploy.
 import importlib.util
 import secrets
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+
+from django.utils.functional import Promise, lazy
 
 from ketacare.lib.chain_signing import KeyringError, dev_keyring, parse_keyring
 from ketacare.lib.env import (
@@ -363,7 +366,8 @@ def _oidc_rsa_private_key() -> str:
     if file_name:
         return read_rsa_key_file("KETACARE_OIDC_RSA_KEY_FILE", Path(file_name))
     if DEBUG or DEMO_MODE:
-        return ensure_rsa_key_file(VAR_DIR / "oidc_rsa_key.pem")
+        # Made at its first use, so a command that signs nothing (the pure ones) writes nothing under var/.
+        return lazy(partial(ensure_rsa_key_file, VAR_DIR / "oidc_rsa_key.pem"), str)()
     return ""
 
 
@@ -396,7 +400,7 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "ketacare.fhir.smart.oauth.SmartScopes",
     # OpenID Connect for SMART's `openid fhirUser`: RS256 id_tokens, the issuer being the FHIR base URL
     # (fhir/smart/oauth.py), the public key at /fhir/.well-known/jwks.json.
-    "OIDC_ENABLED": bool(OIDC_RSA_PRIVATE_KEY),
+    "OIDC_ENABLED": isinstance(OIDC_RSA_PRIVATE_KEY, Promise) or bool(OIDC_RSA_PRIVATE_KEY),
     "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
     "ID_TOKEN_EXPIRE_SECONDS": _SMART_ACCESS_TOKEN_SECONDS,
 }
