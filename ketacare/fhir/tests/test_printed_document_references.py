@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from django.urls import resolve
 from django.utils import timezone
-from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from ketacare.documents.printed import printed_kinds
 from ketacare.fhir.capability import capability_statement
 from ketacare.fhir.export.run import operator_scope
 from ketacare.fhir.registry import REGISTRY, export_rows
 from ketacare.fhir.tests.test_access import ids, outcome
+from ketacare.fhir.tests.test_document_references import read
 
 DOCUMENT_TYPE_SYSTEM = "https://ketacare.org/fhir/CodeSystem/document-type"
 
@@ -25,14 +25,6 @@ def printed(patient, second_patient, other_org_patient, staff, other_staff, prin
     second = print_documents(second_patient, staff)
     elsewhere = print_documents(other_org_patient, other_staff)
     return documents, second, elsewhere
-
-
-def read(fhir_get, user, resource_id: str) -> dict:
-    response = fhir_get(user, f"DocumentReference/{resource_id}")
-    assert response.status_code == 200, response.content
-    resource = response.json()
-    FHIRElementFactory.instantiate("DocumentReference", resource)  # strict R4
-    return resource
 
 
 def page_of(document: dict) -> tuple[str, str, dict]:
