@@ -7,17 +7,15 @@ a separate test database with it), then for each scale grows it with bench/scale
 patients with a plan, PHQ-9 scores and past appointments, as many per patient as the demo has; no sessions,
 so no more documents) and runs
 `ketacare export --format fhir` and `--format csv` as separate processes, printing per run the wall time,
-the process's peak resident memory (ru_maxrss), the resources or rows written and the documents. Flat
+the command's peak resident memory (bench/child_memory.py), the resources or rows written and the documents. Flat
 memory means the peak stays put while the counts grow.
 """
 
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from child_memory import run_ketacare  # noqa: E402
 from registry_search import configure, fresh_database  # noqa: E402  (same set-up as the other benches)
 from scale import seed_demo_to_grow, volumes  # noqa: E402
 
@@ -50,18 +49,8 @@ def answer_synthetic_scores() -> None:
 
 def run_export(export_format: str, outdir: Path) -> tuple[float, float, dict]:
     """(seconds, peak MiB, manifest) of one `ketacare export` in its own process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ketacare.cli", "export", str(outdir), "--format", export_format, "--organisation",
-         "harbor"],
-        stdout=subprocess.DEVNULL,
-        env=os.environ.copy(),
-    )  # fmt: skip
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"ketacare export --format {export_format} failed")
-    return seconds, usage.ru_maxrss / 1024, json.loads((outdir / "manifest.json").read_text())
+    seconds, peak_mib = run_ketacare("export", str(outdir), "--format", export_format, "--organisation", "harbor")
+    return seconds, peak_mib, json.loads((outdir / "manifest.json").read_text())
 
 
 def main() -> None:

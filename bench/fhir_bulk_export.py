@@ -8,17 +8,15 @@ separate test database with it), grows it with bench/scale.py's Grower to each p
 patients with a plan, PHQ-9 scores and past appointments, as many per patient as the demo has), queues a
 system-level `$export` of every type for the demo's prescriber (the same action the kick-off calls) and runs
 `ketacare fhir bulk-worker --once` in its own process, printing the wall time, the resources written per
-second (audit entries included in the time: one per exported patient), and the process's peak resident memory
-(ru_maxrss). Flat memory means the peak stays put while the counts grow. 100k patients takes long on a small
-machine, hence an option.
+second (audit entries included in the time: one per exported patient), and the worker's peak resident memory
+(bench/child_memory.py: its own high-water mark, not this process's). Flat memory means the peak stays put
+while the counts grow. 100k patients takes long on a small machine, hence an option.
 """
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from child_memory import run_ketacare  # noqa: E402  (the worker's own peak memory)
 from clinic_export import answer_synthetic_scores  # noqa: E402  (the synthetic scores need their answers)
 from registry_search import configure, fresh_database  # noqa: E402  (same set-up as the other benches)
 from scale import seed_demo_to_grow, volumes  # noqa: E402
@@ -41,20 +40,6 @@ def queue_export() -> str:
     prescriber = get_user_model().objects.get(username="prescriber")
     job = do_start_export(prescriber, ExportLevel.SYSTEM, ExportParams([], None), request_url="bench:$export")
     return job.pk
-
-
-def run_worker() -> tuple[float, float]:
-    """(seconds, peak MiB) of one `ketacare fhir bulk-worker --once` in its own process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ketacare.cli", "fhir", "bulk-worker", "--once"],
-        stdout=subprocess.DEVNULL,
-        env=os.environ.copy(),
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("ketacare fhir bulk-worker failed")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -86,7 +71,7 @@ def main() -> None:
                 answer_synthetic_scores()
                 job_id = queue_export()
                 connection.close()  # the worker reads what this process committed
-                seconds, peak_mib = run_worker()
+                seconds, peak_mib = run_ketacare("fhir", "bulk-worker", "--once")
                 job = ExportJob.objects.get(pk=job_id)
                 if job.status != ExportStatus.DONE:
                     raise SystemExit(f"export {job_id} ended {job.status}: {job.error}")
