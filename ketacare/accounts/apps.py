@@ -11,11 +11,14 @@ class AccountsConfig(AppConfig):
 
         from ketacare.accounts import signals  # noqa: F401  (login/logout audit)
         from ketacare.accounts.invitations import invitation_still_wanted
+        from ketacare.accounts.sessions import remove_expired_sessions
+        from ketacare.lib.housekeeping import register_housekeeping
         from ketacare.outbox.hooks import register_delivery_check
         from ketacare.outbox.models import MailKind
 
         post_migrate.connect(_create_cache_table, sender=self)
         register_delivery_check(MailKind.INVITATION, invitation_still_wanted)
+        register_housekeeping(remove_expired_sessions)
 
 
 def _create_cache_table(using: str, **kwargs) -> None:

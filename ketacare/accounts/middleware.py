@@ -26,6 +26,16 @@ _NO_DEVICE_CHECKED_KEY = "two_factor_no_device_checked"
 POLL_HEADER = "X-KetaCare-Poll"
 
 
+def idle_past_logoff(user, session_data, now: float) -> bool:
+    """A staff member's session (its data) idle longer than STAFF_IDLE_TIMEOUT at `now` (time.time()): the
+    middleware below ends it at its next request, and what it authorized (a SMART app's online_access) ends
+    with it even before that request."""
+    last_seen = session_data.get(_LAST_SEEN_KEY)
+    return (
+        user.is_staff_member and last_seen is not None and now - last_seen > settings.STAFF_IDLE_TIMEOUT.total_seconds()
+    )
+
+
 class StaffIdleTimeoutMiddleware:
     """Automatic logoff: a staff session idle longer than STAFF_IDLE_TIMEOUT ends. Automatic refreshes
     (POLL_HEADER) do not count as activity."""
@@ -38,7 +48,7 @@ class StaffIdleTimeoutMiddleware:
         if user.is_authenticated and user.is_staff_member:
             now = time.time()
             last_seen = request.session.get(_LAST_SEEN_KEY)
-            if last_seen is not None and now - last_seen > settings.STAFF_IDLE_TIMEOUT.total_seconds():
+            if idle_past_logoff(user, request.session, now):
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)

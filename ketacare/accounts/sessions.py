@@ -118,3 +118,12 @@ def _read_session(model, session_key: str):
             populator.populate(row, session)
         return session
     return None
+
+
+def remove_expired_sessions() -> dict[str, int]:
+    """Housekeeping (lib/housekeeping.py): sessions past their expiry, dead already (the read above asks
+    `expire_date > now`). Django's SessionStore.clear_expired() deletes the same rows but counts none."""
+    from ketacare.accounts.models import UserSession
+
+    removed, _ = UserSession.objects.filter(expire_date__lt=timezone.now()).delete()
+    return {"expired sessions": removed}

@@ -29,3 +29,7 @@ class FhirConfig(AppConfig):
 
         # Cross-origin requests from registered SMART apps (django-cors-headers' signal).
         from ketacare.fhir.smart import cors  # noqa: F401
+        from ketacare.fhir.smart.housekeeping import remove_expired_authorizations
+        from ketacare.lib.housekeeping import register_housekeeping
+
+        register_housekeeping(remove_expired_authorizations)

@@ -112,6 +112,13 @@ class SmartGrant:
     def refresh_allowed(self) -> bool:
         return bool({OFFLINE_ACCESS, ONLINE_ACCESS} & self.context_scopes)
 
+    @property
+    def online_only(self) -> bool:
+        """Refreshes only while the user who authorized it is still signed in: `online_access` without
+        `offline_access` (SMART App Launch 2, scopes and launch context: "usable for as long as the end-user
+        remains online")."""
+        return ONLINE_ACCESS in self.context_scopes and OFFLINE_ACCESS not in self.context_scopes
+
     def with_patient(self, patient_id: int | None) -> "SmartGrant":
         return replace(self, patient_id=patient_id)
 
@@ -153,7 +160,7 @@ _INTERACTION_WORDS = {
 _CONTEXT_SCOPE_WORDS = {
     LAUNCH_PATIENT: "Know which patient you chose when it starts",
     OFFLINE_ACCESS: "Keep access after you close the app, until you or the clinic revoke it",
-    ONLINE_ACCESS: "Keep access while you use the app",
+    ONLINE_ACCESS: "Keep access while you stay signed in here (signing out ends it)",
     OPENID: "Know who you are: your KetaCare sign-in confirms it to the app",
     FHIR_USER: "Know which record is yours: your staff profile, or your own record if you are a patient",
     PROFILE: "See your name",

@@ -168,7 +168,10 @@ def record_token_issued(access_token: AccessToken, grant_type: str, patient_id: 
     )
 
 
-def start_launch(application: Application, user, patient, code: str) -> SmartLaunch:
-    """The patient a staff member chose on the consent screen, kept with the authorization code it issued
-    (fhir/smart/oauth.py carries it on to the tokens). The consent's audit entry names the patient."""
-    return SmartLaunch.objects.create(application=application, user=user, patient=patient, code=code)
+def start_launch(application: Application, user, patient, code: str, *, session_key: str = "") -> SmartLaunch:
+    """The patient a staff member chose on the consent screen and, for online_access, the session that
+    authorized it, kept with the authorization code it issued (fhir/smart/oauth.py carries them on to the
+    tokens). The consent's audit entry names the patient."""
+    return SmartLaunch.objects.create(
+        application=application, user=user, patient=patient, code=code, session_key=session_key
+    )

@@ -25,13 +25,17 @@ class SmartApp(models.Model):
 
 
 class SmartLaunch(models.Model):
-    """The patient a staff member chose when authorizing a patient-level launch. It follows the
-    authorization code to the access token and to every refreshed token, so a token always reads that
-    patient's compartment only (a patient user's own record needs no row: it is theirs)."""
+    """What an authorization carries beyond its scopes: the patient a staff member chose for a patient-level
+    launch, and the browser session that authorized an `online_access` grant. It follows the authorization code
+    to the access token and to every refreshed token, so a token always reads that patient's compartment only
+    (a patient user's own record needs no row: it is theirs), and a refresh works only while that session is
+    signed in (fhir/smart/oauth.py). An authorization with neither has no row."""
 
     application = models.ForeignKey("oauth2_provider.Application", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # The key of the session that authorized online_access (empty: the grant outlives sessions).
+    session_key = models.CharField(max_length=40, blank=True)
     code = models.CharField(max_length=255, db_index=True)
     access_token = models.OneToOneField(
         "oauth2_provider.AccessToken",

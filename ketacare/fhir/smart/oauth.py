@@ -1,16 +1,21 @@
 """django-oauth-toolkit's hooks for SMART App Launch: scopes checked against what the app was registered for,
 the launched patient carried from the authorization code to every token, refresh tokens only with
-`offline_access`/`online_access`, an audit entry for every token issued, and OpenID Connect's id_token
-(`openid fhirUser profile`) whose issuer is the FHIR base URL."""
+`offline_access`/`online_access` (an `online_access` one only while the session that authorized it is signed
+in), an audit entry for every token issued, and OpenID Connect's id_token (`openid fhirUser profile`) whose
+issuer is the FHIR base URL."""
 
 import hashlib
+import time
 
 from django.http import HttpRequest
+from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
 
+from ketacare.accounts.middleware import idle_past_logoff
+from ketacare.accounts.models import UserSession
 from ketacare.fhir.domain.scopes import (
     FHIR_USER,
     IDENTITY_SCOPES,
@@ -109,6 +114,14 @@ def fhir_user_url(user, base_url: str) -> str | None:
     return None
 
 
+def still_signed_in(session_key: str, user) -> bool:
+    """The session `session_key` is still `user`'s and signed in: not signed out (that deletes it), not expired,
+    and (staff) not idle past the automatic logoff. A password change replaces the session key, so it counts as
+    the session's end too."""
+    session = UserSession.objects.filter(session_key=session_key, user=user, expire_date__gt=timezone.now()).first()
+    return session is not None and not idle_past_logoff(user, session.get_decoded(), time.time())
+
+
 class SmartValidator(OAuth2Validator):
     # Each id_token claim and the scope that releases it (django-oauth-toolkit leaves out claims not named).
     oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, FHIR_USER: FHIR_USER}
@@ -130,6 +143,14 @@ class SmartValidator(OAuth2Validator):
         if valid:
             request.smart_launch = SmartLaunch.objects.filter(code=code, application=client).first()
         return valid
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """An `online_access` refresh token works only while the session that authorized it is signed in
+        (SMART App Launch 2: "usable for as long as the end-user remains online"); refused: invalid_grant."""
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        launch = SmartLaunch.objects.filter(refresh_token=request.refresh_token_instance).first()
+        return launch is None or not launch.session_key or still_signed_in(launch.session_key, request.user)
 
     def get_oidc_issuer_endpoint(self, request):
         return fhir_base_url(request)
@@ -171,7 +192,7 @@ class SmartValidator(OAuth2Validator):
             launch.access_token, launch.refresh_token = access_token, refresh_token
             launch.save(update_fields=["access_token", "refresh_token"])
             patient_id = launch.patient_id
-        elif access_token.user is not None and access_token.user.is_patient:
+        if patient_id is None and access_token.user is not None and access_token.user.is_patient:
             patient_id = own_patient_id(access_token.user)
         if grant is not None and LAUNCH_PATIENT in grant.context_scopes and patient_id is not None:
             token["patient"] = str(patient_id)

@@ -171,8 +171,10 @@ class SmartAuthorizationView(AuthorizationView):
         response = super().form_valid(form)
         code = parse_qs(urlsplit(response.get("Location", "")).query).get("code", [None])[0]
         granted = allow and code is not None
-        if granted and patient is not None:
-            actions.start_launch(application, user, patient, code)
+        # online_access (and not offline_access): refreshes work only while this session is signed in.
+        session_key = self.request.session.session_key if grant.online_only else None
+        if granted and (patient is not None or session_key):
+            actions.start_launch(application, user, patient, code, session_key=session_key or "")
         if patient is None and user.is_patient:
             patient = selectors.own_record(user)
         actions.record_authorization(user, smart_app, allowed=granted, scopes=scope_text, patient=patient)

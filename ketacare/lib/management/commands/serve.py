@@ -11,11 +11,13 @@ from django.core.management.base import BaseCommand
 # The demo's mail dispatcher: how often it sends the outbox, and where mail goes unless configured.
 DEMO_DISPATCH_EVERY_SECONDS = 15
 DEMO_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# How often the demo removes expired sessions and tokens (`ketacare housekeeping`).
+DEMO_HOUSEKEEPING_EVERY_SECONDS = 3600
 
 
 def start_demo_dispatcher() -> None:
     """In demo mode nobody sets up cron: run `ketacare outbox dispatch --every N` (and the FHIR bulk export
-    worker) beside gunicorn.
+    worker, and the housekeeping) beside gunicorn.
 
     A child process, since this one becomes gunicorn (exec); it stops with it (Ctrl-C reaches the
     whole process group, and the loop ends when its parent is gone). Mail is printed to this
@@ -27,6 +29,8 @@ def start_demo_dispatcher() -> None:
     subprocess.Popen([sys.executable, "-m", "ketacare.cli", "outbox", "dispatch", "--every", every], env=env)
     # FHIR Bulk Data exports run the same way (fhir/bulk/worker.py).
     subprocess.Popen([sys.executable, "-m", "ketacare.cli", "fhir", "bulk-worker", "--every", every], env=env)
+    housekeeping_every = str(DEMO_HOUSEKEEPING_EVERY_SECONDS)
+    subprocess.Popen([sys.executable, "-m", "ketacare.cli", "housekeeping", "--every", housekeeping_every], env=env)
 
 
 class Command(BaseCommand):
@@ -66,7 +70,8 @@ class Command(BaseCommand):
             start_demo_dispatcher()
             self.stdout.write(
                 f"Mail dispatcher and bulk export worker running every {DEMO_DISPATCH_EVERY_SECONDS} s "
-                "(ketacare outbox dispatch, ketacare fhir bulk-worker)"
+                "(ketacare outbox dispatch, ketacare fhir bulk-worker); expired sessions and tokens removed "
+                f"every {DEMO_HOUSEKEEPING_EVERY_SECONDS // 60} min (ketacare housekeeping)"
             )
         sys.stdout.flush()
         os.execv(sys.executable, argv)
