@@ -19,4 +19,7 @@ tests: it asks for a fixture by name (`staff`, `make_patient`, `receive`, `make_
   sessions.py  session appointments, a stepped clock, an esketamine chart, REMS certification and enrollment
   pdf.py       the text of a generated PDF
   audit_trail.py  a small audit trail at known times (access history, the trail's pages and API)
+  migrations.py  `migrate_to`: the test database moved to a migration and back (data migrations' tests)
+  api_schema.py  schemathesis' coverage cases built when a fuzz test runs; the API schema loaded once
+  throwaway.py the test settings' directories (documents, the OpenID key), removed when their maker ends
 """

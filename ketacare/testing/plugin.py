@@ -30,6 +30,7 @@ FIXTURE_MODULES = (
     "ketacare.testing.billing",
     "ketacare.testing.claims",
     "ketacare.testing.printed",
+    "ketacare.testing.migrations",
 )
 
 # A test that asks for one of these (directly or through its fixtures) or carries the django_db
@@ -56,9 +57,11 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    from ketacare.testing.api_schema import build_coverage_cases_when_run
     from ketacare.testing.live_server import serialize_requests_on_shared_connections
 
     serialize_requests_on_shared_connections()
+    build_coverage_cases_when_run()
     for module in FIXTURE_MODULES:
         config.pluginmanager.import_plugin(module)
     # xdist registers its mark only when loaded; a run with `-p no:xdist` would warn about it.

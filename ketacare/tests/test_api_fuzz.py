@@ -6,7 +6,6 @@ exercised past their auth check.
 """
 
 import pytest
-import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase
@@ -14,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 
 from ketacare.accounts.models import ApiToken
-from ketacare.wsgi import application
+from ketacare.testing.api_schema import api_schema
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +30,7 @@ def _keep_the_test_connection():
 
 
 # Loading the schema needs no database: /api/v1/openapi.json is static.
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+schema = api_schema()
 
 
 @pytest.fixture

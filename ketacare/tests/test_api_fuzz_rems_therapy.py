@@ -2,7 +2,6 @@
 there), with a charted session, a form and notes in the database: no input causes a server error."""
 
 import pytest
-import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck
@@ -11,12 +10,10 @@ from schemathesis.checks import not_a_server_error
 
 from ketacare.accounts.models import ApiToken
 from ketacare.rems import actions
+from ketacare.testing.api_schema import api_schema
 from ketacare.therapy import actions as therapy_actions
-from ketacare.wsgi import application
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
-    path_regex="^/api/v1/(rems|therapy)/"
-)
+schema = api_schema().include(path_regex="^/api/v1/(rems|therapy)/")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 
 from ketacare.audit import appending
 from ketacare.audit.actions import record_event
@@ -17,16 +16,9 @@ BEFORE = [("audit", "0004_one_append_only_guard")]
 AFTER = [("audit", "0008_chain_head_per_chain")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_single_global_chain_becomes_one_signed_chain_per_organisation(org, other_org):
-    old_apps = _migrate(BEFORE)
+def test_a_single_global_chain_becomes_one_signed_chain_per_organisation(org, other_org, migrate_to):
+    old_apps = migrate_to(BEFORE)
     try:
         OldEntry = old_apps.get_model("audit", "AuditEntry")
         previous = GENESIS_HASH
@@ -47,7 +39,7 @@ def test_a_single_global_chain_becomes_one_signed_chain_per_organisation(org, ot
             entry.save()
             previous = entry.entry_hash
     finally:
-        _migrate(AFTER)
+        migrate_to(AFTER)
     chains = {
         organisation_id: list(
             AuditEntry.objects.filter(organisation_id=organisation_id)

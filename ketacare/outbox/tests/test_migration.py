@@ -8,16 +8,9 @@ BEFORE = [("measures", "0002_outcome_summary"), ("outbox", "0001_outgoing_messag
 AFTER = [("measures", "0003_move_outgoing_email_to_outbox")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
-def test_unsent_and_sent_alert_mail_is_copied_then_the_old_table_removed(org):
-    old = migrate(BEFORE)
+def test_unsent_and_sent_alert_mail_is_copied_then_the_old_table_removed(org, migrate_to):
+    old = migrate_to(BEFORE)
     OutgoingEmail = old.get_model("measures", "OutgoingEmail")
     OutgoingEmail.objects.create(
         organisation_id=org.pk,
@@ -30,7 +23,7 @@ def test_unsent_and_sent_alert_mail_is_copied_then_the_old_table_removed(org):
     sent = OutgoingEmail.objects.create(organisation_id=org.pk, to="a@example.org", subject="Escalated: y", body="c")
     OutgoingEmail.objects.filter(pk=sent.pk).update(attempts=1, sent_at=sent.created_at)
     try:
-        new = migrate(AFTER)
+        new = migrate_to(AFTER)
         OutgoingMessage = new.get_model("outbox", "OutgoingMessage")
         rows = set(OutgoingMessage.objects.values_list("to", "kind", "status", "attempts", "last_error"))
         assert rows == {
@@ -39,4 +32,4 @@ def test_unsent_and_sent_alert_mail_is_copied_then_the_old_table_removed(org):
         }
         assert "measures_outgoingemail" not in connection.introspection.table_names()
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())
