@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ketacare.accounts.domain.roles import Permission, role_may
-from ketacare.lib.urls import url_of
+from ketacare.lib.urls import urls_of
 
 # What the navigation bar may offer (key: permission); the role matrix decides.
 _NAV_PERMISSIONS = {
@@ -33,6 +33,7 @@ _NAV_PERMISSIONS = {
 }
 # The links of the page header (base.html: {{ nav_url.<key> }}).
 _NAV_URL_NAMES = {
+    "home": "home",
     "inbox": "inquiries:inbox",
     "patients": "patients:list",
     "calendar": "scheduling:calendar",
@@ -75,11 +76,11 @@ def _nav_of(role: str | None, is_active: bool) -> MappingProxyType:
 class _NavUrls:
     """The header's links, reversed once per process (lib/urls.py) when a template first asks for one."""
 
+    def __init__(self) -> None:
+        self._url_of = urls_of()
+
     def __getitem__(self, key: str) -> str:
-        return url_of(_NAV_URL_NAMES[key])
-
-
-_NAV_URLS = _NavUrls()
+        return self._url_of(_NAV_URL_NAMES[key])
 
 
 def navigation(request):
@@ -90,7 +91,7 @@ def navigation(request):
     return {
         "demo_mode": settings.DEMO_MODE,
         "nav": _nav_of(user.role if signed_in else None, signed_in and user.is_active),
-        "nav_url": _NAV_URLS,
+        "nav_url": _NavUrls(),
     }
 
 

@@ -154,6 +154,18 @@ def _entry_fields():
     return [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
 
 
+def _entry_values(entries: Sequence[AuditEntry], fields) -> list:
+    """The entries' column values in `fields` order, entry after entry, as the database stores them."""
+    return [field.get_db_prep_save(getattr(entry, field.attname), connection) for entry in entries for field in fields]
+
+
+def _set_ids(entries: Sequence[AuditEntry], ids: dict[int, int]) -> None:
+    """Mark the inserted entries saved, with the ids the database gave them (by sequence)."""
+    for entry in entries:
+        entry.pk = ids[entry.sequence]
+        entry._state.adding, entry._state.db = False, connection.alias
+
+
 def _compare_and_insert_postgresql(key: int, entries: Sequence[AuditEntry], head: Head, new_head: Head):
     quote = connection.ops.quote_name
     fields = _entry_fields()
@@ -177,10 +189,7 @@ def _compare_and_insert_postgresql(key: int, entries: Sequence[AuditEntry], head
         SELECT NULL, sequence, entry_hash FROM {heads_table}
         WHERE chain = %s AND NOT EXISTS (SELECT FROM advanced)
     """
-    params: list = [*new_head, key, *head]
-    for entry in entries:
-        params.extend(field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields)
-    params.append(key)
+    params: list = [*new_head, key, *head, *_entry_values(entries, fields), key]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -188,18 +197,31 @@ def _compare_and_insert_postgresql(key: int, entries: Sequence[AuditEntry], head
     if not ids:
         current = next(((sequence, stored_hash) for _, sequence, stored_hash in rows), None)
         return False, current
-    for entry in entries:
-        entry.pk = ids[entry.sequence]
-        entry._state.adding, entry._state.db = False, connection.alias
+    _set_ids(entries, ids)
     return True, None
 
 
 def _compare_and_insert_sequentially(key: int, entries: Sequence[AuditEntry], head: Head, new_head: Head):
-    with transaction.atomic(savepoint=False):
-        advanced = AuditChainHead.objects.filter(chain=key, sequence=head[0], entry_hash=head[1]).update(
-            sequence=new_head[0], entry_hash=new_head[1]
+    # Plain SQL like PostgreSQL's statement: the ORM's update() and bulk_create() built these two
+    # statements anew for every audited read, more time than running them (issue 19).
+    quote = connection.ops.quote_name
+    fields = _entry_fields()
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    insert = f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+    # As many rows per INSERT as SQLite takes parameters (what bulk_create sends).
+    batch_size = connection.ops.bulk_batch_size(fields, entries)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(AuditChainHead._meta.db_table)} SET sequence = %s, entry_hash = %s"
+            " WHERE chain = %s AND sequence = %s AND entry_hash = %s",
+            [*new_head, key, *head],
         )
-        if not advanced:
+        if cursor.rowcount != 1:
             return False, None
-        AuditEntry.objects.bulk_create(entries)
+        for start in range(0, len(entries), batch_size):
+            batch = entries[start : start + batch_size]
+            cursor.execute(
+                f"{insert} VALUES {', '.join([row] * len(batch))} RETURNING id, sequence", _entry_values(batch, fields)
+            )
+            _set_ids(batch, {sequence: entry_id for entry_id, sequence in cursor.fetchall()})
     return True, None

@@ -36,14 +36,39 @@ def _templates_of_organisation(organisation_id: int | None) -> QuerySet[ConsentT
 def current_templates_of(organisation_id: int | None) -> dict[str, ConsentTemplate]:
     """The newest active version of each consent the clinic uses, by key; its own versions hide the built-in,
     also once the clinic has retired them all (do_retire_consent_template)."""
-    rows = list(_templates_of_organisation(organisation_id))
+    return _current_among(list(_templates_of_organisation(organisation_id)))
+
+
+def _current_among(rows: list[ConsentTemplate]) -> dict[str, ConsentTemplate]:
+    """current_templates_of from the organisation's texts (every version), in any order: by title, then key."""
     own_keys = {t.key for t in rows if not t.is_builtin}
     current: dict[str, ConsentTemplate] = {}
     for template in sorted(rows, key=lambda t: (t.version_major, t.version_minor), reverse=True):
         if not template.is_active or (template.is_builtin and template.key in own_keys):
             continue
         current.setdefault(template.key, template)
-    return dict(sorted(current.items(), key=lambda item: item[1].title))
+    return dict(sorted(current.items(), key=lambda item: (item[1].title, item[0])))
+
+
+# What lists of a patient's consents (the chart, the consents page, the portal, the API, the consent gate) read
+# of the texts: not the body or the sources, the longest columns, read where a text is shown or signed.
+_LISTED_TEMPLATE_FIELDS = (
+    "organisation",
+    "key",
+    "version_major",
+    "version_minor",
+    "title",
+    "covers",
+    "co_signature",
+    "valid_months",
+    "is_active",
+)
+
+
+def _listed_templates(organisation_id: int | None) -> list[ConsentTemplate]:
+    """Every version of the organisation's texts and the built-ins, for lists (in no order: _current_among
+    orders them)."""
+    return list(_templates_of_organisation(organisation_id).only(*_LISTED_TEMPLATE_FIELDS).order_by())
 
 
 def template_for_coverage(organisation_id: int | None, coverage: Coverage) -> ConsentTemplate | None:
@@ -117,19 +142,50 @@ def _state(consent: SignedConsent, current: dict[str, ConsentTemplate], now: dt.
     return ConsentState(consent, "valid", "Valid")
 
 
+# What lists of consents show of a signed consent and its revocation (the signed text, its drawing and its PDF are
+# read one at a time, where they are shown or downloaded), and of the people on them: their names. Building a
+# query costs per selected column (issue 19): whole users were three quarters of the chart's consent read.
+_LISTED_CONSENT_FIELDS = (
+    "patient",
+    "template",
+    "text_sha256",
+    "signed_at",
+    "expires_at",
+    "typed_name",
+    "channel",
+    "source_address",
+    "revocation__consent",
+    "revocation__reason",
+    "revocation__revoked_at",
+)
+_CONSENT_PEOPLE = ("signed_by", "witness", "revocation__revoked_by")
+_PERSON_NAME_FIELDS = ("username", "first_name", "last_name")
+
+
 def consent_states(
-    patient: Patient, now: dt.datetime | None = None, current: dict[str, ConsentTemplate] | None = None
+    patient: Patient, now: dt.datetime | None = None, templates: list[ConsentTemplate] | None = None
 ) -> list[ConsentState]:
-    """Every consent the patient signed, newest first, with its state now (`current`: the clinic's current
-    texts, when the caller has read them already)."""
+    """Every consent the patient signed, newest first, with its state now (`templates`: the organisation's
+    texts from _listed_templates, when the caller has read them already). Two queries, whatever the number of
+    consents: the texts are read once and given to the consents that signed them."""
     now = now or timezone.now()
-    current = current_templates_of(patient.organisation_id) if current is None else current
+    templates = _listed_templates(patient.organisation_id) if templates is None else templates
+    current = _current_among(templates)
+    by_id = {template.pk: template for template in templates}
     consents = (
         SignedConsent.objects.filter(patient=patient)
-        .select_related("template", "signed_by", "witness", "revocation", "revocation__revoked_by")
-        .defer("pdf", "signature_png", "text_signed")
+        .select_related(*_CONSENT_PEOPLE)
+        .only(
+            *_LISTED_CONSENT_FIELDS,
+            *(f"{person}__{name}" for person in _CONSENT_PEOPLE for name in _PERSON_NAME_FIELDS),
+        )
     )
-    return [_state(consent, current, now) for consent in consents]
+    rows = []
+    for consent in consents:
+        if consent.template_id in by_id:  # always: a patient signs their clinic's texts or the built-ins
+            consent.template = by_id[consent.template_id]
+        rows.append(_state(consent, current, now))
+    return rows
 
 
 def covered_now(patient: Patient) -> set[str]:
@@ -150,8 +206,8 @@ def missing_consents(patient: Patient, route: str) -> list[MissingConsent]:
     needed = required_coverage(route)
     if not needed:
         return []
-    current = current_templates_of(patient.organisation_id)
-    return _missing(needed, _covered_by(consent_states(patient, current=current)), current)
+    templates = _listed_templates(patient.organisation_id)
+    return _missing(needed, _covered_by(consent_states(patient, templates=templates)), _current_among(templates))
 
 
 def _missing(needed, covered: set[str], current: dict[str, ConsentTemplate]) -> list[MissingConsent]:
@@ -195,8 +251,10 @@ def _plan_routes(patient: Patient) -> set[str]:
     """Routes of the patient's proposed, active and paused plans (read through the reverse relation), and
     the routes a prescriber approved at candidacy, whose plan is the next step."""
     # Only the routes: a values query, not plans and their protocol templates as models (the chart reads it).
-    plan_routes = patient.treatment_plans.filter(status__in=("proposed", "active", "paused")).values_list(
-        "template__route", flat=True
+    plan_routes = (
+        patient.treatment_plans.filter(status__in=("proposed", "active", "paused"))
+        .order_by()
+        .values_list("template__route", flat=True)
     )
     approved = set(approved_routes(patient))
     return set(plan_routes) | {
@@ -207,8 +265,9 @@ def _plan_routes(patient: Patient) -> set[str]:
 def patient_consents(patient: Patient) -> PatientConsents:
     """Rows, what the patient's current plans still need, and the texts that may be signed: the clinic's
     texts and the patient's consents are read once, whatever the number of routes and consents."""
-    current = current_templates_of(patient.organisation_id)
-    rows = consent_states(patient, current=current)
+    templates = _listed_templates(patient.organisation_id)
+    current = _current_among(templates)
+    rows = consent_states(patient, templates=templates)
     covered = _covered_by(rows)
     missing: list[MissingConsent] = []
     for route in sorted(_plan_routes(patient)):

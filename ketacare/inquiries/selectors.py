@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from ketacare.accounts.domain.roles import Permission
@@ -18,7 +18,7 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import Location
-from ketacare.inquiries.models import LISTED_WINDOWS, Inquiry, InquiryStatus
+from ketacare.inquiries.models import LISTED_WINDOWS, Inquiry, InquiryStatus, ListedWindow, PreferredWindow
 from ketacare.lib.ids import is_db_id
 
 INBOX_PAGE_SIZE = 25
@@ -78,15 +78,12 @@ def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> I
     tabs = [StatusTab(value, label, counts.get(value, 0)) for value, label in InquiryStatus.choices]
     listed = inquiries if status is None else inquiries.filter(status=status)
     listed = (
-        listed.select_related("preferred_location", "patient")
-        .only(*_INBOX_FIELDS)
-        .prefetch_related(Prefetch("windows", to_attr=LISTED_WINDOWS))
-        .order_by("-submitted_at", "-pk")
+        listed.select_related("preferred_location", "patient").only(*_INBOX_FIELDS).order_by("-submitted_at", "-pk")
     )
     paginator = Paginator(listed, INBOX_PAGE_SIZE)
     paginator.count = counts.get(status, 0) if status else sum(counts.values())
     page = paginator.get_page(page_number)
-    page.object_list = list(page.object_list)
+    page.object_list = _attach_windows(list(page.object_list))
     record_event(
         user,
         AuditAction.LIST,
@@ -95,6 +92,23 @@ def access_inquiry_inbox(user, *, status: str | None = None, page_number=1) -> I
         detail={"status": status or "all", "page": page.number, "results": len(page.object_list)},
     )
     return Inbox(page=page, status=status, tabs=tabs)
+
+
+def _attach_windows(inquiries: list[Inquiry]) -> list[Inquiry]:
+    """Gives each request its windows, earliest first (Inquiry.preferred_windows), in one query of two times per
+    window: the prefetch it replaces built a model per window and cost half as much again (issue 19)."""
+    windows: dict[int, list[ListedWindow]] = {inquiry.pk: [] for inquiry in inquiries}
+    if windows:
+        rows = (
+            PreferredWindow.objects.filter(inquiry_id__in=windows)
+            .order_by("starts_at", "pk")
+            .values_list("inquiry_id", "starts_at", "ends_at")
+        )
+        for inquiry_id, starts_at, ends_at in rows:
+            windows[inquiry_id].append(ListedWindow(starts_at, ends_at))
+    for inquiry in inquiries:
+        setattr(inquiry, LISTED_WINDOWS, windows[inquiry.pk])
+    return inquiries
 
 
 def access_inquiry_by_id(user, inquiry_id: int, *, audit: bool = True) -> Inquiry:

@@ -1,14 +1,18 @@
 """Pages: the public request form of each organisation, and the staff inbox."""
 
+import zoneinfo
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.clinics.selectors import access_public_clinic_by_slug
 from ketacare.inquiries.actions import do_change_inquiry_status, do_convert_inquiry, do_submit_inquiry
+from ketacare.inquiries.domain.validation import format_received
 from ketacare.inquiries.forms import InquiryForm, InquiryStatusForm
 from ketacare.inquiries.models import HelpReason, Inquiry, InquiryStatus
 from ketacare.inquiries.selectors import access_inquiry_by_id, access_inquiry_inbox, first_location
@@ -52,12 +56,13 @@ def request_form(request, org_slug):
 _STATUS_LABELS = dict(InquiryStatus.choices)
 
 
-def _inbox_row(inquiry: Inquiry) -> dict:
+def _inbox_row(inquiry: Inquiry, zone: zoneinfo.ZoneInfo) -> dict:
     """What the inbox shows of one request, as plain values: the template resolves each {{ }} of each row, and
-    on a model (display methods, properties, filters) that was most of the page's time (issue 19)."""
+    on a model (display methods, properties, filters) that was most of the page's time (issue 19). The time is
+    printed here in the page's zone: `|date` cost a fifth of the page, more than the rest of the row."""
     return {
         "url": url_with_id("inquiries:detail", inquiry.pk),
-        "submitted_at": inquiry.submitted_at,
+        "received": format_received(inquiry.submitted_at, zone),
         "full_name": inquiry.full_name,
         "submission_count": inquiry.submission_count,
         "record_number": inquiry.patient.record_number if inquiry.patient_id else "",
@@ -77,10 +82,11 @@ def _inbox_row(inquiry: Inquiry) -> dict:
 @permission_required(Permission.INQUIRY_VIEW)
 def inbox(request):
     listing = access_inquiry_inbox(request.user, status=request.GET.get("status"), page_number=request.GET.get("page"))
+    zone = timezone.get_current_timezone()
     return render(
         request,
         "inquiries/inbox.html",
-        {"inbox": listing, "rows": [_inbox_row(inquiry) for inquiry in listing.page.object_list]},
+        {"inbox": listing, "rows": [_inbox_row(inquiry, zone) for inquiry in listing.page.object_list]},
     )
 
 

@@ -9,9 +9,12 @@ on the pattern, the arguments, the script prefix and the URLconf, so:
   marker id whose place in the result takes each row's id.
 
 Both are keyed by the script prefix and the URLconf in force, so a deployment under a sub-path or a test
-with another URLconf gets its own answers.
+with another URLconf gets its own answers. Reading those two costs more than the cached answer (two
+context-local lookups), so a page that needs many links reads them once: `urls_of()` for the navigation's
+names, `urls_with_id(name)` for the rows of a list.
 """
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -46,7 +49,22 @@ def url_of(name: str) -> str:
 
 def url_with_id(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a pattern whose one argument is an `<int:...>` id."""
-    if not isinstance(pk, int) or pk < 0:
-        return reverse(name, args=[pk])
+    return urls_with_id(name)(pk)
+
+
+def urls_of() -> Callable[[str], str]:
+    """url_of for many names, with the script prefix and URLconf in force now."""
+    script_prefix, urlconf = get_script_prefix(), _urlconf()
+    return lambda name: _reversed(name, script_prefix, urlconf)
+
+
+def urls_with_id(name: str) -> Callable[[int], str]:
+    """url_with_id(name, pk) for many ids (the rows of a list), with the script prefix and URLconf in force now."""
     before, after = _around_id(name, get_script_prefix(), _urlconf())
-    return f"{before}{pk}{after}"
+
+    def url(pk: int) -> str:
+        if not isinstance(pk, int) or pk < 0:  # what is no id is refused as reverse() refuses it
+            return reverse(name, args=[pk])
+        return f"{before}{pk}{after}"
+
+    return url

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
-from ketacare.lib.urls import url_with_id
+from ketacare.lib.urls import urls_with_id
 from ketacare.lib.views import run_action, run_form_action
 from ketacare.patients import actions
 from ketacare.patients.forms import (
@@ -38,13 +38,14 @@ from ketacare.patients.forms import (
     WeightForm,
 )
 from ketacare.patients.hooks import chart_sections
-from ketacare.patients.models import CareStage, Patient
+from ketacare.patients.models import CareStage
 from ketacare.patients.picker import PICKER_LIMIT
 from ketacare.patients.schemas import record_out
 from ketacare.patients.selectors import (
     AUDIT_PAGE_SIZE,
     SEARCH_LIMIT,
     PatientMerged,
+    PatientSummary,
     access_chart_by_patient_id,
     access_export_by_patient_id,
     access_merge_preview,
@@ -55,24 +56,24 @@ from ketacare.patients.selectors import (
     export_patient_disclosures,
     merged_duplicates_of,
     picker_results,
-    search_patients,
+    search_patient_summaries,
 )
 
 # A stage's label by its value, for the list's rows (get_stage_display builds this mapping at every call).
 _STAGE_LABELS = dict(CareStage.choices)
 
 
-def _list_row(patient: Patient) -> dict:
+def _list_row(patient: PatientSummary, chart_url: Callable[[int], str]) -> dict:
     """What the patient list shows of one match, as plain values: a list's template resolves each {{ }} of
     each row, which on a model (its display methods, the date filter) was most of the page's time (issue 19)."""
     return {
-        "url": url_with_id("patients:detail", patient.pk),
-        "name": f"{patient.last_name}, {patient.first_name}",
-        "preferred_name": patient.preferred_name,
-        "date_of_birth": patient.date_of_birth.isoformat(),
-        "record_number": patient.record_number,
-        "stage": _STAGE_LABELS.get(patient.stage, patient.stage),
-        "home_location": patient.home_location.name if patient.home_location_id else "",
+        "url": chart_url(patient["id"]),
+        "name": f"{patient['last_name']}, {patient['first_name']}",
+        "preferred_name": patient["preferred_name"],
+        "date_of_birth": patient["date_of_birth"].isoformat(),
+        "record_number": patient["record_number"],
+        "stage": _STAGE_LABELS.get(patient["stage"], patient["stage"]),
+        "home_location": patient["home_location"]["name"] if patient["home_location"] else "",
     }
 
 
@@ -80,12 +81,13 @@ def _list_row(patient: Patient) -> dict:
 @require_GET
 def patient_list(request):
     query = request.GET.get("q", "")
+    chart_url = urls_with_id("patients:detail")
     return render(
         request,
         "patients/list.html",
         {
             "query": query,
-            "patients": [_list_row(patient) for patient in search_patients(request.user, query)],
+            "patients": [_list_row(patient, chart_url) for patient in search_patient_summaries(request.user, query)],
             "limit": SEARCH_LIMIT,
             "may_register": user_may(request.user, Permission.PATIENT_REGISTER),
         },
@@ -171,19 +173,33 @@ def patient_edit(request, pk: int):
     return render(request, "patients/form.html", {"form": form, "patient": patient})
 
 
+# The chart's add forms by name (the template's "<name>_form" and add_form_fields.<name>).
+_CHART_ADD_FORMS = {
+    "diagnosis": DiagnosisForm,
+    "allergy": AllergyForm,
+    "medication": MedicationForm,
+    "weight": WeightForm,
+}
+
+
 @lru_cache(maxsize=64)
 def _unbound_fields_html(form_class: type, initial: tuple, language: str) -> str:
+    """An empty add-form's fields as HTML. It is the same for every patient and reader (fixed choices; its
+    initial values, the weight's date, are in the key), so it is rendered once per process and the chart builds
+    no empty form: their widgets' templates were a sixth of a chart's time (issue 19)."""
     return render_to_string("patients/_form_fields.html", {"form": form_class(initial=dict(initial))})
 
 
-def _fields_html(form) -> str:
-    """An add-form's fields as HTML, "" for a bound form (it shows what was typed, and its errors). An unbound
-    chart form is the same for every patient and reader (fixed choices; its initial values, the weight's date,
-    are in the key), so it is rendered once per process: its widgets' templates were a sixth of a chart's time
-    (issue 19)."""
-    if form.is_bound:
-        return ""
-    return _unbound_fields_html(type(form), tuple(sorted(form.initial.items())), get_language())
+def _add_form_fields(patient, bound_forms: dict) -> dict[str, str]:
+    """Each add-form's fields as HTML, "" for a bound form: the template renders that one itself (it shows
+    what was typed, and its errors)."""
+    initial = {"weight": {"measured_on": patient.today()}}
+    return {
+        name: ""
+        if f"{name}_form" in bound_forms
+        else _unbound_fields_html(form_class, tuple(sorted(initial.get(name, {}).items())), get_language())
+        for name, form_class in _CHART_ADD_FORMS.items()
+    }
 
 
 def _render_chart(request, pk: int, **bound_forms):
@@ -193,12 +209,6 @@ def _render_chart(request, pk: int, **bound_forms):
     except PatientMerged as merged:
         messages.info(request, "That record was merged into this one.")
         return redirect("patients:detail", merged.survivor_id)
-    add_forms = {
-        "diagnosis_form": bound_forms.get("diagnosis_form") or DiagnosisForm(),
-        "allergy_form": bound_forms.get("allergy_form") or AllergyForm(),
-        "medication_form": bound_forms.get("medication_form") or MedicationForm(),
-        "weight_form": bound_forms.get("weight_form") or WeightForm(initial={"measured_on": chart.patient.today()}),
-    }
     may_edit_clinical = user_may(user, Permission.PATIENT_EDIT_CLINICAL)
     return render(
         request,
@@ -212,12 +222,8 @@ def _render_chart(request, pk: int, **bound_forms):
             "may_merge": user_may(user, Permission.PATIENT_MERGE),
             "merged_duplicates": merged_duplicates_of(user, chart.patient),
             "sections": chart_sections(request, chart.patient),
-            **add_forms,
-            "add_form_fields": (
-                {name.removesuffix("_form"): _fields_html(form) for name, form in add_forms.items()}
-                if may_edit_clinical
-                else {}
-            ),
+            **bound_forms,
+            "add_form_fields": _add_form_fields(chart.patient, bound_forms) if may_edit_clinical else {},
         },
     )
 

@@ -81,6 +81,20 @@ def test_a_batch_is_chained_as_single_appends_would_be(staff, patient):
     assert _intact([patient.organisation_id]) == {patient.organisation_id: 4}
 
 
+def test_a_batch_longer_than_one_insert_takes_is_stored_whole_with_each_entry_s_id(staff, patient):
+    """SQLite takes 999 parameters a statement: 150 entries of 14 columns go in several INSERTs of one append."""
+    nurse = staff["nurse"]
+    stored = record_events(
+        [audit_event(nurse, AuditAction.VIEW, patient, patient=patient, detail={"n": n}) for n in range(150)]
+    )
+    in_database = AuditEntry.objects.filter(organisation_id=patient.organisation_id).order_by("sequence")
+    assert [(entry.pk, entry.sequence, entry.detail) for entry in stored] == list(
+        in_database.values_list("pk", "sequence", "detail")
+    )
+    assert [entry.sequence for entry in stored] == list(range(1, 151))
+    assert _intact([patient.organisation_id]) == {patient.organisation_id: 150}
+
+
 def test_entries_of_several_chains_in_one_batch_go_to_their_own_chains(staff, other_staff, patient):
     record_events(
         [

@@ -281,6 +281,28 @@ def insurance_file(patient: Patient) -> InsuranceFile:
     )
 
 
+@dataclass(frozen=True)
+class InsuranceSummary:
+    """What the chart shows of a patient's insurance (views/insurance.py insurance_section): the primary coverage
+    in force today, and the esketamine prior authorisation in force with its usage."""
+
+    patient: Patient
+    primary: Coverage | None
+    esketamine_authorization: AuthorizationLine | None
+
+
+def insurance_summary(patient: Patient) -> InsuranceSummary:
+    """Unchecked, for the chart, which has checked access: insurance_file less the lists (its usage of every
+    authorisation was a query each on the chart)."""
+    today = patient_today(patient)
+    active = active_authorization(patient, today, "J0013")
+    return InsuranceSummary(
+        patient=patient,
+        primary=primary_coverage(patient, today),
+        esketamine_authorization=AuthorizationLine(active, authorization_usage(active, today)) if active else None,
+    )
+
+
 def access_insurance_file(user, patient_id: int) -> InsuranceFile:
     return insurance_file(billing_patient_by_id(user, patient_id))
 

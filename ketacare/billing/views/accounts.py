@@ -43,7 +43,7 @@ def billing_section(request, patient) -> str:
     """The patient's balance and package credits on the chart (patients.hooks; the chart has checked access)."""
     if not request.user.may(Permission.BILLING_VIEW):
         return ""
-    account = selectors.account_of(patient)
+    account = selectors.account_summary(patient)
     return render_to_string("billing/accounts/_section.html", {"account": account}, request=request)
 
 

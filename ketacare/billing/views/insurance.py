@@ -29,7 +29,7 @@ from ketacare.billing.selectors.insurance import (
     access_session_for_acquisition,
     authorizations_to_watch,
     billing_patient_by_id,
-    insurance_file,
+    insurance_summary,
     may_record_acquisition,
     payers_for,
     session_acquisition,
@@ -261,7 +261,7 @@ def insurance_section(request, patient) -> str:
         return ""
     return render_to_string(
         "billing/insurance/_section.html",
-        {"file": insurance_file(patient), "may_manage": user_may(request.user, Permission.INSURANCE_MANAGE)},
+        {"file": insurance_summary(patient), "may_manage": user_may(request.user, Permission.INSURANCE_MANAGE)},
         request=request,
     )
 

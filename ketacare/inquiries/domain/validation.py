@@ -123,6 +123,13 @@ def window_in_utc(day: dt.date, start: dt.time, end: dt.time, zone: ZoneInfo) ->
     return Window(local_start.astimezone(dt.UTC), local_end.astimezone(dt.UTC))
 
 
+def format_received(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """'Tue 1 Dec, 9:04 PST': when a request arrived, as the inbox's clock shows it (what Django's
+    `|date:"D j M, G:i T"` prints, at a tenth of its cost per row: issue 19)."""
+    local = moment.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b}, {local.hour}:{local.minute:02d} {local.tzname()}"
+
+
 def format_window(starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> str:
     """'Tue 1 Dec, 9:00–12:00 PST': a stored window as the location's wall clock shows it."""
     start = starts_at.astimezone(zone)

@@ -1,16 +1,20 @@
 """The staff inbox and request page: access by role and organisation, display, triage, conversion."""
 
 import datetime as dt
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.inquiries.actions import do_convert_inquiry
 from ketacare.inquiries.domain.validation import WindowRequest
-from ketacare.inquiries.models import Inquiry, InquiryStatus
+from ketacare.inquiries.models import Inquiry, InquiryStatus, PreferredWindow
 from ketacare.inquiries.selectors import INBOX_PAGE_SIZE
 from ketacare.inquiries.tests.conftest import boston, portland, upcoming
 from ketacare.patients.models import Patient
@@ -169,6 +173,23 @@ def test_the_inbox_reads_of_a_converted_requests_patient_only_its_record_number(
     [rows_read] = [query["sql"] for query in queries if 'FROM "inquiries_inquiry" LEFT OUTER JOIN' in query["sql"]]
     assert '"patients_patient"."record_number"' in rows_read
     assert '"patients_patient"."email"' not in rows_read
+
+
+def test_the_inbox_lists_windows_without_a_model_per_window_and_prints_times_in_the_pages_zone(
+    signed_in, staff, inquiry
+):
+    """Issue 19: the windows are read as two times each (no PreferredWindow built per window), and the received
+    time is printed in Python as `|date:"D j M, G:i T"` printed it, in the zone the page shows."""
+    staff["front_desk"].time_zone = "Asia/Tokyo"  # their chosen zone: every page of theirs shows it
+    staff["front_desk"].save(update_fields=["time_zone"])
+    client = signed_in(staff["front_desk"])
+    with mock.patch.object(PreferredWindow, "from_db", side_effect=AssertionError("built a window model")):
+        page = client.get(INBOX).content.decode()
+    assert all(label in page for label in inquiry.window_labels) and inquiry.window_labels
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        received = Template('{{ at|date:"D j M, G:i T" }}').render(Context({"at": inquiry.submitted_at}))
+    assert f'<td class="small">{received}</td>' in page and received.endswith(" JST")
+    assert "Depression, <strong>Suicidal thoughts</strong>" in page  # the reasons joined, the urgent one marked
 
 
 def test_the_request_page_shows_everything(signed_in, staff, inquiry):

@@ -12,6 +12,7 @@ from ketacare.inquiries.domain.validation import (
     InvalidSubmission,
     WindowRequest,
     check_submission,
+    format_received,
     format_window,
 )
 
@@ -145,3 +146,16 @@ def test_format_window_shows_the_locations_wall_clock_and_zone():
     july = dt.datetime(2026, 7, 15, 16, 30, tzinfo=dt.UTC)
     two_hours = july + dt.timedelta(hours=2)
     assert format_window(july, two_hours, ZoneInfo("America/Los_Angeles")) == "Wed 15 Jul, 9:30–11:30 PDT"
+
+
+@pytest.mark.parametrize(
+    "moment, zone, shown",
+    [
+        (dt.datetime(2026, 12, 1, 17, 4, tzinfo=dt.UTC), "America/Los_Angeles", "Tue 1 Dec, 9:04 PST"),
+        (dt.datetime(2026, 7, 15, 3, 30, tzinfo=dt.UTC), "America/Los_Angeles", "Tue 14 Jul, 20:30 PDT"),
+        (dt.datetime(2026, 3, 8, 14, 0, tzinfo=dt.UTC), "America/New_York", "Sun 8 Mar, 10:00 EDT"),
+        (dt.datetime(2026, 1, 2, 0, 5, tzinfo=dt.UTC), "UTC", "Fri 2 Jan, 0:05 UTC"),
+    ],
+)
+def test_format_received_prints_the_inbox_clock_as_djangos_date_format_did(moment, zone, shown):
+    assert format_received(moment, ZoneInfo(zone)) == shown

@@ -8,6 +8,8 @@ from ketacare.accounts.models import ApiToken
 from ketacare.audit.models import AuditAction
 from ketacare.patients import actions
 from ketacare.patients.models import Diagnosis, Patient, WeightMeasurement
+from ketacare.patients.schemas import PatientSummaryOut
+from ketacare.patients.selectors import NAME_ORDER
 
 BASE = "/api/v1/patients"
 NEW_PATIENT = {"first_name": "Zoë", "last_name": "Adams", "date_of_birth": "1990-04-01", "phone": "503 555 0111"}
@@ -80,6 +82,19 @@ def test_search_returns_summaries_of_our_patients_only(signed_in, staff, patient
         "home_location",
     }
     assert audit_entries(action=AuditAction.LIST)
+
+
+def test_the_list_sends_exactly_what_its_schema_would(signed_in, staff, org, patient, make_patient):
+    """The list's rows skip ninja's validation (search_patient_summaries builds them in PatientSummaryOut's
+    shape): the same JSON as the schema makes of the patients, with and without a home location."""
+    make_patient(org, 2, home_location=org.locations.first(), preferred_name='<b>"Zo"</b> & Zoë')
+    response = signed_in(staff["front_desk"]).get(BASE)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    patients = Patient.objects.filter(organisation=org).select_related("home_location")
+    expected = [PatientSummaryOut.model_validate(p).model_dump(mode="json") for p in patients.order_by(*NAME_ORDER)]
+    assert {row["home_location"] is None for row in expected} == {True, False}
+    assert response.json() == expected
 
 
 def test_patients_cannot_search(signed_in, patient):

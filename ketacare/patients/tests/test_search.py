@@ -8,7 +8,7 @@ from django.db import connection
 
 from ketacare.audit.models import AuditAction, AuditEntry
 from ketacare.patients import actions
-from ketacare.patients.selectors import search_patients
+from ketacare.patients.selectors import search_patient_summaries, search_patients
 
 
 @pytest.fixture
@@ -124,3 +124,30 @@ def test_a_search_costs_the_same_few_queries_however_many_patients(
         found = search_patients(front_desk, query)
         rendered = [(p.full_name, p.home_location.name, p.get_stage_display()) for p in found]
     assert rendered
+
+
+def test_summaries_are_the_same_search_in_the_same_queries_as_plain_values(
+    front_desk, org, django_assert_num_queries, make_patient
+):
+    portland = org.locations.first()
+    make_patient(org, 1, home_location=portland, preferred_name="Pip")
+    make_patient(org, 2)
+    search_patient_summaries(front_desk, "pat")  # the first append of a process reads the chain's end
+    with django_assert_num_queries(search_queries()):
+        found = search_patient_summaries(front_desk, "pat")
+    assert found == [
+        {
+            "id": patient.pk,
+            "record_number": patient.record_number,
+            "first_name": patient.first_name,
+            "last_name": patient.last_name,
+            "preferred_name": patient.preferred_name,
+            "date_of_birth": patient.date_of_birth,
+            "stage": patient.stage,
+            "home_location": patient.home_location
+            and {"id": portland.pk, "name": portland.name, "time_zone": portland.time_zone},
+        }
+        for patient in search_patients(front_desk, "pat")
+    ]
+    assert found[0]["home_location"] and found[1]["home_location"] is None
+    assert AuditEntry.objects.filter(action=AuditAction.LIST).last().detail == {"query": "pat", "results": 2}

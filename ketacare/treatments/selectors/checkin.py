@@ -82,13 +82,17 @@ def day_list(user, location: Location, day: dt.date) -> list[DayRow]:
         .only(*_DAY_ROW_FIELDS)
         .order_by("starts_at")
     )
-    sessions = (
+    # Each row's live session (at most one: session_one_live_per_appointment) as three values, the cancelled
+    # ones left out here: a quarter cheaper than a model per session and a NOT in the query (issue 19).
+    live_sessions = (
         {
-            session.appointment_id: session
-            for session in TreatmentSession.objects.filter(appointment__in=appointments)
-            .exclude(status=SessionStatus.CANCELLED)
-            .only("id", "appointment_id", "status")
+            appointment_id: (session_id, status)
+            for appointment_id, session_id, status in TreatmentSession.objects.filter(
+                appointment_id__in=[appointment.pk for appointment in appointments]
+            )
             .order_by()
+            .values_list("appointment_id", "id", "status")
+            if status != SessionStatus.CANCELLED
         }
         if appointments
         else {}
@@ -101,7 +105,17 @@ def day_list(user, location: Location, day: dt.date) -> list[DayRow]:
         object_id=str(location.pk),
         detail={"date": day.isoformat(), "count": len(appointments)},
     )
-    return [DayRow(appointment, sessions.get(appointment.pk)) for appointment in appointments]
+    return [DayRow(appointment, _session_of(appointment, live_sessions)) for appointment in appointments]
+
+
+def _session_of(appointment: Appointment, live_sessions: dict[int, tuple[int, str]]) -> TreatmentSession | None:
+    """The appointment's live session as `.only("id", "appointment_id", "status")` loads it, or None."""
+    if appointment.pk not in live_sessions:
+        return None
+    session_id, status = live_sessions[appointment.pk]
+    return TreatmentSession.from_db(
+        appointment._state.db, ["id", "appointment_id", "status"], (session_id, appointment.pk, status)
+    )
 
 
 def required_checks_of(session: TreatmentSession, settings: TreatmentSettings) -> tuple[str, ...]:

@@ -49,6 +49,23 @@ def test_the_day_list_reads_only_what_its_rows_show_and_no_query_per_row(
     assert len(two_rows) == len(one_row)
 
 
+def test_the_day_list_shows_each_rows_live_session_and_never_a_cancelled_one(
+    client, staff, iv_world, portland, signed_in
+):
+    """Issue 19: the sessions are read as values and the cancelled ones left out in Python, so a row whose session
+    was cancelled offers to start again, and a new session is the one it opens."""
+    signed_in(staff["nurse"])
+    first = actions.do_start_session(staff["nurse"], iv_world["appointment"].pk)
+    page = client.get("/sessions/", {"location": portland.pk}).content.decode()
+    assert f'href="/sessions/{first.pk}/">Open · Checked in</a>' in page and "Start session" not in page
+    actions.do_cancel_session(staff["nurse"], first.pk, reason="Patient unwell today")
+    page = client.get("/sessions/", {"location": portland.pk}).content.decode()
+    assert "Start session" in page and f"/sessions/{first.pk}/" not in page
+    second = actions.do_start_session(staff["nurse"], iv_world["appointment"].pk)
+    page = client.get("/sessions/", {"location": portland.pk}).content.decode()
+    assert f'href="/sessions/{second.pk}/">Open · Checked in</a>' in page and f"/sessions/{first.pk}/" not in page
+
+
 @pytest.mark.parametrize("location", ["²", "0" * 30, "-1", "x"])
 def test_day_list_ignores_a_location_that_is_no_id(client, staff, iv_world, signed_in, location):
     """ "²" is a digit to str.isdigit() but no number to int(): the first location is shown, no error."""
