@@ -2,15 +2,9 @@
 files. Run it from cron or systemd (or keep one running with --every, as `serve` does in demo mode);
 several workers may run at once (bulk/worker.py says how they share the jobs)."""
 
-import logging
-import os
-import time
-
-from django.db import close_old_connections
-
 from ketacare.fhir.bulk.worker import run_pass
+from ketacare.lib.commands import repeat_every
 
-logger = logging.getLogger(__name__)
 DEFAULT_EVERY_SECONDS = 10
 
 
@@ -30,20 +24,10 @@ def handle(command, options) -> None:
     if options["once"]:
         command.stdout.write(str(run_pass()))
         return
-    parent = os.getppid()
-    try:
-        while True:
-            try:
-                result = run_pass()
-            except Exception:  # the database restarting must not end the loop: next pass
-                logger.exception("Bulk export worker pass failed")
-            else:
-                if result.exported or result.failed or result.removed:
-                    command.stdout.write(str(result))
-                    command.stdout.flush()
-            close_old_connections()
-            time.sleep(max(options["every"], 1))
-            if os.getppid() != parent:  # started by `serve` in demo mode, which has stopped
-                return
-    except KeyboardInterrupt:
-        return
+
+    def report(result) -> None:
+        if result.exported or result.failed or result.removed:
+            command.stdout.write(str(result))
+            command.stdout.flush()
+
+    repeat_every(options["every"], run_pass, report)

@@ -15,7 +15,8 @@ def test_a_worker_loop_survives_a_failed_pass_and_stops_at_ctrl_c(caplog):
         return outcome
 
     reported: list[str] = []
-    with mock.patch("ketacare.lib.commands.time") as clock:
+    # No database here: the loop's close_old_connections is the database layer's business, not this test's.
+    with mock.patch("ketacare.lib.commands.time") as clock, mock.patch("ketacare.lib.commands.close_old_connections"):
         clock.sleep.side_effect = [None, KeyboardInterrupt]
         repeat_every(30, run_pass, reported.append)
     assert reported == ["second pass"]

@@ -1,13 +1,7 @@
-import logging
-import os
-import time
-
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
+from ketacare.lib.commands import repeat_every
 from ketacare.outbox.actions import dispatch_outbox
-
-logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -23,23 +17,12 @@ class Command(BaseCommand):
         dispatch.add_argument("--every", type=int, default=0, metavar="SECONDS", help="repeat until stopped")
 
     def handle(self, *args, subcommand: str, every: int = 0, **options):
-        parent = os.getppid()
-        try:
-            if every <= 0:
-                self.stdout.write(str(dispatch_outbox()))
-                return
-            while True:
-                try:
-                    result = dispatch_outbox()
-                except Exception:  # the database restarting must not end the loop: next pass
-                    logger.exception("Outbox dispatch pass failed")
-                else:
-                    if result.sent or result.retrying or result.failed or result.dropped:
-                        self.stdout.write(str(result))
-                        self.stdout.flush()
-                close_old_connections()
-                time.sleep(every)
-                if os.getppid() != parent:  # started by `serve` in demo mode, which has stopped
-                    return
-        except KeyboardInterrupt:
+        if every <= 0:
+            self.stdout.write(str(dispatch_outbox()))
             return
+        repeat_every(every, dispatch_outbox, self._report)
+
+    def _report(self, result) -> None:
+        if result.sent or result.retrying or result.failed or result.dropped:
+            self.stdout.write(str(result))
+            self.stdout.flush()
