@@ -91,10 +91,12 @@ def _location_patients(location: str, shift_days: int) -> list[PastPatient]:
         PastPatient(location, IV, Course.RELAPSE, ago[1], alert_before=8),
         PastPatient(location, ESKETAMINE, Course.RESPONDER, ago[2], held=2),
         PastPatient(location, IV, Course.PARTIAL, ago[3], held=4),
-        # Portland's last patient did not respond; Boston's is in maintenance today.
+        # Portland's last patient did not respond; Boston's is in maintenance today: started 65 days ago, so
+        # the first maintenance session (about day 50) is done and the second (about day 78) still ahead,
+        # whatever the weekday and hour the demo is seeded at.
         PastPatient(location, IV, Course.NON_RESPONDER, ago[4], alert_before=3)
         if location == PORTLAND
-        else PastPatient(location, IV, Course.REMITTER, ago[4] - 15),
+        else PastPatient(location, IV, Course.REMITTER, ago[4] - 30),
     ]
 
 
