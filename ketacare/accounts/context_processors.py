@@ -83,6 +83,11 @@ class _NavUrls:
         return self._url_of(_NAV_URL_NAMES[key])
 
 
+def nav_urls() -> _NavUrls:
+    """{{ nav_url.<key> }}: the header's links with the script prefix and URLconf in force."""
+    return _NavUrls()
+
+
 def navigation(request):
     """What the navigation bar may offer this user (the role matrix decides, per role: computed once) and its
     links (nav_url)."""
@@ -91,7 +96,7 @@ def navigation(request):
     return {
         "demo_mode": settings.DEMO_MODE,
         "nav": _nav_of(user.role if signed_in else None, signed_in and user.is_active),
-        "nav_url": _NavUrls(),
+        "nav_url": nav_urls(),
     }
 
 

@@ -9,14 +9,14 @@ session's password hash.
 """
 
 import datetime as dt
+import functools
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import connections, router
-from django.db.models.query import get_related_populators
 from django.utils import timezone
+
+from ketacare.lib.fixed_reads import FixedRead
 
 # The user read with the session of the request being served (sessions are loaded once per request, before
 # the user is asked for). Taken, not kept: take_user_loaded_with_session clears it.
@@ -51,73 +51,28 @@ def take_user_loaded_with_session(user_id):
     return user if user is not None and str(user.pk) == str(user_id) else None
 
 
-# ---------------------------------------------------------------- the session read, compiled once per connection
+# ------------------------------------------------------------------ the session read, built once per connection
 #
 # Every signed-in request runs the same query (Django's own: the live session by its key, its user, the user's
 # organisation and home location), and building its SQL from the queryset cost more than half of what a bare
-# signed-in request costs (issue 19). So the queryset is compiled once per database connection, and each request
-# executes that SQL with its own two values and builds the instances as Django's ModelIterable does (the
-# compiler's converters and related populators). The session's validity is still the database's answer for this
-# very request: its key and `expire_date > now`. Relies on the compiler's klass_info/select as Django 5.2 fills
-# them; accounts/tests/test_sessions.py pins what the read returns.
-
-_KEY_MARKER = "\x00session-key-marker"
-_NOW_MARKER = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+# signed-in request costs (issue 19): it is a FixedRead. The session's validity is still the database's answer
+# for this very request: its key and `expire_date > now` (accounts/tests/test_sessions.py).
 
 
-@dataclass(frozen=True)
-class _CompiledSessionRead:
-    sql: str
-    params: tuple
-    key_index: int
-    now_index: int
-    compiler: object
-    init_list: list[str]
-    model_fields: slice
-    related_populators: list
-
-
-def _compiled_read(model, connection) -> _CompiledSessionRead:
-    # Kept on the connection wrapper (one per thread and alias), so it goes when the wrapper goes.
-    compiled = getattr(connection, "ketacare_compiled_session_read", None)
-    if compiled is None:
-        queryset = model.objects.filter(session_key=_KEY_MARKER, expire_date__gt=_NOW_MARKER)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        now_value = model._meta.get_field("expire_date").get_db_prep_value(_NOW_MARKER, connection)
-        select, klass_info = compiler.select, compiler.klass_info
-        fields = klass_info["select_fields"]
-        compiled = _CompiledSessionRead(
-            sql=sql,
-            params=tuple(params),
-            key_index=list(params).index(_KEY_MARKER),
-            now_index=list(params).index(now_value),
-            compiler=compiler,
-            init_list=[column[0].target.attname for column in select[fields[0] : fields[-1] + 1]],
-            model_fields=slice(fields[0], fields[-1] + 1),
-            related_populators=get_related_populators(klass_info, select, connection.alias),
-        )
-        connection.ketacare_compiled_session_read = compiled
-    return compiled
+@functools.cache
+def _live_session_read(model) -> FixedRead:
+    return FixedRead(
+        model,
+        lambda session_key, now: model.objects.filter(session_key=session_key, expire_date__gt=now),
+        session_key=str,
+        now=dt.datetime,
+    )
 
 
 def _read_session(model, session_key: str):
     """The live session `session_key` with its user, organisation and home location, or None."""
-    alias = router.db_for_read(model)
-    connection = connections[alias]
-    read = _compiled_read(model, connection)
-    params = list(read.params)
-    params[read.key_index] = session_key
-    params[read.now_index] = model._meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(read.sql, params)
-        rows = cursor.fetchall()
-    for row in read.compiler.results_iter([rows]):
-        session = model.from_db(alias, read.init_list, row[read.model_fields])
-        for populator in read.related_populators:
-            populator.populate(row, session)
-        return session
-    return None
+    sessions = _live_session_read(model).models(session_key=session_key, now=timezone.now())
+    return sessions[0] if sessions else None
 
 
 def remove_expired_sessions() -> dict[str, int]:

@@ -7,7 +7,7 @@ organisation's page is a 404, as if it did not exist.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -16,6 +16,7 @@ from ketacare.accounts.permissions import require_permission, user_may
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.models import ClinicPage, Location, Organisation
+from ketacare.lib.fixed_reads import FixedRead
 from ketacare.lib.ids import db_id_or_zero
 from ketacare.outbox.models import SAFETY_KINDS, MessageStatus, OutgoingMessage
 
@@ -101,18 +102,46 @@ def access_location_for_managing_by_id(user, location_id: int) -> Location:
 MAIL_PAGE_LIMIT = 200
 
 
+def _mail_of(organisation_id, *, safety_only: bool):
+    mail = OutgoingMessage.objects.filter(organisation_id=organisation_id)
+    return mail.filter(kind__in=SAFETY_KINDS) if safety_only else mail
+
+
 def _visible_mail(user):
     """The organisation's mail this user may see: safety mail, or every kind for clinic admins."""
     require_permission(user, Permission.OUTBOX_VIEW)
-    mail = OutgoingMessage.objects.filter(organisation_id=user.organisation_id)
-    if not user_may(user, Permission.OUTBOX_VIEW_ALL):
-        mail = mail.filter(kind__in=SAFETY_KINDS)
-    return mail
+    return _mail_of(user.organisation_id, safety_only=not user_may(user, Permission.OUTBOX_VIEW_ALL))
+
+
+def _failed_mail_count_read(*, safety_only: bool) -> FixedRead:
+    return FixedRead(
+        OutgoingMessage,
+        lambda organisation_id: (
+            _mail_of(organisation_id, safety_only=safety_only)
+            .filter(status=MessageStatus.FAILED)
+            .order_by()
+            .values("organisation_id")
+            .annotate(failed=Count("pk"))
+            .values_list("failed")
+        ),
+        organisation_id=int,
+    )
+
+
+# The navigation's badge is on every page of clinic admins and prescribers, and building its COUNT from a queryset
+# cost fifteen times the database's answer (0.34 ms against 0.02 ms, issue 19): its SQL is built once per
+# connection (lib/fixed_reads.py), 0.04 ms a page, and every page still asks the database.
+_FAILED_MAIL_COUNTS = {safety_only: _failed_mail_count_read(safety_only=safety_only) for safety_only in (False, True)}
 
 
 def failed_mail_count(user) -> int:
     """For the navigation: one COUNT of mail failed for good, not audited (a number)."""
-    return _visible_mail(user).filter(status=MessageStatus.FAILED).count()
+    if user.organisation_id is None:  # mail of no organisation (`IS NULL`): a query of another shape
+        return _visible_mail(user).filter(status=MessageStatus.FAILED).count()
+    require_permission(user, Permission.OUTBOX_VIEW)
+    safety_only = not user_may(user, Permission.OUTBOX_VIEW_ALL)
+    rows = _FAILED_MAIL_COUNTS[safety_only].rows(organisation_id=user.organisation_id)
+    return rows[0][0] if rows else 0
 
 
 def mail_needing_attention(user) -> list[OutgoingMessage]:

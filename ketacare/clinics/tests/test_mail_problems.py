@@ -2,11 +2,15 @@
 error, and can retry it now (audited); the navigation counts mail that failed for good."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from ketacare.audit.models import AuditAction, AuditEntry
+from ketacare.clinics.selectors import failed_mail_count
 from ketacare.outbox.actions import dispatch_outbox, enqueue_email
 from ketacare.outbox.models import MailKind, MessageStatus, OutgoingMessage
 
@@ -95,6 +99,30 @@ def test_the_navigation_counts_failed_mail_for_those_who_see_it(failed_after_the
     prescriber_nav = signed_in(staff["prescriber"]).get("/patients/").content.decode()
     assert 'Email problems <span class="badge" title="failed emails">1</span>' in prescriber_nav
     assert "Email problems" not in signed_in(staff["nurse"]).get("/patients/").content.decode()
+
+
+def test_the_count_is_the_organisations_failed_mail_of_the_kinds_each_role_sees_with_sql_built_once(
+    org, other_org, staff, other_staff
+):
+    def mail(organisation, kind, status):
+        return OutgoingMessage.objects.create(
+            organisation=organisation, kind=kind, to="p@example.org", subject="s", body="b", status=status
+        )
+
+    admin, prescriber = staff["clinic_admin"], staff["prescriber"]
+    assert (failed_mail_count(admin), failed_mail_count(prescriber)) == (0, 0)
+    alert_mail = mail(org, MailKind.SAFETY_ALERT, MessageStatus.FAILED)
+    mail(org, MailKind.ALERT_ESCALATION, MessageStatus.FAILED)
+    mail(org, MailKind.INQUIRY_CONFIRMATION, MessageStatus.FAILED)
+    mail(org, MailKind.SAFETY_ALERT, MessageStatus.PENDING)
+    mail(other_org, MailKind.SAFETY_ALERT, MessageStatus.FAILED)
+    with mock.patch.object(SQLCompiler, "as_sql", side_effect=AssertionError("built a query's SQL again")):
+        assert (failed_mail_count(admin), failed_mail_count(prescriber)) == (3, 2)
+        assert failed_mail_count(other_staff["clinic_admin"]) == 1
+    OutgoingMessage.objects.filter(pk=alert_mail.pk).update(status=MessageStatus.SENT)
+    assert (failed_mail_count(admin), failed_mail_count(prescriber)) == (2, 1)
+    with pytest.raises(PermissionDenied):
+        failed_mail_count(staff["nurse"])
 
 
 def test_a_sent_mail_is_not_on_the_page(org, staff, signed_in, smtp_server):
