@@ -23,6 +23,7 @@ from ketacare.candidacy.domain.parse import parse_case
 from ketacare.candidacy.domain.policy import DEFAULT_POLICY, CandidacyPolicy
 from ketacare.candidacy.domain.report import result_as_dict
 from ketacare.candidacy.models import CandidacyDecision, CandidacyPolicySetting, Decision, Intake
+from ketacare.lib.fixed_reads import FixedRead
 from ketacare.patients.models import Medication, MedicationStatus, Patient
 from ketacare.patients.selectors import access_patient_by_id
 
@@ -192,12 +193,25 @@ def access_policy_setting(user) -> CandidacyPolicySetting:
     return setting or CandidacyPolicySetting(organisation_id=user.organisation_id)
 
 
+# Asked on every chart (the consents section) and by every plan and session check: its SQL is built once per
+# connection (lib/fixed_reads.py, issue 19).
+_DECISIONS_IN_ORDER = FixedRead(
+    CandidacyDecision,
+    lambda patient_id: (
+        CandidacyDecision.objects.filter(patient_id=patient_id)
+        .order_by("decided_at", "id")
+        .values_list("route", "decision")
+    ),
+    patient_id=int,
+)
+
+
 def approved_routes(patient: Patient) -> frozenset[str]:
     """The routes whose latest decision for the patient is an approval (a later decline withdraws it).
 
     For actions that have already checked access to the patient (protocols' plan prerequisites).
     """
     latest: dict[str, str] = {}
-    for route, decision in patient.candidacy_decisions.order_by("decided_at", "id").values_list("route", "decision"):
+    for route, decision in _DECISIONS_IN_ORDER.rows(patient_id=patient.pk):
         latest[route] = decision
     return frozenset(route for route, decision in latest.items() if decision == Decision.APPROVE)

@@ -21,9 +21,11 @@ from ketacare.audit.models import AuditAction
 from ketacare.candidacy.selectors import approved_routes
 from ketacare.consents.domain.rules import COVERAGE_LABELS, Coverage, is_superseded, required_coverage
 from ketacare.consents.models import ConsentTemplate, SignedConsent
+from ketacare.lib.fixed_reads import FixedRead
 from ketacare.lib.ids import db_id_or_zero
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
+from ketacare.protocols.models import TreatmentPlan
 from ketacare.protocols.prerequisites import CANDIDACY_ROUTE
 
 EXPIRING_WITHIN = dt.timedelta(days=30)
@@ -65,10 +67,20 @@ _LISTED_TEMPLATE_FIELDS = (
 )
 
 
-def _listed_templates(organisation_id: int | None) -> list[ConsentTemplate]:
+# The reads of a patient's consent state run on every chart, consents page, portal list and consent gate check:
+# their SQL is built once per connection (lib/fixed_reads.py, issue 19: building it was most of the chart's
+# consents section), and each call asks the database.
+_LISTED_TEMPLATES = FixedRead(
+    ConsentTemplate,
+    lambda organisation_id: _templates_of_organisation(organisation_id).only(*_LISTED_TEMPLATE_FIELDS).order_by(),
+    organisation_id=int,
+)
+
+
+def _listed_templates(organisation_id: int) -> list[ConsentTemplate]:
     """Every version of the organisation's texts and the built-ins, for lists (in no order: _current_among
     orders them)."""
-    return list(_templates_of_organisation(organisation_id).only(*_LISTED_TEMPLATE_FIELDS).order_by())
+    return _LISTED_TEMPLATES.models(organisation_id=organisation_id)
 
 
 def template_for_coverage(organisation_id: int | None, coverage: Coverage) -> ConsentTemplate | None:
@@ -160,6 +172,18 @@ _LISTED_CONSENT_FIELDS = (
 )
 _CONSENT_PEOPLE = ("signed_by", "witness", "revocation__revoked_by")
 _PERSON_NAME_FIELDS = ("username", "first_name", "last_name")
+_LISTED_CONSENTS = FixedRead(
+    SignedConsent,
+    lambda patient_id: (
+        SignedConsent.objects.filter(patient_id=patient_id)
+        .select_related(*_CONSENT_PEOPLE)
+        .only(
+            *_LISTED_CONSENT_FIELDS,
+            *(f"{person}__{name}" for person in _CONSENT_PEOPLE for name in _PERSON_NAME_FIELDS),
+        )
+    ),
+    patient_id=int,
+)
 
 
 def consent_states(
@@ -172,16 +196,8 @@ def consent_states(
     templates = _listed_templates(patient.organisation_id) if templates is None else templates
     current = _current_among(templates)
     by_id = {template.pk: template for template in templates}
-    consents = (
-        SignedConsent.objects.filter(patient=patient)
-        .select_related(*_CONSENT_PEOPLE)
-        .only(
-            *_LISTED_CONSENT_FIELDS,
-            *(f"{person}__{name}" for person in _CONSENT_PEOPLE for name in _PERSON_NAME_FIELDS),
-        )
-    )
     rows = []
-    for consent in consents:
+    for consent in _LISTED_CONSENTS.models(patient_id=patient.pk):
         if consent.template_id in by_id:  # always: a patient signs their clinic's texts or the built-ins
             consent.template = by_id[consent.template_id]
         rows.append(_state(consent, current, now))
@@ -247,17 +263,24 @@ def session_consent_problems(session) -> list[str]:
     return [problem] if problem else []
 
 
-def _plan_routes(patient: Patient) -> set[str]:
-    """Routes of the patient's proposed, active and paused plans (read through the reverse relation), and
-    the routes a prescriber approved at candidacy, whose plan is the next step."""
-    # Only the routes: a values query, not plans and their protocol templates as models (the chart reads it).
-    plan_routes = (
-        patient.treatment_plans.filter(status__in=("proposed", "active", "paused"))
+# Only the routes: a values query, not plans and their protocol templates as models (the chart reads it).
+_PLAN_ROUTES = FixedRead(
+    TreatmentPlan,
+    lambda patient_id: (
+        TreatmentPlan.objects.filter(patient_id=patient_id, status__in=("proposed", "active", "paused"))
         .order_by()
-        .values_list("template__route", flat=True)
-    )
+        .values_list("template__route")
+    ),
+    patient_id=int,
+)
+
+
+def _plan_routes(patient: Patient) -> set[str]:
+    """Routes of the patient's proposed, active and paused plans, and the routes a prescriber approved at
+    candidacy, whose plan is the next step."""
+    plan_routes = {route for (route,) in _PLAN_ROUTES.rows(patient_id=patient.pk)}
     approved = set(approved_routes(patient))
-    return set(plan_routes) | {
+    return plan_routes | {
         route.value for route, candidacy_route in CANDIDACY_ROUTE.items() if candidacy_route in approved
     }
 

@@ -68,3 +68,52 @@ def urls_with_id(name: str) -> Callable[[int], str]:
         return f"{before}{pk}{after}"
 
     return url
+
+
+def urls_for_id(pk: int) -> Callable[[str], str]:
+    """url_with_id(name, pk) for many names and one id (a record's links to its pages), with the script prefix and
+    URLconf in force now."""
+    script_prefix, urlconf = get_script_prefix(), _urlconf()
+
+    def url(name: str) -> str:
+        if not isinstance(pk, int) or pk < 0:  # what is no id is refused as reverse() refuses it
+            return reverse(name, args=[pk])
+        before, after = _around_id(name, script_prefix, urlconf)
+        return f"{before}{pk}{after}"
+
+    return url
+
+
+# Markers for the arguments of a pattern with several ids, in their order in the path (none contains another).
+_MARKER_IDS = (_MARKER_ID, _MARKER_ID + 1, _MARKER_ID + 2)
+
+
+@lru_cache(maxsize=512)
+def _between_ids(name: str, count: int, script_prefix: str, urlconf: str) -> tuple[str, ...]:
+    """The URL of `name` split around its `count` id arguments (count + 1 parts)."""
+    rest = reverse(name, args=_MARKER_IDS[:count], urlconf=urlconf)
+    parts = []
+    for marker in _MARKER_IDS[:count]:
+        before, found, rest = rest.partition(str(marker))
+        if not found:
+            raise ValueError(f"{name} does not take its arguments as path segments in their order")
+        parts.append(before)
+    return (*parts, rest)
+
+
+def urls_with_last_id(name: str, *leading: int) -> Callable[[int], str]:
+    """reverse(name, args=[*leading, pk]) for many pks (a record's rows, each under the record:
+    /patients/7/diagnoses/<pk>/status/), the pattern reversed once per process like urls_with_id's."""
+    ids_in_path = all(isinstance(pk, int) and pk >= 0 for pk in leading)
+    if not ids_in_path or len(leading) >= len(_MARKER_IDS):
+        return lambda pk: reverse(name, args=[*leading, pk])
+    parts = _between_ids(name, len(leading) + 1, get_script_prefix(), _urlconf())
+    before = "".join(f"{part}{pk}" for part, pk in zip(parts, leading, strict=False)) + parts[len(leading)]
+    after = parts[-1]
+
+    def url(pk: int) -> str:
+        if not isinstance(pk, int) or pk < 0:  # what is no id is refused as reverse() refuses it
+            return reverse(name, args=[*leading, pk])
+        return f"{before}{pk}{after}"
+
+    return url

@@ -2,11 +2,13 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
 from ketacare.audit.models import AuditAction
 from ketacare.candidacy import actions
 from ketacare.candidacy.models import CandidacyDecision
+from ketacare.candidacy.selectors import approved_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +108,27 @@ def test_no_decision_on_an_unreviewed_patient_entered_intake(staff, patient, int
     assert "not reviewed" in caught.value.message_dict["intake"][0]
     actions.do_confirm_intake(staff["nurse"], patient.pk)
     assert actions.do_record_decision(staff["prescriber"], patient.pk, route="ketamine_iv", decision="decline")
+
+
+def test_approved_routes_follow_the_latest_decision_without_building_their_sql_again(
+    staff, patient, intake, monkeypatch
+):
+    """Asked on every chart: the SQL is built at the first read on a connection only (issue 19), and each read
+    still asks the database (a later decline withdraws the approval at once)."""
+    prescriber = staff["prescriber"]
+    route = "esketamine_intranasal"
+    assert approved_routes(patient) == frozenset()
+    built = []
+    build = SQLCompiler.as_sql
+
+    def counting_build(compiler, *args, **kwargs):
+        built.append(compiler.query.model)
+        return build(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting_build)
+    actions.do_record_decision(prescriber, patient.pk, route=route, decision="approve", reason="discussed")
+    assert approved_routes(patient) == {route}
+    actions.do_record_decision(prescriber, patient.pk, route=route, decision="decline", reason="changed mind")
+    built.clear()
+    assert approved_routes(patient) == frozenset()
+    assert CandidacyDecision not in built

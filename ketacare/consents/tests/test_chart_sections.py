@@ -1,10 +1,17 @@
 """The patient's consents and portal account on the chart /patients/<id>/ (issues 15.3, 16.2)."""
 
+from unittest import mock
+
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketacare.consents.actions import do_revoke_consent
+from ketacare.consents.models import ConsentTemplate, SignedConsent
+from ketacare.consents.selectors import patient_consents
+from ketacare.consents.views import consents_section
+from ketacare.protocols.models import TreatmentPlan
 
 
 def _chart(client, patient) -> str:
@@ -52,3 +59,34 @@ def test_the_chart_reads_in_a_constant_number_of_queries_whatever_the_number_of_
         _chart(client, patient)
     print(f"\nchart queries: {len(one)} with one consent, {len(many)} with {patient.signed_consents.count()}")
     assert len(many) == len(one)
+
+
+def test_the_consents_section_reads_in_four_queries_whatever_the_number_of_consents(
+    rf, staff, patient, sign_consents_for_route
+):
+    request = rf.get(reverse("patients:detail", args=[patient.pk]))
+    request.user = staff["nurse"]
+    consents_section(request, patient)  # the section's SQL is built on first use on a connection
+    counts = []
+    for _ in range(2):
+        for _ in range(3 if counts else 1):  # one consent, then three more (withdrawn and signed again)
+            for consent in patient.signed_consents.filter(revocation__isnull=True):
+                do_revoke_consent(staff["nurse"], consent.pk, reason="Withdrawn by phone")
+            sign_consents_for_route(patient, "iv", staff["nurse"])
+        with CaptureQueriesContext(connection) as queries:
+            section = consents_section(request, patient)
+        assert section.count('data-state="revoked"') == patient.signed_consents.count() - 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 4  # the texts, the consents, the candidacy decisions and the plans' routes
+
+
+def test_the_consent_state_reads_build_no_sql_per_request(staff, patient, sign_consents_for_route):
+    """Issue 19: building these reads' SQL was most of the chart's consents section; it is built once per
+    connection, and every call still asks the database (a consent signed a moment ago shows)."""
+    assert patient_consents(patient).rows == []
+    sign_consents_for_route(patient, "iv", staff["nurse"])
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as as_sql:
+        summary = patient_consents(patient)
+    assert [row.state for row in summary.rows] == ["valid"]
+    compiled_models = {call.args[0].query.model for call in as_sql.call_args_list}
+    assert not compiled_models & {ConsentTemplate, SignedConsent, TreatmentPlan}

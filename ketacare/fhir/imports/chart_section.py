@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from ketacare.accounts.domain.roles import Permission
 from ketacare.fhir.imports.actions import SOURCE_SYSTEM_PREFIX
 from ketacare.fhir.imports.models import ImportedResource
+from ketacare.lib.fixed_reads import FixedRead
 
 
 @dataclass
@@ -36,17 +37,24 @@ class ImportedRecord:
     identifiers: list[tuple[str, str]]  # (system, value) the patient carried in the source
 
 
+# Asked on every chart: its SQL is built once per connection (lib/fixed_reads.py, issue 19).
+_IMPORTED_OF_PATIENT = FixedRead(
+    ImportedResource,
+    lambda patient_id: (
+        ImportedResource.objects.filter(patient_id=patient_id)
+        .order_by("imported_at", "id")
+        .values_list("source_system", "resource_type", "source_id", "imported_at", "updated_at")
+    ),
+    patient_id=int,
+)
+
+
 def imported_record(patient) -> ImportedRecord | None:
     """What the import's map holds about this patient; None when they were never imported. The caller has
     checked that the reader may see the chart."""
     origins: dict[str, ImportOrigin] = {}
     identifiers: list[tuple[str, str]] = []
-    rows = (
-        ImportedResource.objects.filter(patient=patient)
-        .order_by("imported_at", "id")
-        .values_list("source_system", "resource_type", "source_id", "imported_at", "updated_at")
-    )
-    for system, resource_type, source_id, imported_at, updated_at in rows:
+    for system, resource_type, source_id, imported_at, updated_at in _IMPORTED_OF_PATIENT.rows(patient_id=patient.pk):
         if not system.startswith(SOURCE_SYSTEM_PREFIX):  # an identifier the patient carried (their old MRN)
             identifiers.append((system, source_id))
             continue
