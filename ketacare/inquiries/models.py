@@ -28,6 +28,12 @@ class HelpReason(models.TextChoices):
 # Built once: `HelpReason.choices` builds its list again on every read, and the inbox reads it per row.
 _HELP_REASON_LABELS = dict(HelpReason.choices)
 
+
+def reason_items(reasons: list[str]) -> list[tuple[str, bool]]:
+    """(label, is_urgent) per reason: staff see suicidal thoughts flagged where they read the list."""
+    return [(_HELP_REASON_LABELS.get(reason, reason), reason == HelpReason.SUICIDAL_THOUGHTS) for reason in reasons]
+
+
 # Where a list of requests puts each one's windows (Inquiry.preferred_windows).
 LISTED_WINDOWS = "listed_windows"
 
@@ -96,10 +102,7 @@ class Inquiry(models.Model):
 
     @property
     def reason_items(self) -> list[tuple[str, bool]]:
-        """(label, is_urgent) per reason: staff see suicidal thoughts flagged where they read the list."""
-        return [
-            (_HELP_REASON_LABELS.get(reason, reason), reason == HelpReason.SUICIDAL_THOUGHTS) for reason in self.reasons
-        ]
+        return reason_items(self.reasons)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

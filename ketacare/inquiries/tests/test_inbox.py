@@ -157,7 +157,7 @@ def test_the_inbox_pages_by_25_in_a_fixed_number_of_queries(signed_in, staff, or
     assert len(full_page) == len(one_row)
     assert len(page_one.context["inbox"].page) == INBOX_PAGE_SIZE
     page_two = client.get(INBOX, {"page": 2}).context["inbox"].page
-    assert [i.pk for i in page_two] == [first.pk]
+    assert [i.id for i in page_two] == [first.pk]
 
 
 def test_the_inbox_reads_of_a_converted_requests_patient_only_its_record_number(signed_in, staff, inquiry):
@@ -190,6 +190,73 @@ def test_the_inbox_lists_windows_without_a_model_per_window_and_prints_times_in_
         received = Template('{{ at|date:"D j M, G:i T" }}').render(Context({"at": inquiry.submitted_at}))
     assert f'<td class="small">{received}</td>' in page and received.endswith(" JST")
     assert "Depression, <strong>Suicidal thoughts</strong>" in page  # the reasons joined, the urgent one marked
+
+
+def test_what_requesters_typed_is_escaped_in_the_inbox(signed_in, staff, org, submit):
+    """The row's text is built in Python (issue 19); what a requester typed still reaches the page escaped."""
+    request = submit(org)
+    # Stored as any text could be (the form's rules aside): name, contact and the other reason.
+    Inquiry.objects.filter(pk=request.pk).update(
+        first_name="<script>alert(1)</script>",
+        last_name="O'Hara & Co",
+        phone='"><script>',
+        email="<b>x</b>@example.org",
+        reason_other="<img src=x onerror=alert(2)>",
+        reasons=["other", "suicidal_thoughts", "<i>unknown</i>"],
+    )
+    html = signed_in(staff["front_desk"]).get(INBOX).content.decode()
+    assert "<script>alert(1)" not in html and "<img" not in html and "<i>" not in html and "<b>x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; O&#x27;Hara &amp; Co</a>" in html
+    assert 'href="tel:&quot;&gt;&lt;script&gt;"' in html
+    assert 'href="mailto:&lt;b&gt;x&lt;/b&gt;@example.org"' in html
+    assert "Other, <strong>Suicidal thoughts</strong>, &lt;i&gt;unknown&lt;/i&gt;: &lt;img src=x" in html
+
+
+def test_a_status_tab_pages_its_own_requests_each_with_its_own_windows(signed_in, staff, org, submit, monkeypatch):
+    monkeypatch.setattr("ketacare.inquiries.selectors.INBOX_PAGE_SIZE", 2)
+    hours = {"Ada": 9, "Bo": 10, "Cy": 11, "Di": 12}
+    for name, hour in hours.items():
+        submit(
+            org,
+            first_name=name,
+            email=f"{name.lower()}@example.org",
+            phone="",
+            windows=[WindowRequest(upcoming(12, 1), dt.time(hour), dt.time(hour + 1))],
+        )
+    Inquiry.objects.filter(first_name="Bo").update(status=InquiryStatus.CONTACTED)
+    client = signed_in(staff["front_desk"])
+    newest = client.get(INBOX, {"status": "new"})
+    assert [row.first_name for row in newest.context["inbox"].page] == ["Di", "Cy"]
+    oldest = client.get(INBOX, {"status": "new", "page": 2})
+    [row] = oldest.context["inbox"].page
+    assert row.first_name == "Ada"
+    html = oldest.content.decode()
+    assert "9:00–10:00 PST" in html and "–11:00" not in html and "–12:00" not in html
+    assert "Page 2 of 2" in html and "status=new&amp;page=1" in html
+    # A page number past the end shows the last page; nonsense shows the first.
+    assert [row.first_name for row in client.get(INBOX, {"page": 9}).context["inbox"].page] == ["Bo", "Ada"]
+    assert [row.first_name for row in client.get(INBOX, {"page": "x"}).context["inbox"].page] == ["Di", "Cy"]
+
+
+def test_the_inbox_builds_no_sql_of_its_own_after_the_first_visit(signed_in, staff, inquiry):
+    """Issue 19: building a read's SQL from a queryset cost more than the database's answer; the inbox's reads
+    are built once per connection and run with each visit's values."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    client = signed_in(staff["front_desk"])
+    client.get(INBOX)
+    built = []
+    as_sql = SQLCompiler.as_sql
+
+    def recording_as_sql(self, *args, **kwargs):
+        built.append(self.query.model._meta.db_table)
+        return as_sql(self, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", recording_as_sql):
+        page = client.get(INBOX, {"status": "new"}).content.decode()
+        client.get(INBOX)
+    assert "Robin Okafor" in page and "New (1)" in page
+    assert not [table for table in built if table.startswith("inquiries_")]
 
 
 def test_the_request_page_shows_everything(signed_in, staff, inquiry):
