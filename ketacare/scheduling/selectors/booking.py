@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS
 
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import require_permission
@@ -25,6 +26,8 @@ from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.clinics.hooks import BlockingItem
 from ketacare.clinics.models import Location
+from ketacare.lib.fixed_reads import FixedRead
+from ketacare.lib.urls import urls_with_id
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import access_patient_by_id
 from ketacare.scheduling.domain.availability import (
@@ -376,7 +379,8 @@ class CalendarEntry:
 @dataclass(frozen=True)
 class CalendarDay:
     date: dt.date
-    opening: tuple[dt.time, dt.time] | None
+    heading: str  # "Monday 7 December 2026"
+    opening: str  # "08:00–18:00", local; "" when it does not open that weekday
     closed_reason: str | None  # a closed date
     columns: list[list[CalendarEntry]]  # one per chair (same order as chairs), then "no chair"
 
@@ -384,7 +388,7 @@ class CalendarDay:
 @dataclass(frozen=True)
 class LocationCalendar:
     location: Location
-    chairs: list[Chair]
+    chair_names: list[str]  # the columns, in order (then "no chair")
     days: list[CalendarDay]
     day_from: dt.date
     span_days: int
@@ -407,17 +411,9 @@ _ENTRY_FIELDS = (
 )
 
 
-def _link_to(url_name: str):
-    """A function from an id to the URL of `url_name`, reversing once (reversing per row cost more
-    than the rest of a calendar row)."""
-    marker = 987654321
-    head, tail = reverse(url_name, args=[marker]).split(str(marker))
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-def _entries(rows: QuerySet[Appointment], zone) -> list[CalendarEntry]:
-    """Calendar entries of the rows (in their order), in `zone`."""
-    appointment_url, patient_url = _link_to("scheduling:appointment_detail"), _link_to("patients:detail")
+def _entries(rows, zone) -> list[CalendarEntry]:
+    """Calendar entries of the rows of _ENTRY_FIELDS (in their order), in `zone`."""
+    appointment_url, patient_url = urls_with_id("scheduling:appointment_detail"), urls_with_id("patients:detail")
     entries = []
     for (
         pk,
@@ -433,7 +429,7 @@ def _entries(rows: QuerySet[Appointment], zone) -> list[CalendarEntry]:
         clinician_first_name,
         clinician_last_name,
         location_name,
-    ) in rows.values_list(*_ENTRY_FIELDS):
+    ) in rows:
         starts, ends = starts_at.astimezone(zone), ends_at.astimezone(zone)
         clinician = f"{clinician_first_name or ''} {clinician_last_name or ''}".strip()  # as User.get_full_name
         entries.append(
@@ -458,6 +454,58 @@ def _entries(rows: QuerySet[Appointment], zone) -> list[CalendarEntry]:
     return entries
 
 
+def _day_heading(date: dt.date) -> str:
+    """ "Monday 7 December 2026", in the active language: what |date:"l j F Y" gives, at a sixth of its cost."""
+    return f"{WEEKDAYS[date.weekday()]} {date.day} {MONTHS[date.month]} {date.year}"
+
+
+# The week calendar's reads, built once per database connection (lib/fixed_reads.py): building them from
+# querysets cost more than the rest of the page (issue 19). Each request still asks the database.
+_active_chairs = FixedRead(
+    Chair,
+    lambda location_id: (
+        Chair.objects.filter(location_id=location_id, is_active=True).order_by("name").values_list("id", "name")
+    ),
+    location_id=int,
+)
+_opening_hours = FixedRead(
+    OpeningHours,
+    lambda location_id: (
+        OpeningHours.objects.filter(location_id=location_id).order_by().values_list("weekday", "opens_at", "closes_at")
+    ),
+    location_id=int,
+)
+_closed_dates = FixedRead(
+    ClosedDate,
+    lambda location_id, first_date, last_date: (
+        ClosedDate.objects.filter(location_id=location_id, date__gte=first_date, date__lte=last_date)
+        .order_by()
+        .values_list("date", "reason")
+    ),
+    location_id=int,
+    first_date=dt.date,
+    last_date=dt.date,
+)
+_live_appointments_at = FixedRead(
+    Appointment,
+    lambda organisation_id, location_id, starts_from, starts_before: (
+        Appointment.objects.filter(
+            organisation_id=organisation_id,
+            location_id=location_id,
+            status__in=ACTIVE_STATUSES,
+            starts_at__gte=starts_from,
+            starts_at__lt=starts_before,
+        )
+        .order_by("starts_at", "id")
+        .values_list(*_ENTRY_FIELDS)
+    ),
+    organisation_id=int,
+    location_id=int,
+    starts_from=dt.datetime,
+    starts_before=dt.datetime,
+)
+
+
 def location_calendar(user, location: Location, day_from: dt.date, span_days: int) -> LocationCalendar:
     """A location's live appointments by local day, chairs as columns (a fixed number of queries).
 
@@ -468,19 +516,20 @@ def location_calendar(user, location: Location, day_from: dt.date, span_days: in
         raise Http404("No such location")
     zone = location.zone
     start, end = _range_bounds(zone, day_from, span_days)
-    chairs = list(Chair.objects.filter(location=location, is_active=True).order_by("name"))
-    opening = {h.weekday: (h.opens_at, h.closes_at) for h in OpeningHours.objects.filter(location=location)}
+    chairs = _active_chairs.rows(location_id=location.pk)
+    opening = {
+        weekday: f"{opens_at:%H:%M}–{closes_at:%H:%M}"
+        for weekday, opens_at, closes_at in _opening_hours.rows(location_id=location.pk)
+    }
     closed = dict(
-        ClosedDate.objects.filter(
-            location=location, date__range=(day_from, day_from + dt.timedelta(days=span_days - 1))
-        ).values_list("date", "reason")
+        _closed_dates.rows(
+            location_id=location.pk, first_date=day_from, last_date=day_from + dt.timedelta(days=span_days - 1)
+        )
     )
-    rows = (
-        _appointments(user)
-        .filter(location=location, status__in=ACTIVE_STATUSES, starts_at__gte=start, starts_at__lt=end)
-        .order_by("starts_at", "id")
+    rows = _live_appointments_at.rows(
+        organisation_id=location.organisation_id, location_id=location.pk, starts_from=start, starts_before=end
     )
-    column_of = {chair.id: index for index, chair in enumerate(chairs)}
+    column_of = {chair_id: index for index, (chair_id, _) in enumerate(chairs)}
     days = []
     by_day = defaultdict(list)
     for entry in _entries(rows, zone):
@@ -493,12 +542,19 @@ def location_calendar(user, location: Location, day_from: dt.date, span_days: in
         days.append(
             CalendarDay(
                 date=date,
-                opening=opening.get(date.weekday()),
+                heading=_day_heading(date),
+                opening=opening.get(date.weekday(), ""),
                 closed_reason=(closed[date] or "Closed") if date in closed else None,
                 columns=columns,
             )
         )
-    return LocationCalendar(location=location, chairs=chairs, days=days, day_from=day_from, span_days=span_days)
+    return LocationCalendar(
+        location=location,
+        chair_names=[name for _, name in chairs],
+        days=days,
+        day_from=day_from,
+        span_days=span_days,
+    )
 
 
 @dataclass(frozen=True)
@@ -525,7 +581,7 @@ def staff_calendar(user, staff_id: int, day_from: dt.date, span_days: int, zone)
         .order_by("starts_at", "id")
     )
     by_day = defaultdict(list)
-    for entry in _entries(rows, zone):
+    for entry in _entries(rows.values_list(*_ENTRY_FIELDS), zone):
         by_day[entry.local_date].append(entry)
     shifts = defaultdict(list)
     for shift in StaffShift.objects.filter(user=person).select_related("location").order_by("starts_at"):

@@ -1,15 +1,19 @@
 """Location and staff calendars: chairs as columns, local times, htmx navigation, constant queries."""
 
 import datetime as dt
+from unittest import mock
 
 from django.db import connection
 from django.db.models.signals import post_init
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketacare.audit.models import AuditEntry
 from ketacare.scheduling.actions import booking
-from ketacare.scheduling.models import AppointmentKind
+from ketacare.scheduling.models import AppointmentKind, Chair, ClosedDate, OpeningHours
+from ketacare.scheduling.selectors.booking import location_calendar
+from ketacare.scheduling.selectors.resources import access_location_by_id
 from ketacare.scheduling.tests.booking_world import IV, boston
 
 
@@ -129,6 +133,57 @@ def test_week_calendars_cost_no_model_or_query_per_appointment(signed_in, clinic
     many = [cost(url) for url in urls]
     assert [appointments for *_, appointments in many] == [9, 9]
     assert [(queries, built) for queries, built, _ in many] == [(queries, built) for queries, built, _ in few]
+
+
+def test_the_week_shows_each_days_hours_and_closures_as_they_are_now(signed_in, clinic, staff, patient):
+    """The calendar's reads keep their SQL between requests, never their answers: what changed between two
+    requests (hours, a closed date, a chair, a booking) shows on the second."""
+    client = signed_in(staff["front_desk"])
+    url = calendar_url(clinic, date=clinic.day.isoformat(), view="week")
+    first = client.get(url).content.decode()
+    assert first.count("open 08:00–18:00") == 7 and "Room 3" in first and "Closed" not in first
+    OpeningHours.objects.filter(location=clinic.location, weekday=1).update(opens_at=dt.time(9, 30))
+    OpeningHours.objects.filter(location=clinic.location, weekday=2).delete()
+    ClosedDate.objects.create(location=clinic.location, date=clinic.day + dt.timedelta(days=3), reason="Training")
+    ClosedDate.objects.create(location=clinic.location, date=clinic.day + dt.timedelta(days=4))
+    Chair.objects.filter(pk=clinic.chair3.pk).update(is_active=False)
+    book(clinic, staff["front_desk"], patient, clinic.day + dt.timedelta(days=5), 9, chair_id=clinic.chair2.pk)
+    html = client.get(url).content.decode()
+    days = html.split('<section class="cal-day">')[1:]
+    assert [day.split("<h2>")[1].split("\n")[0].strip() for day in days] == [
+        (clinic.day + dt.timedelta(days=offset)).strftime("%A %-d %B %Y") for offset in range(7)
+    ]
+    assert "open 08:00–18:00" in days[0] and "open 09:30–18:00" in days[1]
+    assert '<span class="badge">Closed</span>' in days[2]  # no hours that weekday
+    assert "Closed: Training" in days[3] and "Closed" in days[4] and "open" not in days[3] + days[4]
+    assert "Room 3" not in html and days[5].count("<td>") == 3  # two chairs and "no chair"
+    saturday_cells = days[5].split("<td>")[1:]
+    assert "09:00–10:40" in saturday_cells[1] and "Pat1 Example1" in saturday_cells[1]
+
+
+def test_the_location_calendar_builds_no_sql_per_request(clinic, staff, patient):
+    """Its reads' SQL is built once per connection (lib/fixed_reads.py): building it from querysets cost more
+    than the rest of the week's page (issue 19)."""
+    book(clinic, staff["front_desk"], patient, clinic.day, 9)
+    user = staff["front_desk"]
+
+    def read_week():
+        location = access_location_by_id(user, clinic.location.pk)
+        return location_calendar(user, location, clinic.day, 7)
+
+    read_week()
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as built:
+        calendar = read_week()
+    assert built.call_count == 0
+    assert [entry.patient_name for day in calendar.days for column in day.columns for entry in column] == [
+        "Pat1 Example1"
+    ]
+    assert calendar.location.organisation is user.organisation  # the user's own, not read again
+
+
+def test_a_location_id_no_row_can_have_is_not_found(signed_in, clinic, staff):
+    url = reverse("scheduling:location_calendar", args=[2**63])
+    assert signed_in(staff["front_desk"]).get(url).status_code == 404
 
 
 def test_calendar_does_not_audit_each_patient_but_opening_an_appointment_does(signed_in, clinic, staff, patient):

@@ -62,6 +62,7 @@ def _calendar_range(request, zone) -> tuple[dt.date, int, str]:
 def _nav(day: dt.date, span: int, view: str) -> dict:
     return {
         "view": view,
+        "day": day.isoformat(),  # the first day shown
         "prev": (day - dt.timedelta(days=span)).isoformat(),
         "next": (day + dt.timedelta(days=span)).isoformat(),
         "today": timezone.localdate().isoformat(),
