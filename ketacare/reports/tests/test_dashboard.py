@@ -110,6 +110,39 @@ def test_the_page_renders_counts_and_bars_for_prescribers_and_admins(clinic, sta
         assert html.count('class="bar-response"') == 2 * (2 + 2 + 1)  # two windows × (protocols + locations + all)
 
 
+def test_the_cells_show_counts_percentages_and_bars(clinic, staff, signed_in):
+    html = signed_in(staff["clinic_admin"]).get("/measures/dashboard/").content.decode()
+    overall = html[html.index('id="outcomes-overall"') :]
+    # All patients, 4 weeks: 3 evaluable, 3 responders, 1 remitter (see the clinic fixture).
+    assert "<td>3</td>\n    <td>3 (100%)\n" in overall
+    assert 'aria-label="response 100%"' in overall and 'class="bar-response" width="100.0"' in overall
+    assert "<td>1 (33%)\n" in overall and 'class="bar-remission" width="33.3"' in overall
+    by_location = html[html.index('id="outcomes-location"') : html.index('id="outcomes-overall"')]
+    # Boston has nobody evaluable at 8 weeks: no percentage, an empty bar labelled 0%.
+    boston = by_location[by_location.index(clinic["boston"]) :]
+    assert "<td>0</td>\n    <td>0\n" in boston and 'aria-label="remission 0%"' in boston
+    assert 'class="bar-remission" width="0.0"' in boston
+
+
+def test_without_a_remission_rule_the_remitters_column_shows_a_dash(org, staff, signed_in, make_patient):
+    patient = make_patient(org, 41)
+    make_plan(patient, staff["prescriber"], make_template())
+    score(patient, 50, days(-1), "pcl5")
+    score(patient, 20, days(28), "pcl5")
+    html = signed_in(staff["clinic_admin"]).get("/measures/dashboard/?instrument=pcl5").content.decode()
+    assert "<td>1 (100%)\n" in html and "No home location" in html
+    assert html.count("<td>—</td>") == 2 * (1 + 1 + 1) and "bar-remission" not in html  # two windows × three rows
+
+
+def test_a_location_name_is_escaped(org, staff, signed_in, make_patient):
+    annex = Location.objects.create(organisation=org, name="<b>Annex</b>", time_zone="America/New_York")
+    patient = make_patient(org, 31, home_location=annex)
+    make_plan(patient, staff["prescriber"], make_template())
+    score(patient, 20, days(-1))
+    html = signed_in(staff["clinic_admin"]).get("/measures/dashboard/").content.decode()
+    assert "&lt;b&gt;Annex&lt;/b&gt;" in html and "<b>Annex" not in html
+
+
 def test_the_dashboard_is_audited_as_a_list(clinic, staff, signed_in):
     signed_in(staff["prescriber"]).get("/measures/dashboard/?instrument=gad7")
     entry = AuditEntry.objects.filter(action=AuditAction.LIST, object_type="measures.outcomes").get()
@@ -158,14 +191,24 @@ def test_the_number_of_queries_does_not_grow_with_the_data(org, staff, make_pati
     build(make_patient, org, prescriber, 40, 200)
     large, large_reads = dashboard_and_reads(prescriber)
     assert small.overall.with_baseline == 3 and large.overall.with_baseline == 43
-    assert len(small_reads) == len(large_reads) == 3, large_reads
+    assert len(small_reads) == len(large_reads) == 1, large_reads
 
 
-def dashboard_and_reads(user):
+def test_only_the_madrs_dashboard_reads_the_clinic_settings(org, staff):
+    """The clinic sets MADRS's remission threshold only (MeasurementSettings); the others are the instrument's."""
+    settings_table = MeasurementSettings._meta.db_table
+    _, phq9_reads = dashboard_and_reads(staff["prescriber"], "phq9")
+    _, madrs_reads = dashboard_and_reads(staff["prescriber"], "madrs")
+    assert len(phq9_reads) == 1 and settings_table not in phq9_reads[0]
+    assert len(madrs_reads) == 2 and any(settings_table in sql for sql in madrs_reads)
+
+
+def dashboard_and_reads(user, instrument="phq9"):
     """The dashboard and its statements other than the audit entry's (those are the audit trail's
-    own, pinned by its tests): the settings, the pre-aggregated counts and the location names."""
+    own, pinned by its tests): the pre-aggregated counts with their locations' names, and for MADRS
+    the clinic's settings."""
     with CaptureQueriesContext(connection) as captured:
-        dashboard = clinic_outcomes(user)
+        dashboard = clinic_outcomes(user, instrument)
     audit_tables = (AuditEntry._meta.db_table, "audit_")
     reads = [q["sql"] for q in captured.captured_queries if not any(table in q["sql"] for table in audit_tables)]
     return dashboard, [sql for sql in reads if sql.startswith("SELECT")]
