@@ -58,7 +58,8 @@ class _Built:
     sql: str
     params: tuple[Any, ...]
     places: dict[str, list[int]]  # parameter name -> its indexes in params
-    compiler: Any  # the SQL compiler, kept for its row converters
+    compiler: Any  # the SQL compiler, kept to apply its row converters
+    converters: dict[int, Any]  # the columns' converters, worked out once (results_iter would on every call)
     is_sliced: bool
     # For reads of model instances (empty for values_list() reads): the model's columns and related objects.
     init_list: list[str]
@@ -105,6 +106,9 @@ class FixedRead:
         unplaced = [name for name, indexes in places.items() if not indexes]
         if unplaced:
             raise ValueError(f"The query does not take {', '.join(unplaced)} as a parameter")
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise TypeError("A fixed read does not read composite fields")
         init_list: list[str] = []
         model_fields = slice(0)
         related_populators: list[Any] = []
@@ -120,7 +124,15 @@ class FixedRead:
         elif queryset._iterable_class is not ValuesListIterable:
             raise TypeError("A fixed read is a queryset of model instances or a values_list()")
         return _Built(
-            sql, tuple(params), places, compiler, queryset.query.is_sliced, init_list, model_fields, related_populators
+            sql,
+            tuple(params),
+            places,
+            compiler,
+            compiler.get_converters(columns),
+            queryset.query.is_sliced,
+            init_list,
+            model_fields,
+            related_populators,
         )
 
     def _run(
@@ -155,7 +167,10 @@ class FixedRead:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        return built, list(built.compiler.results_iter([rows], tuple_expected=not models))
+        if built.converters:
+            converted = built.compiler.apply_converters(rows, built.converters)  # lists
+            rows = list(converted) if models else [tuple(row) for row in converted]
+        return built, rows
 
     def rows(self, **values: Any) -> list[tuple[Any, ...]]:
         """The tuples the values_list() queryset gives for these values (one query)."""
