@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ketacare.accounts.middleware.ResolvedUserMiddleware",
     "ketacare.audit.middleware.AuditContextMiddleware",
     "ketacare.accounts.middleware.StaffIdleTimeoutMiddleware",
     "ketacare.accounts.middleware.TwoFactorRequiredMiddleware",

@@ -39,3 +39,18 @@ def test_an_expired_or_unknown_session_is_no_session(client, staff, signed_in):
     store = SessionStore(key)
     assert store.load() == {} and store.session_key is None
     assert SessionStore("no-such-session-key-000000000000").load() == {}
+
+
+def test_views_get_the_user_itself_with_its_two_factor_state_and_anonymous_stays_anonymous(client, staff, signed_in):
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import LazyObject
+
+    from ketacare.accounts.models import User
+
+    anonymous = client.get(NON_AUDITED_PAGE)
+    assert type(anonymous.wsgi_request.user) is AnonymousUser
+    signed_in(staff["nurse"])
+    page = client.get(NON_AUDITED_PAGE)
+    user = page.wsgi_request.user
+    assert not isinstance(user, LazyObject) and type(user) is User and user == staff["nurse"]
+    assert user.is_verified() is False and user.otp_device is None  # django_otp's state, kept
