@@ -25,7 +25,10 @@ On PostgreSQL, start a cluster of your own (scripts/pg-start.sh removes the dire
 `PGDIR=/tmp/my-pg PGPORT=54400 scripts/pg-start.sh` prints its DATABASE_URL) and either pass that URL (an
 empty database: the demo is seeded into it) or seed one database once, copy it per run (`createdb -T`) and
 serve it yourself with DJANGO_SETTINGS_MODULE=load_settings and bench/ on PYTHONPATH, then use --url (the
-X-Bench-Queries header still gives the query counts). On a shared machine the absolute rates move with the
+X-Bench-Queries header still gives the query counts). Both databases keep their connections between requests
+(CONN_MAX_AGE), so the bare endpoint is the app's own floor (~1 ms of a worker's CPU), not a reconnection: before
+SQLite's were kept, each request reopened the file (~4 ms), which every target paid alike and which lifted every
+ratio towards 1. On a shared machine the absolute rates move with the
 other load and, with a load average of several times the cores, the ratios too (by a third between runs): run
 it several times. Where a page's time goes is steadier measured in one process: django.test.Client signed in
 with force_login, time.process_time around N requests, cProfile for the detail.
