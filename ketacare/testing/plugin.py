@@ -31,6 +31,7 @@ FIXTURE_MODULES = (
     "ketacare.testing.claims",
     "ketacare.testing.printed",
     "ketacare.testing.migrations",
+    "ketacare.testing.queries",
 )
 
 # A test that asks for one of these (directly or through its fixtures) or carries the django_db

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 
 from ketacare.audit.models import AuditAction
@@ -111,24 +110,16 @@ def test_no_decision_on_an_unreviewed_patient_entered_intake(staff, patient, int
 
 
 def test_approved_routes_follow_the_latest_decision_without_building_their_sql_again(
-    staff, patient, intake, monkeypatch
+    staff, patient, intake, sql_built_for
 ):
     """Asked on every chart: the SQL is built at the first read on a connection only (issue 19), and each read
     still asks the database (a later decline withdraws the approval at once)."""
     prescriber = staff["prescriber"]
     route = "esketamine_intranasal"
     assert approved_routes(patient) == frozenset()
-    built = []
-    build = SQLCompiler.as_sql
-
-    def counting_build(compiler, *args, **kwargs):
-        built.append(compiler.query.model)
-        return build(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting_build)
     actions.do_record_decision(prescriber, patient.pk, route=route, decision="approve", reason="discussed")
     assert approved_routes(patient) == {route}
     actions.do_record_decision(prescriber, patient.pk, route=route, decision="decline", reason="changed mind")
-    built.clear()
+    sql_built_for.clear()
     assert approved_routes(patient) == frozenset()
-    assert CandidacyDecision not in built
+    assert CandidacyDecision not in sql_built_for

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -42,23 +41,16 @@ def test_the_charts_queries_do_not_grow_with_the_record(signed_in, staff, patien
     assert len(large) == len(small)
 
 
-def test_the_record_is_read_without_building_its_sql_again(staff, patient, monkeypatch):
+def test_the_record_is_read_without_building_its_sql_again(staff, patient, sql_built_for):
     """The patient and the chart's five lists: their SQL is built at the first read on a connection only."""
     nurse = staff["nurse"]
     add_entries(patient, nurse, 1)
     access_chart_by_patient_id(nurse, patient.pk)
-    built = []
-    build = SQLCompiler.as_sql
-
-    def counting_build(compiler, *args, **kwargs):
-        built.append(compiler.query.model)
-        return build(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting_build)
+    sql_built_for.clear()
     chart = access_chart_by_patient_id(nurse, patient.pk)
 
     record_models = {Patient, Diagnosis, Allergy, Medication, WeightMeasurement, Patient.inquiries.rel.related_model}
-    assert not record_models & set(built)
+    assert not record_models & set(sql_built_for)
     assert [len(chart.diagnoses), len(chart.allergies), len(chart.medications), len(chart.weights)] == [1, 1, 1, 1]
     assert chart.weights[0].recorded_by.display_name == nurse.display_name
 
