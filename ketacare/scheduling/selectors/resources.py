@@ -9,7 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import router
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -77,16 +76,13 @@ def zone_of_staff(person):
     return home.zone if home is not None else zone_of_user(person)
 
 
-_LOCATION_FIELDS = [field.attname for field in Location._meta.concrete_fields]
 # Every calendar, day list and check-in starts here: read with SQL built once per connection (lib/fixed_reads.py;
 # building it from a queryset cost ten times the read, issue 19).
 _location_of_organisation = FixedRead(
     Location,
-    lambda organisation_id, location_id: (
-        Location.objects.filter(pk=location_id, organisation_id=organisation_id)
-        .order_by()
-        .values_list(*_LOCATION_FIELDS)
-    ),
+    lambda organisation_id, location_id: Location.objects.filter(
+        pk=location_id, organisation_id=organisation_id
+    ).order_by(),
     organisation_id=int,
     location_id=int,
 )
@@ -94,10 +90,10 @@ _location_of_organisation = FixedRead(
 
 def access_location_by_id(user, location_id: int, *, permission: Permission = Permission.SCHEDULE_VIEW) -> Location:
     require_permission(user, permission)
-    rows = _location_of_organisation.rows(organisation_id=org_id(user), location_id=db_id_or_zero(location_id))
-    if not rows:
+    locations = _location_of_organisation.models(organisation_id=org_id(user), location_id=db_id_or_zero(location_id))
+    if not locations:
         raise Http404("No such location")
-    location = Location.from_db(router.db_for_read(Location), _LOCATION_FIELDS, rows[0])
+    location = locations[0]
     if User.organisation.is_cached(user):
         location.organisation = user.organisation  # the same row: the read asked for the user's organisation
     return location
