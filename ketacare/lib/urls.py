@@ -11,7 +11,8 @@ on the pattern, the arguments, the script prefix and the URLconf, so:
 Both are keyed by the script prefix and the URLconf in force, so a deployment under a sub-path or a test
 with another URLconf gets its own answers. Reading those two costs more than the cached answer (two
 context-local lookups), so a page that needs many links reads them once: `urls_of()` for the navigation's
-names, `urls_with_id(name)` for the rows of a list.
+names, `urls_with_id(name)` for the rows of a list, `urls_for_id(pk)` for one record's many pages and
+`urls_with_last_id(name, *leading)` for rows under a record (/patients/7/diagnoses/<pk>/status/).
 """
 
 from collections.abc import Callable
@@ -33,13 +34,21 @@ def _reversed(name: str, script_prefix: str, urlconf: str) -> str:
     return reverse(name, urlconf=urlconf)
 
 
+# Markers for the arguments of a pattern with several ids, in their order in the path (none contains another).
+_MARKER_IDS = (_MARKER_ID, _MARKER_ID + 1, _MARKER_ID + 2)
+
+
 @lru_cache(maxsize=512)
-def _around_id(name: str, script_prefix: str, urlconf: str) -> tuple[str, str]:
-    url = reverse(name, args=[_MARKER_ID], urlconf=urlconf)
-    before, marker, after = url.partition(str(_MARKER_ID))
-    if not marker:
-        raise ValueError(f"{name} does not take its argument as a path segment")
-    return before, after
+def _between_ids(name: str, count: int, script_prefix: str, urlconf: str) -> tuple[str, ...]:
+    """The URL of `name` split around its `count` id arguments (count + 1 parts)."""
+    rest = reverse(name, args=_MARKER_IDS[:count], urlconf=urlconf)
+    parts = []
+    for marker in _MARKER_IDS[:count]:
+        before, found, rest = rest.partition(str(marker))
+        if not found:
+            raise ValueError(f"{name} does not take its arguments as path segments in their order")
+        parts.append(before)
+    return (*parts, rest)
 
 
 def url_of(name: str) -> str:
@@ -60,14 +69,7 @@ def urls_of() -> Callable[[str], str]:
 
 def urls_with_id(name: str) -> Callable[[int], str]:
     """url_with_id(name, pk) for many ids (the rows of a list), with the script prefix and URLconf in force now."""
-    before, after = _around_id(name, get_script_prefix(), _urlconf())
-
-    def url(pk: int) -> str:
-        if not isinstance(pk, int) or pk < 0:  # what is no id is refused as reverse() refuses it
-            return reverse(name, args=[pk])
-        return f"{before}{pk}{after}"
-
-    return url
+    return urls_with_last_id(name)
 
 
 def urls_for_id(pk: int) -> Callable[[str], str]:
@@ -78,27 +80,10 @@ def urls_for_id(pk: int) -> Callable[[str], str]:
     def url(name: str) -> str:
         if not isinstance(pk, int) or pk < 0:  # what is no id is refused as reverse() refuses it
             return reverse(name, args=[pk])
-        before, after = _around_id(name, script_prefix, urlconf)
+        before, after = _between_ids(name, 1, script_prefix, urlconf)
         return f"{before}{pk}{after}"
 
     return url
-
-
-# Markers for the arguments of a pattern with several ids, in their order in the path (none contains another).
-_MARKER_IDS = (_MARKER_ID, _MARKER_ID + 1, _MARKER_ID + 2)
-
-
-@lru_cache(maxsize=512)
-def _between_ids(name: str, count: int, script_prefix: str, urlconf: str) -> tuple[str, ...]:
-    """The URL of `name` split around its `count` id arguments (count + 1 parts)."""
-    rest = reverse(name, args=_MARKER_IDS[:count], urlconf=urlconf)
-    parts = []
-    for marker in _MARKER_IDS[:count]:
-        before, found, rest = rest.partition(str(marker))
-        if not found:
-            raise ValueError(f"{name} does not take its arguments as path segments in their order")
-        parts.append(before)
-    return (*parts, rest)
 
 
 def urls_with_last_id(name: str, *leading: int) -> Callable[[int], str]:
