@@ -88,6 +88,8 @@ def test_a_standalone_launch_from_authorize_to_an_observation_bundle(
     expect(consent).to_contain_text("Allow Mood tracker to read")
     expect(page.locator("#scopes")).to_contain_text("Read and search Observation records of the patient you choose")
     expect(page.locator("#scopes")).to_contain_text("Know which record is yours")
+    # htmx (a deferred script) binds the picker's search when the page has loaded: typing earlier searched nothing.
+    page.wait_for_load_state("load")
     page.locator("input[name=patient_search]").fill("Vale")
     option = page.locator(f"input[name=patient][value='{patient.pk}']")
     option.check()
