@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from ketacare.lib.env import (
+    PREPARE_THRESHOLD,
     SettingError,
     database_from_url,
     env_bool,
@@ -101,7 +102,7 @@ def test_database_urls():
     assert (postgresql["HOST"], postgresql["PORT"], postgresql["OPTIONS"]) == (
         "db.internal",
         "5433",
-        {"sslmode": "require"},
+        {"sslmode": "require", "server_side_binding": True, "prepare_threshold": PREPARE_THRESHOLD},
     )
     assert database_from_url("sqlite:////srv/ketacare.db") == sqlite_database("/srv/ketacare.db")
     assert database_from_url("sqlite:///relative.db")["NAME"] == "relative.db"
@@ -113,6 +114,15 @@ def test_database_urls():
     [
         ("postgresql://db.internal/", "DATABASE_URL names no database"),
         ("mysql://db.internal/ketacare", "DATABASE_URL scheme 'mysql' is not supported (use sqlite or postgresql)"),
+        (
+            "postgresql://db/k?prepare_threshold=often",
+            "DATABASE_URL prepare_threshold must be a whole number or off, not 'often'",
+        ),
+        ("postgresql://db/k?prepare_threshold=-1", "DATABASE_URL prepare_threshold must be at least 0, not -1"),
+        (
+            "postgresql://db/k?server_side_binding=maybe",
+            "DATABASE_URL server_side_binding must be true or false, not 'maybe'",
+        ),
     ],
 )
 def test_an_unusable_database_url_names_the_variable(url, problem):
@@ -129,3 +139,18 @@ def test_connections_are_kept_between_requests_on_both_databases():
     # Opening SQLite anew cost each request ~4 ms (issue 19); PostgreSQL's also pays a connection handshake.
     assert sqlite_database("x.db")["CONN_MAX_AGE"] > 0
     assert database_from_url("postgresql://u:p@db/ketacare")["CONN_MAX_AGE"] > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "binding", "threshold"),
+    [
+        ("", True, PREPARE_THRESHOLD),
+        ("?prepare_threshold=5", True, 5),
+        # A pooler in transaction mode cannot keep a session's prepared statements.
+        ("?prepare_threshold=off", True, None),
+        ("?server_side_binding=false", False, None),
+    ],
+)
+def test_postgresql_prepares_repeated_statements_unless_told_not_to(query, binding, threshold):
+    options = database_from_url(f"postgresql://u:p@db/ketacare{query}")["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (binding, threshold)

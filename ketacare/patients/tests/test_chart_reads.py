@@ -85,3 +85,16 @@ def test_a_patient_reads_their_own_record_and_no_other(patient, second_patient):
     assert access_patient_by_id(patient.user, patient.pk, audit=False) == patient
     with pytest.raises(Http404):
         access_patient_by_id(patient.user, second_patient.pk, audit=False)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_postgresql_plans_the_charts_reads_once_per_connection(signed_in, staff, patient):
+    # Planning was most of PostgreSQL's work on the chart (issue 19): a read repeated on a connection is
+    # prepared, so later requests skip parsing and planning it.
+    client = signed_in(staff["nurse"])
+    for _ in range(3):
+        assert client.get(chart_url(patient)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any('FROM "patients_allergy"' in statement for statement in prepared)
