@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ketacare.audit.models import AuditEntry
-from ketacare.scheduling.models import AppointmentKind
+from ketacare.clinics.models import Location
+from ketacare.scheduling.models import Appointment, AppointmentKind
 from ketacare.treatments import actions
 from ketacare.treatments.models import SessionStatus, TreatmentSession, TreatmentSettings
 from ketacare.treatments.tests.conftest import checked_in, vitals
@@ -47,6 +48,22 @@ def test_the_day_list_reads_only_what_its_rows_show_and_no_query_per_row(
         page = client.get("/sessions/", {"location": portland.pk})
     assert second_patient.record_number in page.content.decode() and b"Open" in page.content
     assert len(two_rows) == len(one_row)
+
+
+def test_the_day_lists_reads_are_built_once_per_connection(client, staff, iv_world, portland, signed_in, sql_built_for):
+    """Issue 19: the locations, the day's appointments and their sessions are FixedReads (lib/fixed_reads.py):
+    after the first request the ORM builds none of their SQL again, and each request still asks the database.
+    The nurse works at Portland, as the clinic's staff do: her home location comes with her session."""
+    staff["nurse"].home_location = portland
+    staff["nurse"].save(update_fields=["home_location"])
+    signed_in(staff["nurse"])
+    client.get("/sessions/", {"location": portland.pk})
+    sql_built_for.clear()
+    session = actions.do_start_session(staff["nurse"], iv_world["appointment"].pk)
+    sql_built_for.clear()
+    page = client.get("/sessions/", {"location": portland.pk}).content.decode()
+    assert f'href="/sessions/{session.pk}/">Open · Checked in</a>' in page
+    assert not {Location, Appointment, TreatmentSession} & set(sql_built_for)
 
 
 def test_the_day_list_shows_each_rows_live_session_and_never_a_cancelled_one(
