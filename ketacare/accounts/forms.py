@@ -1,8 +1,9 @@
-import zoneinfo
-
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.validators import RegexValidator
+
+from ketacare.lib.forms import LongSelect
+from ketacare.lib.zones import known_zone_names
 
 
 class TokenForm(forms.Form):
@@ -27,6 +28,7 @@ class DisplayPreferencesForm(forms.Form):
 
     time_zone = forms.ChoiceField(
         required=False,
+        widget=LongSelect,
         label="Show times in",
         help_text="Pages about one location (a course, the day list, a location's calendar) always use its zone.",
     )
@@ -37,7 +39,7 @@ class DisplayPreferencesForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [("", "My home location's zone")] + [
-            (name, name) for name in sorted(zoneinfo.available_timezones())
+            (name, name) for name in known_zone_names()
         ]
         if user.is_staff_member and user.organisation is not None:
             self.fields["home_location"].choices = [("", "—")] + [

@@ -1,6 +1,7 @@
 from django import forms
 
 from ketacare.clinics.models import ClinicPage, Location, Organisation
+from ketacare.lib.forms import LongSelect
 from ketacare.lib.zones import known_zone_names
 
 
@@ -89,6 +90,7 @@ class LocationForm(forms.Form):
     address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     time_zone = forms.ChoiceField(
         choices=time_zone_choices,
+        widget=LongSelect,
         help_text="Appointments, opening hours and shifts here are entered and shown in this zone.",
     )
     phone = forms.CharField(max_length=32, required=False)
