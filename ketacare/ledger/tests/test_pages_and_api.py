@@ -127,6 +127,15 @@ def test_settings_page_for_admin(client, staff, portland, signed_in):
     assert client.get("/ledger/settings/").status_code == 403
 
 
+def test_the_settings_page_checks_the_chain_when_asked(client, staff, vial, signed_in):
+    """Checking reads every entry, so the page offers it instead of paying it on every view (issue 19)."""
+    signed_in(staff["clinic_admin"])
+    page = client.get("/ledger/settings/").content.decode()
+    assert 'href="?check=chain">Check the chain</a>' in page and "Chain check:" not in page
+    checked = client.get("/ledger/settings/", {"check": "chain"}).content.decode()
+    assert f"intact, {LedgerEntry.objects.filter(organisation=vial.organisation).count()} entries" in checked
+
+
 def _csv_rows(text):
     return [row for row in csv.reader(io.StringIO(text)) if row and not row[0].startswith("# ")]
 
