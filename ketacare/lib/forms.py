@@ -1,11 +1,12 @@
 """Showing an action's ValidationError on the HTML form that fed it; a select of many choices."""
 
 from html import escape
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 
 def show_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -38,7 +39,7 @@ class LongSelect(forms.Select):
     of the text, quotes included) before the parts are joined; `selected` is the only attribute a Select's
     option gets."""
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         parts = [f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
