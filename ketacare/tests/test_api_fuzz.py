@@ -42,8 +42,12 @@ def admin_token(staff, patient):
     return secret
 
 
+def _is_protected(operation) -> bool:
+    return bool(operation.definition.raw.get("security"))
+
+
 def _is_public(context) -> bool:
-    return not context.operation.definition.raw.get("security")
+    return not _is_protected(context.operation)
 
 
 # Anonymous input reaches the parsers only on the public endpoints: a protected one checks its credentials
@@ -64,7 +68,7 @@ def _well_typed(parameter) -> object:
 
 def test_every_protected_operation_refuses_an_anonymous_caller(db):
     operations = [result.ok() for result in schema.get_all_operations()]
-    protected = [operation for operation in operations if operation.definition.raw.get("security")]
+    protected = [operation for operation in operations if _is_protected(operation)]
     assert len(protected) > 150, "the schema's protected operations were not found"
     wrong = []
     for operation in protected:

@@ -2,9 +2,7 @@
 database for its own live session, and gets its user, organisation and home location with it."""
 
 import datetime as dt
-from unittest import mock
 
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from ketacare.accounts.models import UserSession
@@ -13,17 +11,16 @@ from ketacare.accounts.sessions import SessionStore
 NON_AUDITED_PAGE = "/accounts/tokens/"
 
 
-def test_a_request_reads_its_session_without_building_the_query_again(client, staff, signed_in, org):
+def test_a_request_reads_its_session_without_building_the_query_again(client, staff, signed_in, org, sql_built_for):
     nurse = staff["nurse"]
     nurse.home_location = org.locations.first()
     nurse.save(update_fields=["home_location"])
     signed_in(nurse)
     client.get(NON_AUDITED_PAGE)
-    original = SQLCompiler.as_sql
-    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=original) as compiled:
-        page = client.get(NON_AUDITED_PAGE)
+    sql_built_for.clear()
+    page = client.get(NON_AUDITED_PAGE)
     assert page.status_code == 200 and page.context["user"] == nurse
-    assert not [call for call in compiled.call_args_list if call.args[0].query.model is UserSession]
+    assert UserSession not in sql_built_for
     row = UserSession.objects.get(pk=client.cookies["sessionid"].value)
     read = SessionStore(row.pk)._get_session_from_db()
     assert read.user == nurse and read.user.organisation == org and read.user.home_location == nurse.home_location

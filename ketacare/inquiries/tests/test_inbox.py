@@ -238,25 +238,16 @@ def test_a_status_tab_pages_its_own_requests_each_with_its_own_windows(signed_in
     assert [row.first_name for row in client.get(INBOX, {"page": "x"}).context["inbox"].page] == ["Di", "Cy"]
 
 
-def test_the_inbox_builds_no_sql_of_its_own_after_the_first_visit(signed_in, staff, inquiry):
+def test_the_inbox_builds_no_sql_of_its_own_after_the_first_visit(signed_in, staff, inquiry, sql_built_for):
     """Issue 19: building a read's SQL from a queryset cost more than the database's answer; the inbox's reads
     are built once per connection and run with each visit's values."""
-    from django.db.models.sql.compiler import SQLCompiler
-
     client = signed_in(staff["front_desk"])
     client.get(INBOX)
-    built = []
-    as_sql = SQLCompiler.as_sql
-
-    def recording_as_sql(self, *args, **kwargs):
-        built.append(self.query.model._meta.db_table)
-        return as_sql(self, *args, **kwargs)
-
-    with mock.patch.object(SQLCompiler, "as_sql", recording_as_sql):
-        page = client.get(INBOX, {"status": "new"}).content.decode()
-        client.get(INBOX)
+    sql_built_for.clear()
+    page = client.get(INBOX, {"status": "new"}).content.decode()
+    client.get(INBOX)
     assert "Robin Okafor" in page and "New (1)" in page
-    assert not [table for table in built if table.startswith("inquiries_")]
+    assert not [model for model in sql_built_for if model._meta.db_table.startswith("inquiries_")]
 
 
 def test_the_request_page_shows_everything(signed_in, staff, inquiry):
