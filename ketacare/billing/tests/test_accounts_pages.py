@@ -13,6 +13,7 @@ from ketacare.billing.actions.charges import do_finalise_charge
 from ketacare.billing.actions.packages import apply_package_credit, do_sell_package
 from ketacare.billing.models import AccountEntry, Invoice, PackageSale
 from ketacare.billing.selectors.accounts import patient_balance
+from ketacare.lib.zones import zone_of_user
 
 API = "/api/v1/billing"
 
@@ -146,7 +147,8 @@ def test_payments_report_per_day_and_method_page_and_csv(signed_in, staff, drawn
     client = signed_in(staff["billing"])
     actions.do_record_payment(staff["front_desk"], drawn_down.pk, amount="500.00", method="cash")
     actions.do_refund(staff["billing"], drawn_down.pk, amount="100.00", method="cash", reason="Overpaid")
-    today = timezone.localdate()
+    # The report's days are the reader's; in UTC it can already be tomorrow (CI at 00:19 UTC).
+    today = timezone.localdate(timezone=zone_of_user(staff["billing"]))
     query = {"date_from": today.isoformat(), "date_to": today.isoformat()}
     page = client.get("/billing/accounts/payments/", query).content.decode()
     assert "Card (external terminal)" in page and "Package credit" in page
