@@ -54,6 +54,23 @@ def make_patient(organisation, number: int, **fields) -> Patient:
     return Patient.objects.create(organisation=organisation, record_number=f"T-{number:05d}", **values)
 
 
+def make_staff(organisation, username_suffix: str) -> dict:
+    """One user per staff role in `organisation`, keyed by role value (usernames `<role>_<suffix>`)."""
+    return {
+        role.value: make_user(organisation, role, f"{role.value}_{username_suffix}")
+        for role in Role
+        if role in STAFF_ROLES
+    }
+
+
+def make_portal_patient(organisation, number: int, username: str) -> Patient:
+    """A patient (record number T-<number>) with a portal account."""
+    record = make_patient(organisation, number)
+    record.user = make_user(organisation, Role.PATIENT, username)
+    record.save(update_fields=["user"])
+    return record
+
+
 def sign_in(client, user):
     """Log `user` in on a test client, with the two-factor step done where they have a device."""
     client.force_login(user)
@@ -108,29 +125,23 @@ def portland(org):
 @pytest.fixture
 def staff(org):
     """One user per staff role in `org`, keyed by role value."""
-    return {role.value: make_user(org, role, f"{role.value}_harbor") for role in Role if role in STAFF_ROLES}
+    return make_staff(org, "harbor")
 
 
 @pytest.fixture
 def other_staff(other_org):
-    return {role.value: make_user(other_org, role, f"{role.value}_elsewhere") for role in Role if role in STAFF_ROLES}
+    return make_staff(other_org, "elsewhere")
 
 
 @pytest.fixture
 def patient(org):
     """A patient of `org` with a portal account."""
-    record = make_patient(org, 1)
-    record.user = make_user(org, Role.PATIENT, "patient_one")
-    record.save(update_fields=["user"])
-    return record
+    return make_portal_patient(org, 1, "patient_one")
 
 
 @pytest.fixture
 def second_patient(org):
-    record = make_patient(org, 2)
-    record.user = make_user(org, Role.PATIENT, "patient_two")
-    record.save(update_fields=["user"])
-    return record
+    return make_portal_patient(org, 2, "patient_two")
 
 
 @pytest.fixture

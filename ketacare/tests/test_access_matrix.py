@@ -8,9 +8,10 @@ Allowed roles get through (200 for pages, anything but 403/404 for POST
 actions), other roles get 403, anonymous users are sent to sign in, and staff
 of another organisation get 404 for this organisation's objects.
 
-Each page's objects are built once (a World) and every persona is checked against them in turn,
-each request in a savepoint that is rolled back, so what one persona's POST changes is gone before
-the next persona asks; a failure names the page and every persona that got the wrong answer.
+The objects the pages name (a World) and each persona's session are built once for the module, in a
+transaction rolled back at its end; every persona is checked against each page in turn, each request in
+a savepoint that is rolled back, so what one persona's POST changes is gone before the next persona
+asks; a failure names the page and every persona that got the wrong answer.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -71,10 +73,13 @@ from ketacare.testing.billing import make_coverage, make_fee_schedule, make_pack
 from ketacare.testing.claims import insure, make_billing_settings, make_final_charge, make_provider_identity
 from ketacare.testing.clinic import build_clinic
 from ketacare.testing.consents import sign_consents_for_route
-from ketacare.testing.personas import make_patient, sign_in
+from ketacare.testing.personas import make_organisation, make_patient, make_portal_patient, make_staff, sign_in
 from ketacare.testing.stock import make_products, receive
 from ketacare.therapy import actions as therapy_actions
 from ketacare.treatments.models import TreatmentSession
+
+# One worker takes the module (`--dist loadgroup`, scripts/test.sh), so the world is built once a pass.
+pytestmark = pytest.mark.xdist_group("access_matrix")
 
 ALL_STAFF = {"front_desk", "nurse", "prescriber", "therapist", "clinic_admin"}
 EVERY_STAFF = ALL_STAFF | {"billing"}  # the care team and billing (who sees no chart)
@@ -592,7 +597,8 @@ class World:
         self.staff_member = nurse.pk  # the staff pages' staff member
         self._context = (org, staff_users, patient)
 
-    # The objects of the later areas are built only when a page's URL asks for one of them.
+    # The later areas, each built by its method (the first time one of its objects is asked for: an area
+    # that needs another area's object gets that area built first).
     _BUILT_BY = {
         **dict.fromkeys(
             (
@@ -736,6 +742,10 @@ class World:
         )
         self.merged_patient = duplicate.pk
 
+    def build_every_area(self) -> None:
+        for name in self._BUILT_BY:
+            getattr(self, name)
+
     def __getattr__(self, name):
         builder = type(self)._BUILT_BY.get(name)
         if builder is None:
@@ -872,9 +882,49 @@ STAFF_PERSONAS = sorted(EVERY_STAFF)
 PERSONAS = ["anonymous", *STAFF_PERSONAS, "patient", *(f"other_org_{role}" for role in STAFF_PERSONAS)]
 
 
-@pytest.fixture
-def world(org, staff, patient):
-    return World(org, staff, patient)
+@dataclass
+class Matrix:
+    """The world, and each persona's session (None: anonymous), signed in once for the module."""
+
+    world: World
+    sessions: dict[str, str | None]
+    second_patient_session: str
+
+
+def _session_of(user) -> str:
+    return sign_in(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """Built once for the module in a transaction rolled back at its end (like the seeded demo clinic); each
+    test runs in a savepoint on top of it. Building the world and signing 17 personas in for each of ~270
+    pages was most of this module's time; every object the pages name is built here, so no test builds
+    (and rolls back) an object that a later test would name."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        org = make_organisation("Harbor", "harbor")
+        staff_users = make_staff(org, "harbor")
+        other_staff_users = make_staff(make_organisation("Elsewhere", "elsewhere"), "elsewhere")
+        patient = make_portal_patient(org, 1, "patient_one")
+        second_patient = make_portal_patient(org, 2, "patient_two")
+        world = World(org, staff_users, patient)
+        world.build_every_area()
+        users = {
+            "patient": patient.user,
+            **staff_users,
+            **{f"other_org_{role}": user for role, user in other_staff_users.items()},
+        }
+        sessions = {"anonymous": None, **{persona: _session_of(user) for persona, user in users.items()}}
+        yield Matrix(world, sessions, _session_of(second_patient.user))
+        transaction.set_rollback(True)
+
+
+def client_of(session_key: str | None) -> Client:
+    """A fresh client (no cookie left by an earlier request) on the persona's session."""
+    client = Client()
+    if session_key is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    return client
 
 
 def request(client, page: Page, url: str):
@@ -882,24 +932,22 @@ def request(client, page: Page, url: str):
 
 
 @pytest.mark.parametrize("name", sorted(name for name, page in PAGES.items() if page is not None and page.public))
-def test_public_pages_need_no_sign_in(client, world, name):
+def test_public_pages_need_no_sign_in(db, matrix, name):
     page = PAGES[name]
-    assert request(client, page, world.url(name, page)).status_code == 200
+    assert request(client_of(None), page, matrix.world.url(name, page)).status_code == 200
 
 
-def wrong_answer(page: Page, name: str, url: str, persona: str, user) -> str | None:
-    """What is wrong with the response `persona` (signed in as `user`) gets from page `name` (None: what
+def wrong_answer(page: Page, name: str, url: str, persona: str, session_key: str | None) -> str | None:
+    """What is wrong with the response `persona` (on session `session_key`) gets from page `name` (None: what
     the matrix says)."""
-    client = Client()
-    if user is None:
-        response = request(client, page, url)
+    response = request(client_of(session_key), page, url)
+    if session_key is None:
         if response.status_code == 302 and response.url.startswith(reverse("accounts:login")):
             return None
         return f"anonymous must be sent to sign in from {name} (got {response.status_code})"
     role = Role.PATIENT.value if persona == "patient" else persona.removeprefix("other_org_")
     same_org = not persona.startswith("other_org_")
-    sign_in(client, user)
-    status = request(client, page, url).status_code
+    status = response.status_code
     if role not in page.roles:
         return None if status == 403 else f"{persona} must be refused {name} (got {status})"
     if not same_org and page.owned:
@@ -911,20 +959,16 @@ def wrong_answer(page: Page, name: str, url: str, persona: str, user) -> str | N
 
 
 @pytest.mark.parametrize("name", PROTECTED)
-def test_protected_page_against_the_matrix(world, staff, other_staff, patient, name):
+def test_protected_page_against_the_matrix(db, matrix, name):
     page = PAGES[name]
-    url = world.url(name, page)  # builds the objects the URL names, outside the savepoints
-    users = {
-        "anonymous": None,
-        "patient": patient.user,
-        **staff,
-        **{f"other_org_{role}": user for role, user in other_staff.items()},
-    }
+    url = matrix.world.url(name, page)
     failures = []
     for persona in PERSONAS:
+        # Each request in a savepoint rolled back: what one persona's POST changes (or a sign-out that ends
+        # its session) is gone before the next asks.
         with transaction.atomic():
             try:
-                failure = wrong_answer(page, name, url, persona, users[persona])
+                failure = wrong_answer(page, name, url, persona, matrix.sessions[persona])
             except Exception as error:
                 error.add_note(f"while {persona} requested {name}")
                 raise
@@ -939,18 +983,17 @@ def test_protected_page_against_the_matrix(world, staff, other_staff, patient, n
 NOT_ONE_PATIENTS_OBJECT = {"patient_instrument", "consent_template", "org_slug", "page_slug"}
 
 
-def test_a_second_patient_never_reaches_the_first_patients_pages(world, second_patient):
+def test_a_second_patient_never_reaches_the_first_patients_pages(db, matrix):
     """Every page about one of the world's objects (the first patient's record, answers, consents, sessions,
     portal account, ...) refuses the second patient, signed in to the portal: 403 or 404, never the page."""
-    client = sign_in(Client(), second_patient.user)
     failures = []
     for name in PROTECTED:
         page = PAGES[name]
         if not page.kwargs or {attr for _, attr in page.kwargs} & NOT_ONE_PATIENTS_OBJECT:
             continue
-        url = world.url(name, page)
+        url = matrix.world.url(name, page)
         with transaction.atomic():
-            status = request(client, page, url).status_code
+            status = request(client_of(matrix.second_patient_session), page, url).status_code
             transaction.set_rollback(True)
         if status not in (403, 404):
             failures.append(f"the second patient got {status} from {name}")
