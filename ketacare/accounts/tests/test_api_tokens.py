@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from ketacare.accounts.actions import do_create_api_token, do_revoke_api_token
 from ketacare.accounts.models import ApiToken
@@ -138,3 +139,17 @@ def test_revoke_needs_a_post(client, staff, signed_in):
     assert client.get(f"/accounts/tokens/{token.pk}/revoke/").status_code == 405
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_call_reads_its_token_without_building_the_query_again(client, staff, sql_built_for):
+    """Issue 19: the token read is built once per connection; each call still asks the database for its token
+    (revoked between two calls: refused at once) and gets its user and organisation with it."""
+    token, secret = do_create_api_token(staff["clinic_admin"], "script")
+    assert client.get(API_URL, **bearer(secret)).status_code == 200
+    sql_built_for.clear()
+    response = client.get(API_URL, **bearer(secret))
+    assert response.status_code == 200 and ApiToken not in sql_built_for
+    user = response.wsgi_request.user
+    assert user == staff["clinic_admin"] and user.organisation == staff["clinic_admin"].organisation
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert client.get(API_URL, **bearer(secret)).status_code == 401
