@@ -506,6 +506,7 @@ PAGES = {
     "billing:claim_payer_number": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
     "billing:claim_correct": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
     "billing:claim_void": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
+    "billing:claim_withdraw": staff(CLAIMS_MANAGERS, method="post", kwargs=(("claim_id", "claim"),), owned=True),
     "billing_portal:home": PATIENT,
     "billing_portal:statement_pdf": PATIENT,
     "billing_portal:invoice_pdf": Page(roles=frozenset({"patient"}), kwargs=(("invoice_id", "account_invoice"),)),

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from ketacare.billing.models import (
     AccountEntry,
     Charge,
     ChargeStatus,
+    ClaimLine,
     EntryKind,
     Invoice,
     PackageSale,
@@ -213,11 +215,13 @@ def do_reverse_entry(actor, entry_id: int, *, reason: str) -> AccountEntry:
 
 def uninvoiced_items(patient: Patient) -> tuple[list[Charge], list[PackageSale]]:
     """The patient's final self-pay charges and package sales on no invoice yet. A charge billed to insurance
-    (on a claim, or of a day the patient had primary coverage) goes on a claim, not a self-pay invoice."""
+    (on a claim not withdrawn, or of a day the patient had primary coverage) goes on a claim, not a self-pay
+    invoice."""
+    on_a_claim = ClaimLine.objects.holding_charges().filter(charge=OuterRef("pk"))
     charges = [
         charge
         for charge in Charge.objects.filter(patient=patient, status=ChargeStatus.FINAL, invoices__isnull=True)
-        .filter(claim_lines__isnull=True)
+        .exclude(Exists(on_a_claim))
         .order_by("service_date", "id")
         if primary_coverage(patient, charge.service_date) is None
     ]

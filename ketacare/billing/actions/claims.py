@@ -1,6 +1,6 @@
 """Every write to claims: build them from final charges, change their status (an appended
-ClaimStatusChange each time), the payer's claim control number, replacement and void claims, the
-savings-program secondary claim, and the 837P export.
+ClaimStatusChange each time), the payer's claim control number, replacement and void claims, withdrawing a
+claim the payer never received, the savings-program secondary claim, and the 837P export.
 
 CLAIMS_MANAGE (billing, clinic admin); one transaction and one audit entry per change.
 """
@@ -21,7 +21,14 @@ from ketacare.accounts.permissions import require_permission
 from ketacare.audit.actions import record_event
 from ketacare.audit.models import AuditAction
 from ketacare.billing.actions.money_input import clean_amount, clean_choice
-from ketacare.billing.domain.claims import DECIDED, RECEIVED, correction_problem, may_change
+from ketacare.billing.domain.claims import (
+    CORRECTED,
+    DECIDED,
+    RECEIVED,
+    correction_problem,
+    may_change,
+    withdrawal_problem,
+)
 from ketacare.billing.domain.x12_837p import (
     Interchange,
     build_837p,
@@ -122,7 +129,7 @@ def do_build_claims(actor, *, date_from=None, date_to=None) -> list[Claim]:
     Self-pay patients' charges are left alone (they get a superbill). Returns the new claims."""
     require_permission(actor, Permission.CLAIMS_MANAGE)
     start, end = clean_date_range(date_from, date_to)
-    on_a_claim = ClaimLine.objects.filter(charge=OuterRef("pk"), claim__primary_claim__isnull=True)
+    on_a_claim = ClaimLine.objects.holding_charges().filter(charge=OuterRef("pk"), claim__primary_claim__isnull=True)
     charges = (
         Charge.objects.filter(organisation_id=actor.organisation_id, status=ChargeStatus.FINAL)
         .exclude(Exists(on_a_claim))
@@ -314,7 +321,9 @@ def _replacement_charges(original: Claim) -> list[Charge]:
         if line.charge.status == ChargeStatus.FINAL
     ]
     days = original.lines.values("charge__service_date")
-    on_a_claim = ClaimLine.objects.filter(charge=OuterRef("pk"), claim__coverage_id=original.coverage_id)
+    on_a_claim = ClaimLine.objects.holding_charges().filter(
+        charge=OuterRef("pk"), claim__coverage_id=original.coverage_id
+    )
     added = (
         Charge.objects.filter(patient_id=original.patient_id, status=ChargeStatus.FINAL, service_date__in=days)
         .exclude(Exists(on_a_claim))
@@ -378,6 +387,57 @@ def do_void_claim(actor, claim_id: int, *, payer_claim_number: str = "") -> Clai
     return _build_correction(actor, claim_id, payer_claim_number, ClaimFrequency.VOID)
 
 
+def do_withdraw_claim(actor, claim_id: int, *, reason: str) -> Claim:
+    """Withdraw a draft or ready claim the payer never received (built by mistake, or a correction of the
+    wrong claim), with the reason: it ends, keeping its number, and its charges may go on another claim (the
+    next build takes them); a withdrawn correction gives the claim it replaced or voided back its earlier status."""
+    require_permission(actor, Permission.CLAIMS_MANAGE)
+    reason = clean_text("reason", reason, required=True, max_chars=NOTE_MAX_CHARS)
+    with transaction.atomic():
+        # The organisation first, as the builders and the export lock it: an export (which marks the ready claims
+        # it read as sent) waits for the withdrawal and then reads this claim as withdrawn.
+        organisation = _lock_organisation(actor.organisation_id)
+        claim = _claim_for_update(actor, claim_id)
+        if problem := withdrawal_problem(list(claim.status_changes.values_list("status", flat=True))):
+            raise ValidationError({"claim": problem})
+        before = claim.status
+        _append_status(claim, actor, ClaimStatus.WITHDRAWN, note=reason)
+        record_event(
+            actor,
+            AuditAction.STATUS_CHANGE,
+            claim,
+            patient=claim.patient,
+            organisation=organisation,
+            detail={"number": claim.number, "from": before, "to": ClaimStatus.WITHDRAWN, "reason": reason},
+        )
+        if claim.replaces_id:
+            _restore_corrected(actor, organisation, claim)
+    return claim
+
+
+def _restore_corrected(actor, organisation: Organisation, correction: Claim) -> None:
+    """The claim a withdrawn correction replaced or voided takes back its status from before (its last one that
+    no correction set, with the amount paid then: a savings-program claim reads it), and may be corrected again."""
+    original = _claim_for_update(actor, correction.replaces_id)
+    earlier = original.status_changes.exclude(status__in=CORRECTED).last()
+    ended = original.status
+    _append_status(
+        original,
+        actor,
+        earlier.status,
+        note=f"Correction {correction.number} withdrawn",
+        paid_amount=earlier.paid_amount,
+    )
+    record_event(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        original,
+        patient=original.patient,
+        organisation=organisation,
+        detail={"number": original.number, "from": ended, "to": earlier.status, "withdrawn": correction.number},
+    )
+
+
 def do_build_secondary_claim(actor, claim_id: int) -> Claim:
     """The savings-program claim after the primary payer decided: the same services, to the patient's
     active savings-program coverage, carrying what the primary paid (837P loop 2320)."""
@@ -391,7 +451,7 @@ def do_build_secondary_claim(actor, claim_id: int) -> Claim:
             raise ValidationError({"claim": "A void claim has no savings-program claim."})
         if primary.status not in DECIDED:
             raise ValidationError({"claim": "Record the primary payer's decision (paid or denied) first."})
-        if Claim.objects.filter(primary_claim=primary).exists():
+        if Claim.objects.filter(primary_claim=primary).exclude(status=ClaimStatus.WITHDRAWN).exists():
             raise ValidationError({"claim": "A savings-program claim was already built for this claim."})
         service_date = primary.lines.order_by("line_number").first().charge.service_date
         savings = [

@@ -11,7 +11,7 @@ from ketacare.billing.actions import claims as actions
 from ketacare.billing.models import ClaimStatus
 from ketacare.billing.selectors.claims import access_claim_by_id, claims_for
 from ketacare.lib.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PathId
-from ketacare.lib.text import NO_NUL
+from ketacare.lib.text import NO_NUL, NO_NUL_NOT_BLANK
 
 router = Router()
 
@@ -81,6 +81,10 @@ class ClaimsCorrectionIn(Schema):
     payer_claim_number: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=50)] = ""
 
 
+class ClaimsWithdrawIn(Schema):
+    reason: Annotated[str, StringConstraints(pattern=NO_NUL_NOT_BLANK, max_length=300)]
+
+
 class ClaimsExportOut(Schema):
     control_number: int
     claims: list[str]
@@ -145,6 +149,13 @@ def correct_claim(request, payload: ClaimsCorrectionIn, claim_id: int = PathId):
 def void_claim(request, payload: ClaimsCorrectionIn, claim_id: int = PathId):
     """A void claim (frequency 8, REF*F8) with the original's lines; the original is voided."""
     return 201, claim_out(actions.do_void_claim(request.auth, claim_id, **payload.dict()))
+
+
+@router.post("/claims/{claim_id}/withdraw", response={200: ClaimsClaimOut, **WRITE_ERRORS})
+def withdraw_claim(request, payload: ClaimsWithdrawIn, claim_id: int = PathId):
+    """A draft or ready claim the payer never received, withdrawn with a reason: its charges may go on another
+    claim; a withdrawn correction gives the claim it replaced or voided back its earlier status."""
+    return claim_out(actions.do_withdraw_claim(request.auth, claim_id, **payload.dict()))
 
 
 @router.post("/claims/{claim_id}/secondary", response={201: ClaimsClaimOut, **WRITE_ERRORS})

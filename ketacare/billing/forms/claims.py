@@ -1,5 +1,5 @@
 """Forms of the claims pages: dates for building and exporting, a status change, the payer's claim number
-(recorded, or given with a correction or void), a superbill's dates."""
+(recorded, or given with a correction or void), a withdrawal's reason, a superbill's dates."""
 
 from django import forms
 
@@ -40,3 +40,7 @@ class PayerClaimNumberForm(forms.Form):
         max_length=50,
         help_text="From the payer's response (remittance or claim acknowledgment)",
     )
+
+
+class WithdrawClaimForm(forms.Form):
+    reason = forms.CharField(label="Reason for withdrawing", max_length=300)

@@ -14,6 +14,8 @@ class ClaimStatus(models.TextChoices):
     # Ended by another claim naming the payer's claim control number (billing/domain/claims.py).
     REPLACED = "replaced", "Replaced"
     VOIDED = "voided", "Voided"
+    # Taken back before the payer received it; its charges may go on another claim.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class ClaimFrequency(models.TextChoices):
@@ -30,7 +32,7 @@ class Claim(models.Model):
     coverage = models.ForeignKey("billing.Coverage", on_delete=models.PROTECT, related_name="claims")
     # The patient control number (837P CLM01), unique per organisation.
     number = models.CharField(max_length=20)
-    status = models.CharField(max_length=8, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
+    status = models.CharField(max_length=9, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT)
     total = models.DecimalField(**MONEY)
     currency = CurrencyField()
     place_of_service = models.CharField(max_length=2, default="11")
@@ -57,8 +59,11 @@ class Claim(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "number"], name="claim_unique_number"),
-            # A claim is replaced or voided once; a later correction corrects the replacement.
-            models.UniqueConstraint(fields=["replaces"], name="claim_corrected_once"),
+            # A claim is replaced or voided once; a later correction corrects the replacement. A withdrawn
+            # correction never reached the payer: the claim it corrected may be corrected again.
+            models.UniqueConstraint(
+                fields=["replaces"], condition=~models.Q(status=ClaimStatus.WITHDRAWN), name="claim_corrected_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,13 +72,21 @@ class Claim(models.Model):
     @property
     def replaced_by(self) -> "Claim | None":
         """The replacement or void claim that ended this one."""
-        return self.replaced_by_claims.first()
+        return self.replaced_by_claims.exclude(status=ClaimStatus.WITHDRAWN).first()
+
+
+class ClaimLineQuerySet(models.QuerySet):
+    def holding_charges(self) -> "ClaimLineQuerySet":
+        """The lines that keep their charges claimed: a withdrawn claim gave its charges back."""
+        return self.exclude(claim__status=ClaimStatus.WITHDRAWN)
 
 
 class ClaimLine(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="lines")
     charge = models.ForeignKey("billing.Charge", on_delete=models.PROTECT, related_name="claim_lines")
     line_number = models.PositiveSmallIntegerField()
+
+    objects = ClaimLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim", "line_number"]
@@ -87,7 +100,7 @@ class ClaimStatusChange(models.Model):
     """Append-only history of a claim's status, with the payer's amounts when it is decided."""
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="status_changes")
-    status = models.CharField(max_length=8, choices=ClaimStatus.choices)
+    status = models.CharField(max_length=9, choices=ClaimStatus.choices)
     paid_amount = models.DecimalField(**MONEY, null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
     changed_at = models.DateTimeField()

@@ -1,4 +1,5 @@
-"""Claims from final charges, their status history, the savings-program claim and the 837P export."""
+"""Claims from final charges, their status history, corrections and withdrawals, the savings-program claim and
+the 837P export."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.http import Http404
 
+from ketacare.billing.actions.accounts import uninvoiced_items
 from ketacare.billing.actions.charges import do_void_charge
 from ketacare.billing.actions.claims import (
     do_build_claims,
@@ -17,8 +19,18 @@ from ketacare.billing.actions.claims import (
     do_export_837p,
     do_record_payer_claim_number,
     do_void_claim,
+    do_withdraw_claim,
 )
-from ketacare.billing.models import Claim, ClaimExport, ClaimStatus, ClaimStatusChange, CoveragePriority, PayerKind
+from ketacare.billing.domain.claims import withdrawal_problem
+from ketacare.billing.models import (
+    Claim,
+    ClaimExport,
+    ClaimStatus,
+    ClaimStatusChange,
+    Coverage,
+    CoveragePriority,
+    PayerKind,
+)
 
 DAY = dt.date(2026, 12, 1)
 
@@ -363,3 +375,169 @@ def test_only_claims_managers_correct_claims(claims_ready_org, insured, portland
             action(staff[role], claim.pk, payer_claim_number="ICN-1")
     with pytest.raises(PermissionDenied):
         do_record_payer_claim_number(staff[role], claim.pk, payer_claim_number="ICN-1")
+
+
+# --- Withdrawing a claim the payer never received
+
+
+@pytest.mark.parametrize(
+    ("history", "problem"),
+    [
+        (["draft"], None),
+        (["draft", "ready"], None),
+        (["draft", "ready", "draft"], None),
+        (["draft", "ready", "sent"], "void it instead"),
+        (["draft", "ready", "sent", "paid"], "void it instead"),
+        (["draft", "ready", "sent", "denied", "ready"], "received this claim when it was sent"),
+        (["draft", "ready", "sent", "denied", "replaced"], "already replaced"),
+        (["draft", "ready", "sent", "voided"], "already voided"),
+        (["draft", "withdrawn"], "already withdrawn"),
+    ],
+)
+def test_only_a_claim_never_sent_may_be_withdrawn(history, problem):
+    found = withdrawal_problem(history)
+    assert found is None if problem is None else problem in found
+
+
+def test_a_withdrawn_claims_charges_go_on_the_next_claim_built(
+    claims_ready_org, insured, portland, staff, make_final_charge, audit_entries
+):
+    g2083 = charge(make_final_charge, insured, portland, staff)
+    visit = charge(make_final_charge, insured, portland, staff, code="99214", amount="180.00")
+    mistaken = do_build_claims(staff["billing"])[0]
+    do_change_claim_status(staff["billing"], mistaken.pk, status="ready")
+
+    withdrawn = do_withdraw_claim(staff["billing"], mistaken.pk, reason="  Built before the visit was recoded  ")
+
+    assert withdrawn.status == ClaimStatus.WITHDRAWN
+    history = list(withdrawn.status_changes.values_list("status", "note"))
+    assert history[-1] == ("withdrawn", "Built before the visit was recoded") and len(history) == 3
+    event = audit_entries(action="status_change", object_type="billing.claim")[-1]
+    assert event.actor == staff["billing"] and event.object_id == str(mistaken.pk)
+    assert event.detail == {
+        "number": "C000001",
+        "from": "ready",
+        "to": "withdrawn",
+        "reason": "Built before the visit was recoded",
+    }
+    [rebuilt] = do_build_claims(staff["billing"])
+    assert rebuilt.number == "C000002"  # a number is never used again
+    assert [line.charge for line in rebuilt.lines.all()] == [g2083, visit]
+    assert do_build_claims(staff["billing"]) == []  # the new claim holds them
+    with pytest.raises(ValidationError) as error:
+        do_change_claim_status(staff["billing"], mistaken.pk, status="draft")  # withdrawn is ended
+    assert "status" in error.value.message_dict
+
+
+def test_withdrawing_a_correction_gives_the_original_its_status_back_to_be_corrected_again(
+    claims_ready_org, insured, portland, staff, make_final_charge, audit_entries
+):
+    charge(make_final_charge, insured, portland, staff)
+    original = sent_claim(staff)
+    do_change_claim_status(staff["billing"], original.pk, status="denied", note="Wrong modifier")
+    later = charge(make_final_charge, insured, portland, staff, code="99214", amount="180.00")
+    wrong = do_correct_claim(staff["billing"], original.pk, payer_claim_number="ICN-41")
+    assert wrong.lines.count() == 2
+
+    do_withdraw_claim(staff["clinic_admin"], wrong.pk, reason="Corrected the wrong claim")
+
+    original.refresh_from_db()
+    assert original.status == ClaimStatus.DENIED and original.replaced_by is None
+    assert list(original.status_changes.values_list("status", "note"))[-2:] == [
+        ("replaced", "Replaced by C000002"),
+        ("denied", "Correction C000002 withdrawn"),
+    ]
+    withdrawal, restored = audit_entries(action="status_change", object_type="billing.claim")[-2:]
+    assert (withdrawal.object_id, withdrawal.detail["to"]) == (str(wrong.pk), "withdrawn")
+    assert restored.object_id == str(original.pk) and restored.actor == staff["clinic_admin"]
+    assert restored.detail == {"number": "C000001", "from": "replaced", "to": "denied", "withdrawn": "C000002"}
+    assert original.payer_claim_number == "ICN-41"  # the payer's number stays recorded
+
+    again = do_correct_claim(staff["billing"], original.pk)  # corrected once more: the withdrawn one does not count
+
+    assert again.number == "C000003" and again.replaces == original
+    assert later in [line.charge for line in again.lines.all()]  # the withdrawn correction's added charge
+    original.refresh_from_db()
+    assert original.status == ClaimStatus.REPLACED and original.replaced_by == again
+
+
+def test_withdrawing_a_void_gives_a_paid_claim_back_with_what_the_payer_paid(
+    claims_ready_org, insured, portland, staff, make_final_charge
+):
+    charge(make_final_charge, insured, portland, staff)
+    original = sent_claim(staff)
+    do_change_claim_status(staff["billing"], original.pk, status="paid", paid_amount="1031.86")
+    void = do_void_claim(staff["billing"], original.pk, payer_claim_number="ICN-8")
+
+    do_withdraw_claim(staff["billing"], void.pk, reason="Meant to void another claim")
+
+    original.refresh_from_db()
+    last = original.status_changes.last()
+    assert original.status == ClaimStatus.PAID and (last.status, last.paid_amount) == ("paid", Decimal("1031.86"))
+    assert do_build_claims(staff["billing"]) == []  # its charge stays on the paid claim
+    assert do_void_claim(staff["billing"], original.pk).number == "C000003"
+
+
+def test_a_withdrawn_savings_program_claim_lets_the_primary_have_another(
+    claims_ready_org, insured, portland, staff, make_final_charge, make_payer, insure
+):
+    charge(make_final_charge, insured, portland, staff)
+    primary = sent_claim(staff)
+    do_change_claim_status(staff["billing"], primary.pk, status="paid", paid_amount="1031.86")
+    savings = make_payer(claims_ready_org, name="Spravato savings", kind=PayerKind.SAVINGS_PROGRAM, payer_id="JCP01")
+    insure(insured, savings, staff["billing"], member_id="SAV-77", priority=CoveragePriority.SECONDARY)
+    secondary = do_build_secondary_claim(staff["billing"], primary.pk)
+
+    do_withdraw_claim(staff["billing"], secondary.pk, reason="Built before the card arrived")
+
+    again = do_build_secondary_claim(staff["billing"], primary.pk)
+    assert again.number == "C000003" and again.primary_claim == primary
+    with pytest.raises(ValidationError):
+        do_build_secondary_claim(staff["billing"], primary.pk)  # one savings-program claim not withdrawn
+
+
+def test_a_withdrawn_claims_charges_go_on_a_self_pay_invoice_once_the_coverage_is_gone(
+    claims_ready_org, insured, portland, staff, make_final_charge
+):
+    """A claim built on a coverage the patient no longer had: the coverage is ended, the claim withdrawn."""
+    g2083 = charge(make_final_charge, insured, portland, staff)
+    claim = do_build_claims(staff["billing"])[0]
+    Coverage.objects.filter(patient=insured).update(is_active=False)
+    assert uninvoiced_items(insured) == ([], [])  # still on the claim
+    do_withdraw_claim(staff["billing"], claim.pk, reason="Coverage had ended")
+    assert uninvoiced_items(insured) == ([g2083], [])
+
+
+def test_withdrawing_is_refused_where_the_payer_has_the_claim_and_changes_nothing(
+    claims_ready_org, insured, portland, staff, other_staff, make_final_charge
+):
+    charge(make_final_charge, insured, portland, staff)
+    draft = do_build_claims(staff["billing"])[0]
+    for reason in ("", "   ", None, "x" * 301, "with a \x00"):
+        with pytest.raises(ValidationError) as error:
+            do_withdraw_claim(staff["billing"], draft.pk, reason=reason)
+        assert list(error.value.message_dict) == ["reason"]
+    with pytest.raises(Http404):
+        do_withdraw_claim(other_staff["billing"], draft.pk, reason="Not ours")
+    for role in ("front_desk", "nurse", "prescriber"):
+        with pytest.raises(PermissionDenied):
+            do_withdraw_claim(staff[role], draft.pk, reason="Not theirs")
+    draft.refresh_from_db()
+    assert draft.status == ClaimStatus.DRAFT and draft.status_changes.count() == 1
+
+    do_change_claim_status(staff["billing"], draft.pk, status="ready")
+    do_export_837p(staff["billing"])
+    sent = Claim.objects.get(pk=draft.pk)
+    with pytest.raises(ValidationError) as error:
+        do_withdraw_claim(staff["billing"], sent.pk, reason="Too late")
+    assert "void it instead" in error.value.message_dict["claim"][0]
+    sent.refresh_from_db()
+    assert sent.status == ClaimStatus.SENT and sent.status_changes.count() == 3
+    do_change_claim_status(staff["billing"], sent.pk, status="denied", note="Missing modifier")
+    do_change_claim_status(staff["billing"], sent.pk, status="ready")  # to be sent again
+    with pytest.raises(ValidationError) as error:
+        do_withdraw_claim(staff["billing"], sent.pk, reason="Too late")
+    assert "received this claim" in error.value.message_dict["claim"][0]
+    sent.refresh_from_db()
+    assert sent.status == ClaimStatus.READY and sent.status_changes.count() == 5
+    assert do_build_claims(staff["billing"]) == []  # its charge stays claimed

@@ -1,6 +1,7 @@
 """Browser story, part 2 (issue 18, "done when"): a signed esketamine session for a Medicare patient makes a
-G2083 charge (billing's signing hook); billing finalises it, builds the claim, makes it ready and downloads
-the 837P file, which pyx12 accepts; the front desk downloads the patient's superbill PDF."""
+G2083 charge (billing's signing hook); billing finalises it, builds the claim (withdraws the first one, built too
+early, and builds it again), makes it ready and downloads the 837P file, which pyx12 accepts; the front desk
+downloads the patient's superbill PDF."""
 
 import re
 from decimal import Decimal
@@ -48,11 +49,20 @@ def test_a_medicare_esketamine_session_becomes_a_g2083_claim_in_a_valid_837p_and
     charge.refresh_from_db()
     assert charge.status == ChargeStatus.FINAL
 
-    # 2. The claim: built from the final charge, made ready.
+    # 2. The claim: built from the final charge; built too early, withdrawn and built again; made ready.
     page.goto(f"{base}/billing/claims/")
     page.get_by_role("button", name="Build claims").click()
     expect(page.locator(".messages")).to_contain_text("1 claim built.")
     page.get_by_role("link", name="C000001").click()
+    expect(page.locator("#claim-status")).to_have_text("Draft")
+    page.get_by_label("Reason for withdrawing").fill("Built before the diagnosis was checked")
+    page.get_by_role("button", name="Withdraw the claim").click()
+    expect(page.locator("#claim-status")).to_have_text("Withdrawn")
+    expect(page.locator("#claim-history")).to_contain_text("Built before the diagnosis was checked")
+    page.goto(f"{base}/billing/claims/")
+    page.get_by_role("button", name="Build claims").click()
+    expect(page.locator(".messages")).to_contain_text("1 claim built.")
+    page.get_by_role("link", name="C000002").click()
     expect(page.locator("#claim-lines")).to_contain_text("G2083")
     page.get_by_label("New status").select_option("ready")
     page.get_by_role("button", name="Change status").click()

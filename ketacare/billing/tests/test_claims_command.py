@@ -1,5 +1,5 @@
-"""`ketacare billing`: export-837p (the file of the ready claims), payer-claim-number, correct and void (the claim
-page's corrections, by the user named); bad input names the option and exits 2."""
+"""`ketacare billing`: export-837p (the file of the ready claims), payer-claim-number, correct, void and withdraw
+(the claim page's corrections and withdrawal, by the user named); bad input names the option and exits 2."""
 
 import datetime as dt
 from io import StringIO
@@ -155,3 +155,47 @@ def test_a_claim_the_payer_has_not_received_is_not_corrected(ready_claim):
     assert str(error.value) == "--number: A ready to send claim has no number from the payer to record."
     ready_claim.refresh_from_db()
     assert ready_claim.status == ClaimStatus.READY and Claim.objects.count() == 1
+
+
+# --- `billing withdraw`
+
+
+def test_a_ready_claim_is_withdrawn_by_the_user_named(ready_claim, audit_entries):
+    assert billing("withdraw", "c000001", "--reason", "Wrong payer", "--as-user", "billing_harbor") == (
+        "C000001 withdrawn"
+    )
+    ready_claim.refresh_from_db()
+    assert ready_claim.status == ClaimStatus.WITHDRAWN
+    change = ready_claim.status_changes.last()
+    assert (change.note, change.changed_by.username) == ("Wrong payer", "billing_harbor")
+    assert audit_entries(action="status_change", object_type="billing.claim")[-1].detail["reason"] == "Wrong payer"
+
+
+def test_a_withdrawn_correction_gives_the_original_back(sent_claim):
+    billing("void", "C000001", "--payer-claim-number", "ICN-7", "--as-user", "billing_harbor")
+    assert billing("withdraw", "C000002", "--reason", "Voided the wrong claim", "--as-user", "billing_harbor") == (
+        "C000002 withdrawn; C000001 is sent again"
+    )
+    sent_claim.refresh_from_db()
+    assert sent_claim.status == ClaimStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["C000001", "--reason", " ", "--as-user", "billing_harbor"], "--reason: This field is required."),
+        (["C000001", "--reason", "x" * 301, "--as-user", "billing_harbor"], "--reason: Keep this under 300"),
+        (["C000001", "--reason", "Oops", "--as-user", "billing_elsewhere"], "CLAIM: no claim 'C000001' in "),
+        (
+            ["C000001", "--reason", "Oops", "--as-user", "nurse_harbor"],
+            "--as-user: nurse_harbor may not manage claims.",
+        ),
+        (["C000001", "--reason", "Oops", "--as-user", "billing_harbor"], "CLAIM: The payer has this claim: void it"),
+    ],
+)
+def test_bad_withdraw_input_names_the_argument_and_changes_nothing(sent_claim, other_staff, arguments, message):
+    with pytest.raises(CommandError) as error:
+        billing("withdraw", *arguments)
+    assert error.value.returncode == 2 and str(error.value).startswith(message)
+    sent_claim.refresh_from_db()
+    assert sent_claim.status == ClaimStatus.SENT and sent_claim.status_changes.count() == 3

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from ketacare.billing.actions.claims import do_build_claims, do_change_claim_status, do_export_837p
+from ketacare.billing.actions.claims import do_build_claims, do_change_claim_status, do_export_837p, do_void_claim
 from ketacare.billing.models import AccountEntry, Claim, ClaimExport, ClaimStatus, EntryKind, PaymentMethod
 
 DAY = dt.date(2026, 12, 1)
@@ -240,3 +240,58 @@ def test_api_corrects_and_voids_with_the_payers_number(g2083, staff, signed_in, 
         f"/api/v1/billing/claims/{claim.pk}/correct", {"payer_claim_number": "ICN-5"}, content_type="application/json"
     )
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "claim"
+
+
+def test_claim_page_withdraws_a_claim_the_payer_never_received(g2083, staff, other_staff, signed_in):
+    claim = do_build_claims(staff["billing"])[0]
+    url = reverse("billing:claim_withdraw", args=[claim.pk])
+    assert signed_in(other_staff["billing"]).post(url, {"reason": "Not ours"}).status_code == 404
+    client = signed_in(staff["billing"])
+    assert url in client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 422
+    assert re.search(r'id="id_reason"[^>]*>\s*<ul class="errorlist"[^>]*><li>This field is required', response.text)
+    assert Claim.objects.get().status == ClaimStatus.DRAFT and claim.status_changes.count() == 1
+
+    response = client.post(url, {"reason": "Built on the <b>wrong</b> coverage"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("billing:claim", args=[claim.pk]), 302)]
+    page = response.content.decode()
+    assert "Claim C000001 withdrawn." in page and "Built on the &lt;b&gt;wrong&lt;/b&gt; coverage" in page
+    assert url not in page and Claim.objects.get().status == ClaimStatus.WITHDRAWN
+    assert [c.number for c in do_build_claims(staff["billing"])] == ["C000002"]
+
+
+def test_a_claim_the_payer_has_offers_no_withdrawal_and_refuses_one(g2083, staff, signed_in):
+    claim = _sent(staff)
+    client = signed_in(staff["billing"])
+    url = reverse("billing:claim_withdraw", args=[claim.pk])
+    assert url not in client.get(reverse("billing:claim", args=[claim.pk])).content.decode()
+    response = client.post(url, {"reason": "Too late"})
+    assert response.status_code == 422 and "claim: The payer has this claim: void it instead." in response.text
+    assert Claim.objects.get().status == ClaimStatus.SENT and claim.status_changes.count() == 3
+
+
+def test_api_withdraws_a_correction_and_refuses_like_the_page(g2083, staff, other_staff, signed_in):
+    claim = _sent(staff)
+    void = do_void_claim(staff["billing"], claim.pk, payer_claim_number="ICN-5")
+    url = f"/api/v1/billing/claims/{void.pk}/withdraw"
+    response = signed_in(other_staff["billing"]).post(url, {"reason": "Not ours"}, content_type="application/json")
+    assert response.status_code == 404
+    assert signed_in(staff["nurse"]).post(url, {"reason": "No"}, content_type="application/json").status_code == 403
+    client = signed_in(staff["billing"])
+    for body in ({}, {"reason": " "}, {"reason": "a\x00b"}, {"reason": "x" * 301}):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "reason", body
+    response = client.post(
+        f"/api/v1/billing/claims/{claim.pk}/withdraw", {"reason": "Too late"}, content_type="application/json"
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "claim"
+    assert Claim.objects.get(pk=void.pk).status == ClaimStatus.DRAFT
+
+    response = client.post(url, {"reason": "Voided the wrong claim"}, content_type="application/json")
+
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    assert response.json()["status_changes"][-1]["note"] == "Voided the wrong claim"
+    original = client.get(f"/api/v1/billing/claims/{claim.pk}").json()
+    assert (original["status"], original["replaced_by_id"]) == ("sent", None)

@@ -1,6 +1,7 @@
 """Claims pages under /billing/claims/: the list (build claims from final charges), one claim (status,
-the payer's claim number, a replacement or void claim, CMS-1500 PDF, savings-program claim), the 837P export (download) and its files, and a patient's claims
-and superbill. Thin: one form, one action or selector."""
+the payer's claim number, a replacement or void claim, withdrawing it, CMS-1500 PDF, savings-program claim), the
+837P export (download) and its files, and a patient's claims and superbill. Thin: one form, one action or
+selector."""
 
 import datetime as dt
 
@@ -13,8 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ketacare.accounts.domain.roles import Permission
 from ketacare.accounts.permissions import permission_required, user_may
 from ketacare.billing.actions import claims as actions
-from ketacare.billing.domain.claims import CLAIM_TRANSITIONS, DECIDED, RECEIVED, correction_problem
-from ketacare.billing.forms.claims import ClaimStatusForm, DateRangeForm, PayerClaimNumberForm, SuperbillForm
+from ketacare.billing.domain.claims import CLAIM_TRANSITIONS, DECIDED, RECEIVED, correction_problem, withdrawal_problem
+from ketacare.billing.forms.claims import (
+    ClaimStatusForm,
+    DateRangeForm,
+    PayerClaimNumberForm,
+    SuperbillForm,
+    WithdrawClaimForm,
+)
 from ketacare.billing.models import ClaimFrequency, ClaimStatus
 from ketacare.billing.selectors.claims import (
     access_claim_by_id,
@@ -81,20 +88,26 @@ def claims_build(request):
     )
 
 
-def _claim_page(request, claim_id: int, form=None, *, payer_number_form=None, correction_form=None):
+def _claim_page(request, claim_id: int, form=None, *, payer_number_form=None, correction_form=None, withdraw_form=None):
     """The claim page; a form given is the one just posted, shown again with its errors."""
     claim = access_claim_by_id(request.user, claim_id)
+    history = list(claim.status_changes.select_related("changed_by"))
     next_statuses = [(value, ClaimStatus(value).label) for value in sorted(CLAIM_TRANSITIONS[claim.status])]
     may_correct = correction_problem(claim.status, claim.frequency_code) is None
+    may_withdraw = withdrawal_problem([change.status for change in history]) is None
     initial = {"payer_claim_number": claim.payer_claim_number}
-    posted = [posted_form for posted_form in (form, payer_number_form, correction_form) if posted_form is not None]
+    posted = [
+        posted_form
+        for posted_form in (form, payer_number_form, correction_form, withdraw_form)
+        if posted_form is not None
+    ]
     return render(
         request,
         "billing/claims/detail.html",
         {
             "claim": claim,
             "lines": claim.lines.select_related("charge").order_by("line_number"),
-            "history": claim.status_changes.select_related("changed_by"),
+            "history": history,
             "form": form or (ClaimStatusForm(initial={"status": next_statuses[0][0]}) if next_statuses else None),
             "next_statuses": next_statuses,
             "may_build_secondary": claim.status in DECIDED
@@ -105,6 +118,7 @@ def _claim_page(request, claim_id: int, form=None, *, payer_number_form=None, co
             or (PayerClaimNumberForm(initial=initial) if claim.status in RECEIVED else None),
             "correction_form": correction_form
             or (PayerClaimNumberForm(initial=initial, auto_id=CORRECTION_IDS) if may_correct else None),
+            "withdraw_form": withdraw_form or (WithdrawClaimForm() if may_withdraw else None),
             "replaced_by": claim.replaced_by,
         },
         status=422 if any(posted_form.errors for posted_form in posted) else 200,
@@ -167,6 +181,26 @@ def claim_correct(request, claim_id: int):
 def claim_void(request, claim_id: int):
     """A void claim (frequency 8) cancelling the claim at the payer."""
     return _correction(request, claim_id, actions.do_void_claim, "Void")
+
+
+def _withdrawn(claim) -> str:
+    corrected = claim.replaces
+    again = f" {corrected.number} is {corrected.get_status_display().lower()} again." if corrected else ""
+    return f"Claim {claim.number} withdrawn.{again}"
+
+
+@permission_required(Permission.CLAIMS_MANAGE)
+@require_POST
+def claim_withdraw(request, claim_id: int):
+    """Withdraw a draft or ready claim the payer never received, with the reason."""
+    form = WithdrawClaimForm(request.POST)
+    return run_form_action(
+        request,
+        form,
+        lambda: actions.do_withdraw_claim(request.user, claim_id, **form.cleaned_data),
+        success=_withdrawn,
+        redirect_to=reverse("billing:claim", args=[claim_id]),
+    ) or _claim_page(request, claim_id, withdraw_form=form)
 
 
 @permission_required(Permission.CLAIMS_MANAGE)
@@ -282,4 +316,5 @@ urlpatterns = [
     path("claims/<int:claim_id>/payer-number/", claim_payer_number, name="claim_payer_number"),
     path("claims/<int:claim_id>/correct/", claim_correct, name="claim_correct"),
     path("claims/<int:claim_id>/void/", claim_void, name="claim_void"),
+    path("claims/<int:claim_id>/withdraw/", claim_withdraw, name="claim_withdraw"),
 ]

@@ -5,7 +5,8 @@
   (billing/actions/claims.py do_export_837p: the claims become "sent", the file is kept and the export audited);
 - `payer-claim-number CLAIM --number N --as-user NAME`, `correct CLAIM [--payer-claim-number N] --as-user NAME`
   and `void CLAIM [--payer-claim-number N] --as-user NAME` record the payer's claim number, build a replacement
-  or a void claim: the same actions as the claim page and the API, by the user named.
+  or a void claim; `withdraw CLAIM --reason R --as-user NAME` withdraws a claim the payer never received: the
+  same actions as the claim page and the API, by the user named.
 
 Bad input exits 2 with a message naming the option; nothing changes then.
 """
@@ -24,15 +25,21 @@ from ketacare.billing.actions.claims import (
     do_export_837p,
     do_record_payer_claim_number,
     do_void_claim,
+    do_withdraw_claim,
 )
 from ketacare.billing.selectors.claims import claims_for
 from ketacare.clinics.models import Organisation
 from ketacare.lib.commands import fail
 
 OPTION_FOR_FIELD = {"date_from": "--from", "date_to": "--to", "claims": "--from/--to", "billing_settings": "settings"}
-# The option that gives the payer's claim number, per subcommand (an action's other fields: `claim` is the CLAIM
-# argument, `charges` the claim's charges, named as such).
-NUMBER_OPTION = {"payer-claim-number": "--number", "correct": "--payer-claim-number", "void": "--payer-claim-number"}
+# The option that gives each field an action names, per subcommand (`claim` is the CLAIM argument; an action's
+# other fields, such as `charges`, the claim's charges, are named as such).
+FIELD_OPTIONS = {
+    "payer-claim-number": {"payer_claim_number": "--number"},
+    "correct": {"payer_claim_number": "--payer-claim-number"},
+    "void": {"payer_claim_number": "--payer-claim-number"},
+    "withdraw": {"reason": "--reason"},
+}
 CORRECTIONS = {
     "correct": (do_correct_claim, "replacement claim"),
     "void": (do_void_claim, "void claim"),
@@ -43,7 +50,7 @@ class Command(BaseCommand):
     help = (
         "Billing tools: `billing export-837p` writes the X12 837P file of the claims ready to send; "
         "`billing payer-claim-number`, `billing correct` and `billing void` record the payer's claim number of a "
-        "claim, build its replacement or its void claim."
+        "claim, build its replacement or its void claim; `billing withdraw` withdraws a claim the payer never received."
     )
 
     def add_arguments(self, parser):
@@ -74,6 +81,10 @@ class Command(BaseCommand):
                 "--payer-claim-number", default="", help="The payer's claim control number, if not recorded yet"
             )
             correction.add_argument("--as-user", required=True, help=as_user_help)
+        withdraw = sub.add_parser("withdraw", help="Withdraw a draft or ready claim the payer never received")
+        withdraw.add_argument("claim", metavar="CLAIM", help=claim_help)
+        withdraw.add_argument("--reason", required=True, help="Why it is withdrawn (kept in its status history)")
+        withdraw.add_argument("--as-user", required=True, help=as_user_help)
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "export-837p":
@@ -93,6 +104,12 @@ class Command(BaseCommand):
                 saved = f"saved ({claim.payer_claim_number})" if claim.payer_claim_number else "cleared"
                 self.stdout.write(f"{claim.number}: the payer's claim number {saved}")
                 return
+            if subcommand == "withdraw":
+                claim = do_withdraw_claim(actor, claim_id, reason=options["reason"])
+                corrected = claim.replaces
+                again = f"; {corrected.number} is {corrected.get_status_display().lower()} again" if corrected else ""
+                self.stdout.write(f"{claim.number} withdrawn{again}")
+                return
             action, kind = CORRECTIONS[subcommand]
             correction = action(actor, claim_id, payer_claim_number=options["payer_claim_number"])
         except PermissionDenied:
@@ -101,7 +118,7 @@ class Command(BaseCommand):
             fail(f"CLAIM: no claim {options['claim']!r} in {actor.organisation.name}.")
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
-            option = {"claim": "CLAIM", "payer_claim_number": NUMBER_OPTION[subcommand]}.get(field, field)
+            option = {"claim": "CLAIM", **FIELD_OPTIONS[subcommand]}.get(field, field)
             fail(f"{option}: {' '.join(messages)}")
         original = correction.replaces
         self.stdout.write(
